@@ -1,0 +1,373 @@
+/*
+ * main.c — the `moodsim` command: parses the command line, calls the
+ * library, prints results and errors.  The only place that prints.
+ * Subcommands: check, simulate, version, help.  Exit codes: 0 success,
+ * 1 internal error (out of memory, cannot write output), 2 bad input,
+ * 3 numerical failure.
+ */
+#include "moodsim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_INPUT = 2, EXIT_NUMERIC = 3 };
+
+static int exit_code(ms_status st)
+{
+    switch (st) {
+    case MS_OK: return EXIT_OK;
+    case MS_ERR_SOLVER: return EXIT_NUMERIC;
+    case MS_ERR_NOMEM: return EXIT_INTERNAL;
+    default: return EXIT_INPUT;
+    }
+}
+
+static int report(ms_context *ctx, ms_status st)
+{
+    const char *msg = ms_errmsg(ctx);
+    fprintf(stderr, "%s\n", msg && *msg ? msg : ms_strerror(st));
+    return exit_code(st);
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "moodsim %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see 'moodsim %s --help')\n", cmd);
+    return EXIT_INPUT;
+}
+
+static const char *HELP_MAIN =
+    "moodsim " MS_VERSION " - mechanistic simulation of inflammation-linked depression and its\n"
+    "treatments (TMS, exosome and NMN infusions), and an ODE engine for your own models.\n"
+    "\n"
+    "usage: moodsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check MODEL        load and validate a model; print its states, parameters and the\n"
+    "                     source or hypothesis behind every parameter\n"
+    "  simulate MODEL     simulate a model, optionally under a protocol, into a CSV file\n"
+    "  version            print the version\n"
+    "  help [COMMAND]     this text, or a command's help\n"
+    "\n"
+    "Exit codes: 0 success, 1 internal error, 2 bad input, 3 numerical failure.\n"
+    "Docs: docs/model-format.md, docs/protocol-format.md\n";
+
+static const char *HELP_CHECK =
+    "usage: moodsim check MODEL.yaml\n"
+    "\n"
+    "Loads MODEL, checks every name, unit, formula and citation, compiles it, and prints\n"
+    "its states, parameters (each with its source or its hypothesis), inputs, rules in\n"
+    "dependency order, observables and the size of the exact Jacobian.  Errors name the\n"
+    "file, line and column; the exit code is then 2.\n";
+
+static const char *HELP_SIMULATE =
+    "usage: moodsim simulate MODEL.yaml --days N --out FILE.csv [options]\n"
+    "\n"
+    "Simulates MODEL from t = 0 for N days and writes a tidy CSV: time_h, then one column\n"
+    "per state and observable, one row per output time.\n"
+    "\n"
+    "options:\n"
+    "  --days N           length of the simulation in days (required, > 0)\n"
+    "  --out FILE         output CSV ('-' for standard output) (required)\n"
+    "  --every HOURS      output interval in hours (default 1)\n"
+    "  --protocol FILE    doses and stimulation to apply (docs/protocol-format.md)\n"
+    "  --set NAME=VALUE   override a parameter's value (repeatable)\n"
+    "  --rtol X           relative tolerance (default 1e-6)\n"
+    "  --atol X           absolute tolerance (default 1e-9)\n"
+    "\n"
+    "Exit codes: 0 success, 1 cannot write output, 2 bad input, 3 the integration failed\n"
+    "(the rows before the failure are kept in the CSV).\n";
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+static int parse_num(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ----------------------------------------------------------------- check */
+
+static void print_wrapped(const char *label, const char *text)
+{
+    printf("      %-11s %s\n", label, text);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(HELP_CHECK, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 1)
+        return usage_error("check", "expected exactly one MODEL file%s", "");
+    if (argv[0][0] == '-')
+        return usage_error("check", "unknown option '%s'", argv[0]);
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
+    ms_model *m;
+    ms_status st = ms_model_load(ctx, argv[0], &m);
+    if (st != MS_OK) {
+        int rc = report(ctx, st);
+        ms_context_free(ctx);
+        return rc;
+    }
+    ms_symbol s;
+    printf("model %s (%s)\n", ms_model_name(m), argv[0]);
+    if (*ms_model_description(m))
+        printf("  %s\n", ms_model_description(m));
+    size_t n = ms_model_count(m, MS_STATE);
+    printf("\nstates (%zu):\n", n);
+    for (size_t i = 0; i < n; i++) {
+        ms_model_symbol(m, MS_STATE, i, &s);
+        printf("  %-18s [%s]  initial %s\n", s.name, s.unit, s.init);
+        print_wrapped("d/dt =", s.expr);
+    }
+    n = ms_model_count(m, MS_PARAM);
+    size_t nhyp = 0;
+    printf("\nparameters (%zu):\n", n);
+    for (size_t i = 0; i < n; i++) {
+        ms_model_symbol(m, MS_PARAM, i, &s);
+        printf("  %-18s = %-12.6g [%s]%s%s\n", s.name, s.value, s.unit,
+               s.evidence ? "  evidence: " : "", s.evidence ? s.evidence : "");
+        if (s.source)
+            print_wrapped("source:", s.source);
+        if (s.hypothesis) {
+            print_wrapped("hypothesis:", s.hypothesis);
+            nhyp++;
+        }
+        if (s.contested)
+            print_wrapped("contested:", s.contested);
+    }
+    n = ms_model_count(m, MS_INPUT);
+    if (n) {
+        printf("\ninputs (%zu):\n", n);
+        for (size_t i = 0; i < n; i++) {
+            ms_model_symbol(m, MS_INPUT, i, &s);
+            if (s.input_kind == MS_INPUT_BOLUS) {
+                ms_symbol tgt;
+                ms_model_symbol(m, MS_STATE, (size_t)s.target, &tgt);
+                printf("  %-18s bolus [%s] -> adds to %s\n", s.name, s.unit, tgt.name);
+            } else {
+                printf("  %-18s %s [%s], default %g\n", s.name,
+                       s.input_kind == MS_INPUT_RATE ? "rate" : "level", s.unit, s.value);
+            }
+        }
+    }
+    n = ms_model_count(m, MS_RULE);
+    if (n) {
+        printf("\nrules (%zu, in dependency order):\n", n);
+        for (size_t i = 0; i < n; i++) {
+            ms_model_symbol(m, MS_RULE, i, &s);
+            printf("  %-18s = %s%s%s%s\n", s.name, s.expr, s.unit ? "  [" : "",
+                   s.unit ? s.unit : "", s.unit ? "]" : "");
+        }
+    }
+    n = ms_model_count(m, MS_OBSERVABLE);
+    if (n) {
+        printf("\nobservables (%zu):\n", n);
+        for (size_t i = 0; i < n; i++) {
+            ms_model_symbol(m, MS_OBSERVABLE, i, &s);
+            printf("  %-18s = %s  [%s]\n", s.name, s.expr, s.unit);
+        }
+    }
+    size_t ns = ms_model_count(m, MS_STATE);
+    printf("\nexact Jacobian: %zu nonzero entries of %zu\n", ms_model_jacobian_nnz(m), ns * ns);
+    printf("%zu of %zu parameters rest on a hypothesis rather than a source\n", nhyp,
+           ms_model_count(m, MS_PARAM));
+    ms_model_free(m);
+    ms_context_free(ctx);
+    return EXIT_OK;
+}
+
+/* -------------------------------------------------------------- simulate */
+
+static int cmd_simulate(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(HELP_SIMULATE, stdout);
+        return EXIT_OK;
+    }
+    const char *model_path = NULL, *out_path = NULL, *proto_path = NULL;
+    double days = -1, every = 1, rtol = 1e-6, atol = 1e-9;
+    const char *sets[256];
+    int nsets = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (a[0] != '-' || strcmp(a, "-") == 0) {
+            if (model_path)
+                return usage_error("simulate", "unexpected argument '%s'", a);
+            model_path = a;
+            continue;
+        }
+        if (!has_val)
+            return usage_error("simulate", "option '%s' needs a value", a);
+        const char *v = argv[++i];
+        double *num = NULL;
+        if (strcmp(a, "--days") == 0)
+            num = &days;
+        else if (strcmp(a, "--every") == 0)
+            num = &every;
+        else if (strcmp(a, "--rtol") == 0)
+            num = &rtol;
+        else if (strcmp(a, "--atol") == 0)
+            num = &atol;
+        else if (strcmp(a, "--out") == 0)
+            out_path = v;
+        else if (strcmp(a, "--protocol") == 0)
+            proto_path = v;
+        else if (strcmp(a, "--set") == 0) {
+            if (nsets == 256)
+                return usage_error("simulate", "too many --set options (limit 256)%s", "");
+            sets[nsets++] = v;
+        } else
+            return usage_error("simulate", "unknown option '%s'", a);
+        if (num && parse_num(v, num) != 0)
+            return usage_error("simulate", "'%s' is not a finite number", v);
+    }
+    if (!model_path)
+        return usage_error("simulate", "expected a MODEL file%s", "");
+    if (days <= 0)
+        return usage_error("simulate", "expected --days N with N > 0%s", "");
+    if (days > 365.0 * 100)
+        return usage_error("simulate", "--days is limited to 100 years%s", "");
+    if (!(every > 0))
+        return usage_error("simulate", "expected --every HOURS with HOURS > 0%s", "");
+    if (!out_path)
+        return usage_error("simulate", "expected --out FILE.csv%s", "");
+    double n_pts = floor(days * 24.0 / every + 1e-9) + 1;
+    if (n_pts > 1e7)
+        return usage_error("simulate", "more than 10 million output rows; raise --every%s", "");
+
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
+    ms_model *m = NULL;
+    ms_events *ev = NULL;
+    ms_sim *sim = NULL;
+    double *times = NULL, *out = NULL;
+    FILE *f = NULL;
+    int rc = EXIT_OK;
+    ms_status st = ms_model_load(ctx, model_path, &m);
+    if (!st && proto_path)
+        st = ms_protocol_load(ctx, m, proto_path, &ev);
+    if (!st)
+        st = ms_sim_new(ctx, m, &sim);
+    if (!st)
+        st = ms_sim_set_tolerances(sim, rtol, atol);
+    for (int k = 0; !st && k < nsets; k++) {
+        const char *eq = strchr(sets[k], '=');
+        char name[256];
+        double v;
+        if (!eq || (size_t)(eq - sets[k]) >= sizeof name || parse_num(eq + 1, &v) != 0) {
+            rc = usage_error("simulate", "--set '%s': expected NAME=NUMBER", sets[k]);
+            goto done;
+        }
+        memcpy(name, sets[k], (size_t)(eq - sets[k]));
+        name[eq - sets[k]] = '\0';
+        int idx = ms_model_find(m, MS_PARAM, name);
+        if (idx < 0) {
+            rc = usage_error("simulate", "--set: '%s' is not a parameter of the model", name);
+            goto done;
+        }
+        st = ms_sim_set_param(sim, (size_t)idx, v);
+    }
+    if (st) {
+        rc = report(ctx, st);
+        goto done;
+    }
+    size_t nt = (size_t)n_pts, nout = ms_sim_output_count(sim);
+    times = malloc(nt * sizeof *times);
+    out = malloc(nt * nout * sizeof *out);
+    if (!times || !out) {
+        fprintf(stderr, "moodsim simulate: out of memory\n");
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    for (size_t k = 0; k < nt; k++)
+        times[k] = (double)k * every;
+    st = ms_sim_run(sim, ev, times, nt, out);
+    size_t rows = ms_sim_rows_done(sim);
+    if (st != MS_OK && st != MS_ERR_SOLVER) {
+        rc = report(ctx, st);
+        goto done;
+    }
+    f = strcmp(out_path, "-") == 0 ? stdout : fopen(out_path, "w");
+    if (!f) {
+        fprintf(stderr, "%s: cannot write: %s\n", out_path, strerror(errno));
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    fputs("time_h", f);
+    for (size_t j = 0; j < nout; j++)
+        fprintf(f, ",%s", ms_sim_output_name(sim, j));
+    fputc('\n', f);
+    for (size_t k = 0; k < rows; k++) {
+        fprintf(f, "%.10g", times[k]);
+        for (size_t j = 0; j < nout; j++)
+            fprintf(f, ",%.10g", out[k * nout + j]);
+        fputc('\n', f);
+    }
+    if (ferror(f) || (f != stdout && fclose(f) != 0) || (f == stdout && fflush(f) != 0)) {
+        fprintf(stderr, "%s: write error\n", out_path);
+        rc = EXIT_INTERNAL;
+    }
+    f = NULL;
+    if (rc == EXIT_OK && st == MS_ERR_SOLVER) {
+        fprintf(stderr, "%s (%zu of %zu rows written)\n", ms_errmsg(ctx), rows, nt);
+        rc = EXIT_NUMERIC;
+    }
+done:
+    free(times);
+    free(out);
+    ms_sim_free(sim);
+    ms_events_free(ev);
+    ms_model_free(m);
+    ms_context_free(ctx);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(HELP_MAIN, stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 2, argv + 2);
+    if (strcmp(cmd, "simulate") == 0)
+        return cmd_simulate(argc - 2, argv + 2);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("moodsim %s\n", ms_version());
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        if (argc > 2 && strcmp(argv[2], "check") == 0)
+            fputs(HELP_CHECK, stdout);
+        else if (argc > 2 && strcmp(argv[2], "simulate") == 0)
+            fputs(HELP_SIMULATE, stdout);
+        else
+            fputs(HELP_MAIN, stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "moodsim: unknown command '%s' (see 'moodsim --help')\n", cmd);
+    return EXIT_INPUT;
+}

@@ -1,0 +1,492 @@
+/*
+ * sim.c — the simulator: runs a compiled model with SUNDIALS CVODE (BDF,
+ * dense direct linear solver, the model's exact Jacobian) from t = 0 through
+ * an event table.  Every event time is a known discontinuity: the solver
+ * stops exactly there (CVodeSetStopTime), the dose or level change is
+ * applied, and the solver restarts (CVodeReInit); nothing is searched for.
+ * Owns ms_sim and its workspaces, which are allocated at creation and grown
+ * only when a larger event table arrives, so a run allocates nothing in the
+ * steady state.
+ */
+#include "../model/model_impl.h"
+#include "../model/vm.h"
+#include "../protocol/events_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cvode/cvode.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+/* One change at a known time. */
+typedef struct {
+    double t;
+    int bolus;     /* 1: add amount to state `target`; 0: level change */
+    int index;     /* input index */
+    double delta;  /* amount, or level change (+ on, - off) */
+    int on;        /* level changes: +1 start, -1 end */
+} transition;
+
+struct ms_sim {
+    ms_context *ctx;
+    const ms_model *m;
+    size_t ns, nout;
+    double *regs;      /* one register per DAG node */
+    double *params;
+    double *inputs;    /* current level of each input */
+    int *active;       /* pulses currently on, per input */
+    int params_dirty;
+    double rtol, atol;
+    long max_steps;
+    /* CVODE */
+    SUNContext sunctx;
+    void *cvode;
+    N_Vector y;
+    SUNMatrix A;
+    SUNLinearSolver LS;
+    char cvmsg[512];
+    /* workspace */
+    transition *tr;
+    size_t tr_cap;
+    ms_sim_stats stats;
+    size_t rows_done;
+};
+
+/* ------------------------------------------------------ model evaluation */
+
+static void load_state(ms_sim *s, double t, const double *y)
+{
+    const ms_compiled *c = &s->m->c;
+    double *r = s->regs;
+    for (size_t i = 0; i < s->ns; i++)
+        if (c->state_reg[i] >= 0)
+            r[c->state_reg[i]] = y[i];
+    if (c->time_reg >= 0)
+        r[c->time_reg] = t;
+}
+
+static void set_input(ms_sim *s, size_t i, double v)
+{
+    s->inputs[i] = v;
+    int32_t reg = s->m->c.input_reg[i];
+    if (reg >= 0)
+        s->regs[reg] = v;
+}
+
+static void inputs_default(ms_sim *s)
+{
+    for (size_t i = 0; i < s->m->count[MS_INPUT]; i++) {
+        s->active[i] = 0;
+        set_input(s, i, s->m->sym[MS_INPUT][i].value);
+    }
+}
+
+static void refresh_params(ms_sim *s)
+{
+    if (!s->params_dirty)
+        return;
+    const ms_compiled *c = &s->m->c;
+    for (size_t i = 0; i < s->m->count[MS_PARAM]; i++)
+        if (c->param_reg[i] >= 0)
+            s->regs[c->param_reg[i]] = s->params[i];
+    ms_prog_run(&c->pre, s->regs);
+    s->params_dirty = 0;
+}
+
+static int rhs_cb(sunrealtype t, N_Vector y, N_Vector ydot, void *ud)
+{
+    ms_sim *s = ud;
+    const ms_compiled *c = &s->m->c;
+    double *yd = N_VGetArrayPointer(ydot);
+    load_state(s, t, N_VGetArrayPointer(y));
+    ms_prog_run(&c->rhs, s->regs);
+    int bad = 0;
+    for (size_t i = 0; i < s->ns; i++) {
+        yd[i] = s->regs[c->ode_reg[i]];
+        bad |= !isfinite(yd[i]);
+    }
+    return bad; /* 1: recoverable, CVODE retries with a smaller step */
+}
+
+static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud, N_Vector t1,
+                  N_Vector t2, N_Vector t3)
+{
+    (void)fy;
+    (void)t1;
+    (void)t2;
+    (void)t3;
+    ms_sim *s = ud;
+    const ms_compiled *c = &s->m->c;
+    load_state(s, t, N_VGetArrayPointer(y));
+    ms_prog_run(&c->jac, s->regs);
+    SUNMatZero(J);
+    int bad = 0;
+    for (size_t k = 0; k < c->jac_nnz; k++) {
+        const ms_jentry *e = &c->jac_entries[k];
+        double v = s->regs[e->reg];
+        bad |= !isfinite(v);
+        SM_ELEMENT_D(J, e->row, e->col) = v;
+    }
+    return bad;
+}
+
+static void err_cb(int code, const char *module, const char *function, char *msg, void *ud)
+{
+    (void)module;
+    (void)function;
+    ms_sim *s = ud;
+    if (code < 0) /* keep errors, not warnings */
+        snprintf(s->cvmsg, sizeof s->cvmsg, "%s", msg ? msg : "");
+}
+
+/* ------------------------------------------------------------- lifecycle */
+
+void ms_sim_free(ms_sim *s)
+{
+    if (!s)
+        return;
+    ms_context *ctx = s->ctx;
+    if (s->cvode)
+        CVodeFree(&s->cvode);
+    if (s->LS)
+        SUNLinSolFree(s->LS);
+    if (s->A)
+        SUNMatDestroy(s->A);
+    if (s->y)
+        N_VDestroy(s->y);
+    if (s->sunctx)
+        SUNContext_Free(&s->sunctx);
+    ms_free(ctx, s->regs);
+    ms_free(ctx, s->params);
+    ms_free(ctx, s->inputs);
+    ms_free(ctx, s->active);
+    ms_free(ctx, s->tr);
+    ms_free(ctx, s);
+}
+
+ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
+{
+    if (!ctx || !m || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_sim *s = ms_alloc(ctx, sizeof *s);
+    if (!s)
+        return ms_nomem(ctx);
+    s->ctx = ctx;
+    s->m = m;
+    s->ns = m->count[MS_STATE];
+    s->nout = s->ns + m->count[MS_OBSERVABLE];
+    s->rtol = 1e-6;
+    s->atol = 1e-9;
+    s->max_steps = 100000;
+    s->regs = ms_alloc(ctx, m->c.nregs * sizeof *s->regs);
+    s->params = ms_alloc(ctx, (m->count[MS_PARAM] + 1) * sizeof *s->params);
+    s->inputs = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->inputs);
+    s->active = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->active);
+    if (!s->regs || !s->params || !s->inputs || !s->active) {
+        ms_sim_free(s);
+        return ms_nomem(ctx);
+    }
+    memcpy(s->regs, m->c.reg_init, m->c.nregs * sizeof *s->regs);
+    for (size_t i = 0; i < m->count[MS_PARAM]; i++)
+        s->params[i] = m->sym[MS_PARAM][i].value;
+    s->params_dirty = 1;
+    inputs_default(s);
+
+    const char *fail = NULL;
+    if (SUNContext_Create(NULL, &s->sunctx) != 0)
+        fail = "SUNContext_Create";
+    else if (!(s->y = N_VNew_Serial((sunindextype)s->ns, s->sunctx)))
+        fail = "N_VNew_Serial";
+    else if (!(s->A = SUNDenseMatrix((sunindextype)s->ns, (sunindextype)s->ns, s->sunctx)))
+        fail = "SUNDenseMatrix";
+    else if (!(s->LS = SUNLinSol_Dense(s->y, s->A, s->sunctx)))
+        fail = "SUNLinSol_Dense";
+    else if (!(s->cvode = CVodeCreate(CV_BDF, s->sunctx)))
+        fail = "CVodeCreate";
+    if (!fail) {
+        N_VConst(0.0, s->y);
+        if (CVodeSetErrHandlerFn(s->cvode, err_cb, s) != CV_SUCCESS ||
+            CVodeInit(s->cvode, rhs_cb, 0.0, s->y) != CV_SUCCESS ||
+            CVodeSetUserData(s->cvode, s) != CV_SUCCESS ||
+            CVodeSStolerances(s->cvode, s->rtol, s->atol) != CV_SUCCESS ||
+            CVodeSetLinearSolver(s->cvode, s->LS, s->A) != CV_SUCCESS ||
+            CVodeSetJacFn(s->cvode, jac_cb) != CV_SUCCESS ||
+            CVodeSetMaxNumSteps(s->cvode, s->max_steps) != CV_SUCCESS ||
+            CVodeSetMaxHnilWarns(s->cvode, -1) != CV_SUCCESS)
+            fail = "CVODE set-up";
+    }
+    if (fail) {
+        ms_sim_free(s);
+        return ms_fail(ctx, MS_ERR_NOMEM, NULL, 0, 0, "cannot create the solver (%s)", fail);
+    }
+    *out = s;
+    return ms_ok(ctx);
+}
+
+ms_status ms_sim_set_tolerances(ms_sim *s, double rtol, double atol)
+{
+    if (!s)
+        return MS_ERR_ARG;
+    if (!(rtol > 0 && rtol < 1 && isfinite(rtol)) || !(atol > 0 && isfinite(atol)))
+        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                       "tolerances rtol=%g atol=%g; expected 0 < rtol < 1 and atol > 0", rtol,
+                       atol);
+    s->rtol = rtol;
+    s->atol = atol;
+    CVodeSStolerances(s->cvode, rtol, atol);
+    return ms_ok(s->ctx);
+}
+
+ms_status ms_sim_set_max_steps(ms_sim *s, long n)
+{
+    if (!s)
+        return MS_ERR_ARG;
+    if (n <= 0)
+        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0, "max steps %ld; expected > 0", n);
+    s->max_steps = n;
+    CVodeSetMaxNumSteps(s->cvode, n);
+    return ms_ok(s->ctx);
+}
+
+ms_status ms_sim_set_param(ms_sim *s, size_t i, double v)
+{
+    if (!s)
+        return MS_ERR_ARG;
+    if (i >= s->m->count[MS_PARAM] || !isfinite(v))
+        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                       "parameter %zu = %g; expected an index below %zu and a finite value", i, v,
+                       s->m->count[MS_PARAM]);
+    s->params[i] = v;
+    s->params_dirty = 1;
+    return ms_ok(s->ctx);
+}
+
+double ms_sim_param(const ms_sim *s, size_t i)
+{
+    return (s && i < s->m->count[MS_PARAM]) ? s->params[i] : NAN;
+}
+
+size_t ms_sim_output_count(const ms_sim *s) { return s ? s->nout : 0; }
+
+const char *ms_sim_output_name(const ms_sim *s, size_t j)
+{
+    if (!s || j >= s->nout)
+        return NULL;
+    return j < s->ns ? s->m->sym[MS_STATE][j].name : s->m->sym[MS_OBSERVABLE][j - s->ns].name;
+}
+
+size_t ms_sim_rows_done(const ms_sim *s) { return s ? s->rows_done : 0; }
+
+void ms_sim_stats_get(const ms_sim *s, ms_sim_stats *out)
+{
+    if (s && out)
+        *out = s->stats;
+}
+
+/* --------------------------------------------------- point evaluations */
+
+ms_status ms_sim_initial(ms_sim *s, double *y0)
+{
+    if (!s || !y0)
+        return MS_ERR_ARG;
+    refresh_params(s);
+    for (size_t i = 0; i < s->ns; i++) {
+        y0[i] = s->regs[s->m->c.init_reg[i]];
+        if (!isfinite(y0[i]))
+            return ms_fail(s->ctx, MS_ERR_MODEL, s->m->file, s->m->sym[MS_STATE][i].line,
+                           s->m->sym[MS_STATE][i].col,
+                           "the initial value of '%s' is not finite (%g) with these parameters",
+                           s->m->sym[MS_STATE][i].name, y0[i]);
+    }
+    return ms_ok(s->ctx);
+}
+
+ms_status ms_sim_rhs(ms_sim *s, double t, const double *y, double *ydot)
+{
+    if (!s || !y || !ydot)
+        return MS_ERR_ARG;
+    refresh_params(s);
+    inputs_default(s);
+    load_state(s, t, y);
+    ms_prog_run(&s->m->c.rhs, s->regs);
+    for (size_t i = 0; i < s->ns; i++)
+        ydot[i] = s->regs[s->m->c.ode_reg[i]];
+    return ms_ok(s->ctx);
+}
+
+ms_status ms_sim_jacobian(ms_sim *s, double t, const double *y, double *jac)
+{
+    if (!s || !y || !jac)
+        return MS_ERR_ARG;
+    refresh_params(s);
+    inputs_default(s);
+    load_state(s, t, y);
+    ms_prog_run(&s->m->c.jac, s->regs);
+    memset(jac, 0, s->ns * s->ns * sizeof *jac);
+    for (size_t k = 0; k < s->m->c.jac_nnz; k++) {
+        const ms_jentry *e = &s->m->c.jac_entries[k];
+        jac[(size_t)e->row * s->ns + (size_t)e->col] = s->regs[e->reg];
+    }
+    return ms_ok(s->ctx);
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int tr_cmp(const void *a, const void *b)
+{
+    const transition *x = a, *y = b;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Builds the sorted transitions up to t_end.  Returns the count, or -1. */
+static long build_transitions(ms_sim *s, const ms_events *ev, double t_end)
+{
+    size_t n = 0;
+    if (!ev)
+        return 0;
+    if (ms_grow(s->ctx, (void **)&s->tr, &s->tr_cap, 2 * ev->n + 1, sizeof *s->tr))
+        return -1;
+    for (size_t k = 0; k < ev->n; k++) {
+        const ms_event *e = &ev->e[k];
+        if (e->t > t_end)
+            continue;
+        if (e->kind == MS_EV_BOLUS) {
+            s->tr[n++] = (transition){e->t, 1, s->m->sym[MS_INPUT][e->input].target, e->amount, 0};
+            continue;
+        }
+        s->tr[n++] = (transition){e->t, 0, e->input, e->amount, +1};
+        double end = e->t + e->duration;
+        if (isfinite(end) && end <= t_end)
+            s->tr[n++] = (transition){end, 0, e->input, -e->amount, -1};
+    }
+    qsort(s->tr, n, sizeof *s->tr, tr_cmp);
+    return (long)n;
+}
+
+/* Applies every transition at time tr[*k].t; returns that time. */
+static void apply_at(ms_sim *s, double t, long ntr, long *k, double *y)
+{
+    const ms_symdef *in = s->m->sym[MS_INPUT];
+    for (; *k < ntr && s->tr[*k].t <= t; (*k)++) {
+        const transition *x = &s->tr[*k];
+        if (x->bolus) {
+            y[x->index] += x->delta;
+            continue;
+        }
+        s->active[x->index] += x->on;
+        /* back to the exact default when nothing is on: no drift */
+        set_input(s, (size_t)x->index,
+                  s->active[x->index] == 0 ? in[x->index].value : s->inputs[x->index] + x->delta);
+    }
+}
+
+static void record(ms_sim *s, double t, const double *y, double *row)
+{
+    const ms_compiled *c = &s->m->c;
+    memcpy(row, y, s->ns * sizeof *row);
+    size_t nobs = s->m->count[MS_OBSERVABLE];
+    if (!nobs)
+        return;
+    load_state(s, t, y);
+    ms_prog_run(&c->obs, s->regs);
+    for (size_t i = 0; i < nobs; i++)
+        row[s->ns + i] = s->regs[c->obs_reg[i]];
+}
+
+static void add_stats(ms_sim *s)
+{
+    long v = 0;
+    if (CVodeGetNumSteps(s->cvode, &v) == CV_SUCCESS)
+        s->stats.steps += v;
+    if (CVodeGetNumRhsEvals(s->cvode, &v) == CV_SUCCESS)
+        s->stats.rhs_evals += v;
+    if (CVodeGetNumJacEvals(s->cvode, &v) == CV_SUCCESS)
+        s->stats.jac_evals += v;
+}
+
+ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t n_times,
+                     double *out)
+{
+    if (!s || (!times && n_times) || (!out && n_times))
+        return MS_ERR_ARG;
+    s->rows_done = 0;
+    memset(&s->stats, 0, sizeof s->stats);
+    if (ev && ev->model != s->m)
+        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                       "the event table was made for another model");
+    for (size_t k = 0; k < n_times; k++)
+        if (!isfinite(times[k]) || times[k] < 0 || (k && times[k] < times[k - 1]))
+            return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                           "output time %zu is %g; expected finite, >= 0 and non-decreasing", k,
+                           times[k]);
+    if (n_times == 0)
+        return ms_ok(s->ctx);
+    double t_end = times[n_times - 1];
+    long ntr = build_transitions(s, ev, t_end);
+    if (ntr < 0)
+        return ms_nomem(s->ctx);
+
+    double *y = N_VGetArrayPointer(s->y);
+    ms_status st = ms_sim_initial(s, y);
+    if (st != MS_OK)
+        return st;
+    inputs_default(s);
+
+    double t = 0;
+    long k = 0;
+    size_t o = 0;
+    apply_at(s, t, ntr, &k, y);
+    while (o < n_times && times[o] <= t)
+        record(s, t, y, out + s->nout * o++);
+    while (o < n_times) {
+        double target = (k < ntr && s->tr[k].t < t_end) ? s->tr[k].t : t_end;
+        if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS ||
+            CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
+            return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
+                           t);
+        s->stats.restarts++;
+        s->cvmsg[0] = '\0';
+        while (o < n_times && (times[o] < target || (times[o] == target && target > t))) {
+            double tret = t;
+            int flag = target > t ? CVode(s->cvode, times[o], s->y, &tret, CV_NORMAL) : CV_SUCCESS;
+            if (flag < 0) {
+                add_stats(s);
+                s->rows_done = o;
+                return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                               "integration failed between t = %g h and t = %g h: %s", t,
+                               times[o], s->cvmsg[0] ? s->cvmsg : CVodeGetReturnFlagName(flag));
+            }
+            if (times[o] == target)
+                break; /* recorded after the events at `target` */
+            record(s, times[o], y, out + s->nout * o);
+            o++;
+        }
+        if (target > t) {
+            double tret = t;
+            /* already at target if the last output was there; CVode returns at once */
+            int flag = CV_SUCCESS;
+            if (!(o < n_times && times[o] == target))
+                flag = CVode(s->cvode, target, s->y, &tret, CV_NORMAL);
+            if (flag < 0) {
+                add_stats(s);
+                s->rows_done = o;
+                return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                               "integration failed between t = %g h and t = %g h: %s", t, target,
+                               s->cvmsg[0] ? s->cvmsg : CVodeGetReturnFlagName(flag));
+            }
+        }
+        add_stats(s);
+        t = target;
+        apply_at(s, t, ntr, &k, y);
+        while (o < n_times && times[o] <= t)
+            record(s, t, y, out + s->nout * o++);
+    }
+    s->rows_done = o;
+    return ms_ok(s->ctx);
+}

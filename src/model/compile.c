@@ -1,0 +1,187 @@
+/*
+ * compile.c — turns the model's expression DAG into flat register bytecode,
+ * once per model: one register per DAG node, one instruction per operation
+ * node, in index order (which is topological).  Four programs share the
+ * registers: `pre` (everything that depends only on parameters, run when
+ * parameters change), `rhs` (the ODE right-hand sides), `jac` (the nonzero
+ * entries of the exact Jacobian, from symbolic differentiation) and `obs`
+ * (observables).  Owns ms_compiled; the interpreter is ms_prog_run in
+ * vm.h.
+ */
+#include "model_impl.h"
+
+#include <string.h>
+
+void ms_compiled_free(ms_context *ctx, ms_compiled *c)
+{
+    ms_free(ctx, c->reg_init);
+    ms_free(ctx, c->state_reg);
+    ms_free(ctx, c->param_reg);
+    ms_free(ctx, c->input_reg);
+    ms_free(ctx, c->pre.code);
+    ms_free(ctx, c->rhs.code);
+    ms_free(ctx, c->jac.code);
+    ms_free(ctx, c->obs.code);
+    ms_free(ctx, c->ode_reg);
+    ms_free(ctx, c->init_reg);
+    ms_free(ctx, c->obs_reg);
+    ms_free(ctx, c->jac_entries);
+    memset(c, 0, sizeof *c);
+}
+
+/* Marks every node reachable from the marked ones (children have smaller
+ * indices, so one downward sweep suffices: no recursion). */
+static void close_marks(const ms_xdag *g, unsigned char *mark, size_t len)
+{
+    for (size_t i = len; i-- > 0;) {
+        if (!mark[i])
+            continue;
+        const ms_xnode *x = &g->n[i];
+        int ar = ms_x_arity((ms_xop)x->op);
+        if (ar >= 1)
+            mark[x->a] = 1;
+        if (ar >= 2)
+            mark[x->b] = 1;
+        if (ar >= 3)
+            mark[x->c] = 1;
+    }
+}
+
+/* Emits the operation nodes among `mark` whose `varying` flag equals
+ * `varying` (or any, if varying < 0) into prog. */
+static int emit(ms_context *ctx, const ms_xdag *g, const unsigned char *mark, size_t len,
+                int varying, ms_prog *prog)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (mark[i] && ms_x_arity((ms_xop)g->n[i].op) > 0 &&
+            (varying < 0 || g->n[i].varying == varying))
+            n++;
+    prog->code = ms_alloc(ctx, (n ? n : 1) * sizeof *prog->code);
+    if (!prog->code)
+        return -1;
+    prog->n = 0;
+    for (size_t i = 0; i < len; i++) {
+        const ms_xnode *x = &g->n[i];
+        if (!mark[i] || ms_x_arity((ms_xop)x->op) == 0 || (varying >= 0 && x->varying != varying))
+            continue;
+        ms_instr *in = &prog->code[prog->n++];
+        in->op = x->op;
+        in->dst = (int32_t)i;
+        in->a = x->a;
+        in->b = x->b >= 0 ? x->b : x->a;
+        in->c = x->c >= 0 ? x->c : x->a;
+    }
+    return 0;
+}
+
+ms_status ms_model_compile(ms_model *m)
+{
+    ms_context *ctx = m->ctx;
+    ms_xdag *g = &m->g;
+    ms_compiled *c = &m->c;
+    size_t ns = m->count[MS_STATE], nobs = m->count[MS_OBSERVABLE];
+    unsigned char *mark = NULL;
+
+    /* exact Jacobian: d f_i / d y_j for every state j, memoised per j */
+    size_t cap = 0;
+    c->jac_nnz = 0;
+    for (size_t j = 0; j < ns; j++) {
+        ms_x_diff_reset(g);
+        for (size_t i = 0; i < ns; i++) {
+            ms_xid d = ms_x_diff(g, m->sym[MS_STATE][i].node, (int32_t)j);
+            if (d < 0)
+                return ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
+                               "the model is too large to differentiate");
+            if (ms_x_is_const(g, d, 0))
+                continue;
+            if (ms_grow(ctx, (void **)&c->jac_entries, &cap, c->jac_nnz + 1,
+                        sizeof *c->jac_entries))
+                return ms_nomem(ctx);
+            c->jac_entries[c->jac_nnz++] = (ms_jentry){(int32_t)i, (int32_t)j, d};
+        }
+    }
+
+    size_t len = g->len;
+    c->nregs = len;
+    mark = ms_alloc(ctx, len);
+    c->reg_init = ms_alloc(ctx, len * sizeof *c->reg_init);
+    c->state_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->state_reg);
+    c->param_reg = ms_alloc(ctx, (m->count[MS_PARAM] + 1) * sizeof *c->param_reg);
+    c->input_reg = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *c->input_reg);
+    c->ode_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->ode_reg);
+    c->init_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->init_reg);
+    c->obs_reg = ms_alloc(ctx, (nobs + 1) * sizeof *c->obs_reg);
+    if (!mark || !c->reg_init || !c->state_reg || !c->param_reg || !c->input_reg ||
+        !c->ode_reg || !c->init_reg || !c->obs_reg)
+        goto nomem;
+
+    /* leaves */
+    c->time_reg = -1;
+    for (size_t i = 0; i < ns; i++)
+        c->state_reg[i] = -1;
+    for (size_t i = 0; i < m->count[MS_PARAM]; i++)
+        c->param_reg[i] = -1;
+    for (size_t i = 0; i < m->count[MS_INPUT]; i++)
+        c->input_reg[i] = -1;
+    for (size_t i = 0; i < len; i++) {
+        const ms_xnode *x = &g->n[i];
+        switch (x->op) {
+        case X_CONST: c->reg_init[i] = x->v; break;
+        case X_STATE: c->state_reg[x->a] = (int32_t)i; break;
+        case X_PARAM: c->param_reg[x->a] = (int32_t)i; break;
+        case X_INPUT: c->input_reg[x->a] = (int32_t)i; break;
+        case X_TIME: c->time_reg = (int32_t)i; break;
+        default: break;
+        }
+    }
+    for (size_t i = 0; i < ns; i++) {
+        c->ode_reg[i] = m->sym[MS_STATE][i].node;
+        c->init_reg[i] = m->sym[MS_STATE][i].init_node;
+    }
+    for (size_t i = 0; i < nobs; i++)
+        c->obs_reg[i] = m->sym[MS_OBSERVABLE][i].node;
+
+    /* pre: parameter-only parts of everything */
+    memset(mark, 0, len);
+    for (size_t i = 0; i < ns; i++) {
+        mark[c->ode_reg[i]] = 1;
+        mark[c->init_reg[i]] = 1;
+    }
+    for (size_t i = 0; i < nobs; i++)
+        mark[c->obs_reg[i]] = 1;
+    for (size_t k = 0; k < c->jac_nnz; k++)
+        mark[c->jac_entries[k].reg] = 1;
+    for (size_t i = 0; i < m->count[MS_RULE]; i++)
+        mark[m->sym[MS_RULE][i].node] = 1;
+    close_marks(g, mark, len);
+    if (emit(ctx, g, mark, len, 0, &c->pre))
+        goto nomem;
+
+    memset(mark, 0, len);
+    for (size_t i = 0; i < ns; i++)
+        mark[c->ode_reg[i]] = 1;
+    close_marks(g, mark, len);
+    if (emit(ctx, g, mark, len, 1, &c->rhs))
+        goto nomem;
+
+    memset(mark, 0, len);
+    for (size_t k = 0; k < c->jac_nnz; k++)
+        mark[c->jac_entries[k].reg] = 1;
+    close_marks(g, mark, len);
+    if (emit(ctx, g, mark, len, 1, &c->jac))
+        goto nomem;
+
+    memset(mark, 0, len);
+    for (size_t i = 0; i < nobs; i++)
+        mark[c->obs_reg[i]] = 1;
+    close_marks(g, mark, len);
+    if (emit(ctx, g, mark, len, 1, &c->obs))
+        goto nomem;
+
+    ms_free(ctx, mark);
+    return MS_OK;
+nomem:
+    ms_free(ctx, mark);
+    return ms_nomem(ctx);
+}

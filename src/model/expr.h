@@ -1,0 +1,122 @@
+/*
+ * expr.h — the expression graph: every formula of a model as nodes of one
+ * hash-consed DAG (equal subexpressions are one node), built through
+ * simplifying constructors, with symbolic differentiation.  Children always
+ * have smaller indices than their parents, so index order is a topological
+ * order.  Owns the node array; knows nothing of YAML, SBML or CVODE.
+ */
+#ifndef MS_EXPR_H
+#define MS_EXPR_H
+
+#include "../core/core.h"
+
+#include <math.h>
+#include <stdint.h>
+
+typedef enum {
+    /* leaves */
+    X_CONST, X_STATE, X_PARAM, X_INPUT, X_TIME,
+    /* arithmetic */
+    X_ADD, X_SUB, X_MUL, X_DIV, X_NEG, X_POW,
+    /* functions of one argument */
+    X_EXP, X_LN, X_LOG10, X_SQRT, X_ABS, X_SIN, X_COS, X_TAN, X_ASIN, X_ACOS, X_ATAN,
+    X_SINH, X_COSH, X_TANH, X_FLOOR, X_CEIL,
+    /* two arguments */
+    X_MIN, X_MAX,
+    /* logic: values 1 or 0 */
+    X_LT, X_LE, X_GT, X_GE, X_EQ, X_NE, X_AND, X_OR, X_XOR, X_NOT,
+    /* c ? a : b */
+    X_SELECT,
+    X_OP_COUNT
+} ms_xop;
+
+typedef int32_t ms_xid; /* node index; -1 = error (out of memory or too deep) */
+
+typedef struct {
+    uint8_t op;
+    uint8_t varying; /* depends on a state, an input or time */
+    uint16_t depth;  /* longest path to a leaf, capped at 65535 */
+    int32_t a, b, c; /* children, or the index of a state/param/input */
+    double v;        /* constants */
+} ms_xnode;
+
+typedef struct ms_xdag {
+    ms_context *ctx;
+    ms_xnode *n;
+    size_t len, cap;
+    int32_t *hash; /* open addressing, -1 empty */
+    size_t hcap;
+    /* differentiation memo: per node, derivative and stamp */
+    int32_t *dmemo;
+    uint32_t *dstamp;
+    size_t dcap;
+    uint32_t stamp;
+} ms_xdag;
+
+void ms_xdag_init(ms_xdag *g, ms_context *ctx);
+void ms_xdag_free(ms_xdag *g);
+
+ms_xid ms_x_const(ms_xdag *g, double v);
+ms_xid ms_x_leaf(ms_xdag *g, ms_xop op, int32_t index); /* X_STATE/PARAM/INPUT/TIME */
+ms_xid ms_x_unary(ms_xdag *g, ms_xop op, ms_xid a);
+ms_xid ms_x_binary(ms_xdag *g, ms_xop op, ms_xid a, ms_xid b);
+ms_xid ms_x_select(ms_xdag *g, ms_xid c, ms_xid a, ms_xid b);
+
+/* d(node)/d(state `state`).  -1 on allocation failure. */
+ms_xid ms_x_diff(ms_xdag *g, ms_xid node, int32_t state);
+/* Starts a new differentiation variable (invalidates the memo). */
+void ms_x_diff_reset(ms_xdag *g);
+
+static inline int ms_x_is_const(const ms_xdag *g, ms_xid x, double v)
+{
+    return g->n[x].op == X_CONST && g->n[x].v == v;
+}
+
+/* Number of children of an op (0..3). */
+int ms_x_arity(ms_xop op);
+/* Evaluates an op on its argument values: the single definition of every
+ * op's meaning, used by constant folding and by the bytecode interpreter
+ * (inline so that the interpreter's loop is one switch). */
+static inline double ms_x_apply(int op, double a, double b, double c)
+{
+    switch (op) {
+    case X_ADD: return a + b;
+    case X_SUB: return a - b;
+    case X_MUL: return a * b;
+    case X_DIV: return a / b;
+    case X_NEG: return -a;
+    case X_POW: return pow(a, b);
+    case X_EXP: return exp(a);
+    case X_LN: return log(a);
+    case X_LOG10: return log10(a);
+    case X_SQRT: return sqrt(a);
+    case X_ABS: return fabs(a);
+    case X_SIN: return sin(a);
+    case X_COS: return cos(a);
+    case X_TAN: return tan(a);
+    case X_ASIN: return asin(a);
+    case X_ACOS: return acos(a);
+    case X_ATAN: return atan(a);
+    case X_SINH: return sinh(a);
+    case X_COSH: return cosh(a);
+    case X_TANH: return tanh(a);
+    case X_FLOOR: return floor(a);
+    case X_CEIL: return ceil(a);
+    case X_MIN: return a < b ? a : b;
+    case X_MAX: return a > b ? a : b;
+    case X_LT: return a < b;
+    case X_LE: return a <= b;
+    case X_GT: return a > b;
+    case X_GE: return a >= b;
+    case X_EQ: return a == b;
+    case X_NE: return a != b;
+    case X_AND: return (a != 0) && (b != 0);
+    case X_OR: return (a != 0) || (b != 0);
+    case X_XOR: return (a != 0) != (b != 0);
+    case X_NOT: return a == 0;
+    case X_SELECT: return a != 0 ? b : c;
+    default: return NAN;
+    }
+}
+
+#endif

@@ -1,0 +1,725 @@
+/*
+ * model.c — loading a model file: the YAML tree is checked section by
+ * section (states, parameters, inputs, rules, odes, observables), every name
+ * is resolved, assignment rules are ordered by dependency (cycles refused),
+ * every formula becomes part of one expression DAG, and the result is
+ * compiled (compile.c).  Also the read-only accessors of ms_model.  Owns the
+ * ms_model; knows nothing of protocols or solvers.  The format is documented
+ * in docs/model-format.md.
+ */
+#include "model_impl.h"
+#include "../core/strmap.h"
+#include "../core/yamldoc.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sbml/math/ASTNode.h>
+
+#define MS_RULE_MAX_NESTING 500
+
+static const char *const KIND_NAME[MS_SYMKIND_COUNT] = {"state", "parameter", "input", "rule",
+                                                         "observable"};
+static const char *const SECTION[MS_SYMKIND_COUNT] = {"states", "parameters", "inputs", "rules",
+                                                       "observables"};
+static const char *const EVIDENCE[] = {"human-rct", "human-observational", "animal", "in-vitro",
+                                       "assumption", NULL};
+/* Names the formula language gives a meaning of its own. */
+static const char *const RESERVED[] = {
+    "t", "time", "pi", "exponentiale", "true", "false", "avogadro", "inf", "infinity", "nan",
+    "notanumber", "exp", "ln", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "min", "max",
+    "piecewise", "floor", "ceil", "ceiling", "pow", "power", "root", "and", "or", "not", "xor",
+    "delay", "rateOf", NULL};
+
+typedef struct loader {
+    ms_context *ctx;
+    ms_ydoc doc;
+    ms_model *m;
+    ms_strmap names;
+    const ms_ynode **fnode[MS_SYMKIND_COUNT]; /* formula node of each symbol */
+    const ms_ynode **inode;                   /* states: initial value node */
+    unsigned char *rule_mark;                 /* 0 new, 1 in progress, 2 done */
+    size_t *rule_stack;
+    size_t rule_depth, order_n;
+} loader;
+
+/* ------------------------------------------------------------ accessors */
+
+void ms_model_free(ms_model *m)
+{
+    if (!m)
+        return;
+    ms_context *ctx = m->ctx;
+    for (int k = 0; k < MS_SYMKIND_COUNT; k++) {
+        for (size_t i = 0; i < m->count[k]; i++) {
+            ms_symdef *s = &m->sym[k][i];
+            ms_free(ctx, s->name);
+            ms_free(ctx, s->unit);
+            ms_free(ctx, s->desc);
+            ms_free(ctx, s->expr);
+            ms_free(ctx, s->init);
+            ms_free(ctx, s->source);
+            ms_free(ctx, s->hypothesis);
+            ms_free(ctx, s->evidence);
+            ms_free(ctx, s->contested);
+        }
+        ms_free(ctx, m->sym[k]);
+    }
+    ms_free(ctx, m->rule_order);
+    ms_free(ctx, m->file);
+    ms_free(ctx, m->name);
+    ms_free(ctx, m->desc);
+    ms_compiled_free(ctx, &m->c);
+    ms_xdag_free(&m->g);
+    ms_free(ctx, m);
+}
+
+const char *ms_model_name(const ms_model *m) { return m ? m->name : NULL; }
+const char *ms_model_description(const ms_model *m) { return m && m->desc ? m->desc : ""; }
+
+size_t ms_model_count(const ms_model *m, ms_symkind kind)
+{
+    if (!m || (int)kind < 0 || kind >= MS_SYMKIND_COUNT)
+        return 0;
+    return m->count[kind];
+}
+
+ms_status ms_model_symbol(const ms_model *m, ms_symkind kind, size_t i, ms_symbol *out)
+{
+    if (!m || !out || (int)kind < 0 || kind >= MS_SYMKIND_COUNT || i >= m->count[kind])
+        return MS_ERR_ARG;
+    const ms_symdef *s = &m->sym[kind][i];
+    memset(out, 0, sizeof *out);
+    out->name = s->name;
+    out->unit = s->unit;
+    out->description = s->desc;
+    out->expr = s->expr;
+    out->init = s->init;
+    out->value = s->value;
+    out->source = s->source;
+    out->hypothesis = s->hypothesis;
+    out->evidence = s->evidence;
+    out->contested = s->contested;
+    out->input_kind = s->input_kind;
+    out->target = s->target;
+    out->line = s->line;
+    out->column = s->col;
+    return MS_OK;
+}
+
+int ms_model_find(const ms_model *m, ms_symkind kind, const char *name)
+{
+    if (!m || !name || (int)kind < 0 || kind >= MS_SYMKIND_COUNT)
+        return -1;
+    for (size_t i = 0; i < m->count[kind]; i++)
+        if (strcmp(m->sym[kind][i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+size_t ms_model_jacobian_nnz(const ms_model *m) { return m ? m->c.jac_nnz : 0; }
+
+/* -------------------------------------------------------------- helpers */
+
+static ms_status yfail(loader *L, const ms_ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ms_status yfail(loader *L, const ms_ynode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ms_status s = ms_vfail(L->ctx, MS_ERR_MODEL, L->doc.file, n ? n->line : 1, n ? n->col : 1,
+                           fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static int valid_identifier(const char *s)
+{
+    if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (const char *p = s + 1; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            return 0;
+    return 1;
+}
+
+static int is_reserved(const char *s)
+{
+    for (const char *const *r = RESERVED; *r; r++)
+        if (strcmp(*r, s) == 0)
+            return 1;
+    return 0;
+}
+
+/* Nearest known name for "did you mean", or NULL. */
+static const char *suggest(const loader *L, const char *name)
+{
+    const char *best = NULL;
+    size_t bd = (size_t)-1;
+    for (int k = 0; k < MS_SYMKIND_COUNT; k++)
+        for (size_t i = 0; i < L->m->count[k]; i++) {
+            size_t d = ms_edit_distance(name, L->m->sym[k][i].name);
+            if (d < bd) {
+                bd = d;
+                best = L->m->sym[k][i].name;
+            }
+        }
+    size_t len = strlen(name);
+    return (bd <= 2 && bd < len) ? best : NULL;
+}
+
+/* An optional text field into *dst (copied). */
+static ms_status opt_text(loader *L, const ms_ynode *map, const char *key, const char *what,
+                          char **dst)
+{
+    const ms_ynode *v;
+    ms_status st = ms_yget_string(L->ctx, &L->doc, map, key, what, 0, &v, MS_ERR_MODEL);
+    if (st != MS_OK || !v)
+        return st;
+    *dst = ms_strdup(L->ctx, v->str);
+    return *dst ? MS_OK : ms_nomem(L->ctx);
+}
+
+static ms_status req_text(loader *L, const ms_ynode *map, const char *key, const char *what,
+                          char **dst)
+{
+    const ms_ynode *v;
+    ms_status st = ms_yget_string(L->ctx, &L->doc, map, key, what, 1, &v, MS_ERR_MODEL);
+    if (st != MS_OK)
+        return st;
+    *dst = ms_strdup(L->ctx, v->str);
+    return *dst ? MS_OK : ms_nomem(L->ctx);
+}
+
+/* A section: a mapping of names to definitions; an empty value counts as
+ * an empty mapping. */
+static ms_status section(loader *L, const ms_ynode *root, const char *key, const ms_ynode **out)
+{
+    const ms_ynode *v = ms_ymap_get(root, key);
+    *out = NULL;
+    if (!v || (v->type == MS_Y_SCALAR && v->len == 0 && v->style == 1 /* plain */))
+        return MS_OK;
+    if (v->type != MS_Y_MAP)
+        return yfail(L, v, "'%s:' must be a mapping of names to definitions", key);
+    *out = v;
+    return MS_OK;
+}
+
+/* --------------------------------------------------------- definitions */
+
+static ms_status read_state(loader *L, const ms_ynode *def, ms_symdef *s, size_t i)
+{
+    static const char *const keys[] = {"unit", "initial", "description", NULL};
+    char what[160];
+    snprintf(what, sizeof what, "state '%s'", s->name);
+    if (def->type != MS_Y_MAP)
+        return yfail(L, def, "%s must be a mapping with unit: and initial:", what);
+    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    if (!st)
+        st = req_text(L, def, "unit", what, &s->unit);
+    if (!st)
+        st = opt_text(L, def, "description", what, &s->desc);
+    if (st)
+        return st;
+    const ms_ynode *init = ms_ymap_get(def, "initial");
+    if (!init)
+        return yfail(L, def, "%s has no 'initial:'; expected a number or a formula of parameters",
+                     what);
+    if (init->type != MS_Y_SCALAR || init->len == 0)
+        return yfail(L, init, "'initial' of %s must be a number or a formula", what);
+    L->inode[i] = init;
+    s->init = ms_strdup(L->ctx, init->str);
+    return s->init ? MS_OK : ms_nomem(L->ctx);
+}
+
+static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
+{
+    static const char *const keys[] = {"value", "unit", "source", "hypothesis", "evidence",
+                                       "contested", "description", "note", NULL};
+    char what[160];
+    snprintf(what, sizeof what, "parameter '%s'", s->name);
+    if (def->type != MS_Y_MAP)
+        return yfail(L, def, "%s must be a mapping with value:, unit: and source: or hypothesis:",
+                     what);
+    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    if (st)
+        return st;
+    const ms_ynode *v = ms_ymap_get(def, "value");
+    if (!v)
+        return yfail(L, def, "%s has no 'value:'; expected a finite number", what);
+    st = ms_yget_number(L->ctx, &L->doc, v, "the value", &s->value, MS_ERR_MODEL);
+    if (!st)
+        st = req_text(L, def, "unit", what, &s->unit);
+    if (!st)
+        st = opt_text(L, def, "source", what, &s->source);
+    if (!st)
+        st = opt_text(L, def, "hypothesis", what, &s->hypothesis);
+    if (!st)
+        st = opt_text(L, def, "evidence", what, &s->evidence);
+    if (!st)
+        st = opt_text(L, def, "contested", what, &s->contested);
+    if (!st)
+        st = opt_text(L, def, "description", what, &s->desc);
+    if (st)
+        return st;
+    if (!s->source && !s->hypothesis)
+        return yfail(L, def,
+                     "%s has neither 'source:' (a citation) nor 'hypothesis:' (what is "
+                     "assumed); every parameter needs one",
+                     what);
+    if (s->evidence) {
+        int ok = 0;
+        for (const char *const *e = EVIDENCE; *e; e++)
+            ok |= strcmp(*e, s->evidence) == 0;
+        if (!ok)
+            return yfail(L, ms_ymap_get(def, "evidence"),
+                         "evidence '%s' of %s; expected one of: human-rct, human-observational, "
+                         "animal, in-vitro, assumption",
+                         s->evidence, what);
+    }
+    return MS_OK;
+}
+
+static ms_status read_input(loader *L, const ms_ynode *def, ms_symdef *s)
+{
+    static const char *const keys[] = {"kind", "unit", "target", "default", "description", NULL};
+    char what[160];
+    snprintf(what, sizeof what, "input '%s'", s->name);
+    if (def->type != MS_Y_MAP)
+        return yfail(L, def, "%s must be a mapping with kind: and unit:", what);
+    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    char *kind = NULL;
+    if (!st)
+        st = req_text(L, def, "kind", what, &kind);
+    if (!st)
+        st = req_text(L, def, "unit", what, &s->unit);
+    if (!st)
+        st = opt_text(L, def, "description", what, &s->desc);
+    if (st) {
+        ms_free(L->ctx, kind);
+        return st;
+    }
+    const ms_ynode *kn = ms_ymap_get(def, "kind");
+    if (strcmp(kind, "rate") == 0)
+        s->input_kind = MS_INPUT_RATE;
+    else if (strcmp(kind, "level") == 0)
+        s->input_kind = MS_INPUT_LEVEL;
+    else if (strcmp(kind, "bolus") == 0)
+        s->input_kind = MS_INPUT_BOLUS;
+    else
+        st = yfail(L, kn, "kind '%s' of %s; expected rate, level or bolus", kind, what);
+    ms_free(L->ctx, kind);
+    if (st)
+        return st;
+    const ms_ynode *tg = ms_ymap_get(def, "target");
+    const ms_ynode *dv = ms_ymap_get(def, "default");
+    s->target = -1;
+    if (s->input_kind == MS_INPUT_BOLUS) {
+        if (!tg)
+            return yfail(L, def, "bolus %s has no 'target:'; expected the state it adds to",
+                         what);
+        if (tg->type != MS_Y_SCALAR)
+            return yfail(L, tg, "'target' of %s must be a state name", what);
+        const ms_strmap_entry *e = ms_strmap_get(&L->names, tg->str);
+        if (!e || e->kind != MS_STATE)
+            return yfail(L, tg, "target '%s' of %s is not a state; expected one of the states",
+                         tg->str, what);
+        s->target = e->index;
+        if (dv)
+            return yfail(L, dv, "a bolus input has no default level");
+    } else {
+        if (tg)
+            return yfail(L, tg, "'target:' is for bolus inputs; %s is a %s input", what,
+                         s->input_kind == MS_INPUT_RATE ? "rate" : "level");
+        if (dv) {
+            st = ms_yget_number(L->ctx, &L->doc, dv, "the default", &s->value, MS_ERR_MODEL);
+            if (st)
+                return st;
+        }
+    }
+    return MS_OK;
+}
+
+/* rules: `name: formula` or `name: {expr:, unit:, description:}`;
+ * observables: the mapping form, unit required. */
+static ms_status read_formula_def(loader *L, const ms_ynode *def, ms_symdef *s,
+                                  const ms_ynode **fnode, int need_unit)
+{
+    static const char *const keys[] = {"expr", "unit", "description", NULL};
+    char what[160];
+    snprintf(what, sizeof what, "%s '%s'", need_unit ? "observable" : "rule", s->name);
+    if (def->type == MS_Y_SCALAR && !need_unit) {
+        if (def->len == 0)
+            return yfail(L, def, "%s is empty; expected a formula", what);
+        *fnode = def;
+        s->expr = ms_strdup(L->ctx, def->str);
+        return s->expr ? MS_OK : ms_nomem(L->ctx);
+    }
+    if (def->type != MS_Y_MAP)
+        return yfail(L, def, "%s must be a mapping with expr:%s", what,
+                     need_unit ? " and unit:" : "");
+    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    if (!st)
+        st = req_text(L, def, "expr", what, &s->expr);
+    if (!st)
+        st = need_unit ? req_text(L, def, "unit", what, &s->unit)
+                       : opt_text(L, def, "unit", what, &s->unit);
+    if (!st)
+        st = opt_text(L, def, "description", what, &s->desc);
+    if (!st)
+        *fnode = ms_ymap_get(def, "expr");
+    return st;
+}
+
+/* ------------------------------------------------------------- formulas */
+
+static ms_xid rule_node(loader *L, size_t i);
+
+static ms_xid env_name(ms_math_env *env, const char *name)
+{
+    loader *L = env->ud;
+    int line, col;
+    if (strcmp(name, "t") == 0)
+        return ms_x_leaf(&L->m->g, X_TIME, 0);
+    const ms_strmap_entry *e = ms_strmap_get(&L->names, name);
+    if (!e) {
+        ms_math_locate(env, name, &line, &col);
+        const char *s = suggest(L, name);
+        ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
+                "unknown symbol '%s' in %s; expected a state, parameter, input or rule%s%s%s",
+                name, env->what, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        return -1;
+    }
+    ms_symdef *s = &L->m->sym[e->kind][e->index];
+    switch (e->kind) {
+    case MS_RULE:
+        return rule_node(L, (size_t)e->index);
+    case MS_INPUT:
+        if (s->input_kind == MS_INPUT_BOLUS) {
+            ms_math_locate(env, name, &line, &col);
+            ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
+                    "'%s' in %s is a bolus input, which adds to state '%s' and has no value; "
+                    "expected a rate or level input",
+                    name, env->what, L->m->sym[MS_STATE][s->target].name);
+            return -1;
+        }
+        return s->node;
+    case MS_OBSERVABLE:
+        ms_math_locate(env, name, &line, &col);
+        ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
+                "'%s' in %s is an observable; formulas may use states, parameters, inputs and "
+                "rules (make '%s' a rule to use it)",
+                name, env->what, name);
+        return -1;
+    default:
+        return s->node;
+    }
+}
+
+static ms_xid env_call(ms_math_env *env, const char *name, const ms_xid *args, size_t n)
+{
+    (void)args;
+    (void)n;
+    int line, col;
+    ms_math_locate(env, name, &line, &col);
+    ms_fail(env->ctx, MS_ERR_MODEL, env->file, line, col,
+            "unknown function '%s' in %s; expected one of exp, ln, log10, sqrt, abs, min, max, "
+            "piecewise, floor, ceil, sin, cos, tan and the like",
+            name, env->what);
+    return -1;
+}
+
+/* Converts the formula in scalar `fn` (text `text`). */
+static ms_xid formula(loader *L, const ms_ynode *fn, const char *text, const char *what)
+{
+    ms_math_env env = {.ctx = L->ctx, .g = &L->m->g, .file = L->doc.file, .text = text,
+                       .what = what, .name = env_name, .call = env_call, .ud = L};
+    env.line = fn ? fn->line : 1;
+    env.col = fn ? fn->col : 1;
+    if (fn && (fn->style == 2 || fn->style == 3)) /* single or double quoted */
+        env.col++;
+    else if (fn && (fn->style == 4 || fn->style == 5)) { /* block: starts on the next line */
+        env.line++;
+        env.col = fn->col + 2;
+    }
+    ASTNode_t *ast = NULL;
+    if (ms_math_parse(&env, &ast) != MS_OK)
+        return -1;
+    ms_xid r = ms_math_convert(&env, ast);
+    ASTNode_free(ast);
+    return r;
+}
+
+static ms_xid rule_node(loader *L, size_t i)
+{
+    ms_symdef *s = &L->m->sym[MS_RULE][i];
+    if (L->rule_mark[i] == 2)
+        return s->node;
+    if (L->rule_mark[i] == 1) {
+        char path[600];
+        size_t off = 0, start = 0;
+        for (size_t k = 0; k < L->rule_depth; k++)
+            if (L->rule_stack[k] == i)
+                start = k;
+        for (size_t k = start; k < L->rule_depth && off < sizeof path - 80; k++) {
+            int w = snprintf(path + off, sizeof path - off, "%s -> ",
+                             L->m->sym[MS_RULE][L->rule_stack[k]].name);
+            if (w > 0)
+                off += (size_t)w;
+        }
+        snprintf(path + off, sizeof path - off, "%s", s->name);
+        ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, s->line, s->col,
+                "cycle in assignment rules: %s; rules must not depend on themselves", path);
+        return -1;
+    }
+    if (L->rule_depth >= MS_RULE_MAX_NESTING) {
+        ms_fail(L->ctx, MS_ERR_LIMIT, L->doc.file, s->line, s->col,
+                "assignment rules nested deeper than %d levels", MS_RULE_MAX_NESTING);
+        return -1;
+    }
+    L->rule_mark[i] = 1;
+    L->rule_stack[L->rule_depth++] = i;
+    char what[160];
+    snprintf(what, sizeof what, "the rule '%s'", s->name);
+    ms_xid r = formula(L, L->fnode[MS_RULE][i], s->expr, what);
+    L->rule_depth--;
+    if (r < 0)
+        return -1;
+    s->node = r;
+    L->rule_mark[i] = 2;
+    L->m->rule_order[L->order_n++] = i;
+    return r;
+}
+
+/* --------------------------------------------------------------- loading */
+
+static ms_status collect(loader *L, const ms_ynode *sec, ms_symkind kind)
+{
+    if (!sec)
+        return MS_OK;
+    ms_model *m = L->m;
+    size_t n = sec->n;
+    m->sym[kind] = ms_alloc(L->ctx, (n ? n : 1) * sizeof *m->sym[kind]);
+    L->fnode[kind] = ms_alloc(L->ctx, (n ? n : 1) * sizeof *L->fnode[kind]);
+    if (!m->sym[kind] || !L->fnode[kind])
+        return ms_nomem(L->ctx);
+    for (size_t i = 0; i < n; i++) {
+        const ms_ynode *k = sec->keys[i];
+        if (!valid_identifier(k->str))
+            return yfail(L, k,
+                         "'%s' is not a valid name; expected a letter or '_' followed by "
+                         "letters, digits or '_'",
+                         k->str);
+        if (is_reserved(k->str))
+            return yfail(L, k, "'%s' is a reserved word of the formula language; choose another "
+                               "name", k->str);
+        ms_symdef *s = &m->sym[kind][i];
+        s->name = ms_strdup(L->ctx, k->str);
+        if (!s->name)
+            return ms_nomem(L->ctx);
+        s->line = k->line;
+        s->col = k->col;
+        s->node = -1;
+        s->init_node = -1;
+        m->count[kind] = i + 1;
+        const ms_strmap_entry *old;
+        int r = ms_strmap_put(&L->names, s->name, (int32_t)kind, (int32_t)i, &old);
+        if (r < 0)
+            return ms_nomem(L->ctx);
+        if (r > 0) {
+            const ms_symdef *o = &m->sym[old->kind][old->index];
+            return yfail(L, k, "duplicate name '%s': already defined as a %s at line %d", s->name,
+                         KIND_NAME[old->kind], o->line);
+        }
+    }
+    return MS_OK;
+}
+
+static ms_status load_tree(loader *L)
+{
+    static const char *const top[] = {"model", "description", "states", "parameters", "inputs",
+                                       "rules", "odes", "observables", NULL};
+    const ms_ynode *root = L->doc.root;
+    ms_model *m = L->m;
+    if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
+        return ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, 1, 1,
+                       "the file is empty; expected a model (a mapping with model:, states:, "
+                       "parameters:, odes:)");
+    if (root->type != MS_Y_MAP)
+        return yfail(L, root, "expected a mapping with model:, states:, parameters:, odes:");
+    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, root, "the model", top, MS_ERR_MODEL);
+    if (!st)
+        st = req_text(L, root, "model", "the model", &m->name);
+    if (!st)
+        st = opt_text(L, root, "description", "the model", &m->desc);
+    if (st)
+        return st;
+
+    const ms_ynode *sec[MS_SYMKIND_COUNT], *odes;
+    for (int k = 0; k < MS_SYMKIND_COUNT; k++)
+        if ((st = section(L, root, SECTION[k], &sec[k])))
+            return st;
+    if ((st = section(L, root, "odes", &odes)))
+        return st;
+    if (!sec[MS_STATE] || sec[MS_STATE]->n == 0)
+        return yfail(L, sec[MS_STATE] ? sec[MS_STATE] : root,
+                     "the model has no states; expected 'states:' with at least one state");
+
+    /* 1. names */
+    for (int k = 0; k < MS_SYMKIND_COUNT; k++)
+        if ((st = collect(L, sec[k], (ms_symkind)k)))
+            return st;
+    size_t ns = m->count[MS_STATE], nr = m->count[MS_RULE];
+    L->inode = ms_alloc(L->ctx, ns * sizeof *L->inode);
+    L->rule_mark = ms_alloc(L->ctx, nr + 1);
+    L->rule_stack = ms_alloc(L->ctx, (nr + 1) * sizeof *L->rule_stack);
+    m->rule_order = ms_alloc(L->ctx, (nr + 1) * sizeof *m->rule_order);
+    if (!L->inode || !L->rule_mark || !L->rule_stack || !m->rule_order)
+        return ms_nomem(L->ctx);
+
+    /* 2. definitions and leaves */
+    for (size_t i = 0; i < ns && !st; i++) {
+        st = read_state(L, sec[MS_STATE]->vals[i], &m->sym[MS_STATE][i], i);
+        m->sym[MS_STATE][i].node = ms_x_leaf(&m->g, X_STATE, (int32_t)i);
+    }
+    for (size_t i = 0; i < m->count[MS_PARAM] && !st; i++) {
+        st = read_param(L, sec[MS_PARAM]->vals[i], &m->sym[MS_PARAM][i]);
+        m->sym[MS_PARAM][i].node = ms_x_leaf(&m->g, X_PARAM, (int32_t)i);
+    }
+    for (size_t i = 0; i < m->count[MS_INPUT] && !st; i++) {
+        st = read_input(L, sec[MS_INPUT]->vals[i], &m->sym[MS_INPUT][i]);
+        m->sym[MS_INPUT][i].node = ms_x_leaf(&m->g, X_INPUT, (int32_t)i);
+    }
+    for (size_t i = 0; i < nr && !st; i++)
+        st = read_formula_def(L, sec[MS_RULE]->vals[i], &m->sym[MS_RULE][i],
+                              &L->fnode[MS_RULE][i], 0);
+    for (size_t i = 0; i < m->count[MS_OBSERVABLE] && !st; i++)
+        st = read_formula_def(L, sec[MS_OBSERVABLE]->vals[i], &m->sym[MS_OBSERVABLE][i],
+                              &L->fnode[MS_OBSERVABLE][i], 1);
+    if (st)
+        return st;
+    for (int k = MS_STATE; k <= MS_INPUT; k++)
+        for (size_t i = 0; i < m->count[k]; i++)
+            if (m->sym[k][i].node < 0)
+                return ms_nomem(L->ctx);
+
+    /* 3. one ODE per state */
+    if (!odes)
+        return yfail(L, root, "the model has no 'odes:'; expected one ODE per state");
+    for (size_t i = 0; i < odes->n; i++) {
+        const ms_ynode *k = odes->keys[i], *v = odes->vals[i];
+        const ms_strmap_entry *e = ms_strmap_get(&L->names, k->str);
+        if (!e || e->kind != MS_STATE) {
+            const char *s = suggest(L, k->str);
+            return yfail(L, k, "ODE for '%s', which is not a state%s%s%s", k->str,
+                         e ? " but a " : (s ? " (did you mean '" : ""),
+                         e ? KIND_NAME[e->kind] : (s ? s : ""), e ? "" : (s ? "'?)" : ""));
+        }
+        if (v->type != MS_Y_SCALAR || v->len == 0)
+            return yfail(L, v, "the ODE of '%s' must be a formula", k->str);
+        ms_symdef *s = &m->sym[MS_STATE][e->index];
+        s->expr = ms_strdup(L->ctx, v->str);
+        if (!s->expr)
+            return ms_nomem(L->ctx);
+        L->fnode[MS_STATE][e->index] = v;
+    }
+    for (size_t i = 0; i < ns; i++)
+        if (!m->sym[MS_STATE][i].expr)
+            return yfail(L, odes, "state '%s' has no ODE; expected '%s: <formula>' under odes:",
+                         m->sym[MS_STATE][i].name, m->sym[MS_STATE][i].name);
+
+    /* 4. formulas: rules (in dependency order), ODEs, observables, initial values */
+    char what[160];
+    for (size_t i = 0; i < nr; i++)
+        if (rule_node(L, i) < 0)
+            return L->ctx->last;
+    for (size_t i = 0; i < ns; i++) {
+        ms_symdef *s = &m->sym[MS_STATE][i];
+        snprintf(what, sizeof what, "the ODE of '%s'", s->name);
+        if ((s->node = formula(L, L->fnode[MS_STATE][i], s->expr, what)) < 0)
+            return L->ctx->last;
+    }
+    for (size_t i = 0; i < m->count[MS_OBSERVABLE]; i++) {
+        ms_symdef *s = &m->sym[MS_OBSERVABLE][i];
+        snprintf(what, sizeof what, "the observable '%s'", s->name);
+        if ((s->node = formula(L, L->fnode[MS_OBSERVABLE][i], s->expr, what)) < 0)
+            return L->ctx->last;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        ms_symdef *s = &m->sym[MS_STATE][i];
+        double v;
+        if (ms_parse_double(s->init, &v) == 0) {
+            s->init_node = ms_x_const(&m->g, v);
+        } else {
+            snprintf(what, sizeof what, "the initial value of '%s'", s->name);
+            s->init_node = formula(L, L->inode[i], s->init, what);
+            if (s->init_node < 0)
+                return L->ctx->last;
+            if (m->g.n[s->init_node].varying)
+                return yfail(L, L->inode[i],
+                             "the initial value of '%s' depends on a state, an input or time; "
+                             "expected a number or a formula of parameters",
+                             s->name);
+        }
+        if (s->init_node < 0)
+            return ms_nomem(L->ctx);
+    }
+    return ms_model_compile(m);
+}
+
+static ms_status load(ms_context *ctx, const char *name, const char *text, size_t len,
+                      int from_file, ms_model **out)
+{
+    if (!ctx || !out || !name)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_model *m = ms_alloc(ctx, sizeof *m);
+    if (!m)
+        return ms_nomem(ctx);
+    m->ctx = ctx;
+    ms_xdag_init(&m->g, ctx);
+    m->file = ms_strdup(ctx, name);
+    if (!m->file) {
+        ms_model_free(m);
+        return ms_nomem(ctx);
+    }
+    ms_ok(ctx); /* from here, ctx->last == MS_OK after a failure means out of memory */
+    loader L = {.ctx = ctx, .m = m};
+    ms_strmap_init(&L.names, ctx);
+    ms_status st = from_file ? ms_ydoc_load_file(ctx, m->file, &L.doc)
+                             : ms_ydoc_load_string(ctx, m->file, text, len, &L.doc);
+    if (st == MS_OK) {
+        L.doc.file = m->file;
+        st = load_tree(&L);
+    }
+    ms_ydoc_free(ctx, &L.doc);
+    ms_strmap_free(&L.names);
+    for (int k = 0; k < MS_SYMKIND_COUNT; k++)
+        ms_free(ctx, L.fnode[k]);
+    ms_free(ctx, L.inode);
+    ms_free(ctx, L.rule_mark);
+    ms_free(ctx, L.rule_stack);
+    if (st != MS_OK) {
+        if (ctx->last == MS_OK) /* a path that ran out of memory without a message */
+            ms_nomem(ctx);
+        ms_model_free(m);
+        return ctx->last;
+    }
+    *out = m;
+    return ms_ok(ctx);
+}
+
+ms_status ms_model_load(ms_context *ctx, const char *path, ms_model **out)
+{
+    return load(ctx, path, NULL, 0, 1, out);
+}
+
+ms_status ms_model_load_string(ms_context *ctx, const char *name, const char *text, size_t len,
+                               ms_model **out)
+{
+    if (!text)
+        return MS_ERR_ARG;
+    return load(ctx, name, text, len, 0, out);
+}

@@ -1,0 +1,97 @@
+/*
+ * model_impl.h — the inside of an ms_model: its symbols, the expression DAG
+ * of every formula, and the compiled programs (flat register bytecode) that
+ * the engine runs.  Shared by src/model/ and read (never written) by the
+ * engine.  Not installed.
+ */
+#ifndef MS_MODEL_IMPL_H
+#define MS_MODEL_IMPL_H
+
+#include "expr.h"
+
+#include <sbml/math/ASTNode.h>
+
+typedef struct ms_symdef {
+    char *name, *unit, *desc;
+    char *expr;        /* states: ODE; rules and observables: formula */
+    char *init;        /* states: initial value as written */
+    char *source, *hypothesis, *evidence, *contested;
+    double value;      /* parameters: nominal value; inputs: default level */
+    ms_input_kind input_kind;
+    int target;        /* bolus inputs: target state */
+    int line, col;     /* definition */
+    ms_xid node;       /* formula (states: ODE rhs; params/inputs: leaf) */
+    ms_xid init_node;  /* states */
+} ms_symdef;
+
+/* One instruction: regs[dst] = op(regs[a], regs[b], regs[c]). */
+typedef struct {
+    int32_t op, dst, a, b, c;
+} ms_instr;
+
+typedef struct {
+    ms_instr *code;
+    size_t n;
+} ms_prog;
+
+typedef struct {
+    int32_t row, col, reg;
+} ms_jentry;
+
+typedef struct ms_compiled {
+    size_t nregs;
+    double *reg_init;        /* constants in place, everything else 0 */
+    int32_t *state_reg;      /* per state: its leaf register, or -1 */
+    int32_t *param_reg;      /* per parameter */
+    int32_t *input_reg;      /* per rate/level input */
+    int32_t time_reg;        /* -1 if no formula uses time */
+    ms_prog pre;             /* parameter-only subexpressions */
+    ms_prog rhs, jac, obs;   /* state-, input- or time-dependent parts */
+    int32_t *ode_reg;        /* per state: register of its ODE right-hand side */
+    int32_t *init_reg;       /* per state: register of its initial value */
+    int32_t *obs_reg;        /* per observable */
+    ms_jentry *jac_entries;
+    size_t jac_nnz;
+} ms_compiled;
+
+struct ms_model {
+    ms_context *ctx;
+    char *file, *name, *desc;
+    ms_symdef *sym[MS_SYMKIND_COUNT];
+    size_t count[MS_SYMKIND_COUNT];
+    size_t *rule_order;      /* rules in dependency order */
+    ms_xdag g;
+    ms_compiled c;
+};
+
+/* --- math.c: libSBML formulas into the DAG --- */
+
+/* How names and calls in a formula are resolved.  Each callback returns a
+ * node, or -1 after recording an error on the context. */
+typedef struct ms_math_env {
+    ms_context *ctx;
+    ms_xdag *g;
+    const char *file;  /* for messages */
+    int line, col;     /* position of the formula in the file */
+    const char *text;  /* the formula as written, to locate names */
+    const char *what;  /* "the ODE of 'A'" */
+    ms_xid (*name)(struct ms_math_env *env, const char *name);
+    ms_xid (*call)(struct ms_math_env *env, const char *name, const ms_xid *args, size_t n);
+    void *ud;
+} ms_math_env;
+
+/* Parses infix text with libSBML's L3 parser (log(x) refused as ambiguous,
+ * no units on numbers).  On error records "file:line:col: ..." with the
+ * column of the parser's position. */
+ms_status ms_math_parse(ms_math_env *env, ASTNode_t **out);
+/* Converts a libSBML AST to a DAG node. */
+ms_xid ms_math_convert(ms_math_env *env, const ASTNode_t *ast);
+/* Column of the first whole-word occurrence of `name` in env->text, for
+ * messages; the formula's own position when not found. */
+void ms_math_locate(const ms_math_env *env, const char *name, int *line, int *col);
+
+/* --- compile.c --- */
+ms_status ms_model_compile(ms_model *m);
+void ms_compiled_free(ms_context *ctx, ms_compiled *c);
+
+#endif
