@@ -405,7 +405,7 @@ static ms_xid env_name(ms_math_env *env, const char *name)
                     name, env->what, L->m->sym[MS_STATE][s->target].name);
             return -1;
         }
-        return s->node;
+        return s->leaf;
     case MS_OBSERVABLE:
         ms_math_locate(env, name, &line, &col);
         ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
@@ -414,7 +414,7 @@ static ms_xid env_name(ms_math_env *env, const char *name)
                 name, env->what, name);
         return -1;
     default:
-        return s->node;
+        return s->leaf;
     }
 }
 
@@ -521,6 +521,7 @@ static ms_status collect(loader *L, const ms_ynode *sec, ms_symkind kind)
             return ms_nomem(L->ctx);
         s->line = k->line;
         s->col = k->col;
+        s->leaf = -1;
         s->node = -1;
         s->init_node = -1;
         m->count[kind] = i + 1;
@@ -582,15 +583,15 @@ static ms_status load_tree(loader *L)
     /* 2. definitions and leaves */
     for (size_t i = 0; i < ns && !st; i++) {
         st = read_state(L, sec[MS_STATE]->vals[i], &m->sym[MS_STATE][i], i);
-        m->sym[MS_STATE][i].node = ms_x_leaf(&m->g, X_STATE, (int32_t)i);
+        m->sym[MS_STATE][i].leaf = ms_x_leaf(&m->g, X_STATE, (int32_t)i);
     }
     for (size_t i = 0; i < m->count[MS_PARAM] && !st; i++) {
         st = read_param(L, sec[MS_PARAM]->vals[i], &m->sym[MS_PARAM][i]);
-        m->sym[MS_PARAM][i].node = ms_x_leaf(&m->g, X_PARAM, (int32_t)i);
+        m->sym[MS_PARAM][i].leaf = ms_x_leaf(&m->g, X_PARAM, (int32_t)i);
     }
     for (size_t i = 0; i < m->count[MS_INPUT] && !st; i++) {
         st = read_input(L, sec[MS_INPUT]->vals[i], &m->sym[MS_INPUT][i]);
-        m->sym[MS_INPUT][i].node = ms_x_leaf(&m->g, X_INPUT, (int32_t)i);
+        m->sym[MS_INPUT][i].leaf = ms_x_leaf(&m->g, X_INPUT, (int32_t)i);
     }
     for (size_t i = 0; i < nr && !st; i++)
         st = read_formula_def(L, sec[MS_RULE]->vals[i], &m->sym[MS_RULE][i],
@@ -602,7 +603,7 @@ static ms_status load_tree(loader *L)
         return st;
     for (int k = MS_STATE; k <= MS_INPUT; k++)
         for (size_t i = 0; i < m->count[k]; i++)
-            if (m->sym[k][i].node < 0)
+            if (m->sym[k][i].leaf < 0)
                 return ms_nomem(L->ctx);
 
     /* 3. one ODE per state */

@@ -20,7 +20,8 @@ typedef struct ms_symdef {
     ms_input_kind input_kind;
     int target;        /* bolus inputs: target state */
     int line, col;     /* definition */
-    ms_xid node;       /* formula (states: ODE rhs; params/inputs: leaf) */
+    ms_xid leaf;       /* states, parameters, inputs: the symbol itself */
+    ms_xid node;       /* states: ODE right-hand side; rules, observables: formula */
     ms_xid init_node;  /* states */
 } ms_symdef;
 
