@@ -71,7 +71,24 @@ typedef struct {
     ms_strmap keys;        /* maps: keys seen, for duplicates in linear time */
 } frame;
 
-static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc)
+/* Line and column (1-based) of byte `off` of `text`; for libyaml's reader
+ * errors, which give an offset rather than a mark. */
+static void offset_pos(const char *text, size_t len, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            ++*col; /* count characters, not UTF-8 continuation bytes */
+        }
+    }
+}
+
+static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, const char *text,
+                              size_t len)
 {
     frame stack[MS_YAML_MAX_DEPTH + 1];
     int depth = 0;
@@ -83,7 +100,10 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc)
         yaml_event_t ev;
         if (!yaml_parser_parse(p, &ev)) {
             const yaml_mark_t *m = p->problem ? &p->problem_mark : &p->mark;
-            st = ms_fail(ctx, MS_ERR_SYNTAX, file, (int)m->line + 1, (int)m->column + 1,
+            int line = (int)m->line + 1, col = (int)m->column + 1;
+            if (p->error == YAML_READER_ERROR)
+                offset_pos(text, len, p->problem_offset, &line, &col);
+            st = ms_fail(ctx, MS_ERR_SYNTAX, file, line, col,
                          "malformed YAML: %s%s%s", p->problem ? p->problem : "parse error",
                          p->context ? " " : "", p->context ? p->context : "");
             break;
@@ -231,7 +251,7 @@ ms_status ms_ydoc_load_string(ms_context *ctx, const char *name, const char *tex
     if (!yaml_parser_initialize(&p))
         return ms_nomem(ctx);
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    ms_status st = parse_events(ctx, &p, doc);
+    ms_status st = parse_events(ctx, &p, doc, text, len);
     yaml_parser_delete(&p);
     return st;
 }

@@ -626,10 +626,13 @@ static ms_status load_tree(loader *L)
             return ms_nomem(L->ctx);
         L->fnode[MS_STATE][e->index] = v;
     }
-    for (size_t i = 0; i < ns; i++)
-        if (!m->sym[MS_STATE][i].expr)
-            return yfail(L, odes, "state '%s' has no ODE; expected '%s: <formula>' under odes:",
-                         m->sym[MS_STATE][i].name, m->sym[MS_STATE][i].name);
+    for (size_t i = 0; i < ns; i++) {
+        const ms_symdef *s = &m->sym[MS_STATE][i];
+        if (!s->expr)
+            return ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, s->line, s->col,
+                           "state '%s' has no ODE; expected '%s: <formula>' under odes:",
+                           s->name, s->name);
+    }
 
     /* 4. formulas: rules (in dependency order), ODEs, observables, initial values */
     char what[160];
