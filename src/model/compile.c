@@ -91,8 +91,9 @@ ms_status ms_model_compile(ms_model *m)
         for (size_t i = 0; i < ns; i++) {
             ms_xid d = ms_x_diff(g, m->sym[MS_STATE][i].node, (int32_t)j);
             if (d < 0)
-                return ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
-                               "the model is too large to differentiate");
+                return g->oom ? ms_nomem(ctx)
+                              : ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
+                                        "the model is too large to differentiate");
             if (ms_x_is_const(g, d, 0))
                 continue;
             if (ms_grow(ctx, (void **)&c->jac_entries, &cap, c->jac_nnz + 1,

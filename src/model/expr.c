@@ -95,16 +95,20 @@ static ms_xid intern(ms_xdag *g, ms_xnode x)
     x.depth = (uint16_t)depth;
     if (g->len >= INT32_MAX - 1)
         return -1;
-    if ((g->len + 1) * 2 > g->hcap && rehash(g, g->hcap ? g->hcap * 2 : 256))
+    if ((g->len + 1) * 2 > g->hcap && rehash(g, g->hcap ? g->hcap * 2 : 256)) {
+        g->oom = 1;
         return -1;
+    }
     size_t k = node_hash(&x) & (g->hcap - 1);
     while (g->hash[k] >= 0) {
         if (node_eq(&g->n[g->hash[k]], &x))
             return g->hash[k];
         k = (k + 1) & (g->hcap - 1);
     }
-    if (ms_grow(g->ctx, (void **)&g->n, &g->cap, g->len + 1, sizeof *g->n))
+    if (ms_grow(g->ctx, (void **)&g->n, &g->cap, g->len + 1, sizeof *g->n)) {
+        g->oom = 1;
         return -1;
+    }
     g->n[g->len] = x;
     g->hash[k] = (int32_t)g->len;
     return (ms_xid)g->len++;
@@ -235,12 +239,16 @@ static int memo_fit(ms_xdag *g, size_t need)
     while (ncap < need)
         ncap *= 2;
     int32_t *m = ms_realloc(g->ctx, g->dmemo, ncap * sizeof *m);
-    if (!m)
+    if (!m) {
+        g->oom = 1;
         return -1;
+    }
     g->dmemo = m;
     uint32_t *s = ms_realloc(g->ctx, g->dstamp, ncap * sizeof *s);
-    if (!s)
+    if (!s) {
+        g->oom = 1;
         return -1;
+    }
     memset(s + g->dcap, 0, (ncap - g->dcap) * sizeof *s);
     g->dstamp = s;
     g->dcap = ncap;

@@ -51,6 +51,7 @@ typedef struct ms_xdag {
     uint32_t *dstamp;
     size_t dcap;
     uint32_t stamp;
+    int oom; /* set when an allocation failed (as opposed to a depth limit) */
 } ms_xdag;
 
 void ms_xdag_init(ms_xdag *g, ms_context *ctx);

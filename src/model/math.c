@@ -118,6 +118,10 @@ static ms_xid fold(ms_math_env *env, ms_xop op, const ms_xid *v, size_t lo, size
 
 static ms_xid nomem(ms_math_env *env)
 {
+    if (env->g->oom) {
+        ms_nomem(env->ctx);
+        return -1;
+    }
     if (env->ctx->last == MS_OK || env->ctx->msg[0] == '\0')
         ms_fail(env->ctx, MS_ERR_LIMIT, env->file, env->line, env->col,
                 "in %s: the formula is too large or too deeply nested", env->what);

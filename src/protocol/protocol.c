@@ -170,6 +170,8 @@ static ms_status read_dose(ploader *P, const ms_ynode *d)
             st = ms_events_infusion(P->ev, t, idx, v, dur);
         else
             st = ms_events_pulse(P->ev, t, idx, v, dur);
+        if (st == MS_ERR_NOMEM)
+            return st;
         if (st) {
             char why[MS_ERRMSG_MAX];
             snprintf(why, sizeof why, "%s", ms_errmsg(P->ctx));

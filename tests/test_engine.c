@@ -1,0 +1,201 @@
+/*
+ * test_engine.c — the engine's contracts beyond accuracy: a failing
+ * integration keeps the rows before it and leaves the simulator usable
+ * (strong failure guarantee); event tables refuse doses that do not fit
+ * their input; overlapping pulses add and levels return exactly to their
+ * default; allocation failure at every point of load, set-up and run is
+ * reported, never a crash or a leak; status texts exist for every code.
+ */
+#include "moodsim.h"
+#include "testlib.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *dir;
+
+static ms_model *load(ms_context *ctx, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    ms_model *m = NULL;
+    CHECK(ms_model_load(ctx, path, &m) == MS_OK, "load %s: %s", path, ms_errmsg(ctx));
+    return m;
+}
+
+static void test_failure_keeps_rows(ms_context *ctx)
+{
+    ms_model *m = load(ctx, "blowup.yaml"); /* x = 1/(1-t): infinite at t = 1 */
+    ms_sim *s;
+    CHECK(ms_sim_new(ctx, m, &s) == MS_OK, "sim");
+    ms_sim_set_max_steps(s, 5000);
+    ms_sim_set_tolerances(s, 1e-10, 1e-12);
+    enum { N = 21 };
+    double times[N], out[N];
+    for (int i = 0; i < N; i++)
+        times[i] = 0.1 * i;
+    ms_status st = ms_sim_run(s, NULL, times, N, out);
+    CHECK(st == MS_ERR_SOLVER, "blow-up reported as a solver failure (got %d)", st);
+    CHECK(strstr(ms_errmsg(ctx), "integration failed") != NULL, "message: %s", ms_errmsg(ctx));
+    size_t rows = ms_sim_rows_done(s);
+    CHECK(rows == 10, "rows before t = 1 h are kept: %zu", rows);
+    for (size_t i = 0; i < rows; i++)
+        CHECK(close_rel(out[i], 1 / (1 - times[i]), 1e-4, 1), "row %zu: %g", i, out[i]);
+    /* the simulator is usable again, from a clean state */
+    double t2[3] = {0, 0.25, 0.5}, o2[3];
+    CHECK(ms_sim_run(s, NULL, t2, 3, o2) == MS_OK, "run after failure: %s", ms_errmsg(ctx));
+    CHECK(close_rel(o2[2], 2.0, 1e-5, 1), "x(0.5) = 2 after a failed run: %g", o2[2]);
+    ms_sim_free(s);
+    ms_model_free(m);
+}
+
+static void test_events(ms_context *ctx)
+{
+    ms_model *m = load(ctx, "one_compartment.yaml");
+    ms_model *other = load(ctx, "decay.yaml");
+    int dose = ms_model_find(m, MS_INPUT, "dose"), R = ms_model_find(m, MS_INPUT, "R");
+    ms_events *ev;
+    CHECK(ms_events_new(ctx, m, &ev) == MS_OK, "events");
+    CHECK(ms_events_bolus(ev, -1, dose, 1) == MS_ERR_ARG, "negative time refused");
+    CHECK(ms_events_bolus(ev, 0, R, 1) == MS_ERR_ARG, "bolus on a rate input refused");
+    CHECK(strstr(ms_errmsg(ctx), "rate input") != NULL, "says why: %s", ms_errmsg(ctx));
+    CHECK(ms_events_pulse(ev, 0, dose, 1, 1) == MS_ERR_ARG, "pulse on a bolus input refused");
+    CHECK(ms_events_infusion(ev, 0, R, 1, 0) == MS_ERR_ARG, "zero-length infusion refused");
+    CHECK(ms_events_bolus(ev, 0, 99, 1) == MS_ERR_ARG, "unknown input refused");
+    CHECK(ms_events_bolus(ev, NAN, dose, 1) == MS_ERR_ARG, "NaN time refused");
+    CHECK(ms_events_bolus(ev, 0, dose, INFINITY) == MS_ERR_ARG, "infinite amount refused");
+    CHECK(ms_events_count(ev) == 0, "nothing added by refused calls");
+
+    /* overlapping pulses add; the level returns exactly to its default */
+    CHECK(ms_events_pulse(ev, 1, R, 0.1, 2) == MS_OK, "pulse");
+    CHECK(ms_events_pulse(ev, 2, R, 0.2, 2) == MS_OK, "pulse");
+    ms_sim *s;
+    CHECK(ms_sim_new(ctx, m, &s) == MS_OK, "sim");
+    ms_sim_set_tolerances(s, 1e-10, 1e-12);
+    double times[] = {0, 1, 2, 3, 4, 10}, out[12];
+    CHECK(ms_sim_run(s, ev, times, 6, out) == MS_OK, "%s", ms_errmsg(ctx));
+    /* A' = R - k A: by superposition A(t) = sum of (r/k)(1 - e^{-k (t - t0)}) ... */
+    double k = 2.5 / 20;
+    double a4 = 0.1 / k * (1 - exp(-k * 2)) * exp(-k * 1) + 0.2 / k * (1 - exp(-k * 2));
+    CHECK(close_rel(out[2 * 4], a4, 1e-7, 1e-9), "overlap adds: A(4) %g vs %g", out[8], a4);
+    CHECK(close_rel(out[2 * 5], a4 * exp(-k * 6), 1e-7, 1e-9), "level back to 0 after pulses");
+    ms_sim_stats st;
+    ms_sim_stats_get(s, &st);
+    CHECK(st.restarts == 5, "starts at 0, stops at 1, 2, 3, 4 h: %ld", st.restarts);
+
+    /* a table made for another model is refused */
+    ms_sim *s2;
+    CHECK(ms_sim_new(ctx, other, &s2) == MS_OK, "sim2");
+    CHECK(ms_sim_run(s2, ev, times, 6, out) == MS_ERR_ARG, "events of another model refused");
+    double bad[] = {0, 2, 1};
+    CHECK(ms_sim_run(s2, NULL, bad, 3, out) == MS_ERR_ARG, "decreasing times refused");
+    CHECK(ms_sim_set_param(s2, 99, 1) == MS_ERR_ARG, "parameter index checked");
+    CHECK(ms_sim_set_param(s2, 0, NAN) == MS_ERR_ARG, "NaN parameter refused");
+    CHECK(ms_sim_set_tolerances(s2, 0, 1e-9) == MS_ERR_ARG, "zero rtol refused");
+    ms_sim_free(s2);
+    ms_sim_free(s);
+    ms_events_free(ev);
+    ms_model_free(other);
+    ms_model_free(m);
+}
+
+static void test_strings(ms_context *ctx)
+{
+    static const char text[] = "model: inline\nstates:\n  x: {unit: mg, initial: 1}\n"
+                               "odes:\n  x: -y\n";
+    ms_model *m = NULL;
+    CHECK(ms_model_load_string(ctx, "inline.yaml", text, sizeof text - 1, &m) == MS_ERR_MODEL,
+          "unknown symbol in a string model");
+    CHECK(m == NULL, "no model on failure");
+    CHECK(strncmp(ms_errmsg(ctx), "inline.yaml:5:7: ", 17) == 0, "named: %s", ms_errmsg(ctx));
+    CHECK(ms_errcode(ctx) == MS_ERR_MODEL, "errcode kept");
+#define X_CHECK_TEXT(name, value, text) CHECK(strcmp(ms_strerror(name), text) == 0, #name);
+    MS_STATUS_LIST(X_CHECK_TEXT)
+#undef X_CHECK_TEXT
+    CHECK(strcmp(ms_strerror((ms_status)-999), "unknown status code") == 0, "unknown code");
+    CHECK(strcmp(ms_version(), MS_VERSION) == 0, "version");
+    /* free functions accept NULL */
+    ms_model_free(NULL);
+    ms_sim_free(NULL);
+    ms_events_free(NULL);
+    ms_context_free(NULL);
+    t_pass++;
+}
+
+/* ---- allocation failure injection ---- */
+
+static long alloc_budget; /* allocations left before failing; < 0: unlimited */
+
+static void *fail_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    if (alloc_budget == 0)
+        return NULL;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return realloc(p, n);
+}
+
+static void fail_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+static void test_alloc_failures(void)
+{
+    ms_allocator a = {fail_realloc, fail_free, NULL};
+    char path[512], proto[512];
+    snprintf(path, sizeof path, "%s/one_compartment.yaml", dir);
+    snprintf(proto, sizeof proto, "%s/one_compartment_doses.yaml", dir);
+    int succeeded = 0, failures = 0;
+    for (long budget = 1; budget < 20000 && !succeeded; budget++) {
+        alloc_budget = -1;
+        ms_context *ctx;
+        if (ms_context_new(&ctx, &a) != MS_OK)
+            continue;
+        alloc_budget = budget;
+        ms_model *m = NULL;
+        ms_events *ev = NULL;
+        ms_sim *s = NULL;
+        double times[] = {0, 6, 12, 24}, out[8];
+        ms_status st = ms_model_load(ctx, path, &m);
+        if (!st)
+            st = ms_protocol_load(ctx, m, proto, &ev);
+        if (!st)
+            st = ms_sim_new(ctx, m, &s);
+        if (!st)
+            st = ms_sim_run(s, ev, times, 4, out);
+        if (st == MS_OK)
+            succeeded = 1;
+        else {
+            failures++;
+            if (st != MS_ERR_NOMEM)
+                CHECK(st == MS_ERR_NOMEM, "budget %ld: expected out of memory, got %d: %s",
+                      budget, st, ms_errmsg(ctx));
+        }
+        ms_sim_free(s);
+        ms_events_free(ev);
+        ms_model_free(m);
+        alloc_budget = -1;
+        ms_context_free(ctx);
+    }
+    CHECK(succeeded, "a large enough budget succeeds");
+    CHECK(failures > 20, "failure injected at %d points", failures);
+    printf("allocation failure injected at %d points, each reported as out of memory\n",
+           failures);
+}
+
+int main(int argc, char **argv)
+{
+    dir = argc > 1 ? argv[1] : "tests/models";
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return 2;
+    test_failure_keeps_rows(ctx);
+    test_events(ctx);
+    test_strings(ctx);
+    ms_context_free(ctx);
+    test_alloc_failures();
+    return test_done("engine");
+}
