@@ -147,7 +147,7 @@ static void test_alloc_failures(void)
     ms_allocator a = {fail_realloc, fail_free, NULL};
     char path[512], proto[512];
     snprintf(path, sizeof path, "%s/one_compartment.yaml", dir);
-    snprintf(proto, sizeof proto, "%s/one_compartment_doses.yaml", dir);
+    snprintf(proto, sizeof proto, "%s/../protocols/one_compartment_doses.yaml", dir);
     int succeeded = 0, failures = 0;
     for (long budget = 1; budget < 20000 && !succeeded; budget++) {
         alloc_budget = -1;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The `moodsim` command as a user meets it: help on every subcommand, exit
+# codes (0 ok, 2 bad input, 3 numerical failure), --set, partial output on
+# failure, and the README's example compared with its committed output.
+# usage: cli.sh MOODSIM SOURCE_DIR
+set -u
+ms=$1; src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok()  { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_rc() { # want_rc description command...
+  local want=$1 what=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  if [[ $rc -eq $want ]]; then ok; else bad "$what: exit $rc, expected $want"; sed 's/^/  /' "$tmp/err" >&2; fi
+}
+
+# help everywhere
+expect_rc 0 "--help" "$ms" --help
+grep -q "usage: moodsim <command>" "$tmp/out" && ok || bad "main help text"
+for sub in check simulate; do
+  expect_rc 0 "$sub --help" "$ms" $sub --help
+  grep -q "usage: moodsim $sub" "$tmp/out" && ok || bad "$sub help text"
+done
+expect_rc 0 "help simulate" "$ms" help simulate
+expect_rc 0 "version" "$ms" version
+grep -q "^moodsim [0-9]" "$tmp/out" && ok || bad "version text"
+
+# usage errors are bad input
+expect_rc 2 "no command" "$ms"
+expect_rc 2 "unknown command" "$ms" frobnicate
+expect_rc 2 "simulate without --days" "$ms" simulate "$src/tests/models/decay.yaml" --out "$tmp/x.csv"
+expect_rc 2 "simulate without --out" "$ms" simulate "$src/tests/models/decay.yaml" --days 1
+expect_rc 2 "bad --days" "$ms" simulate "$src/tests/models/decay.yaml" --days abc --out "$tmp/x.csv"
+expect_rc 2 "unknown option" "$ms" simulate "$src/tests/models/decay.yaml" --dayz 1 --out "$tmp/x.csv"
+expect_rc 2 "--set unknown parameter" "$ms" simulate "$src/tests/models/decay.yaml" --days 1 --set kk=1 --out "$tmp/x.csv"
+grep -q "'kk' is not a parameter" "$tmp/err" && ok || bad "--set names the parameter"
+expect_rc 2 "missing model file" "$ms" check "$tmp/does-not-exist.yaml"
+grep -q "does-not-exist.yaml: cannot open" "$tmp/err" && ok || bad "missing file named"
+expect_rc 2 "protocol for an unknown input" "$ms" simulate "$src/tests/models/decay.yaml" \
+  --protocol "$src/tests/protocols/one_compartment_doses.yaml" --days 1 --out "$tmp/x.csv"
+
+# --set changes a parameter: with k = 0 nothing decays
+expect_rc 0 "--set k=0" "$ms" simulate "$src/tests/models/decay.yaml" --days 1 --every 12 --set k=0 --out "$tmp/k0.csv"
+[[ "$(tail -1 "$tmp/k0.csv")" == "24,5" ]] && ok || bad "--set k=0 keeps x at 5: $(tail -1 "$tmp/k0.csv")"
+
+# numerical failure: exit 3, rows before the failure kept
+expect_rc 3 "blow-up" "$ms" simulate "$src/tests/models/blowup.yaml" --days 1 --every 0.25 --out "$tmp/b.csv"
+grep -q "integration failed" "$tmp/err" && ok || bad "failure explained"
+[[ $(wc -l < "$tmp/b.csv") -eq 5 ]] && ok || bad "header + 4 rows before t = 1 h, got $(wc -l < "$tmp/b.csv") lines"
+
+# the README example, against its committed output (relative tolerance 1e-6)
+expect_rc 0 "README example" "$ms" simulate "$src/models/example_il6_crp.yaml" \
+  --protocol "$src/examples/endotoxin_challenge.yaml" --days 7 --every 6 --out "$tmp/demo.csv"
+if awk -F, -v tol=1e-6 'NR == FNR { a[FNR] = $0; next }
+    { n = split(a[FNR], x, ","); m = split($0, y, ",");
+      if (n != m) { print "line " FNR ": column count"; bad = 1; next }
+      for (i = 1; i <= n; i++) {
+        if (FNR == 1) { if (x[i] != y[i]) { print "header differs"; bad = 1 } continue }
+        d = x[i] - y[i]; if (d < 0) d = -d; s = x[i] < 0 ? -x[i] : x[i]; if (s < 1e-9) s = 1e-9;
+        if (d > tol * s) { print "line " FNR " col " i ": " x[i] " vs " y[i]; bad = 1 } } }
+    END { if (FNR != length(a)) { print "row count differs"; bad = 1 } exit bad }' \
+    "$src/tests/expected/example_il6_crp.csv" "$tmp/demo.csv" >&2; then ok; else bad "README example output differs"; fi
+
+echo "cli: $pass passed, $fail failed"
+[[ $fail -eq 0 ]]
