@@ -62,5 +62,16 @@ if awk -F, -v tol=1e-6 'NR == FNR { a[FNR] = $0; next }
     END { if (FNR != length(a)) { print "row count differs"; bad = 1 } exit bad }' \
     "$src/tests/expected/example_il6_crp.csv" "$tmp/demo.csv" >&2; then ok; else bad "README example output differs"; fi
 
+# the worked example in docs/model-format.md is the committed test model, and it loads
+awk '/^```yaml$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
+  "$src/docs/model-format.md" > "$tmp/doc_example.yaml"
+cmp -s "$tmp/doc_example.yaml" "$src/tests/models/one_compartment.yaml" && ok ||
+  bad "docs/model-format.md example differs from tests/models/one_compartment.yaml"
+expect_rc 0 "docs example checks" "$ms" check "$tmp/doc_example.yaml"
+awk '/^```yaml$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
+  "$src/docs/protocol-format.md" > "$tmp/doc_protocol.yaml"
+cmp -s "$tmp/doc_protocol.yaml" "$src/tests/protocols/one_compartment_doses.yaml" && ok ||
+  bad "docs/protocol-format.md example differs from tests/protocols/one_compartment_doses.yaml"
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]
