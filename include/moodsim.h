@@ -158,9 +158,23 @@ MS_API size_t ms_model_jacobian_nnz(const ms_model *model);
 
 /* A dosing and stimulation table for one patient: bolus doses, zero-order
  * infusions and piecewise-constant levels, each at a known time.  The engine
- * stops exactly at every time in it. */
+ * stops exactly at every time in it.  A table made without a model (to show
+ * or export a protocol) names its inputs but cannot be simulated. */
 typedef struct ms_events ms_events;
 
+typedef enum { MS_EVENT_BOLUS = 0, MS_EVENT_PULSE = 1 } ms_event_kind;
+
+typedef struct ms_event_info {
+    double time_h;          /* start, hours from the protocol's start */
+    ms_event_kind kind;
+    const char *input;      /* the model input it drives */
+    const char *treatment;  /* the protocol treatment it comes from, or NULL */
+    double amount;          /* bolus: amount; pulse: level x duration (amount infused) */
+    double level;           /* pulse: the level (for rate inputs, the rate); bolus: 0 */
+    double duration_h;      /* pulse: duration (INFINITY: to the end); bolus: 0 */
+} ms_event_info;
+
+/* `model` may be NULL: the table then holds input names only. */
 MS_API ms_status ms_events_new(ms_context *ctx, const ms_model *model, ms_events **out);
 MS_API void ms_events_free(ms_events *ev);
 /* Adds `amount` to the target state of bolus input `input` at time t_h. */
@@ -174,9 +188,76 @@ MS_API ms_status ms_events_pulse(ms_events *ev, double t_h, int input, double le
 MS_API ms_status ms_events_infusion(ms_events *ev, double t_h, int input, double amount,
                                     double duration_h);
 MS_API size_t ms_events_count(const ms_events *ev);
+/* Event i in time order (the table is sorted by the protocol compiler; a
+ * table built by hand is in insertion order).  Strings are owned by the table. */
+MS_API ms_status ms_events_get(const ms_events *ev, size_t i, ms_event_info *out);
 
-/* Loads a protocol file (YAML; see docs/protocol-format.md) for `model` into a
- * new event table.  The caller frees *out with ms_events_free(). */
+typedef enum {
+    MS_EVENTS_CSV = 0,   /* time_h,day,date,weekday,clock,treatment,input,kind,amount,level,duration_h */
+    MS_EVENTS_NONMEM = 1 /* ID,TIME,EVID,CMT,AMT,RATE (after one '#' line mapping CMT to inputs) */
+} ms_events_format;
+/* Writes the table to `path` ("-": standard output).  `id` is the patient ID
+ * written in the NONMEM ID column. */
+MS_API ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path,
+                                 ms_events_format format, long id);
+/* Reads the doses of patient `id` (or of the first ID in the file if id < 0)
+ * from a NONMEM-style CSV with columns ID,TIME,EVID,CMT,AMT,RATE, where CMT is
+ * the 1-based index of a model input (as written by ms_events_write with a
+ * model).  RATE > 0 gives a pulse of that level lasting AMT/RATE hours; RATE 0
+ * a bolus.  Records with EVID other than 1 are ignored. */
+MS_API ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const char *path,
+                                       long id, ms_events **out);
+
+/* --------------------------------------------------------------- protocol */
+
+/* A treatment protocol as calendar rules (see docs/protocol-format.md): a
+ * start date, phases, treatments with recurrence rules, times of day,
+ * durations, doses with units, ordering constraints ("starts when that
+ * day's TMS session ends"), skipped dates and a per-session probability of
+ * being missed.  Immutable once read; may be shared across threads. */
+typedef struct ms_protocol ms_protocol;
+
+/* The patient a protocol is compiled for.  When draw_missed is nonzero,
+ * missed sessions are drawn from a random stream keyed by (seed, id) alone, so
+ * a patient's calendar does not depend on the cohort size, threads or order;
+ * when zero, every session is given (the protocol as written).  weight_kg is
+ * needed by doses in mg/kg; NAN if unknown. */
+typedef struct ms_patient {
+    unsigned long long seed;
+    unsigned long long id;
+    double weight_kg;
+    int draw_missed;
+} ms_patient;
+
+/* Reads and checks a protocol file (model-independent checks: rules that
+ * produce no event, overlapping sessions of one device, infusions that cannot
+ * finish before the next starts, ordering constraints without an anchor).
+ * The caller frees *out with ms_protocol_free(). */
+MS_API ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out);
+MS_API void ms_protocol_free(ms_protocol *p);
+MS_API const char *ms_protocol_name(const ms_protocol *p);
+MS_API const char *ms_protocol_description(const ms_protocol *p); /* may be "" */
+/* Length in days. */
+MS_API double ms_protocol_days(const ms_protocol *p);
+/* Start date "YYYY-MM-DD" (or "" if the protocol gives only a weekday) and
+ * start weekday (0 = Monday). */
+MS_API const char *ms_protocol_start_date(const ms_protocol *p);
+MS_API int ms_protocol_start_weekday(const ms_protocol *p);
+MS_API size_t ms_protocol_treatment_count(const ms_protocol *p);
+/* Name of treatment i and a one-line summary of it ("session 30 min at 09:00
+ * on Mon-Fri in weeks 0-6, ..."), owned by the protocol. */
+MS_API const char *ms_protocol_treatment_name(const ms_protocol *p, size_t i);
+MS_API const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i);
+
+/* Compiles the protocol into the sorted event table of one patient.  With a
+ * model, every input is resolved and checked (kind and unit); without one
+ * (model NULL) the table only names its inputs.  patient NULL means "as
+ * written": no missed sessions, no body weight. */
+MS_API ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_model *model,
+                                     const ms_patient *patient, ms_events **out);
+
+/* Convenience: ms_protocol_read + ms_protocol_compile(patient NULL).  A
+ * path ending in ".csv" is read as NONMEM-style doses (ms_events_read_nonmem). */
 MS_API ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *path,
                                   ms_events **out);
 

@@ -1,7 +1,7 @@
 /*
  * main.c — the `moodsim` command: parses the command line, calls the
  * library, prints results and errors.  The only place that prints.
- * Subcommands: check, simulate, version, help.  Exit codes: 0 success,
+ * Subcommands: check, simulate, protocol (show, events), version, help.  Exit codes: 0 success,
  * 1 internal error (out of memory, cannot write output), 2 bad input,
  * 3 numerical failure.
  */
@@ -50,6 +50,8 @@ static const char *HELP_MAIN =
     "  check MODEL        load and validate a model; print its states, parameters and the\n"
     "                     source or hypothesis behind every parameter\n"
     "  simulate MODEL     simulate a model, optionally under a protocol, into a CSV file\n"
+    "  protocol show FILE     print a protocol as a week-by-week calendar\n"
+    "  protocol events FILE   export a protocol's events (CSV or NONMEM convention)\n"
     "  version            print the version\n"
     "  help [COMMAND]     this text, or a command's help\n"
     "\n"
@@ -74,8 +76,10 @@ static const char *HELP_SIMULATE =
     "  --days N           length of the simulation in days (required, > 0)\n"
     "  --out FILE         output CSV ('-' for standard output) (required)\n"
     "  --every HOURS      output interval in hours (default 1)\n"
-    "  --protocol FILE    doses and stimulation to apply (docs/protocol-format.md)\n"
+    "  --protocol FILE    doses and stimulation to apply (docs/protocol-format.md); a\n"
+    "                     .csv file is read as NONMEM-style doses (ID,TIME,EVID,CMT,AMT,RATE)\n"
     "  --set NAME=VALUE   override a parameter's value (repeatable)\n"
+    "  --weight KG        body weight, for doses in mg/kg\n"
     "  --rtol X           relative tolerance (default 1e-6)\n"
     "  --atol X           absolute tolerance (default 1e-9)\n"
     "\n"
@@ -198,6 +202,24 @@ static int cmd_check(int argc, char **argv)
 
 /* -------------------------------------------------------------- simulate */
 
+/* A protocol file for one patient (NONMEM CSV, or YAML compiled as written
+ * with the given body weight). */
+static ms_status load_protocol(ms_context *ctx, const ms_model *m, const char *path,
+                               double weight, ms_events **ev)
+{
+    size_t len = strlen(path);
+    if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
+        return ms_events_read_nonmem(ctx, m, path, -1, ev);
+    ms_protocol *p;
+    ms_status st = ms_protocol_read(ctx, path, &p);
+    if (st)
+        return st;
+    ms_patient pt = {0, 0, weight, 0};
+    st = ms_protocol_compile(ctx, p, m, &pt, ev);
+    ms_protocol_free(p);
+    return st;
+}
+
 static int cmd_simulate(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -205,7 +227,7 @@ static int cmd_simulate(int argc, char **argv)
         return EXIT_OK;
     }
     const char *model_path = NULL, *out_path = NULL, *proto_path = NULL;
-    double days = -1, every = 1, rtol = 1e-6, atol = 1e-9;
+    double days = -1, every = 1, rtol = 1e-6, atol = 1e-9, weight = NAN;
     const char *sets[256];
     int nsets = 0;
     for (int i = 0; i < argc; i++) {
@@ -229,6 +251,8 @@ static int cmd_simulate(int argc, char **argv)
             num = &rtol;
         else if (strcmp(a, "--atol") == 0)
             num = &atol;
+        else if (strcmp(a, "--weight") == 0)
+            num = &weight;
         else if (strcmp(a, "--out") == 0)
             out_path = v;
         else if (strcmp(a, "--protocol") == 0)
@@ -267,7 +291,7 @@ static int cmd_simulate(int argc, char **argv)
     int rc = EXIT_OK;
     ms_status st = ms_model_load(ctx, model_path, &m);
     if (!st && proto_path)
-        st = ms_protocol_load(ctx, m, proto_path, &ev);
+        st = load_protocol(ctx, m, proto_path, weight, &ev);
     if (!st)
         st = ms_sim_new(ctx, m, &sim);
     if (!st)
@@ -344,6 +368,253 @@ done:
     return rc;
 }
 
+/* -------------------------------------------------------------- protocol */
+
+static const char *HELP_PROTOCOL =
+    "usage: moodsim protocol show FILE [--weeks N] [--patient ID --seed S] [--weight KG]\n"
+    "       moodsim protocol events FILE [--format csv|nonmem] [--model MODEL]\n"
+    "                               [--patient ID --seed S] [--weight KG] [--out FILE]\n"
+    "\n"
+    "show     prints the protocol as a week-by-week calendar (week 0 is the first week),\n"
+    "         one letter per session or dose, with a legend and totals.  With --patient\n"
+    "         and --seed, the calendar of that virtual patient: missed sessions in\n"
+    "         lower case.\n"
+    "events   writes the event table: CSV (time_h, day, date, weekday, clock, treatment,\n"
+    "         input, kind, amount, level, duration_h) or the NONMEM data convention\n"
+    "         (ID,TIME,EVID,CMT,AMT,RATE; TIME in hours, one '#' line maps CMT to inputs;\n"
+    "         with --model, CMT is the model's input number).  With --model, inputs,\n"
+    "         kinds and dose units are checked against the model.\n"
+    "\n"
+    "options:\n"
+    "  --weeks N          show only the first N weeks\n"
+    "  --patient ID       a virtual patient (missed sessions are drawn for it)\n"
+    "  --seed S           the trial's random seed (default 1)\n"
+    "  --weight KG        body weight, needed by doses in mg/kg\n"
+    "  --format F         csv (default) or nonmem\n"
+    "  --model MODEL      check against this model (events)\n"
+    "  --out FILE         output file (default: standard output)\n";
+
+/* One letter per treatment: its initial, or the next unused letter of its name. */
+static void assign_letters(const ms_protocol *p, char *letters)
+{
+    size_t n = ms_protocol_treatment_count(p);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ms_protocol_treatment_name(p, i);
+        char c = 0;
+        for (const char *q = name; *q && !c; q++) {
+            char u = (char)((*q >= 'a' && *q <= 'z') ? *q - 32 : *q);
+            if (!((u >= 'A' && u <= 'Z')))
+                continue;
+            int taken = 0;
+            for (size_t j = 0; j < i; j++)
+                taken |= letters[j] == u;
+            if (!taken)
+                c = u;
+        }
+        letters[i] = c ? c : (char)('1' + (int)(i % 9));
+    }
+}
+
+static int treatment_index(const ms_protocol *p, const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < ms_protocol_treatment_count(p); i++)
+        if (strcmp(ms_protocol_treatment_name(p, i), name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const char *const WD[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+
+static void show_calendar(const ms_protocol *p, const ms_events *plan, const ms_events *given,
+                          long weeks)
+{
+    size_t nt = ms_protocol_treatment_count(p);
+    char letters[64];
+    assign_letters(p, letters);
+    long days = (long)ms_protocol_days(p);
+    long nweeks = (days + 6) / 7;
+    if (weeks > 0 && weeks < nweeks)
+        nweeks = weeks;
+    int wd0 = ms_protocol_start_weekday(p);
+    printf("protocol %s\n", ms_protocol_name(p));
+    if (*ms_protocol_description(p))
+        printf("  %s\n", ms_protocol_description(p));
+    printf("starts %s%s%s, lasts %ld days (%ld weeks%s)\n\n", WD[wd0],
+           *ms_protocol_start_date(p) ? " " : "", ms_protocol_start_date(p), days, days / 7,
+           days % 7 ? " and part of one" : "");
+    for (size_t i = 0; i < nt && i < 64; i++)
+        printf("  %c  %s: %s\n", letters[i], ms_protocol_treatment_name(p, i),
+               ms_protocol_treatment_summary(p, i));
+    int has_explicit = 0;
+    for (size_t k0 = 0; k0 < ms_events_count(plan); k0++) {
+        ms_event_info e;
+        ms_events_get(plan, k0, &e);
+        has_explicit |= e.treatment == NULL;
+    }
+    if (has_explicit)
+        printf("  *  explicit doses\n");
+    printf("\n");
+    printf("week  ");
+    for (int d = 0; d < 7; d++)
+        printf("%-8s", WD[(wd0 + d) % 7]);
+    printf("\n");
+    size_t np = ms_events_count(plan), k = 0, kg = 0, ng = given ? ms_events_count(given) : 0;
+    long total[65] = {0}, missed[65] = {0};
+    for (long w = 0; w < (days + 6) / 7; w++) {
+        char cells[7][64];
+        memset(cells, 0, sizeof cells);
+        for (; k < np; k++) {
+            ms_event_info e;
+            ms_events_get(plan, k, &e);
+            long day = (long)(e.time_h / 24.0);
+            if (day >= 7 * (w + 1))
+                break;
+            int ti = treatment_index(p, e.treatment);
+            char c = ti >= 0 && ti < 64 ? letters[ti] : '*';
+            /* given to this patient? the realized table is a subsequence */
+            int got = 1;
+            if (given) {
+                got = 0;
+                while (kg < ng) {
+                    ms_event_info g;
+                    ms_events_get(given, kg, &g);
+                    if (g.time_h > e.time_h)
+                        break;
+                    kg++;
+                    if (g.time_h == e.time_h && strcmp(g.input, e.input) == 0) {
+                        got = 1;
+                        break;
+                    }
+                }
+            }
+            int slot = ti >= 0 && ti < 64 ? ti : 64;
+            total[slot]++;
+            if (!got) {
+                missed[slot]++;
+                c = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            }
+            size_t l = strlen(cells[day - 7 * w]);
+            if (l < 6)
+                cells[day - 7 * w][l] = c;
+        }
+        if (w >= nweeks)
+            continue;
+        printf("%4ld  ", w);
+        for (int d = 0; d < 7; d++) {
+            long day = 7 * w + d;
+            printf("%-8s", day >= days ? "" : cells[d][0] ? cells[d] : ".");
+        }
+        printf("\n");
+    }
+    if (nweeks < (days + 6) / 7)
+        printf(" ...  (%ld more weeks)\n", (days + 6) / 7 - nweeks);
+    printf("\ntotals over %ld days:", days);
+    for (size_t i = 0; i <= nt && i < 65; i++) {
+        size_t slot = i < nt ? i : 64;
+        if (i == nt && total[64] == 0)
+            break;
+        printf("%s %s %ld", i ? "," : "", i < nt ? ms_protocol_treatment_name(p, i) : "explicit",
+               total[slot]);
+        if (given)
+            printf(" (%ld missed)", missed[slot]);
+    }
+    printf("\n");
+}
+
+static int cmd_protocol(int argc, char **argv)
+{
+    if (argc < 1 || wants_help(argc, argv)) {
+        fputs(HELP_PROTOCOL, argc < 1 ? stderr : stdout);
+        return argc < 1 ? EXIT_INPUT : EXIT_OK;
+    }
+    const char *sub = argv[0];
+    int show = strcmp(sub, "show") == 0;
+    if (!show && strcmp(sub, "events") != 0)
+        return usage_error("protocol", "unknown subcommand '%s'; expected show or events", sub);
+    const char *file = NULL, *model_path = NULL, *out_path = "-", *format = "csv";
+    double weeks = 0, patient = -1, seed = 1, weight = NAN;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            if (file)
+                return usage_error("protocol", "unexpected argument '%s'", a);
+            file = a;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return usage_error("protocol", "option '%s' needs a value", a);
+        const char *v = argv[++i];
+        double *num = NULL;
+        if (strcmp(a, "--weeks") == 0 && show)
+            num = &weeks;
+        else if (strcmp(a, "--patient") == 0)
+            num = &patient;
+        else if (strcmp(a, "--seed") == 0)
+            num = &seed;
+        else if (strcmp(a, "--weight") == 0)
+            num = &weight;
+        else if (strcmp(a, "--format") == 0 && !show)
+            format = v;
+        else if (strcmp(a, "--model") == 0 && !show)
+            model_path = v;
+        else if (strcmp(a, "--out") == 0 && !show)
+            out_path = v;
+        else
+            return usage_error("protocol", "unknown option '%s'", a);
+        if (num && parse_num(v, num) != 0)
+            return usage_error("protocol", "'%s' is not a finite number", v);
+    }
+    if (!file)
+        return usage_error("protocol", "expected a protocol FILE%s", "");
+    if (strcmp(format, "csv") != 0 && strcmp(format, "nonmem") != 0)
+        return usage_error("protocol", "--format '%s'; expected csv or nonmem", format);
+    if (patient != -1 && (patient < 0 || patient != floor(patient) || patient > 1e15))
+        return usage_error("protocol", "--patient expects a whole number >= 0%s", "");
+    if (seed < 0 || seed != floor(seed) || seed > 1e15)
+        return usage_error("protocol", "--seed expects a whole number >= 0%s", "");
+    if (weeks < 0 || weeks != floor(weeks))
+        return usage_error("protocol", "--weeks expects a whole number%s", "");
+
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
+    ms_protocol *p = NULL;
+    ms_model *m = NULL;
+    ms_events *plan = NULL, *given = NULL;
+    int rc = EXIT_OK;
+    ms_patient pt = {(unsigned long long)seed, patient < 0 ? 0 : (unsigned long long)patient,
+                     weight, 1};
+    ms_status st = ms_protocol_read(ctx, file, &p);
+    if (!st && model_path)
+        st = ms_model_load(ctx, model_path, &m);
+    /* "as written": every session, no missed ones */
+    ms_patient as_written = {0, 0, weight, 0};
+    if (!st)
+        st = ms_protocol_compile(ctx, p, m, &as_written, &plan);
+    if (!st && patient >= 0)
+        st = ms_protocol_compile(ctx, p, m, &pt, &given);
+    if (st) {
+        rc = report(ctx, st);
+    } else if (show) {
+        show_calendar(p, plan, given, (long)weeks);
+    } else {
+        st = ms_events_write(ctx, given ? given : plan, out_path,
+                             strcmp(format, "nonmem") == 0 ? MS_EVENTS_NONMEM : MS_EVENTS_CSV,
+                             patient < 0 ? 1 : (long)patient);
+        if (st)
+            rc = st == MS_ERR_IO ? (fprintf(stderr, "%s\n", ms_errmsg(ctx)), EXIT_INTERNAL)
+                                 : report(ctx, st);
+    }
+    ms_events_free(plan);
+    ms_events_free(given);
+    ms_protocol_free(p);
+    ms_model_free(m);
+    ms_context_free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -355,6 +626,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (strcmp(cmd, "simulate") == 0)
         return cmd_simulate(argc - 2, argv + 2);
+    if (strcmp(cmd, "protocol") == 0)
+        return cmd_protocol(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("moodsim %s\n", ms_version());
         return EXIT_OK;
@@ -364,6 +637,8 @@ int main(int argc, char **argv)
             fputs(HELP_CHECK, stdout);
         else if (argc > 2 && strcmp(argv[2], "simulate") == 0)
             fputs(HELP_SIMULATE, stdout);
+        else if (argc > 2 && strcmp(argv[2], "protocol") == 0)
+            fputs(HELP_PROTOCOL, stdout);
         else
             fputs(HELP_MAIN, stdout);
         return EXIT_OK;

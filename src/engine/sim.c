@@ -356,7 +356,7 @@ static long build_transitions(ms_sim *s, const ms_events *ev, double t_end)
         const ms_event *e = &ev->e[k];
         if (e->t > t_end)
             continue;
-        if (e->kind == MS_EV_BOLUS) {
+        if (e->kind == MS_EVENT_BOLUS) {
             s->tr[n++] = (transition){e->t, 1, s->m->sym[MS_INPUT][e->input].target, e->amount, 0};
             continue;
         }

@@ -1,22 +1,30 @@
 /*
  * events.c — the event table of one patient: bolus doses, zero-order
  * infusions and piecewise-constant levels at known times, each checked
- * against the kind of model input it drives.  Owns ms_events; the engine
- * reads it and turns it into solver stops.
+ * against the kind of model input it drives (when the table has a model).
+ * Also its export as CSV or in the NONMEM data convention, and NONMEM-style
+ * import.  Owns ms_events; the engine reads it and turns it into stops.
  */
 #include "events_impl.h"
+#include "calendar.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 ms_status ms_events_new(ms_context *ctx, const ms_model *model, ms_events **out)
 {
-    if (!ctx || !model || !out)
+    if (!ctx || !out)
         return MS_ERR_ARG;
     *out = ms_alloc(ctx, sizeof **out);
     if (!*out)
         return ms_nomem(ctx);
     (*out)->ctx = ctx;
     (*out)->model = model;
+    (*out)->start_day = MS_NO_DATE;
+    (*out)->start_weekday = -1;
     return ms_ok(ctx);
 }
 
@@ -24,55 +32,97 @@ void ms_events_free(ms_events *ev)
 {
     if (!ev)
         return;
+    for (size_t i = 0; i < ev->nnames; i++)
+        ms_free(ev->ctx, ev->names[i]);
+    ms_free(ev->ctx, ev->names);
     ms_free(ev->ctx, ev->e);
     ms_free(ev->ctx, ev);
 }
 
 size_t ms_events_count(const ms_events *ev) { return ev ? ev->n : 0; }
 
-static ms_status add(ms_events *ev, double t, ms_event_kind kind, int input, double amount,
-                     double duration)
+static int intern_name(ms_events *ev, const char *name)
+{
+    for (size_t i = 0; i < ev->nnames; i++)
+        if (strcmp(ev->names[i], name) == 0)
+            return (int)i;
+    if (ms_grow(ev->ctx, (void **)&ev->names, &ev->names_cap, ev->nnames + 1, sizeof *ev->names))
+        return -1;
+    char *c = ms_strdup(ev->ctx, name);
+    if (!c)
+        return -1;
+    ev->names[ev->nnames] = c;
+    return (int)ev->nnames++;
+}
+
+static const char *kind_name(ms_input_kind k)
+{
+    return k == MS_INPUT_RATE ? "rate" : k == MS_INPUT_LEVEL ? "level" : "bolus";
+}
+
+static ms_status add(ms_events *ev, double t, ms_event_kind kind, int input, int input_name,
+                     int treatment, double amount, double duration)
 {
     const ms_model *m = ev->model;
-    if (input < 0 || (size_t)input >= m->count[MS_INPUT])
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "input index %d out of range (0..%zu)",
-                       input, m->count[MS_INPUT]);
-    const ms_symdef *in = &m->sym[MS_INPUT][input];
+    const char *name = input_name >= 0 ? ev->names[input_name] : "?";
+    if (m) {
+        if (input < 0 || (size_t)input >= m->count[MS_INPUT])
+            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                           "input index %d out of range (0..%zu)", input, m->count[MS_INPUT]);
+        const ms_symdef *in = &m->sym[MS_INPUT][input];
+        name = in->name;
+        if (kind == MS_EVENT_BOLUS && in->input_kind != MS_INPUT_BOLUS)
+            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                           "a bolus dose on input '%s', which is a %s input; expected a bolus "
+                           "input",
+                           in->name, kind_name(in->input_kind));
+        if (kind == MS_EVENT_PULSE && in->input_kind == MS_INPUT_BOLUS)
+            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                           "an infusion or level on input '%s', which is a bolus input",
+                           in->name);
+    }
     if (!isfinite(t) || t < 0)
         return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "event time %g h for input '%s'; expected a finite time >= 0", t,
-                       in->name);
+                       "event time %g h for input '%s'; expected a finite time >= 0", t, name);
     if (!isfinite(amount))
+        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "non-finite amount for input '%s'",
+                       name);
+    if (kind == MS_EVENT_PULSE && !(duration > 0))
         return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "non-finite amount for input '%s'", in->name);
-    if (kind == MS_EV_BOLUS && in->input_kind != MS_INPUT_BOLUS)
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "a bolus dose on input '%s', which is a %s input; expected a bolus input",
-                       in->name, in->input_kind == MS_INPUT_RATE ? "rate" : "level");
-    if (kind == MS_EV_PULSE && in->input_kind == MS_INPUT_BOLUS)
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "an infusion or level on input '%s', which is a bolus input", in->name);
-    if (kind == MS_EV_PULSE && !(duration > 0))
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "duration %g h for input '%s'; expected > 0", duration, in->name);
+                       "duration %g h for input '%s'; expected > 0", duration, name);
+    if (input_name < 0 && m) {
+        input_name = intern_name(ev, m->sym[MS_INPUT][input].name);
+        if (input_name < 0)
+            return ms_nomem(ev->ctx);
+    }
     if (ms_grow(ev->ctx, (void **)&ev->e, &ev->cap, ev->n + 1, sizeof *ev->e))
         return ms_nomem(ev->ctx);
-    ev->e[ev->n++] = (ms_event){t, kind, input, amount, duration};
+    ev->e[ev->n++] = (ms_event){t, kind, input, input_name, treatment, amount, duration};
     return ms_ok(ev->ctx);
+}
+
+static ms_status need_model(ms_events *ev)
+{
+    return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                   "this event table has no model: add events by input name");
 }
 
 ms_status ms_events_bolus(ms_events *ev, double t_h, int input, double amount)
 {
     if (!ev)
         return MS_ERR_ARG;
-    return add(ev, t_h, MS_EV_BOLUS, input, amount, 0);
+    if (!ev->model)
+        return need_model(ev);
+    return add(ev, t_h, MS_EVENT_BOLUS, input, -1, -1, amount, 0);
 }
 
 ms_status ms_events_pulse(ms_events *ev, double t_h, int input, double level, double duration_h)
 {
     if (!ev)
         return MS_ERR_ARG;
-    return add(ev, t_h, MS_EV_PULSE, input, level, duration_h);
+    if (!ev->model)
+        return need_model(ev);
+    return add(ev, t_h, MS_EVENT_PULSE, input, -1, -1, level, duration_h);
 }
 
 ms_status ms_events_infusion(ms_events *ev, double t_h, int input, double amount,
@@ -80,6 +130,8 @@ ms_status ms_events_infusion(ms_events *ev, double t_h, int input, double amount
 {
     if (!ev)
         return MS_ERR_ARG;
+    if (!ev->model)
+        return need_model(ev);
     if (!(duration_h > 0) || !isfinite(duration_h))
         return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
                        "infusion duration %g h; expected a finite duration > 0", duration_h);
@@ -88,5 +140,270 @@ ms_status ms_events_infusion(ms_events *ev, double t_h, int input, double amount
         return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
                        "an infusion on input '%s', which is not a rate input",
                        ev->model->sym[MS_INPUT][input].name);
-    return add(ev, t_h, MS_EV_PULSE, input, amount / duration_h, duration_h);
+    return add(ev, t_h, MS_EVENT_PULSE, input, -1, -1, amount / duration_h, duration_h);
+}
+
+ms_status ms_events_add_named(ms_events *ev, double t, ms_event_kind kind, const char *input,
+                              const char *treatment, double amount, double duration)
+{
+    int idx = -1;
+    if (ev->model) {
+        idx = ms_model_find(ev->model, MS_INPUT, input);
+        if (idx < 0)
+            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is not an input of model '%s'",
+                           input, ev->model->name);
+    }
+    int in = intern_name(ev, input);
+    int tr = treatment ? intern_name(ev, treatment) : -1;
+    if (in < 0 || (treatment && tr < 0))
+        return ms_nomem(ev->ctx);
+    return add(ev, t, kind, idx, in, tr, amount, duration);
+}
+
+static int ev_cmp(const void *a, const void *b)
+{
+    const ms_event *x = *(const ms_event *const *)a, *y = *(const ms_event *const *)b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x > y) - (x < y); /* insertion order */
+}
+
+ms_status ms_events_sort(ms_events *ev)
+{
+    if (ev->n < 2)
+        return MS_OK;
+    const ms_event **p = ms_alloc(ev->ctx, ev->n * sizeof *p);
+    ms_event *sorted = ms_alloc(ev->ctx, ev->n * sizeof *sorted);
+    if (!p || !sorted) {
+        ms_free(ev->ctx, p);
+        ms_free(ev->ctx, sorted);
+        return ms_nomem(ev->ctx);
+    }
+    for (size_t i = 0; i < ev->n; i++)
+        p[i] = &ev->e[i];
+    qsort(p, ev->n, sizeof *p, ev_cmp);
+    for (size_t i = 0; i < ev->n; i++)
+        sorted[i] = *p[i];
+    ms_free(ev->ctx, p);
+    ms_free(ev->ctx, ev->e);
+    ev->e = sorted;
+    ev->cap = ev->n;
+    return MS_OK;
+}
+
+ms_status ms_events_get(const ms_events *ev, size_t i, ms_event_info *out)
+{
+    if (!ev || !out || i >= ev->n)
+        return MS_ERR_ARG;
+    const ms_event *e = &ev->e[i];
+    out->time_h = e->t;
+    out->kind = e->kind;
+    out->input = ev->names[e->input_name];
+    out->treatment = e->treatment >= 0 ? ev->names[e->treatment] : NULL;
+    if (e->kind == MS_EVENT_BOLUS) {
+        out->amount = e->amount;
+        out->level = 0;
+        out->duration_h = 0;
+    } else {
+        out->level = e->amount;
+        out->duration_h = e->duration;
+        out->amount = e->amount * e->duration;
+    }
+    return MS_OK;
+}
+
+/* ------------------------------------------------------------ export */
+
+/* CMT number of an event's input: 1-based model input index with a model,
+ * else 1-based order of first appearance in the table. */
+static int cmt_of(const ms_events *ev, const ms_event *e)
+{
+    if (ev->model)
+        return e->input + 1;
+    int k = 0;
+    for (size_t j = 0; j < ev->nnames; j++) {
+        int used = 0;
+        for (size_t i = 0; i < ev->n && !used; i++)
+            used = ev->e[i].input_name == (int)j;
+        if (used)
+            k++;
+        if ((int)j == e->input_name)
+            return k;
+    }
+    return 0;
+}
+
+ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path,
+                          ms_events_format format, long id)
+{
+    if (!ctx || !ev || !path)
+        return MS_ERR_ARG;
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    if (format == MS_EVENTS_NONMEM) {
+        /* '#' records are skipped by NONMEM's default IGNORE=# */
+        fputs("# moodsim events: TIME in hours; RATE > 0: infusion or level of RATE for "
+              "AMT/RATE h, RATE 0: bolus; CMT",
+              f);
+        int last = 0;
+        for (size_t i = 0; i < ev->n; i++) {
+            int c = cmt_of(ev, &ev->e[i]);
+            if (c > last) {
+                fprintf(f, " %d=%s", c, ev->names[ev->e[i].input_name]);
+                last = c;
+            }
+        }
+        fputs("\nID,TIME,EVID,CMT,AMT,RATE\n", f);
+        for (size_t i = 0; i < ev->n; i++) {
+            ms_event_info in;
+            ms_events_get(ev, i, &in);
+            if (in.kind == MS_EVENT_PULSE && !isfinite(in.duration_h)) {
+                if (f != stdout)
+                    fclose(f);
+                return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
+                               "a level without an end (input '%s' at %g h) has no NONMEM form",
+                               in.input, in.time_h);
+            }
+            fprintf(f, "%ld,%.17g,1,%d,%.17g,%.17g\n", id, in.time_h, cmt_of(ev, &ev->e[i]),
+                    in.amount, in.kind == MS_EVENT_PULSE ? in.level : 0.0);
+        }
+    } else {
+        fputs("time_h,day,date,weekday,clock,treatment,input,kind,amount,level,duration_h\n", f);
+        for (size_t i = 0; i < ev->n; i++) {
+            ms_event_info in;
+            ms_events_get(ev, i, &in);
+            long day = (long)floor(in.time_h / 24.0);
+            double clock = in.time_h - 24.0 * (double)day;
+            int hh = (int)floor(clock + 1e-9), mm = (int)floor((clock - hh) * 60 + 0.5);
+            if (mm == 60) {
+                hh++;
+                mm = 0;
+            }
+            char date[16] = "";
+            if (ev->start_day != MS_NO_DATE)
+                ms_format_date(ev->start_day + day, date);
+            const char *wd = ev->start_weekday >= 0
+                                 ? ms_weekday_abbr[(ev->start_weekday + day % 7 + 7) % 7]
+                                 : "";
+            fprintf(f, "%.10g,%ld,%s,%s,%02d:%02d,%s,%s,%s,%.10g,%.10g,%.10g\n", in.time_h, day,
+                    date, wd, hh, mm, in.treatment ? in.treatment : "", in.input,
+                    in.kind == MS_EVENT_BOLUS ? "bolus" : "pulse", in.amount, in.level,
+                    in.duration_h);
+        }
+    }
+    int bad = ferror(f);
+    if (f != stdout)
+        bad |= fclose(f) != 0;
+    else
+        bad |= fflush(f) != 0;
+    if (bad)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "write error");
+    return ms_ok(ctx);
+}
+
+/* ------------------------------------------------------------ import */
+
+ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const char *path,
+                                long id, ms_events **out)
+{
+    if (!ctx || !model || !path || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    ms_events *ev;
+    ms_status st = ms_events_new(ctx, model, &ev);
+    if (st) {
+        fclose(f);
+        return st;
+    }
+    char line[1024];
+    int lineno = 0, header = 0, col[6] = {-1, -1, -1, -1, -1, -1};
+    static const char *const want[6] = {"ID", "TIME", "EVID", "CMT", "AMT", "RATE"};
+    while (!st && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len == sizeof line - 1 && line[len - 1] != '\n') {
+            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "line longer than %zu characters",
+                         sizeof line - 2);
+            break;
+        }
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (len == 0 || line[0] == '#')
+            continue;
+        char *fields[32];
+        int nf = 0;
+        for (char *p = line; nf < 32;) {
+            fields[nf++] = p;
+            char *c = strchr(p, ',');
+            if (!c)
+                break;
+            *c = '\0';
+            p = c + 1;
+        }
+        if (!header) {
+            for (int i = 0; i < nf; i++)
+                for (int k = 0; k < 6; k++)
+                    if (strcmp(fields[i], want[k]) == 0)
+                        col[k] = i;
+            for (int k = 0; k < 6 && !st; k++)
+                if (col[k] < 0)
+                    st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                                 "no %s column; expected a header with ID,TIME,EVID,CMT,AMT,RATE",
+                                 want[k]);
+            header = 1;
+            continue;
+        }
+        double v[6];
+        for (int k = 0; k < 6 && !st; k++) {
+            const char *s = col[k] < nf ? fields[col[k]] : "";
+            if (k == 5 && (strcmp(s, ".") == 0 || *s == '\0')) {
+                v[k] = 0;
+                continue;
+            }
+            if (ms_parse_double(s, &v[k]) != 0)
+                st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                             "%s is '%s'; expected a finite number", want[k], s);
+        }
+        if (st)
+            break;
+        if (id < 0)
+            id = (long)v[0];
+        if ((long)v[0] != id || v[2] != 1)
+            continue;
+        int cmt = (int)v[3];
+        if (v[3] != cmt || cmt < 1 || (size_t)cmt > model->count[MS_INPUT]) {
+            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                         "CMT %g is not an input of model '%s' (1..%zu)", v[3], model->name,
+                         model->count[MS_INPUT]);
+            break;
+        }
+        if (v[5] > 0)
+            st = add(ev, v[1], MS_EVENT_PULSE, cmt - 1, -1, -1, v[5], v[4] / v[5]);
+        else if (v[5] == 0)
+            st = add(ev, v[1], MS_EVENT_BOLUS, cmt - 1, -1, -1, v[4], 0);
+        else
+            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "RATE %g; expected >= 0", v[5]);
+        if (st && st != MS_ERR_NOMEM && strncmp(ctx->msg, path, strlen(path)) != 0) {
+            char why[MS_ERRMSG_MAX];
+            snprintf(why, sizeof why, "%s", ctx->msg);
+            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "%s", why);
+        }
+    }
+    if (!st && ferror(f))
+        st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
+    if (!st && !header)
+        st = ms_fail(ctx, MS_ERR_SYNTAX, path, 1, 1, "no header; expected ID,TIME,EVID,CMT,AMT,RATE");
+    fclose(f);
+    if (!st)
+        st = ms_events_sort(ev);
+    if (st) {
+        ms_events_free(ev);
+        return st;
+    }
+    *out = ev;
+    return ms_ok(ctx);
 }

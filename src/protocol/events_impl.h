@@ -1,27 +1,40 @@
 /*
- * events_impl.h — the inside of an ms_events table, read by the engine.
- * Not installed.
+ * events_impl.h — the inside of an ms_events table, read by the engine and
+ * filled by the protocol compiler.  Not installed.
  */
 #ifndef MS_EVENTS_IMPL_H
 #define MS_EVENTS_IMPL_H
 
 #include "../model/model_impl.h"
 
-typedef enum { MS_EV_BOLUS = 0, MS_EV_PULSE = 1 } ms_event_kind;
-
 typedef struct ms_event {
-    double t;         /* hours from the start */
+    double t;          /* hours from the start */
     ms_event_kind kind;
-    int input;        /* index into the model's inputs */
-    double amount;    /* bolus: amount added; pulse: level added */
-    double duration;  /* pulse: hours (INFINITY: to the end) */
+    int input;         /* index into the model's inputs; -1 in a table without a model */
+    int input_name;    /* index into names */
+    int treatment;     /* index into names, or -1 */
+    double amount;     /* bolus: amount added; pulse: level added */
+    double duration;   /* pulse: hours (INFINITY: to the end) */
 } ms_event;
 
 struct ms_events {
     ms_context *ctx;
-    const ms_model *model;
+    const ms_model *model; /* may be NULL */
     ms_event *e;
     size_t n, cap;
+    char **names;          /* input and treatment names */
+    size_t nnames, names_cap;
+    long start_day;        /* civil day of t = 0, or MS_NO_DATE */
+    int start_weekday;     /* 0 = Monday, or -1 if unknown */
 };
+
+#define MS_NO_DATE (-2147483647L)
+
+/* Adds an event by input name (resolved against the model when there is
+ * one).  Checks as the public adders do.  `treatment` may be NULL. */
+ms_status ms_events_add_named(ms_events *ev, double t, ms_event_kind kind, const char *input,
+                              const char *treatment, double amount, double duration);
+/* Sorts by time (stable: equal times keep insertion order). */
+ms_status ms_events_sort(ms_events *ev);
 
 #endif

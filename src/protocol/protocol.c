@@ -1,223 +1,1311 @@
 /*
- * protocol.c — reads a protocol file into an event table for one model:
- * explicit doses (bolus, zero-order infusion, level/stimulation pulses),
- * optionally repeated at a fixed interval.  Every input named must exist in
- * the model and the dose form must suit its kind.  Calendar rules (weekdays,
- * phases) build on this table.  Format: docs/protocol-format.md.
+ * protocol.c — treatment protocols as calendars.  A protocol file (YAML,
+ * docs/protocol-format.md) is read into an ms_protocol that does not depend
+ * on any model: a start date, phases, days to skip, treatments with their
+ * recurrence rules, time of day, duration, dose and unit, ordering
+ * constraints ("after: tms") and per-session probability of being missed;
+ * plus optional explicit doses.  ms_protocol_compile turns it into the
+ * sorted event table of one patient, resolving inputs, kinds and units
+ * against a model when one is given.  Model-independent mistakes (a rule
+ * that produces no event, overlapping sessions of one device, an infusion
+ * that cannot finish before the next starts, an "after" without its anchor
+ * that day) are found when the file is read, each with file, line, column.
  */
 #include "events_impl.h"
+#include "calendar.h"
+#include "../core/rng.h"
 #include "../core/yamldoc.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#define MS_MAX_DAYS (366L * 20)   /* a protocol of at most 20 years */
 #define MS_MAX_REPEATS 100000
+
+typedef struct {
+    int line, col;
+} pos;
+
+typedef enum { T_SESSION, T_INFUSION, T_BOLUS, T_ORAL } tkind;
+static const char *const TKIND[] = {"session", "infusion", "bolus", "oral", NULL};
+
+typedef enum { R_WEEKDAYS, R_EVERY, R_TIMES_PER_WEEK, R_ON_DAYS, R_DAILY } rkind;
+
+typedef struct {
+    rkind kind;
+    unsigned mask;      /* weekdays (bit 0 = Monday), for R_WEEKDAYS and R_TIMES_PER_WEEK */
+    long every;         /* days, for R_EVERY */
+    int first_weekday;  /* R_EVERY: first occurrence on this weekday, or -1 */
+    long *days;         /* R_ON_DAYS: days from the start */
+    size_t ndays;
+    long from, until;   /* window [from, until) in days */
+    double clock;
+    int has_clock;
+    pos at;
+} prule;
+
+typedef struct {
+    char *name, *input, *device, *after, *unit, *summary;
+    tkind kind;
+    double clock;
+    int has_clock;
+    double duration_h;  /* sessions, infusions (0: from rate) */
+    double level;       /* sessions */
+    double amount;      /* dose amount, per kg if per_kg */
+    int per_kg;
+    double rate;        /* infusions given by rate: dose units per hour (per kg if per_kg) */
+    double gap_h;
+    double missed;
+    int after_idx;
+    prule *rules;
+    size_t nrules;
+    pos at, at_input, at_dose;
+} ptreat;
+
+typedef struct {
+    char *input;
+    ms_event_kind kind;
+    int form;           /* 0 amount, 1 rate, 2 level */
+    double t, value, duration;
+    pos at, at_input, at_value, at_dur;
+} pdose;
+
+typedef struct {
+    char *name;
+    long from, until;
+} pphase;
+
+struct ms_protocol {
+    ms_context *ctx;
+    char *file, *name, *desc;
+    char start_date[11];
+    long start_day;
+    int start_wd;
+    long length_days;
+    pphase *phases;
+    size_t nphases;
+    long *skip;         /* days from the start, sorted */
+    size_t nskip;
+    ptreat *tr;
+    size_t ntr;
+    pdose *doses;
+    size_t ndoses;
+};
+
+/* ------------------------------------------------------------- freeing */
+
+void ms_protocol_free(ms_protocol *p)
+{
+    if (!p)
+        return;
+    ms_context *ctx = p->ctx;
+    for (size_t i = 0; i < p->ntr; i++) {
+        ptreat *t = &p->tr[i];
+        for (size_t r = 0; r < t->nrules; r++)
+            ms_free(ctx, t->rules[r].days);
+        ms_free(ctx, t->rules);
+        ms_free(ctx, t->name);
+        ms_free(ctx, t->input);
+        ms_free(ctx, t->device);
+        ms_free(ctx, t->after);
+        ms_free(ctx, t->unit);
+        ms_free(ctx, t->summary);
+    }
+    for (size_t i = 0; i < p->nphases; i++)
+        ms_free(ctx, p->phases[i].name);
+    for (size_t i = 0; i < p->ndoses; i++)
+        ms_free(ctx, p->doses[i].input);
+    ms_free(ctx, p->tr);
+    ms_free(ctx, p->phases);
+    ms_free(ctx, p->skip);
+    ms_free(ctx, p->doses);
+    ms_free(ctx, p->file);
+    ms_free(ctx, p->name);
+    ms_free(ctx, p->desc);
+    ms_free(ctx, p);
+}
+
+/* ------------------------------------------------------------- reading */
 
 typedef struct {
     ms_context *ctx;
     ms_ydoc doc;
-    const ms_model *m;
-    ms_events *ev;
-} ploader;
+    ms_protocol *p;
+} reader;
 
-static ms_status pfail(ploader *P, const ms_ynode *n, const char *fmt, ...)
+static ms_status rfail(reader *R, const ms_ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static ms_status pfail(ploader *P, const ms_ynode *n, const char *fmt, ...)
+static ms_status rfail(reader *R, const ms_ynode *n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    ms_status s = ms_vfail(P->ctx, MS_ERR_PROTOCOL, P->doc.file, n ? n->line : 1,
+    ms_status s = ms_vfail(R->ctx, MS_ERR_PROTOCOL, R->doc.file, n ? n->line : 1,
                            n ? n->col : 1, fmt, ap);
     va_end(ap);
     return s;
 }
 
-/* A time from one of two keys (hours or days); `required` if one must be
- * present.  *found says whether one was. */
-static ms_status get_time(ploader *P, const ms_ynode *map, const char *kh, const char *kd,
-                          const char *what, int required, double *out, int *found)
+static pos pos_of(const ms_ynode *n) { return (pos){n ? n->line : 1, n ? n->col : 1}; }
+
+static ms_status text(reader *R, const ms_ynode *map, const char *key, const char *what,
+                      int required, char **out)
 {
-    const ms_ynode *h = ms_ymap_get(map, kh), *d = ms_ymap_get(map, kd);
-    *found = 0;
-    if (h && d)
-        return pfail(P, d, "both '%s' and '%s' given for %s; expected one", kh, kd, what);
-    const ms_ynode *v = h ? h : d;
-    if (!v) {
-        if (required)
-            return pfail(P, map, "no '%s:' or '%s:' for %s", kh, kd, what);
-        return MS_OK;
-    }
-    double x;
-    ms_status st = ms_yget_number(P->ctx, &P->doc, v, what, &x, MS_ERR_PROTOCOL);
+    const ms_ynode *v;
+    ms_status st = ms_yget_string(R->ctx, &R->doc, map, key, what, required, &v,
+                                  MS_ERR_PROTOCOL);
+    if (st || !v)
+        return st;
+    *out = ms_strdup(R->ctx, v->str);
+    return *out ? MS_OK : ms_nomem(R->ctx);
+}
+
+static ms_status number(reader *R, const ms_ynode *n, const char *what, double lo, double hi,
+                        double *out)
+{
+    ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, out, MS_ERR_PROTOCOL);
     if (st)
         return st;
-    if (x < 0)
-        return pfail(P, v, "%s is %g; expected a time >= 0", what, x);
-    *out = d ? x * 24.0 : x;
+    if (*out < lo || *out > hi)
+        return rfail(R, n, "%s is %g; expected a number from %g to %g", what, *out, lo, hi);
+    return MS_OK;
+}
+
+static ms_status whole(reader *R, const ms_ynode *n, const char *what, long lo, long hi,
+                       long *out)
+{
+    double v;
+    ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, &v, MS_ERR_PROTOCOL);
+    if (st)
+        return st;
+    if (v != floor(v) || v < (double)lo || v > (double)hi)
+        return rfail(R, n, "%s is %g; expected a whole number from %ld to %ld", what, v, lo, hi);
+    *out = (long)v;
+    return MS_OK;
+}
+
+/* One of two keys giving a duration, in hours: `<base>_h` or `<base>_min`. */
+static ms_status duration(reader *R, const ms_ynode *map, const char *kh, const char *km,
+                          double *out, int *found)
+{
+    const ms_ynode *h = ms_ymap_get(map, kh), *m = ms_ymap_get(map, km);
+    *found = 0;
+    if (h && m)
+        return rfail(R, m, "both '%s' and '%s'; expected one", kh, km);
+    if (!h && !m)
+        return MS_OK;
+    double v;
+    ms_status st = ms_yget_number(R->ctx, &R->doc, h ? h : m, "the duration", &v,
+                                  MS_ERR_PROTOCOL);
+    if (st)
+        return st;
+    if (!(v > 0))
+        return rfail(R, h ? h : m, "the duration is %g; expected > 0", v);
+    *out = h ? v : v / 60.0;
+    if (*out > 24.0 * 7)
+        return rfail(R, h ? h : m, "a duration of %g h is longer than a week", *out);
     *found = 1;
     return MS_OK;
 }
 
-static ms_status read_dose(ploader *P, const ms_ynode *d)
+static ms_status clock_of(reader *R, const ms_ynode *map, double *out, int *found)
+{
+    const ms_ynode *c = ms_ymap_get(map, "time");
+    *found = 0;
+    if (!c)
+        return MS_OK;
+    if (c->type != MS_Y_SCALAR || ms_parse_clock(c->str, out) != 0)
+        return rfail(R, c, "time '%s'; expected a clock time such as \"09:30\"",
+                     c->type == MS_Y_SCALAR ? c->str : "?");
+    *found = 1;
+    return MS_OK;
+}
+
+static ms_status weekday_list(reader *R, const ms_ynode *n, unsigned *mask)
+{
+    *mask = 0;
+    if (n->type != MS_Y_SEQ || n->n == 0)
+        return rfail(R, n, "weekdays must be a list such as [mon, thu]");
+    for (size_t i = 0; i < n->n; i++) {
+        const ms_ynode *w = n->vals[i];
+        int d = w->type == MS_Y_SCALAR ? ms_parse_weekday(w->str) : -1;
+        if (d < 0)
+            return rfail(R, w, "'%s' is not a weekday; expected mon, tue, wed, thu, fri, sat or sun",
+                         w->type == MS_Y_SCALAR ? w->str : "?");
+        if (*mask & (1u << d))
+            return rfail(R, w, "%s appears twice", ms_weekday_abbr[d]);
+        *mask |= 1u << d;
+    }
+    return MS_OK;
+}
+
+/* Fixed weekday patterns for "times_per_week: N" (documented). */
+static const unsigned PER_WEEK[8] = {0, 0x01, 0x09, 0x15, 0x1B, 0x1F, 0x3F, 0x7F};
+
+static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
+{
+    static const char *const keys[] = {"phase", "from_week", "until_week", "from_day",
+                                       "until_day", "weekdays", "every_days", "every_weeks",
+                                       "weekday", "times_per_week", "on_days", "on_weeks",
+                                       "daily", "time", "note", NULL};
+    ms_protocol *p = R->p;
+    r->at = pos_of(n);
+    r->first_weekday = -1;
+    if (n->type != MS_Y_MAP)
+        return rfail(R, n, "a schedule rule must be a mapping such as {weekdays: [mon, thu]}");
+    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, "a schedule rule", keys,
+                                      MS_ERR_PROTOCOL);
+    if (st)
+        return st;
+    /* window */
+    r->from = 0;
+    r->until = p->length_days;
+    const ms_ynode *ph = ms_ymap_get(n, "phase");
+    if (ph) {
+        size_t i;
+        for (i = 0; i < p->nphases; i++)
+            if (ph->type == MS_Y_SCALAR && strcmp(p->phases[i].name, ph->str) == 0)
+                break;
+        if (i == p->nphases)
+            return rfail(R, ph, "unknown phase '%s'; the protocol's phases are listed under "
+                                "phases:",
+                         ph->type == MS_Y_SCALAR ? ph->str : "?");
+        r->from = p->phases[i].from;
+        r->until = p->phases[i].until;
+    }
+    static const char *const wk[4] = {"from_week", "until_week", "from_day", "until_day"};
+    for (int k = 0; k < 4; k++) {
+        const ms_ynode *v = ms_ymap_get(n, wk[k]);
+        if (!v)
+            continue;
+        if (ph)
+            return rfail(R, v, "'%s' together with 'phase'; expected one way to give the window",
+                         wk[k]);
+        long x;
+        if ((st = whole(R, v, wk[k], 0, k < 2 ? p->length_days / 7 + 1 : p->length_days, &x)))
+            return st;
+        long d = k < 2 ? 7 * x : x;
+        if (k % 2 == 0)
+            r->from = d;
+        else
+            r->until = d < p->length_days ? d : p->length_days;
+    }
+    if (r->from >= r->until)
+        return rfail(R, n, "the rule's window is empty (days %ld to %ld)", r->from, r->until);
+    /* recurrence: exactly one */
+    static const char *const forms[] = {"weekdays", "every_days", "every_weeks", "times_per_week",
+                                        "on_days", "on_weeks", "daily"};
+    const ms_ynode *f = NULL;
+    int which = -1;
+    for (int k = 0; k < 7; k++) {
+        const ms_ynode *v = ms_ymap_get(n, forms[k]);
+        if (!v)
+            continue;
+        if (f)
+            return rfail(R, v, "'%s' and '%s' in one rule; expected one recurrence", forms[which],
+                         forms[k]);
+        f = v;
+        which = k;
+    }
+    if (!f)
+        return rfail(R, n, "a schedule rule needs one of weekdays:, every_days:, every_weeks:, "
+                           "times_per_week:, on_days:, on_weeks:, daily:");
+    const ms_ynode *wd = ms_ymap_get(n, "weekday");
+    if (wd && which != 1 && which != 2)
+        return rfail(R, wd, "'weekday' goes with every_days or every_weeks");
+    long x;
+    switch (which) {
+    case 0:
+        r->kind = R_WEEKDAYS;
+        st = weekday_list(R, f, &r->mask);
+        break;
+    case 1:
+    case 2:
+        r->kind = R_EVERY;
+        st = whole(R, f, forms[which], 1, MS_MAX_DAYS, &x);
+        r->every = which == 1 ? x : 7 * x;
+        if (!st && wd) {
+            r->first_weekday = wd->type == MS_Y_SCALAR ? ms_parse_weekday(wd->str) : -1;
+            if (r->first_weekday < 0)
+                st = rfail(R, wd, "'%s' is not a weekday", wd->type == MS_Y_SCALAR ? wd->str : "?");
+        }
+        break;
+    case 3:
+        r->kind = R_TIMES_PER_WEEK;
+        st = whole(R, f, "times_per_week", 1, 7, &x);
+        if (!st)
+            r->mask = PER_WEEK[x];
+        break;
+    case 4:
+    case 5:
+        r->kind = R_ON_DAYS;
+        if (f->type != MS_Y_SEQ || f->n == 0) {
+            st = rfail(R, f, "%s must be a list of numbers", forms[which]);
+            break;
+        }
+        r->days = ms_alloc(R->ctx, f->n * sizeof *r->days);
+        if (!r->days)
+            return ms_nomem(R->ctx);
+        for (size_t i = 0; i < f->n && !st; i++) {
+            st = whole(R, f->vals[i], which == 4 ? "a day" : "a week", 0, MS_MAX_DAYS, &x);
+            r->days[i] = which == 4 ? x : 7 * x;
+            if (!st && i && r->days[i] <= r->days[i - 1])
+                st = rfail(R, f->vals[i], "the list must increase");
+            r->ndays = i + 1;
+        }
+        break;
+    case 6:
+        r->kind = R_DAILY;
+        if (f->type != MS_Y_SCALAR || strcmp(f->str, "true") != 0)
+            st = rfail(R, f, "daily: expects true");
+        break;
+    }
+    if (!st)
+        st = clock_of(R, n, &r->clock, &r->has_clock);
+    return st;
+}
+
+/* Splits "mg/kg" into unit "mg" and per_kg. */
+static ms_status read_dose(reader *R, const ms_ynode *n, ptreat *t)
+{
+    static const char *const keys[] = {"amount", "unit", NULL};
+    if (n->type != MS_Y_MAP)
+        return rfail(R, n, "dose must be a mapping such as {amount: 1.5e10, unit: particles}");
+    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, "a dose", keys, MS_ERR_PROTOCOL);
+    const ms_ynode *a = ms_ymap_get(n, "amount");
+    if (!st && !a)
+        st = rfail(R, n, "the dose has no 'amount:'");
+    if (!st)
+        st = number(R, a, "the dose amount", 0, 1e300, &t->amount);
+    if (!st && !(t->amount > 0))
+        st = rfail(R, a, "the dose amount must be > 0");
+    char *unit = NULL;
+    if (!st)
+        st = text(R, n, "unit", "the dose", 1, &unit);
+    if (st)
+        return st;
+    size_t len = strlen(unit);
+    if (len > 3 && strcmp(unit + len - 3, "/kg") == 0) {
+        t->per_kg = 1;
+        unit[len - 3] = '\0';
+    }
+    t->unit = unit;
+    return MS_OK;
+}
+
+static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *n, ptreat *t,
+                                size_t index)
+{
+    static const char *const keys[] = {"input", "kind", "device", "time", "duration_min",
+                                       "duration_h", "level", "dose", "rate", "after", "gap_min",
+                                       "missed", "schedule", "description", "note", NULL};
+    ms_protocol *p = R->p;
+    char what[160];
+    snprintf(what, sizeof what, "treatment '%s'", key->str);
+    t->at = pos_of(key);
+    t->after_idx = -1;
+    t->level = 1;
+    if (n->type != MS_Y_MAP)
+        return rfail(R, n, "%s must be a mapping with input:, kind: and schedule:", what);
+    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, what, keys, MS_ERR_PROTOCOL);
+    if (!st)
+        st = text(R, n, "input", what, 1, &t->input);
+    if (st)
+        return st;
+    t->at_input = pos_of(ms_ymap_get(n, "input"));
+    char *kind = NULL;
+    if ((st = text(R, n, "kind", what, 1, &kind)))
+        return st;
+    int k = -1;
+    for (int i = 0; TKIND[i]; i++)
+        if (strcmp(TKIND[i], kind) == 0)
+            k = i;
+    ms_free(R->ctx, kind);
+    if (k < 0)
+        return rfail(R, ms_ymap_get(n, "kind"), "kind of %s; expected session, infusion, bolus "
+                                                "or oral", what);
+    t->kind = (tkind)k;
+    if ((st = text(R, n, "device", what, 0, &t->device)))
+        return st;
+    if (!t->device && !(t->device = ms_strdup(R->ctx, key->str)))
+        return ms_nomem(R->ctx);
+    if ((st = clock_of(R, n, &t->clock, &t->has_clock)))
+        return st;
+    int has_dur;
+    if ((st = duration(R, n, "duration_h", "duration_min", &t->duration_h, &has_dur)))
+        return st;
+    const ms_ynode *dose = ms_ymap_get(n, "dose"), *lvl = ms_ymap_get(n, "level"),
+                   *rate = ms_ymap_get(n, "rate");
+    t->at_dose = pos_of(dose ? dose : key);
+    switch (t->kind) {
+    case T_SESSION:
+        if (dose)
+            return rfail(R, dose, "a session has no dose; it sets its input to 'level' (default "
+                                  "1) for its duration");
+        if (rate)
+            return rfail(R, rate, "a session has no rate");
+        if (!has_dur)
+            return rfail(R, n, "%s is a session; expected duration_min: or duration_h:", what);
+        if (lvl && (st = number(R, lvl, "the level", -1e300, 1e300, &t->level)))
+            return st;
+        break;
+    case T_INFUSION:
+        if (lvl)
+            return rfail(R, lvl, "an infusion has a dose, not a level");
+        if (!dose)
+            return rfail(R, n, "%s is an infusion; expected dose: {amount:, unit:}", what);
+        if ((st = read_dose(R, dose, t)))
+            return st;
+        if (rate && has_dur)
+            return rfail(R, rate, "both a duration and a rate; expected one");
+        if (!rate && !has_dur)
+            return rfail(R, n, "%s is an infusion; expected duration_min:, duration_h: or rate:",
+                         what);
+        if (rate && (st = number(R, rate, "the rate (dose units per hour)", 1e-300, 1e300,
+                                 &t->rate)))
+            return st;
+        break;
+    case T_BOLUS:
+    case T_ORAL:
+        if (lvl || rate || has_dur)
+            return rfail(R, lvl ? lvl : rate ? rate : n, "a %s dose has no level, rate or duration",
+                         TKIND[t->kind]);
+        if (!dose)
+            return rfail(R, n, "%s needs dose: {amount:, unit:}", what);
+        if ((st = read_dose(R, dose, t)))
+            return st;
+        break;
+    }
+    /* ordering */
+    const ms_ynode *after = ms_ymap_get(n, "after");
+    if (after) {
+        if ((st = text(R, n, "after", what, 1, &t->after)))
+            return st;
+        for (size_t j = 0; j < index; j++)
+            if (strcmp(p->tr[j].name, t->after) == 0)
+                t->after_idx = (int)j;
+        if (t->after_idx < 0)
+            return rfail(R, after, "'after: %s' must name a treatment defined above this one",
+                         t->after);
+        if (t->has_clock)
+            return rfail(R, ms_ymap_get(n, "time"),
+                         "'time' together with 'after'; the start follows '%s'", t->after);
+        const ms_ynode *gap = ms_ymap_get(n, "gap_min");
+        if (gap) {
+            if ((st = number(R, gap, "gap_min", 0, 24 * 60, &t->gap_h)))
+                return st;
+            t->gap_h /= 60.0;
+        }
+    } else if (ms_ymap_get(n, "gap_min")) {
+        return rfail(R, ms_ymap_get(n, "gap_min"), "'gap_min' goes with 'after'");
+    }
+    const ms_ynode *missed = ms_ymap_get(n, "missed");
+    if (missed && (st = number(R, missed, "the probability of missing a session", 0, 0.99,
+                               &t->missed)))
+        return st;
+    /* schedule */
+    const ms_ynode *sch = ms_ymap_get(n, "schedule");
+    if (!sch)
+        return rfail(R, n, "%s has no 'schedule:'; expected a list of rules", what);
+    if (sch->type != MS_Y_SEQ || sch->n == 0)
+        return rfail(R, sch, "schedule must be a list of rules such as - {weekdays: [mon]}");
+    t->rules = ms_alloc(R->ctx, sch->n * sizeof *t->rules);
+    if (!t->rules)
+        return ms_nomem(R->ctx);
+    for (size_t i = 0; i < sch->n; i++) {
+        t->nrules = i + 1;
+        if ((st = read_rule(R, sch->vals[i], &t->rules[i])))
+            return st;
+        prule *r = &t->rules[i];
+        if (!r->has_clock && !t->has_clock && t->after_idx < 0)
+            return rfail(R, sch->vals[i], "no time of day for %s; expected time: \"HH:MM\" on "
+                                          "the treatment or the rule", what);
+        if (r->has_clock && t->after_idx >= 0)
+            return rfail(R, sch->vals[i], "'time' in a rule of %s, which follows '%s'", what,
+                         t->after);
+    }
+    return MS_OK;
+}
+
+static ms_status read_doses(reader *R, const ms_ynode *list)
 {
     static const char *const keys[] = {"input", "at_h", "at_d", "amount", "rate", "level",
                                        "duration_h", "duration_min", "every_h", "every_d",
                                        "times", "note", NULL};
-    if (d->type != MS_Y_MAP)
-        return pfail(P, d, "a dose must be a mapping with input:, at_h: and amount:/rate:/level:");
-    ms_status st = ms_ymap_check_keys(P->ctx, &P->doc, d, "a dose", keys, MS_ERR_PROTOCOL);
-    if (st)
-        return st;
-    const ms_ynode *in;
-    if ((st = ms_yget_string(P->ctx, &P->doc, d, "input", "a dose", 1, &in, MS_ERR_PROTOCOL)))
-        return st;
-    int idx = ms_model_find(P->m, MS_INPUT, in->str);
-    if (idx < 0) {
-        const char *best = NULL;
-        size_t bd = 3;
-        for (size_t i = 0; i < P->m->count[MS_INPUT]; i++) {
-            size_t e = ms_edit_distance(in->str, P->m->sym[MS_INPUT][i].name);
-            if (e < bd) {
-                bd = e;
-                best = P->m->sym[MS_INPUT][i].name;
-            }
+    ms_protocol *p = R->p;
+    if (list->type != MS_Y_SEQ || list->n == 0)
+        return rfail(R, list, "expected 'doses:' with a list of doses");
+    size_t cap = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        const ms_ynode *d = list->vals[i];
+        if (d->type != MS_Y_MAP)
+            return rfail(R, d, "a dose must be a mapping with input:, at_h: and "
+                               "amount:/rate:/level:");
+        ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, d, "a dose", keys, MS_ERR_PROTOCOL);
+        char *input = NULL;
+        if (!st)
+            st = text(R, d, "input", "a dose", 1, &input);
+        if (st)
+            return st;
+        pdose base = {.input = input, .at = pos_of(d), .at_input = pos_of(ms_ymap_get(d, "input"))};
+        /* own it at once, so an error below frees it with the protocol */
+        if (ms_grow(R->ctx, (void **)&p->doses, &cap, p->ndoses + 1, sizeof *p->doses)) {
+            ms_free(R->ctx, input);
+            return ms_nomem(R->ctx);
         }
-        return pfail(P, in, "input '%s' is not an input of model '%s'%s%s%s", in->str,
-                     P->m->name, best ? " (did you mean '" : "", best ? best : "",
-                     best ? "'?)" : "");
-    }
-    const ms_symdef *sd = &P->m->sym[MS_INPUT][idx];
-    double at = 0, dur = INFINITY, every = 0;
-    int has_at, has_dur, has_every;
-    if ((st = get_time(P, d, "at_h", "at_d", "the dose time", 1, &at, &has_at)))
-        return st;
-    const ms_ynode *dh = ms_ymap_get(d, "duration_h"), *dm = ms_ymap_get(d, "duration_min");
-    if (dh && dm)
-        return pfail(P, dm, "both 'duration_h' and 'duration_min' given; expected one");
-    has_dur = dh || dm;
-    if (has_dur) {
-        const ms_ynode *v = dh ? dh : dm;
-        if ((st = ms_yget_number(P->ctx, &P->doc, v, "the duration", &dur, MS_ERR_PROTOCOL)))
+        size_t first = p->ndoses;
+        p->doses[p->ndoses++] = base;
+        const ms_ynode *h = ms_ymap_get(d, "at_h"), *dd = ms_ymap_get(d, "at_d");
+        if (h && dd)
+            return rfail(R, dd, "both 'at_h' and 'at_d' given for the dose time; expected one");
+        if (!h && !dd)
+            return rfail(R, d, "no 'at_h:' or 'at_d:' for the dose time");
+        double at;
+        if ((st = number(R, h ? h : dd, "the dose time", 0, 1e7, &at)))
             return st;
-        if (!(dur > 0))
-            return pfail(P, v, "the duration is %g; expected > 0", dur);
-        if (dm)
-            dur /= 60.0;
-    }
-    if ((st = get_time(P, d, "every_h", "every_d", "the interval", 0, &every, &has_every)))
-        return st;
-    long times = 1;
-    const ms_ynode *tn = ms_ymap_get(d, "times");
-    if (tn) {
-        double x;
-        if ((st = ms_yget_number(P->ctx, &P->doc, tn, "'times'", &x, MS_ERR_PROTOCOL)))
+        if (dd)
+            at *= 24;
+        double dur = INFINITY;
+        int has_dur;
+        if ((st = duration(R, d, "duration_h", "duration_min", &dur, &has_dur)))
             return st;
-        if (x < 1 || x != floor(x) || x > MS_MAX_REPEATS)
-            return pfail(P, tn, "'times' is %g; expected a whole number from 1 to %d", x,
-                         MS_MAX_REPEATS);
-        times = (long)x;
-        if (times > 1 && !has_every)
-            return pfail(P, tn, "'times: %ld' without 'every_h:' or 'every_d:'", times);
-    }
-    if (has_every && !(every > 0))
-        return pfail(P, ms_ymap_get(d, "every_h") ? ms_ymap_get(d, "every_h")
-                                                  : ms_ymap_get(d, "every_d"),
-                     "the interval must be > 0");
-    if (has_every && !tn)
-        return pfail(P, d, "'every' without 'times:'; expected how many doses");
-
-    const ms_ynode *amt = ms_ymap_get(d, "amount"), *rate = ms_ymap_get(d, "rate"),
-                   *lvl = ms_ymap_get(d, "level");
-    int forms = !!amt + !!rate + !!lvl;
-    if (forms != 1)
-        return pfail(P, d, "a dose needs exactly one of amount:, rate:, level: (found %d)", forms);
-    const ms_ynode *vn = amt ? amt : rate ? rate : lvl;
-    double v;
-    if ((st = ms_yget_number(P->ctx, &P->doc, vn, "the dose", &v, MS_ERR_PROTOCOL)))
-        return st;
-    const char *kind = sd->input_kind == MS_INPUT_RATE    ? "rate"
-                       : sd->input_kind == MS_INPUT_LEVEL ? "level"
-                                                          : "bolus";
-    if (sd->input_kind == MS_INPUT_BOLUS) {
-        if (!amt)
-            return pfail(P, vn, "'%s' is a bolus input; expected 'amount:' (in %s)", sd->name,
-                         sd->unit);
-        if (has_dur)
-            return pfail(P, dh ? dh : dm, "a bolus has no duration; '%s' is a bolus input",
-                         sd->name);
-    } else if (sd->input_kind == MS_INPUT_RATE) {
-        if (lvl)
-            return pfail(P, lvl, "'%s' is a rate input; expected 'amount:' with a duration, or "
-                                 "'rate:' (in %s)",
-                         sd->name, sd->unit);
+        const ms_ynode *amt = ms_ymap_get(d, "amount"), *rate = ms_ymap_get(d, "rate"),
+                       *lvl = ms_ymap_get(d, "level");
+        int forms = !!amt + !!rate + !!lvl;
+        if (forms != 1)
+            return rfail(R, d, "a dose needs exactly one of amount:, rate:, level: (found %d)",
+                         forms);
+        const ms_ynode *vn = amt ? amt : rate ? rate : lvl;
+        double v;
+        if ((st = ms_yget_number(R->ctx, &R->doc, vn, "the dose", &v, MS_ERR_PROTOCOL)))
+            return st;
         if (amt && !has_dur)
-            return pfail(P, amt, "an infusion amount needs 'duration_h:' or 'duration_min:'");
-    } else if (!lvl) {
-        return pfail(P, vn, "'%s' is a level input; expected 'level:' (in %s)", sd->name,
-                     sd->unit);
-    }
-    (void)kind;
-    if (has_every && has_dur && dur > every)
-        return pfail(P, dh ? dh : dm,
-                     "each dose lasts %g h but they repeat every %g h; they would overlap", dur,
-                     every);
-    for (long r = 0; r < times; r++) {
-        double t = at + (double)r * every;
-        if (amt && sd->input_kind == MS_INPUT_BOLUS)
-            st = ms_events_bolus(P->ev, t, idx, v);
-        else if (amt)
-            st = ms_events_infusion(P->ev, t, idx, v, dur);
+            p->doses[first].kind = MS_EVENT_BOLUS;
         else
-            st = ms_events_pulse(P->ev, t, idx, v, dur);
-        if (st == MS_ERR_NOMEM)
+            p->doses[first].kind = MS_EVENT_PULSE;
+        p->doses[first].form = amt ? 0 : rate ? 1 : 2;
+        p->doses[first].at_value = pos_of(vn);
+        {
+            const ms_ynode *dn = ms_ymap_get(d, "duration_h");
+            p->doses[first].at_dur = pos_of(dn ? dn : ms_ymap_get(d, "duration_min"));
+        }
+        if (amt && has_dur)
+            v /= dur; /* infusion: level = amount / duration */
+        p->doses[first].value = v;
+        p->doses[first].duration = dur;
+        p->doses[first].t = at;
+        /* repetition */
+        const ms_ynode *eh = ms_ymap_get(d, "every_h"), *ed = ms_ymap_get(d, "every_d"),
+                       *tn = ms_ymap_get(d, "times");
+        if (eh && ed)
+            return rfail(R, ed, "both 'every_h' and 'every_d'; expected one");
+        long times = 1;
+        if (tn && (st = whole(R, tn, "'times'", 1, MS_MAX_REPEATS, &times)))
             return st;
-        if (st) {
-            char why[MS_ERRMSG_MAX];
-            snprintf(why, sizeof why, "%s", ms_errmsg(P->ctx));
-            return pfail(P, d, "%s", why);
+        if (times > 1 && !eh && !ed)
+            return rfail(R, tn, "'times: %ld' without 'every_h:' or 'every_d:'", times);
+        if ((eh || ed) && !tn)
+            return rfail(R, eh ? eh : ed, "'every' without 'times:'; expected how many doses");
+        double every = 0;
+        if (eh || ed) {
+            if ((st = number(R, eh ? eh : ed, "the interval", 0, 1e7, &every)))
+                return st;
+            if (!(every > 0))
+                return rfail(R, eh ? eh : ed, "the interval must be > 0");
+            if (ed)
+                every *= 24;
+        }
+        if (has_dur && times > 1 && dur > every)
+            return rfail(R, ms_ymap_get(d, has_dur && ms_ymap_get(d, "duration_h") ? "duration_h"
+                                                                                  : "duration_min"),
+                         "each dose lasts %g h but they repeat every %g h; they would overlap", dur,
+                         every);
+        for (long r = 1; r < times; r++) {
+            if (ms_grow(R->ctx, (void **)&p->doses, &cap, p->ndoses + 1, sizeof *p->doses))
+                return ms_nomem(R->ctx);
+            pdose c = p->doses[first];
+            c.input = ms_strdup(R->ctx, input);
+            if (!c.input)
+                return ms_nomem(R->ctx);
+            c.t = at + (double)r * every;
+            p->doses[p->ndoses++] = c;
         }
     }
     return MS_OK;
+}
+
+static ms_status read_top(reader *R)
+{
+    static const char *const top[] = {"protocol", "description", "start", "weeks", "days",
+                                      "phases", "skip_dates", "treatments", "doses", NULL};
+    ms_protocol *p = R->p;
+    const ms_ynode *root = R->doc.root;
+    if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
+        return ms_fail(R->ctx, MS_ERR_PROTOCOL, R->doc.file, 1, 1,
+                       "the file is empty; expected a protocol (protocol:, treatments: or "
+                       "doses:)");
+    if (root->type != MS_Y_MAP)
+        return rfail(R, root, "expected a mapping with protocol: and treatments: or doses:");
+    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, root, "the protocol", top,
+                                      MS_ERR_PROTOCOL);
+    if (!st)
+        st = text(R, root, "protocol", "the protocol", 1, &p->name);
+    if (!st)
+        st = text(R, root, "description", "the protocol", 0, &p->desc);
+    if (st)
+        return st;
+
+    /* start */
+    p->start_day = MS_NO_DATE;
+    p->start_wd = 0;
+    const ms_ynode *start = ms_ymap_get(root, "start");
+    if (start) {
+        static const char *const sk[] = {"date", "weekday", NULL};
+        if (start->type != MS_Y_MAP)
+            return rfail(R, start, "start must be a mapping such as {date: 2027-01-04}");
+        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, start, "start", sk, MS_ERR_PROTOCOL)))
+            return st;
+        const ms_ynode *d = ms_ymap_get(start, "date"), *w = ms_ymap_get(start, "weekday");
+        if (d) {
+            if (d->type != MS_Y_SCALAR || ms_parse_date(d->str, &p->start_day) != 0)
+                return rfail(R, d, "date '%s'; expected a date YYYY-MM-DD that exists",
+                             d->type == MS_Y_SCALAR ? d->str : "?");
+            p->start_wd = ms_weekday(p->start_day);
+            ms_format_date(p->start_day, p->start_date);
+        }
+        if (w) {
+            int wd = w->type == MS_Y_SCALAR ? ms_parse_weekday(w->str) : -1;
+            if (wd < 0)
+                return rfail(R, w, "'%s' is not a weekday", w->type == MS_Y_SCALAR ? w->str : "?");
+            if (d && wd != p->start_wd)
+                return rfail(R, w, "the start date %s is a %s, not a %s", p->start_date,
+                             ms_weekday_abbr[p->start_wd], ms_weekday_abbr[wd]);
+            p->start_wd = wd;
+        }
+        if (!d && !w)
+            return rfail(R, start, "start needs date: or weekday:");
+    }
+
+    /* length and phases */
+    const ms_ynode *wn = ms_ymap_get(root, "weeks"), *dn = ms_ymap_get(root, "days"),
+                   *phs = ms_ymap_get(root, "phases");
+    if (wn && dn)
+        return rfail(R, dn, "both 'weeks' and 'days'; expected one");
+    long length = -1;
+    if (wn || dn) {
+        long x;
+        if ((st = whole(R, wn ? wn : dn, wn ? "weeks" : "days", 1,
+                        wn ? MS_MAX_DAYS / 7 : MS_MAX_DAYS, &x)))
+            return st;
+        length = wn ? 7 * x : x;
+    }
+    if (phs) {
+        if (phs->type != MS_Y_SEQ || phs->n == 0)
+            return rfail(R, phs, "phases must be a list such as - {name: induction, weeks: 6}");
+        p->phases = ms_alloc(R->ctx, phs->n * sizeof *p->phases);
+        if (!p->phases)
+            return ms_nomem(R->ctx);
+        long day = 0;
+        for (size_t i = 0; i < phs->n; i++) {
+            static const char *const pk[] = {"name", "weeks", "days", "note", NULL};
+            const ms_ynode *ph = phs->vals[i];
+            if (ph->type != MS_Y_MAP)
+                return rfail(R, ph, "a phase must be a mapping with name: and weeks: or days:");
+            if ((st = ms_ymap_check_keys(R->ctx, &R->doc, ph, "a phase", pk, MS_ERR_PROTOCOL)))
+                return st;
+            p->nphases = i + 1;
+            if ((st = text(R, ph, "name", "a phase", 1, &p->phases[i].name)))
+                return st;
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(p->phases[j].name, p->phases[i].name) == 0)
+                    return rfail(R, ms_ymap_get(ph, "name"), "phase '%s' named twice",
+                                 p->phases[i].name);
+            const ms_ynode *pw = ms_ymap_get(ph, "weeks"), *pd = ms_ymap_get(ph, "days");
+            if ((pw && pd) || (!pw && !pd))
+                return rfail(R, ph, "phase '%s' needs exactly one of weeks:, days:",
+                             p->phases[i].name);
+            long x;
+            if ((st = whole(R, pw ? pw : pd, "the phase length", 1, MS_MAX_DAYS, &x)))
+                return st;
+            p->phases[i].from = day;
+            day += pw ? 7 * x : x;
+            p->phases[i].until = day;
+            if (day > MS_MAX_DAYS)
+                return rfail(R, ph, "the phases last more than %ld days", MS_MAX_DAYS);
+        }
+        if (length >= 0 && length != day)
+            return rfail(R, wn ? wn : dn, "the protocol lasts %ld days but its phases add up to "
+                                          "%ld",
+                         length, day);
+        length = day;
+    }
+    const ms_ynode *trs = ms_ymap_get(root, "treatments"), *doses = ms_ymap_get(root, "doses");
+    if (length < 0 && trs)
+        return rfail(R, root, "the protocol needs its length: weeks:, days: or phases:");
+    p->length_days = length;
+
+    /* skipped dates */
+    const ms_ynode *sk = ms_ymap_get(root, "skip_dates");
+    if (sk) {
+        if (p->start_day == MS_NO_DATE)
+            return rfail(R, sk, "skip_dates needs a start date (start: {date: YYYY-MM-DD})");
+        if (sk->type != MS_Y_SEQ)
+            return rfail(R, sk, "skip_dates must be a list of dates");
+        p->skip = ms_alloc(R->ctx, (sk->n + 1) * sizeof *p->skip);
+        if (!p->skip)
+            return ms_nomem(R->ctx);
+        for (size_t i = 0; i < sk->n; i++) {
+            const ms_ynode *d = sk->vals[i];
+            long day;
+            if (d->type != MS_Y_SCALAR || ms_parse_date(d->str, &day) != 0)
+                return rfail(R, d, "'%s' is not a date YYYY-MM-DD",
+                             d->type == MS_Y_SCALAR ? d->str : "?");
+            day -= p->start_day;
+            if (day < 0 || (p->length_days >= 0 && day >= p->length_days))
+                return rfail(R, d, "%s is outside the protocol (%s plus %ld days)", d->str,
+                             p->start_date, p->length_days);
+            p->skip[p->nskip++] = day;
+        }
+    }
+
+    /* treatments */
+    if (!trs && !doses)
+        return rfail(R, root, "the protocol has neither treatments: nor doses:");
+    if (trs) {
+        if (trs->type != MS_Y_MAP || trs->n == 0)
+            return rfail(R, trs, "treatments must be a mapping of names to treatments");
+        p->tr = ms_alloc(R->ctx, trs->n * sizeof *p->tr);
+        if (!p->tr)
+            return ms_nomem(R->ctx);
+        for (size_t i = 0; i < trs->n; i++) {
+            p->ntr = i + 1;
+            if (!(p->tr[i].name = ms_strdup(R->ctx, trs->keys[i]->str)))
+                return ms_nomem(R->ctx);
+            if ((st = read_treatment(R, trs->keys[i], trs->vals[i], &p->tr[i], i)))
+                return st;
+        }
+    }
+    if (doses && (st = read_doses(R, doses)))
+        return st;
+    if (p->length_days < 0) { /* doses only: up to the day the last one ends */
+        double end = 0;
+        for (size_t i = 0; i < p->ndoses; i++) {
+            double e = p->doses[i].t + (isfinite(p->doses[i].duration) ? p->doses[i].duration : 0);
+            end = e > end ? e : end;
+        }
+        p->length_days = (long)floor(end / 24.0) + 1;
+    }
+    return MS_OK;
+}
+
+/* ----------------------------------------------------------- compiling */
+
+typedef struct {
+    long day;
+    double start, end;
+    int rule;
+} session;
+
+static int is_skipped(const ms_protocol *p, long day)
+{
+    for (size_t i = 0; i < p->nskip; i++)
+        if (p->skip[i] == day)
+            return 1;
+    return 0;
+}
+
+static int rule_hits(const ms_protocol *p, const prule *r, long day)
+{
+    if (day < r->from || day >= r->until)
+        return 0;
+    int wd = (p->start_wd + (int)(day % 7)) % 7;
+    switch (r->kind) {
+    case R_WEEKDAYS:
+    case R_TIMES_PER_WEEK:
+        return (r->mask >> wd) & 1u;
+    case R_DAILY:
+        return 1;
+    case R_EVERY: {
+        long first = r->from;
+        if (r->first_weekday >= 0) {
+            int wf = (p->start_wd + (int)(first % 7)) % 7;
+            first += (r->first_weekday - wf + 7) % 7;
+        }
+        return day >= first && (day - first) % r->every == 0;
+    }
+    case R_ON_DAYS:
+        for (size_t i = 0; i < r->ndays; i++)
+            if (r->days[i] == day)
+                return 1;
+        return 0;
+    }
+    return 0;
+}
+
+static int session_cmp(const void *a, const void *b)
+{
+    const session *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Mass units relative to the gram; other units must match exactly. */
+static int unit_factor(const char *from, const char *to, double *f)
+{
+    static const struct {
+        const char *u;
+        double g;
+    } mass[] = {{"kg", 1e3}, {"g", 1}, {"mg", 1e-3}, {"ug", 1e-6}, {"µg", 1e-6}, {"mcg", 1e-6},
+                {"ng", 1e-9}, {"pg", 1e-12}};
+    if (strcmp(from, to) == 0) {
+        *f = 1;
+        return 0;
+    }
+    double a = 0, b = 0;
+    for (size_t i = 0; i < sizeof mass / sizeof *mass; i++) {
+        if (strcmp(mass[i].u, from) == 0)
+            a = mass[i].g;
+        if (strcmp(mass[i].u, to) == 0)
+            b = mass[i].g;
+    }
+    if (a > 0 && b > 0) {
+        *f = a / b;
+        return 0;
+    }
+    return -1;
+}
+
+static ms_status pfail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static ms_status pfail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ms_status s = ms_vfail(ctx, MS_ERR_PROTOCOL, p->file, at.line, at.col, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static void day_label(const ms_protocol *p, long day, char *buf, size_t n)
+{
+    if (p->start_day != MS_NO_DATE) {
+        char d[16];
+        ms_format_date(p->start_day + day, d);
+        snprintf(buf, n, "day %ld (%s %s)", day, ms_weekday_abbr[(p->start_wd + day % 7) % 7], d);
+    } else {
+        snprintf(buf, n, "day %ld (%s)", day, ms_weekday_abbr[(p->start_wd + day % 7) % 7]);
+    }
+}
+
+/* Checks a treatment against the model: input exists, kind fits, unit
+ * converts.  *factor receives the unit conversion of the dose. */
+static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, const ptreat *t,
+                                     const ms_model *m, double *factor)
+{
+    *factor = 1;
+    int idx = ms_model_find(m, MS_INPUT, t->input);
+    if (idx < 0) {
+        const char *best = NULL;
+        size_t bd = 3;
+        for (size_t i = 0; i < m->count[MS_INPUT]; i++) {
+            size_t e = ms_edit_distance(t->input, m->sym[MS_INPUT][i].name);
+            if (e < bd) {
+                bd = e;
+                best = m->sym[MS_INPUT][i].name;
+            }
+        }
+        return pfail_at(ctx, p, t->at_input, "input '%s' of treatment '%s' is not an input of "
+                                             "model '%s'%s%s%s",
+                        t->input, t->name, m->name, best ? " (did you mean '" : "",
+                        best ? best : "", best ? "'?)" : "");
+    }
+    const ms_symdef *in = &m->sym[MS_INPUT][idx];
+    static const ms_input_kind need[] = {MS_INPUT_LEVEL, MS_INPUT_RATE, MS_INPUT_BOLUS,
+                                         MS_INPUT_BOLUS};
+    static const char *const need_name[] = {"level", "rate", "bolus", "bolus"};
+    if (in->input_kind != need[t->kind])
+        return pfail_at(ctx, p, t->at_input,
+                        "treatment '%s' is a %s, which needs a %s input, but '%s' is a %s input",
+                        t->name, TKIND[t->kind], need_name[t->kind], in->name,
+                        in->input_kind == MS_INPUT_RATE    ? "rate"
+                        : in->input_kind == MS_INPUT_LEVEL ? "level"
+                                                           : "bolus");
+    if (t->kind == T_SESSION)
+        return MS_OK;
+    char base[128];
+    snprintf(base, sizeof base, "%s", in->unit);
+    if (t->kind == T_INFUSION) {
+        size_t len = strlen(base);
+        if (len < 3 || strcmp(base + len - 2, "/h") != 0)
+            return pfail_at(ctx, p, t->at_input,
+                            "rate input '%s' has unit '%s'; an infusion needs a rate per hour "
+                            "('<amount unit>/h')",
+                            in->name, in->unit);
+        base[len - 2] = '\0';
+    }
+    if (unit_factor(t->unit, base, factor) != 0)
+        return pfail_at(ctx, p, t->at_dose,
+                        "dose unit '%s%s' of treatment '%s' does not fit input '%s' (%s); "
+                        "expected %s%s",
+                        t->unit, t->per_kg ? "/kg" : "", t->name, in->name, in->unit, base,
+                        t->per_kg ? "/kg" : "");
+    return MS_OK;
+}
+
+/* Generates the sessions of every treatment, checks them, and (if ev) emits
+ * events.  weight: kg, or NAN (then per-kg doses are an error unless
+ * `validate_only`). */
+static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model *m,
+                          const ms_patient *pt, int validate_only, ms_events *ev)
+{
+    ms_status st = MS_OK;
+    session **all = ms_alloc(ctx, (p->ntr + 1) * sizeof *all);
+    size_t *nall = ms_alloc(ctx, (p->ntr + 1) * sizeof *nall);
+    if (!all || !nall) {
+        ms_free(ctx, all);
+        ms_free(ctx, nall);
+        return ms_nomem(ctx);
+    }
+    char lab[64], lab2[64];
+    for (size_t i = 0; i < p->ntr && !st; i++) {
+        const ptreat *t = &p->tr[i];
+        double factor = 1;
+        if (m && (st = check_against_model(ctx, p, t, m, &factor)))
+            break;
+        double weight = pt ? pt->weight_kg : NAN;
+        if (t->per_kg && !(weight > 0)) {
+            if (!validate_only) {
+                st = pfail_at(ctx, p, t->at_dose,
+                              "the dose of '%s' is %g %s/kg: the patient's body weight is "
+                              "needed (--weight KG)",
+                              t->name, t->amount, t->unit);
+                break;
+            }
+            weight = 1;
+        }
+        double amount = t->amount * (t->per_kg ? weight : 1) * factor;
+        double dur = t->kind == T_SESSION || t->kind == T_INFUSION
+                         ? (t->rate > 0 ? t->amount / t->rate : t->duration_h)
+                         : 0;
+        size_t cap = 0;
+        all[i] = NULL;
+        nall[i] = 0;
+        for (size_t r = 0; r < t->nrules && !st; r++) {
+            const prule *ru = &t->rules[r];
+            long made = 0, skipped = 0;
+            for (long day = ru->from; day < ru->until; day++) {
+                if (!rule_hits(p, ru, day))
+                    continue;
+                if (is_skipped(p, day)) {
+                    skipped++;
+                    continue;
+                }
+                double start;
+                if (t->after_idx >= 0) {
+                    const session *a = NULL;
+                    for (size_t k = 0; k < nall[t->after_idx]; k++)
+                        if (all[t->after_idx][k].day == day)
+                            a = &all[t->after_idx][k];
+                    if (!a) {
+                        day_label(p, day, lab, sizeof lab);
+                        st = pfail_at(ctx, p, ru->at,
+                                      "'%s' on %s follows '%s', which has no session that day",
+                                      t->name, lab, t->after);
+                        break;
+                    }
+                    start = a->end + t->gap_h;
+                } else {
+                    start = 24.0 * (double)day + (ru->has_clock ? ru->clock : t->clock);
+                }
+                if (ms_grow(ctx, (void **)&all[i], &cap, nall[i] + 1, sizeof *all[i])) {
+                    st = ms_nomem(ctx);
+                    break;
+                }
+                all[i][nall[i]++] = (session){day, start, start + dur, (int)r};
+                made++;
+            }
+            if (!st && made == 0)
+                st = pfail_at(ctx, p, ru->at,
+                              "this rule of '%s' gives no session%s; check its window and "
+                              "recurrence",
+                              t->name, skipped ? " (every day it names is skipped)" : "");
+        }
+        if (st)
+            break;
+        qsort(all[i], nall[i], sizeof *all[i], session_cmp);
+        /* an infusion must end before the next starts; sessions of one
+         * treatment must not overlap (checked with the device below) */
+        for (size_t k = 1; k < nall[i] && t->kind == T_INFUSION; k++)
+            if (all[i][k].start < all[i][k - 1].end) {
+                day_label(p, all[i][k - 1].day, lab, sizeof lab);
+                st = pfail_at(ctx, p, t->rules[all[i][k].rule].at,
+                              "the infusion of '%s' on %s (%.4g h) cannot finish before the next "
+                              "one starts",
+                              t->name, lab, dur);
+                break;
+            }
+        for (size_t k = 1; k < nall[i] && !st && t->kind != T_INFUSION; k++)
+            if (all[i][k].start < all[i][k - 1].end ||
+                (dur == 0 && all[i][k].start == all[i][k - 1].start)) {
+                day_label(p, all[i][k].day, lab, sizeof lab);
+                st = pfail_at(ctx, p, t->rules[all[i][k].rule].at,
+                              "two %ss of '%s' overlap on %s", TKIND[t->kind], t->name, lab);
+            }
+        /* the same device in another treatment */
+        for (size_t j = 0; j < i && !st; j++) {
+            if (strcmp(p->tr[j].device, t->device) != 0)
+                continue;
+            for (size_t a = 0; a < nall[i] && !st; a++)
+                for (size_t b = 0; b < nall[j] && !st; b++)
+                    if (all[i][a].start < all[j][b].end && all[j][b].start < all[i][a].end) {
+                        day_label(p, all[i][a].day, lab, sizeof lab);
+                        snprintf(lab2, sizeof lab2, "%s", p->tr[j].name);
+                        st = pfail_at(ctx, p, t->rules[all[i][a].rule].at,
+                                      "'%s' and '%s' use the same device '%s' at overlapping "
+                                      "times on %s",
+                                      t->name, lab2, t->device, lab);
+                    }
+        }
+        if (st || !ev)
+            continue;
+        for (size_t k = 0; k < nall[i] && !st; k++) {
+            const session *s = &all[i][k];
+            if (pt && pt->draw_missed && t->missed > 0 &&
+                ms_rng_u01(pt->seed, pt->id, i, k) < t->missed)
+                continue; /* missed; it still anchors treatments that follow it */
+            if (t->kind == T_SESSION)
+                st = ms_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name, t->level,
+                                         dur);
+            else if (t->kind == T_INFUSION)
+                st = ms_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name,
+                                         amount / dur, dur);
+            else
+                st = ms_events_add_named(ev, s->start, MS_EVENT_BOLUS, t->input, t->name, amount, 0);
+        }
+    }
+    for (size_t i = 0; i < p->ntr; i++)
+        ms_free(ctx, all[i]);
+    ms_free(ctx, all);
+    ms_free(ctx, nall);
+    if (st)
+        return st;
+
+    /* explicit doses */
+    for (size_t i = 0; i < p->ndoses && !st; i++) {
+        const pdose *d = &p->doses[i];
+        if (m) {
+            int idx = ms_model_find(m, MS_INPUT, d->input);
+            if (idx < 0) {
+                const char *best = NULL;
+                size_t bd = 3;
+                for (size_t k = 0; k < m->count[MS_INPUT]; k++) {
+                    size_t e = ms_edit_distance(d->input, m->sym[MS_INPUT][k].name);
+                    if (e < bd) {
+                        bd = e;
+                        best = m->sym[MS_INPUT][k].name;
+                    }
+                }
+                return pfail_at(ctx, p, d->at_input,
+                                "input '%s' is not an input of model '%s'%s%s%s",
+                                d->input, m->name, best ? " (did you mean '" : "",
+                                best ? best : "", best ? "'?)" : "");
+            }
+            const ms_symdef *in = &m->sym[MS_INPUT][idx];
+            if (in->input_kind == MS_INPUT_BOLUS && d->form == 0 && d->kind != MS_EVENT_BOLUS)
+                return pfail_at(ctx, p, d->at_dur,
+                                "a bolus has no duration; '%s' is a bolus input", in->name);
+            if (in->input_kind == MS_INPUT_BOLUS && d->form != 0)
+                return pfail_at(ctx, p, d->at_value,
+                                "'%s' is a bolus input; expected 'amount:' (in %s)", in->name,
+                                in->unit);
+            if (in->input_kind == MS_INPUT_RATE && d->form == 2)
+                return pfail_at(ctx, p, d->at_value,
+                                "'%s' is a rate input; expected 'amount:' with a duration, or "
+                                "'rate:' (in %s)",
+                                in->name, in->unit);
+            if (in->input_kind == MS_INPUT_RATE && d->kind == MS_EVENT_BOLUS)
+                return pfail_at(ctx, p, d->at_value,
+                                "an infusion amount needs 'duration_h:' or 'duration_min:'");
+            if (in->input_kind == MS_INPUT_LEVEL && d->form != 2)
+                return pfail_at(ctx, p, d->at_value,
+                                "'%s' is a level input; expected 'level:' (in %s)",
+                                in->name, in->unit);
+        }
+        if (ev) {
+            st = ms_events_add_named(ev, d->t, d->kind, d->input, NULL, d->value, d->duration);
+            if (st && st != MS_ERR_NOMEM) {
+                char why[MS_ERRMSG_MAX];
+                snprintf(why, sizeof why, "%s", ctx->msg);
+                st = pfail_at(ctx, p, d->at, "%s", why);
+            }
+        }
+    }
+    return st;
+}
+
+/* A one-line summary of a treatment, for calendars and reports. */
+static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
+{
+    char buf[1024];
+    size_t off = 0;
+#define PUT(...)                                                                              \
+    do {                                                                                     \
+        int w_ = snprintf(buf + off, sizeof buf - off, __VA_ARGS__);                         \
+        if (w_ > 0)                                                                          \
+            off = off + (size_t)w_ < sizeof buf ? off + (size_t)w_ : sizeof buf - 1;        \
+    } while (0)
+    double dur = t->rate > 0 ? t->amount / t->rate : t->duration_h;
+    switch (t->kind) {
+    case T_SESSION:
+        PUT("session of %g min", dur * 60);
+        if (t->level != 1)
+            PUT(" at level %g", t->level);
+        break;
+    case T_INFUSION:
+        PUT("infusion of %g %s%s over %g min", t->amount, t->unit, t->per_kg ? "/kg" : "",
+            dur * 60);
+        break;
+    default:
+        PUT("%s dose of %g %s%s", TKIND[t->kind], t->amount, t->unit, t->per_kg ? "/kg" : "");
+        break;
+    }
+    PUT(" on '%s'", t->input);
+    if (t->after_idx >= 0)
+        PUT(", starting when that day's '%s' ends%s", t->after, t->gap_h > 0 ? " plus a gap" : "");
+    else if (t->has_clock)
+        PUT(" at %02d:%02d", (int)t->clock, (int)(fmod(t->clock, 1) * 60 + 0.5));
+    for (size_t r = 0; r < t->nrules; r++) {
+        const prule *ru = &t->rules[r];
+        PUT("%s", r ? "; " : ": ");
+        switch (ru->kind) {
+        case R_WEEKDAYS:
+        case R_TIMES_PER_WEEK:
+            for (int d = 0, n = 0; d < 7; d++)
+                if ((ru->mask >> d) & 1u)
+                    PUT("%s%s", n++ ? "," : "", ms_weekday_abbr[d]);
+            break;
+        case R_DAILY: PUT("daily"); break;
+        case R_EVERY:
+            if (ru->every % 7 == 0)
+                PUT("every %ld week%s", ru->every / 7, ru->every == 7 ? "" : "s");
+            else
+                PUT("every %ld day%s", ru->every, ru->every == 1 ? "" : "s");
+            if (ru->first_weekday >= 0)
+                PUT(" on %s", ms_weekday_abbr[ru->first_weekday]);
+            break;
+        case R_ON_DAYS:
+            PUT("on day%s", ru->ndays > 1 ? "s" : "");
+            for (size_t k = 0; k < ru->ndays; k++)
+                PUT("%s%ld", k ? "," : " ", ru->days[k]);
+            break;
+        }
+        if (ru->from % 7 == 0 && ru->until % 7 == 0)
+            PUT(" in week%s %ld%s%.0ld", ru->until - ru->from > 7 ? "s" : "", ru->from / 7,
+                ru->until - ru->from > 7 ? "-" : "",
+                ru->until - ru->from > 7 ? ru->until / 7 - 1 : 0L);
+        else
+            PUT(" on days %ld-%ld", ru->from, ru->until - 1);
+        if (ru->has_clock)
+            PUT(" at %02d:%02d", (int)ru->clock, (int)(fmod(ru->clock, 1) * 60 + 0.5));
+    }
+    if (t->missed > 0)
+        PUT("; each missed with probability %g", t->missed);
+#undef PUT
+    (void)p;
+    return ms_strdup(ctx, buf);
+}
+
+ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out)
+{
+    if (!ctx || !path || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_ok(ctx);
+    ms_protocol *p = ms_alloc(ctx, sizeof *p);
+    if (!p)
+        return ms_nomem(ctx);
+    p->ctx = ctx;
+    p->start_day = MS_NO_DATE;
+    if (!(p->file = ms_strdup(ctx, path))) {
+        ms_free(ctx, p);
+        return ms_nomem(ctx);
+    }
+    reader R = {.ctx = ctx, .p = p};
+    ms_status st = ms_ydoc_load_file(ctx, p->file, &R.doc);
+    if (!st) {
+        R.doc.file = p->file;
+        st = read_top(&R);
+    }
+    ms_ydoc_free(ctx, &R.doc);
+    for (size_t i = 0; i < p->ntr && !st; i++)
+        if (!(p->tr[i].summary = summarise(ctx, p, &p->tr[i])))
+            st = ms_nomem(ctx);
+    if (!st) /* model-independent checks: generate once, keep nothing */
+        st = generate(ctx, p, NULL, NULL, 1, NULL);
+    if (st) {
+        if (ctx->last == MS_OK)
+            ms_nomem(ctx);
+        ms_protocol_free(p);
+        return ctx->last;
+    }
+    *out = p;
+    return ms_ok(ctx);
+}
+
+ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_model *model,
+                              const ms_patient *patient, ms_events **out)
+{
+    if (!ctx || !p || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_events *ev;
+    ms_status st = ms_events_new(ctx, model, &ev);
+    if (st)
+        return st;
+    ev->start_day = p->start_day;
+    ev->start_weekday = p->start_wd;
+    st = generate(ctx, p, model, patient, 0, ev);
+    if (!st)
+        st = ms_events_sort(ev);
+    if (st) {
+        ms_events_free(ev);
+        return st;
+    }
+    *out = ev;
+    return ms_ok(ctx);
 }
 
 ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *path,
                            ms_events **out)
 {
-    static const char *const top[] = {"protocol", "description", "doses", NULL};
     if (!ctx || !model || !path || !out)
         return MS_ERR_ARG;
-    *out = NULL;
-    ploader P = {.ctx = ctx, .m = model};
-    ms_status st = ms_ydoc_load_file(ctx, path, &P.doc);
+    size_t len = strlen(path);
+    if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
+        return ms_events_read_nonmem(ctx, model, path, -1, out);
+    ms_protocol *p;
+    ms_status st = ms_protocol_read(ctx, path, &p);
     if (st)
         return st;
-    const ms_ynode *root = P.doc.root;
-    const ms_ynode *doses = NULL, *name = NULL;
-    if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
-        st = ms_fail(ctx, MS_ERR_PROTOCOL, path, 1, 1,
-                     "the file is empty; expected a protocol (protocol:, doses:)");
-    else if (root->type != MS_Y_MAP)
-        st = pfail(&P, root, "expected a mapping with protocol: and doses:");
-    if (!st)
-        st = ms_ymap_check_keys(ctx, &P.doc, root, "the protocol", top, MS_ERR_PROTOCOL);
-    if (!st)
-        st = ms_yget_string(ctx, &P.doc, root, "protocol", "the protocol", 1, &name,
-                            MS_ERR_PROTOCOL);
-    if (!st) {
-        doses = ms_ymap_get(root, "doses");
-        if (!doses || doses->type != MS_Y_SEQ || doses->n == 0)
-            st = pfail(&P, doses ? doses : root, "expected 'doses:' with a list of doses");
-    }
-    if (!st)
-        st = ms_events_new(ctx, model, &P.ev);
-    for (size_t i = 0; !st && i < doses->n; i++)
-        st = read_dose(&P, doses->vals[i]);
-    ms_ydoc_free(ctx, &P.doc);
-    if (st) {
-        ms_events_free(P.ev);
-        return st;
-    }
-    *out = P.ev;
-    return ms_ok(ctx);
+    st = ms_protocol_compile(ctx, p, model, NULL, out);
+    ms_protocol_free(p);
+    return st;
+}
+
+const char *ms_protocol_name(const ms_protocol *p) { return p ? p->name : NULL; }
+const char *ms_protocol_description(const ms_protocol *p)
+{
+    return p && p->desc ? p->desc : "";
+}
+double ms_protocol_days(const ms_protocol *p) { return p ? (double)p->length_days : 0; }
+const char *ms_protocol_start_date(const ms_protocol *p) { return p ? p->start_date : ""; }
+int ms_protocol_start_weekday(const ms_protocol *p) { return p ? p->start_wd : 0; }
+size_t ms_protocol_treatment_count(const ms_protocol *p) { return p ? p->ntr : 0; }
+const char *ms_protocol_treatment_name(const ms_protocol *p, size_t i)
+{
+    return p && i < p->ntr ? p->tr[i].name : NULL;
+}
+const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i)
+{
+    return p && i < p->ntr ? p->tr[i].summary : NULL;
 }

@@ -1,0 +1,39 @@
+/*
+ * rng.h — counter-based random numbers: a uniform number is a pure function
+ * of (seed, stream, a, b), so a patient's draws do not depend on how many
+ * patients there are, on threads, or on the order of computation.  GSL's
+ * generators are sequential and take 32-bit seeds (a million patients'
+ * seeds would collide), so this small keyed hash (SplitMix64 finaliser,
+ * Steele, Lea & Flood 2014, OOPSLA, doi:10.1145/2714064.2660195) derives
+ * each number; a GSL generator can be seeded from it where a stream is
+ * needed.
+ */
+#ifndef MS_RNG_H
+#define MS_RNG_H
+
+#include <stdint.h>
+
+static inline uint64_t ms_mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* 64 random bits for the key (seed, stream, a, b). */
+static inline uint64_t ms_rng_bits(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+{
+    uint64_t h = ms_mix64(seed ^ 0x6a09e667f3bcc908ull);
+    h = ms_mix64(h ^ stream);
+    h = ms_mix64(h ^ a);
+    return ms_mix64(h ^ b);
+}
+
+/* Uniform in [0, 1) with 53 random bits. */
+static inline double ms_rng_u01(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+{
+    return (double)(ms_rng_bits(seed, stream, a, b) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+#endif
