@@ -18,7 +18,7 @@ expect_rc() { # want_rc description command...
 # help everywhere
 expect_rc 0 "--help" "$ms" --help
 grep -q "usage: moodsim <command>" "$tmp/out" && ok || bad "main help text"
-for sub in check simulate; do
+for sub in check simulate protocol; do
   expect_rc 0 "$sub --help" "$ms" $sub --help
   grep -q "usage: moodsim $sub" "$tmp/out" && ok || bad "$sub help text"
 done
@@ -62,6 +62,31 @@ if awk -F, -v tol=1e-6 'NR == FNR { a[FNR] = $0; next }
     END { if (FNR != length(a)) { print "row count differs"; bad = 1 } exit bad }' \
     "$src/tests/expected/example_il6_crp.csv" "$tmp/demo.csv" >&2; then ok; else bad "README example output differs"; fi
 
+# protocols: every file in protocols/ shows; the seed schedule's totals
+for f in "$src"/protocols/*.yaml; do
+  expect_rc 0 "protocol show $(basename "$f")" "$ms" protocol show "$f" --weight 70
+done
+expect_rc 0 "protocol show seed schedule" "$ms" protocol show "$src/protocols/tms_exosome.yaml" --weeks 2
+grep -q "^totals over 182 days: tms 70, exosome 13$" "$tmp/out" && ok || bad "seed schedule totals"
+grep -q "^   0  TE      T       T       T       T       \.       \.$" "$tmp/out" && ok || bad "week 0 row"
+expect_rc 2 "mg/kg without --weight" "$ms" protocol events "$src/protocols/anti_cytokine.yaml"
+grep -q "body weight is needed" "$tmp/err" && ok || bad "asks for the weight"
+expect_rc 2 "unknown protocol subcommand" "$ms" protocol list "$src/protocols/tms.yaml"
+expect_rc 0 "events csv" "$ms" protocol events "$src/protocols/tms_exosome.yaml" --out "$tmp/ev.csv"
+[[ $(wc -l < "$tmp/ev.csv") -eq 84 ]] && ok || bad "83 events + header"
+grep -q "^9.5,0,2027-01-04,Mon,09:30,exosome,exosome_iv,pulse,1.5e+10,1.5e+10,1$" "$tmp/ev.csv" && ok || bad "first infusion row"
+# NONMEM export read back by simulate gives the same trajectories as the YAML protocol
+fx="$src/tests/models/treatment_inputs.yaml"
+expect_rc 0 "events nonmem" "$ms" protocol events "$src/protocols/tms_exosome_nmn.yaml" --format nonmem --model "$fx" --out "$tmp/ev_nm.csv"
+head -2 "$tmp/ev_nm.csv" | tail -1 | grep -q "^ID,TIME,EVID,CMT,AMT,RATE$" && ok || bad "NONMEM header"
+expect_rc 0 "simulate yaml" "$ms" simulate "$fx" --protocol "$src/protocols/tms_exosome_nmn.yaml" --days 182 --every 24 --out "$tmp/sim_yaml.csv"
+expect_rc 0 "simulate nonmem" "$ms" simulate "$fx" --protocol "$tmp/ev_nm.csv" --days 182 --every 24 --out "$tmp/sim_nm.csv"
+cmp -s "$tmp/sim_yaml.csv" "$tmp/sim_nm.csv" && ok || bad "NONMEM round trip changes the simulation"
+# a virtual patient's calendar with missed sessions
+sed 's/^    duration_min: 30$/    duration_min: 30\n    missed: 0.2/' "$src/protocols/tms.yaml" > "$tmp/adherence.yaml"
+expect_rc 0 "patient calendar" "$ms" protocol show "$tmp/adherence.yaml" --patient 3 --seed 11
+grep -Eq "^totals over 182 days: tms 70 \([0-9]+ missed\)$" "$tmp/out" && ok || bad "missed count shown"
+
 # the worked example in docs/model-format.md is the committed test model, and it loads
 awk '/^```yaml$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
   "$src/docs/model-format.md" > "$tmp/doc_example.yaml"
@@ -70,8 +95,8 @@ cmp -s "$tmp/doc_example.yaml" "$src/tests/models/one_compartment.yaml" && ok ||
 expect_rc 0 "docs example checks" "$ms" check "$tmp/doc_example.yaml"
 awk '/^```yaml$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
   "$src/docs/protocol-format.md" > "$tmp/doc_protocol.yaml"
-cmp -s "$tmp/doc_protocol.yaml" "$src/tests/protocols/one_compartment_doses.yaml" && ok ||
-  bad "docs/protocol-format.md example differs from tests/protocols/one_compartment_doses.yaml"
+cmp -s "$tmp/doc_protocol.yaml" "$src/protocols/tms_exosome.yaml" && ok ||
+  bad "docs/protocol-format.md example differs from protocols/tms_exosome.yaml"
 
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -457,9 +457,9 @@ static void show_calendar(const ms_protocol *p, const ms_events *plan, const ms_
         printf("  *  explicit doses\n");
     printf("\n");
     printf("week  ");
-    for (int d = 0; d < 7; d++)
+    for (int d = 0; d < 6; d++)
         printf("%-8s", WD[(wd0 + d) % 7]);
-    printf("\n");
+    printf("%s\n", WD[(wd0 + 6) % 7]);
     size_t np = ms_events_count(plan), k = 0, kg = 0, ng = given ? ms_events_count(given) : 0;
     long total[65] = {0}, missed[65] = {0};
     for (long w = 0; w < (days + 6) / 7; w++) {
@@ -501,12 +501,17 @@ static void show_calendar(const ms_protocol *p, const ms_events *plan, const ms_
         }
         if (w >= nweeks)
             continue;
-        printf("%4ld  ", w);
-        for (int d = 0; d < 7; d++) {
+        char row[128];
+        int off = snprintf(row, sizeof row, "%4ld  ", w);
+        for (int d = 0; d < 7 && off > 0 && off < (int)sizeof row; d++) {
             long day = 7 * w + d;
-            printf("%-8s", day >= days ? "" : cells[d][0] ? cells[d] : ".");
+            off += snprintf(row + off, sizeof row - (size_t)off, "%-8s",
+                            day >= days ? "" : cells[d][0] ? cells[d] : ".");
         }
-        printf("\n");
+        size_t len = strlen(row);
+        while (len && row[len - 1] == ' ')
+            row[--len] = '\0';
+        printf("%s\n", row);
     }
     if (nweeks < (days + 6) / 7)
         printf(" ...  (%ld more weeks)\n", (days + 6) / 7 - nweeks);

@@ -421,10 +421,13 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
     for (int i = 0; TKIND[i]; i++)
         if (strcmp(TKIND[i], kind) == 0)
             k = i;
+    if (k < 0) {
+        st = rfail(R, ms_ymap_get(n, "kind"),
+                   "kind '%s' of %s; expected session, infusion, bolus or oral", kind, what);
+        ms_free(R->ctx, kind);
+        return st;
+    }
     ms_free(R->ctx, kind);
-    if (k < 0)
-        return rfail(R, ms_ymap_get(n, "kind"), "kind of %s; expected session, infusion, bolus "
-                                                "or oral", what);
     t->kind = (tkind)k;
     if ((st = text(R, n, "device", what, 0, &t->device)))
         return st;
