@@ -24,7 +24,7 @@ demo: build
 	    --protocol examples/endotoxin_challenge.yaml --days 7 --every 1 --out build/demo.csv
 	@echo "wrote build/demo.csv ($$(($$(wc -l < build/demo.csv) - 1)) rows)"
 
-check: deps
+check: build
 	@cmake -S . -B $(CHECK_BUILD) -DMS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(CHECK_BUILD) -j $(JOBS)
 	cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)

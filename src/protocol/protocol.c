@@ -175,7 +175,7 @@ static ms_status number(reader *R, const ms_ynode *n, const char *what, double l
 static ms_status whole(reader *R, const ms_ynode *n, const char *what, long lo, long hi,
                        long *out)
 {
-    double v;
+    double v = 0;
     ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, &v, MS_ERR_PROTOCOL);
     if (st)
         return st;
@@ -195,7 +195,7 @@ static ms_status duration(reader *R, const ms_ynode *map, const char *kh, const 
         return rfail(R, m, "both '%s' and '%s'; expected one", kh, km);
     if (!h && !m)
         return MS_OK;
-    double v;
+    double v = 0;
     ms_status st = ms_yget_number(R->ctx, &R->doc, h ? h : m, "the duration", &v,
                                   MS_ERR_PROTOCOL);
     if (st)
@@ -282,7 +282,7 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
         if (ph)
             return rfail(R, v, "'%s' together with 'phase'; expected one way to give the window",
                          wk[k]);
-        long x;
+        long x = 0;
         if ((st = whole(R, v, wk[k], 0, k < 2 ? p->length_days / 7 + 1 : p->length_days, &x)))
             return st;
         long d = k < 2 ? 7 * x : x;
@@ -314,7 +314,7 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
     const ms_ynode *wd = ms_ymap_get(n, "weekday");
     if (wd && which != 1 && which != 2)
         return rfail(R, wd, "'weekday' goes with every_days or every_weeks");
-    long x;
+    long x = 0;
     switch (which) {
     case 0:
         r->kind = R_WEEKDAYS;
@@ -564,7 +564,7 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
             return rfail(R, dd, "both 'at_h' and 'at_d' given for the dose time; expected one");
         if (!h && !dd)
             return rfail(R, d, "no 'at_h:' or 'at_d:' for the dose time");
-        double at;
+        double at = 0;
         if ((st = number(R, h ? h : dd, "the dose time", 0, 1e7, &at)))
             return st;
         if (dd)
@@ -580,7 +580,7 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
             return rfail(R, d, "a dose needs exactly one of amount:, rate:, level: (found %d)",
                          forms);
         const ms_ynode *vn = amt ? amt : rate ? rate : lvl;
-        double v;
+        double v = 0;
         if ((st = ms_yget_number(R->ctx, &R->doc, vn, "the dose", &v, MS_ERR_PROTOCOL)))
             return st;
         if (amt && !has_dur)
@@ -697,7 +697,7 @@ static ms_status read_top(reader *R)
         return rfail(R, dn, "both 'weeks' and 'days'; expected one");
     long length = -1;
     if (wn || dn) {
-        long x;
+        long x = 0;
         if ((st = whole(R, wn ? wn : dn, wn ? "weeks" : "days", 1,
                         wn ? MS_MAX_DAYS / 7 : MS_MAX_DAYS, &x)))
             return st;
@@ -728,7 +728,7 @@ static ms_status read_top(reader *R)
             if ((pw && pd) || (!pw && !pd))
                 return rfail(R, ph, "phase '%s' needs exactly one of weeks:, days:",
                              p->phases[i].name);
-            long x;
+            long x = 0;
             if ((st = whole(R, pw ? pw : pd, "the phase length", 1, MS_MAX_DAYS, &x)))
                 return st;
             p->phases[i].from = day;
@@ -760,7 +760,7 @@ static ms_status read_top(reader *R)
             return ms_nomem(R->ctx);
         for (size_t i = 0; i < sk->n; i++) {
             const ms_ynode *d = sk->vals[i];
-            long day;
+            long day = 0;
             if (d->type != MS_Y_SCALAR || ms_parse_date(d->str, &day) != 0)
                 return rfail(R, d, "'%s' is not a date YYYY-MM-DD",
                              d->type == MS_Y_SCALAR ? d->str : "?");
