@@ -154,6 +154,37 @@ MS_API int ms_model_find(const ms_model *model, ms_symkind kind, const char *nam
 /* Number of nonzero entries of the exact Jacobian (structural). */
 MS_API size_t ms_model_jacobian_nnz(const ms_model *model);
 
+/* Between-patient variability declared by the model (variability: section). */
+typedef struct ms_variability {
+    const char *param;      /* the parameter that varies */
+    const char *summary;    /* "lognormal(median 1, cv 0.5) truncated to [0, 10]" */
+    const char *source, *hypothesis, *evidence; /* as for parameters */
+} ms_variability;
+
+MS_API size_t ms_model_variability_count(const ms_model *model);
+MS_API ms_status ms_model_variability(const ms_model *model, size_t i, ms_variability *out);
+/* Index of the parameter giving body weight in kg (body_weight:), or -1. */
+MS_API int ms_model_body_weight(const ms_model *model);
+
+/* ---------------------------------------------------------------- cohort */
+
+/* Draws the parameters of candidate patient `candidate` of a cohort with
+ * seed `seed` into params[0 .. ms_model_count(model, MS_PARAM) - 1]: nominal
+ * values, with every varying parameter drawn from its distribution
+ * (correlated through a Gaussian copula, truncated by rejection).  The draw
+ * depends only on (seed, candidate), never on other patients, threads or
+ * order.  MS_ERR_LIMIT if a truncation rejects 1000 draws in a row. */
+MS_API ms_status ms_cohort_draw(ms_context *ctx, const ms_model *model, unsigned long long seed,
+                                unsigned long long candidate, double *params);
+
+/* An inclusion criterion on a baseline value (at t = 0): an observable, a
+ * state or a parameter named `name`, with min <= value <= max (use
+ * -INFINITY / INFINITY for an open side). */
+typedef struct ms_criterion {
+    const char *name;
+    double min, max;
+} ms_criterion;
+
 /* ---------------------------------------------------------------- events */
 
 /* A dosing and stimulation table for one patient: bolus doses, zero-order
@@ -295,6 +326,15 @@ MS_API ms_status ms_sim_run(ms_sim *sim, const ms_events *events, const double *
                             size_t n_times, double *out);
 MS_API size_t ms_sim_rows_done(const ms_sim *sim);
 
+/* Sets every parameter at once (length = number of parameters). */
+MS_API ms_status ms_sim_set_params(ms_sim *sim, const double *params);
+/* Evaluates the observables at (t, y) with every input at its default level
+ * into obs (length = number of observables). */
+MS_API ms_status ms_sim_observe(ms_sim *sim, double t, const double *y, double *obs);
+/* The baseline value of `name` (observable, state or parameter) at t = 0 for
+ * the current parameters; MS_ERR_ARG if no such name. */
+MS_API ms_status ms_sim_baseline(ms_sim *sim, const char *name, double *value);
+
 /* Initial state vector (length = number of states) for the current parameters. */
 MS_API ms_status ms_sim_initial(ms_sim *sim, double *y0);
 /* Right-hand side and exact Jacobian (row-major n x n, jac[i*n+j] = dfi/dyj)
@@ -310,6 +350,76 @@ typedef struct ms_sim_stats {
 } ms_sim_stats;
 /* Counters of the last run. */
 MS_API void ms_sim_stats_get(const ms_sim *sim, ms_sim_stats *out);
+
+/* ----------------------------------------------------------------- trial */
+
+/* A scenario (docs/scenario-format.md): a model, arms (each a protocol),
+ * patients per arm, seed, randomisation, visits, endpoints, inclusion
+ * criteria and subgroups.  Loading it loads and checks the model and every
+ * protocol (paths are relative to the scenario file). */
+typedef struct ms_scenario ms_scenario;
+MS_API ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out);
+MS_API void ms_scenario_free(ms_scenario *sc);
+MS_API const ms_model *ms_scenario_model(const ms_scenario *sc);
+
+MS_API const char *ms_scenario_model_path(const ms_scenario *sc);
+MS_API size_t ms_scenario_arm_count(const ms_scenario *sc);
+MS_API const char *ms_scenario_arm_name(const ms_scenario *sc, size_t arm);
+/* The protocol file of an arm, or NULL for an untreated arm. */
+MS_API const char *ms_scenario_arm_protocol(const ms_scenario *sc, size_t arm);
+
+/* The results of a virtual trial. */
+typedef struct ms_trial ms_trial;
+
+typedef struct ms_trial_options {
+    int threads;                /* 0: all cores */
+    /* called from one thread, about twice a second, if not NULL */
+    void (*progress)(void *ud, size_t done, size_t total, double seconds);
+    void *ud;
+    volatile int *stop;         /* when *stop becomes nonzero the run stops early (Ctrl-C);
+                                   what finished is kept and analysed */
+} ms_trial_options;
+
+/* Screens a cohort, randomises it to the arms, simulates every patient in
+ * every arm it is assigned to (threads over patients) and analyses the
+ * results.  A patient whose integration fails is kept apart with its reason;
+ * the rest complete.  Returns MS_STOPPED (and a usable partial trial) if
+ * stopped early. */
+MS_API ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                              ms_trial **out);
+MS_API void ms_trial_free(ms_trial *t);
+/* Results of one arm (all patients), change = final - baseline score. */
+typedef struct ms_arm_summary {
+    long n, failed;
+    double mean_change, mean_change_lo, mean_change_hi;
+    double response, response_lo, response_hi;   /* rates with Wilson 95 % CIs */
+    double remission, remission_lo, remission_hi;
+    double diff_change, diff_change_lo, diff_change_hi, p_value; /* vs control (NAN for it) */
+    double diff_response, diff_response_lo, diff_response_hi;
+    long n_for_power;   /* per arm for the scenario's power vs control; -1 beyond the maximum */
+} ms_arm_summary;
+MS_API ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *out);
+
+/* The synergy analysis of a 2x2 factorial (valid = 0 otherwise). */
+typedef struct ms_synergy_summary {
+    int valid;
+    double contrast, contrast_lo, contrast_hi;  /* (AB - B) - (A - control), mean change */
+    double bliss, bliss_lo, bliss_hi;           /* response rate minus Bliss expectation */
+    double hsa, hsa_lo, hsa_hi;                 /* minus the highest single agent */
+    const char *verdict;                        /* synergistic / additive / less than additive */
+    long n_difference, n_interaction;           /* per arm for the power target; -1 beyond max */
+    double alpha, power;
+} ms_synergy_summary;
+MS_API ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out);
+MS_API void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *failed);
+
+/* Writes visits.csv, endpoints.csv, summary.csv and failures.csv into dir
+ * (which must exist). */
+MS_API ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir);
+/* Writes dir/report.html (self-contained; figures embedded) in lang "en" or
+ * "ja".  `command` is the command line to reproduce the run. */
+MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir,
+                                 const char *lang, const char *command);
 
 #ifdef __cplusplus
 }

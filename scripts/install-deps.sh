@@ -8,6 +8,10 @@ PACKAGES=(
   libsundials-dev                      # CVODE: stiff ODE integration
   libsbml5-dev                         # formula parsing (L3 infix), SBML
   libyaml-dev                          # YAML with line/column in errors
+  libgsl-dev                           # distributions, statistics, linear algebra
+  libplplot-dev plplot-driver-cairo    # report figures (PNG through cairo)
+  fonts-ipafont-gothic                 # Japanese text in figures (--lang ja)
+  chromium                             # the report test opens report.html headless
 )
 
 missing=()

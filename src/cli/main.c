@@ -1,13 +1,16 @@
 /*
  * main.c — the `moodsim` command: parses the command line, calls the
  * library, prints results and errors.  The only place that prints.
- * Subcommands: check, simulate, protocol (show, events), version, help.  Exit codes: 0 success,
+ * Subcommands: check, simulate, protocol (show, events), cohort, trial, power,
+ * version, help.  Exit codes: 0 success,
  * 1 internal error (out of memory, cannot write output), 2 bad input,
  * 3 numerical failure.
  */
 #include "moodsim.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +55,9 @@ static const char *HELP_MAIN =
     "  simulate MODEL     simulate a model, optionally under a protocol, into a CSV file\n"
     "  protocol show FILE     print a protocol as a week-by-week calendar\n"
     "  protocol events FILE   export a protocol's events (CSV or NONMEM convention)\n"
+    "  cohort MODEL       draw virtual patients from a model's variability section\n"
+    "  trial SCENARIO     run a virtual trial: CSV results and an HTML report\n"
+    "  power SCENARIO     patients per arm needed for the scenario's power target\n"
     "  version            print the version\n"
     "  help [COMMAND]     this text, or a command's help\n"
     "\n"
@@ -620,6 +626,403 @@ static int cmd_protocol(int argc, char **argv)
     return rc;
 }
 
+/* ---------------------------------------------------------------- cohort */
+
+static const char *HELP_COHORT =
+    "usage: moodsim cohort MODEL --n N --seed S --out FILE.csv [--min NAME=V] [--max NAME=V]\n"
+    "\n"
+    "Draws N virtual patients from the model's variability: section and writes one row\n"
+    "per patient: patient, candidate, every varying parameter, then the baseline (t = 0)\n"
+    "value of every observable.  --min/--max are inclusion criteria on a baseline\n"
+    "observable, state or parameter, applied by rejection; how many candidates each\n"
+    "rejected is reported on stderr.  Patient k is the same whatever N.\n";
+
+static int cmd_cohort(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(HELP_COHORT, stdout);
+        return EXIT_OK;
+    }
+    const char *model_path = NULL, *out_path = NULL;
+    double n = -1, seed = -1;
+    ms_criterion crit[64];
+    char names[64][128];
+    int ncrit = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-') {
+            if (model_path)
+                return usage_error("cohort", "unexpected argument '%s'", a);
+            model_path = a;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return usage_error("cohort", "option '%s' needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--n") == 0 || strcmp(a, "--seed") == 0) {
+            double *x = a[2] == 'n' ? &n : &seed;
+            if (parse_num(v, x) != 0 || *x < 0 || *x != floor(*x))
+                return usage_error("cohort", "'%s' is not a whole number >= 0", v);
+        } else if (strcmp(a, "--out") == 0) {
+            out_path = v;
+        } else if (strcmp(a, "--min") == 0 || strcmp(a, "--max") == 0) {
+            const char *eq = strchr(v, '=');
+            double x;
+            if (!eq || eq == v || (size_t)(eq - v) >= sizeof names[0] || parse_num(eq + 1, &x))
+                return usage_error("cohort", "'%s': expected NAME=NUMBER", v);
+            if (ncrit == 64)
+                return usage_error("cohort", "too many criteria%s", "");
+            memcpy(names[ncrit], v, (size_t)(eq - v));
+            names[ncrit][eq - v] = '\0';
+            crit[ncrit].name = names[ncrit];
+            crit[ncrit].min = a[3] == 'i' ? x : -INFINITY;
+            crit[ncrit].max = a[3] == 'a' ? x : INFINITY;
+            ncrit++;
+        } else {
+            return usage_error("cohort", "unknown option '%s'", a);
+        }
+    }
+    if (!model_path || n < 1 || seed < 0 || !out_path)
+        return usage_error("cohort", "expected MODEL --n N --seed S --out FILE%s", "");
+    if (n > 1e7)
+        return usage_error("cohort", "--n is limited to 10 million%s", "");
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
+    ms_model *m = NULL;
+    ms_sim *sim = NULL;
+    FILE *f = NULL;
+    double *p = NULL, *y = NULL, *obs = NULL;
+    long *rej = calloc(65, sizeof *rej);
+    int rc = EXIT_OK;
+    ms_status st = ms_model_load(ctx, model_path, &m);
+    if (!st)
+        st = ms_sim_new(ctx, m, &sim);
+    size_t np = m ? ms_model_count(m, MS_PARAM) : 0, nv = m ? ms_model_variability_count(m) : 0,
+           no = m ? ms_model_count(m, MS_OBSERVABLE) : 0, ns = m ? ms_model_count(m, MS_STATE) : 0;
+    for (int c = 0; !st && c < ncrit; c++) {
+        double v;
+        st = ms_sim_baseline(sim, crit[c].name, &v);
+    }
+    if (st) {
+        rc = report(ctx, st);
+        goto done;
+    }
+    p = calloc(np + 1, sizeof *p);
+    y = calloc(ns + 1, sizeof *y);
+    obs = calloc(no + 1, sizeof *obs);
+    f = strcmp(out_path, "-") == 0 ? stdout : fopen(out_path, "w");
+    if (!p || !y || !obs || !rej || !f) {
+        fprintf(stderr, "%s: cannot write: %s\n", out_path, strerror(errno));
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    fputs("patient,candidate", f);
+    int *vidx = calloc(nv + 1, sizeof *vidx);
+    for (size_t j = 0; j < nv; j++) {
+        ms_variability v;
+        ms_model_variability(m, j, &v);
+        vidx[j] = ms_model_find(m, MS_PARAM, v.param);
+        fprintf(f, ",%s", v.param);
+    }
+    for (size_t j = 0; j < no; j++) {
+        ms_symbol s;
+        ms_model_symbol(m, MS_OBSERVABLE, j, &s);
+        fprintf(f, ",%s", s.name);
+    }
+    fputc('\n', f);
+    long got = 0;
+    unsigned long long k = 0;
+    for (; got < (long)n; k++) {
+        if (k > (unsigned long long)n * 1000 + 1000) {
+            fprintf(stderr, "moodsim cohort: the criteria accepted %ld of %llu candidates; "
+                            "stopping\n", got, k);
+            rc = EXIT_INPUT;
+            break;
+        }
+        if ((st = ms_cohort_draw(ctx, m, (unsigned long long)seed, k, p)) ||
+            (st = ms_sim_set_params(sim, p))) {
+            rc = report(ctx, st);
+            break;
+        }
+        int ok = 1;
+        for (int c = 0; c < ncrit && ok; c++) {
+            double v = NAN;
+            ms_sim_baseline(sim, crit[c].name, &v);
+            if (!(v >= crit[c].min && v <= crit[c].max)) {
+                rej[c]++;
+                ok = 0;
+            }
+        }
+        if (!ok)
+            continue;
+        if ((st = ms_sim_initial(sim, y)) || (st = ms_sim_observe(sim, 0, y, obs))) {
+            rc = report(ctx, st);
+            break;
+        }
+        fprintf(f, "%ld,%llu", got, k);
+        for (size_t j = 0; j < nv; j++)
+            fprintf(f, ",%.10g", p[vidx[j]]);
+        for (size_t j = 0; j < no; j++)
+            fprintf(f, ",%.10g", obs[j]);
+        fputc('\n', f);
+        got++;
+    }
+    free(vidx);
+    fprintf(stderr, "cohort: %ld patients from %llu candidates screened", got, k);
+    for (int c = 0; c < ncrit; c++)
+        fprintf(stderr, "; %ld rejected by %s", rej[c], crit[c].name);
+    fprintf(stderr, "\n");
+done:
+    if (f && f != stdout && fclose(f) != 0 && rc == EXIT_OK)
+        rc = EXIT_INTERNAL;
+    free(p);
+    free(y);
+    free(obs);
+    free(rej);
+    ms_sim_free(sim);
+    ms_model_free(m);
+    ms_context_free(ctx);
+    return rc;
+}
+
+/* ----------------------------------------------------------------- trial */
+
+static volatile int g_stop;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+typedef struct {
+    int quiet, shown;
+} progress_state;
+
+static void progress(void *ud, size_t done, size_t total, double seconds)
+{
+    progress_state *ps = ud;
+    if (ps->quiet || (seconds < 2 && !ps->shown))
+        return;
+    double rate = seconds > 0 ? (double)done / seconds : 0;
+    double left = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\rtrial: %zu/%zu patient-arms (%3.0f%%), %.0f/s, %.0f s left   ", done,
+            total, total ? 100.0 * (double)done / (double)total : 100.0, rate, left);
+    ps->shown = 1;
+}
+
+static const char *HELP_TRIAL =
+    "usage: moodsim trial SCENARIO --out DIR [--threads N] [--lang en|ja] [--quiet]\n"
+    "\n"
+    "Runs the virtual trial a scenario describes (docs/scenario-format.md) on all cores\n"
+    "and writes into DIR: visits.csv, endpoints.csv, summary.csv, failures.csv, synergy.csv\n"
+    "(2x2 factorial designs), report.html (self-contained) and inputs/ (the exact model,\n"
+    "protocols and scenario used).  Progress goes to stderr unless --quiet; Ctrl-C stops\n"
+    "cleanly and keeps what finished.\n"
+    "\n"
+    "options:\n"
+    "  --out DIR          output directory (created if missing)\n"
+    "  --threads N        threads (default: all cores); results do not depend on it\n"
+    "  --lang L           report language: en (default) or ja\n"
+    "  --quiet            no progress\n";
+
+static const char *HELP_POWER =
+    "usage: moodsim power SCENARIO [--threads N] [--quiet]\n"
+    "\n"
+    "Runs the scenario's trial and estimates, by repeated simulated trials drawn from its\n"
+    "patients, how many patients per arm give the scenario's power (default 80 %) at its\n"
+    "two-sided alpha (default 0.05): for the difference between the combination and the\n"
+    "control arm, and for the interaction (2x2 factorial scenarios), and for every arm\n"
+    "against the control.\n";
+
+/* Copies a file into dir (for the exact inputs of a run). */
+static int copy_file(const char *src, const char *dir)
+{
+    const char *base = strrchr(src, '/');
+    base = base ? base + 1 : src;
+    char dst[4096];
+    snprintf(dst, sizeof dst, "%s/%s", dir, base);
+    FILE *in = fopen(src, "rb"), *out = in ? fopen(dst, "wb") : NULL;
+    int ok = in && out;
+    char buf[65536];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, n, out) == n;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
+}
+
+static void print_n(long n, const char *what)
+{
+    if (n < 0)
+        printf("  %s: more than the maximum per arm searched (analysis: max_per_arm)\n", what);
+    else
+        printf("  %s: %ld patients per arm\n", what, n);
+}
+
+static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *dir, int power)
+{
+    long screened, included, failed;
+    ms_trial_counts(t, &screened, &included, &failed);
+    printf("%ld candidates screened, %ld included, %ld simulations failed\n", screened,
+           included, failed);
+    printf("%-18s %6s %22s %22s %22s\n", "arm", "n", "mean change [95% CI]",
+           "response [95% CI]", "remission [95% CI]");
+    for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
+        ms_arm_summary s;
+        ms_trial_arm_summary(t, a, &s);
+        char c1[64], c2[64], c3[64];
+        snprintf(c1, sizeof c1, "%.1f [%.1f, %.1f]", s.mean_change, s.mean_change_lo,
+                 s.mean_change_hi);
+        snprintf(c2, sizeof c2, "%.0f%% [%.0f, %.0f]", 100 * s.response, 100 * s.response_lo,
+                 100 * s.response_hi);
+        snprintf(c3, sizeof c3, "%.0f%% [%.0f, %.0f]", 100 * s.remission, 100 * s.remission_lo,
+                 100 * s.remission_hi);
+        printf("%-18s %6ld %22s %22s %22s\n", ms_scenario_arm_name(sc, a), s.n, c1, c2, c3);
+    }
+    ms_synergy_summary y;
+    ms_trial_synergy(t, &y);
+    if (y.valid)
+        printf("synergy: interaction contrast on mean change %.2f [%.2f, %.2f] (negative = more "
+               "than additive): %s\n",
+               y.contrast, y.contrast_lo, y.contrast_hi, y.verdict);
+    if (power) {
+        printf("patients per arm for %.0f%% power at two-sided alpha %g:\n", 100 * y.power,
+               y.alpha);
+        for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
+            ms_arm_summary s;
+            ms_trial_arm_summary(t, a, &s);
+            if (isnan(s.diff_change))
+                continue;
+            char what[256];
+            snprintf(what, sizeof what, "%s vs control (difference %.2f)",
+                     ms_scenario_arm_name(sc, a), s.diff_change);
+            print_n(s.n_for_power, what);
+        }
+        if (y.valid) {
+            print_n(y.n_difference, "combination vs control");
+            print_n(y.n_interaction, "interaction (synergy)");
+        }
+    }
+    if (dir)
+        printf("results in %s/ (report.html, summary.csv, endpoints.csv, visits.csv)\n", dir);
+}
+
+static int run_trial(int argc, char **argv, int power_only)
+{
+    const char *cmd = power_only ? "power" : "trial";
+    if (wants_help(argc, argv)) {
+        fputs(power_only ? HELP_POWER : HELP_TRIAL, stdout);
+        return EXIT_OK;
+    }
+    const char *sc_path = NULL, *out_dir = NULL, *lang = "en";
+    double threads = 0;
+    int quiet = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (sc_path)
+                return usage_error(cmd, "unexpected argument '%s'", a);
+            sc_path = a;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return usage_error(cmd, "option '%s' needs a value", a);
+        const char *v = argv[++i];
+        if (strcmp(a, "--threads") == 0) {
+            if (parse_num(v, &threads) != 0 || threads < 1 || threads > 1024 ||
+                threads != floor(threads))
+                return usage_error(cmd, "--threads '%s': expected a whole number from 1", v);
+        } else if (strcmp(a, "--out") == 0 && !power_only) {
+            out_dir = v;
+        } else if (strcmp(a, "--lang") == 0 && !power_only) {
+            lang = v;
+            if (strcmp(lang, "en") != 0 && strcmp(lang, "ja") != 0)
+                return usage_error(cmd, "--lang '%s': expected en or ja", v);
+        } else {
+            return usage_error(cmd, "unknown option '%s'", a);
+        }
+    }
+    if (!sc_path)
+        return usage_error(cmd, "expected a SCENARIO file%s", "");
+    if (!power_only && !out_dir)
+        return usage_error(cmd, "expected --out DIR%s", "");
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
+    ms_scenario *sc = NULL;
+    ms_trial *t = NULL;
+    int rc = EXIT_OK;
+    ms_status st = ms_scenario_load(ctx, sc_path, &sc);
+    if (st) {
+        rc = report(ctx, st);
+        goto done;
+    }
+    if (out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "%s: cannot create: %s\n", out_dir, strerror(errno));
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    progress_state ps = {quiet, 0};
+    signal(SIGINT, on_sigint);
+    ms_trial_options opt = {(int)threads, progress, &ps, &g_stop};
+    st = ms_trial_run(ctx, sc, &opt, &t);
+    signal(SIGINT, SIG_DFL);
+    if (ps.shown)
+        fputc('\n', stderr);
+    if (st != MS_OK && st != MS_STOPPED) {
+        rc = report(ctx, st);
+        goto done;
+    }
+    if (st == MS_STOPPED)
+        fprintf(stderr, "moodsim %s: interrupted; keeping the patients that finished\n", cmd);
+    if (power_only) {
+        print_summary(sc, t, NULL, 1);
+        rc = st == MS_STOPPED ? 130 : EXIT_OK;
+        goto done;
+    }
+    char inputs[4096];
+    snprintf(inputs, sizeof inputs, "%s/inputs", out_dir);
+    if (mkdir(inputs, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "%s: cannot create: %s\n", inputs, strerror(errno));
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    int copy_bad = copy_file(sc_path, inputs) || copy_file(ms_scenario_model_path(sc), inputs);
+    for (size_t a = 0; a < ms_scenario_arm_count(sc); a++)
+        if (ms_scenario_arm_protocol(sc, a))
+            copy_bad |= copy_file(ms_scenario_arm_protocol(sc, a), inputs);
+    if (copy_bad)
+        fprintf(stderr, "moodsim trial: warning: could not copy every input into %s\n", inputs);
+    char command[8192];
+    size_t off = (size_t)snprintf(command, sizeof command, "moodsim");
+    for (int i = -1; i < argc && off < sizeof command; i++)
+        off += (size_t)snprintf(command + off, sizeof command - off, " %s",
+                                i < 0 ? "trial" : argv[i]);
+    if ((st = ms_trial_write(ctx, t, out_dir)) ||
+        (st = ms_report_write(ctx, t, out_dir, lang, command))) {
+        rc = st == MS_ERR_IO ? (fprintf(stderr, "%s\n", ms_errmsg(ctx)), EXIT_INTERNAL)
+                             : report(ctx, st);
+        goto done;
+    }
+    print_summary(sc, t, out_dir, 0);
+    if (rc == EXIT_OK && g_stop)
+        rc = 130;
+done:
+    ms_trial_free(t);
+    ms_scenario_free(sc);
+    ms_context_free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -633,6 +1036,12 @@ int main(int argc, char **argv)
         return cmd_simulate(argc - 2, argv + 2);
     if (strcmp(cmd, "protocol") == 0)
         return cmd_protocol(argc - 2, argv + 2);
+    if (strcmp(cmd, "cohort") == 0)
+        return cmd_cohort(argc - 2, argv + 2);
+    if (strcmp(cmd, "trial") == 0)
+        return run_trial(argc - 2, argv + 2, 0);
+    if (strcmp(cmd, "power") == 0)
+        return run_trial(argc - 2, argv + 2, 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("moodsim %s\n", ms_version());
         return EXIT_OK;
@@ -644,6 +1053,12 @@ int main(int argc, char **argv)
             fputs(HELP_SIMULATE, stdout);
         else if (argc > 2 && strcmp(argv[2], "protocol") == 0)
             fputs(HELP_PROTOCOL, stdout);
+        else if (argc > 2 && strcmp(argv[2], "cohort") == 0)
+            fputs(HELP_COHORT, stdout);
+        else if (argc > 2 && strcmp(argv[2], "trial") == 0)
+            fputs(HELP_TRIAL, stdout);
+        else if (argc > 2 && strcmp(argv[2], "power") == 0)
+            fputs(HELP_POWER, stdout);
         else
             fputs(HELP_MAIN, stdout);
         return EXIT_OK;

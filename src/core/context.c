@@ -6,6 +6,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,9 @@ ms_status ms_context_new(ms_context **out, const ms_allocator *alloc)
             return MS_ERR_ARG;
         a = *alloc;
     }
+    /* GSL's default error handler aborts the process; the library reports
+     * errors through status codes instead.  (Process-wide, idempotent.) */
+    gsl_set_error_handler_off();
     ms_context *ctx = a.realloc(a.ud, NULL, sizeof *ctx);
     if (!ctx)
         return MS_ERR_NOMEM;

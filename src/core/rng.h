@@ -1,6 +1,6 @@
 /*
  * rng.h — counter-based random numbers: a uniform number is a pure function
- * of (seed, stream, a, b), so a patient's draws do not depend on how many
+ * of (seed, domain, id, a, b), so a patient's draws do not depend on how many
  * patients there are, on threads, or on the order of computation.  GSL's
  * generators are sequential and take 32-bit seeds (a million patients'
  * seeds would collide), so this small keyed hash (SplitMix64 finaliser,
@@ -21,19 +21,39 @@ static inline uint64_t ms_mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* 64 random bits for the key (seed, stream, a, b). */
-static inline uint64_t ms_rng_bits(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+/* What a number is for: streams of different purposes never share keys. */
+enum {
+    MS_RNG_MISSED = 1,    /* (patient, treatment, session) */
+    MS_RNG_PARAMS = 2,    /* (candidate, parameter, attempt) */
+    MS_RNG_ARMS = 3,      /* (patient, 0, 0): randomisation */
+    MS_RNG_BOOTSTRAP = 4, /* (replicate, draw, stream) */
+    MS_RNG_POWER = 5      /* (trial, draw, stream) */
+};
+
+/* 64 random bits for the key (seed, domain, id, a, b). */
+static inline uint64_t ms_rng_bits(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
+                                   uint64_t b)
 {
     uint64_t h = ms_mix64(seed ^ 0x6a09e667f3bcc908ull);
-    h = ms_mix64(h ^ stream);
+    h = ms_mix64(h ^ (domain * 0xd1b54a32d192ed03ull));
+    h = ms_mix64(h ^ id);
     h = ms_mix64(h ^ a);
     return ms_mix64(h ^ b);
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static inline double ms_rng_u01(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b)
+static inline double ms_rng_u01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
+                                uint64_t b)
 {
-    return (double)(ms_rng_bits(seed, stream, a, b) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(ms_rng_bits(seed, domain, id, a, b) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform in (0, 1), never 0 or 1 (for inverse-CDF sampling). */
+static inline double ms_rng_open01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
+                                   uint64_t b)
+{
+    return ((double)(ms_rng_bits(seed, domain, id, a, b) >> 11) + 0.5) *
+           (1.0 / 9007199254740992.0);
 }
 
 #endif

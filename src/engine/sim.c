@@ -307,6 +307,61 @@ ms_status ms_sim_initial(ms_sim *s, double *y0)
     return ms_ok(s->ctx);
 }
 
+ms_status ms_sim_set_params(ms_sim *s, const double *params)
+{
+    if (!s || !params)
+        return MS_ERR_ARG;
+    for (size_t i = 0; i < s->m->count[MS_PARAM]; i++)
+        if (!isfinite(params[i]))
+            return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0, "parameter '%s' = %g is not finite",
+                           s->m->sym[MS_PARAM][i].name, params[i]);
+    memcpy(s->params, params, s->m->count[MS_PARAM] * sizeof *params);
+    s->params_dirty = 1;
+    return ms_ok(s->ctx);
+}
+
+ms_status ms_sim_observe(ms_sim *s, double t, const double *y, double *obs)
+{
+    if (!s || !y || !obs)
+        return MS_ERR_ARG;
+    refresh_params(s);
+    inputs_default(s);
+    load_state(s, t, y);
+    ms_prog_run(&s->m->c.obs, s->regs);
+    for (size_t i = 0; i < s->m->count[MS_OBSERVABLE]; i++)
+        obs[i] = s->regs[s->m->c.obs_reg[i]];
+    return ms_ok(s->ctx);
+}
+
+ms_status ms_sim_baseline(ms_sim *s, const char *name, double *value)
+{
+    if (!s || !name || !value)
+        return MS_ERR_ARG;
+    int k;
+    if ((k = ms_model_find(s->m, MS_PARAM, name)) >= 0) {
+        *value = s->params[k];
+        return ms_ok(s->ctx);
+    }
+    double *y = N_VGetArrayPointer(s->y);
+    ms_status st = ms_sim_initial(s, y);
+    if (st)
+        return st;
+    if ((k = ms_model_find(s->m, MS_STATE, name)) >= 0) {
+        *value = y[k];
+        return ms_ok(s->ctx);
+    }
+    if ((k = ms_model_find(s->m, MS_OBSERVABLE, name)) >= 0) {
+        inputs_default(s);
+        load_state(s, 0, y);
+        ms_prog_run(&s->m->c.obs, s->regs);
+        *value = s->regs[s->m->c.obs_reg[k]];
+        return ms_ok(s->ctx);
+    }
+    return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                   "'%s' is not an observable, state or parameter of model '%s'", name,
+                   s->m->name);
+}
+
 ms_status ms_sim_rhs(ms_sim *s, double t, const double *y, double *ydot)
 {
     if (!s || !y || !ydot)

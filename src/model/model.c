@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <sbml/math/ASTNode.h>
 
 #define MS_RULE_MAX_NESTING 500
@@ -68,6 +70,17 @@ void ms_model_free(ms_model *m)
         ms_free(ctx, m->sym[k]);
     }
     ms_free(ctx, m->rule_order);
+    for (size_t i = 0; i < m->nvar; i++) {
+        ms_vardef *v = &m->var[i];
+        ms_free(ctx, v->values);
+        ms_free(ctx, v->cum);
+        ms_free(ctx, v->source);
+        ms_free(ctx, v->hypothesis);
+        ms_free(ctx, v->evidence);
+        ms_free(ctx, v->summary);
+    }
+    ms_free(ctx, m->var);
+    ms_free(ctx, m->chol);
     ms_free(ctx, m->file);
     ms_free(ctx, m->name);
     ms_free(ctx, m->desc);
@@ -538,10 +551,259 @@ static ms_status collect(loader *L, const ms_ynode *sec, ms_symkind kind)
     return MS_OK;
 }
 
+/* The parameter a key names, or an error at the key. */
+static ms_status param_ref(loader *L, const ms_ynode *k, const char *what, int *out)
+{
+    const ms_strmap_entry *e = ms_strmap_get(&L->names, k->str);
+    if (!e || e->kind != MS_PARAM) {
+        const char *s = suggest(L, k->str);
+        return yfail(L, k, "%s '%s' is not a parameter%s%s%s", what, k->str,
+                     s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+    }
+    *out = e->index;
+    return MS_OK;
+}
+
+static ms_status num_key(loader *L, const ms_ynode *map, const char *key, const char *what,
+                         int required, double *out)
+{
+    const ms_ynode *v = ms_ymap_get(map, key);
+    if (!v) {
+        if (required)
+            return yfail(L, map, "%s has no '%s:'", what, key);
+        return MS_OK;
+    }
+    return ms_yget_number(L->ctx, &L->doc, v, key, out, MS_ERR_MODEL);
+}
+
+static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def, ms_vardef *v)
+{
+    static const char *const keys[] = {"dist", "mean", "sd", "median", "cv", "gsd", "min",
+                                       "max", "lower", "upper", "values", "probs", "source",
+                                       "hypothesis", "evidence", "note", NULL};
+    char what[160];
+    ms_status st;
+    snprintf(what, sizeof what, "the variability of '%s'", key->str);
+    v->line = key->line;
+    v->col = key->col;
+    v->lower = -INFINITY;
+    v->upper = INFINITY;
+    if ((st = param_ref(L, key, "variability:", &v->param)))
+        return st;
+    if (def->type != MS_Y_MAP)
+        return yfail(L, def, "%s must be a mapping with dist: and its parameters", what);
+    if ((st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL)))
+        return st;
+    char *dist = NULL;
+    if ((st = req_text(L, def, "dist", what, &dist)))
+        return st;
+    const ms_ynode *dn = ms_ymap_get(def, "dist");
+    int d = strcmp(dist, "normal") == 0        ? MS_DIST_NORMAL
+            : strcmp(dist, "lognormal") == 0   ? MS_DIST_LOGNORMAL
+            : strcmp(dist, "uniform") == 0     ? MS_DIST_UNIFORM
+            : strcmp(dist, "categorical") == 0 ? MS_DIST_CATEGORICAL
+                                               : -1;
+    ms_free(L->ctx, dist);
+    if (d < 0)
+        return yfail(L, dn, "dist of %s; expected normal, lognormal, uniform or categorical",
+                     what);
+    v->dist = (ms_dist)d;
+    if ((st = opt_text(L, def, "source", what, &v->source)) ||
+        (st = opt_text(L, def, "hypothesis", what, &v->hypothesis)) ||
+        (st = opt_text(L, def, "evidence", what, &v->evidence)))
+        return st;
+    if (!v->source && !v->hypothesis)
+        return yfail(L, key, "%s has neither 'source:' nor 'hypothesis:'; every distribution "
+                             "needs one", what);
+    char sum[256];
+    switch (v->dist) {
+    case MS_DIST_NORMAL:
+        if ((st = num_key(L, def, "mean", what, 1, &v->a)) ||
+            (st = num_key(L, def, "sd", what, 1, &v->b)))
+            return st;
+        if (!(v->b > 0))
+            return yfail(L, ms_ymap_get(def, "sd"), "sd of %s must be > 0", what);
+        snprintf(sum, sizeof sum, "normal(mean %g, sd %g)", v->a, v->b);
+        break;
+    case MS_DIST_LOGNORMAL: {
+        const ms_ynode *cv = ms_ymap_get(def, "cv"), *gsd = ms_ymap_get(def, "gsd");
+        if ((st = num_key(L, def, "median", what, 1, &v->a)))
+            return st;
+        if (!(v->a > 0))
+            return yfail(L, ms_ymap_get(def, "median"), "median of %s must be > 0", what);
+        if ((cv && gsd) || (!cv && !gsd))
+            return yfail(L, def, "%s needs exactly one of cv: (coefficient of variation) or gsd: "
+                                 "(geometric SD)", what);
+        double x;
+        if ((st = ms_yget_number(L->ctx, &L->doc, cv ? cv : gsd, cv ? "cv" : "gsd", &x,
+                                 MS_ERR_MODEL)))
+            return st;
+        if (cv ? !(x > 0) : !(x > 1))
+            return yfail(L, cv ? cv : gsd, "%s of %s must be %s", cv ? "cv" : "gsd", what,
+                         cv ? "> 0" : "> 1");
+        v->b = cv ? sqrt(log(1 + x * x)) : log(x);
+        snprintf(sum, sizeof sum, "lognormal(median %g, %s %g)", v->a, cv ? "cv" : "gsd", x);
+        break;
+    }
+    case MS_DIST_UNIFORM:
+        if ((st = num_key(L, def, "min", what, 1, &v->a)) ||
+            (st = num_key(L, def, "max", what, 1, &v->b)))
+            return st;
+        if (!(v->b > v->a))
+            return yfail(L, ms_ymap_get(def, "max"), "max of %s must exceed min", what);
+        snprintf(sum, sizeof sum, "uniform(%g, %g)", v->a, v->b);
+        break;
+    case MS_DIST_CATEGORICAL: {
+        const ms_ynode *vs = ms_ymap_get(def, "values"), *ps = ms_ymap_get(def, "probs");
+        if (!vs || !ps || vs->type != MS_Y_SEQ || ps->type != MS_Y_SEQ || vs->n == 0 ||
+            vs->n != ps->n)
+            return yfail(L, vs ? vs : def, "%s needs values: and probs: lists of the same length",
+                         what);
+        v->ncat = vs->n;
+        v->values = ms_alloc(L->ctx, vs->n * sizeof *v->values);
+        v->cum = ms_alloc(L->ctx, vs->n * sizeof *v->cum);
+        if (!v->values || !v->cum)
+            return ms_nomem(L->ctx);
+        double total = 0;
+        for (size_t i = 0; i < vs->n; i++) {
+            double pr;
+            if ((st = ms_yget_number(L->ctx, &L->doc, vs->vals[i], "a value", &v->values[i],
+                                     MS_ERR_MODEL)) ||
+                (st = ms_yget_number(L->ctx, &L->doc, ps->vals[i], "a probability", &pr,
+                                     MS_ERR_MODEL)))
+                return st;
+            if (pr < 0 || pr > 1)
+                return yfail(L, ps->vals[i], "probability %g; expected 0 to 1", pr);
+            total += pr;
+            v->cum[i] = total;
+        }
+        if (fabs(total - 1) > 1e-9)
+            return yfail(L, ps, "the probabilities of %s add up to %g; expected 1", what, total);
+        v->cum[vs->n - 1] = 1;
+        snprintf(sum, sizeof sum, "categorical(%zu values)", vs->n);
+        break;
+    }
+    }
+    if (v->dist == MS_DIST_NORMAL || v->dist == MS_DIST_LOGNORMAL) {
+        if ((st = num_key(L, def, "lower", what, 0, &v->lower)) ||
+            (st = num_key(L, def, "upper", what, 0, &v->upper)))
+            return st;
+        if (!(v->upper > v->lower))
+            return yfail(L, def, "the truncation of %s is empty (lower %g, upper %g)", what,
+                         v->lower, v->upper);
+        double centre = v->dist == MS_DIST_NORMAL ? v->a : v->a;
+        if (centre < v->lower || centre > v->upper)
+            return yfail(L, def, "the %s of %s lies outside its truncation [%g, %g]",
+                         v->dist == MS_DIST_NORMAL ? "mean" : "median", what, v->lower, v->upper);
+        if (isfinite(v->lower) || isfinite(v->upper)) {
+            size_t len = strlen(sum);
+            snprintf(sum + len, sizeof sum - len, " truncated to [%g, %g]", v->lower, v->upper);
+        }
+    } else if (ms_ymap_get(def, "lower") || ms_ymap_get(def, "upper")) {
+        return yfail(L, ms_ymap_get(def, "lower") ? ms_ymap_get(def, "lower")
+                                                  : ms_ymap_get(def, "upper"),
+                     "lower/upper truncate normal and lognormal distributions only");
+    }
+    v->summary = ms_strdup(L->ctx, sum);
+    return v->summary ? MS_OK : ms_nomem(L->ctx);
+}
+
+static ms_status read_variability(loader *L, const ms_ynode *root)
+{
+    ms_model *m = L->m;
+    ms_status st;
+    m->body_weight = -1;
+    const ms_ynode *bw = ms_ymap_get(root, "body_weight");
+    if (bw) {
+        if (bw->type != MS_Y_SCALAR)
+            return yfail(L, bw, "body_weight must name a parameter (in kg)");
+        if ((st = param_ref(L, bw, "body_weight:", &m->body_weight)))
+            return st;
+        if (strcmp(m->sym[MS_PARAM][m->body_weight].unit, "kg") != 0)
+            return yfail(L, bw, "body_weight '%s' has unit '%s'; expected kg", bw->str,
+                         m->sym[MS_PARAM][m->body_weight].unit);
+    }
+    const ms_ynode *var;
+    if ((st = section(L, root, "variability", &var)))
+        return st;
+    if (var && var->n) {
+        m->var = ms_alloc(L->ctx, var->n * sizeof *m->var);
+        if (!m->var)
+            return ms_nomem(L->ctx);
+        for (size_t i = 0; i < var->n; i++) {
+            m->nvar = i + 1;
+            if ((st = read_vardef(L, var->keys[i], var->vals[i], &m->var[i])))
+                return st;
+        }
+    }
+    const ms_ynode *cor = ms_ymap_get(root, "correlations");
+    if (!cor)
+        return MS_OK;
+    if (cor->type != MS_Y_SEQ)
+        return yfail(L, cor, "correlations must be a list of {between: [a, b], r: 0.3}");
+    size_t n = m->nvar;
+    double *R = ms_alloc(L->ctx, (n * n + 1) * sizeof *R);
+    if (!R)
+        return ms_nomem(L->ctx);
+    for (size_t i = 0; i < n; i++)
+        R[i * n + i] = 1;
+    m->chol = R;
+    for (size_t c = 0; c < cor->n; c++) {
+        static const char *const keys[] = {"between", "r", "source", "hypothesis", "note", NULL};
+        const ms_ynode *e = cor->vals[c];
+        if (e->type != MS_Y_MAP)
+            return yfail(L, e, "a correlation must be a mapping {between: [a, b], r: 0.3}");
+        if ((st = ms_ymap_check_keys(L->ctx, &L->doc, e, "a correlation", keys, MS_ERR_MODEL)))
+            return st;
+        if (!ms_ymap_get(e, "source") && !ms_ymap_get(e, "hypothesis"))
+            return yfail(L, e, "a correlation has neither 'source:' nor 'hypothesis:'");
+        const ms_ynode *bt = ms_ymap_get(e, "between");
+        if (!bt || bt->type != MS_Y_SEQ || bt->n != 2)
+            return yfail(L, bt ? bt : e, "between: must list two varying parameters");
+        size_t ix[2];
+        for (int k = 0; k < 2; k++) {
+            const ms_ynode *nm = bt->vals[k];
+            size_t j;
+            for (j = 0; j < n; j++)
+                if (nm->type == MS_Y_SCALAR &&
+                    strcmp(m->sym[MS_PARAM][m->var[j].param].name, nm->str) == 0)
+                    break;
+            if (j == n)
+                return yfail(L, nm, "'%s' has no variability: entry; only varying parameters "
+                                    "correlate",
+                             nm->type == MS_Y_SCALAR ? nm->str : "?");
+            ix[k] = j;
+        }
+        if (ix[0] == ix[1])
+            return yfail(L, bt, "a parameter cannot correlate with itself");
+        double r;
+        const ms_ynode *rn = ms_ymap_get(e, "r");
+        if (!rn)
+            return yfail(L, e, "a correlation has no 'r:'");
+        if ((st = ms_yget_number(L->ctx, &L->doc, rn, "r", &r, MS_ERR_MODEL)))
+            return st;
+        if (!(r > -1 && r < 1))
+            return yfail(L, rn, "r is %g; expected a number between -1 and 1", r);
+        if (R[ix[0] * n + ix[1]] != 0)
+            return yfail(L, bt, "this pair is already correlated above");
+        R[ix[0] * n + ix[1]] = R[ix[1] * n + ix[0]] = r;
+    }
+    /* lower Cholesky factor (GSL); the correlation matrix must be positive definite */
+    gsl_matrix_view A = gsl_matrix_view_array(R, n, n);
+    if (gsl_linalg_cholesky_decomp1(&A.matrix) != GSL_SUCCESS)
+        return yfail(L, cor, "these correlations are not jointly possible (the correlation "
+                             "matrix is not positive definite)");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            R[i * n + j] = 0;
+    return MS_OK;
+}
+
 static ms_status load_tree(loader *L)
 {
     static const char *const top[] = {"model", "description", "states", "parameters", "inputs",
-                                       "rules", "odes", "observables", NULL};
+                                       "rules", "odes", "observables", "variability",
+                                       "correlations", "body_weight", NULL};
     const ms_ynode *root = L->doc.root;
     ms_model *m = L->m;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
@@ -605,6 +867,9 @@ static ms_status load_tree(loader *L)
         for (size_t i = 0; i < m->count[k]; i++)
             if (m->sym[k][i].leaf < 0)
                 return ms_nomem(L->ctx);
+
+    if ((st = read_variability(L, root)))
+        return st;
 
     /* 3. one ODE per state */
     if (!odes)

@@ -55,12 +55,30 @@ typedef struct ms_compiled {
     size_t jac_nnz;
 } ms_compiled;
 
+typedef enum { MS_DIST_NORMAL, MS_DIST_LOGNORMAL, MS_DIST_UNIFORM, MS_DIST_CATEGORICAL } ms_dist;
+
+/* How one parameter varies between patients. */
+typedef struct ms_vardef {
+    int param;          /* index of the parameter */
+    ms_dist dist;
+    double a, b;        /* normal: mean, sd; lognormal: median, sigma of ln; uniform: min, max */
+    double lower, upper;/* truncation (normal, lognormal); -inf/+inf if none */
+    double *values, *cum; /* categorical: values and cumulative probabilities */
+    size_t ncat;
+    char *source, *hypothesis, *evidence, *summary;
+    int line, col;
+} ms_vardef;
+
 struct ms_model {
     ms_context *ctx;
     char *file, *name, *desc;
     ms_symdef *sym[MS_SYMKIND_COUNT];
     size_t count[MS_SYMKIND_COUNT];
     size_t *rule_order;      /* rules in dependency order */
+    ms_vardef *var;          /* between-patient variability */
+    size_t nvar;
+    double *chol;            /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
+    int body_weight;         /* parameter giving body weight in kg, or -1 */
     ms_xdag g;
     ms_compiled c;
 };

@@ -1074,7 +1074,7 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         for (size_t k = 0; k < nall[i] && !st; k++) {
             const session *s = &all[i][k];
             if (pt && pt->draw_missed && t->missed > 0 &&
-                ms_rng_u01(pt->seed, pt->id, i, k) < t->missed)
+                ms_rng_u01(pt->seed, MS_RNG_MISSED, pt->id, i, k) < t->missed)
                 continue; /* missed; it still anchors treatments that follow it */
             if (t->kind == T_SESSION)
                 st = ms_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name, t->level,

@@ -1,0 +1,245 @@
+/*
+ * figures.c — draws the trial report's figures with PLplot's cairo PNG
+ * driver: axes, labels, lines, filled confidence bands, error bars and
+ * legends are PLplot's; this file only chooses what to plot.  PLplot keeps
+ * global stream state, so figures are drawn from one thread, one stream at
+ * a time, each closed with plend1().
+ */
+#include "figures.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <plplot/plplot.h>
+
+/* Colour-blind-safe palette (Okabe & Ito 2008, "Color universal design"). */
+static const int PAL[8][3] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115}, {204, 121, 167},
+                              {230, 159, 0},  {86, 180, 233}, {0, 0, 0},     {240, 228, 66}};
+
+static int open_png(const char *path, int w, int h, int panels)
+{
+    PLINT strm;
+    plmkstrm(&strm);
+    if (strm < 0)
+        return -1;
+    plsdev("pngcairo");
+    plsfnam(path);
+    plspage(0, 0, w, h, 0, 0);
+    plscolbg(255, 255, 255);
+    plscol0(15, 40, 40, 40); /* text and axes */
+    for (int i = 0; i < 8; i++)
+        plscol0(1 + i, PAL[i][0], PAL[i][1], PAL[i][2]);
+    plscol0(14, 200, 200, 200);
+    plstar(panels, 1);
+    plfont(1);
+    plschr(0, 0.9);
+    return 0;
+}
+
+static void close_png(void) { plend1(); }
+
+static ms_status check_file(ms_context *ctx, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = 0;
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fclose(f);
+    }
+    if (n <= 0)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0,
+                       "PLplot wrote no figure (is the pngcairo driver installed?)");
+    return MS_OK;
+}
+
+static void legend(const ms_trial *t, int with_lines)
+{
+    const ms_scenario *sc = t->sc;
+    PLINT n = (PLINT)sc->narms;
+    PLINT opt[16], tcol[16], lcol[16], lsty[16], bcol[16], bpat[16], scol[16], snum[16];
+    PLFLT lw[16], bsc[16], bw[16], ssc[16];
+    const char *txt[16], *sym[16];
+    if (n > 16)
+        n = 16;
+    for (PLINT i = 0; i < n; i++) {
+        opt[i] = with_lines ? PL_LEGEND_LINE : PL_LEGEND_COLOR_BOX;
+        tcol[i] = 15;
+        lcol[i] = bcol[i] = 1 + (i % 8);
+        lsty[i] = 1;
+        lw[i] = 2.5;
+        bpat[i] = 0;
+        bsc[i] = 0.8;
+        bw[i] = 1;
+        scol[i] = 1;
+        snum[i] = 0;
+        ssc[i] = 1;
+        txt[i] = sc->arms[i].label ? sc->arms[i].label : sc->arms[i].name;
+        sym[i] = "";
+    }
+    PLFLT lw_out, lh_out;
+    plcol0(15);
+    pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             PL_POSITION_RIGHT | PL_POSITION_TOP | PL_POSITION_INSIDE, 0.01, 0.01, 0.1, 0, 14, 1,
+             0, 0, n, opt, 1.0, 0.8, 2.0, 0, tcol, txt, bcol, bpat, bsc, bw, lcol, lsty, lw, scol,
+             ssc, snum, sym);
+}
+
+ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_fig_text *tx,
+                         const char *path)
+{
+    const ms_scenario *sc = t->sc;
+    size_t nv = sc->nvisits, no = sc->model->count[MS_OBSERVABLE];
+    double mean[16][64], lo[16][64], hi[16][64];
+    double ymin = INFINITY, ymax = -INFINITY;
+    if (nv > 64)
+        nv = 64;
+    size_t na = sc->narms > 16 ? 16 : sc->narms;
+    static double buf[1 << 16];
+    for (size_t a = 0; a < na; a++)
+        for (size_t v = 0; v < nv; v++) {
+            size_t n = 0;
+            for (size_t i = 0; i < t->nres && n < sizeof buf / sizeof *buf; i++)
+                if ((size_t)t->res[i].arm == a && !t->res[i].failed)
+                    buf[n++] = t->res[i].obs[v * no + (size_t)obs];
+            double sd;
+            ms_mean_ci(buf, n, &mean[a][v], &sd, &lo[a][v], &hi[a][v]);
+            if (n < 2)
+                lo[a][v] = hi[a][v] = mean[a][v];
+            if (isfinite(lo[a][v]))
+                ymin = fmin(ymin, lo[a][v]);
+            if (isfinite(hi[a][v]))
+                ymax = fmax(ymax, hi[a][v]);
+        }
+    if (!(ymax > ymin)) {
+        ymin = isfinite(ymin) ? ymin - 1 : 0;
+        ymax = isfinite(ymax) ? ymax + 1 : 1;
+    }
+    double pad = 0.08 * (ymax - ymin);
+    if (open_png(path, 900, 520, 1))
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
+    plcol0(15);
+    plenv(sc->visits[0], sc->visits[nv - 1], ymin - pad, ymax + pad, 0, 0);
+    pllab(tx->xlabel, tx->ylabel, tx->title);
+    double x[64], bx[128], by[128];
+    for (size_t v = 0; v < nv; v++)
+        x[v] = sc->visits[v];
+    for (size_t a = 0; a < na; a++) {
+        const int *c = PAL[a % 8];
+        for (size_t v = 0; v < nv; v++) {
+            bx[v] = x[v];
+            by[v] = hi[a][v];
+            bx[2 * nv - 1 - v] = x[v];
+            by[2 * nv - 1 - v] = lo[a][v];
+        }
+        plscol0a(9, c[0], c[1], c[2], 0.18);
+        plcol0(9);
+        plfill((PLINT)(2 * nv), bx, by);
+    }
+    for (size_t a = 0; a < na; a++) {
+        plcol0(1 + (PLINT)(a % 8));
+        plwidth(2.5);
+        plline((PLINT)nv, x, mean[a]);
+        plstring((PLINT)nv, x, mean[a], "#(728)");
+    }
+    plwidth(1);
+    legend(t, 1);
+    close_png();
+    return check_file(ctx, path);
+}
+
+ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
+                       const char *resp_label, const char *rem_label, const char *path)
+{
+    const ms_scenario *sc = t->sc;
+    size_t na = sc->narms > 16 ? 16 : sc->narms;
+    if (open_png(path, 900, 480, 1))
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
+    plcol0(15);
+    double width = 0.8 / (double)na;
+    plenv(0, 2, 0, 100, 0, -2);
+    plbox("bc", 0, 0, "bcnstv", 20, 2);
+    pllab("", tx->ylabel, tx->title);
+    plmtex("b", 1.5, 0.25, 0.5, resp_label);
+    plmtex("b", 1.5, 0.75, 0.5, rem_label);
+    for (int g = 0; g < 2; g++)
+        for (size_t a = 0; a < na; a++) {
+            const ms_armstat *s = &t->stat[a];
+            double rate = s->n ? 100.0 * (double)(g ? s->nrem : s->nresp) / (double)s->n : 0;
+            double l = 100 * (g ? s->rem_lo : s->resp_lo), h = 100 * (g ? s->rem_hi : s->resp_hi);
+            double x0 = g + 0.1 + width * (double)a, x1 = x0 + width * 0.9;
+            double bx[4] = {x0, x1, x1, x0}, by[4] = {0, 0, rate, rate};
+            plcol0(1 + (PLINT)(a % 8));
+            plfill(4, bx, by);
+            if (isfinite(l) && isfinite(h)) {
+                double cx = (x0 + x1) / 2, ylo = l, yhi = h;
+                plcol0(15);
+                plwidth(1.5);
+                plerry(1, &cx, &ylo, &yhi);
+                plwidth(1);
+            }
+        }
+    legend(t, 0);
+    close_png();
+    return check_file(ctx, path);
+}
+
+ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
+                           const char *path)
+{
+    const ms_scenario *sc = t->sc;
+    size_t na = sc->narms > 8 ? 8 : sc->narms;
+    if (open_png(path, 900, 180 * (int)((na + 1) / 2) + 80, 1))
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
+    plssub(2, (PLINT)((na + 1) / 2));
+    static double pct[1 << 16], x[1 << 16];
+    for (size_t a = 0; a < na; a++) {
+        size_t n = 0;
+        for (size_t i = 0; i < t->nres && n < sizeof pct / sizeof *pct; i++) {
+            const ms_result *r = &t->res[i];
+            if ((size_t)r->arm == a && !r->failed && r->baseline != 0)
+                pct[n++] = 100 * r->change / r->baseline;
+        }
+        /* sorted, worst (largest increase) first: a waterfall */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && pct[j - 1] < pct[j]; j--) {
+                double tmp = pct[j];
+                pct[j] = pct[j - 1];
+                pct[j - 1] = tmp;
+            }
+        pladv(0);
+        plvsta();
+        double ymin = -100, ymax = 50;
+        for (size_t i = 0; i < n; i++) {
+            ymax = fmax(ymax, pct[i] + 5);
+            ymin = fmin(ymin, pct[i] - 5);
+        }
+        plwind(0, n ? (double)n : 1, ymin, ymax);
+        plcol0(15);
+        plbox("bc", 0, 0, "bcnstv", 0, 0);
+        char title[256];
+        snprintf(title, sizeof title, "%s", sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name);
+        pllab(tx->xlabel, tx->ylabel, title);
+        for (size_t i = 0; i < n; i++) {
+            double bx[4] = {(double)i, (double)i + 0.9, (double)i + 0.9, (double)i};
+            double by[4] = {0, 0, pct[i], pct[i]};
+            plcol0(pct[i] <= -100 * sc->response_frac ? 3 : 1 + (PLINT)(a % 8));
+            if (n > 400) { /* many patients: a line per patient is enough */
+                x[0] = (double)i + 0.45;
+                double yy[2] = {0, pct[i]}, xx[2] = {x[0], x[0]};
+                plline(2, xx, yy);
+            } else {
+                plfill(4, bx, by);
+            }
+        }
+        double lx[2] = {0, n ? (double)n : 1}, ly[2] = {-100 * sc->response_frac,
+                                                       -100 * sc->response_frac};
+        plcol0(15);
+        pllsty(2);
+        plline(2, lx, ly);
+        pllsty(1);
+    }
+    close_png();
+    return check_file(ctx, path);
+}

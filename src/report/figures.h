@@ -1,0 +1,24 @@
+/*
+ * figures.h — the report's figures, drawn with PLplot (cairo PNG driver).
+ * Owns nothing beyond the PNG files it writes.
+ */
+#ifndef MS_FIGURES_H
+#define MS_FIGURES_H
+
+#include "../trial/trial_impl.h"
+
+typedef struct {
+    const char *title, *xlabel, *ylabel;
+} ms_fig_text;
+
+/* Mean of observable `obs` by visit week per arm, with 95 % CI bands. */
+ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_fig_text *tx,
+                         const char *path);
+/* Response and remission rates per arm with Wilson CIs. */
+ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
+                       const char *resp_label, const char *rem_label, const char *path);
+/* Waterfall of individual percentage changes of the score, one panel per arm. */
+ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
+                           const char *path);
+
+#endif

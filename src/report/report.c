@@ -1,0 +1,574 @@
+/*
+ * report.c — the trial report: one self-contained HTML file (figures
+ * embedded as PNG data) in English or Japanese.  It states the question,
+ * the design and the arms with their calendars, shows the figures and the
+ * results with their intervals, the synergy analysis and sample sizes, the
+ * evidence ledger of every hypothesis in the model, the failures, and the
+ * exact command and library versions to reproduce the run.  Reads the trial
+ * (never changes it); the figures are in figures.c.
+ */
+#include "figures.h"
+#include "../protocol/events_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_version.h>
+#include <plplot/plplot.h>
+#include <sbml/common/libsbml-version.h>
+#include <sundials/sundials_version.h>
+#include <yaml.h>
+
+/* ------------------------------------------------------------ language */
+
+enum {
+    S_TITLE, S_QUESTION, S_SUMMARY, S_DESIGN, S_ARMS, S_FIGURES, S_RESULTS, S_SUBGROUPS,
+    S_SYNERGY, S_POWER, S_LEDGER, S_FAILURES, S_REPRO, S_MODEL, S_SEED, S_PER_ARM, S_RANDOM,
+    S_VISITS, S_SCORE, S_RESPONSE_DEF, S_REMISSION_DEF, S_SCREENED, S_ARM, S_N, S_MEAN_CHANGE,
+    S_RESPONSE, S_REMISSION, S_DIFF, S_DIFF_RESP, S_FIG_SCORE, S_FIG_RATES, S_FIG_WATERFALL,
+    S_FIG_MARKER, S_WEEK, S_PCT_CHANGE, S_PATIENTS, S_PARAM, S_VALUE, S_EVIDENCE, S_BASIS,
+    S_HYP_BANNER, S_NO_HYP, S_NONE_FAILED, S_COMMAND, S_VERSIONS, S_INPUTS, S_SYN_MEASURE,
+    S_ESTIMATE, S_INTERACTION, S_BLISS, S_HSA, S_NOT_FACTORIAL, S_VARIABILITY, S_INTERRUPTED,
+    S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
+    S_COUNT
+};
+
+static const char *const EN[S_COUNT] = {
+    "Virtual trial report", "Question", "Summary", "Design", "Arms and calendars", "Figures",
+    "Results", "Subgroups", "Synergy", "Sample size", "Evidence ledger", "Failed simulations",
+    "How to reproduce", "Model", "Seed", "Patients per arm", "Randomisation", "Visits (weeks)",
+    "Score", "Response: a reduction of the score from baseline of at least",
+    "Remission: a final score of at most", "Screening", "Arm", "n", "Mean change [95% CI]",
+    "Response [95% CI]", "Remission [95% CI]", "Change vs control [95% CI]",
+    "Response vs control [95% CI]", "Mean score by week (95% CI bands)",
+    "Response and remission (Wilson 95% CI)", "Individual change of the score from baseline",
+    "mean by week (95% CI bands)", "week", "change from baseline (%)", "patients", "Parameter",
+    "Value", "Evidence", "Source or hypothesis",
+    "This result rests on hypotheses: %zu of the model's %zu parameters, and %zu of its "
+    "distributions, are assumptions rather than measurements (listed below). A conclusion "
+    "about a treatment is only as strong as the hypotheses its effect passes through.",
+    "Every parameter of this model has a published source.", "No simulation failed.",
+    "Command", "Versions", "The exact model, protocols and scenario used are copied to inputs/.",
+    "Measure", "Estimate [95% bootstrap CI]",
+    "Interaction contrast on mean change, (AB - B) - (A - control); negative means more "
+    "improvement than additive",
+    "Response rate minus the Bliss-independence expectation 1 - (1-pA)(1-pB)/(1-p0)",
+    "Response rate minus the highest single agent",
+    "This scenario is not a 2x2 factorial; no synergy analysis.", "Between-patient variability",
+    "The run was interrupted: these results cover only the patients that finished.",
+    "Calendar", "no treatment", "rate (%)", "failed", "control",
+    "Parameters with a published source", "Patients per arm for %.0f%% power (two-sided alpha %g)"};
+
+static const char *const JA[S_COUNT] = {
+    "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
+    "サブグループ", "相乗効果", "必要症例数", "エビデンス台帳", "シミュレーション失敗",
+    "再現方法", "モデル", "乱数シード", "1群あたりの患者数", "割付", "来院（週）", "評価尺度",
+    "反応: ベースラインからの尺度の減少が次以上", "寛解: 最終スコアが次以下", "スクリーニング",
+    "群", "n", "平均変化量 [95%信頼区間]", "反応率 [95%信頼区間]", "寛解率 [95%信頼区間]",
+    "対照群との差（変化量）[95%信頼区間]", "対照群との差（反応率）[95%信頼区間]",
+    "週ごとの平均スコア（95%信頼区間の帯）", "反応率と寛解率（Wilson 95%信頼区間）",
+    "ベースラインからの個々の患者の変化", "週ごとの平均（95%信頼区間の帯）", "週",
+    "ベースラインからの変化 (%)", "患者", "パラメータ", "値", "エビデンス", "出典または仮説",
+    "この結果は仮説に依存しています: モデルの%zu個中%zu個のパラメータ（分布は%zu個）が測定値では"
+    "なく仮定です（下記）。治療についての結論は、その効果が通る仮説以上に強くはありません。",
+    "このモデルのすべてのパラメータに出典があります。", "失敗したシミュレーションはありません。",
+    "コマンド", "バージョン", "使用したモデル・プロトコル・シナリオは inputs/ に複製されています。",
+    "指標", "推定値 [95%ブートストラップ信頼区間]",
+    "平均変化量の交互作用コントラスト (AB - B) - (A - 対照)。負の値は相加以上の改善",
+    "反応率 − Bliss独立性の期待値 1 - (1-pA)(1-pB)/(1-p0)", "反応率 − 単剤の最大値",
+    "このシナリオは2×2要因デザインではないため、相乗効果の解析はありません。",
+    "患者間のばらつき", "実行は中断されました: 結果は完了した患者のみに基づきます。",
+    "スケジュール", "治療なし", "割合 (%)", "失敗", "対照",
+    "出典のあるパラメータ", "検出力%.0f%%に必要な1群あたりの患者数（両側α %g）"};
+
+/* --------------------------------------------------------------- output */
+
+typedef struct {
+    FILE *f;
+    const char *const *s;
+    int ja;
+} out_t;
+
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static int embed_png(FILE *f, const char *path)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return -1;
+    fputs("data:image/png;base64,", f);
+    unsigned char b[3];
+    size_t n;
+    while ((n = fread(b, 1, 3, in)) > 0) {
+        unsigned v = (unsigned)b[0] << 16 | (n > 1 ? (unsigned)b[1] << 8 : 0) | (n > 2 ? b[2] : 0);
+        fputc(tbl[(v >> 18) & 63], f);
+        fputc(tbl[(v >> 12) & 63], f);
+        fputc(n > 1 ? tbl[(v >> 6) & 63] : '=', f);
+        fputc(n > 2 ? tbl[v & 63] : '=', f);
+    }
+    fclose(in);
+    return 0;
+}
+
+static void ci(FILE *f, double x, double lo, double hi, double scale, int digits)
+{
+    if (!isfinite(x)) {
+        fputs("&ndash;", f);
+        return;
+    }
+    fprintf(f, "%.*f", digits, x * scale);
+    if (isfinite(lo) && isfinite(hi))
+        fprintf(f, " <span class=ci>[%.*f, %.*f]</span>", digits, lo * scale, digits, hi * scale);
+}
+
+static const char *arm_label(const ms_scenario *sc, size_t a)
+{
+    return sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name;
+}
+
+static void stat_table(out_t *o, const ms_trial *t, size_t group)
+{
+    const ms_scenario *sc = t->sc;
+    FILE *f = o->f;
+    fprintf(f, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+               "<th>%s</th><th>%s</th></tr>\n",
+            o->s[S_ARM], o->s[S_N], o->s[S_MEAN_CHANGE], o->s[S_RESPONSE], o->s[S_REMISSION],
+            o->s[S_DIFF], o->s[S_DIFF_RESP], o->s[S_FAILED]);
+    for (size_t a = 0; a < sc->narms; a++) {
+        const ms_armstat *s = &t->stat[group * sc->narms + a];
+        fputs("<tr><td>", f);
+        esc(f, arm_label(sc, a));
+        if ((int)a == sc->control)
+            fprintf(f, " <span class=tag>%s</span>", o->s[S_CONTROL]);
+        fprintf(f, "</td><td>%ld</td><td>", s->n);
+        ci(f, s->mean, s->lo, s->hi, 1, 2);
+        fputs("</td><td>", f);
+        ci(f, s->n ? (double)s->nresp / (double)s->n : NAN, s->resp_lo, s->resp_hi, 100, 0);
+        fputs("%</td><td>", f);
+        ci(f, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi, 100, 0);
+        fputs("%</td><td>", f);
+        if ((int)a == sc->control) {
+            fputs("&ndash;</td><td>&ndash;", f);
+        } else {
+            ci(f, s->dmean, s->dmean_lo, s->dmean_hi, 1, 2);
+            if (isfinite(s->p_value))
+                fprintf(f, " <span class=ci>p=%.2g</span>", s->p_value);
+            fputs("</td><td>", f);
+            ci(f, s->dresp, s->dresp_lo, s->dresp_hi, 100, 0);
+            fputs(" pp", f);
+        }
+        fprintf(f, "</td><td>%ld</td></tr>\n", s->nfail);
+    }
+    fputs("</table>\n", f);
+}
+
+static void figure(out_t *o, const char *dir, const char *name, const char *caption)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fputs("<figure><img alt=\"", o->f);
+    esc(o->f, caption);
+    fputs("\" src=\"", o->f);
+    embed_png(o->f, path);
+    fputs("\"><figcaption>", o->f);
+    esc(o->f, caption);
+    fputs("</figcaption></figure>\n", o->f);
+}
+
+static void summary_sentences(out_t *o, const ms_trial *t)
+{
+    const ms_scenario *sc = t->sc;
+    FILE *f = o->f;
+    const ms_armstat *c = &t->stat[sc->control];
+    fputs("<ul>", f);
+    for (size_t a = 0; a < sc->narms; a++) {
+        if ((int)a == sc->control)
+            continue;
+        const ms_armstat *s = &t->stat[a];
+        fputs("<li>", f);
+        if (o->ja) {
+            esc(f, arm_label(sc, a));
+            fprintf(f, ": 反応率 %.0f%%（対照 %.0f%%）、平均変化量の対照との差 %.2f [%.2f, %.2f]。",
+                    100.0 * (double)s->nresp / (double)(s->n ? s->n : 1),
+                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), s->dmean, s->dmean_lo,
+                    s->dmean_hi);
+        } else {
+            esc(f, arm_label(sc, a));
+            fprintf(f, ": response %.0f%% (control %.0f%%); mean change differs from control by "
+                       "%.2f [%.2f, %.2f] points.",
+                    100.0 * (double)s->nresp / (double)(s->n ? s->n : 1),
+                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), s->dmean, s->dmean_lo,
+                    s->dmean_hi);
+        }
+        fputs("</li>", f);
+    }
+    if (t->syn.valid) {
+        const ms_synergy *y = &t->syn;
+        fputs("<li><strong>", f);
+        if (o->ja) {
+            const char *v = strcmp(y->verdict, "synergistic") == 0 ? "相乗的"
+                            : strcmp(y->verdict, "additive") == 0  ? "相加的（相乗効果は示されない）"
+                                                                   : "相加未満";
+            fprintf(f, "シミュレーション上の併用効果は%sです: 交互作用コントラスト %.2f "
+                       "[95%%信頼区間 %.2f, %.2f]。",
+                    v, y->contrast, y->lo, y->hi);
+        } else {
+            fprintf(f, "The simulated combination is %s: interaction contrast %.2f points "
+                       "[95%% CI %.2f, %.2f]%s.",
+                    y->verdict, y->contrast, y->lo, y->hi,
+                    strcmp(y->verdict, "additive") == 0 ? ", an interval that includes 0" : "");
+        }
+        fputs("</strong></li>", f);
+    }
+    fputs("</ul>\n", f);
+}
+
+static void arms_section(out_t *o, const ms_trial *t)
+{
+    const ms_scenario *sc = t->sc;
+    FILE *f = o->f;
+    for (size_t a = 0; a < sc->narms; a++) {
+        const ms_arm *arm = &sc->arms[a];
+        fputs("<h3>", f);
+        esc(f, arm_label(sc, a));
+        fputs("</h3>", f);
+        if (!arm->proto) {
+            fprintf(f, "<p>%s</p>\n", o->s[S_NO_TREATMENT]);
+            continue;
+        }
+        fputs("<p class=small>", f);
+        esc(f, ms_protocol_name(arm->proto));
+        fputs(": ", f);
+        esc(f, ms_protocol_description(arm->proto));
+        fputs("</p><ul>", f);
+        for (size_t i = 0; i < ms_protocol_treatment_count(arm->proto); i++) {
+            fputs("<li><code>", f);
+            esc(f, ms_protocol_treatment_name(arm->proto, i));
+            fputs("</code>: ", f);
+            esc(f, ms_protocol_treatment_summary(arm->proto, i));
+            fputs("</li>", f);
+        }
+        fputs("</ul>\n", f);
+        for (size_t k = 0; k < arm->nset; k++) {
+            fprintf(f, "<p class=small>%s = %g</p>", sc->model->sym[MS_PARAM][arm->set_idx[k]].name,
+                    arm->set_val[k]);
+        }
+    }
+}
+
+static void ledger(out_t *o, const ms_trial *t)
+{
+    const ms_model *m = t->sc->model;
+    FILE *f = o->f;
+    size_t nh = 0, nvh = 0, np = m->count[MS_PARAM];
+    for (size_t i = 0; i < np; i++)
+        nh += m->sym[MS_PARAM][i].hypothesis != NULL;
+    for (size_t i = 0; i < m->nvar; i++)
+        nvh += m->var[i].hypothesis != NULL;
+    if (nh || nvh) {
+        fputs("<p class=warn>", f);
+        fprintf(f, o->s[S_HYP_BANNER], o->ja ? np : nh, o->ja ? nh : np, nvh);
+        fputs("</p>\n", f);
+    } else {
+        fprintf(f, "<p>%s</p>\n", o->s[S_NO_HYP]);
+    }
+    fprintf(f, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", o->s[S_PARAM],
+            o->s[S_VALUE], o->s[S_EVIDENCE], o->s[S_BASIS]);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            fprintf(f, "<tr><th colspan=4>%s</th></tr>\n", o->s[S_SOURCED]);
+        for (size_t i = 0; i < np; i++) {
+            const ms_symdef *p = &m->sym[MS_PARAM][i];
+            if ((p->hypothesis != NULL) != (pass == 0))
+                continue;
+            fputs("<tr><td><code>", f);
+            esc(f, p->name);
+            fprintf(f, "</code></td><td>%g ", p->value);
+            esc(f, p->unit);
+            fputs("</td><td>", f);
+            esc(f, p->evidence ? p->evidence : "");
+            fputs("</td><td>", f);
+            if (p->hypothesis) {
+                fputs("<em>hypothesis:</em> ", f);
+                esc(f, p->hypothesis);
+            }
+            if (p->source) {
+                fputs(p->hypothesis ? "<br>" : "", f);
+                esc(f, p->source);
+            }
+            if (p->contested) {
+                fputs("<br><em>contested:</em> ", f);
+                esc(f, p->contested);
+            }
+            fputs("</td></tr>\n", f);
+        }
+    }
+    fputs("</table>\n", f);
+    if (m->nvar) {
+        fprintf(f, "<h3>%s</h3><table>", o->s[S_VARIABILITY]);
+        for (size_t i = 0; i < m->nvar; i++) {
+            const ms_vardef *v = &m->var[i];
+            fputs("<tr><td><code>", f);
+            esc(f, m->sym[MS_PARAM][v->param].name);
+            fputs("</code></td><td>", f);
+            esc(f, v->summary);
+            fputs("</td><td>", f);
+            esc(f, v->evidence ? v->evidence : "");
+            fputs("</td><td>", f);
+            if (v->hypothesis) {
+                fputs("<em>hypothesis:</em> ", f);
+                esc(f, v->hypothesis);
+            } else {
+                esc(f, v->source);
+            }
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+}
+
+ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, const char *lang,
+                          const char *command)
+{
+    if (!ctx || !t || !dir)
+        return MS_ERR_ARG;
+    int ja = lang && strcmp(lang, "ja") == 0;
+    const char *const *S = ja ? JA : EN;
+    const ms_scenario *sc = t->sc;
+    const ms_model *m = sc->model;
+    ms_status st;
+    char path[4096];
+
+    /* figures */
+    ms_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], m->sym[MS_OBSERVABLE][sc->score].name};
+    snprintf(path, sizeof path, "%s/fig-score.png", dir);
+    if ((st = ms_fig_by_week(ctx, t, sc->score, &tx, path)))
+        return st;
+    ms_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT]};
+    snprintf(path, sizeof path, "%s/fig-rates.png", dir);
+    if ((st = ms_fig_rates(ctx, t, &tr, S[S_RESPONSE], S[S_REMISSION], path)))
+        return st;
+    ms_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE]};
+    snprintf(path, sizeof path, "%s/fig-waterfall.png", dir);
+    if ((st = ms_fig_waterfall(ctx, t, &tw, path)))
+        return st;
+    for (size_t k = 0; k < sc->nmarkers; k++) {
+        char title[256];
+        snprintf(title, sizeof title, "%s: %s", m->sym[MS_OBSERVABLE][sc->markers[k]].name,
+                 S[S_FIG_MARKER]);
+        char ylab[256];
+        snprintf(ylab, sizeof ylab, "%s (%s)", m->sym[MS_OBSERVABLE][sc->markers[k]].name,
+                 m->sym[MS_OBSERVABLE][sc->markers[k]].unit);
+        ms_fig_text tm = {title, S[S_WEEK], ylab};
+        snprintf(path, sizeof path, "%s/fig-marker-%zu.png", dir, k + 1);
+        if ((st = ms_fig_by_week(ctx, t, sc->markers[k], &tm, path)))
+            return st;
+    }
+
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    out_t o = {f, S, ja};
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+               "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
+               "<title>",
+            ja ? "ja" : "en");
+    esc(f, sc->name);
+    fputs(" — moodsim</title>\n<style>\n"
+          "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1000px;"
+          "margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
+          "h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}"
+          "table{border-collapse:collapse;margin:.6em 0;font-size:.92em}"
+          "td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
+          "th{background:#f4f4f4}.ci{color:#666;font-size:.9em}.small{color:#555;font-size:.92em}"
+          ".warn{background:#fff4e5;border-left:4px solid #e69f00;padding:.6em .8em}"
+          ".stop{background:#fdecea;border-left:4px solid #d55e00;padding:.6em .8em}"
+          ".tag{background:#eee;border-radius:3px;padding:0 .3em;font-size:.8em}"
+          "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}"
+          "figcaption{color:#555;font-size:.9em}code{font-size:.92em}"
+          "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}\n</style></head><body>\n",
+          f);
+    fprintf(f, "<h1>%s: ", S[S_TITLE]);
+    esc(f, sc->name);
+    fputs("</h1>\n", f);
+    if (t->interrupted)
+        fprintf(f, "<p class=stop>%s</p>\n", S[S_INTERRUPTED]);
+    if (sc->question) {
+        fprintf(f, "<h2>%s</h2><p>", S[S_QUESTION]);
+        esc(f, sc->question);
+        fputs("</p>\n", f);
+    }
+    if (sc->desc) {
+        fputs("<p class=small>", f);
+        esc(f, sc->desc);
+        fputs("</p>\n", f);
+    }
+    fprintf(f, "<h2>%s</h2>\n", S[S_SUMMARY]);
+    summary_sentences(&o, t);
+    /* the hypothesis banner belongs next to the summary */
+    {
+        size_t nh = 0, nvh = 0;
+        for (size_t i = 0; i < m->count[MS_PARAM]; i++)
+            nh += m->sym[MS_PARAM][i].hypothesis != NULL;
+        for (size_t i = 0; i < m->nvar; i++)
+            nvh += m->var[i].hypothesis != NULL;
+        if (nh || nvh) {
+            fputs("<p class=warn>", f);
+            fprintf(f, S[S_HYP_BANNER], ja ? m->count[MS_PARAM] : nh, ja ? nh : m->count[MS_PARAM],
+                    nvh);
+            fputs("</p>\n", f);
+        }
+    }
+
+    fprintf(f, "<h2>%s</h2><table>\n<tr><th>%s</th><td><code>", S[S_DESIGN], S[S_MODEL]);
+    esc(f, m->name);
+    fputs("</code> ", f);
+    esc(f, m->desc ? m->desc : "");
+    fprintf(f, "</td></tr>\n<tr><th>%s</th><td>%llu</td></tr>\n<tr><th>%s</th><td>%ld</td></tr>\n",
+            S[S_SEED], sc->seed, S[S_PER_ARM], sc->per_arm);
+    fprintf(f, "<tr><th>%s</th><td>%s</td></tr>\n<tr><th>%s</th><td>", S[S_RANDOM],
+            sc->design == MS_DESIGN_FACTORIAL ? "2x2 factorial"
+            : sc->design == MS_DESIGN_MATCHED ? "matched (every patient in every arm)"
+                                              : "parallel",
+            S[S_VISITS]);
+    for (size_t v = 0; v < sc->nvisits; v++)
+        fprintf(f, "%s%g", v ? ", " : "", sc->visits[v]);
+    fprintf(f, "</td></tr>\n<tr><th>%s</th><td><code>%s</code>; %s %.0f%%; %s %g</td></tr>\n",
+            S[S_SCORE], m->sym[MS_OBSERVABLE][sc->score].name, S[S_RESPONSE_DEF],
+            100 * sc->response_frac, S[S_REMISSION_DEF], sc->remission_max);
+    fprintf(f, "<tr><th>%s</th><td>%ld / %ld", S[S_SCREENED], t->included, t->screened);
+    for (size_t c = 0; c < sc->ncrit; c++) {
+        fprintf(f, "; <code>%s</code> in [%g, %g]: %ld rejected", sc->crit[c].name, sc->crit[c].min,
+                sc->crit[c].max, t->rejected[c]);
+    }
+    fputs("</td></tr>\n</table>\n", f);
+
+    fprintf(f, "<h2>%s</h2>\n", S[S_ARMS]);
+    arms_section(&o, t);
+
+    fprintf(f, "<h2>%s</h2>\n", S[S_FIGURES]);
+    figure(&o, dir, "fig-score.png", S[S_FIG_SCORE]);
+    figure(&o, dir, "fig-rates.png", S[S_FIG_RATES]);
+    figure(&o, dir, "fig-waterfall.png", S[S_FIG_WATERFALL]);
+    for (size_t k = 0; k < sc->nmarkers; k++) {
+        char name[64], cap[256];
+        snprintf(name, sizeof name, "fig-marker-%zu.png", k + 1);
+        snprintf(cap, sizeof cap, "%s: %s", m->sym[MS_OBSERVABLE][sc->markers[k]].name,
+                 S[S_FIG_MARKER]);
+        figure(&o, dir, name, cap);
+    }
+
+    fprintf(f, "<h2>%s</h2>\n", S[S_RESULTS]);
+    stat_table(&o, t, 0);
+    if (sc->nsub) {
+        fprintf(f, "<h2>%s</h2>\n", S[S_SUBGROUPS]);
+        for (size_t s = 0; s < sc->nsub; s++)
+            for (int side = 0; side < 2; side++) {
+                fputs("<h3>", f);
+                esc(f, sc->sub[s].name);
+                fprintf(f, " (<code>%s</code> %s %g)</h3>\n", sc->sub[s].var,
+                        side ? "&le;" : "&gt;", sc->sub[s].threshold);
+                stat_table(&o, t, 1 + 2 * s + (size_t)side);
+            }
+    }
+
+    fprintf(f, "<h2>%s</h2>\n", S[S_SYNERGY]);
+    if (t->syn.valid) {
+        const ms_synergy *y = &t->syn;
+        fprintf(f, "<table><tr><th>%s</th><th>%s</th></tr>\n", S[S_SYN_MEASURE], S[S_ESTIMATE]);
+        fprintf(f, "<tr><td>%s</td><td>", S[S_INTERACTION]);
+        ci(f, y->contrast, y->lo, y->hi, 1, 2);
+        fprintf(f, "</td></tr>\n<tr><td>%s</td><td>", S[S_BLISS]);
+        ci(f, y->bliss, y->bliss_lo, y->bliss_hi, 100, 1);
+        fprintf(f, " pp</td></tr>\n<tr><td>%s</td><td>", S[S_HSA]);
+        ci(f, y->hsa, y->hsa_lo, y->hsa_hi, 100, 1);
+        fputs(" pp</td></tr>\n</table>\n", f);
+    } else {
+        fprintf(f, "<p>%s</p>\n", S[S_NOT_FACTORIAL]);
+    }
+
+    fprintf(f, "<h2>%s</h2>\n<p>", S[S_POWER]);
+    fprintf(f, S[S_N_POWER], 100 * sc->power_target, sc->alpha);
+    fputs(":</p><ul>\n", f);
+    for (size_t a = 0; a < sc->narms; a++) {
+        if ((int)a == sc->control)
+            continue;
+        fputs("<li>", f);
+        esc(f, arm_label(sc, a));
+        fprintf(f, " vs %s: ", arm_label(sc, (size_t)sc->control));
+        if (t->stat[a].n_power < 0)
+            fprintf(f, "&gt; %ld", sc->power_max);
+        else
+            fprintf(f, "%ld", t->stat[a].n_power);
+        fputs("</li>\n", f);
+    }
+    if (t->syn.valid) {
+        fprintf(f, "<li>%s: ", ja ? "交互作用（相乗効果）" : "interaction (synergy)");
+        if (t->syn.n_inter < 0)
+            fprintf(f, "&gt; %ld", sc->power_max);
+        else
+            fprintf(f, "%ld", t->syn.n_inter);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul><p class=small>", f);
+    fputs(ja ? "シミュレーションされた患者から各試験を再標本化し、400回の仮想試験で検出力を推定"
+               "（Welchのt検定；交互作用は4群の対比のt検定）。"
+             : "Power estimated from 400 simulated trials per size, each resampled from the "
+               "simulated patients (Welch t-test; for the interaction, a t-test of the four-arm "
+               "contrast).",
+          f);
+    fputs("</p>\n", f);
+
+    fprintf(f, "<h2>%s</h2>\n", S[S_LEDGER]);
+    ledger(&o, t);
+
+    fprintf(f, "<h2>%s</h2>\n", S[S_FAILURES]);
+    if (t->n_failed == 0) {
+        fprintf(f, "<p>%s</p>\n", S[S_NONE_FAILED]);
+    } else {
+        fprintf(f, "<p>%ld (failures.csv)</p><ul>", t->n_failed);
+        long shown = 0;
+        for (size_t i = 0; i < t->nres && shown < 10; i++) {
+            if (t->res[i].failed != 1)
+                continue;
+            fputs("<li>", f);
+            esc(f, sc->arms[t->res[i].arm].name);
+            fprintf(f, " #%ld: ", t->res[i].patient);
+            esc(f, t->res[i].reason);
+            fputs("</li>", f);
+            shown++;
+        }
+        fputs("</ul>\n", f);
+    }
+
+    char plver[80] = "";
+    plgver(plver);
+    fprintf(f, "<h2>%s</h2>\n<p>%s</p><pre>", S[S_REPRO], S[S_COMMAND]);
+    esc(f, command ? command : "");
+    fprintf(f, "</pre>\n<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, "
+               "PLplot %s; %d threads, %.1f s.</p>\n<p class=small>%s</p>\n",
+            S[S_VERSIONS], MS_VERSION, SUNDIALS_VERSION, getLibSBMLDottedVersion(),
+            yaml_get_version_string(), GSL_VERSION, plver, t->threads, t->seconds, S[S_INPUTS]);
+    fputs("</body></html>\n", f);
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "write error");
+    return ms_ok(ctx);
+}

@@ -1,0 +1,506 @@
+/*
+ * scenario.c — reads a scenario file (docs/scenario-format.md): the model,
+ * the arms and their protocols, cohort size, seed, randomisation, visits,
+ * endpoints, inclusion criteria, subgroups and analysis settings.  Loads and
+ * checks the model and every protocol, resolving paths relative to the
+ * scenario file.  Owns ms_scenario.
+ */
+#include "trial_impl.h"
+#include "../core/yamldoc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    ms_context *ctx;
+    ms_ydoc doc;
+    ms_scenario *sc;
+} sreader;
+
+static ms_status sfail(sreader *R, const ms_ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ms_status sfail(sreader *R, const ms_ynode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ms_status s = ms_vfail(R->ctx, MS_ERR_ARG, R->doc.file, n ? n->line : 1, n ? n->col : 1,
+                           fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void ms_scenario_free(ms_scenario *sc)
+{
+    if (!sc)
+        return;
+    ms_context *ctx = sc->ctx;
+    for (size_t i = 0; i < sc->narms; i++) {
+        ms_free(ctx, sc->arms[i].name);
+        ms_free(ctx, sc->arms[i].protocol_path);
+        ms_free(ctx, sc->arms[i].label);
+        ms_protocol_free(sc->arms[i].proto);
+        ms_free(ctx, sc->arms[i].set_idx);
+        ms_free(ctx, sc->arms[i].set_val);
+    }
+    for (size_t i = 0; i < sc->ncrit; i++)
+        ms_free(ctx, sc->crit_names[i]);
+    for (size_t i = 0; i < sc->nsub; i++) {
+        ms_free(ctx, sc->sub[i].name);
+        ms_free(ctx, sc->sub[i].var);
+    }
+    ms_free(ctx, sc->arms);
+    ms_free(ctx, sc->crit);
+    ms_free(ctx, sc->crit_names);
+    ms_free(ctx, sc->sub);
+    ms_free(ctx, sc->visits);
+    ms_free(ctx, sc->markers);
+    ms_model_free(sc->model);
+    ms_free(ctx, sc->file);
+    ms_free(ctx, sc->dir);
+    ms_free(ctx, sc->name);
+    ms_free(ctx, sc->question);
+    ms_free(ctx, sc->desc);
+    ms_free(ctx, sc->model_path);
+    ms_free(ctx, sc);
+}
+
+const ms_model *ms_scenario_model(const ms_scenario *sc) { return sc ? sc->model : NULL; }
+
+static ms_status text(sreader *R, const ms_ynode *map, const char *key, const char *what,
+                      int required, char **out)
+{
+    const ms_ynode *v;
+    ms_status st = ms_yget_string(R->ctx, &R->doc, map, key, what, required, &v, MS_ERR_ARG);
+    if (st || !v)
+        return st;
+    *out = ms_strdup(R->ctx, v->str);
+    return *out ? MS_OK : ms_nomem(R->ctx);
+}
+
+/* A path relative to the scenario's directory. */
+static char *rel_path(sreader *R, const char *p)
+{
+    if (p[0] == '/' || !R->sc->dir[0])
+        return ms_strdup(R->ctx, p);
+    size_t n = strlen(R->sc->dir) + strlen(p) + 2;
+    char *s = ms_alloc(R->ctx, n);
+    if (s)
+        snprintf(s, n, "%s/%s", R->sc->dir, p);
+    return s;
+}
+
+static ms_status number(sreader *R, const ms_ynode *n, const char *what, double lo, double hi,
+                        double *out)
+{
+    ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, out, MS_ERR_ARG);
+    if (st)
+        return st;
+    if (*out < lo || *out > hi)
+        return sfail(R, n, "%s is %g; expected a number from %g to %g", what, *out, lo, hi);
+    return MS_OK;
+}
+
+/* A name the model has as an observable (kind 0), or as observable, state
+ * or parameter (kind 1). */
+static ms_status model_name(sreader *R, const ms_ynode *n, int any, const char *what, int *obs)
+{
+    const ms_model *m = R->sc->model;
+    if (n->type != MS_Y_SCALAR)
+        return sfail(R, n, "%s must be a name", what);
+    int k = ms_model_find(m, MS_OBSERVABLE, n->str);
+    if (obs)
+        *obs = k;
+    if (k >= 0)
+        return MS_OK;
+    if (any && (ms_model_find(m, MS_STATE, n->str) >= 0 || ms_model_find(m, MS_PARAM, n->str) >= 0))
+        return MS_OK;
+    return sfail(R, n, "%s '%s' is not %s of model '%s'", what, n->str,
+                 any ? "an observable, state or parameter" : "an observable", m->name);
+}
+
+static ms_status read_arms(sreader *R, const ms_ynode *arms)
+{
+    ms_scenario *sc = R->sc;
+    ms_status st;
+    if (!arms || arms->type != MS_Y_SEQ || arms->n == 0)
+        return sfail(R, arms, "expected 'arms:' with a list of {name:, protocol:}");
+    sc->arms = ms_alloc(R->ctx, arms->n * sizeof *sc->arms);
+    if (!sc->arms)
+        return ms_nomem(R->ctx);
+    for (size_t i = 0; i < arms->n; i++) {
+        static const char *const keys[] = {"name", "protocol", "label", "set", "note", NULL};
+        const ms_ynode *a = arms->vals[i];
+        ms_arm *arm = &sc->arms[i];
+        sc->narms = i + 1;
+        if (a->type != MS_Y_MAP)
+            return sfail(R, a, "an arm must be a mapping {name:, protocol:}");
+        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, a, "an arm", keys, MS_ERR_ARG)) ||
+            (st = text(R, a, "name", "an arm", 1, &arm->name)) ||
+            (st = text(R, a, "label", "an arm", 0, &arm->label)))
+            return st;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(sc->arms[j].name, arm->name) == 0)
+                return sfail(R, ms_ymap_get(a, "name"), "arm '%s' named twice", arm->name);
+        char *pp = NULL;
+        if ((st = text(R, a, "protocol", "an arm", 0, &pp)))
+            return st;
+        if (pp) {
+            arm->protocol_path = rel_path(R, pp);
+            ms_free(R->ctx, pp);
+            if (!arm->protocol_path)
+                return ms_nomem(R->ctx);
+            if ((st = ms_protocol_read(R->ctx, arm->protocol_path, &arm->proto)))
+                return st;
+            /* check inputs, kinds and units now, with a 70 kg stand-in weight */
+            ms_events *ev = NULL;
+            ms_patient pt = {0, 0, 70.0, 0};
+            st = ms_protocol_compile(R->ctx, arm->proto, sc->model, &pt, &ev);
+            ms_events_free(ev);
+            if (st)
+                return st;
+        }
+        const ms_ynode *set = ms_ymap_get(a, "set");
+        if (set) {
+            if (set->type != MS_Y_MAP)
+                return sfail(R, set, "set: must map parameter names to values");
+            arm->set_idx = ms_alloc(R->ctx, (set->n + 1) * sizeof *arm->set_idx);
+            arm->set_val = ms_alloc(R->ctx, (set->n + 1) * sizeof *arm->set_val);
+            if (!arm->set_idx || !arm->set_val)
+                return ms_nomem(R->ctx);
+            for (size_t k = 0; k < set->n; k++) {
+                int idx = ms_model_find(sc->model, MS_PARAM, set->keys[k]->str);
+                if (idx < 0)
+                    return sfail(R, set->keys[k], "'%s' is not a parameter of model '%s'",
+                                 set->keys[k]->str, sc->model->name);
+                for (size_t v = 0; v < sc->model->nvar; v++)
+                    if (sc->model->var[v].param == idx)
+                        return sfail(R, set->keys[k], "'%s' varies between patients; an arm "
+                                                      "cannot fix it",
+                                     set->keys[k]->str);
+                arm->set_idx[k] = idx;
+                if ((st = ms_yget_number(R->ctx, &R->doc, set->vals[k], "the value",
+                                         &arm->set_val[k], MS_ERR_ARG)))
+                    return st;
+                arm->nset = k + 1;
+            }
+        }
+    }
+    return MS_OK;
+}
+
+static int arm_index(const ms_scenario *sc, const char *name)
+{
+    for (size_t i = 0; i < sc->narms; i++)
+        if (strcmp(sc->arms[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static ms_status read_rest(sreader *R, const ms_ynode *root)
+{
+    ms_scenario *sc = R->sc;
+    ms_status st;
+    /* randomisation and factorial roles */
+    const ms_ynode *rz = ms_ymap_get(root, "randomisation");
+    sc->design = MS_DESIGN_PARALLEL;
+    if (rz) {
+        if (rz->type != MS_Y_SCALAR)
+            return sfail(R, rz, "randomisation: expected parallel, factorial or matched");
+        if (strcmp(rz->str, "factorial") == 0)
+            sc->design = MS_DESIGN_FACTORIAL;
+        else if (strcmp(rz->str, "matched") == 0)
+            sc->design = MS_DESIGN_MATCHED;
+        else if (strcmp(rz->str, "parallel") != 0)
+            return sfail(R, rz, "randomisation '%s'; expected parallel, factorial or matched",
+                         rz->str);
+    }
+    for (int k = 0; k < 4; k++)
+        sc->fac[k] = -1;
+    const ms_ynode *fac = ms_ymap_get(root, "factorial");
+    if (sc->design == MS_DESIGN_FACTORIAL && !fac)
+        return sfail(R, rz, "a factorial design needs factorial: {control:, a:, b:, ab:} naming "
+                            "its four arms");
+    if (fac) {
+        static const char *const roles[] = {"control", "a", "b", "ab", NULL};
+        if (fac->type != MS_Y_MAP)
+            return sfail(R, fac, "factorial: expected {control:, a:, b:, ab:}");
+        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, fac, "factorial", roles, MS_ERR_ARG)))
+            return st;
+        for (int k = 0; k < 4; k++) {
+            const ms_ynode *v = ms_ymap_get(fac, roles[k]);
+            if (!v)
+                return sfail(R, fac, "factorial has no '%s:'", roles[k]);
+            if (v->type != MS_Y_SCALAR || (sc->fac[k] = arm_index(sc, v->str)) < 0)
+                return sfail(R, v, "'%s' is not an arm", v->type == MS_Y_SCALAR ? v->str : "?");
+            for (int j = 0; j < k; j++)
+                if (sc->fac[j] == sc->fac[k])
+                    return sfail(R, v, "arm '%s' has two factorial roles", v->str);
+        }
+    }
+    sc->control = sc->fac[0] >= 0 ? sc->fac[0] : 0;
+    const ms_ynode *ctl = ms_ymap_get(root, "control");
+    if (ctl) {
+        if (ctl->type != MS_Y_SCALAR || (sc->control = arm_index(sc, ctl->str)) < 0)
+            return sfail(R, ctl, "control '%s' is not an arm",
+                         ctl->type == MS_Y_SCALAR ? ctl->str : "?");
+        if (sc->fac[0] >= 0 && sc->control != sc->fac[0])
+            return sfail(R, ctl, "control differs from factorial's control");
+    }
+
+    /* visits */
+    const ms_ynode *vis = ms_ymap_get(root, "visits_weeks");
+    if (!vis || vis->type != MS_Y_SEQ || vis->n < 2)
+        return sfail(R, vis ? vis : root, "expected visits_weeks: a list starting at 0, e.g. "
+                                          "[0, 1, 2, 4, 6, 12, 26]");
+    sc->visits = ms_alloc(R->ctx, vis->n * sizeof *sc->visits);
+    if (!sc->visits)
+        return ms_nomem(R->ctx);
+    for (size_t i = 0; i < vis->n; i++) {
+        if ((st = number(R, vis->vals[i], "a visit week", 0, 520, &sc->visits[i])))
+            return st;
+        if (i == 0 && sc->visits[0] != 0)
+            return sfail(R, vis->vals[0], "the first visit must be week 0 (baseline)");
+        if (i && sc->visits[i] <= sc->visits[i - 1])
+            return sfail(R, vis->vals[i], "visit weeks must increase");
+        sc->nvisits = i + 1;
+    }
+    const ms_ynode *fu = ms_ymap_get(root, "follow_up_weeks");
+    if (fu) {
+        double w;
+        if ((st = number(R, fu, "follow_up_weeks", 0.1, 520, &w)))
+            return st;
+        if (w != sc->visits[sc->nvisits - 1])
+            return sfail(R, fu, "follow_up_weeks is %g but the last visit is week %g; they must "
+                                "agree",
+                         w, sc->visits[sc->nvisits - 1]);
+    }
+
+    /* endpoints */
+    static const char *const ek[] = {"score", "response_reduction", "remission_max", "markers",
+                                     NULL};
+    const ms_ynode *ep = ms_ymap_get(root, "endpoints");
+    if (!ep || ep->type != MS_Y_MAP)
+        return sfail(R, ep ? ep : root, "expected endpoints: {score: <observable>}");
+    if ((st = ms_ymap_check_keys(R->ctx, &R->doc, ep, "endpoints", ek, MS_ERR_ARG)))
+        return st;
+    const ms_ynode *score = ms_ymap_get(ep, "score");
+    if (!score)
+        return sfail(R, ep, "endpoints has no 'score:' (the symptom-score observable)");
+    if ((st = model_name(R, score, 0, "score", &sc->score)))
+        return st;
+    sc->response_frac = 0.5;
+    sc->remission_max = 7;
+    const ms_ynode *rr = ms_ymap_get(ep, "response_reduction"), *rm = ms_ymap_get(ep, "remission_max");
+    if (rr && (st = number(R, rr, "response_reduction", 0.01, 1, &sc->response_frac)))
+        return st;
+    if (rm && (st = number(R, rm, "remission_max", -1e300, 1e300, &sc->remission_max)))
+        return st;
+    const ms_ynode *mk = ms_ymap_get(ep, "markers");
+    if (mk) {
+        if (mk->type != MS_Y_SEQ)
+            return sfail(R, mk, "markers: expected a list of observables");
+        sc->markers = ms_alloc(R->ctx, (mk->n + 1) * sizeof *sc->markers);
+        if (!sc->markers)
+            return ms_nomem(R->ctx);
+        for (size_t i = 0; i < mk->n; i++) {
+            if ((st = model_name(R, mk->vals[i], 0, "marker", &sc->markers[i])))
+                return st;
+            sc->nmarkers = i + 1;
+        }
+    }
+
+    /* inclusion */
+    const ms_ynode *inc = ms_ymap_get(root, "inclusion");
+    if (inc) {
+        if (inc->type != MS_Y_SEQ)
+            return sfail(R, inc, "inclusion: expected a list of {name:, min:, max:}");
+        sc->crit = ms_alloc(R->ctx, (inc->n + 1) * sizeof *sc->crit);
+        sc->crit_names = ms_alloc(R->ctx, (inc->n + 1) * sizeof *sc->crit_names);
+        if (!sc->crit || !sc->crit_names)
+            return ms_nomem(R->ctx);
+        for (size_t i = 0; i < inc->n; i++) {
+            static const char *const ck[] = {"name", "min", "max", NULL};
+            const ms_ynode *c = inc->vals[i];
+            if (c->type != MS_Y_MAP)
+                return sfail(R, c, "an inclusion criterion must be {name:, min:, max:}");
+            if ((st = ms_ymap_check_keys(R->ctx, &R->doc, c, "an inclusion criterion", ck,
+                                         MS_ERR_ARG)) ||
+                (st = text(R, c, "name", "an inclusion criterion", 1, &sc->crit_names[i])))
+                return st;
+            sc->ncrit = i + 1;
+            if ((st = model_name(R, ms_ymap_get(c, "name"), 1, "inclusion", NULL)))
+                return st;
+            sc->crit[i].name = sc->crit_names[i];
+            sc->crit[i].min = -INFINITY;
+            sc->crit[i].max = INFINITY;
+            const ms_ynode *mn = ms_ymap_get(c, "min"), *mx = ms_ymap_get(c, "max");
+            if (!mn && !mx)
+                return sfail(R, c, "an inclusion criterion needs min: or max:");
+            if (mn && (st = number(R, mn, "min", -1e300, 1e300, &sc->crit[i].min)))
+                return st;
+            if (mx && (st = number(R, mx, "max", -1e300, 1e300, &sc->crit[i].max)))
+                return st;
+            if (sc->crit[i].min > sc->crit[i].max)
+                return sfail(R, c, "min exceeds max");
+        }
+    }
+
+    /* subgroups */
+    const ms_ynode *sg = ms_ymap_get(root, "subgroups");
+    if (sg) {
+        if (sg->type != MS_Y_SEQ)
+            return sfail(R, sg, "subgroups: expected a list of {name:, variable:, above:}");
+        sc->sub = ms_alloc(R->ctx, (sg->n + 1) * sizeof *sc->sub);
+        if (!sc->sub)
+            return ms_nomem(R->ctx);
+        for (size_t i = 0; i < sg->n; i++) {
+            static const char *const gk[] = {"name", "variable", "above", NULL};
+            const ms_ynode *g = sg->vals[i];
+            if (g->type != MS_Y_MAP)
+                return sfail(R, g, "a subgroup must be {name:, variable:, above:}");
+            if ((st = ms_ymap_check_keys(R->ctx, &R->doc, g, "a subgroup", gk, MS_ERR_ARG)))
+                return st;
+            sc->nsub = i + 1;
+            if ((st = text(R, g, "name", "a subgroup", 1, &sc->sub[i].name)) ||
+                (st = text(R, g, "variable", "a subgroup", 1, &sc->sub[i].var)) ||
+                (st = model_name(R, ms_ymap_get(g, "variable"), 1, "subgroup variable", NULL)))
+                return st;
+            const ms_ynode *ab = ms_ymap_get(g, "above");
+            if (!ab)
+                return sfail(R, g, "a subgroup needs above: (the baseline threshold)");
+            if ((st = number(R, ab, "above", -1e300, 1e300, &sc->sub[i].threshold)))
+                return st;
+            sc->sub[i].above = 1;
+        }
+    }
+
+    /* analysis settings */
+    sc->alpha = 0.05;
+    sc->power_target = 0.8;
+    sc->power_max = 5000;
+    sc->bootstrap = 2000;
+    const ms_ynode *an = ms_ymap_get(root, "analysis");
+    if (an) {
+        static const char *const ak[] = {"alpha", "power", "max_per_arm", "bootstrap", NULL};
+        double x;
+        if (an->type != MS_Y_MAP)
+            return sfail(R, an, "analysis: expected {alpha:, power:, max_per_arm:, bootstrap:}");
+        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, an, "analysis", ak, MS_ERR_ARG)))
+            return st;
+        const ms_ynode *v;
+        if ((v = ms_ymap_get(an, "alpha")) && (st = number(R, v, "alpha", 1e-6, 0.5, &sc->alpha)))
+            return st;
+        if ((v = ms_ymap_get(an, "power")) &&
+            (st = number(R, v, "power", 0.5, 0.999, &sc->power_target)))
+            return st;
+        if ((v = ms_ymap_get(an, "max_per_arm"))) {
+            if ((st = number(R, v, "max_per_arm", 2, 1e6, &x)))
+                return st;
+            sc->power_max = (long)x;
+        }
+        if ((v = ms_ymap_get(an, "bootstrap"))) {
+            if ((st = number(R, v, "bootstrap", 100, 1e5, &x)))
+                return st;
+            sc->bootstrap = (long)x;
+        }
+    }
+    return MS_OK;
+}
+
+ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
+{
+    static const char *const top[] = {"scenario", "question", "description", "model", "seed",
+                                      "patients_per_arm", "randomisation", "arms", "control",
+                                      "factorial", "follow_up_weeks", "visits_weeks",
+                                      "endpoints", "inclusion", "subgroups", "analysis", NULL};
+    if (!ctx || !path || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_ok(ctx);
+    ms_scenario *sc = ms_alloc(ctx, sizeof *sc);
+    if (!sc)
+        return ms_nomem(ctx);
+    sc->ctx = ctx;
+    sreader R = {.ctx = ctx, .sc = sc};
+    ms_status st = MS_OK;
+    sc->file = ms_strdup(ctx, path);
+    const char *slash = strrchr(path, '/');
+    sc->dir = slash ? ms_strndup(ctx, path, (size_t)(slash - path)) : ms_strdup(ctx, "");
+    if (!sc->file || !sc->dir)
+        st = ms_nomem(ctx);
+    if (!st)
+        st = ms_ydoc_load_file(ctx, sc->file, &R.doc);
+    const ms_ynode *root = R.doc.root;
+    if (!st && (!root || (root->type == MS_Y_SCALAR && root->len == 0)))
+        st = ms_fail(ctx, MS_ERR_ARG, sc->file, 1, 1,
+                     "the file is empty; expected a scenario (scenario:, model:, arms:, ...)");
+    else if (!st && root->type != MS_Y_MAP)
+        st = sfail(&R, root, "expected a mapping with scenario:, model:, arms:, ...");
+    if (!st)
+        st = ms_ymap_check_keys(ctx, &R.doc, root, "the scenario", top, MS_ERR_ARG);
+    if (!st)
+        st = text(&R, root, "scenario", "the scenario", 1, &sc->name);
+    if (!st)
+        st = text(&R, root, "question", "the scenario", 0, &sc->question);
+    if (!st)
+        st = text(&R, root, "description", "the scenario", 0, &sc->desc);
+    char *mp = NULL;
+    if (!st)
+        st = text(&R, root, "model", "the scenario", 1, &mp);
+    if (!st) {
+        sc->model_path = rel_path(&R, mp);
+        ms_free(ctx, mp);
+        st = sc->model_path ? ms_model_load(ctx, sc->model_path, &sc->model) : ms_nomem(ctx);
+    }
+    if (!st) {
+        const ms_ynode *seed = ms_ymap_get(root, "seed");
+        double x;
+        if (!seed)
+            st = sfail(&R, root, "the scenario has no 'seed:'; a trial must be reproducible");
+        else if (!(st = number(&R, seed, "seed", 0, 9007199254740992.0, &x))) {
+            if (x != floor(x))
+                st = sfail(&R, seed, "seed must be a whole number");
+            sc->seed = (unsigned long long)x;
+        }
+    }
+    if (!st) {
+        const ms_ynode *n = ms_ymap_get(root, "patients_per_arm");
+        double x;
+        if (!n)
+            st = sfail(&R, root, "the scenario has no 'patients_per_arm:'");
+        else if (!(st = number(&R, n, "patients_per_arm", 1, 10000000, &x))) {
+            if (x != floor(x))
+                st = sfail(&R, n, "patients_per_arm must be a whole number");
+            sc->per_arm = (long)x;
+        }
+    }
+    if (!st)
+        st = read_arms(&R, ms_ymap_get(root, "arms"));
+    if (!st)
+        st = read_rest(&R, root);
+    if (!st && sc->design == MS_DESIGN_FACTORIAL && sc->narms != 4)
+        st = sfail(&R, ms_ymap_get(root, "arms"), "a 2x2 factorial has 4 arms; found %zu",
+                   sc->narms);
+    ms_ydoc_free(ctx, &R.doc);
+    if (st) {
+        if (ctx->last == MS_OK)
+            ms_nomem(ctx);
+        ms_scenario_free(sc);
+        return ctx->last;
+    }
+    *out = sc;
+    return ms_ok(ctx);
+}
+
+const char *ms_scenario_model_path(const ms_scenario *sc) { return sc ? sc->model_path : NULL; }
+size_t ms_scenario_arm_count(const ms_scenario *sc) { return sc ? sc->narms : 0; }
+const char *ms_scenario_arm_name(const ms_scenario *sc, size_t a)
+{
+    return sc && a < sc->narms ? sc->arms[a].name : NULL;
+}
+const char *ms_scenario_arm_protocol(const ms_scenario *sc, size_t a)
+{
+    return sc && a < sc->narms ? sc->arms[a].protocol_path : NULL;
+}

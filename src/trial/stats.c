@@ -1,0 +1,84 @@
+/*
+ * stats.c — the statistics a trial report uses, on GSL's distribution
+ * functions: Wilson score intervals for proportions, Newcombe's hybrid score
+ * interval for a difference of proportions, t intervals for means and the
+ * Welch test for a difference of means.
+ */
+#include "trial_impl.h"
+
+#include <math.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+
+#define Z975 1.959963984540054
+
+/* Wilson EB (1927) J Am Stat Assoc 22:209-212; Newcombe RG (1998) Stat Med
+ * 17:857-872, method 3. */
+void ms_wilson(long x, long n, double *lo, double *hi)
+{
+    if (n <= 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double p = (double)x / (double)n, z2 = Z975 * Z975, nn = (double)n;
+    double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+    double half = Z975 * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+    *lo = fmax(0, centre - half);
+    *hi = fmin(1, centre + half);
+}
+
+/* Newcombe RG (1998) Stat Med 17:873-890, method 10 (hybrid score). */
+void ms_newcombe_diff(long x1, long n1, long x0, long n0, double *lo, double *hi)
+{
+    if (n1 <= 0 || n0 <= 0) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double p1 = (double)x1 / (double)n1, p0 = (double)x0 / (double)n0;
+    double l1, u1, l0, u0;
+    ms_wilson(x1, n1, &l1, &u1);
+    ms_wilson(x0, n0, &l0, &u0);
+    double d = p1 - p0;
+    *lo = d - sqrt((p1 - l1) * (p1 - l1) + (u0 - p0) * (u0 - p0));
+    *hi = d + sqrt((u1 - p1) * (u1 - p1) + (p0 - l0) * (p0 - l0));
+}
+
+void ms_mean_ci(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi)
+{
+    if (n == 0) {
+        *mean = *sd = *lo = *hi = NAN;
+        return;
+    }
+    *mean = gsl_stats_mean(x, 1, n);
+    *sd = n > 1 ? gsl_stats_sd_m(x, 1, n, *mean) : NAN;
+    if (n < 2) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double t = gsl_cdf_tdist_Pinv(0.975, (double)n - 1);
+    *lo = *mean - t * *sd / sqrt((double)n);
+    *hi = *mean + t * *sd / sqrt((double)n);
+}
+
+/* Welch BL (1947) Biometrika 34:28-35: difference m1 - m0 with its 95 % CI;
+ * returns the two-sided p value. */
+double ms_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, double *lo,
+                  double *hi)
+{
+    *lo = *hi = NAN;
+    if (n1 < 2 || n0 < 2)
+        return NAN;
+    double v1 = s1 * s1 / (double)n1, v0 = s0 * s0 / (double)n0, se = sqrt(v1 + v0);
+    double d = m1 - m0;
+    if (!(se > 0)) {
+        *lo = *hi = d;
+        return d == 0 ? 1.0 : 0.0;
+    }
+    double df = (v1 + v0) * (v1 + v0) /
+                (v1 * v1 / ((double)n1 - 1) + v0 * v0 / ((double)n0 - 1));
+    double t = gsl_cdf_tdist_Pinv(0.975, df);
+    *lo = d - t * se;
+    *hi = d + t * se;
+    return 2 * gsl_cdf_tdist_Q(fabs(d) / se, df);
+}
