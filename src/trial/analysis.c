@@ -117,12 +117,6 @@ static void measures(const armdata *d, const size_t *idx[4], const size_t n[4], 
     *hsa = p[3] - fmax(p[1], p[2]);
 }
 
-static void percentile(double *x, size_t n, double *lo, double *hi)
-{
-    gsl_sort(x, 1, n);
-    *lo = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.025);
-    *hi = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.975);
-}
 
 /* Power of a trial with n per arm, by POWER_REPS trials resampled from the
  * simulated patients.  which: 0 difference (arm a vs control), 1 interaction. */
@@ -275,9 +269,9 @@ ms_status ms_trial_analyse(ms_trial *t)
                 const size_t *ci[4] = {idx[0], idx[1], idx[2], idx[3]};
                 measures(f, ci, n, &bc[r], &bb[r], &bh[r]);
             }
-            percentile(bc, B, &y->lo, &y->hi);
-            percentile(bb, B, &y->bliss_lo, &y->bliss_hi);
-            percentile(bh, B, &y->hsa_lo, &y->hsa_hi);
+            ms_percentile_ci(bc, B, &y->lo, &y->hi);
+            ms_percentile_ci(bb, B, &y->bliss_lo, &y->bliss_hi);
+            ms_percentile_ci(bh, B, &y->hsa_lo, &y->hsa_hi);
             y->verdict = y->hi < 0   ? "synergistic"
                          : y->lo > 0 ? "less than additive"
                                      : "additive";

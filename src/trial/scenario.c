@@ -68,6 +68,22 @@ void ms_scenario_free(ms_scenario *sc)
 
 const ms_model *ms_scenario_model(const ms_scenario *sc) { return sc ? sc->model : NULL; }
 
+/* An error in a file the scenario refers to, reported at the reference:
+ * "scenario.yaml:6:33: in the protocol of arm 'A': tms.yaml:13:12: ..." */
+static ms_status wrap(sreader *R, const ms_ynode *at, ms_status st, const char *fmt,
+                      const char *arg) __attribute__((format(printf, 4, 0)));
+static ms_status wrap(sreader *R, const ms_ynode *at, ms_status st, const char *fmt,
+                      const char *arg)
+{
+    if (st == MS_ERR_NOMEM)
+        return st;
+    char what[256], why[MS_ERRMSG_MAX];
+    snprintf(what, sizeof what, fmt, arg);
+    snprintf(why, sizeof why, "%s", ms_errmsg(R->ctx));
+    return ms_fail(R->ctx, st, R->doc.file, at ? at->line : 1, at ? at->col : 1, "in %s: %s",
+                   what, why);
+}
+
 static ms_status text(sreader *R, const ms_ynode *map, const char *key, const char *what,
                       int required, char **out)
 {
@@ -151,15 +167,17 @@ static ms_status read_arms(sreader *R, const ms_ynode *arms)
             ms_free(R->ctx, pp);
             if (!arm->protocol_path)
                 return ms_nomem(R->ctx);
-            if ((st = ms_protocol_read(R->ctx, arm->protocol_path, &arm->proto)))
-                return st;
-            /* check inputs, kinds and units now, with a 70 kg stand-in weight */
-            ms_events *ev = NULL;
-            ms_patient pt = {0, 0, 70.0, 0};
-            st = ms_protocol_compile(R->ctx, arm->proto, sc->model, &pt, &ev);
-            ms_events_free(ev);
+            st = ms_protocol_read(R->ctx, arm->protocol_path, &arm->proto);
+            if (!st) {
+                /* check inputs, kinds and units now, with a 70 kg stand-in weight */
+                ms_events *ev = NULL;
+                ms_patient pt = {0, 0, 70.0, 0};
+                st = ms_protocol_compile(R->ctx, arm->proto, sc->model, &pt, &ev);
+                ms_events_free(ev);
+            }
             if (st)
-                return st;
+                return wrap(R, ms_ymap_get(a, "protocol"), st, "the protocol of arm '%s'",
+                            arm->name);
         }
         const ms_ynode *set = ms_ymap_get(a, "set");
         if (set) {
@@ -376,6 +394,23 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
         }
     }
 
+    /* solver tolerances */
+    sc->rtol = 1e-6;
+    sc->atol = 1e-9;
+    const ms_ynode *sv = ms_ymap_get(root, "solver");
+    if (sv) {
+        static const char *const svk[] = {"rtol", "atol", NULL};
+        if (sv->type != MS_Y_MAP)
+            return sfail(R, sv, "solver: expected {rtol:, atol:}");
+        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, sv, "solver", svk, MS_ERR_ARG)))
+            return st;
+        const ms_ynode *v;
+        if ((v = ms_ymap_get(sv, "rtol")) && (st = number(R, v, "rtol", 1e-14, 0.1, &sc->rtol)))
+            return st;
+        if ((v = ms_ymap_get(sv, "atol")) && (st = number(R, v, "atol", 1e-300, 1e300, &sc->atol)))
+            return st;
+    }
+
     /* analysis settings */
     sc->alpha = 0.05;
     sc->power_target = 0.8;
@@ -414,7 +449,8 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
     static const char *const top[] = {"scenario", "question", "description", "model", "seed",
                                       "patients_per_arm", "randomisation", "arms", "control",
                                       "factorial", "follow_up_weeks", "visits_weeks",
-                                      "endpoints", "inclusion", "subgroups", "analysis", NULL};
+                                      "endpoints", "inclusion", "subgroups", "analysis", "solver",
+                                      NULL};
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
@@ -453,6 +489,8 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         sc->model_path = rel_path(&R, mp);
         ms_free(ctx, mp);
         st = sc->model_path ? ms_model_load(ctx, sc->model_path, &sc->model) : ms_nomem(ctx);
+        if (st)
+            st = wrap(&R, ms_ymap_get(root, "model"), st, "the model%s", "");
     }
     if (!st) {
         const ms_ynode *seed = ms_ymap_get(root, "seed");

@@ -8,7 +8,10 @@
 
 #include <math.h>
 
+#include "../core/rng.h"
+
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 #define Z975 1.959963984540054
@@ -81,4 +84,23 @@ double ms_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, 
     *lo = d - t * se;
     *hi = d + t * se;
     return 2 * gsl_cdf_tdist_Q(fabs(d) / se, df);
+}
+
+void ms_percentile_ci(double *x, size_t n, double *lo, double *hi)
+{
+    gsl_sort(x, 1, n);
+    *lo = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.025);
+    *hi = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.975);
+}
+
+void ms_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
+                          double *scratch, double *lo, double *hi)
+{
+    for (size_t r = 0; r < B; r++) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += x[ms_rng_bits(seed, MS_RNG_BOOTSTRAP, r, i, 99) % n];
+        scratch[r] = s / (double)n;
+    }
+    ms_percentile_ci(scratch, B, lo, hi);
 }

@@ -265,7 +265,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         double *times = malloc(sc->nvisits * sizeof *times);
         double *buf = malloc(sc->nvisits * (ns + no) * sizeof *buf);
         int ok = times && buf && ms_context_new(&tctx, &ctx->alloc) == MS_OK &&
-                 ms_sim_new(tctx, m, &sim) == MS_OK;
+                 ms_sim_new(tctx, m, &sim) == MS_OK &&
+                 ms_sim_set_tolerances(sim, sc->rtol, sc->atol) == MS_OK;
         if (ok)
             for (size_t v = 0; v < sc->nvisits; v++)
                 times[v] = sc->visits[v] * 168.0;

@@ -49,6 +49,7 @@ struct ms_scenario {
     double alpha, power_target;
     long power_max;
     long bootstrap;
+    double rtol, atol;        /* solver tolerances */
 };
 
 /* One simulated patient in one arm. */
@@ -107,5 +108,11 @@ void ms_newcombe_diff(long x1, long n1, long x0, long n0, double *lo, double *hi
 void ms_mean_ci(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi);
 double ms_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, double *lo,
                   double *hi);
+
+/* 2.5 and 97.5 percentiles of x (sorts x). */
+void ms_percentile_ci(double *x, size_t n, double *lo, double *hi);
+/* Percentile bootstrap 95 % CI of the mean with B replicates (scratch: B). */
+void ms_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
+                          double *scratch, double *lo, double *hi);
 
 #endif
