@@ -1,11 +1,12 @@
 # moodsim — the two commands a user needs:
-#   make demo    build, then simulate the example model under its example protocol
+#   make demo    build, simulate the example model, and run the example virtual trial
 #   make check   build with AddressSanitizer + UndefinedBehaviorSanitizer and run every test
 # Both first install any missing Debian package (scripts/install-deps.sh).
 
 BUILD       ?= build/release
 CHECK_BUILD ?= build/check
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+DEMO_SCENARIO ?= tests/trial/toy_scenario.yaml
 
 .PHONY: all deps build demo check clean
 
@@ -19,10 +20,11 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/moodsim check models/example_il6_crp.yaml
 	$(BUILD)/moodsim simulate models/example_il6_crp.yaml \
 	    --protocol examples/endotoxin_challenge.yaml --days 7 --every 1 --out build/demo.csv
 	@echo "wrote build/demo.csv ($$(($$(wc -l < build/demo.csv) - 1)) rows)"
+	$(BUILD)/moodsim trial $(DEMO_SCENARIO) --out build/demo
+	@echo "open build/demo/report.html"
 
 check: build
 	@cmake -S . -B $(CHECK_BUILD) -DMS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

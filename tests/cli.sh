@@ -98,5 +98,10 @@ awk '/^```yaml$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
 cmp -s "$tmp/doc_protocol.yaml" "$src/protocols/tms_exosome.yaml" && ok ||
   bad "docs/protocol-format.md example differs from protocols/tms_exosome.yaml"
 
+awk '/^```yaml$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
+  "$src/docs/scenario-format.md" > "$tmp/doc_scenario.yaml"
+cmp -s "$tmp/doc_scenario.yaml" "$src/tests/trial/toy_scenario.yaml" && ok ||
+  bad "docs/scenario-format.md example differs from tests/trial/toy_scenario.yaml"
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]
