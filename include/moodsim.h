@@ -421,6 +421,25 @@ MS_API ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *
 MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir,
                                  const char *lang, const char *command);
 
+/* ------------------------------------------------------------ calibration */
+
+/* Fits population parameters to published figures (a targets file; see
+ * docs/model.md): GSL's Nelder-Mead simplex on the squared deviations of
+ * cohort statistics from their targets, in units of each target's standard
+ * error.  The caller frees *out with ms_calibration_free(). */
+typedef struct ms_calibration ms_calibration;
+MS_API ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out);
+MS_API void ms_calibration_free(ms_calibration *c);
+MS_API size_t ms_calibration_param_count(const ms_calibration *c);
+/* Name of fitted parameter i and (in *value) its fitted value. */
+MS_API const char *ms_calibration_param(const ms_calibration *c, size_t i, double *value);
+MS_API size_t ms_calibration_target_count(const ms_calibration *c);
+/* Target i: its name, published value and interval, the value the fitted
+ * model achieves, and its citation. */
+MS_API const char *ms_calibration_target(const ms_calibration *c, size_t i, double *value,
+                                         double *lo, double *hi, double *achieved,
+                                         const char **source);
+
 #ifdef __cplusplus
 }
 #endif

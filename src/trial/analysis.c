@@ -261,10 +261,15 @@ ms_status ms_trial_analyse(ms_trial *t)
         if (!bc || !bb || !bh || !idx[0] || !idx[1] || !idx[2] || !idx[3]) {
             st = ms_nomem(ctx);
         } else {
+            /* a matched design (every patient in every arm, none failed) is
+             * resampled by patient, keeping the pairing across arms */
+            int paired = sc->design == MS_DESIGN_MATCHED && n[0] == n[1] && n[0] == n[2] &&
+                         n[0] == n[3];
             for (size_t r = 0; r < B; r++) {
                 for (int k = 0; k < 4; k++)
                     for (size_t i = 0; i < n[k]; i++)
-                        idx[k][i] = ms_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, r, i, (uint64_t)k) %
+                        idx[k][i] = ms_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, r, i,
+                                                paired ? 0 : (uint64_t)k) %
                                     n[k];
                 const size_t *ci[4] = {idx[0], idx[1], idx[2], idx[3]};
                 measures(f, ci, n, &bc[r], &bb[r], &bh[r]);
@@ -272,9 +277,13 @@ ms_status ms_trial_analyse(ms_trial *t)
             ms_percentile_ci(bc, B, &y->lo, &y->hi);
             ms_percentile_ci(bb, B, &y->bliss_lo, &y->bliss_hi);
             ms_percentile_ci(bh, B, &y->hsa_lo, &y->hsa_hi);
-            y->verdict = y->hi < 0   ? "synergistic"
-                         : y->lo > 0 ? "less than additive"
-                                     : "additive";
+            /* an exact zero (e.g. null effects in a matched design) is
+             * additive, not a rounding-error verdict */
+            double eps = 1e-9 * (1 + fabs(f[0].n ? y->contrast : 0) +
+                                 fabs(t->stat[sc->fac[3]].mean));
+            y->verdict = y->hi < -eps  ? "synergistic"
+                         : y->lo > eps ? "less than additive"
+                                       : "additive";
             y->valid = 1;
             y->n_inter = sample_size(sc, f, 1, 0, scratch, &y->power_inter_at_n);
             armdata pair[2] = {f[0], f[3]};

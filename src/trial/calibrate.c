@@ -1,0 +1,365 @@
+/*
+ * calibrate.c — fits population parameters of a model to published
+ * figures.  A targets file (docs/model.md, calibration/ files) names the
+ * model, a cohort (size, seed), the parameters to fit (start, bounds) and
+ * targets: statistics of baseline observables over the cohort (fraction
+ * above a threshold, median, a quantile), each with its published value and
+ * 95 % interval and citation.  The objective is the sum of squared
+ * deviations in units of each target's standard error (interval width /
+ * 3.92); it is minimised with GSL's Nelder-Mead simplex (nmsimplex2) on
+ * bounded parameters (logistic transform), with common random numbers so
+ * that the objective is deterministic.  Owns nothing after it returns.
+ */
+#include "trial_impl.h"
+#include "../core/yamldoc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_multimin.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#define MAX_FIT 8
+#define MAX_TARGETS 32
+
+typedef enum { ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE } stat_kind;
+
+typedef struct {
+    char *name, *source, *observable;
+    stat_kind kind;
+    int obs;
+    double threshold, q, value, lo, hi;
+} target;
+
+struct ms_calibration {
+    ms_context *ctx;
+    char *file, *name;
+    ms_model *model;
+    long n;
+    unsigned long long seed;
+    int fit_idx[MAX_FIT];
+    double start[MAX_FIT], lower[MAX_FIT], upper[MAX_FIT], best[MAX_FIT];
+    size_t nfit;
+    target t[MAX_TARGETS];
+    size_t nt;
+    double achieved[MAX_TARGETS], objective;
+    /* workspace */
+    double *draws; /* n x nparams, drawn once (common random numbers) */
+    double *values; /* n */
+    ms_sim *sim;
+    int iterations;
+};
+
+void ms_calibration_free(ms_calibration *c)
+{
+    if (!c)
+        return;
+    ms_context *ctx = c->ctx;
+    for (size_t i = 0; i < c->nt; i++) {
+        ms_free(ctx, c->t[i].name);
+        ms_free(ctx, c->t[i].source);
+        ms_free(ctx, c->t[i].observable);
+    }
+    ms_sim_free(c->sim);
+    ms_model_free(c->model);
+    ms_free(ctx, c->draws);
+    ms_free(ctx, c->values);
+    ms_free(ctx, c->file);
+    ms_free(ctx, c->name);
+    ms_free(ctx, c);
+}
+
+static ms_status cfail(ms_context *ctx, const ms_ydoc *d, const ms_ynode *n, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+static ms_status cfail(ms_context *ctx, const ms_ydoc *d, const ms_ynode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ms_status s = ms_vfail(ctx, MS_ERR_ARG, d->file, n ? n->line : 1, n ? n->col : 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static ms_status num(ms_context *ctx, const ms_ydoc *d, const ms_ynode *map, const char *key,
+                     int required, double *out)
+{
+    const ms_ynode *v = ms_ymap_get(map, key);
+    if (!v)
+        return required ? cfail(ctx, d, map, "no '%s:'", key) : MS_OK;
+    return ms_yget_number(ctx, d, v, key, out, MS_ERR_ARG);
+}
+
+static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
+{
+    ms_context *ctx = c->ctx;
+    static const char *const top[] = {"calibration", "description", "model", "cohort", "fit",
+                                      "targets", NULL};
+    const ms_ynode *root = d->root;
+    ms_status st;
+    if (!root || root->type != MS_Y_MAP)
+        return cfail(ctx, d, root, "expected a mapping with calibration:, model:, cohort:, fit:, "
+                                   "targets:");
+    if ((st = ms_ymap_check_keys(ctx, d, root, "the calibration", top, MS_ERR_ARG)))
+        return st;
+    const ms_ynode *v;
+    if ((st = ms_yget_string(ctx, d, root, "calibration", "the calibration", 1, &v, MS_ERR_ARG)))
+        return st;
+    c->name = ms_strdup(ctx, v->str);
+    if ((st = ms_yget_string(ctx, d, root, "model", "the calibration", 1, &v, MS_ERR_ARG)))
+        return st;
+    char path[4096];
+    const char *slash = strrchr(c->file, '/');
+    if (v->str[0] == '/' || !slash)
+        snprintf(path, sizeof path, "%s", v->str);
+    else
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, v->str);
+    if ((st = ms_model_load(ctx, path, &c->model)))
+        return st;
+    const ms_ynode *co = ms_ymap_get(root, "cohort");
+    double n = 2000, seed = 1;
+    if (co) {
+        if ((st = num(ctx, d, co, "n", 0, &n)) || (st = num(ctx, d, co, "seed", 0, &seed)))
+            return st;
+    }
+    if (n < 100 || n > 1e6 || n != floor(n))
+        return cfail(ctx, d, co, "cohort n must be a whole number from 100 to 1e6");
+    c->n = (long)n;
+    c->seed = (unsigned long long)seed;
+    const ms_ynode *fit = ms_ymap_get(root, "fit");
+    if (!fit || fit->type != MS_Y_MAP || fit->n == 0 || fit->n > MAX_FIT)
+        return cfail(ctx, d, fit ? fit : root, "fit: expected 1 to %d parameters with start:, "
+                                               "lower:, upper:", MAX_FIT);
+    for (size_t i = 0; i < fit->n; i++) {
+        int idx = ms_model_find(c->model, MS_PARAM, fit->keys[i]->str);
+        if (idx < 0)
+            return cfail(ctx, d, fit->keys[i], "'%s' is not a parameter of the model",
+                         fit->keys[i]->str);
+        for (size_t k = 0; k < c->model->nvar; k++)
+            if (c->model->var[k].param == idx)
+                return cfail(ctx, d, fit->keys[i], "'%s' varies between patients; fit the "
+                                                   "parameters of its distribution instead",
+                             fit->keys[i]->str);
+        c->fit_idx[i] = idx;
+        const ms_ynode *f = fit->vals[i];
+        if ((st = num(ctx, d, f, "start", 1, &c->start[i])) ||
+            (st = num(ctx, d, f, "lower", 1, &c->lower[i])) ||
+            (st = num(ctx, d, f, "upper", 1, &c->upper[i])))
+            return st;
+        if (!(c->lower[i] < c->start[i] && c->start[i] < c->upper[i]))
+            return cfail(ctx, d, f, "expected lower < start < upper");
+        c->nfit = i + 1;
+    }
+    const ms_ynode *ts = ms_ymap_get(root, "targets");
+    if (!ts || ts->type != MS_Y_SEQ || ts->n == 0 || ts->n > MAX_TARGETS)
+        return cfail(ctx, d, ts ? ts : root, "targets: expected a list of 1 to %d targets",
+                     MAX_TARGETS);
+    for (size_t i = 0; i < ts->n; i++) {
+        static const char *const tk[] = {"name", "statistic", "observable", "threshold", "q",
+                                         "value", "ci", "tolerance", "source", NULL};
+        const ms_ynode *e = ts->vals[i];
+        target *t = &c->t[i];
+        c->nt = i + 1;
+        if (e->type != MS_Y_MAP)
+            return cfail(ctx, d, e, "a target must be a mapping");
+        if ((st = ms_ymap_check_keys(ctx, d, e, "a target", tk, MS_ERR_ARG)))
+            return st;
+        const ms_ynode *nm, *stt, *ob, *src;
+        if ((st = ms_yget_string(ctx, d, e, "name", "a target", 1, &nm, MS_ERR_ARG)) ||
+            (st = ms_yget_string(ctx, d, e, "statistic", "a target", 1, &stt, MS_ERR_ARG)) ||
+            (st = ms_yget_string(ctx, d, e, "observable", "a target", 1, &ob, MS_ERR_ARG)) ||
+            (st = ms_yget_string(ctx, d, e, "source", "a target", 1, &src, MS_ERR_ARG)))
+            return st;
+        t->name = ms_strdup(ctx, nm->str);
+        t->source = ms_strdup(ctx, src->str);
+        t->observable = ms_strdup(ctx, ob->str);
+        if (!t->name || !t->source || !t->observable)
+            return ms_nomem(ctx);
+        t->obs = ms_model_find(c->model, MS_OBSERVABLE, ob->str);
+        if (t->obs < 0)
+            return cfail(ctx, d, ob, "'%s' is not an observable of the model", ob->str);
+        if (strcmp(stt->str, "fraction_above") == 0) {
+            t->kind = ST_FRACTION_ABOVE;
+            if ((st = num(ctx, d, e, "threshold", 1, &t->threshold)))
+                return st;
+        } else if (strcmp(stt->str, "median") == 0) {
+            t->kind = ST_MEDIAN;
+            t->q = 0.5;
+        } else if (strcmp(stt->str, "quantile") == 0) {
+            t->kind = ST_QUANTILE;
+            if ((st = num(ctx, d, e, "q", 1, &t->q)))
+                return st;
+            if (!(t->q > 0 && t->q < 1))
+                return cfail(ctx, d, ms_ymap_get(e, "q"), "q must be between 0 and 1");
+        } else {
+            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median or "
+                                      "quantile",
+                         stt->str);
+        }
+        if ((st = num(ctx, d, e, "value", 1, &t->value)))
+            return st;
+        const ms_ynode *ci = ms_ymap_get(e, "ci"), *tol = ms_ymap_get(e, "tolerance");
+        if ((ci && tol) || (!ci && !tol))
+            return cfail(ctx, d, e, "a target needs its published 95 %% interval ci: [lo, hi] "
+                                    "or, where none is published, a justified tolerance:");
+        if (ci) {
+            if (ci->type != MS_Y_SEQ || ci->n != 2)
+                return cfail(ctx, d, ci, "ci: expected [lo, hi]");
+            if ((st = ms_yget_number(ctx, d, ci->vals[0], "ci", &t->lo, MS_ERR_ARG)) ||
+                (st = ms_yget_number(ctx, d, ci->vals[1], "ci", &t->hi, MS_ERR_ARG)))
+                return st;
+        } else {
+            double x;
+            if ((st = ms_yget_number(ctx, d, tol, "tolerance", &x, MS_ERR_ARG)))
+                return st;
+            t->lo = t->value - x;
+            t->hi = t->value + x;
+        }
+        if (!(t->lo <= t->value && t->value <= t->hi && t->lo < t->hi))
+            return cfail(ctx, d, e, "the interval must contain the value");
+    }
+    return MS_OK;
+}
+
+/* Statistics of the cohort at the parameter vector x (natural scale). */
+static int evaluate(ms_calibration *c, const double *x)
+{
+    const ms_model *m = c->model;
+    size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
+    double y[512], obs[512];
+    if (ns > 512 || no > 512)
+        return -1;
+    for (size_t t = 0; t < c->nt; t++) {
+        for (long i = 0; i < c->n; i++) {
+            double *p = c->draws + (size_t)i * np;
+            for (size_t k = 0; k < c->nfit; k++)
+                p[c->fit_idx[k]] = x[k];
+            if (ms_sim_set_params(c->sim, p) || ms_sim_initial(c->sim, y) ||
+                ms_sim_observe(c->sim, 0, y, obs))
+                return -1;
+            c->values[i] = obs[c->t[t].obs];
+        }
+        if (c->t[t].kind == ST_FRACTION_ABOVE) {
+            long k = 0;
+            for (long i = 0; i < c->n; i++)
+                k += c->values[i] > c->t[t].threshold;
+            c->achieved[t] = (double)k / (double)c->n;
+        } else {
+            gsl_sort(c->values, 1, (size_t)c->n);
+            c->achieved[t] = gsl_stats_quantile_from_sorted_data(c->values, 1, (size_t)c->n,
+                                                                 c->t[t].q);
+        }
+    }
+    return 0;
+}
+
+static double to_natural(const ms_calibration *c, size_t k, double u)
+{
+    return c->lower[k] + (c->upper[k] - c->lower[k]) / (1 + exp(-u));
+}
+
+static double objective(const gsl_vector *u, void *ud)
+{
+    ms_calibration *c = ud;
+    double x[MAX_FIT];
+    for (size_t k = 0; k < c->nfit; k++)
+        x[k] = to_natural(c, k, gsl_vector_get(u, k));
+    if (evaluate(c, x))
+        return INFINITY;
+    double f = 0;
+    for (size_t t = 0; t < c->nt; t++) {
+        double se = (c->t[t].hi - c->t[t].lo) / 3.92;
+        double z = (c->achieved[t] - c->t[t].value) / se;
+        f += z * z;
+    }
+    return f;
+}
+
+ms_status ms_calibrate(ms_context *ctx, const char *path, ms_calibration **out)
+{
+    if (!ctx || !path || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_calibration *c = ms_alloc(ctx, sizeof *c);
+    if (!c)
+        return ms_nomem(ctx);
+    c->ctx = ctx;
+    c->file = ms_strdup(ctx, path);
+    ms_ydoc doc;
+    ms_status st = c->file ? ms_ydoc_load_file(ctx, c->file, &doc) : ms_nomem(ctx);
+    if (!st) {
+        st = read_targets(c, &doc);
+        ms_ydoc_free(ctx, &doc);
+    }
+    size_t np = c->model ? c->model->count[MS_PARAM] : 0;
+    if (!st) {
+        c->draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->draws);
+        c->values = ms_alloc(ctx, (size_t)c->n * sizeof *c->values);
+        st = (!c->draws || !c->values) ? ms_nomem(ctx) : ms_sim_new(ctx, c->model, &c->sim);
+    }
+    for (long i = 0; !st && i < c->n; i++)
+        st = ms_cohort_draw(ctx, c->model, c->seed, (unsigned long long)i,
+                            c->draws + (size_t)i * np);
+    if (!st) {
+        gsl_multimin_function fn = {objective, c->nfit, c};
+        gsl_vector *u = gsl_vector_alloc(c->nfit), *step = gsl_vector_alloc(c->nfit);
+        gsl_multimin_fminimizer *s =
+            gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, c->nfit);
+        if (!u || !step || !s) {
+            st = ms_nomem(ctx);
+        } else {
+            for (size_t k = 0; k < c->nfit; k++) {
+                double r = (c->start[k] - c->lower[k]) / (c->upper[k] - c->lower[k]);
+                gsl_vector_set(u, k, log(r / (1 - r)));
+                gsl_vector_set(step, k, 0.5);
+            }
+            gsl_multimin_fminimizer_set(s, &fn, u, step);
+            int status = GSL_CONTINUE;
+            for (c->iterations = 0; c->iterations < 500 && status == GSL_CONTINUE;
+                 c->iterations++) {
+                if (gsl_multimin_fminimizer_iterate(s))
+                    break;
+                status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), 1e-5);
+            }
+            for (size_t k = 0; k < c->nfit; k++)
+                c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));
+            c->objective = s->fval;
+            if (evaluate(c, c->best))
+                st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0, "the model could not be evaluated");
+        }
+        gsl_multimin_fminimizer_free(s);
+        gsl_vector_free(u);
+        gsl_vector_free(step);
+    }
+    if (st) {
+        ms_calibration_free(c);
+        return st;
+    }
+    *out = c;
+    return ms_ok(ctx);
+}
+
+size_t ms_calibration_param_count(const ms_calibration *c) { return c ? c->nfit : 0; }
+const char *ms_calibration_param(const ms_calibration *c, size_t i, double *value)
+{
+    if (!c || i >= c->nfit)
+        return NULL;
+    if (value)
+        *value = c->best[i];
+    return c->model->sym[MS_PARAM][c->fit_idx[i]].name;
+}
+size_t ms_calibration_target_count(const ms_calibration *c) { return c ? c->nt : 0; }
+const char *ms_calibration_target(const ms_calibration *c, size_t i, double *value,
+                                  double *lo, double *hi, double *achieved, const char **source)
+{
+    if (!c || i >= c->nt)
+        return NULL;
+    *value = c->t[i].value;
+    *lo = c->t[i].lo;
+    *hi = c->t[i].hi;
+    *achieved = c->achieved[i];
+    *source = c->t[i].source;
+    return c->t[i].name;
+}
