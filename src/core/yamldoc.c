@@ -134,15 +134,16 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
                                        ev.data.scalar.length);
                 made->len = ev.data.scalar.length;
                 made->style = (int)ev.data.scalar.style;
-                /* block scalars end with a newline (YAML's default "clip"):
-                 * the text a user wrote has none */
-                while (made->len && (made->style == YAML_LITERAL_SCALAR_STYLE ||
-                                     made->style == YAML_FOLDED_SCALAR_STYLE) &&
-                       (made->str[made->len - 1] == '\n' || made->str[made->len - 1] == ' '))
-                    made->str[--made->len] = '\0';
                 if (!made->str) {
                     node_free(ctx, made);
                     made = NULL;
+                } else {
+                    /* block scalars end with a newline (YAML's default "clip"):
+                     * the text a user wrote has none */
+                    while (made->len && (made->style == YAML_LITERAL_SCALAR_STYLE ||
+                                         made->style == YAML_FOLDED_SCALAR_STYLE) &&
+                           (made->str[made->len - 1] == '\n' || made->str[made->len - 1] == ' '))
+                        made->str[--made->len] = '\0';
                 }
             }
             if (!made)

@@ -277,10 +277,12 @@ ms_status ms_trial_analyse(ms_trial *t)
             ms_percentile_ci(bc, B, &y->lo, &y->hi);
             ms_percentile_ci(bb, B, &y->bliss_lo, &y->bliss_hi);
             ms_percentile_ci(bh, B, &y->hsa_lo, &y->hsa_hi);
-            /* an exact zero (e.g. null effects in a matched design) is
-             * additive, not a rounding-error verdict */
-            double eps = 1e-9 * (1 + fabs(f[0].n ? y->contrast : 0) +
-                                 fabs(t->stat[sc->fac[3]].mean));
+            /* differences below the integration accuracy (e.g. null effects in
+             * a matched design) are zero: additive, not a rounding verdict */
+            double scale = 0;
+            for (int k = 0; k < 4; k++)
+                scale = fmax(scale, fabs(t->stat[sc->fac[k]].mean));
+            double eps = 10 * sc->rtol * (1 + scale);
             y->verdict = y->hi < -eps  ? "synergistic"
                          : y->lo > eps ? "less than additive"
                                        : "additive";
