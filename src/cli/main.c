@@ -66,12 +66,51 @@ static const char *HELP_MAIN =
     "Docs: docs/model-format.md, docs/protocol-format.md\n";
 
 static const char *HELP_CHECK =
-    "usage: moodsim check MODEL.yaml\n"
+    "usage: moodsim check MODEL.yaml [--ledger]\n"
     "\n"
     "Loads MODEL, checks every name, unit, formula and citation, compiles it, and prints\n"
     "its states, parameters (each with its source or its hypothesis), inputs, rules in\n"
     "dependency order, observables and the size of the exact Jacobian.  Errors name the\n"
-    "file, line and column; the exit code is then 2.\n";
+    "file, line and column; the exit code is then 2.\n"
+    "\n"
+    "--ledger prints only the evidence ledger, one parameter (or distribution) a line,\n"
+    "tab-separated: name, value, unit, evidence level, basis (source: or hypothesis:).\n";
+
+static void ledger_field(const char *s)
+{
+    for (; s && *s; s++)
+        putchar(*s == '\t' || *s == '\n' ? ' ' : *s);
+}
+
+static void print_ledger(const ms_model *m)
+{
+    printf("parameter\tvalue\tunit\tevidence\tbasis\n");
+    for (size_t i = 0; i < ms_model_count(m, MS_PARAM); i++) {
+        ms_symbol s;
+        ms_model_symbol(m, MS_PARAM, i, &s);
+        printf("%s\t%.6g\t", s.name, s.value);
+        ledger_field(s.unit);
+        printf("\t%s\t%s", s.evidence ? s.evidence : "unstated",
+               s.hypothesis ? "hypothesis: " : "source: ");
+        ledger_field(s.hypothesis ? s.hypothesis : s.source);
+        if (s.contested) {
+            printf(" [contested: ");
+            ledger_field(s.contested);
+            putchar(']');
+        }
+        putchar('\n');
+    }
+    for (size_t i = 0; i < ms_model_variability_count(m); i++) {
+        ms_variability v;
+        ms_model_variability(m, i, &v);
+        printf("%s (between patients)\t", v.param);
+        ledger_field(v.summary);
+        printf("\t\t%s\t%s", v.evidence ? v.evidence : "unstated",
+               v.hypothesis ? "hypothesis: " : "source: ");
+        ledger_field(v.hypothesis ? v.hypothesis : v.source);
+        putchar('\n');
+    }
+}
 
 static const char *HELP_SIMULATE =
     "usage: moodsim simulate MODEL.yaml --days N --out FILE.csv [options]\n"
@@ -125,22 +164,38 @@ static int cmd_check(int argc, char **argv)
         fputs(HELP_CHECK, stdout);
         return EXIT_OK;
     }
-    if (argc != 1)
+    int ledger = 0;
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--ledger") == 0)
+            ledger = 1;
+        else if (argv[i][0] == '-')
+            return usage_error("check", "unknown option '%s'", argv[i]);
+        else if (path)
+            return usage_error("check", "expected exactly one MODEL file%s", "");
+        else
+            path = argv[i];
+    }
+    if (!path)
         return usage_error("check", "expected exactly one MODEL file%s", "");
-    if (argv[0][0] == '-')
-        return usage_error("check", "unknown option '%s'", argv[0]);
     ms_context *ctx;
     if (ms_context_new(&ctx, NULL) != MS_OK)
         return EXIT_INTERNAL;
     ms_model *m;
-    ms_status st = ms_model_load(ctx, argv[0], &m);
+    ms_status st = ms_model_load(ctx, path, &m);
     if (st != MS_OK) {
         int rc = report(ctx, st);
         ms_context_free(ctx);
         return rc;
     }
+    if (ledger) {
+        print_ledger(m);
+        ms_model_free(m);
+        ms_context_free(ctx);
+        return EXIT_OK;
+    }
     ms_symbol s;
-    printf("model %s (%s)\n", ms_model_name(m), argv[0]);
+    printf("model %s (%s)\n", ms_model_name(m), path);
     if (*ms_model_description(m))
         printf("  %s\n", ms_model_description(m));
     size_t n = ms_model_count(m, MS_STATE);
