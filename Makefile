@@ -1,12 +1,13 @@
 # moodsim — the two commands a user needs:
-#   make demo    build, simulate the example model, and run the example virtual trial
+#   make demo    build, simulate the example model, and run seed question (b) —
+#                TMS alone vs TMS + exosome — with null and as-claimed effects
 #   make check   build with AddressSanitizer + UndefinedBehaviorSanitizer and run every test
 # Both first install any missing Debian package (scripts/install-deps.sh).
 
 BUILD       ?= build/release
 CHECK_BUILD ?= build/check
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
-DEMO_SCENARIO ?= tests/trial/toy_scenario.yaml
+DEMO_SCENARIOS ?= scenarios/b_tms_exosome_null.yaml scenarios/b_tms_exosome_as_claimed.yaml
 
 .PHONY: all deps build demo check clean
 
@@ -23,8 +24,13 @@ demo: build
 	$(BUILD)/moodsim simulate models/example_il6_crp.yaml \
 	    --protocol examples/endotoxin_challenge.yaml --days 7 --every 1 --out build/demo.csv
 	@echo "wrote build/demo.csv ($$(($$(wc -l < build/demo.csv) - 1)) rows)"
-	$(BUILD)/moodsim trial $(DEMO_SCENARIO) --out build/demo
-	@echo "open build/demo/report.html"
+	@mkdir -p build/demo
+	@for s in $(DEMO_SCENARIOS); do \
+	    n=$$(basename $$s .yaml); n=$${n#b_tms_exosome_}; \
+	    echo "== $$s"; \
+	    $(BUILD)/moodsim trial $$s --out build/demo/b_$$n || exit $$?; \
+	done
+	@echo "open build/demo/b_null/report.html and build/demo/b_as_claimed/report.html"
 
 check: build
 	@cmake -S . -B $(CHECK_BUILD) -DMS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
