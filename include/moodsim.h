@@ -378,6 +378,11 @@ typedef struct ms_trial_options {
     void *ud;
     volatile int *stop;         /* when *stop becomes nonzero the run stops early (Ctrl-C);
                                    what finished is kept and analysed */
+    /* parameters set for every patient before the arms' own settings (e.g.
+     * population parameters under calibration); may be NULL / 0 */
+    const int *set_param;
+    const double *set_value;
+    size_t n_set;
 } ms_trial_options;
 
 /* Screens a cohort, randomises it to the arms, simulates every patient in

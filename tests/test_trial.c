@@ -88,7 +88,7 @@ static void test_closed_form(ms_context *ctx)
     CHECK(ms_scenario_load(ctx, p, &sc) == MS_OK, "%s", ms_errmsg(ctx));
     if (!sc)
         return;
-    ms_trial_options opt = {2, NULL, NULL, NULL};
+    ms_trial_options opt = {2, NULL, NULL, NULL, NULL, NULL, 0};
     ms_trial *t = NULL;
     CHECK(ms_trial_run(ctx, sc, &opt, &t) == MS_OK, "%s", ms_errmsg(ctx));
     if (!t) {
@@ -132,7 +132,7 @@ static void test_failures_kept_apart(ms_context *ctx)
     CHECK(ms_scenario_load(ctx, p, &sc) == MS_OK, "%s", ms_errmsg(ctx));
     if (!sc)
         return;
-    ms_trial_options opt = {2, NULL, NULL, NULL};
+    ms_trial_options opt = {2, NULL, NULL, NULL, NULL, NULL, 0};
     ms_trial *t = NULL;
     CHECK(ms_trial_run(ctx, sc, &opt, &t) == MS_OK, "%s", ms_errmsg(ctx));
     long scr, inc, failed;

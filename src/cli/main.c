@@ -1029,7 +1029,7 @@ static int run_trial(int argc, char **argv, int power_only)
     }
     progress_state ps = {quiet, 0};
     signal(SIGINT, on_sigint);
-    ms_trial_options opt = {(int)threads, progress, &ps, &g_stop};
+    ms_trial_options opt = {(int)threads, progress, &ps, &g_stop, NULL, NULL, 0};
     st = ms_trial_run(ctx, sc, &opt, &t);
     signal(SIGINT, SIG_DFL);
     if (ps.shown)

@@ -25,12 +25,19 @@
 #define MAX_FIT 8
 #define MAX_TARGETS 32
 
-typedef enum { ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE } stat_kind;
+typedef enum {
+    ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE,                      /* cohort, at baseline */
+    ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION /* trial arms */
+} stat_kind;
+static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "mean_baseline",
+                                        "mean_final", "mean_change", "response_rate",
+                                        "remission_rate", NULL};
 
 typedef struct {
     char *name, *source, *observable;
     stat_kind kind;
     int obs;
+    int arm, minus_arm;       /* trial targets: arm, and the arm subtracted (or -1) */
     double threshold, q, value, lo, hi;
 } target;
 
@@ -38,6 +45,7 @@ struct ms_calibration {
     ms_context *ctx;
     char *file, *name;
     ms_model *model;
+    ms_scenario *sc;          /* trial calibration: the scenario (owns its model) */
     long n;
     unsigned long long seed;
     int fit_idx[MAX_FIT];
@@ -64,7 +72,10 @@ void ms_calibration_free(ms_calibration *c)
         ms_free(ctx, c->t[i].observable);
     }
     ms_sim_free(c->sim);
-    ms_model_free(c->model);
+    if (c->sc)
+        ms_scenario_free(c->sc); /* owns c->model */
+    else
+        ms_model_free(c->model);
     ms_free(ctx, c->draws);
     ms_free(ctx, c->values);
     ms_free(ctx, c->file);
@@ -95,8 +106,8 @@ static ms_status num(ms_context *ctx, const ms_ydoc *d, const ms_ynode *map, con
 static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
 {
     ms_context *ctx = c->ctx;
-    static const char *const top[] = {"calibration", "description", "model", "cohort", "fit",
-                                      "targets", NULL};
+    static const char *const top[] = {"calibration", "description", "model", "scenario",
+                                      "cohort", "fit", "targets", NULL};
     const ms_ynode *root = d->root;
     ms_status st;
     if (!root || root->type != MS_Y_MAP)
@@ -108,7 +119,12 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     if ((st = ms_yget_string(ctx, d, root, "calibration", "the calibration", 1, &v, MS_ERR_ARG)))
         return st;
     c->name = ms_strdup(ctx, v->str);
-    if ((st = ms_yget_string(ctx, d, root, "model", "the calibration", 1, &v, MS_ERR_ARG)))
+    const ms_ynode *mv = ms_ymap_get(root, "model"), *sv = ms_ymap_get(root, "scenario");
+    if ((mv && sv) || (!mv && !sv))
+        return cfail(ctx, d, root, "a calibration needs exactly one of model: (statistics of a "
+                                   "cohort at baseline) or scenario: (statistics of trial arms)");
+    if ((st = ms_yget_string(ctx, d, root, mv ? "model" : "scenario", "the calibration", 1, &v,
+                             MS_ERR_ARG)))
         return st;
     char path[4096];
     const char *slash = strrchr(c->file, '/');
@@ -116,8 +132,14 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         snprintf(path, sizeof path, "%s", v->str);
     else
         snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, v->str);
-    if ((st = ms_model_load(ctx, path, &c->model)))
-        return st;
+    if (mv) {
+        if ((st = ms_model_load(ctx, path, &c->model)))
+            return st;
+    } else {
+        if ((st = ms_scenario_load(ctx, path, &c->sc)))
+            return st;
+        c->model = c->sc->model;
+    }
     const ms_ynode *co = ms_ymap_get(root, "cohort");
     double n = 2000, seed = 1;
     if (co) {
@@ -158,7 +180,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                      MAX_TARGETS);
     for (size_t i = 0; i < ts->n; i++) {
         static const char *const tk[] = {"name", "statistic", "observable", "threshold", "q",
-                                         "value", "ci", "tolerance", "source", NULL};
+                                         "arm", "minus_arm", "value", "ci", "tolerance",
+                                         "source", NULL};
         const ms_ynode *e = ts->vals[i];
         target *t = &c->t[i];
         c->nt = i + 1;
@@ -169,18 +192,56 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         const ms_ynode *nm, *stt, *ob, *src;
         if ((st = ms_yget_string(ctx, d, e, "name", "a target", 1, &nm, MS_ERR_ARG)) ||
             (st = ms_yget_string(ctx, d, e, "statistic", "a target", 1, &stt, MS_ERR_ARG)) ||
-            (st = ms_yget_string(ctx, d, e, "observable", "a target", 1, &ob, MS_ERR_ARG)) ||
+            (st = ms_yget_string(ctx, d, e, "observable", "a target", c->sc == NULL, &ob,
+                                 MS_ERR_ARG)) ||
             (st = ms_yget_string(ctx, d, e, "source", "a target", 1, &src, MS_ERR_ARG)))
             return st;
         t->name = ms_strdup(ctx, nm->str);
         t->source = ms_strdup(ctx, src->str);
-        t->observable = ms_strdup(ctx, ob->str);
+        t->observable = ms_strdup(ctx, ob ? ob->str : "");
         if (!t->name || !t->source || !t->observable)
             return ms_nomem(ctx);
-        t->obs = ms_model_find(c->model, MS_OBSERVABLE, ob->str);
-        if (t->obs < 0)
+        t->arm = t->minus_arm = -1;
+        int k = -1;
+        for (int j = 0; STAT_NAME[j]; j++)
+            if (strcmp(STAT_NAME[j], stt->str) == 0)
+                k = j;
+        if (k < 0)
+            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, quantile "
+                                      "(cohorts) or mean_baseline, mean_final, mean_change, "
+                                      "response_rate, remission_rate (trials)",
+                         stt->str);
+        if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
+            return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
+                         k >= ST_MEAN_BASELINE ? "scenario:" : "model:");
+        if (k >= ST_MEAN_BASELINE) {
+            t->kind = (stat_kind)k;
+            static const char *const ak[2] = {"arm", "minus_arm"};
+            for (int j = 0; j < 2; j++) {
+                const ms_ynode *an = ms_ymap_get(e, ak[j]);
+                if (!an) {
+                    if (j == 0)
+                        return cfail(ctx, d, e, "a trial target needs arm:");
+                    continue;
+                }
+                int a = -1;
+                for (size_t q = 0; q < c->sc->narms; q++)
+                    if (an->type == MS_Y_SCALAR && strcmp(c->sc->arms[q].name, an->str) == 0)
+                        a = (int)q;
+                if (a < 0)
+                    return cfail(ctx, d, an, "'%s' is not an arm of the scenario",
+                                 an->type == MS_Y_SCALAR ? an->str : "?");
+                if (j == 0)
+                    t->arm = a;
+                else
+                    t->minus_arm = a;
+            }
+        }
+        if (k >= ST_MEAN_BASELINE) {
+            /* trial statistic: no observable or threshold */
+        } else if ((t->obs = ms_model_find(c->model, MS_OBSERVABLE, ob->str)) < 0) {
             return cfail(ctx, d, ob, "'%s' is not an observable of the model", ob->str);
-        if (strcmp(stt->str, "fraction_above") == 0) {
+        } else if (strcmp(stt->str, "fraction_above") == 0) {
             t->kind = ST_FRACTION_ABOVE;
             if ((st = num(ctx, d, e, "threshold", 1, &t->threshold)))
                 return st;
@@ -193,10 +254,6 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                 return st;
             if (!(t->q > 0 && t->q < 1))
                 return cfail(ctx, d, ms_ymap_get(e, "q"), "q must be between 0 and 1");
-        } else {
-            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median or "
-                                      "quantile",
-                         stt->str);
         }
         if ((st = num(ctx, d, e, "value", 1, &t->value)))
             return st;
@@ -223,9 +280,50 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     return MS_OK;
 }
 
+static double arm_stat(const ms_trial *tr, int arm, stat_kind kind)
+{
+    const ms_armstat *s = &tr->stat[arm];
+    if (kind == ST_MEAN_CHANGE)
+        return s->mean;
+    if (kind == ST_RESPONSE)
+        return s->n ? (double)s->nresp / (double)s->n : NAN;
+    if (kind == ST_REMISSION)
+        return s->n ? (double)s->nrem / (double)s->n : NAN;
+    double sum = 0;
+    long n = 0;
+    for (size_t i = 0; i < tr->nres; i++) {
+        const ms_result *r = &tr->res[i];
+        if (r->arm != arm || r->failed)
+            continue;
+        sum += kind == ST_MEAN_BASELINE ? r->baseline : r->final;
+        n++;
+    }
+    return n ? sum / (double)n : NAN;
+}
+
+/* Trial statistics at the parameter vector x: one virtual trial of the
+ * scenario with x set for every patient. */
+static int evaluate_trial(ms_calibration *c, const double *x)
+{
+    ms_trial_options opt = {0, NULL, NULL, NULL, c->fit_idx, x, c->nfit};
+    ms_trial *tr = NULL;
+    if (ms_trial_run(c->ctx, c->sc, &opt, &tr) != MS_OK)
+        return -1;
+    for (size_t t = 0; t < c->nt; t++) {
+        double v = arm_stat(tr, c->t[t].arm, c->t[t].kind);
+        if (c->t[t].minus_arm >= 0)
+            v -= arm_stat(tr, c->t[t].minus_arm, c->t[t].kind);
+        c->achieved[t] = v;
+    }
+    ms_trial_free(tr);
+    return 0;
+}
+
 /* Statistics of the cohort at the parameter vector x (natural scale). */
 static int evaluate(ms_calibration *c, const double *x)
 {
+    if (c->sc)
+        return evaluate_trial(c, x);
     const ms_model *m = c->model;
     size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
     double y[512], obs[512];
@@ -294,12 +392,12 @@ ms_status ms_calibrate(ms_context *ctx, const char *path, ms_calibration **out)
         ms_ydoc_free(ctx, &doc);
     }
     size_t np = c->model ? c->model->count[MS_PARAM] : 0;
-    if (!st) {
+    if (!st && !c->sc) {
         c->draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->draws);
         c->values = ms_alloc(ctx, (size_t)c->n * sizeof *c->values);
         st = (!c->draws || !c->values) ? ms_nomem(ctx) : ms_sim_new(ctx, c->model, &c->sim);
     }
-    for (long i = 0; !st && i < c->n; i++)
+    for (long i = 0; !st && !c->sc && i < c->n; i++)
         st = ms_cohort_draw(ctx, c->model, c->seed, (unsigned long long)i,
                             c->draws + (size_t)i * np);
     if (!st) {
@@ -317,11 +415,13 @@ ms_status ms_calibrate(ms_context *ctx, const char *path, ms_calibration **out)
             }
             gsl_multimin_fminimizer_set(s, &fn, u, step);
             int status = GSL_CONTINUE;
-            for (c->iterations = 0; c->iterations < 500 && status == GSL_CONTINUE;
+            int max_iter = c->sc ? 120 : 500; /* a trial per evaluation is costly */
+            for (c->iterations = 0; c->iterations < max_iter && status == GSL_CONTINUE;
                  c->iterations++) {
                 if (gsl_multimin_fminimizer_iterate(s))
                     break;
-                status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), 1e-5);
+                status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
+                                                c->sc ? 1e-3 : 1e-5);
             }
             for (size_t k = 0; k < c->nfit; k++)
                 c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));

@@ -66,8 +66,8 @@ static int long_cmp(const void *a, const void *b)
 }
 
 /* Screening: the first `total` candidates that meet every criterion. */
-static ms_status screen(ms_context *ctx, ms_trial *t, long total, double **params_out,
-                        unsigned long long **cand_out)
+static ms_status screen(ms_context *ctx, ms_trial *t, const ms_trial_options *opt, long total,
+                        double **params_out, unsigned long long **cand_out)
 {
     const ms_scenario *sc = t->sc;
     const ms_model *m = sc->model;
@@ -87,7 +87,11 @@ static ms_status screen(ms_context *ctx, ms_trial *t, long total, double **param
             break;
         }
         double *p = params + (size_t)got * np;
-        if ((st = ms_cohort_draw(ctx, m, sc->seed, k, p)) || (st = ms_sim_set_params(sim, p)))
+        if ((st = ms_cohort_draw(ctx, m, sc->seed, k, p)))
+            break;
+        for (size_t j = 0; j < opt->n_set; j++)
+            p[opt->set_param[j]] = opt->set_value[j];
+        if ((st = ms_sim_set_params(sim, p)))
             break;
         int ok = 1;
         for (size_t c = 0; c < sc->ncrit && ok; c++) {
@@ -174,7 +178,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     if (!ctx || !sc || !out)
         return MS_ERR_ARG;
     *out = NULL;
-    ms_trial_options defaults = {0, NULL, NULL, NULL};
+    ms_trial_options defaults = {0, NULL, NULL, NULL, NULL, NULL, 0};
     if (!opt)
         opt = &defaults;
     const ms_model *m = sc->model;
@@ -193,7 +197,13 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     long total = sc->design == MS_DESIGN_MATCHED ? sc->per_arm : sc->per_arm * (long)sc->narms;
     double *params = NULL;
     unsigned long long *cand = NULL;
-    ms_status st = screen(ctx, t, total, &params, &cand);
+    for (size_t j = 0; j < opt->n_set; j++)
+        if (!opt->set_param || opt->set_param[j] < 0 ||
+            (size_t)opt->set_param[j] >= m->count[MS_PARAM] || !isfinite(opt->set_value[j])) {
+            ms_trial_free(t);
+            return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid parameter override %zu", j);
+        }
+    ms_status st = screen(ctx, t, opt, total, &params, &cand);
     if (st) {
         ms_trial_free(t);
         return st;
