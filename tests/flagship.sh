@@ -67,5 +67,10 @@ within "$nad_half" 5.4 6.6 "NAD+ decay half-life in days (about 6)"
 nad_peak=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "NAD") c = i } NR > 1 && $c > m { m = $c } END { print m }' "$out/nad.csv")
 within "$nad_peak" 1.1 1.3 "NAD+ rise after 300 mg IV NMN (about 20 %, Kimura et al. 2022)"
 
+# MADRS by the linking of Leucht et al. 2018: HAM-D 20 -> MADRS 26
+"$ms" simulate "$model" --days 1 --every 24 --out "$out/madrs.csv" && ok || bad "nominal simulation"
+ratio=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "HAMD") h = i; if ($i == "MADRS") m = i } } NR == 2 { print $m / $h }' "$out/madrs.csv")
+within "$ratio" 1.29 1.31 "MADRS / HAM-D-17 below HAM-D 30 (Leucht et al. 2018: 10, 20, 30 -> 13, 26, 39)"
+
 echo "flagship: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]
