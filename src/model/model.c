@@ -136,17 +136,8 @@ size_t ms_model_jacobian_nnz(const ms_model *m) { return m ? m->c.jac_nnz : 0; }
 
 /* -------------------------------------------------------------- helpers */
 
-static ms_status yfail(loader *L, const ms_ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static ms_status yfail(loader *L, const ms_ynode *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    ms_status s = ms_vfail(L->ctx, MS_ERR_MODEL, L->doc.file, n ? n->line : 1, n ? n->col : 1,
-                           fmt, ap);
-    va_end(ap);
-    return s;
-}
+/* An error at a node of the model file. */
+#define yfail(L, n, ...) ms_yfail((L)->ctx, &(L)->doc, (n), MS_ERR_MODEL, __VA_ARGS__)
 
 static int valid_identifier(const char *s)
 {
@@ -166,21 +157,28 @@ static int is_reserved(const char *s)
     return 0;
 }
 
-/* Nearest known name for "did you mean", or NULL. */
-static const char *suggest(const loader *L, const char *name)
+const char *ms_model_suggest(const ms_model *m, int kind, const char *name)
 {
     const char *best = NULL;
     size_t bd = (size_t)-1;
-    for (int k = 0; k < MS_SYMKIND_COUNT; k++)
-        for (size_t i = 0; i < L->m->count[k]; i++) {
-            size_t d = ms_edit_distance(name, L->m->sym[k][i].name);
+    for (int k = 0; k < MS_SYMKIND_COUNT; k++) {
+        if (kind >= 0 && k != kind)
+            continue;
+        for (size_t i = 0; i < m->count[k]; i++) {
+            size_t d = ms_edit_distance(name, m->sym[k][i].name);
             if (d < bd) {
                 bd = d;
-                best = L->m->sym[k][i].name;
+                best = m->sym[k][i].name;
             }
         }
+    }
     size_t len = strlen(name);
     return (bd <= 2 && bd < len) ? best : NULL;
+}
+
+static const char *suggest(const loader *L, const char *name)
+{
+    return ms_model_suggest(L->m, -1, name);
 }
 
 /* An optional text field into *dst (copied). */

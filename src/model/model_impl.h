@@ -109,6 +109,12 @@ ms_xid ms_math_convert(ms_math_env *env, const ASTNode_t *ast);
  * messages; the formula's own position when not found. */
 void ms_math_locate(const ms_math_env *env, const char *name, int *line, int *col);
 
+/* --- model.c --- */
+
+/* The nearest name to `name` among the model's symbols of `kind` (or of every
+ * kind if kind < 0), for "did you mean" messages; NULL if none is close. */
+const char *ms_model_suggest(const ms_model *m, int kind, const char *name);
+
 /* --- compile.c --- */
 ms_status ms_model_compile(ms_model *m);
 void ms_compiled_free(ms_context *ctx, ms_compiled *c);

@@ -135,17 +135,8 @@ typedef struct {
     ms_protocol *p;
 } reader;
 
-static ms_status rfail(reader *R, const ms_ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static ms_status rfail(reader *R, const ms_ynode *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    ms_status s = ms_vfail(R->ctx, MS_ERR_PROTOCOL, R->doc.file, n ? n->line : 1,
-                           n ? n->col : 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
+/* An error at a node of the protocol file. */
+#define rfail(R, n, ...) ms_yfail((R)->ctx, &(R)->doc, (n), MS_ERR_PROTOCOL, __VA_ARGS__)
 
 static pos pos_of(const ms_ynode *n) { return (pos){n ? n->line : 1, n ? n->col : 1}; }
 
@@ -908,15 +899,7 @@ static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, cons
     *factor = 1;
     int idx = ms_model_find(m, MS_INPUT, t->input);
     if (idx < 0) {
-        const char *best = NULL;
-        size_t bd = 3;
-        for (size_t i = 0; i < m->count[MS_INPUT]; i++) {
-            size_t e = ms_edit_distance(t->input, m->sym[MS_INPUT][i].name);
-            if (e < bd) {
-                bd = e;
-                best = m->sym[MS_INPUT][i].name;
-            }
-        }
+        const char *best = ms_model_suggest(m, MS_INPUT, t->input);
         return pfail_at(ctx, p, t->at_input, "input '%s' of treatment '%s' is not an input of "
                                              "model '%s'%s%s%s",
                         t->input, t->name, m->name, best ? " (did you mean '" : "",
@@ -1099,15 +1082,7 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         if (m) {
             int idx = ms_model_find(m, MS_INPUT, d->input);
             if (idx < 0) {
-                const char *best = NULL;
-                size_t bd = 3;
-                for (size_t k = 0; k < m->count[MS_INPUT]; k++) {
-                    size_t e = ms_edit_distance(d->input, m->sym[MS_INPUT][k].name);
-                    if (e < bd) {
-                        bd = e;
-                        best = m->sym[MS_INPUT][k].name;
-                    }
-                }
+                const char *best = ms_model_suggest(m, MS_INPUT, d->input);
                 return pfail_at(ctx, p, d->at_input,
                                 "input '%s' is not an input of model '%s'%s%s%s",
                                 d->input, m->name, best ? " (did you mean '" : "",

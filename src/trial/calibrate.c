@@ -83,16 +83,8 @@ void ms_calibration_free(ms_calibration *c)
     ms_free(ctx, c);
 }
 
-static ms_status cfail(ms_context *ctx, const ms_ydoc *d, const ms_ynode *n, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
-static ms_status cfail(ms_context *ctx, const ms_ydoc *d, const ms_ynode *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    ms_status s = ms_vfail(ctx, MS_ERR_ARG, d->file, n ? n->line : 1, n ? n->col : 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
+/* An error at a node of the targets file. */
+#define cfail(ctx, d, n, ...) ms_yfail((ctx), (d), (n), MS_ERR_ARG, __VA_ARGS__)
 
 static ms_status num(ms_context *ctx, const ms_ydoc *d, const ms_ynode *map, const char *key,
                      int required, double *out)

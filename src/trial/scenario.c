@@ -19,17 +19,8 @@ typedef struct {
     ms_scenario *sc;
 } sreader;
 
-static ms_status sfail(sreader *R, const ms_ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static ms_status sfail(sreader *R, const ms_ynode *n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    ms_status s = ms_vfail(R->ctx, MS_ERR_ARG, R->doc.file, n ? n->line : 1, n ? n->col : 1,
-                           fmt, ap);
-    va_end(ap);
-    return s;
-}
+/* An error at a node of the scenario file. */
+#define sfail(R, n, ...) ms_yfail((R)->ctx, &(R)->doc, (n), MS_ERR_ARG, __VA_ARGS__)
 
 void ms_scenario_free(ms_scenario *sc)
 {
