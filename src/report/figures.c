@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gsl/gsl_sort.h>
 #include <plplot/plplot.h>
 
 /* Colour-blind-safe palette (Okabe & Ito 2008, "Color universal design"). */
@@ -96,11 +97,13 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
     if (nv > 64)
         nv = 64;
     size_t na = sc->narms > 16 ? 16 : sc->narms;
-    static double buf[1 << 16];
+    double *buf = ms_alloc(ctx, (t->nres + 1) * sizeof *buf);
+    if (!buf)
+        return ms_nomem(ctx);
     for (size_t a = 0; a < na; a++)
         for (size_t v = 0; v < nv; v++) {
             size_t n = 0;
-            for (size_t i = 0; i < t->nres && n < sizeof buf / sizeof *buf; i++)
+            for (size_t i = 0; i < t->nres; i++)
                 if ((size_t)t->res[i].arm == a && !t->res[i].failed)
                     buf[n++] = t->res[i].obs[v * no + (size_t)obs];
             double sd;
@@ -112,6 +115,7 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
             if (isfinite(hi[a][v]))
                 ymax = fmax(ymax, hi[a][v]);
         }
+    ms_free(ctx, buf);
     if (!(ymax > ymin)) {
         ymin = isfinite(ymin) ? ymin - 1 : 0;
         ymax = isfinite(ymax) ? ymax + 1 : 1;
@@ -193,21 +197,25 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
     if (open_png(path, 900, 180 * (int)((na + 1) / 2) + 80, 1))
         return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
     plssub(2, (PLINT)((na + 1) / 2));
-    static double pct[1 << 16], x[1 << 16];
+    double *pct = ms_alloc(ctx, (t->nres + 1) * sizeof *pct);
+    if (!pct) {
+        close_png();
+        return ms_nomem(ctx);
+    }
     for (size_t a = 0; a < na; a++) {
         size_t n = 0;
-        for (size_t i = 0; i < t->nres && n < sizeof pct / sizeof *pct; i++) {
+        for (size_t i = 0; i < t->nres; i++) {
             const ms_result *r = &t->res[i];
             if ((size_t)r->arm == a && !r->failed && r->baseline != 0)
                 pct[n++] = 100 * r->change / r->baseline;
         }
         /* sorted, worst (largest increase) first: a waterfall */
-        for (size_t i = 1; i < n; i++)
-            for (size_t j = i; j > 0 && pct[j - 1] < pct[j]; j--) {
-                double tmp = pct[j];
-                pct[j] = pct[j - 1];
-                pct[j - 1] = tmp;
-            }
+        gsl_sort(pct, 1, n);
+        for (size_t i = 0; i < n / 2; i++) {
+            double tmp = pct[i];
+            pct[i] = pct[n - 1 - i];
+            pct[n - 1 - i] = tmp;
+        }
         pladv(0);
         plvsta();
         double ymin = -100, ymax = 50;
@@ -226,8 +234,7 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
             double by[4] = {0, 0, pct[i], pct[i]};
             plcol0(pct[i] <= -100 * sc->response_frac ? 3 : 1 + (PLINT)(a % 8));
             if (n > 400) { /* many patients: a line per patient is enough */
-                x[0] = (double)i + 0.45;
-                double yy[2] = {0, pct[i]}, xx[2] = {x[0], x[0]};
+                double yy[2] = {0, pct[i]}, xx[2] = {(double)i + 0.45, (double)i + 0.45};
                 plline(2, xx, yy);
             } else {
                 plfill(4, bx, by);
@@ -240,6 +247,7 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
         plline(2, lx, ly);
         pllsty(1);
     }
+    ms_free(ctx, pct);
     close_png();
     return check_file(ctx, path);
 }
