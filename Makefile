@@ -9,7 +9,9 @@ CHECK_BUILD ?= build/check
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_SCENARIOS ?= scenarios/b_tms_exosome_null.yaml scenarios/b_tms_exosome_as_claimed.yaml
 
-.PHONY: all deps build demo check clean
+.PHONY: all deps build demo check sbml-suite clean
+
+SBML_SUITE ?= ../shared/sbml-test-suite/cases
 
 all: build
 
@@ -36,6 +38,12 @@ check: build
 	@cmake -S . -B $(CHECK_BUILD) -DMS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(CHECK_BUILD) -j $(JOBS)
 	cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Every semantic case of the SBML Test Suite: build/sbml-suite/results.csv,
+# NNNNN-moodsim.csv per case, and a summary by component tag.
+sbml-suite: build
+	@mkdir -p build/sbml-suite
+	$(BUILD)/sbml_suite $(SBML_SUITE) build/sbml-suite 1 1821
 
 clean:
 	rm -rf build

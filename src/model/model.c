@@ -980,6 +980,12 @@ static ms_status load(ms_context *ctx, const char *name, const char *text, size_
 
 ms_status ms_model_load(ms_context *ctx, const char *path, ms_model **out)
 {
+    if (!ctx || !path || !out)
+        return MS_ERR_ARG;
+    size_t n = strlen(path);
+    if ((n > 4 && strcmp(path + n - 4, ".xml") == 0) ||
+        (n > 5 && strcmp(path + n - 5, ".sbml") == 0))
+        return ms_model_load_sbml(ctx, path, out);
     return load(ctx, path, NULL, 0, 1, out);
 }
 

@@ -115,6 +115,9 @@ void ms_math_locate(const ms_math_env *env, const char *name, int *line, int *co
  * kind if kind < 0), for "did you mean" messages; NULL if none is close. */
 const char *ms_model_suggest(const ms_model *m, int kind, const char *name);
 
+/* --- sbml.c --- */
+ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out);
+
 /* --- compile.c --- */
 ms_status ms_model_compile(ms_model *m);
 void ms_compiled_free(ms_context *ctx, ms_compiled *c);

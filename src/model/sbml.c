@@ -1,0 +1,603 @@
+/*
+ * sbml.c — imports an SBML Level 2 or 3 model (read by libSBML) into an
+ * ms_model: compartments, species (amounts or concentrations,
+ * hasOnlySubstanceUnits, boundary and constant species, conversion
+ * factors), parameters, reactions with kinetic laws (local parameters
+ * promoted and function definitions expanded by libSBML's converters),
+ * assignment and rate rules, and initial assignments (evaluated when the
+ * model is loaded).  Species driven by reactions are integrated as amounts;
+ * a species in math means its concentration unless it has only substance
+ * units.  What the engine cannot simulate yet — events, algebraic rules,
+ * fast reactions, delay(), rateOf(), variable stoichiometry, hierarchical
+ * models — is refused with a message naming the construct, never simulated
+ * wrongly.  Every SBML symbol is also an observable (`id`), and every
+ * species has `__amount_<id>` and `__conc_<id>` for the test suite.
+ */
+#include "model_impl.h"
+#include "../core/strmap.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sbml/SBMLTypes.h>
+#include <sbml/conversion/ConversionProperties.h>
+
+typedef enum { K_COMP, K_SPECIES, K_PARAM, K_REACTION, K_SPECREF } skind;
+
+/* One SBML symbol and how the engine represents it. */
+typedef struct {
+    const char *id;
+    skind kind;
+    int role;            /* 0 constant (param), 1 state, 2 assignment rule */
+    int state, param;    /* indices when state / param */
+    const ASTNode_t *rule;       /* assignment or rate rule math */
+    const ASTNode_t *init_math;  /* initial assignment */
+    double value;        /* SBML value (size, amount or concentration, parameter value) */
+    int value_set;
+    /* species */
+    int comp;            /* symbol index of the compartment */
+    int hosu, boundary, constant, amount_state; /* amount_state: state holds the amount */
+    double init_amount, init_conc;
+    int has_amount, has_conc;
+    int conv;            /* symbol of the conversion factor, or -1 */
+    ms_xid dyn, init;    /* DAG nodes: value during the run, value at t0 */
+    int mark;            /* cycle detection */
+} ssym;
+
+typedef struct {
+    ms_context *ctx;
+    const char *file;
+    Model_t *sm;
+    ms_model *m;
+    ssym *s;
+    size_t n, cap;
+    ms_strmap names;
+    ms_xdag *g;
+    int init_ctx;        /* resolving initial values */
+    int model_conv;      /* model conversion factor symbol or -1 */
+} importer;
+
+static ms_status unsupported(importer *I, const char *what)
+{
+    return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                   "%s: not supported by the engine yet; the model is refused rather than "
+                   "simulated wrongly",
+                   what);
+}
+
+static int add_sym(importer *I, const char *id, skind kind)
+{
+    if (ms_grow(I->ctx, (void **)&I->s, &I->cap, I->n + 1, sizeof *I->s))
+        return -1;
+    ssym *x = &I->s[I->n];
+    memset(x, 0, sizeof *x);
+    x->id = id;
+    x->kind = kind;
+    x->comp = x->conv = -1;
+    x->dyn = x->init = -1;
+    x->state = x->param = -1;
+    if (ms_strmap_put(&I->names, id, 0, (int32_t)I->n, NULL) != 0)
+        return -2;
+    return (int)I->n++;
+}
+
+static ms_xid node_of(importer *I, int k);
+
+static ms_xid env_name(ms_math_env *env, const char *name)
+{
+    importer *I = env->ud;
+    const ms_strmap_entry *e = ms_strmap_get(&I->names, name);
+    if (!e) {
+        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "in %s: unknown symbol '%s'", env->what,
+                name);
+        return -1;
+    }
+    return node_of(I, e->index);
+}
+
+static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
+{
+    ms_math_env env = {.ctx = I->ctx, .g = I->g, .file = I->file, .line = 0, .col = 0,
+                       .text = NULL, .what = what, .name = env_name, .call = NULL, .ud = I};
+    if (!ast) {
+        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "%s has no math", what);
+        return -1;
+    }
+    return ms_math_convert(&env, ast);
+}
+
+/* The value of symbol k in math: during the run, or at t0 (init_ctx). */
+static ms_xid node_of(importer *I, int k)
+{
+    ssym *x = &I->s[k];
+    ms_xid *slot = I->init_ctx ? &x->init : &x->dyn;
+    if (*slot >= 0)
+        return *slot;
+    if (x->mark) {
+        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                "'%s' depends on itself through rules or initial assignments", x->id);
+        return -1;
+    }
+    x->mark = 1;
+    ms_xid r = -1;
+    char what[300];
+    if (I->init_ctx) {
+        if (x->role == 2 && x->rule) { /* assignment rules hold at t0 too */
+            snprintf(what, sizeof what, "the rule for '%s'", x->id);
+            r = convert(I, x->rule, what);
+        } else if (x->init_math) {
+            snprintf(what, sizeof what, "the initial assignment of '%s'", x->id);
+            r = convert(I, x->init_math, what);
+        } else if (x->kind == K_SPECIES) {
+            ms_xid size = node_of(I, x->comp);
+            double amount = x->has_amount ? x->init_amount : NAN;
+            if (x->has_amount)
+                r = x->hosu ? ms_x_const(I->g, amount)
+                            : ms_x_binary(I->g, X_DIV, ms_x_const(I->g, amount), size);
+            else if (x->has_conc)
+                r = x->hosu ? ms_x_binary(I->g, X_MUL, ms_x_const(I->g, x->init_conc), size)
+                            : ms_x_const(I->g, x->init_conc);
+            else
+                ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                        "species '%s' has no initial amount, concentration or assignment", x->id);
+        } else if (x->kind == K_SPECREF) {
+            r = ms_x_const(I->g, x->value);
+        } else if (x->kind == K_REACTION) {
+            ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                    "a reaction rate ('%s') in an initial value is not supported", x->id);
+        } else if (x->value_set) {
+            r = ms_x_const(I->g, x->value);
+        } else {
+            ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "'%s' has no value", x->id);
+        }
+        if (r >= 0 && I->g->n[r].op != X_CONST) {
+            ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                    "the initial value of '%s' does not reduce to a number", x->id);
+            r = -1;
+        }
+    } else {
+        switch (x->role) {
+        case 0:
+            r = ms_x_leaf(I->g, X_PARAM, x->param);
+            /* an unchanging species keeps its amount: its concentration follows
+             * the size of its compartment */
+            if (x->kind == K_SPECIES && !x->hosu)
+                r = ms_x_binary(I->g, X_DIV, r, node_of(I, x->comp));
+            break;
+        case 1: {
+            ms_xid st = ms_x_leaf(I->g, X_STATE, x->state);
+            if (x->kind == K_SPECIES && x->amount_state && !x->hosu)
+                st = ms_x_binary(I->g, X_DIV, st, node_of(I, x->comp));
+            r = st;
+            break;
+        }
+        case 2:
+            snprintf(what, sizeof what, "the rule for '%s'", x->id);
+            r = convert(I, x->rule, what);
+            break;
+        }
+    }
+    x->mark = 0;
+    if (r >= 0)
+        *slot = r;
+    return r;
+}
+
+static ms_status check_doc(importer *I, SBMLDocument_t *doc)
+{
+    unsigned n = SBMLDocument_getNumErrors(doc);
+    for (unsigned i = 0; i < n; i++) {
+        const SBMLError_t *e = SBMLDocument_getError(doc, i);
+        if (XMLError_getSeverity((const XMLError_t *)e) >= LIBSBML_SEV_ERROR)
+            return ms_fail(I->ctx, MS_ERR_SYNTAX, I->file,
+                           (int)XMLError_getLine((const XMLError_t *)e),
+                           (int)XMLError_getColumn((const XMLError_t *)e), "%s",
+                           XMLError_getMessage((const XMLError_t *)e));
+    }
+    return MS_OK;
+}
+
+static int convert_doc(SBMLDocument_t *doc, const char *key)
+{
+    ConversionProperties_t *p = ConversionProperties_create();
+    if (!p)
+        return -1;
+    ConversionProperties_addOptionWithKey(p, key);
+    int r = SBMLDocument_convert(doc, p);
+    ConversionProperties_free(p);
+    return r == LIBSBML_OPERATION_SUCCESS ? 0 : -1;
+}
+
+/* Refuses math the engine cannot simulate (delay, rateOf). */
+static ms_status scan_math(importer *I, const ASTNode_t *a, const char *where)
+{
+    if (!a)
+        return MS_OK;
+    int t = ASTNode_getType(a);
+    if (t == AST_FUNCTION_DELAY)
+        return unsupported(I, "delay() (in a model's math)");
+    if (t == AST_FUNCTION_RATE_OF)
+        return unsupported(I, "rateOf()");
+    for (unsigned i = 0; i < ASTNode_getNumChildren(a); i++) {
+        ms_status st = scan_math(I, ASTNode_getChild(a, i), where);
+        if (st)
+            return st;
+    }
+    return MS_OK;
+}
+
+static ms_status import(importer *I)
+{
+    Model_t *sm = I->sm;
+    ms_model *m = I->m;
+    ms_status st;
+    if (Model_getNumEvents(sm))
+        return unsupported(I, "events");
+    for (unsigned i = 0; i < Model_getNumRules(sm); i++)
+        if (Rule_isAlgebraic(Model_getRule(sm, i)))
+            return unsupported(I, "algebraic rules");
+    if (Model_getNumConstraints(sm) > 0) {
+        /* constraints do not change a simulation */
+    }
+
+    /* symbols */
+    for (unsigned i = 0; i < Model_getNumCompartments(sm); i++) {
+        Compartment_t *c = Model_getCompartment(sm, i);
+        int k = add_sym(I, Compartment_getId(c), K_COMP);
+        if (k < 0)
+            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                     Compartment_getId(c))
+                           : ms_nomem(I->ctx);
+        I->s[k].value_set = Compartment_isSetSize(c) || Compartment_isSetVolume(c);
+        I->s[k].value = Compartment_isSetSize(c) ? Compartment_getSize(c)
+                        : Compartment_isSetVolume(c) ? Compartment_getVolume(c)
+                                                     : 1;
+        if (!I->s[k].value_set && Compartment_getSpatialDimensionsAsDouble(c) == 0) {
+            I->s[k].value = 1;
+            I->s[k].value_set = 1;
+        }
+        I->s[k].constant = Compartment_getConstant(c);
+    }
+    for (unsigned i = 0; i < Model_getNumParameters(sm); i++) {
+        Parameter_t *p = Model_getParameter(sm, i);
+        int k = add_sym(I, Parameter_getId(p), K_PARAM);
+        if (k < 0)
+            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                     Parameter_getId(p))
+                           : ms_nomem(I->ctx);
+        I->s[k].value_set = Parameter_isSetValue(p);
+        I->s[k].value = Parameter_getValue(p);
+        I->s[k].constant = Parameter_getConstant(p);
+    }
+    for (unsigned i = 0; i < Model_getNumSpecies(sm); i++) {
+        Species_t *sp = Model_getSpecies(sm, i);
+        int k = add_sym(I, Species_getId(sp), K_SPECIES);
+        if (k < 0)
+            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                     Species_getId(sp))
+                           : ms_nomem(I->ctx);
+        ssym *x = &I->s[k];
+        x->hosu = Species_getHasOnlySubstanceUnits(sp);
+        x->boundary = Species_getBoundaryCondition(sp);
+        x->constant = Species_getConstant(sp);
+        x->has_amount = Species_isSetInitialAmount(sp);
+        x->has_conc = Species_isSetInitialConcentration(sp);
+        x->init_amount = Species_getInitialAmount(sp);
+        x->init_conc = Species_getInitialConcentration(sp);
+    }
+    for (unsigned i = 0; i < Model_getNumReactions(sm); i++) {
+        Reaction_t *r = Model_getReaction(sm, i);
+        if (Reaction_isSetFast(r) && Reaction_getFast(r))
+            return unsupported(I, "fast reactions");
+        int k = add_sym(I, Reaction_getId(r), K_REACTION);
+        if (k < 0)
+            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                     Reaction_getId(r))
+                           : ms_nomem(I->ctx);
+        for (int side = 0; side < 2; side++) {
+            unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
+            for (unsigned j = 0; j < nr; j++) {
+                SpeciesReference_t *sr = side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+                if (SpeciesReference_isSetStoichiometryMath(sr))
+                    return unsupported(I, "variable stoichiometry (stoichiometryMath)");
+                const char *sid = SpeciesReference_getId(sr);
+                if (sid && *sid) {
+                    int q = add_sym(I, sid, K_SPECREF);
+                    if (q < 0)
+                        return ms_nomem(I->ctx);
+                    I->s[q].value = SpeciesReference_isSetStoichiometry(sr)
+                                        ? SpeciesReference_getStoichiometry(sr)
+                                        : 1;
+                    I->s[q].value_set = 1;
+                    I->s[q].constant = 1;
+                }
+            }
+        }
+    }
+    /* species compartments and conversion factors */
+    I->model_conv = -1;
+    if (Model_isSetConversionFactor(sm)) {
+        const ms_strmap_entry *e = ms_strmap_get(&I->names, Model_getConversionFactor(sm));
+        I->model_conv = e ? e->index : -1;
+    }
+    for (unsigned i = 0; i < Model_getNumSpecies(sm); i++) {
+        Species_t *sp = Model_getSpecies(sm, i);
+        const ms_strmap_entry *e = ms_strmap_get(&I->names, Species_getId(sp));
+        const ms_strmap_entry *c = ms_strmap_get(&I->names, Species_getCompartment(sp));
+        if (!c || I->s[c->index].kind != K_COMP)
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                           "species '%s' names no compartment", Species_getId(sp));
+        I->s[e->index].comp = c->index;
+        I->s[e->index].conv = I->model_conv;
+        if (Species_isSetConversionFactor(sp)) {
+            const ms_strmap_entry *f = ms_strmap_get(&I->names, Species_getConversionFactor(sp));
+            I->s[e->index].conv = f ? f->index : -1;
+        }
+    }
+    /* rules and initial assignments */
+    for (unsigned i = 0; i < Model_getNumRules(sm); i++) {
+        Rule_t *ru = Model_getRule(sm, i);
+        const ms_strmap_entry *e = ms_strmap_get(&I->names, Rule_getVariable(ru));
+        if (!e)
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule for unknown '%s'",
+                           Rule_getVariable(ru));
+        ssym *x = &I->s[e->index];
+        if (x->kind == K_SPECREF)
+            return unsupported(I, "variable stoichiometry (a rule for a species reference)");
+        if ((st = scan_math(I, Rule_getMath(ru), x->id)))
+            return st;
+        x->rule = Rule_getMath(ru);
+        x->role = Rule_isAssignment(ru) ? 2 : 1;
+    }
+    for (unsigned i = 0; i < Model_getNumInitialAssignments(sm); i++) {
+        InitialAssignment_t *ia = Model_getInitialAssignment(sm, i);
+        const ms_strmap_entry *e = ms_strmap_get(&I->names, InitialAssignment_getSymbol(ia));
+        if (!e)
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                           "an initial assignment for unknown '%s'",
+                           InitialAssignment_getSymbol(ia));
+        if (I->s[e->index].kind == K_SPECREF)
+            return unsupported(I, "variable stoichiometry (an initial assignment to a species "
+                                  "reference)");
+        if ((st = scan_math(I, InitialAssignment_getMath(ia), "initial assignment")))
+            return st;
+        I->s[e->index].init_math = InitialAssignment_getMath(ia);
+    }
+    for (unsigned i = 0; i < Model_getNumReactions(sm); i++) {
+        Reaction_t *r = Model_getReaction(sm, i);
+        KineticLaw_t *kl = Reaction_getKineticLaw(r);
+        if (!kl || !KineticLaw_getMath(kl))
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "reaction '%s' has no rate law",
+                           Reaction_getId(r));
+        if ((st = scan_math(I, KineticLaw_getMath(kl), "a kinetic law")))
+            return st;
+        I->s[ms_strmap_get(&I->names, Reaction_getId(r))->index].rule = KineticLaw_getMath(kl);
+    }
+    /* reactions drive the amounts of non-boundary species */
+    for (unsigned i = 0; i < Model_getNumReactions(sm); i++) {
+        Reaction_t *r = Model_getReaction(sm, i);
+        for (int side = 0; side < 2; side++) {
+            unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
+            for (unsigned j = 0; j < nr; j++) {
+                SpeciesReference_t *sr = side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+                const ms_strmap_entry *e = ms_strmap_get(
+                    &I->names, SpeciesReference_getSpecies(sr));
+                if (!e || I->s[e->index].kind != K_SPECIES)
+                    return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                                   "reaction '%s' names an unknown species", Reaction_getId(r));
+                ssym *x = &I->s[e->index];
+                if (!x->boundary && !x->constant) {
+                    if (x->role == 2)
+                        return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                                       "species '%s' has an assignment rule and takes part in a "
+                                       "reaction",
+                                       x->id);
+                    if (x->role == 1 && !x->amount_state)
+                        return unsupported(I, "a species with both a rate rule and reactions");
+                    x->role = 1;
+                    x->amount_state = 1;
+                }
+            }
+        }
+    }
+
+    /* engine symbols: states, parameters, rules; then initial values */
+    size_t ns = 0, np = 0;
+    for (size_t k = 0; k < I->n; k++) {
+        ssym *x = &I->s[k];
+        if (x->kind == K_REACTION)
+            x->role = 2; /* a reaction id in math is its rate */
+        if (x->role == 1)
+            x->state = (int)ns++;
+        else if (x->role == 0)
+            x->param = (int)np++;
+    }
+    size_t nobs = I->n + 2 * Model_getNumSpecies(sm);
+    m->sym[MS_STATE] = ms_alloc(I->ctx, (ns + 1) * sizeof(ms_symdef));
+    m->sym[MS_PARAM] = ms_alloc(I->ctx, (np + 1) * sizeof(ms_symdef));
+    m->sym[MS_OBSERVABLE] = ms_alloc(I->ctx, (nobs + 1) * sizeof(ms_symdef));
+    m->rule_order = ms_alloc(I->ctx, sizeof *m->rule_order);
+    if (!m->sym[MS_STATE] || !m->sym[MS_PARAM] || !m->sym[MS_OBSERVABLE] || !m->rule_order)
+        return ms_nomem(I->ctx);
+    /* counts first: ms_model_free releases what is filled in, even on an error */
+    m->count[MS_STATE] = ns ? ns : 1;
+    m->count[MS_PARAM] = np;
+    if (ns == 0) { /* only rules: the engine integrates one constant placeholder */
+        ms_symdef *d = &m->sym[MS_STATE][0];
+        d->name = ms_strdup(I->ctx, "__no_state");
+        d->unit = ms_strdup(I->ctx, "1");
+        if (!d->name || !d->unit)
+            return ms_nomem(I->ctx);
+        d->leaf = ms_x_leaf(I->g, X_STATE, 0);
+        d->init_node = ms_x_const(I->g, 0);
+        d->node = ms_x_const(I->g, 0);
+        ns = 1;
+    }
+    m->count[MS_STATE] = ns;
+    /* initial values (constant-folded) */
+    I->init_ctx = 1;
+    for (size_t k = 0; k < I->n; k++) {
+        ssym *x = &I->s[k];
+        if (x->kind == K_REACTION || x->role == 2)
+            continue;
+        if (node_of(I, (int)k) < 0)
+            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+    }
+    I->init_ctx = 0;
+    for (size_t k = 0; k < I->n; k++) {
+        ssym *x = &I->s[k];
+        ms_symdef *d = NULL;
+        if (x->role == 1)
+            d = &m->sym[MS_STATE][x->state];
+        else if (x->role == 0)
+            d = &m->sym[MS_PARAM][x->param];
+        if (!d)
+            continue;
+        d->name = ms_strdup(I->ctx, x->id);
+        d->unit = ms_strdup(I->ctx, "(SBML)");
+        if (!d->name || !d->unit)
+            return ms_nomem(I->ctx);
+        d->leaf = ms_x_leaf(I->g, x->role == 1 ? X_STATE : X_PARAM, x->role == 1 ? x->state
+                                                                                 : x->param);
+        double v0 = I->g->n[x->init].v;
+        if (x->kind == K_SPECIES && !x->hosu && (x->amount_state || x->role == 0))
+            v0 *= I->g->n[I->s[x->comp].init].v; /* held as an amount */
+        if (x->role == 0) {
+            d->value = v0;
+            d->source = ms_strdup(I->ctx, "SBML model file");
+            if (!d->source)
+                return ms_nomem(I->ctx);
+        } else {
+            d->init_node = ms_x_const(I->g, v0);
+        }
+    }
+    /* state right-hand sides */
+    for (size_t k = 0; k < I->n; k++) {
+        ssym *x = &I->s[k];
+        if (x->role != 1)
+            continue;
+        ms_symdef *d = &m->sym[MS_STATE][x->state];
+        ms_xid rhs;
+        if (x->amount_state) {
+            rhs = ms_x_const(I->g, 0);
+            for (unsigned i = 0; i < Model_getNumReactions(sm) && rhs >= 0; i++) {
+                Reaction_t *r = Model_getReaction(sm, i);
+                ms_xid rate = node_of(I, ms_strmap_get(&I->names, Reaction_getId(r))->index);
+                for (int side = 0; side < 2 && rate >= 0; side++) {
+                    unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
+                    for (unsigned j = 0; j < nr; j++) {
+                        SpeciesReference_t *sr =
+                            side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+                        if (strcmp(SpeciesReference_getSpecies(sr),
+                                   x->id) != 0)
+                            continue;
+                        double stoich = SpeciesReference_isSetStoichiometry(sr)
+                                            ? SpeciesReference_getStoichiometry(sr)
+                                            : 1;
+                        ms_xid term = ms_x_binary(I->g, X_MUL, ms_x_const(I->g, stoich), rate);
+                        if (x->conv >= 0)
+                            term = ms_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
+                        rhs = ms_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
+                    }
+                }
+            }
+        } else {
+            rhs = convert(I, x->rule, x->id);
+        }
+        if (rhs < 0)
+            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+        d->node = rhs;
+    }
+    /* observables: every symbol, and species amounts and concentrations */
+    size_t no = 0;
+    for (size_t k = 0; k < I->n; k++) {
+        ssym *x = &I->s[k];
+        ms_xid v = node_of(I, (int)k);
+        if (v < 0)
+            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+        ms_symdef *d = &m->sym[MS_OBSERVABLE][no++];
+        m->count[MS_OBSERVABLE] = no;
+        d->name = ms_strdup(I->ctx, x->id);
+        d->unit = ms_strdup(I->ctx, "(SBML)");
+        d->node = v;
+        if (x->kind != K_SPECIES)
+            continue;
+        ms_xid size = node_of(I, x->comp);
+        ms_xid amount = x->hosu ? v : ms_x_binary(I->g, X_MUL, v, size);
+        ms_xid conc = x->hosu ? ms_x_binary(I->g, X_DIV, v, size) : v;
+        char name[512];
+        snprintf(name, sizeof name, "__amount_%s", x->id);
+        m->sym[MS_OBSERVABLE][no].name = ms_strdup(I->ctx, name);
+        m->sym[MS_OBSERVABLE][no].unit = ms_strdup(I->ctx, "(SBML)");
+        m->sym[MS_OBSERVABLE][no++].node = amount;
+        m->count[MS_OBSERVABLE] = no;
+        snprintf(name, sizeof name, "__conc_%s", x->id);
+        m->sym[MS_OBSERVABLE][no].name = ms_strdup(I->ctx, name);
+        m->sym[MS_OBSERVABLE][no].unit = ms_strdup(I->ctx, "(SBML)");
+        m->sym[MS_OBSERVABLE][no++].node = conc;
+        m->count[MS_OBSERVABLE] = no;
+    }
+    m->count[MS_OBSERVABLE] = no;
+    for (size_t i = 0; i < no; i++)
+        if (!m->sym[MS_OBSERVABLE][i].name || !m->sym[MS_OBSERVABLE][i].unit ||
+            m->sym[MS_OBSERVABLE][i].node < 0)
+            return ms_nomem(I->ctx);
+    for (size_t i = 0; i < ns; i++)
+        if (m->sym[MS_STATE][i].node < 0 || m->sym[MS_STATE][i].leaf < 0)
+            return ms_nomem(I->ctx);
+    return ms_model_compile(m);
+}
+
+ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
+{
+    *out = NULL;
+    ms_ok(ctx);
+    SBMLDocument_t *doc = readSBMLFromFile(path);
+    if (!doc)
+        return ms_nomem(ctx);
+    ms_model *m = ms_alloc(ctx, sizeof *m);
+    importer I = {.ctx = ctx, .file = path};
+    ms_strmap_init(&I.names, ctx);
+    ms_status st = m ? MS_OK : ms_nomem(ctx);
+    if (!st) {
+        m->ctx = ctx;
+        ms_xdag_init(&m->g, ctx);
+        m->body_weight = -1;
+        m->file = ms_strdup(ctx, path);
+        st = m->file ? check_doc(&I, doc) : ms_nomem(ctx);
+    }
+    if (!st && SBMLDocument_isSetPackageRequired(doc, "comp"))
+        st = convert_doc(doc, "flatten comp") ? unsupported(&I, "hierarchical models (comp) that "
+                                                                "libSBML cannot flatten")
+                                              : MS_OK;
+    if (!st && SBMLDocument_isSetPackageRequired(doc, "fbc"))
+        st = unsupported(&I, "flux balance constraints (fbc)");
+    if (!st && (convert_doc(doc, "expandFunctionDefinitions") ||
+                convert_doc(doc, "promoteLocalParameters")))
+        st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0,
+                     "libSBML could not expand function definitions or promote local parameters");
+    if (!st) {
+        I.sm = SBMLDocument_getModel(doc);
+        if (!I.sm)
+            st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0, "the document has no model");
+    }
+    if (!st) {
+        I.m = m;
+        I.g = &m->g;
+        const char *id = Model_isSetId(I.sm) ? Model_getId(I.sm) : "sbml_model";
+        m->name = ms_strdup(ctx, id && *id ? id : "sbml_model");
+        st = m->name ? import(&I) : ms_nomem(ctx);
+    }
+    ms_strmap_free(&I.names);
+    ms_free(ctx, I.s);
+    SBMLDocument_free(doc);
+    if (st) {
+        if (ctx->last == MS_OK)
+            ms_nomem(ctx);
+        ms_model_free(m);
+        return ctx->last;
+    }
+    *out = m;
+    return ms_ok(ctx);
+}
