@@ -151,6 +151,14 @@ MS_API ms_status ms_model_symbol(const ms_model *model, ms_symkind kind, size_t 
                                  ms_symbol *out);
 /* Index of the symbol `name` of `kind`, or -1. */
 MS_API int ms_model_find(const ms_model *model, ms_symkind kind, const char *name);
+/* Writes the model as SBML Level 3 Version 2 (checked by libSBML's
+ * consistency check): every quantity a parameter, each state with a rate
+ * rule and an initial assignment, rules and observables as assignment rules,
+ * inputs as parameters at their default level; each parameter's unit,
+ * source or hypothesis and evidence level kept as an annotation.  Bolus
+ * inputs and protocols are not part of the SBML. */
+MS_API ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *model, const char *path);
+
 /* Number of nonzero entries of the exact Jacobian (structural). */
 MS_API size_t ms_model_jacobian_nnz(const ms_model *model);
 

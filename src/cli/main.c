@@ -59,6 +59,7 @@ static const char *HELP_MAIN =
     "  trial SCENARIO     run a virtual trial: CSV results and an HTML report\n"
     "  power SCENARIO     patients per arm needed for the scenario's power target\n"
     "  calibrate TARGETS  fit population parameters to published figures\n"
+    "  export MODEL --sbml OUT.xml   write a model as SBML Level 3 Version 2\n"
     "  version            print the version\n"
     "  help [COMMAND]     this text, or a command's help\n"
     "\n"
@@ -1131,6 +1132,51 @@ static int cmd_calibrate(int argc, char **argv)
     return outside ? 4 : EXIT_OK;
 }
 
+/* ---------------------------------------------------------------- export */
+
+static const char *HELP_EXPORT =
+    "usage: moodsim export MODEL --sbml OUT.xml\n"
+    "\n"
+    "Writes MODEL as SBML Level 3 Version 2, checked by libSBML's consistency check:\n"
+    "states as parameters with rate rules and initial assignments, rules and observables\n"
+    "as assignment rules, inputs as parameters at their default level, and each\n"
+    "parameter's unit, source or hypothesis and evidence level as an annotation.\n"
+    "Protocols (doses, sessions) are not part of the SBML.\n";
+
+static int cmd_export(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(HELP_EXPORT, stdout);
+        return EXIT_OK;
+    }
+    const char *model_path = NULL, *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--sbml") && i + 1 < argc)
+            out = argv[++i];
+        else if (argv[i][0] == '-')
+            return usage_error("export", "unknown option '%s'", argv[i]);
+        else if (!model_path)
+            model_path = argv[i];
+        else
+            return usage_error("export", "unexpected argument '%s'", argv[i]);
+    }
+    if (!model_path || !out)
+        return usage_error("export", "expected MODEL --sbml OUT.xml%s", "");
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
+    ms_model *m = NULL;
+    ms_status st = ms_model_load(ctx, model_path, &m);
+    if (!st)
+        st = ms_model_export_sbml(ctx, m, out);
+    int rc = st ? (st == MS_ERR_IO ? (fprintf(stderr, "%s\n", ms_errmsg(ctx)), EXIT_INTERNAL)
+                                   : report(ctx, st))
+                : EXIT_OK;
+    ms_model_free(m);
+    ms_context_free(ctx);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1152,6 +1198,8 @@ int main(int argc, char **argv)
         return run_trial(argc - 2, argv + 2, 1);
     if (strcmp(cmd, "calibrate") == 0)
         return cmd_calibrate(argc - 2, argv + 2);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("moodsim %s\n", ms_version());
         return EXIT_OK;
@@ -1171,6 +1219,8 @@ int main(int argc, char **argv)
             fputs(HELP_POWER, stdout);
         else if (argc > 2 && strcmp(argv[2], "calibrate") == 0)
             fputs(HELP_CALIBRATE, stdout);
+        else if (argc > 2 && strcmp(argv[2], "export") == 0)
+            fputs(HELP_EXPORT, stdout);
         else
             fputs(HELP_MAIN, stdout);
         return EXIT_OK;

@@ -16,12 +16,16 @@
 #include "model_impl.h"
 #include "../core/strmap.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sbml/SBMLTypes.h>
 #include <sbml/conversion/ConversionProperties.h>
+#include <sbml/math/L3Parser.h>
+#include <sbml/math/L3ParserSettings.h>
 
 typedef enum { K_COMP, K_SPECIES, K_PARAM, K_REACTION, K_SPECREF } skind;
 
@@ -189,6 +193,9 @@ static ms_status check_doc(importer *I, SBMLDocument_t *doc)
     unsigned n = SBMLDocument_getNumErrors(doc);
     for (unsigned i = 0; i < n; i++) {
         const SBMLError_t *e = SBMLDocument_getError(doc, i);
+        /* a declaration without encoding="UTF-8" is read as UTF-8: not an error here */
+        if (XMLError_getErrorId((const XMLError_t *)e) == MissingXMLEncoding)
+            continue;
         if (XMLError_getSeverity((const XMLError_t *)e) >= LIBSBML_SEV_ERROR)
             return ms_fail(I->ctx, MS_ERR_SYNTAX, I->file,
                            (int)XMLError_getLine((const XMLError_t *)e),
@@ -223,6 +230,41 @@ static ms_status scan_math(importer *I, const ASTNode_t *a, const char *where)
         ms_status st = scan_math(I, ASTNode_getChild(a, i), where);
         if (st)
             return st;
+    }
+    return MS_OK;
+}
+
+/* The unit, source or hypothesis and evidence level that moodsim's export
+ * keeps in a parameter's annotation; other parameters cite the SBML file. */
+static ms_status read_provenance(importer *I, const ssym *x, ms_symdef *d)
+{
+    Parameter_t *p = x->kind == K_PARAM ? Model_getParameterById(I->sm, x->id) : NULL;
+    XMLNode_t *ann = p ? SBase_getAnnotation((SBase_t *)p) : NULL;
+    for (unsigned i = 0; ann && i < XMLNode_getNumChildren(ann); i++) {
+        const XMLNode_t *c = XMLNode_getChild(ann, (int)i);
+        if (strcmp(XMLNode_getName(c), "provenance") != 0)
+            continue;
+        static const char *const keys[] = {"source", "hypothesis", "evidence", "unit"};
+        char **dst[] = {&d->source, &d->hypothesis, &d->evidence, &d->unit};
+        for (int k = 0; k < 4; k++) {
+            char *v = XMLNode_getAttrValueByName(c, keys[k]);
+            if (v && *v) {
+                ms_free(I->ctx, *dst[k]);
+                *dst[k] = ms_strdup(I->ctx, v);
+                if (!*dst[k]) {
+                    free(v);
+                    return ms_nomem(I->ctx);
+                }
+            }
+            free(v);
+        }
+    }
+    if (!d->source && !d->hypothesis) {
+        char buf[1200];
+        snprintf(buf, sizeof buf, "SBML model file %s", I->file);
+        d->source = ms_strdup(I->ctx, buf);
+        if (!d->source)
+            return ms_nomem(I->ctx);
     }
     return MS_OK;
 }
@@ -465,9 +507,8 @@ static ms_status import(importer *I)
             v0 *= I->g->n[I->s[x->comp].init].v; /* held as an amount */
         if (x->role == 0) {
             d->value = v0;
-            d->source = ms_strdup(I->ctx, "SBML model file");
-            if (!d->source)
-                return ms_nomem(I->ctx);
+            if ((st = read_provenance(I, x, d)))
+                return st;
         } else {
             d->init_node = ms_x_const(I->g, v0);
         }
@@ -549,10 +590,22 @@ static ms_status import(importer *I)
     return ms_model_compile(m);
 }
 
+#define MS_SBML_MAX_BYTES (64u * 1024u * 1024u)
+
 ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
 {
     *out = NULL;
     ms_ok(ctx);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    if (size < 0 || (unsigned long)size > MS_SBML_MAX_BYTES)
+        return ms_fail(ctx, MS_ERR_LIMIT, path, 1, 1,
+                       "file is %ld bytes; the limit for SBML is %u bytes (64 MiB)", size,
+                       MS_SBML_MAX_BYTES);
     SBMLDocument_t *doc = readSBMLFromFile(path);
     if (!doc)
         return ms_nomem(ctx);
@@ -600,4 +653,142 @@ ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
     }
     *out = m;
     return ms_ok(ctx);
+}
+
+/* ---------------------------------------------------------------- export */
+
+/* Our formulas use `t` for time; SBML's is the time csymbol. */
+static void time_csymbol(ASTNode_t *a)
+{
+    if (!a)
+        return;
+    if (ASTNode_getType(a) == AST_NAME && ASTNode_getName(a) && !strcmp(ASTNode_getName(a), "t"))
+        ASTNode_setType(a, AST_NAME_TIME);
+    for (unsigned i = 0; i < ASTNode_getNumChildren(a); i++)
+        time_csymbol(ASTNode_getChild(a, i));
+}
+
+static ASTNode_t *parse_formula(const char *text)
+{
+    L3ParserSettings_t *ps = L3ParserSettings_create();
+    if (!ps)
+        return NULL;
+    L3ParserSettings_setParseLog(ps, L3P_PARSE_LOG_AS_ERROR);
+    L3ParserSettings_setParseUnits(ps, 0);
+    ASTNode_t *a = SBML_parseL3FormulaWithSettings(text, ps);
+    L3ParserSettings_free(ps);
+    time_csymbol(a);
+    return a;
+}
+
+static void xml_attr(char *out, size_t n, const char *s)
+{
+    size_t o = 0;
+    for (; s && *s && o + 7 < n; s++) {
+        const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
+                          : *s == '"' ? "&quot;" : NULL;
+        if (rep) {
+            memcpy(out + o, rep, strlen(rep));
+            o += strlen(rep);
+        } else {
+            out[o++] = *s == '\n' ? ' ' : *s;
+        }
+    }
+    out[o] = '\0';
+}
+
+static int add_param(Model_t *sm, const char *id, double value, int constant, const ms_symdef *d)
+{
+    Parameter_t *p = Model_createParameter(sm);
+    if (!p || Parameter_setId(p, id) != LIBSBML_OPERATION_SUCCESS)
+        return -1;
+    Parameter_setValue(p, value);
+    Parameter_setConstant(p, constant);
+    if (d && (d->source || d->hypothesis || d->evidence || d->unit)) {
+        char src[4096], hyp[4096], ev[256], unit[256], ann[9000];
+        xml_attr(src, sizeof src, d->source);
+        xml_attr(hyp, sizeof hyp, d->hypothesis);
+        xml_attr(ev, sizeof ev, d->evidence);
+        xml_attr(unit, sizeof unit, d->unit);
+        snprintf(ann, sizeof ann,
+                 "<annotation><moodsim:provenance xmlns:moodsim=\"https://moodsim.example/ns/1\""
+                 " unit=\"%s\"%s%s%s%s%s%s%s%s%s/></annotation>",
+                 unit, d->source ? " source=\"" : "", d->source ? src : "", d->source ? "\"" : "",
+                 d->hypothesis ? " hypothesis=\"" : "", d->hypothesis ? hyp : "",
+                 d->hypothesis ? "\"" : "", d->evidence ? " evidence=\"" : "",
+                 d->evidence ? ev : "", d->evidence ? "\"" : "");
+        SBase_setAnnotationString((SBase_t *)p, ann);
+    }
+    return 0;
+}
+
+ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *path)
+{
+    if (!ctx || !m || !path)
+        return MS_ERR_ARG;
+    SBMLDocument_t *doc = SBMLDocument_createWithLevelAndVersion(3, 2);
+    if (!doc)
+        return ms_nomem(ctx);
+    Model_t *sm = SBMLDocument_createModel(doc);
+    ms_status st = MS_OK;
+    Model_setId(sm, m->name);
+    const char *bad = NULL;
+    /* parameters, inputs (their default level), states, rules, observables */
+    for (size_t i = 0; i < m->count[MS_PARAM] && !bad; i++)
+        if (add_param(sm, m->sym[MS_PARAM][i].name, m->sym[MS_PARAM][i].value, 1,
+                      &m->sym[MS_PARAM][i]))
+            bad = m->sym[MS_PARAM][i].name;
+    for (size_t i = 0; i < m->count[MS_INPUT] && !bad; i++)
+        if (m->sym[MS_INPUT][i].input_kind != MS_INPUT_BOLUS &&
+            add_param(sm, m->sym[MS_INPUT][i].name, m->sym[MS_INPUT][i].value, 0,
+                      &m->sym[MS_INPUT][i]))
+            bad = m->sym[MS_INPUT][i].name;
+    for (int k = MS_STATE; k <= MS_OBSERVABLE && !bad; k++) {
+        if (k == MS_PARAM || k == MS_INPUT)
+            continue;
+        for (size_t i = 0; i < m->count[k] && !bad; i++) {
+            const ms_symdef *d = &m->sym[k][i];
+            if (add_param(sm, d->name, 0, 0, d)) {
+                bad = d->name;
+                break;
+            }
+            ASTNode_t *math = parse_formula(d->expr);
+            if (!math) {
+                bad = d->name;
+                break;
+            }
+            Rule_t *r = k == MS_STATE ? (Rule_t *)Model_createRateRule(sm)
+                                      : (Rule_t *)Model_createAssignmentRule(sm);
+            Rule_setVariable(r, d->name);
+            Rule_setMath(r, math);
+            ASTNode_free(math);
+            if (k == MS_STATE) {
+                ASTNode_t *init = parse_formula(d->init);
+                InitialAssignment_t *ia = Model_createInitialAssignment(sm);
+                if (!init || !ia) {
+                    ASTNode_free(init);
+                    bad = d->name;
+                    break;
+                }
+                InitialAssignment_setSymbol(ia, d->name);
+                InitialAssignment_setMath(ia, init);
+                ASTNode_free(init);
+            }
+        }
+    }
+    if (bad)
+        st = ms_fail(ctx, MS_ERR_MODEL, m->file, 0, 0, "cannot export '%s' to SBML", bad);
+    if (!st) {
+        unsigned nerr = SBMLDocument_checkInternalConsistency(doc);
+        for (unsigned i = 0; i < nerr && !st; i++) {
+            const SBMLError_t *e = SBMLDocument_getError(doc, i);
+            if (XMLError_getSeverity((const XMLError_t *)e) >= LIBSBML_SEV_ERROR)
+                st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0, "libSBML consistency check: %s",
+                             XMLError_getMessage((const XMLError_t *)e));
+        }
+    }
+    if (!st && !writeSBMLToFile(doc, path))
+        st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write");
+    SBMLDocument_free(doc);
+    return st ? st : ms_ok(ctx);
 }
