@@ -60,6 +60,8 @@ typedef struct {
     ms_xdag *g;
     int init_ctx;        /* resolving initial values */
     int model_conv;      /* model conversion factor symbol or -1 */
+    char **owned;        /* names the importer made up (freed at the end) */
+    size_t nowned, owned_cap;
 } importer;
 
 static ms_status unsupported(importer *I, const char *what)
@@ -145,8 +147,6 @@ static ms_xid node_of(importer *I, int k)
             else
                 ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
                         "species '%s' has no initial amount, concentration or assignment", x->id);
-        } else if (x->kind == K_SPECREF) {
-            r = ms_x_const(I->g, x->value);
         } else if (x->kind == K_REACTION) {
             ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
                     "a reaction rate ('%s') in an initial value is not supported", x->id);
@@ -341,18 +341,39 @@ static ms_status import(importer *I)
             unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
             for (unsigned j = 0; j < nr; j++) {
                 SpeciesReference_t *sr = side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
-                if (SpeciesReference_isSetStoichiometryMath(sr))
-                    return unsupported(I, "variable stoichiometry (stoichiometryMath)");
+                if (SpeciesReference_isSetStoichiometryMath(sr)) {
+                    /* SBML Level 2: the stoichiometry is a formula; it becomes
+                     * an assignment rule of a synthetic species reference */
+                    const StoichiometryMath_t *smath = SpeciesReference_getStoichiometryMath(sr);
+                    if (!smath || !StoichiometryMath_getMath(smath))
+                        return unsupported(I, "stoichiometryMath without math");
+                    char *name = ms_alloc(I->ctx, 64 + strlen(Reaction_getId(r)));
+                    if (!name)
+                        return ms_nomem(I->ctx);
+                    sprintf(name, "__stoich_%s_%d_%u", Reaction_getId(r), side, j);
+                    if (ms_grow(I->ctx, (void **)&I->owned, &I->owned_cap, I->nowned + 1,
+                                sizeof *I->owned)) {
+                        ms_free(I->ctx, name);
+                        return ms_nomem(I->ctx);
+                    }
+                    I->owned[I->nowned++] = name;
+                    int q = add_sym(I, name, K_SPECREF);
+                    if (q < 0)
+                        return ms_nomem(I->ctx);
+                    I->s[q].role = 2;
+                    I->s[q].rule = StoichiometryMath_getMath(smath);
+                    if ((st = scan_math(I, I->s[q].rule, "stoichiometryMath")))
+                        return st;
+                    continue;
+                }
                 const char *sid = SpeciesReference_getId(sr);
                 if (sid && *sid) {
                     int q = add_sym(I, sid, K_SPECREF);
                     if (q < 0)
                         return ms_nomem(I->ctx);
-                    I->s[q].value = SpeciesReference_isSetStoichiometry(sr)
-                                        ? SpeciesReference_getStoichiometry(sr)
-                                        : 1;
-                    I->s[q].value_set = 1;
-                    I->s[q].constant = 1;
+                    I->s[q].value_set = SpeciesReference_isSetStoichiometry(sr);
+                    I->s[q].value = I->s[q].value_set ? SpeciesReference_getStoichiometry(sr) : 1;
+                    I->s[q].constant = SpeciesReference_getConstant(sr);
                 }
             }
         }
@@ -385,8 +406,6 @@ static ms_status import(importer *I)
             return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule for unknown '%s'",
                            Rule_getVariable(ru));
         ssym *x = &I->s[e->index];
-        if (x->kind == K_SPECREF)
-            return unsupported(I, "variable stoichiometry (a rule for a species reference)");
         if ((st = scan_math(I, Rule_getMath(ru), x->id)))
             return st;
         x->rule = Rule_getMath(ru);
@@ -399,9 +418,6 @@ static ms_status import(importer *I)
             return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
                            "an initial assignment for unknown '%s'",
                            InitialAssignment_getSymbol(ia));
-        if (I->s[e->index].kind == K_SPECREF)
-            return unsupported(I, "variable stoichiometry (an initial assignment to a species "
-                                  "reference)");
         if ((st = scan_math(I, InitialAssignment_getMath(ia), "initial assignment")))
             return st;
         I->s[e->index].init_math = InitialAssignment_getMath(ia);
@@ -533,10 +549,23 @@ static ms_status import(importer *I)
                         if (strcmp(SpeciesReference_getSpecies(sr),
                                    x->id) != 0)
                             continue;
-                        double stoich = SpeciesReference_isSetStoichiometry(sr)
-                                            ? SpeciesReference_getStoichiometry(sr)
-                                            : 1;
-                        ms_xid term = ms_x_binary(I->g, X_MUL, ms_x_const(I->g, stoich), rate);
+                        /* a species reference with an id is a quantity of its own:
+                         * its stoichiometry may be assigned or change in time */
+                        const char *sid = SpeciesReference_getId(sr);
+                        char synth[512];
+                        if (SpeciesReference_isSetStoichiometryMath(sr)) {
+                            snprintf(synth, sizeof synth, "__stoich_%s_%d_%u", Reaction_getId(r),
+                                     side, j);
+                            sid = synth;
+                        }
+                        ms_xid stoich;
+                        if (sid && *sid)
+                            stoich = node_of(I, ms_strmap_get(&I->names, sid)->index);
+                        else
+                            stoich = ms_x_const(I->g, SpeciesReference_isSetStoichiometry(sr)
+                                                          ? SpeciesReference_getStoichiometry(sr)
+                                                          : 1);
+                        ms_xid term = ms_x_binary(I->g, X_MUL, stoich, rate);
                         if (x->conv >= 0)
                             term = ms_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
                         rhs = ms_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
@@ -644,6 +673,9 @@ ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
     }
     ms_strmap_free(&I.names);
     ms_free(ctx, I.s);
+    for (size_t i = 0; i < I.nowned; i++)
+        ms_free(ctx, I.owned[i]);
+    ms_free(ctx, I.owned);
     SBMLDocument_free(doc);
     if (st) {
         if (ctx->last == MS_OK)
