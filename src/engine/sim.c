@@ -55,6 +55,8 @@ struct ms_sim {
     size_t tr_cap;
     ms_sim_stats stats;
     size_t rows_done;
+    unsigned char *trig;   /* each state event's trigger value, as last seen */
+    double *ev_val;        /* workspace: assignment values of one event */
 };
 
 /* ------------------------------------------------------ model evaluation */
@@ -135,6 +137,19 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     return bad;
 }
 
+/* State events: g = +1 while a trigger is true, -1 while false; CVODE
+ * locates the switch. */
+static int root_cb(sunrealtype t, N_Vector y, sunrealtype *g, void *ud)
+{
+    ms_sim *s = ud;
+    const ms_model *m = s->m;
+    load_state(s, t, N_VGetArrayPointer(y));
+    ms_prog_run(&m->c.evp, s->regs);
+    for (size_t e = 0; e < m->nev; e++)
+        g[e] = s->regs[m->ev[e].trigger] != 0 ? 1.0 : -1.0;
+    return 0;
+}
+
 static void err_cb(int code, const char *module, const char *function, char *msg, void *ud)
 {
     (void)module;
@@ -166,6 +181,8 @@ void ms_sim_free(ms_sim *s)
     ms_free(ctx, s->inputs);
     ms_free(ctx, s->active);
     ms_free(ctx, s->tr);
+    ms_free(ctx, s->trig);
+    ms_free(ctx, s->ev_val);
     ms_free(ctx, s);
 }
 
@@ -188,7 +205,12 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     s->params = ms_alloc(ctx, (m->count[MS_PARAM] + 1) * sizeof *s->params);
     s->inputs = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->inputs);
     s->active = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->active);
-    if (!s->regs || !s->params || !s->inputs || !s->active) {
+    size_t maxn = 1;
+    for (size_t e = 0; e < m->nev; e++)
+        maxn = m->ev[e].n > maxn ? m->ev[e].n : maxn;
+    s->trig = ms_alloc(ctx, m->nev + 1);
+    s->ev_val = ms_alloc(ctx, maxn * sizeof *s->ev_val);
+    if (!s->regs || !s->params || !s->inputs || !s->active || !s->trig || !s->ev_val) {
         ms_sim_free(s);
         return ms_nomem(ctx);
     }
@@ -218,7 +240,9 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
             CVodeSetLinearSolver(s->cvode, s->LS, s->A) != CV_SUCCESS ||
             CVodeSetJacFn(s->cvode, jac_cb) != CV_SUCCESS ||
             CVodeSetMaxNumSteps(s->cvode, s->max_steps) != CV_SUCCESS ||
-            CVodeSetMaxHnilWarns(s->cvode, -1) != CV_SUCCESS)
+            CVodeSetMaxHnilWarns(s->cvode, -1) != CV_SUCCESS ||
+            (m->nev && (CVodeRootInit(s->cvode, (int)m->nev, root_cb) != CV_SUCCESS ||
+                        CVodeSetNoInactiveRootWarn(s->cvode) != CV_SUCCESS)))
             fail = "CVODE set-up";
     }
     if (fail) {
@@ -441,6 +465,45 @@ static void apply_at(ms_sim *s, double t, long ntr, long *k, double *y)
     }
 }
 
+/* Fires every state event whose trigger went from false to true at t,
+ * one after another in document order (each event's values computed just
+ * before it executes), repeating while assignments make further triggers
+ * true.  Returns -1 if events keep firing (a cascade without end). */
+static int fire_events(ms_sim *s, double t, double *y)
+{
+    const ms_model *m = s->m;
+    if (!m->nev)
+        return 0;
+    for (int round = 0; round < 1000; round++) {
+        load_state(s, t, y);
+        ms_prog_run(&m->c.evp, s->regs);
+        int fired = 0;
+        for (size_t e = 0; e < m->nev; e++) {
+            const ms_eventdef *ev = &m->ev[e];
+            load_state(s, t, y);
+            ms_prog_run(&m->c.evp, s->regs);
+            int now = s->regs[ev->trigger] != 0;
+            if (now && !s->trig[e]) {
+                for (size_t k = 0; k < ev->n; k++)
+                    s->ev_val[k] = s->regs[ev->value[k]];
+                for (size_t k = 0; k < ev->n; k++)
+                    y[ev->target[k]] = s->ev_val[k];
+                fired = 1;
+            }
+            s->trig[e] = (unsigned char)now;
+        }
+        if (!fired) {
+            /* the triggers as they stand after everything fired */
+            load_state(s, t, y);
+            ms_prog_run(&m->c.evp, s->regs);
+            for (size_t e = 0; e < m->nev; e++)
+                s->trig[e] = s->regs[m->ev[e].trigger] != 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static void record(ms_sim *s, double t, const double *y, double *row)
 {
     const ms_compiled *c = &s->m->c;
@@ -497,6 +560,10 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     long k = 0;
     size_t o = 0;
     apply_at(s, t, ntr, &k, y);
+    for (size_t e = 0; e < s->m->nev; e++)
+        s->trig[e] = (unsigned char)(s->m->ev[e].initial_value != 0);
+    if (fire_events(s, t, y))
+        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = 0");
     while (o < n_times && times[o] <= t)
         record(s, t, y, out + s->nout * o++);
     while (o < n_times) {
@@ -510,6 +577,24 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         while (o < n_times && (times[o] < target || (times[o] == target && target > t))) {
             double tret = t;
             int flag = target > t ? CVode(s->cvode, times[o], s->y, &tret, CV_NORMAL) : CV_SUCCESS;
+            if (flag == CV_ROOT_RETURN) {
+                /* a state event inside the segment: fire, restart, go on */
+                add_stats(s);
+                if (fire_events(s, tret, y))
+                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                                   "events keep firing at t = %g h", tret);
+                if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
+                    CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
+                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                                   "solver restart failed at t = %g h", tret);
+                s->stats.restarts++;
+                t = tret;
+                if (tret >= times[o]) { /* the event fell on the output time */
+                    record(s, times[o], y, out + s->nout * o);
+                    o++;
+                }
+                continue;
+            }
             if (flag < 0) {
                 add_stats(s);
                 s->rows_done = o;
@@ -526,8 +611,21 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
             double tret = t;
             /* already at target if the last output was there; CVode returns at once */
             int flag = CV_SUCCESS;
-            if (!(o < n_times && times[o] == target))
+            while (!(o < n_times && times[o] == target) && tret < target) {
                 flag = CVode(s->cvode, target, s->y, &tret, CV_NORMAL);
+                if (flag != CV_ROOT_RETURN)
+                    break;
+                add_stats(s);
+                if (fire_events(s, tret, y))
+                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                                   "events keep firing at t = %g h", tret);
+                if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
+                    CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
+                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                                   "solver restart failed at t = %g h", tret);
+                s->stats.restarts++;
+                flag = CV_SUCCESS;
+            }
             if (flag < 0) {
                 add_stats(s);
                 s->rows_done = o;
@@ -539,6 +637,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         add_stats(s);
         t = target;
         apply_at(s, t, ntr, &k, y);
+        if (fire_events(s, t, y))
+            return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", t);
         while (o < n_times && times[o] <= t)
             record(s, t, y, out + s->nout * o++);
     }

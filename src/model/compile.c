@@ -22,6 +22,7 @@ void ms_compiled_free(ms_context *ctx, ms_compiled *c)
     ms_free(ctx, c->rhs.code);
     ms_free(ctx, c->jac.code);
     ms_free(ctx, c->obs.code);
+    ms_free(ctx, c->evp.code);
     ms_free(ctx, c->ode_reg);
     ms_free(ctx, c->init_reg);
     ms_free(ctx, c->obs_reg);
@@ -155,8 +156,23 @@ ms_status ms_model_compile(ms_model *m)
         mark[c->jac_entries[k].reg] = 1;
     for (size_t i = 0; i < m->count[MS_RULE]; i++)
         mark[m->sym[MS_RULE][i].node] = 1;
+    for (size_t e = 0; e < m->nev; e++) {
+        mark[m->ev[e].trigger] = 1;
+        for (size_t k = 0; k < m->ev[e].n; k++)
+            mark[m->ev[e].value[k]] = 1;
+    }
     close_marks(g, mark, len);
     if (emit(ctx, g, mark, len, 0, &c->pre))
+        goto nomem;
+
+    memset(mark, 0, len);
+    for (size_t e = 0; e < m->nev; e++) {
+        mark[m->ev[e].trigger] = 1;
+        for (size_t k = 0; k < m->ev[e].n; k++)
+            mark[m->ev[e].value[k]] = 1;
+    }
+    close_marks(g, mark, len);
+    if (emit(ctx, g, mark, len, 1, &c->evp))
         goto nomem;
 
     memset(mark, 0, len);

@@ -81,6 +81,11 @@ void ms_model_free(ms_model *m)
     }
     ms_free(ctx, m->var);
     ms_free(ctx, m->chol);
+    for (size_t e = 0; e < m->nev; e++) {
+        ms_free(ctx, m->ev[e].target);
+        ms_free(ctx, m->ev[e].value);
+    }
+    ms_free(ctx, m->ev);
     ms_free(ctx, m->file);
     ms_free(ctx, m->name);
     ms_free(ctx, m->desc);

@@ -48,6 +48,7 @@ typedef struct ms_compiled {
     int32_t time_reg;        /* -1 if no formula uses time */
     ms_prog pre;             /* parameter-only subexpressions */
     ms_prog rhs, jac, obs;   /* state-, input- or time-dependent parts */
+    ms_prog evp;             /* event triggers and assignment values */
     int32_t *ode_reg;        /* per state: register of its ODE right-hand side */
     int32_t *init_reg;       /* per state: register of its initial value */
     int32_t *obs_reg;        /* per observable */
@@ -69,6 +70,16 @@ typedef struct ms_vardef {
     int line, col;
 } ms_vardef;
 
+/* A state event (from SBML): when `trigger` goes from false to true, each
+ * target state takes its value (all values computed before any is set). */
+typedef struct ms_eventdef {
+    ms_xid trigger;
+    int initial_value;       /* the trigger's value just before t = 0 */
+    size_t n;
+    int32_t *target;         /* state indices */
+    ms_xid *value;           /* value nodes (new state values) */
+} ms_eventdef;
+
 struct ms_model {
     ms_context *ctx;
     char *file, *name, *desc;
@@ -79,6 +90,8 @@ struct ms_model {
     size_t nvar;
     double *chol;            /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
     int body_weight;         /* parameter giving body weight in kg, or -1 */
+    ms_eventdef *ev;         /* state events (SBML), in document order */
+    size_t nev;
     ms_xdag g;
     ms_compiled c;
 };

@@ -274,8 +274,15 @@ static ms_status import(importer *I)
     Model_t *sm = I->sm;
     ms_model *m = I->m;
     ms_status st;
-    if (Model_getNumEvents(sm))
-        return unsupported(I, "events");
+    for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
+        Event_t *ev = Model_getEvent(sm, i);
+        if (Event_isSetDelay(ev))
+            return unsupported(I, "events with delays");
+        if (Event_isSetPriority(ev))
+            return unsupported(I, "event priorities");
+        if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev)))
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an event without a trigger");
+    }
     for (unsigned i = 0; i < Model_getNumRules(sm); i++)
         if (Rule_isAlgebraic(Model_getRule(sm, i)))
             return unsupported(I, "algebraic rules");
@@ -460,6 +467,40 @@ static ms_status import(importer *I)
         }
     }
 
+    /* what events assign changes in time: it becomes a state (with no rate
+     * of its own unless a rule or reactions give one) */
+    for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
+        Event_t *ev = Model_getEvent(sm, i);
+        if ((st = scan_math(I, Trigger_getMath(Event_getTrigger(ev)), "an event trigger")))
+            return st;
+        for (unsigned j = 0; j < Event_getNumEventAssignments(ev); j++) {
+            EventAssignment_t *ea = Event_getEventAssignment(ev, j);
+            const ms_strmap_entry *e = ms_strmap_get(&I->names, EventAssignment_getVariable(ea));
+            if (!e)
+                return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                               "an event assigns unknown '%s'", EventAssignment_getVariable(ea));
+            if ((st = scan_math(I, EventAssignment_getMath(ea), "an event assignment")))
+                return st;
+            ssym *x = &I->s[e->index];
+            if (x->role == 2 || x->kind == K_REACTION)
+                return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                               "an event assigns '%s', which a rule defines", x->id);
+            if (x->role == 0) {
+                x->role = 1;
+                if (x->kind == K_SPECIES)
+                    x->amount_state = 1;
+            }
+        }
+    }
+
+    for (size_t k = 0; k < I->n; k++) {
+        ssym *x = &I->s[k];
+        if (x->kind == K_SPECIES && x->role == 1 && !x->amount_state && !x->hosu &&
+            !I->s[x->comp].constant)
+            return unsupported(I, "a rate rule for a concentration in a compartment whose size "
+                                  "changes");
+    }
+
     /* engine symbols: states, parameters, rules; then initial values */
     size_t ns = 0, np = 0;
     for (size_t k = 0; k < I->n; k++) {
@@ -538,7 +579,10 @@ static ms_status import(importer *I)
         ms_xid rhs;
         if (x->amount_state) {
             rhs = ms_x_const(I->g, 0);
-            for (unsigned i = 0; i < Model_getNumReactions(sm) && rhs >= 0; i++) {
+            /* reactions do not change boundary or constant species */
+            for (unsigned i = 0; i < Model_getNumReactions(sm) && rhs >= 0 && !x->boundary &&
+                                 !x->constant;
+                 i++) {
                 Reaction_t *r = Model_getReaction(sm, i);
                 ms_xid rate = node_of(I, ms_strmap_get(&I->names, Reaction_getId(r))->index);
                 for (int side = 0; side < 2 && rate >= 0; side++) {
@@ -572,8 +616,10 @@ static ms_status import(importer *I)
                     }
                 }
             }
-        } else {
+        } else if (x->rule) {
             rhs = convert(I, x->rule, x->id);
+        } else { /* changed only by events */
+            rhs = ms_x_const(I->g, 0);
         }
         if (rhs < 0)
             return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
@@ -616,6 +662,38 @@ static ms_status import(importer *I)
     for (size_t i = 0; i < ns; i++)
         if (m->sym[MS_STATE][i].node < 0 || m->sym[MS_STATE][i].leaf < 0)
             return ms_nomem(I->ctx);
+    unsigned nev = Model_getNumEvents(sm);
+    if (nev) {
+        m->ev = ms_alloc(I->ctx, nev * sizeof *m->ev);
+        if (!m->ev)
+            return ms_nomem(I->ctx);
+    }
+    for (unsigned i = 0; i < nev; i++) {
+        Event_t *ev = Model_getEvent(sm, i);
+        ms_eventdef *d = &m->ev[i];
+        m->nev = i + 1;
+        Trigger_t *tg = Event_getTrigger(ev);
+        d->trigger = convert(I, Trigger_getMath(tg), "an event trigger");
+        /* SBML Level 2 has no initialValue: the trigger was true "before" t0 */
+        d->initial_value = Trigger_isSetInitialValue(tg) ? Trigger_getInitialValue(tg) : 1;
+        unsigned na = Event_getNumEventAssignments(ev);
+        d->target = ms_alloc(I->ctx, (na + 1) * sizeof *d->target);
+        d->value = ms_alloc(I->ctx, (na + 1) * sizeof *d->value);
+        if (d->trigger < 0 || !d->target || !d->value)
+            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+        for (unsigned j = 0; j < na; j++) {
+            EventAssignment_t *ea = Event_getEventAssignment(ev, j);
+            ssym *x = &I->s[ms_strmap_get(&I->names, EventAssignment_getVariable(ea))->index];
+            ms_xid v = convert(I, EventAssignment_getMath(ea), "an event assignment");
+            if (v >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu)
+                v = ms_x_binary(I->g, X_MUL, v, node_of(I, x->comp)); /* to an amount */
+            if (v < 0)
+                return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+            d->target[j] = x->state;
+            d->value[j] = v;
+            d->n = j + 1;
+        }
+    }
     return ms_model_compile(m);
 }
 
