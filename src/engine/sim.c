@@ -56,6 +56,8 @@ struct ms_sim {
     ms_sim_stats stats;
     size_t rows_done;
     unsigned char *trig;   /* each state event's trigger value, as last seen */
+    unsigned char *pending; /* workspace: events waiting to execute */
+    double *ev_store;      /* values of pending events computed when triggered */
     double *ev_val;        /* workspace: assignment values of one event */
 };
 
@@ -182,6 +184,8 @@ void ms_sim_free(ms_sim *s)
     ms_free(ctx, s->active);
     ms_free(ctx, s->tr);
     ms_free(ctx, s->trig);
+    ms_free(ctx, s->pending);
+    ms_free(ctx, s->ev_store);
     ms_free(ctx, s->ev_val);
     ms_free(ctx, s);
 }
@@ -209,8 +213,12 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     for (size_t e = 0; e < m->nev; e++)
         maxn = m->ev[e].n > maxn ? m->ev[e].n : maxn;
     s->trig = ms_alloc(ctx, m->nev + 1);
+    s->pending = ms_alloc(ctx, m->nev + 1);
+    s->ev_store = ms_alloc(ctx, ((m->nev ? m->ev[m->nev - 1].offset + m->ev[m->nev - 1].n : 0) +
+                                 1) * sizeof *s->ev_store);
     s->ev_val = ms_alloc(ctx, maxn * sizeof *s->ev_val);
-    if (!s->regs || !s->params || !s->inputs || !s->active || !s->trig || !s->ev_val) {
+    if (!s->regs || !s->params || !s->inputs || !s->active || !s->trig || !s->ev_val ||
+        !s->pending || !s->ev_store) {
         ms_sim_free(s);
         return ms_nomem(ctx);
     }
@@ -465,40 +473,74 @@ static void apply_at(ms_sim *s, double t, long ntr, long *k, double *y)
     }
 }
 
-/* Fires every state event whose trigger went from false to true at t,
- * one after another in document order (each event's values computed just
- * before it executes), repeating while assignments make further triggers
- * true.  Returns -1 if events keep firing (a cascade without end). */
+/* Fires every state event whose trigger went from false to true at t.
+ * Pending events execute one at a time, highest priority first (events
+ * without a priority after those with one, in document order); each computes
+ * its values just before it executes; after each, triggers are evaluated
+ * again: events whose triggers became true join the pending ones, and a
+ * pending non-persistent event whose trigger became false is cancelled.
+ * Returns -1 if events keep firing (a cascade without end). */
+static void eval_events(ms_sim *s, double t, const double *y)
+{
+    load_state(s, t, y);
+    ms_prog_run(&s->m->c.evp, s->regs);
+}
+
+/* Event e is triggered: it waits to execute, with its values as they are
+ * now if it uses trigger-time values (the registers hold the current point). */
+static void trigger(ms_sim *s, size_t e)
+{
+    const ms_eventdef *ev = &s->m->ev[e];
+    s->pending[e] = 1;
+    if (ev->trigger_values)
+        for (size_t k = 0; k < ev->n; k++)
+            s->ev_store[ev->offset + k] = s->regs[ev->value[k]];
+}
+
 static int fire_events(ms_sim *s, double t, double *y)
 {
     const ms_model *m = s->m;
     if (!m->nev)
         return 0;
-    for (int round = 0; round < 1000; round++) {
-        load_state(s, t, y);
-        ms_prog_run(&m->c.evp, s->regs);
-        int fired = 0;
+    unsigned char *pending = s->pending;
+    memset(pending, 0, m->nev);
+    eval_events(s, t, y);
+    for (size_t e = 0; e < m->nev; e++) {
+        int now = s->regs[m->ev[e].trigger] != 0;
+        if (now && !s->trig[e])
+            trigger(s, e);
+        s->trig[e] = (unsigned char)now;
+    }
+    for (int step = 0; step < 10000; step++) {
+        /* choose the next event */
+        long best = -1;
+        double bp = -INFINITY;
         for (size_t e = 0; e < m->nev; e++) {
-            const ms_eventdef *ev = &m->ev[e];
-            load_state(s, t, y);
-            ms_prog_run(&m->c.evp, s->regs);
-            int now = s->regs[ev->trigger] != 0;
-            if (now && !s->trig[e]) {
-                for (size_t k = 0; k < ev->n; k++)
-                    s->ev_val[k] = s->regs[ev->value[k]];
-                for (size_t k = 0; k < ev->n; k++)
-                    y[ev->target[k]] = s->ev_val[k];
-                fired = 1;
+            if (!pending[e])
+                continue;
+            double p = m->ev[e].priority >= 0 ? s->regs[m->ev[e].priority] : -INFINITY;
+            if (best < 0 || p > bp) {
+                best = (long)e;
+                bp = p;
             }
-            s->trig[e] = (unsigned char)now;
         }
-        if (!fired) {
-            /* the triggers as they stand after everything fired */
-            load_state(s, t, y);
-            ms_prog_run(&m->c.evp, s->regs);
-            for (size_t e = 0; e < m->nev; e++)
-                s->trig[e] = s->regs[m->ev[e].trigger] != 0;
+        if (best < 0)
             return 0;
+        const ms_eventdef *ev = &m->ev[best];
+        pending[best] = 0;
+        for (size_t k = 0; k < ev->n; k++)
+            s->ev_val[k] = ev->trigger_values ? s->ev_store[ev->offset + k]
+                                              : s->regs[ev->value[k]];
+        for (size_t k = 0; k < ev->n; k++)
+            y[ev->target[k]] = s->ev_val[k];
+        eval_events(s, t, y);
+        for (size_t e = 0; e < m->nev; e++) {
+            int now = s->regs[m->ev[e].trigger] != 0;
+            if (now && !s->trig[e])
+                trigger(s, e);
+            else if (!now && pending[e] && !m->ev[e].persistent)
+                pending[e] = 0;
+            s->trig[e] = (unsigned char)now;
         }
     }
     return -1;

@@ -158,6 +158,8 @@ ms_status ms_model_compile(ms_model *m)
         mark[m->sym[MS_RULE][i].node] = 1;
     for (size_t e = 0; e < m->nev; e++) {
         mark[m->ev[e].trigger] = 1;
+        if (m->ev[e].priority >= 0)
+            mark[m->ev[e].priority] = 1;
         for (size_t k = 0; k < m->ev[e].n; k++)
             mark[m->ev[e].value[k]] = 1;
     }
@@ -168,6 +170,8 @@ ms_status ms_model_compile(ms_model *m)
     memset(mark, 0, len);
     for (size_t e = 0; e < m->nev; e++) {
         mark[m->ev[e].trigger] = 1;
+        if (m->ev[e].priority >= 0)
+            mark[m->ev[e].priority] = 1;
         for (size_t k = 0; k < m->ev[e].n; k++)
             mark[m->ev[e].value[k]] = 1;
     }

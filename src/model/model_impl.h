@@ -74,7 +74,11 @@ typedef struct ms_vardef {
  * target state takes its value (all values computed before any is set). */
 typedef struct ms_eventdef {
     ms_xid trigger;
+    ms_xid priority;         /* -1: none (executes after prioritised events) */
     int initial_value;       /* the trigger's value just before t = 0 */
+    int persistent;          /* 0: cancelled if its trigger turns false before it executes */
+    int trigger_values;      /* 1: values computed when triggered, not when executed */
+    size_t offset;           /* of its values in a simulator's store */
     size_t n;
     int32_t *target;         /* state indices */
     ms_xid *value;           /* value nodes (new state values) */

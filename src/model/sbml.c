@@ -278,10 +278,39 @@ static ms_status import(importer *I)
         Event_t *ev = Model_getEvent(sm, i);
         if (Event_isSetDelay(ev))
             return unsupported(I, "events with delays");
-        if (Event_isSetPriority(ev))
-            return unsupported(I, "event priorities");
         if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev)))
             return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an event without a trigger");
+        if (Event_isSetPriority(ev) &&
+            (st = scan_math(I, Priority_getMath(Event_getPriority(ev)), "an event priority")))
+            return st;
+    }
+    /* SBML executes simultaneous events of equal priority in random order;
+     * the engine does not draw that order */
+    if (Model_getNumEvents(sm) > 1) {
+        int with = 0, without = 0;
+        for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
+            Event_t *ev = Model_getEvent(sm, i);
+            if (Event_isSetPriority(ev))
+                with++;
+            else
+                without++;
+            for (unsigned j = 0; j < i && Event_isSetPriority(ev); j++) {
+                Event_t *o = Model_getEvent(sm, j);
+                if (!Event_isSetPriority(o))
+                    continue;
+                const ASTNode_t *a = Priority_getMath(Event_getPriority(ev));
+                const ASTNode_t *b = Priority_getMath(Event_getPriority(o));
+                int ca = a && (ASTNode_isReal(a) || ASTNode_isInteger(a));
+                int cb = b && (ASTNode_isReal(b) || ASTNode_isInteger(b));
+                if (!ca || !cb ||
+                    (ASTNode_isInteger(a) ? (double)ASTNode_getInteger(a) : ASTNode_getReal(a)) ==
+                        (ASTNode_isInteger(b) ? (double)ASTNode_getInteger(b) : ASTNode_getReal(b)))
+                    return unsupported(I, "events whose priorities may tie or change (random "
+                                          "execution order)");
+            }
+        }
+        if (with && without)
+            return unsupported(I, "events with and without priorities together");
     }
     for (unsigned i = 0; i < Model_getNumRules(sm); i++)
         if (Rule_isAlgebraic(Model_getRule(sm, i)))
@@ -674,6 +703,13 @@ static ms_status import(importer *I)
         m->nev = i + 1;
         Trigger_t *tg = Event_getTrigger(ev);
         d->trigger = convert(I, Trigger_getMath(tg), "an event trigger");
+        d->persistent = Trigger_isSetPersistent(tg) ? Trigger_getPersistent(tg) : 1;
+        d->trigger_values = Event_isSetUseValuesFromTriggerTime(ev)
+                                ? Event_getUseValuesFromTriggerTime(ev)
+                                : 1;
+        d->priority = -1;
+        if (Event_isSetPriority(ev) && Priority_getMath(Event_getPriority(ev)))
+            d->priority = convert(I, Priority_getMath(Event_getPriority(ev)), "an event priority");
         /* SBML Level 2 has no initialValue: the trigger was true "before" t0 */
         d->initial_value = Trigger_isSetInitialValue(tg) ? Trigger_getInitialValue(tg) : 1;
         unsigned na = Event_getNumEventAssignments(ev);
@@ -693,6 +729,7 @@ static ms_status import(importer *I)
             d->value[j] = v;
             d->n = j + 1;
         }
+        d->offset = i ? m->ev[i - 1].offset + m->ev[i - 1].n : 0;
     }
     return ms_model_compile(m);
 }
