@@ -58,6 +58,13 @@ struct ms_sim {
     unsigned char *trig;   /* each state event's trigger value, as last seen */
     unsigned char *pending; /* workspace: events waiting to execute */
     double *ev_store;      /* values of pending events computed when triggered */
+    /* delayed executions, unordered: time, event, values (trigger-time values) */
+    struct ms_delayed {
+        double t;
+        size_t e;
+        double *val;
+    } *queue;
+    size_t nq, qcap;
     double *ev_val;        /* workspace: assignment values of one event */
 };
 
@@ -186,6 +193,9 @@ void ms_sim_free(ms_sim *s)
     ms_free(ctx, s->trig);
     ms_free(ctx, s->pending);
     ms_free(ctx, s->ev_store);
+    for (size_t i = 0; i < s->qcap; i++)
+        ms_free(ctx, s->queue ? s->queue[i].val : NULL);
+    ms_free(ctx, s->queue);
     ms_free(ctx, s->ev_val);
     ms_free(ctx, s);
 }
@@ -488,13 +498,53 @@ static void eval_events(ms_sim *s, double t, const double *y)
 
 /* Event e is triggered: it waits to execute, with its values as they are
  * now if it uses trigger-time values (the registers hold the current point). */
-static void trigger(ms_sim *s, size_t e)
+static int trigger(ms_sim *s, size_t e, double t)
 {
     const ms_eventdef *ev = &s->m->ev[e];
+    if (ev->delay >= 0) { /* runs later: into the queue, with its values if due now */
+        double d = s->regs[ev->delay];
+        if (!(d >= 0) || !isfinite(d))
+            return -1;
+        if (s->nq == s->qcap) {
+            size_t ncap = s->qcap ? 2 * s->qcap : 16;
+            struct ms_delayed *q = ms_realloc(s->ctx, s->queue, ncap * sizeof *q);
+            if (!q)
+                return -1;
+            memset(q + s->qcap, 0, (ncap - s->qcap) * sizeof *q);
+            s->queue = q;
+            s->qcap = ncap;
+        }
+        struct ms_delayed *x = &s->queue[s->nq];
+        if (!x->val) {
+            size_t maxn = 1;
+            for (size_t i = 0; i < s->m->nev; i++)
+                maxn = s->m->ev[i].n > maxn ? s->m->ev[i].n : maxn;
+            x->val = ms_alloc(s->ctx, maxn * sizeof *x->val);
+            if (!x->val)
+                return -1;
+        }
+        x->t = t + d;
+        x->e = e;
+        if (ev->trigger_values)
+            for (size_t k = 0; k < ev->n; k++)
+                x->val[k] = s->regs[ev->value[k]];
+        s->nq++;
+        return 0;
+    }
     s->pending[e] = 1;
     if (ev->trigger_values)
         for (size_t k = 0; k < ev->n; k++)
             s->ev_store[ev->offset + k] = s->regs[ev->value[k]];
+    return 0;
+}
+
+/* Earliest delayed execution, or INFINITY. */
+static double next_delayed(const ms_sim *s)
+{
+    double t = INFINITY;
+    for (size_t i = 0; i < s->nq; i++)
+        t = s->queue[i].t < t ? s->queue[i].t : t;
+    return t;
 }
 
 static int fire_events(ms_sim *s, double t, double *y)
@@ -505,10 +555,28 @@ static int fire_events(ms_sim *s, double t, double *y)
     unsigned char *pending = s->pending;
     memset(pending, 0, m->nev);
     eval_events(s, t, y);
+    /* delayed executions due now join the pending events */
+    for (size_t i = 0; i < s->nq;) {
+        if (s->queue[i].t > t) {
+            i++;
+            continue;
+        }
+        const ms_eventdef *ev = &m->ev[s->queue[i].e];
+        pending[s->queue[i].e] = 1;
+        for (size_t k = 0; k < ev->n; k++)
+            s->ev_store[ev->offset + k] =
+                ev->trigger_values ? s->queue[i].val[k] : s->regs[ev->value[k]];
+        /* remove (swap with the last, keeping its buffer) */
+        struct ms_delayed tmp = s->queue[i];
+        s->queue[i] = s->queue[--s->nq];
+        s->queue[s->nq] = tmp;
+        /* a second execution of the same event due now waits for the next round */
+        break;
+    }
     for (size_t e = 0; e < m->nev; e++) {
         int now = s->regs[m->ev[e].trigger] != 0;
-        if (now && !s->trig[e])
-            trigger(s, e);
+        if (now && !s->trig[e] && trigger(s, e, t))
+            return -1;
         s->trig[e] = (unsigned char)now;
     }
     for (int step = 0; step < 10000; step++) {
@@ -524,20 +592,40 @@ static int fire_events(ms_sim *s, double t, double *y)
                 bp = p;
             }
         }
-        if (best < 0)
-            return 0;
+        if (best < 0) {
+            /* more delayed executions due at this same time? */
+            int due = 0;
+            for (size_t i = 0; i < s->nq && !due; i++)
+                due = s->queue[i].t <= t;
+            if (!due)
+                return 0;
+            for (size_t i = 0; i < s->nq; i++)
+                if (s->queue[i].t <= t) {
+                    const ms_eventdef *qe = &m->ev[s->queue[i].e];
+                    pending[s->queue[i].e] = 1;
+                    eval_events(s, t, y);
+                    for (size_t k = 0; k < qe->n; k++)
+                        s->ev_store[qe->offset + k] =
+                            qe->trigger_values ? s->queue[i].val[k] : s->regs[qe->value[k]];
+                    struct ms_delayed tmp = s->queue[i];
+                    s->queue[i] = s->queue[--s->nq];
+                    s->queue[s->nq] = tmp;
+                    break;
+                }
+            continue;
+        }
         const ms_eventdef *ev = &m->ev[best];
         pending[best] = 0;
         for (size_t k = 0; k < ev->n; k++)
-            s->ev_val[k] = ev->trigger_values ? s->ev_store[ev->offset + k]
-                                              : s->regs[ev->value[k]];
+            s->ev_val[k] = ev->trigger_values || ev->delay >= 0 ? s->ev_store[ev->offset + k]
+                                                                : s->regs[ev->value[k]];
         for (size_t k = 0; k < ev->n; k++)
             y[ev->target[k]] = s->ev_val[k];
         eval_events(s, t, y);
         for (size_t e = 0; e < m->nev; e++) {
             int now = s->regs[m->ev[e].trigger] != 0;
-            if (now && !s->trig[e])
-                trigger(s, e);
+            if (now && !s->trig[e] && trigger(s, e, t))
+                return -1;
             else if (!now && pending[e] && !m->ev[e].persistent)
                 pending[e] = 0;
             s->trig[e] = (unsigned char)now;
@@ -604,12 +692,16 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     apply_at(s, t, ntr, &k, y);
     for (size_t e = 0; e < s->m->nev; e++)
         s->trig[e] = (unsigned char)(s->m->ev[e].initial_value != 0);
+    s->nq = 0;
     if (fire_events(s, t, y))
         return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = 0");
     while (o < n_times && times[o] <= t)
         record(s, t, y, out + s->nout * o++);
     while (o < n_times) {
         double target = (k < ntr && s->tr[k].t < t_end) ? s->tr[k].t : t_end;
+        double due = next_delayed(s);
+        if (due < target)
+            target = due;
         if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS ||
             CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
             return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
@@ -625,6 +717,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
                 if (fire_events(s, tret, y))
                     return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
                                    "events keep firing at t = %g h", tret);
+                if (next_delayed(s) < target) /* an execution scheduled before the stop */
+                    target = next_delayed(s);
                 if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
                     CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
                     return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
@@ -661,6 +755,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
                 if (fire_events(s, tret, y))
                     return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
                                    "events keep firing at t = %g h", tret);
+                if (next_delayed(s) < target) /* an execution scheduled before the stop */
+                    target = next_delayed(s);
                 if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
                     CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
                     return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,

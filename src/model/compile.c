@@ -160,6 +160,8 @@ ms_status ms_model_compile(ms_model *m)
         mark[m->ev[e].trigger] = 1;
         if (m->ev[e].priority >= 0)
             mark[m->ev[e].priority] = 1;
+        if (m->ev[e].delay >= 0)
+            mark[m->ev[e].delay] = 1;
         for (size_t k = 0; k < m->ev[e].n; k++)
             mark[m->ev[e].value[k]] = 1;
     }
@@ -172,6 +174,8 @@ ms_status ms_model_compile(ms_model *m)
         mark[m->ev[e].trigger] = 1;
         if (m->ev[e].priority >= 0)
             mark[m->ev[e].priority] = 1;
+        if (m->ev[e].delay >= 0)
+            mark[m->ev[e].delay] = 1;
         for (size_t k = 0; k < m->ev[e].n; k++)
             mark[m->ev[e].value[k]] = 1;
     }

@@ -75,6 +75,7 @@ typedef struct ms_vardef {
 typedef struct ms_eventdef {
     ms_xid trigger;
     ms_xid priority;         /* -1: none (executes after prioritised events) */
+    ms_xid delay;            /* -1: executes when triggered */
     int initial_value;       /* the trigger's value just before t = 0 */
     int persistent;          /* 0: cancelled if its trigger turns false before it executes */
     int trigger_values;      /* 1: values computed when triggered, not when executed */

@@ -276,8 +276,13 @@ static ms_status import(importer *I)
     ms_status st;
     for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
         Event_t *ev = Model_getEvent(sm, i);
-        if (Event_isSetDelay(ev))
-            return unsupported(I, "events with delays");
+        if (Event_isSetDelay(ev) && Event_getTrigger(ev) &&
+            Trigger_isSetPersistent(Event_getTrigger(ev)) &&
+            !Trigger_getPersistent(Event_getTrigger(ev)))
+            return unsupported(I, "delayed events that are not persistent");
+        if (Event_isSetDelay(ev) &&
+            (st = scan_math(I, Delay_getMath(Event_getDelay(ev)), "an event delay")))
+            return st;
         if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev)))
             return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an event without a trigger");
         if (Event_isSetPriority(ev) &&
@@ -708,6 +713,9 @@ static ms_status import(importer *I)
                                 ? Event_getUseValuesFromTriggerTime(ev)
                                 : 1;
         d->priority = -1;
+        d->delay = -1;
+        if (Event_isSetDelay(ev) && Delay_getMath(Event_getDelay(ev)))
+            d->delay = convert(I, Delay_getMath(Event_getDelay(ev)), "an event delay");
         if (Event_isSetPriority(ev) && Priority_getMath(Event_getPriority(ev)))
             d->priority = convert(I, Priority_getMath(Event_getPriority(ev)), "an event priority");
         /* SBML Level 2 has no initialValue: the trigger was true "before" t0 */
