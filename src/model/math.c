@@ -231,6 +231,10 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
     default: break;
     }
 
+    if (type == AST_FUNCTION_RATE_OF && env->rate_of && nc == 1 &&
+        ASTNode_getType(ASTNode_getChild(n, 0)) == AST_NAME)
+        return env->rate_of(env, ASTNode_getName(ASTNode_getChild(n, 0)));
+
     /* convert the children */
     ms_xid small[8];
     ms_xid *v = nc <= 8 ? small : ms_alloc(env->ctx, nc * sizeof *v);

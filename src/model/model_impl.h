@@ -114,6 +114,8 @@ typedef struct ms_math_env {
     const char *what;  /* "the ODE of 'A'" */
     ms_xid (*name)(struct ms_math_env *env, const char *name);
     ms_xid (*call)(struct ms_math_env *env, const char *name, const ms_xid *args, size_t n);
+    /* rateOf(name), or NULL if the model has no such notion */
+    ms_xid (*rate_of)(struct ms_math_env *env, const char *name);
     void *ud;
 } ms_math_env;
 

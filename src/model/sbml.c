@@ -46,7 +46,8 @@ typedef struct {
     int has_amount, has_conc;
     int conv;            /* symbol of the conversion factor, or -1 */
     ms_xid dyn, init;    /* DAG nodes: value during the run, value at t0 */
-    int mark;            /* cycle detection */
+    ms_xid rhs;          /* states: the right-hand side (built on demand) */
+    int mark, rhs_mark;  /* cycle detection */
 } ssym;
 
 typedef struct {
@@ -81,7 +82,7 @@ static int add_sym(importer *I, const char *id, skind kind)
     x->id = id;
     x->kind = kind;
     x->comp = x->conv = -1;
-    x->dyn = x->init = -1;
+    x->dyn = x->init = x->rhs = -1;
     x->state = x->param = -1;
     if (ms_strmap_put(&I->names, id, 0, (int32_t)I->n, NULL) != 0)
         return -2;
@@ -102,10 +103,13 @@ static ms_xid env_name(ms_math_env *env, const char *name)
     return node_of(I, e->index);
 }
 
+static ms_xid env_rate_of(ms_math_env *env, const char *name);
+
 static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
 {
     ms_math_env env = {.ctx = I->ctx, .g = I->g, .file = I->file, .line = 0, .col = 0,
-                       .text = NULL, .what = what, .name = env_name, .call = NULL, .ud = I};
+                       .text = NULL, .what = what, .name = env_name, .call = NULL,
+                       .rate_of = env_rate_of, .ud = I};
     if (!ast) {
         ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "%s has no math", what);
         return -1;
@@ -188,6 +192,103 @@ static ms_xid node_of(importer *I, int k)
     return r;
 }
 
+/* The right-hand side of state k (built once): reactions for an amount,
+ * the rate rule otherwise, 0 for what only events change. */
+static ms_xid rhs_of(importer *I, int k)
+{
+    ssym *x = &I->s[k];
+    if (x->rhs >= 0)
+        return x->rhs;
+    if (x->rhs_mark) {
+        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "the rate of '%s' depends on itself (rateOf)",
+                x->id);
+        return -1;
+    }
+    x->rhs_mark = 1;
+    Model_t *sm = I->sm;
+    ms_xid rhs;
+    if (x->amount_state) {
+        rhs = ms_x_const(I->g, 0);
+        /* reactions do not change boundary or constant species */
+        for (unsigned i = 0; i < Model_getNumReactions(sm) && rhs >= 0 && !x->boundary &&
+                             !x->constant;
+             i++) {
+            Reaction_t *r = Model_getReaction(sm, i);
+            ms_xid rate = node_of(I, ms_strmap_get(&I->names, Reaction_getId(r))->index);
+            for (int side = 0; side < 2 && rate >= 0; side++) {
+                unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
+                for (unsigned j = 0; j < nr; j++) {
+                    SpeciesReference_t *sr =
+                        side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+                    if (strcmp(SpeciesReference_getSpecies(sr), x->id) != 0)
+                        continue;
+                    /* a species reference with an id is a quantity of its own:
+                     * its stoichiometry may be assigned or change in time */
+                    const char *sid = SpeciesReference_getId(sr);
+                    char synth[512];
+                    if (SpeciesReference_isSetStoichiometryMath(sr)) {
+                        snprintf(synth, sizeof synth, "__stoich_%s_%d_%u", Reaction_getId(r),
+                                 side, j);
+                        sid = synth;
+                    }
+                    ms_xid stoich;
+                    if (sid && *sid)
+                        stoich = node_of(I, ms_strmap_get(&I->names, sid)->index);
+                    else
+                        stoich = ms_x_const(I->g, SpeciesReference_isSetStoichiometry(sr)
+                                                      ? SpeciesReference_getStoichiometry(sr)
+                                                      : 1);
+                    ms_xid term = ms_x_binary(I->g, X_MUL, stoich, rate);
+                    if (x->conv >= 0)
+                        term = ms_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
+                    rhs = ms_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
+                }
+            }
+        }
+    } else if (x->rule) {
+        rhs = convert(I, x->rule, x->id);
+    } else { /* changed only by events */
+        rhs = ms_x_const(I->g, 0);
+    }
+    x->rhs_mark = 0;
+    if (rhs >= 0)
+        x->rhs = rhs;
+    return rhs;
+}
+
+/* rateOf(name): the state's rate (a species' in its own units: for an
+ * amount held for a concentration, (A' - S V') / V); 0 for constants. */
+static ms_xid env_rate_of(ms_math_env *env, const char *name)
+{
+    importer *I = env->ud;
+    const ms_strmap_entry *e = ms_strmap_get(&I->names, name);
+    if (!e) {
+        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "rateOf of unknown '%s'", name);
+        return -1;
+    }
+    if (I->init_ctx) {
+        unsupported(I, "rateOf() in an initial value");
+        return -1;
+    }
+    ssym *x = &I->s[e->index];
+    if (x->role == 0)
+        return ms_x_const(I->g, 0);
+    if (x->role != 1) {
+        unsupported(I, "rateOf() of a quantity defined by an assignment rule");
+        return -1;
+    }
+    ms_xid r = rhs_of(I, e->index);
+    if (r >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu) {
+        ssym *c = &I->s[x->comp];
+        ms_xid v = node_of(I, x->comp);
+        ms_xid dv = c->role == 1 ? rhs_of(I, x->comp) : ms_x_const(I->g, 0);
+        ms_xid conc = node_of(I, e->index);
+        r = ms_x_binary(I->g, X_DIV, ms_x_binary(I->g, X_SUB, r, ms_x_binary(I->g, X_MUL, conc, dv)),
+                        v);
+    }
+    return r;
+}
+
 static ms_status check_doc(importer *I, SBMLDocument_t *doc)
 {
     unsigned n = SBMLDocument_getNumErrors(doc);
@@ -224,8 +325,6 @@ static ms_status scan_math(importer *I, const ASTNode_t *a, const char *where)
     int t = ASTNode_getType(a);
     if (t == AST_FUNCTION_DELAY)
         return unsupported(I, "delay() (in a model's math)");
-    if (t == AST_FUNCTION_RATE_OF)
-        return unsupported(I, "rateOf()");
     for (unsigned i = 0; i < ASTNode_getNumChildren(a); i++) {
         ms_status st = scan_math(I, ASTNode_getChild(a, i), where);
         if (st)
@@ -609,55 +708,10 @@ static ms_status import(importer *I)
         ssym *x = &I->s[k];
         if (x->role != 1)
             continue;
-        ms_symdef *d = &m->sym[MS_STATE][x->state];
-        ms_xid rhs;
-        if (x->amount_state) {
-            rhs = ms_x_const(I->g, 0);
-            /* reactions do not change boundary or constant species */
-            for (unsigned i = 0; i < Model_getNumReactions(sm) && rhs >= 0 && !x->boundary &&
-                                 !x->constant;
-                 i++) {
-                Reaction_t *r = Model_getReaction(sm, i);
-                ms_xid rate = node_of(I, ms_strmap_get(&I->names, Reaction_getId(r))->index);
-                for (int side = 0; side < 2 && rate >= 0; side++) {
-                    unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
-                    for (unsigned j = 0; j < nr; j++) {
-                        SpeciesReference_t *sr =
-                            side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
-                        if (strcmp(SpeciesReference_getSpecies(sr),
-                                   x->id) != 0)
-                            continue;
-                        /* a species reference with an id is a quantity of its own:
-                         * its stoichiometry may be assigned or change in time */
-                        const char *sid = SpeciesReference_getId(sr);
-                        char synth[512];
-                        if (SpeciesReference_isSetStoichiometryMath(sr)) {
-                            snprintf(synth, sizeof synth, "__stoich_%s_%d_%u", Reaction_getId(r),
-                                     side, j);
-                            sid = synth;
-                        }
-                        ms_xid stoich;
-                        if (sid && *sid)
-                            stoich = node_of(I, ms_strmap_get(&I->names, sid)->index);
-                        else
-                            stoich = ms_x_const(I->g, SpeciesReference_isSetStoichiometry(sr)
-                                                          ? SpeciesReference_getStoichiometry(sr)
-                                                          : 1);
-                        ms_xid term = ms_x_binary(I->g, X_MUL, stoich, rate);
-                        if (x->conv >= 0)
-                            term = ms_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
-                        rhs = ms_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
-                    }
-                }
-            }
-        } else if (x->rule) {
-            rhs = convert(I, x->rule, x->id);
-        } else { /* changed only by events */
-            rhs = ms_x_const(I->g, 0);
-        }
+        ms_xid rhs = rhs_of(I, (int)k);
         if (rhs < 0)
             return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
-        d->node = rhs;
+        m->sym[MS_STATE][x->state].node = rhs;
     }
     /* observables: every symbol, and species amounts and concentrations */
     size_t no = 0;
