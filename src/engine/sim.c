@@ -547,6 +547,23 @@ static double next_delayed(const ms_sim *s)
     return t;
 }
 
+/* A delayed execution of a non-persistent event is cancelled when the
+ * event's trigger turns false before it runs (registers: the current point). */
+static void cancel_delayed(ms_sim *s)
+{
+    const ms_model *m = s->m;
+    for (size_t i = 0; i < s->nq;) {
+        const ms_eventdef *ev = &m->ev[s->queue[i].e];
+        if (!ev->persistent && s->regs[ev->trigger] == 0) {
+            struct ms_delayed tmp = s->queue[i];
+            s->queue[i] = s->queue[--s->nq];
+            s->queue[s->nq] = tmp;
+            continue;
+        }
+        i++;
+    }
+}
+
 static int fire_events(ms_sim *s, double t, double *y)
 {
     const ms_model *m = s->m;
@@ -555,6 +572,7 @@ static int fire_events(ms_sim *s, double t, double *y)
     unsigned char *pending = s->pending;
     memset(pending, 0, m->nev);
     eval_events(s, t, y);
+    cancel_delayed(s);
     /* delayed executions due now join the pending events */
     for (size_t i = 0; i < s->nq;) {
         if (s->queue[i].t > t) {
@@ -622,6 +640,7 @@ static int fire_events(ms_sim *s, double t, double *y)
         for (size_t k = 0; k < ev->n; k++)
             y[ev->target[k]] = s->ev_val[k];
         eval_events(s, t, y);
+        cancel_delayed(s);
         for (size_t e = 0; e < m->nev; e++) {
             int now = s->regs[m->ev[e].trigger] != 0;
             if (now && !s->trig[e] && trigger(s, e, t))

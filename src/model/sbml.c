@@ -375,10 +375,6 @@ static ms_status import(importer *I)
     ms_status st;
     for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
         Event_t *ev = Model_getEvent(sm, i);
-        if (Event_isSetDelay(ev) && Event_getTrigger(ev) &&
-            Trigger_isSetPersistent(Event_getTrigger(ev)) &&
-            !Trigger_getPersistent(Event_getTrigger(ev)))
-            return unsupported(I, "delayed events that are not persistent");
         if (Event_isSetDelay(ev) &&
             (st = scan_math(I, Delay_getMath(Event_getDelay(ev)), "an event delay")))
             return st;
