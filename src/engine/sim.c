@@ -677,6 +677,24 @@ static void add_stats(ms_sim *s)
         s->stats.jac_evals += v;
 }
 
+/* After CVODE found a trigger switching at tret: fire the events, bring the
+ * stop forward if one scheduled an earlier execution, restart the solver. */
+static ms_status after_root(ms_sim *s, double tret, double *y, double *target)
+{
+    add_stats(s);
+    if (fire_events(s, tret, y))
+        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h",
+                       tret);
+    if (next_delayed(s) < *target)
+        *target = next_delayed(s);
+    if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
+        CVodeSetStopTime(s->cvode, *target) != CV_SUCCESS)
+        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
+                       tret);
+    s->stats.restarts++;
+    return MS_OK;
+}
+
 ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t n_times,
                      double *out)
 {
@@ -732,17 +750,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
             int flag = target > t ? CVode(s->cvode, times[o], s->y, &tret, CV_NORMAL) : CV_SUCCESS;
             if (flag == CV_ROOT_RETURN) {
                 /* a state event inside the segment: fire, restart, go on */
-                add_stats(s);
-                if (fire_events(s, tret, y))
-                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                                   "events keep firing at t = %g h", tret);
-                if (next_delayed(s) < target) /* an execution scheduled before the stop */
-                    target = next_delayed(s);
-                if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
-                    CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
-                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                                   "solver restart failed at t = %g h", tret);
-                s->stats.restarts++;
+                if ((st = after_root(s, tret, y, &target)))
+                    return st;
                 t = tret;
                 if (tret >= times[o]) { /* the event fell on the output time */
                     record(s, times[o], y, out + s->nout * o);
@@ -770,17 +779,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
                 flag = CVode(s->cvode, target, s->y, &tret, CV_NORMAL);
                 if (flag != CV_ROOT_RETURN)
                     break;
-                add_stats(s);
-                if (fire_events(s, tret, y))
-                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                                   "events keep firing at t = %g h", tret);
-                if (next_delayed(s) < target) /* an execution scheduled before the stop */
-                    target = next_delayed(s);
-                if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
-                    CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
-                    return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                                   "solver restart failed at t = %g h", tret);
-                s->stats.restarts++;
+                if ((st = after_root(s, tret, y, &target)))
+                    return st;
                 flag = CV_SUCCESS;
             }
             if (flag < 0) {

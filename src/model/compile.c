@@ -76,6 +76,21 @@ static int emit(ms_context *ctx, const ms_xdag *g, const unsigned char *mark, si
     return 0;
 }
 
+/* Marks every node the state events need (triggers, priorities, delays,
+ * assignment values). */
+static void mark_events(const ms_model *m, unsigned char *mark)
+{
+    for (size_t e = 0; e < m->nev; e++) {
+        mark[m->ev[e].trigger] = 1;
+        if (m->ev[e].priority >= 0)
+            mark[m->ev[e].priority] = 1;
+        if (m->ev[e].delay >= 0)
+            mark[m->ev[e].delay] = 1;
+        for (size_t k = 0; k < m->ev[e].n; k++)
+            mark[m->ev[e].value[k]] = 1;
+    }
+}
+
 ms_status ms_model_compile(ms_model *m)
 {
     ms_context *ctx = m->ctx;
@@ -156,29 +171,13 @@ ms_status ms_model_compile(ms_model *m)
         mark[c->jac_entries[k].reg] = 1;
     for (size_t i = 0; i < m->count[MS_RULE]; i++)
         mark[m->sym[MS_RULE][i].node] = 1;
-    for (size_t e = 0; e < m->nev; e++) {
-        mark[m->ev[e].trigger] = 1;
-        if (m->ev[e].priority >= 0)
-            mark[m->ev[e].priority] = 1;
-        if (m->ev[e].delay >= 0)
-            mark[m->ev[e].delay] = 1;
-        for (size_t k = 0; k < m->ev[e].n; k++)
-            mark[m->ev[e].value[k]] = 1;
-    }
+    mark_events(m, mark);
     close_marks(g, mark, len);
     if (emit(ctx, g, mark, len, 0, &c->pre))
         goto nomem;
 
     memset(mark, 0, len);
-    for (size_t e = 0; e < m->nev; e++) {
-        mark[m->ev[e].trigger] = 1;
-        if (m->ev[e].priority >= 0)
-            mark[m->ev[e].priority] = 1;
-        if (m->ev[e].delay >= 0)
-            mark[m->ev[e].delay] = 1;
-        for (size_t k = 0; k < m->ev[e].n; k++)
-            mark[m->ev[e].value[k]] = 1;
-    }
+    mark_events(m, mark);
     close_marks(g, mark, len);
     if (emit(ctx, g, mark, len, 1, &c->evp))
         goto nomem;
