@@ -146,16 +146,17 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     return bad;
 }
 
-/* State events: g = +1 while a trigger is true, -1 while false; CVODE
- * locates the switch. */
+/* State events: one root function per comparison in a trigger (a - b), so
+ * that CVODE locates every crossing, even of a short-lived condition. */
 static int root_cb(sunrealtype t, N_Vector y, sunrealtype *g, void *ud)
 {
     ms_sim *s = ud;
     const ms_model *m = s->m;
     load_state(s, t, N_VGetArrayPointer(y));
     ms_prog_run(&m->c.evp, s->regs);
-    for (size_t e = 0; e < m->nev; e++)
-        g[e] = s->regs[m->ev[e].trigger] != 0 ? 1.0 : -1.0;
+    for (size_t r = 0; r < m->nroot; r++)
+        g[r] = m->root_b[r] >= 0 ? s->regs[m->root_a[r]] - s->regs[m->root_b[r]]
+                                 : (s->regs[m->root_a[r]] != 0 ? 1.0 : -1.0);
     return 0;
 }
 
@@ -259,7 +260,7 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
             CVodeSetJacFn(s->cvode, jac_cb) != CV_SUCCESS ||
             CVodeSetMaxNumSteps(s->cvode, s->max_steps) != CV_SUCCESS ||
             CVodeSetMaxHnilWarns(s->cvode, -1) != CV_SUCCESS ||
-            (m->nev && (CVodeRootInit(s->cvode, (int)m->nev, root_cb) != CV_SUCCESS ||
+            (m->nroot && (CVodeRootInit(s->cvode, (int)m->nroot, root_cb) != CV_SUCCESS ||
                         CVodeSetNoInactiveRootWarn(s->cvode) != CV_SUCCESS)))
             fail = "CVODE set-up";
     }

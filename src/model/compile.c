@@ -80,6 +80,11 @@ static int emit(ms_context *ctx, const ms_xdag *g, const unsigned char *mark, si
  * assignment values). */
 static void mark_events(const ms_model *m, unsigned char *mark)
 {
+    for (size_t r = 0; r < m->nroot; r++) {
+        mark[m->root_a[r]] = 1;
+        if (m->root_b[r] >= 0)
+            mark[m->root_b[r]] = 1;
+    }
     for (size_t e = 0; e < m->nev; e++) {
         mark[m->ev[e].trigger] = 1;
         if (m->ev[e].priority >= 0)
@@ -89,6 +94,59 @@ static void mark_events(const ms_model *m, unsigned char *mark)
         for (size_t k = 0; k < m->ev[e].n; k++)
             mark[m->ev[e].value[k]] = 1;
     }
+}
+
+/* The root functions of the events: every comparison inside a trigger
+ * (found by a downward sweep of the DAG below the trigger). */
+static ms_status event_roots(ms_model *m)
+{
+    ms_context *ctx = m->ctx;
+    const ms_xdag *g = &m->g;
+    size_t cap = 0;
+    unsigned char *below = m->nev ? ms_alloc(ctx, g->len) : NULL;
+    if (m->nev && !below)
+        return ms_nomem(ctx);
+    for (size_t e = 0; e < m->nev; e++) {
+        memset(below, 0, g->len);
+        below[m->ev[e].trigger] = 1;
+        size_t found = 0;
+        for (size_t i = g->len; i-- > 0;) {
+            if (!below[i])
+                continue;
+            const ms_xnode *x = &g->n[i];
+            int ar = ms_x_arity((ms_xop)x->op);
+            if (ar >= 1)
+                below[x->a] = 1;
+            if (ar >= 2)
+                below[x->b] = 1;
+            if (ar >= 3)
+                below[x->c] = 1;
+            if (x->op >= X_LT && x->op <= X_NE && x->varying) {
+                if (ms_grow(ctx, (void **)&m->root_a, &cap, m->nroot + 1, sizeof *m->root_a) ||
+                    !(m->root_b = ms_realloc(ctx, m->root_b, cap * sizeof *m->root_b))) {
+                    ms_free(ctx, below);
+                    return ms_nomem(ctx);
+                }
+                m->root_a[m->nroot] = x->a;
+                m->root_b[m->nroot++] = x->b;
+                found++;
+            }
+        }
+        (void)found;
+        /* the trigger's own switch too: at a crossing found by a - b = 0 the
+         * condition may not have flipped yet; this root is found just after */
+        {
+            if (ms_grow(ctx, (void **)&m->root_a, &cap, m->nroot + 1, sizeof *m->root_a) ||
+                !(m->root_b = ms_realloc(ctx, m->root_b, cap * sizeof *m->root_b))) {
+                ms_free(ctx, below);
+                return ms_nomem(ctx);
+            }
+            m->root_a[m->nroot] = m->ev[e].trigger;
+            m->root_b[m->nroot++] = -1;
+        }
+    }
+    ms_free(ctx, below);
+    return MS_OK;
 }
 
 ms_status ms_model_compile(ms_model *m)
@@ -119,6 +177,8 @@ ms_status ms_model_compile(ms_model *m)
         }
     }
 
+    if (event_roots(m))
+        return ms_nomem(ctx);
     size_t len = g->len;
     c->nregs = len;
     mark = ms_alloc(ctx, len);
@@ -145,9 +205,20 @@ ms_status ms_model_compile(ms_model *m)
         const ms_xnode *x = &g->n[i];
         switch (x->op) {
         case X_CONST: c->reg_init[i] = x->v; break;
-        case X_STATE: c->state_reg[x->a] = (int32_t)i; break;
-        case X_PARAM: c->param_reg[x->a] = (int32_t)i; break;
-        case X_INPUT: c->input_reg[x->a] = (int32_t)i; break;
+        /* (leaves outside the model's ranges are scratch placeholders of an
+         * importer, never reachable from a formula) */
+        case X_STATE:
+            if (x->a >= 0 && (size_t)x->a < ns)
+                c->state_reg[x->a] = (int32_t)i;
+            break;
+        case X_PARAM:
+            if (x->a >= 0 && (size_t)x->a < m->count[MS_PARAM])
+                c->param_reg[x->a] = (int32_t)i;
+            break;
+        case X_INPUT:
+            if (x->a >= 0 && (size_t)x->a < m->count[MS_INPUT])
+                c->input_reg[x->a] = (int32_t)i;
+            break;
         case X_TIME: c->time_reg = (int32_t)i; break;
         default: break;
         }

@@ -86,6 +86,8 @@ void ms_model_free(ms_model *m)
         ms_free(ctx, m->ev[e].value);
     }
     ms_free(ctx, m->ev);
+    ms_free(ctx, m->root_a);
+    ms_free(ctx, m->root_b);
     ms_free(ctx, m->file);
     ms_free(ctx, m->name);
     ms_free(ctx, m->desc);

@@ -97,6 +97,11 @@ struct ms_model {
     int body_weight;         /* parameter giving body weight in kg, or -1 */
     ms_eventdef *ev;         /* state events (SBML), in document order */
     size_t nev;
+    /* root functions for the events: a - b for every comparison in a trigger
+     * (continuous, so CVODE cannot step over a short true interval), and
+     * each trigger's own (trigger ? 1 : -1), found just after a crossing */
+    int32_t *root_a, *root_b; /* b < 0: the trigger's boolean itself */
+    size_t nroot;
     ms_xdag g;
     ms_compiled c;
 };

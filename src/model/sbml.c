@@ -26,6 +26,7 @@
 #include <sbml/conversion/ConversionProperties.h>
 #include <sbml/math/L3Parser.h>
 #include <sbml/math/L3ParserSettings.h>
+#include <sbml/math/L3FormulaFormatter.h>
 
 typedef enum { K_COMP, K_SPECIES, K_PARAM, K_REACTION, K_SPECREF } skind;
 
@@ -47,6 +48,7 @@ typedef struct {
     int conv;            /* symbol of the conversion factor, or -1 */
     ms_xid dyn, init;    /* DAG nodes: value during the run, value at t0 */
     ms_xid rhs;          /* states: the right-hand side (built on demand) */
+    const ASTNode_t *alg; /* the algebraic rule this symbol is solved from */
     int mark, rhs_mark;  /* cycle detection */
 } ssym;
 
@@ -117,6 +119,36 @@ static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
     return ms_math_convert(&env, ast);
 }
 
+#define PLACEHOLDER (INT32_MAX - 1)
+
+/* Symbol k from its algebraic rule 0 = E, when E is linear in it:
+ * k = -E(k = 0) / (dE/dk).  Refuses what is not linear. */
+static ms_xid solve_linear(importer *I, int k)
+{
+    ssym *x = &I->s[k];
+    ms_xid *slot = I->init_ctx ? &x->init : &x->dyn;
+    *slot = ms_x_leaf(I->g, X_STATE, PLACEHOLDER);
+    ms_xid e = *slot >= 0 ? convert(I, x->alg, "an algebraic rule") : -1;
+    ms_xid a = -1, b = -1, r = -1;
+    if (e >= 0) {
+        ms_x_diff_reset(I->g);
+        a = ms_x_diff(I->g, e, PLACEHOLDER);
+        ms_x_diff_reset(I->g);
+        ms_xid a2 = a >= 0 ? ms_x_diff(I->g, a, PLACEHOLDER) : -1;
+        if (a2 < 0 || !ms_x_is_const(I->g, a2, 0) || ms_x_is_const(I->g, a, 0)) {
+            *slot = -1;
+            unsupported(I, "an algebraic rule that is not linear in the quantity it determines");
+            return -1;
+        }
+        *slot = ms_x_const(I->g, 0);
+        b = convert(I, x->alg, "an algebraic rule");
+    }
+    *slot = -1;
+    if (a >= 0 && b >= 0)
+        r = ms_x_unary(I->g, X_NEG, ms_x_binary(I->g, X_DIV, b, a));
+    return r;
+}
+
 /* The value of symbol k in math: during the run, or at t0 (init_ctx). */
 static ms_xid node_of(importer *I, int k)
 {
@@ -133,7 +165,9 @@ static ms_xid node_of(importer *I, int k)
     ms_xid r = -1;
     char what[300];
     if (I->init_ctx) {
-        if (x->role == 2 && x->rule) { /* assignment rules hold at t0 too */
+        if (x->role == 2 && x->alg) { /* so do algebraic rules */
+            r = solve_linear(I, k);
+        } else if (x->role == 2 && x->rule) { /* assignment rules hold at t0 too */
             snprintf(what, sizeof what, "the rule for '%s'", x->id);
             r = convert(I, x->rule, what);
         } else if (x->init_math) {
@@ -181,6 +215,10 @@ static ms_xid node_of(importer *I, int k)
             break;
         }
         case 2:
+            if (x->alg) {
+                r = solve_linear(I, k);
+                break;
+            }
             snprintf(what, sizeof what, "the rule for '%s'", x->id);
             r = convert(I, x->rule, what);
             break;
@@ -412,9 +450,6 @@ static ms_status import(importer *I)
         if (with && without)
             return unsupported(I, "events with and without priorities together");
     }
-    for (unsigned i = 0; i < Model_getNumRules(sm); i++)
-        if (Rule_isAlgebraic(Model_getRule(sm, i)))
-            return unsupported(I, "algebraic rules");
     if (Model_getNumConstraints(sm) > 0) {
         /* constraints do not change a simulation */
     }
@@ -537,6 +572,10 @@ static ms_status import(importer *I)
     /* rules and initial assignments */
     for (unsigned i = 0; i < Model_getNumRules(sm); i++) {
         Rule_t *ru = Model_getRule(sm, i);
+        if (Rule_isAlgebraic(ru))
+            continue; /* handled once every other role is known */
+        if (!Rule_getVariable(ru))
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule without a variable");
         const ms_strmap_entry *e = ms_strmap_get(&I->names, Rule_getVariable(ru));
         if (!e)
             return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule for unknown '%s'",
@@ -630,6 +669,60 @@ static ms_status import(importer *I)
                                   "changes");
     }
 
+    /* algebraic rules: each determines the one quantity in it that nothing
+     * else determines; solved symbolically when linear in it */
+    for (unsigned i = 0; i < Model_getNumRules(sm); i++) {
+        Rule_t *ru = Model_getRule(sm, i);
+        if (!Rule_isAlgebraic(ru))
+            continue;
+        const ASTNode_t *math = Rule_getMath(ru);
+        if (!math)
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an algebraic rule without math");
+        if ((st = scan_math(I, math, "an algebraic rule")))
+            return st;
+        List_t *names = ASTNode_getListOfNodes((ASTNode_t *)math, (ASTNodePredicate)ASTNode_isName);
+        int cand = -1, many = 0;
+        for (unsigned j = 0; names && j < List_size(names); j++) {
+            const ASTNode_t *nm = List_get(names, j);
+            if (ASTNode_getType(nm) != AST_NAME || !ASTNode_getName(nm))
+                continue;
+            const ms_strmap_entry *e = ms_strmap_get(&I->names, ASTNode_getName(nm));
+            if (!e)
+                continue;
+            ssym *x = &I->s[e->index];
+            if (x->role != 0 || x->constant || x->alg || x->kind == K_REACTION)
+                continue;
+            if (cand >= 0 && cand != e->index)
+                many = 1;
+            cand = e->index;
+        }
+        if (names)
+            List_free(names);
+        if (cand < 0 || many)
+            return unsupported(I, "algebraic rules that do not single out the quantity they "
+                                  "determine");
+        /* a rule that uses the solved quantity would keep a stale placeholder */
+        for (unsigned j = 0; j < Model_getNumRules(sm); j++) {
+            Rule_t *o = Model_getRule(sm, j);
+            if (o == ru)
+                continue;
+            List_t *on = Rule_getMath(o) ? ASTNode_getListOfNodes((ASTNode_t *)Rule_getMath(o),
+                                                                  (ASTNodePredicate)ASTNode_isName)
+                                         : NULL;
+            int uses = 0;
+            for (unsigned q = 0; on && q < List_size(on); q++) {
+                const ASTNode_t *nm = List_get(on, q);
+                uses |= ASTNode_getName(nm) && !strcmp(ASTNode_getName(nm), I->s[cand].id);
+            }
+            if (on)
+                List_free(on);
+            if (uses)
+                return unsupported(I, "algebraic rules whose quantity other rules use");
+        }
+        I->s[cand].alg = math;
+        I->s[cand].role = 2;
+    }
+
     /* engine symbols: states, parameters, rules; then initial values */
     size_t ns = 0, np = 0;
     for (size_t k = 0; k < I->n; k++) {
@@ -655,7 +748,9 @@ static ms_status import(importer *I)
         ms_symdef *d = &m->sym[MS_STATE][0];
         d->name = ms_strdup(I->ctx, "__no_state");
         d->unit = ms_strdup(I->ctx, "1");
-        if (!d->name || !d->unit)
+        d->expr = ms_strdup(I->ctx, "0");
+        d->init = ms_strdup(I->ctx, "0");
+        if (!d->name || !d->unit || !d->expr || !d->init)
             return ms_nomem(I->ctx);
         d->leaf = ms_x_leaf(I->g, X_STATE, 0);
         d->init_node = ms_x_const(I->g, 0);
@@ -707,7 +802,19 @@ static ms_status import(importer *I)
         ms_xid rhs = rhs_of(I, (int)k);
         if (rhs < 0)
             return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
-        m->sym[MS_STATE][x->state].node = rhs;
+        ms_symdef *d = &m->sym[MS_STATE][x->state];
+        d->node = rhs;
+        /* what `check` shows: the rate rule, or where the rate comes from */
+        char *f = x->rule && !x->amount_state ? SBML_formulaToL3String(x->rule) : NULL;
+        d->expr = ms_strdup(I->ctx, f ? f
+                                      : x->amount_state ? "(reactions, as an amount)"
+                                                        : "0 (changed by events only)");
+        free(f);
+        char v[64];
+        snprintf(v, sizeof v, "%.10g", I->g->n[d->init_node].v);
+        d->init = ms_strdup(I->ctx, v);
+        if (!d->expr || !d->init)
+            return ms_nomem(I->ctx);
     }
     /* observables: every symbol, and species amounts and concentrations */
     size_t no = 0;
@@ -719,6 +826,7 @@ static ms_status import(importer *I)
         ms_symdef *d = &m->sym[MS_OBSERVABLE][no++];
         m->count[MS_OBSERVABLE] = no;
         d->name = ms_strdup(I->ctx, x->id);
+        d->expr = ms_strdup(I->ctx, "(its value)");
         d->unit = ms_strdup(I->ctx, "(SBML)");
         d->node = v;
         if (x->kind != K_SPECIES)
@@ -730,18 +838,20 @@ static ms_status import(importer *I)
         snprintf(name, sizeof name, "__amount_%s", x->id);
         m->sym[MS_OBSERVABLE][no].name = ms_strdup(I->ctx, name);
         m->sym[MS_OBSERVABLE][no].unit = ms_strdup(I->ctx, "(SBML)");
+        m->sym[MS_OBSERVABLE][no].expr = ms_strdup(I->ctx, "(amount)");
         m->sym[MS_OBSERVABLE][no++].node = amount;
         m->count[MS_OBSERVABLE] = no;
         snprintf(name, sizeof name, "__conc_%s", x->id);
         m->sym[MS_OBSERVABLE][no].name = ms_strdup(I->ctx, name);
         m->sym[MS_OBSERVABLE][no].unit = ms_strdup(I->ctx, "(SBML)");
+        m->sym[MS_OBSERVABLE][no].expr = ms_strdup(I->ctx, "(concentration)");
         m->sym[MS_OBSERVABLE][no++].node = conc;
         m->count[MS_OBSERVABLE] = no;
     }
     m->count[MS_OBSERVABLE] = no;
     for (size_t i = 0; i < no; i++)
         if (!m->sym[MS_OBSERVABLE][i].name || !m->sym[MS_OBSERVABLE][i].unit ||
-            m->sym[MS_OBSERVABLE][i].node < 0)
+            !m->sym[MS_OBSERVABLE][i].expr || m->sym[MS_OBSERVABLE][i].node < 0)
             return ms_nomem(I->ctx);
     for (size_t i = 0; i < ns; i++)
         if (m->sym[MS_STATE][i].node < 0 || m->sym[MS_STATE][i].leaf < 0)
