@@ -565,6 +565,33 @@ static void cancel_delayed(ms_sim *s)
     }
 }
 
+/* Moves the delayed executions due at t into the pending events, one per
+ * event (a second execution of the same event waits for the next round);
+ * returns how many. */
+static int take_due(ms_sim *s, double t, const double *y)
+{
+    const ms_model *m = s->m;
+    int taken = 0;
+    eval_events(s, t, y);
+    for (size_t i = 0; i < s->nq;) {
+        size_t e = s->queue[i].e;
+        if (s->queue[i].t > t || s->pending[e]) {
+            i++;
+            continue;
+        }
+        const ms_eventdef *ev = &m->ev[e];
+        s->pending[e] = 1;
+        for (size_t k = 0; k < ev->n; k++)
+            s->ev_store[ev->offset + k] =
+                ev->trigger_values ? s->queue[i].val[k] : s->regs[ev->value[k]];
+        struct ms_delayed tmp = s->queue[i]; /* remove, keeping its buffer */
+        s->queue[i] = s->queue[--s->nq];
+        s->queue[s->nq] = tmp;
+        taken++;
+    }
+    return taken;
+}
+
 static int fire_events(ms_sim *s, double t, double *y)
 {
     const ms_model *m = s->m;
@@ -575,23 +602,7 @@ static int fire_events(ms_sim *s, double t, double *y)
     eval_events(s, t, y);
     cancel_delayed(s);
     /* delayed executions due now join the pending events */
-    for (size_t i = 0; i < s->nq;) {
-        if (s->queue[i].t > t) {
-            i++;
-            continue;
-        }
-        const ms_eventdef *ev = &m->ev[s->queue[i].e];
-        pending[s->queue[i].e] = 1;
-        for (size_t k = 0; k < ev->n; k++)
-            s->ev_store[ev->offset + k] =
-                ev->trigger_values ? s->queue[i].val[k] : s->regs[ev->value[k]];
-        /* remove (swap with the last, keeping its buffer) */
-        struct ms_delayed tmp = s->queue[i];
-        s->queue[i] = s->queue[--s->nq];
-        s->queue[s->nq] = tmp;
-        /* a second execution of the same event due now waits for the next round */
-        break;
-    }
+    take_due(s, t, y);
     for (size_t e = 0; e < m->nev; e++) {
         int now = s->regs[m->ev[e].trigger] != 0;
         if (now && !s->trig[e] && trigger(s, e, t))
@@ -612,25 +623,10 @@ static int fire_events(ms_sim *s, double t, double *y)
             }
         }
         if (best < 0) {
-            /* more delayed executions due at this same time? */
-            int due = 0;
-            for (size_t i = 0; i < s->nq && !due; i++)
-                due = s->queue[i].t <= t;
-            if (!due)
+            /* more delayed executions due at this same time (a second one of
+             * an event that already ran)? */
+            if (!take_due(s, t, y))
                 return 0;
-            for (size_t i = 0; i < s->nq; i++)
-                if (s->queue[i].t <= t) {
-                    const ms_eventdef *qe = &m->ev[s->queue[i].e];
-                    pending[s->queue[i].e] = 1;
-                    eval_events(s, t, y);
-                    for (size_t k = 0; k < qe->n; k++)
-                        s->ev_store[qe->offset + k] =
-                            qe->trigger_values ? s->queue[i].val[k] : s->regs[qe->value[k]];
-                    struct ms_delayed tmp = s->queue[i];
-                    s->queue[i] = s->queue[--s->nq];
-                    s->queue[s->nq] = tmp;
-                    break;
-                }
             continue;
         }
         const ms_eventdef *ev = &m->ev[best];

@@ -440,11 +440,11 @@ static ms_status import(importer *I)
                 const ASTNode_t *b = Priority_getMath(Event_getPriority(o));
                 int ca = a && (ASTNode_isReal(a) || ASTNode_isInteger(a));
                 int cb = b && (ASTNode_isReal(b) || ASTNode_isInteger(b));
-                if (!ca || !cb ||
+                if (ca && cb &&
                     (ASTNode_isInteger(a) ? (double)ASTNode_getInteger(a) : ASTNode_getReal(a)) ==
                         (ASTNode_isInteger(b) ? (double)ASTNode_getInteger(b) : ASTNode_getReal(b)))
-                    return unsupported(I, "events whose priorities may tie or change (random "
-                                          "execution order)");
+                    return unsupported(I, "events with equal priorities (random execution "
+                                          "order)");
             }
         }
         if (with && without)
@@ -888,6 +888,16 @@ static ms_status import(importer *I)
         for (unsigned j = 0; j < na; j++) {
             EventAssignment_t *ea = Event_getEventAssignment(ev, j);
             ssym *x = &I->s[ms_strmap_get(&I->names, EventAssignment_getVariable(ea))->index];
+            if (!EventAssignment_getMath(ea)) { /* SBML L3V2: an assignment without math does nothing */
+                d->target[j] = x->state;
+                d->value[j] = node_of(I, ms_strmap_get(&I->names, x->id)->index);
+                if (d->value[j] >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu)
+                    d->value[j] = ms_x_binary(I->g, X_MUL, d->value[j], node_of(I, x->comp));
+                if (d->value[j] < 0)
+                    return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+                d->n = j + 1;
+                continue;
+            }
             ms_xid v = convert(I, EventAssignment_getMath(ea), "an event assignment");
             if (v >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu)
                 v = ms_x_binary(I->g, X_MUL, v, node_of(I, x->comp)); /* to an amount */
