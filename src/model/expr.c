@@ -31,7 +31,7 @@ int ms_x_arity(ms_xop op)
         return 0;
     if (op == X_SELECT)
         return 3;
-    if (op == X_NEG || op == X_NOT || (op >= X_EXP && op <= X_CEIL))
+    if (op == X_NEG || op == X_NOT || (op >= X_EXP && op <= X_FACT))
         return 1;
     return 2;
 }
@@ -316,7 +316,7 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
     case X_SINH: r = B(X_MUL, U(X_COSH, a), da); break;
     case X_COSH: r = B(X_MUL, U(X_SINH, a), da); break;
     case X_TANH: r = B(X_MUL, B(X_SUB, C(1), B(X_MUL, id, id)), da); break;
-    case X_FLOOR: case X_CEIL:
+    case X_FLOOR: case X_CEIL: case X_FACT: /* factorial: defined on integers only */
     case X_LT: case X_LE: case X_GT: case X_GE: case X_EQ: case X_NE:
     case X_AND: case X_OR: case X_XOR: case X_NOT:
         r = C(0); /* piecewise constant: derivative zero almost everywhere */

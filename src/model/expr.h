@@ -20,7 +20,7 @@ typedef enum {
     X_ADD, X_SUB, X_MUL, X_DIV, X_NEG, X_POW,
     /* functions of one argument */
     X_EXP, X_LN, X_LOG10, X_SQRT, X_ABS, X_SIN, X_COS, X_TAN, X_ASIN, X_ACOS, X_ATAN,
-    X_SINH, X_COSH, X_TANH, X_FLOOR, X_CEIL,
+    X_SINH, X_COSH, X_TANH, X_FLOOR, X_CEIL, X_FACT,
     /* two arguments */
     X_MIN, X_MAX,
     /* logic: values 1 or 0 */
@@ -103,6 +103,7 @@ static inline double ms_x_apply(int op, double a, double b, double c)
     case X_TANH: return tanh(a);
     case X_FLOOR: return floor(a);
     case X_CEIL: return ceil(a);
+    case X_FACT: return tgamma(a + 1); /* SBML: n! for n a non-negative integer */
     case X_MIN: return a < b ? a : b;
     case X_MAX: return a > b ? a : b;
     case X_LT: return a < b;

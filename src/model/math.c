@@ -140,6 +140,7 @@ static ms_xid conv_unary_fn(ms_math_env *env, int type, ms_xid a)
     case AST_FUNCTION_LN: return U(X_LN, a);
     case AST_FUNCTION_FLOOR: return U(X_FLOOR, a);
     case AST_FUNCTION_CEILING: return U(X_CEIL, a);
+    case AST_FUNCTION_FACTORIAL: return U(X_FACT, a);
     case AST_FUNCTION_SIN: return U(X_SIN, a);
     case AST_FUNCTION_COS: return U(X_COS, a);
     case AST_FUNCTION_TAN: return U(X_TAN, a);
@@ -353,7 +354,6 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         break;
     case AST_FUNCTION_DELAY:
     case AST_FUNCTION_RATE_OF:
-    case AST_FUNCTION_FACTORIAL:
     case AST_LAMBDA:
         fail_at(env, fname, "'%s' is not supported by the engine", fname);
         break;

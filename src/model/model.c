@@ -33,7 +33,7 @@ static const char *const RESERVED[] = {
     "t", "time", "pi", "exponentiale", "true", "false", "avogadro", "inf", "infinity", "nan",
     "notanumber", "exp", "ln", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "min", "max",
     "piecewise", "floor", "ceil", "ceiling", "pow", "power", "root", "and", "or", "not", "xor",
-    "delay", "rateOf", NULL};
+    "delay", "rateOf", "factorial", NULL};
 
 typedef struct loader {
     ms_context *ctx;

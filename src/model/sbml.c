@@ -119,6 +119,20 @@ static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
     return ms_math_convert(&env, ast);
 }
 
+/* SBML L3V2 lets a rule lack math and an event lack a trigger (or its math);
+ * such an element has no effect, so it is removed before the import. */
+static void drop_empty(Model_t *sm)
+{
+    for (unsigned i = Model_getNumRules(sm); i-- > 0;)
+        if (!Rule_getMath(Model_getRule(sm, i)))
+            Rule_free(Model_removeRule(sm, i));
+    for (unsigned i = Model_getNumEvents(sm); i-- > 0;) {
+        Event_t *ev = Model_getEvent(sm, i);
+        if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev)))
+            Event_free(Model_removeEvent(sm, i));
+    }
+}
+
 #define PLACEHOLDER (INT32_MAX - 1)
 
 /* Symbol k from its algebraic rule 0 = E, when E is linear in it:
@@ -956,6 +970,8 @@ ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         I.sm = SBMLDocument_getModel(doc);
         if (!I.sm)
             st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0, "the document has no model");
+        else
+            drop_empty(I.sm);
     }
     if (!st) {
         I.m = m;
