@@ -227,7 +227,7 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
     case AST_CONSTANT_TRUE: return ms_x_const(g, 1);
     case AST_CONSTANT_FALSE: return ms_x_const(g, 0);
     case AST_NAME_AVOGADRO: return ms_x_const(g, 6.02214179e23); /* SBML L3V1 value */
-    case AST_NAME_TIME: return ms_x_leaf(g, X_TIME, 0);
+    case AST_NAME_TIME: return env->time_is_zero ? ms_x_const(g, 0) : ms_x_leaf(g, X_TIME, 0);
     case AST_NAME: return env->name(env, ASTNode_getName(n));
     default: break;
     }

@@ -122,6 +122,7 @@ typedef struct ms_math_env {
     /* rateOf(name), or NULL if the model has no such notion */
     ms_xid (*rate_of)(struct ms_math_env *env, const char *name);
     void *ud;
+    int time_is_zero; /* initial values: the time csymbol means t = 0 */
 } ms_math_env;
 
 /* Parses infix text with libSBML's L3 parser (log(x) refused as ambiguous,

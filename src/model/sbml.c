@@ -111,7 +111,7 @@ static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
 {
     ms_math_env env = {.ctx = I->ctx, .g = I->g, .file = I->file, .line = 0, .col = 0,
                        .text = NULL, .what = what, .name = env_name, .call = NULL,
-                       .rate_of = env_rate_of, .ud = I};
+                       .rate_of = env_rate_of, .ud = I, .time_is_zero = I->init_ctx};
     if (!ast) {
         ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "%s has no math", what);
         return -1;
@@ -131,6 +131,48 @@ static void drop_empty(Model_t *sm)
         if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev)))
             Event_free(Model_removeEvent(sm, i));
     }
+}
+
+static void rename_name(ASTNode_t *n, const char *from, const char *to)
+{
+    if (ASTNode_getType(n) == AST_NAME && ASTNode_getName(n) && !strcmp(ASTNode_getName(n), from))
+        ASTNode_setName(n, to);
+    for (unsigned i = 0; i < ASTNode_getNumChildren(n); i++)
+        rename_name(ASTNode_getChild(n, i), from, to);
+}
+
+/* libSBML expands nested calls by substituting one argument after another,
+ * so an argument named like a model id (x, y, z) captures that id inside an
+ * earlier argument (suite cases 01492-01493).  Renaming every bound variable
+ * to a name no model can hold makes the expansion exact. */
+static ms_status unique_bvars(ms_context *ctx, Model_t *sm)
+{
+    for (unsigned i = 0; i < Model_getNumFunctionDefinitions(sm); i++) {
+        FunctionDefinition_t *fd = Model_getFunctionDefinition(sm, i);
+        const ASTNode_t *lam = FunctionDefinition_getMath(fd);
+        if (!lam || ASTNode_getType(lam) != AST_LAMBDA || ASTNode_getNumChildren(lam) < 2)
+            continue;
+        ASTNode_t *copy = ASTNode_deepCopy(lam);
+        if (!copy)
+            return ms_nomem(ctx);
+        unsigned nb = ASTNode_getNumChildren(copy) - 1;
+        for (unsigned j = 0; j < nb; j++) {
+            const char *old = ASTNode_getName(ASTNode_getChild(copy, j));
+            if (!old)
+                continue;
+            char *from = ms_strdup(ctx, old), to[64];
+            if (!from) {
+                ASTNode_free(copy);
+                return ms_nomem(ctx);
+            }
+            snprintf(to, sizeof to, "moodsim__bvar_%u_%u", i, j);
+            rename_name(copy, from, to);
+            ms_free(ctx, from);
+        }
+        FunctionDefinition_setMath(fd, copy);
+        ASTNode_free(copy);
+    }
+    return MS_OK;
 }
 
 #define PLACEHOLDER (INT32_MAX - 1)
@@ -962,6 +1004,8 @@ ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
                                               : MS_OK;
     if (!st && SBMLDocument_isSetPackageRequired(doc, "fbc"))
         st = unsupported(&I, "flux balance constraints (fbc)");
+    if (!st && SBMLDocument_getModel(doc))
+        st = unique_bvars(ctx, SBMLDocument_getModel(doc));
     if (!st && (convert_doc(doc, "expandFunctionDefinitions") ||
                 convert_doc(doc, "promoteLocalParameters")))
         st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0,
