@@ -175,6 +175,20 @@ static ms_status unique_bvars(ms_context *ctx, Model_t *sm)
     return MS_OK;
 }
 
+/* Whether some event assigns `id`. */
+static int event_assigns(Model_t *sm, const char *id)
+{
+    for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
+        Event_t *ev = Model_getEvent(sm, i);
+        for (unsigned j = 0; j < Event_getNumEventAssignments(ev); j++) {
+            const char *v = EventAssignment_getVariable(Event_getEventAssignment(ev, j));
+            if (v && id && !strcmp(v, id))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 #define PLACEHOLDER (INT32_MAX - 1)
 
 /* Symbol k from its algebraic rule 0 = E, when E is linear in it:
@@ -719,10 +733,13 @@ static ms_status import(importer *I)
 
     for (size_t k = 0; k < I->n; k++) {
         ssym *x = &I->s[k];
+        /* a concentration under a rate rule in a changing compartment is
+         * integrated as a concentration; only a jump of the size (an event)
+         * would need its amount kept, which is not mapped yet */
         if (x->kind == K_SPECIES && x->role == 1 && !x->amount_state && !x->hosu &&
-            !I->s[x->comp].constant)
-            return unsupported(I, "a rate rule for a concentration in a compartment whose size "
-                                  "changes");
+            !I->s[x->comp].constant && event_assigns(sm, I->s[x->comp].id))
+            return unsupported(I, "a rate rule for a concentration in a compartment an event "
+                                  "resizes");
     }
 
     /* algebraic rules: each determines the one quantity in it that nothing
