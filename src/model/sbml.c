@@ -1181,7 +1181,11 @@ ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *p
     if (bad)
         st = ms_fail(ctx, MS_ERR_MODEL, m->file, 0, 0, "cannot export '%s' to SBML", bad);
     if (!st) {
+        /* internal (structure) and full (identifiers, MathML, units,
+         * overdetermination, ...) validation; warnings do not stop it */
         unsigned nerr = SBMLDocument_checkInternalConsistency(doc);
+        if (nerr == 0)
+            nerr = SBMLDocument_checkConsistency(doc);
         for (unsigned i = 0; i < nerr && !st; i++) {
             const SBMLError_t *e = SBMLDocument_getError(doc, i);
             if (XMLError_getSeverity((const XMLError_t *)e) >= LIBSBML_SEV_ERROR)
