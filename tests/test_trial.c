@@ -80,21 +80,33 @@ static void test_cohort(ms_context *ctx)
     ms_model_free(m);
 }
 
-static void test_closed_form(ms_context *ctx)
+/* Loads scenario `name` from the test directory and runs it on two threads.
+ * NULL (with the failure recorded) when either step fails; otherwise the
+ * caller frees the trial and *sc. */
+static ms_trial *run_scenario(ms_context *ctx, const char *name, ms_scenario **sc)
 {
     char p[512];
-    path(p, sizeof p, "closed_form_scenario.yaml");
-    ms_scenario *sc = NULL;
-    CHECK(ms_scenario_load(ctx, p, &sc) == MS_OK, "%s", ms_errmsg(ctx));
-    if (!sc)
-        return;
+    path(p, sizeof p, name);
+    *sc = NULL;
+    CHECK(ms_scenario_load(ctx, p, sc) == MS_OK, "%s", ms_errmsg(ctx));
+    if (!*sc)
+        return NULL;
     ms_trial_options opt = {2, NULL, NULL, NULL, NULL, NULL, 0};
     ms_trial *t = NULL;
-    CHECK(ms_trial_run(ctx, sc, &opt, &t) == MS_OK, "%s", ms_errmsg(ctx));
+    CHECK(ms_trial_run(ctx, *sc, &opt, &t) == MS_OK, "%s", ms_errmsg(ctx));
     if (!t) {
-        ms_scenario_free(sc);
-        return;
+        ms_scenario_free(*sc);
+        *sc = NULL;
     }
+    return t;
+}
+
+static void test_closed_form(ms_context *ctx)
+{
+    ms_scenario *sc;
+    ms_trial *t = run_scenario(ctx, "closed_form_scenario.yaml", &sc);
+    if (!t)
+        return;
     double T = 4 * 168.0, kA = 0.002, kB = 0.001, kAB = 0.0015;
     ms_arm_summary c, a, b, ab;
     ms_trial_arm_summary(t, 0, &c);
@@ -126,15 +138,10 @@ static void test_closed_form(ms_context *ctx)
 
 static void test_failures_kept_apart(ms_context *ctx)
 {
-    char p[512];
-    path(p, sizeof p, "failing_scenario.yaml");
-    ms_scenario *sc = NULL;
-    CHECK(ms_scenario_load(ctx, p, &sc) == MS_OK, "%s", ms_errmsg(ctx));
-    if (!sc)
+    ms_scenario *sc;
+    ms_trial *t = run_scenario(ctx, "failing_scenario.yaml", &sc);
+    if (!t)
         return;
-    ms_trial_options opt = {2, NULL, NULL, NULL, NULL, NULL, 0};
-    ms_trial *t = NULL;
-    CHECK(ms_trial_run(ctx, sc, &opt, &t) == MS_OK, "%s", ms_errmsg(ctx));
     long scr, inc, failed;
     ms_trial_counts(t, &scr, &inc, &failed);
     ms_arm_summary s;
