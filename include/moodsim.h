@@ -295,10 +295,11 @@ MS_API const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i)
 MS_API ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_model *model,
                                      const ms_patient *patient, ms_events **out);
 
-/* Convenience: ms_protocol_read + ms_protocol_compile(patient NULL).  A
- * path ending in ".csv" is read as NONMEM-style doses (ms_events_read_nonmem). */
+/* Convenience: ms_protocol_read + ms_protocol_compile(patient; NULL = as
+ * written).  A path ending in ".csv" is read as NONMEM-style doses
+ * (ms_events_read_nonmem; the patient is then not used). */
 MS_API ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *path,
-                                  ms_events **out);
+                                  const ms_patient *patient, ms_events **out);
 
 /* ------------------------------------------------------------- simulator */
 

@@ -71,6 +71,9 @@ grep -q "^totals over 182 days: tms 70, exosome 13$" "$tmp/out" && ok || bad "se
 grep -q "^   0  TE      T       T       T       T       \.       \.$" "$tmp/out" && ok || bad "week 0 row"
 expect_rc 2 "mg/kg without --weight" "$ms" protocol events "$src/protocols/anti_cytokine.yaml"
 grep -q "body weight is needed" "$tmp/err" && ok || bad "asks for the weight"
+# simulate passes --weight to the protocol (mg/kg doses)
+expect_rc 2 "simulate mg/kg without --weight" "$ms" simulate "$src/tests/models/treatment_inputs.yaml" --protocol "$src/protocols/anti_cytokine.yaml" --days 2 --out "$tmp/w.csv"
+expect_rc 0 "simulate mg/kg with --weight" "$ms" simulate "$src/tests/models/treatment_inputs.yaml" --protocol "$src/protocols/anti_cytokine.yaml" --days 2 --weight 70 --out "$tmp/w.csv"
 expect_rc 2 "unknown protocol subcommand" "$ms" protocol list "$src/protocols/tms.yaml"
 expect_rc 0 "events csv" "$ms" protocol events "$src/protocols/tms_exosome.yaml" --out "$tmp/ev.csv"
 [[ $(wc -l < "$tmp/ev.csv") -eq 84 ]] && ok || bad "83 events + header"

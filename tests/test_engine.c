@@ -161,7 +161,7 @@ static void test_alloc_failures(void)
         double times[] = {0, 6, 12, 24}, out[8];
         ms_status st = ms_model_load(ctx, path, &m);
         if (!st)
-            st = ms_protocol_load(ctx, m, proto, &ev);
+            st = ms_protocol_load(ctx, m, proto, NULL, &ev);
         if (!st)
             st = ms_sim_new(ctx, m, &s);
         if (!st)

@@ -265,24 +265,6 @@ static int cmd_check(int argc, char **argv)
 
 /* -------------------------------------------------------------- simulate */
 
-/* A protocol file for one patient (NONMEM CSV, or YAML compiled as written
- * with the given body weight). */
-static ms_status load_protocol(ms_context *ctx, const ms_model *m, const char *path,
-                               double weight, ms_events **ev)
-{
-    size_t len = strlen(path);
-    if (len > 4 && strcmp(path + len - 4, ".csv") == 0)
-        return ms_events_read_nonmem(ctx, m, path, -1, ev);
-    ms_protocol *p;
-    ms_status st = ms_protocol_read(ctx, path, &p);
-    if (st)
-        return st;
-    ms_patient pt = {0, 0, weight, 0};
-    st = ms_protocol_compile(ctx, p, m, &pt, ev);
-    ms_protocol_free(p);
-    return st;
-}
-
 static int cmd_simulate(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -352,9 +334,10 @@ static int cmd_simulate(int argc, char **argv)
     double *times = NULL, *out = NULL;
     FILE *f = NULL;
     int rc = EXIT_OK;
+    ms_patient pt = {0, 0, weight, 0}; /* the protocol as written, at this weight */
     ms_status st = ms_model_load(ctx, model_path, &m);
     if (!st && proto_path)
-        st = load_protocol(ctx, m, proto_path, weight, &ev);
+        st = ms_protocol_load(ctx, m, proto_path, &pt, &ev);
     if (!st)
         st = ms_sim_new(ctx, m, &sim);
     if (!st)

@@ -1254,7 +1254,7 @@ ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_mo
 }
 
 ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *path,
-                           ms_events **out)
+                           const ms_patient *patient, ms_events **out)
 {
     if (!ctx || !model || !path || !out)
         return MS_ERR_ARG;
@@ -1265,7 +1265,7 @@ ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *p
     ms_status st = ms_protocol_read(ctx, path, &p);
     if (st)
         return st;
-    st = ms_protocol_compile(ctx, p, model, NULL, out);
+    st = ms_protocol_compile(ctx, p, model, patient, out);
     ms_protocol_free(p);
     return st;
 }
