@@ -119,8 +119,9 @@ static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
     return ms_math_convert(&env, ast);
 }
 
-/* SBML L3V2 lets a rule lack math and an event lack a trigger (or its math);
- * such an element has no effect, so it is removed before the import. */
+/* SBML L3V2 lets a rule or an event assignment lack math and an event lack
+ * a trigger (or its math); such an element has no effect, so it is removed
+ * before the import. */
 static void drop_empty(Model_t *sm)
 {
     for (unsigned i = Model_getNumRules(sm); i-- > 0;)
@@ -128,8 +129,13 @@ static void drop_empty(Model_t *sm)
             Rule_free(Model_removeRule(sm, i));
     for (unsigned i = Model_getNumEvents(sm); i-- > 0;) {
         Event_t *ev = Model_getEvent(sm, i);
-        if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev)))
+        if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev))) {
             Event_free(Model_removeEvent(sm, i));
+            continue;
+        }
+        for (unsigned j = Event_getNumEventAssignments(ev); j-- > 0;)
+            if (!EventAssignment_getMath(Event_getEventAssignment(ev, j)))
+                EventAssignment_free(Event_removeEventAssignment(ev, j));
     }
 }
 
@@ -486,8 +492,6 @@ static ms_status import(importer *I)
         if (Event_isSetDelay(ev) &&
             (st = scan_math(I, Delay_getMath(Event_getDelay(ev)), "an event delay")))
             return st;
-        if (!Event_getTrigger(ev) || !Trigger_getMath(Event_getTrigger(ev)))
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an event without a trigger");
         if (Event_isSetPriority(ev) &&
             (st = scan_math(I, Priority_getMath(Event_getPriority(ev)), "an event priority")))
             return st;
@@ -749,8 +753,6 @@ static ms_status import(importer *I)
         if (!Rule_isAlgebraic(ru))
             continue;
         const ASTNode_t *math = Rule_getMath(ru);
-        if (!math)
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an algebraic rule without math");
         if ((st = scan_math(I, math, "an algebraic rule")))
             return st;
         List_t *names = ASTNode_getListOfNodes((ASTNode_t *)math, (ASTNodePredicate)ASTNode_isName);
@@ -961,16 +963,6 @@ static ms_status import(importer *I)
         for (unsigned j = 0; j < na; j++) {
             EventAssignment_t *ea = Event_getEventAssignment(ev, j);
             ssym *x = &I->s[ms_strmap_get(&I->names, EventAssignment_getVariable(ea))->index];
-            if (!EventAssignment_getMath(ea)) { /* SBML L3V2: an assignment without math does nothing */
-                d->target[j] = x->state;
-                d->value[j] = node_of(I, ms_strmap_get(&I->names, x->id)->index);
-                if (d->value[j] >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu)
-                    d->value[j] = ms_x_binary(I->g, X_MUL, d->value[j], node_of(I, x->comp));
-                if (d->value[j] < 0)
-                    return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
-                d->n = j + 1;
-                continue;
-            }
             ms_xid v = convert(I, EventAssignment_getMath(ea), "an event assignment");
             if (v >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu)
                 v = ms_x_binary(I->g, X_MUL, v, node_of(I, x->comp)); /* to an amount */
