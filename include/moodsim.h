@@ -311,7 +311,10 @@ typedef struct ms_sim ms_sim;
 MS_API ms_status ms_sim_new(ms_context *ctx, const ms_model *model, ms_sim **out);
 MS_API void ms_sim_free(ms_sim *sim);
 
-/* Relative and absolute tolerances (defaults 1e-6 and 1e-9). */
+/* Relative and absolute tolerances (defaults 1e-6 and 1e-9).  The absolute
+ * tolerance of a state is atol * max(1, the largest magnitude the state has
+ * reached in the run so far, checked at every restart): a quantity counted
+ * in billions is not followed down to 1e-9 after it clears. */
 MS_API ms_status ms_sim_set_tolerances(ms_sim *sim, double rtol, double atol);
 /* Maximum internal steps between two stops (default 100000). */
 MS_API ms_status ms_sim_set_max_steps(ms_sim *sim, long max_steps);

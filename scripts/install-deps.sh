@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   gcc make cmake pkg-config            # build
   libsundials-dev                      # CVODE: stiff ODE integration
+  libsuitesparse-dev                   # KLU: sparse LU for CVODE (large sparse models)
   libsbml5-dev                         # formula parsing (L3 infix), SBML
   libyaml-dev                          # YAML with line/column in errors
   libgsl-dev                           # distributions, statistics, linear algebra

@@ -1,7 +1,8 @@
 /*
  * sim.c — the simulator: runs a compiled model with SUNDIALS CVODE (BDF,
  * dense direct linear solver, the model's exact Jacobian) from t = 0 through
- * an event table.  Every event time is a known discontinuity: the solver
+ * an event table (a sparse Jacobian goes to KLU, a dense one to the dense
+ * solver).  Every event time is a known discontinuity: the solver
  * stops exactly there (CVodeSetStopTime), the dose or level change is
  * applied, and the solver restarts (CVodeReInit); nothing is searched for.
  * Owns ms_sim and its workspaces, which are allocated at creation and grown
@@ -21,7 +22,9 @@
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
 #include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_dense.h>
+#include <sunmatrix/sunmatrix_sparse.h>
 
 /* One change at a known time. */
 typedef struct {
@@ -47,8 +50,12 @@ struct ms_sim {
     SUNContext sunctx;
     void *cvode;
     N_Vector y;
-    SUNMatrix A;
+    N_Vector atolv;    /* absolute tolerance per state: atol * max(1, peak) */
+    double *peak;      /* largest |y_i| seen in this run at a restart */
+    SUNMatrix A;       /* dense, or sparse (CSC) when `slot` is set */
     SUNLinearSolver LS;
+    sunindextype *slot; /* sparse: position of each Jacobian entry in A's data */
+    sunindextype *pattern; /* sparse: column pointers (ns + 1) then row indices */
     char cvmsg[512];
     /* workspace */
     transition *tr;
@@ -135,8 +142,23 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     const ms_compiled *c = &s->m->c;
     load_state(s, t, N_VGetArrayPointer(y));
     ms_prog_run(&c->jac, s->regs);
-    SUNMatZero(J);
     int bad = 0;
+    if (s->slot) {
+        /* CVODE zeroes J before the call, and for a sparse matrix that
+         * clears the pattern too: put it back, then the values */
+        size_t n = s->ns, nnz = (size_t)s->pattern[n];
+        sunrealtype *data = SUNSparseMatrix_Data(J);
+        memcpy(SUNSparseMatrix_IndexPointers(J), s->pattern, (n + 1) * sizeof *s->pattern);
+        memcpy(SUNSparseMatrix_IndexValues(J), s->pattern + n + 1, nnz * sizeof *s->pattern);
+        memset(data, 0, nnz * sizeof *data);
+        for (size_t k = 0; k < c->jac_nnz; k++) {
+            double v = s->regs[c->jac_entries[k].reg];
+            bad |= !isfinite(v);
+            data[s->slot[k]] = v;
+        }
+        return bad;
+    }
+    SUNMatZero(J);
     for (size_t k = 0; k < c->jac_nnz; k++) {
         const ms_jentry *e = &c->jac_entries[k];
         double v = s->regs[e->reg];
@@ -184,6 +206,11 @@ void ms_sim_free(ms_sim *s)
         SUNMatDestroy(s->A);
     if (s->y)
         N_VDestroy(s->y);
+    ms_free(ctx, s->slot);
+    ms_free(ctx, s->pattern);
+    if (s->atolv)
+        N_VDestroy(s->atolv);
+    ms_free(ctx, s->peak);
     if (s->sunctx)
         SUNContext_Free(&s->sunctx);
     ms_free(ctx, s->regs);
@@ -199,6 +226,76 @@ void ms_sim_free(ms_sim *s)
     ms_free(ctx, s->queue);
     ms_free(ctx, s->ev_val);
     ms_free(ctx, s);
+}
+
+/* Sparse (KLU) when the Jacobian and the diagonal fill at most a quarter of
+ * the matrix of a system of at least MS_SPARSE_MIN states: there a dense LU
+ * and its solves are most of the cost of a step. */
+#define MS_SPARSE_MIN 12
+static int use_sparse(const ms_model *m)
+{
+    size_t n = m->count[MS_STATE];
+    return n >= MS_SPARSE_MIN && 4 * (m->c.jac_nnz + n) <= n * n;
+}
+
+static int make_dense(ms_sim *s)
+{
+    sunindextype n = (sunindextype)s->ns;
+    return !(s->A = SUNDenseMatrix(n, n, s->sunctx)) ||
+           !(s->LS = SUNLinSol_Dense(s->y, s->A, s->sunctx));
+}
+
+/* CSC pattern: the Jacobian's entries and the whole diagonal (CVODE forms
+ * I - gamma J in place, which must not need new entries). */
+static int make_sparse(ms_sim *s)
+{
+    const ms_compiled *c = &s->m->c;
+    size_t n = s->ns;
+    unsigned char *mark = ms_alloc(s->ctx, n * n);
+    s->slot = ms_alloc(s->ctx, (c->jac_nnz + 1) * sizeof *s->slot);
+    if (!mark || !s->slot) {
+        ms_free(s->ctx, mark);
+        return -1;
+    }
+    memset(mark, 0, n * n);
+    size_t nnz = 0;
+    for (size_t k = 0; k < c->jac_nnz; k++)
+        mark[(size_t)c->jac_entries[k].col * n + (size_t)c->jac_entries[k].row] = 1;
+    for (size_t i = 0; i < n; i++)
+        mark[i * n + i] = 1;
+    for (size_t i = 0; i < n * n; i++)
+        nnz += mark[i];
+    s->A = SUNSparseMatrix((sunindextype)n, (sunindextype)n, (sunindextype)nnz, CSC_MAT,
+                           s->sunctx);
+    if (!s->A) {
+        ms_free(s->ctx, mark);
+        return -1;
+    }
+    sunindextype *colptr = SUNSparseMatrix_IndexPointers(s->A);
+    sunindextype *rowval = SUNSparseMatrix_IndexValues(s->A);
+    sunindextype at = 0;
+    for (size_t col = 0; col < n; col++) {
+        colptr[col] = at;
+        for (size_t row = 0; row < n; row++)
+            if (mark[col * n + row])
+                rowval[at++] = (sunindextype)row;
+    }
+    colptr[n] = at;
+    s->pattern = ms_alloc(s->ctx, (n + 1 + nnz) * sizeof *s->pattern);
+    if (!s->pattern) {
+        ms_free(s->ctx, mark);
+        return -1;
+    }
+    memcpy(s->pattern, colptr, (n + 1) * sizeof *colptr);
+    memcpy(s->pattern + n + 1, rowval, nnz * sizeof *rowval);
+    for (size_t k = 0; k < c->jac_nnz; k++) {
+        sunindextype col = c->jac_entries[k].col, row = c->jac_entries[k].row;
+        for (sunindextype j = colptr[col]; j < colptr[col + 1]; j++)
+            if (rowval[j] == row)
+                s->slot[k] = j;
+    }
+    ms_free(s->ctx, mark);
+    return !(s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx));
 }
 
 ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
@@ -244,10 +341,11 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
         fail = "SUNContext_Create";
     else if (!(s->y = N_VNew_Serial((sunindextype)s->ns, s->sunctx)))
         fail = "N_VNew_Serial";
-    else if (!(s->A = SUNDenseMatrix((sunindextype)s->ns, (sunindextype)s->ns, s->sunctx)))
-        fail = "SUNDenseMatrix";
-    else if (!(s->LS = SUNLinSol_Dense(s->y, s->A, s->sunctx)))
-        fail = "SUNLinSol_Dense";
+    else if (!(s->atolv = N_VNew_Serial((sunindextype)s->ns, s->sunctx)) ||
+             !(s->peak = ms_alloc(ctx, (s->ns + 1) * sizeof *s->peak)))
+        fail = "tolerance vector";
+    else if (use_sparse(m) ? make_sparse(s) : make_dense(s))
+        fail = "linear solver";
     else if (!(s->cvode = CVodeCreate(CV_BDF, s->sunctx)))
         fail = "CVodeCreate";
     if (!fail) {
@@ -270,6 +368,22 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     }
     *out = s;
     return ms_ok(ctx);
+}
+
+/* Before every (re)start: the absolute tolerance of each state scales with
+ * the largest magnitude it has reached in this run (at least 1), so that a
+ * quantity counted in billions (exosome particles) is not followed down to
+ * 1e-9 of a particle after it clears; states of magnitude <= 1 keep atol. */
+static int scale_tolerances(ms_sim *s, const double *y)
+{
+    double *a = N_VGetArrayPointer(s->atolv);
+    for (size_t i = 0; i < s->ns; i++) {
+        double v = fabs(y[i]);
+        if (v > s->peak[i] && isfinite(v))
+            s->peak[i] = v;
+        a[i] = s->atol * (s->peak[i] > 1 ? s->peak[i] : 1);
+    }
+    return CVodeSVtolerances(s->cvode, s->rtol, s->atolv);
 }
 
 ms_status ms_sim_set_tolerances(ms_sim *s, double rtol, double atol)
@@ -684,7 +798,7 @@ static ms_status after_root(ms_sim *s, double tret, double *y, double *target)
                        tret);
     if (next_delayed(s) < *target)
         *target = next_delayed(s);
-    if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS ||
+    if (CVodeReInit(s->cvode, tret, s->y) != CV_SUCCESS || scale_tolerances(s, y) != CV_SUCCESS ||
         CVodeSetStopTime(s->cvode, *target) != CV_SUCCESS)
         return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
                        tret);
@@ -719,6 +833,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     if (st != MS_OK)
         return st;
     inputs_default(s);
+    for (size_t i = 0; i < s->ns; i++)
+        s->peak[i] = 0;
 
     double t = 0;
     long k = 0;
@@ -736,7 +852,7 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         double due = next_delayed(s);
         if (due < target)
             target = due;
-        if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS ||
+        if (CVodeReInit(s->cvode, t, s->y) != CV_SUCCESS || scale_tolerances(s, y) != CV_SUCCESS ||
             CVodeSetStopTime(s->cvode, target) != CV_SUCCESS)
             return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
                            t);
