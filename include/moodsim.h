@@ -395,11 +395,32 @@ typedef struct ms_trial_options {
     const int *set_param;
     const double *set_value;
     size_t n_set;
+    /* If not NULL (an existing directory): visits.csv, endpoints.csv and
+     * failures.csv are written there as patients finish, with results.bin
+     * and a checkpoint from which an interrupted run resumes (removed when
+     * the run completes).  A directory holding a checkpoint is refused
+     * unless `resume` is set; then the run continues from it (the inputs
+     * must be the same files, unchanged), losing and repeating nothing. */
+    const char *out_dir;
+    int resume;
+    /* Several processes (MPI ranks): block b of patients is simulated by
+     * rank b mod nranks and sent to rank 0, which alone writes and analyses;
+     * the results are the same bytes as one process.  send/recv move `len`
+     * bytes to / from rank `peer` and return 0 on success (the caller's
+     * transport, e.g. MPI_Send/MPI_Recv); xud is passed to them.  nranks 0
+     * or 1: one process. */
+    int rank, nranks;
+    int (*send)(void *xud, int peer, const void *buf, size_t len);
+    int (*recv)(void *xud, int peer, void *buf, size_t len);
+    void *xud;
 } ms_trial_options;
 
-/* Screens a cohort, randomises it to the arms, simulates every patient in
- * every arm it is assigned to (threads over patients) and analyses the
- * results.  A patient whose integration fails is kept apart with its reason;
+/* Screens a cohort, randomises it to the arms (permuted blocks of one
+ * patient per arm; or every arm, matched), simulates every patient in every
+ * arm it is assigned to (threads over patients; processes over blocks of
+ * patients) and analyses the results as they stream past (memory does not
+ * grow with the number of patients).  On a rank other than 0 the trial
+ * holds no results (its blocks went to rank 0).  A patient whose integration fails is kept apart with its reason;
  * the rest complete.  Returns MS_STOPPED (and a usable partial trial) if
  * stopped early. */
 MS_API ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
@@ -430,8 +451,9 @@ typedef struct ms_synergy_summary {
 MS_API ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out);
 MS_API void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *failed);
 
-/* Writes visits.csv, endpoints.csv, summary.csv and failures.csv into dir
- * (which must exist). */
+/* Writes summary.csv and (2x2 factorial) synergy.csv into dir (which must
+ * exist); the per-patient files are written while the trial runs
+ * (ms_trial_options.out_dir). */
 MS_API ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir);
 /* Writes dir/report.html (self-contained; figures embedded) in lang "en" or
  * "ja".  `command` is the command line to reproduce the run. */

@@ -91,7 +91,7 @@ static ms_trial *run_scenario(ms_context *ctx, const char *name, ms_scenario **s
     CHECK(ms_scenario_load(ctx, p, sc) == MS_OK, "%s", ms_errmsg(ctx));
     if (!*sc)
         return NULL;
-    ms_trial_options opt = {2, NULL, NULL, NULL, NULL, NULL, 0};
+    ms_trial_options opt = {.threads = 2};
     ms_trial *t = NULL;
     CHECK(ms_trial_run(ctx, *sc, &opt, &t) == MS_OK, "%s", ms_errmsg(ctx));
     if (!t) {

@@ -6,7 +6,9 @@
  * 1 internal error (out of memory, cannot write output), 2 bad input,
  * 3 numerical failure.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "moodsim.h"
+#include "mpi_transport.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static int g_rank, g_ranks = 1; /* MPI: this process, and how many (mpi.c) */
 
 enum { EXIT_OK = 0, EXIT_INTERNAL = 1, EXIT_INPUT = 2, EXIT_NUMERIC = 3 };
 
@@ -854,15 +859,22 @@ static void progress(void *ud, size_t done, size_t total, double seconds)
 
 static const char *HELP_TRIAL =
     "usage: moodsim trial SCENARIO --out DIR [--threads N] [--lang en|ja] [--quiet]\n"
+    "       moodsim trial --resume DIR [--threads N] [--quiet]\n"
+    "       mpirun -np K moodsim trial SCENARIO --out DIR ...\n"
     "\n"
     "Runs the virtual trial a scenario describes (docs/scenario-format.md) on all cores\n"
-    "and writes into DIR: visits.csv, endpoints.csv, summary.csv, failures.csv, synergy.csv\n"
-    "(2x2 factorial designs), report.html (self-contained) and inputs/ (the exact model,\n"
-    "protocols and scenario used).  Progress goes to stderr unless --quiet; Ctrl-C stops\n"
-    "cleanly and keeps what finished.\n"
+    "and writes into DIR: visits.csv, endpoints.csv and failures.csv (streamed as patients\n"
+    "finish), summary.csv, synergy.csv (2x2 factorial designs), report.html (self-contained)\n"
+    "and inputs/ (the exact model, protocols and scenario used).  Memory does not grow with\n"
+    "the number of patients.  Progress goes to stderr unless --quiet; Ctrl-C stops cleanly,\n"
+    "keeps what finished and leaves a checkpoint: --resume DIR continues the run where it\n"
+    "stopped (same inputs, unchanged), losing and repeating no patient.  Under mpirun each\n"
+    "process simulates a share of the patients and rank 0 writes the same files, byte for\n"
+    "byte, as one process would.\n"
     "\n"
     "options:\n"
     "  --out DIR          output directory (created if missing)\n"
+    "  --resume DIR       continue the interrupted run in DIR\n"
     "  --threads N        threads (default: all cores); results do not depend on it\n"
     "  --lang L           report language: en (default) or ja\n"
     "  --quiet            no progress\n";
@@ -952,6 +964,63 @@ static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *
         printf("results in %s/ (report.html, summary.csv, endpoints.csv, visits.csv)\n", dir);
 }
 
+/* DIR/run.txt: what --resume DIR needs to continue a run (the scenario's
+ * absolute path and the report language). */
+static int write_run_file(const char *dir, const char *sc_path, const char *lang)
+{
+    char abs[4096], path[4096];
+    if (!realpath(sc_path, abs)) {
+        fprintf(stderr, "%s: %s\n", sc_path, strerror(errno));
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/run.txt", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "scenario %s\nlang %s\n", abs, lang);
+    if (fclose(f) != 0) {
+        fprintf(stderr, "%s: cannot write\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_run_file(const char *dir, char *sc, size_t nsc, char *lang, size_t nlang)
+{
+    char path[4096], line[4200];
+    snprintf(path, sizeof path, "%s/run.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: cannot resume: %s (not a trial output directory?)\n", path,
+                strerror(errno));
+        return -1;
+    }
+    sc[0] = '\0';
+    snprintf(lang, nlang, "en");
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "scenario ", 9) == 0 && strlen(line + 9) < nsc)
+            snprintf(sc, nsc, "%s", line + 9);
+        else if (strncmp(line, "lang ", 5) == 0 && strlen(line + 5) < nlang)
+            snprintf(lang, nlang, "%s", line + 5);
+        else {
+            fprintf(stderr, "%s:%d:1: expected 'scenario PATH' or 'lang L'\n", path, lineno);
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    if (!sc[0]) {
+        fprintf(stderr, "%s:1:1: no 'scenario PATH' line\n", path);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_trial(int argc, char **argv, int power_only)
 {
     const char *cmd = power_only ? "power" : "trial";
@@ -959,9 +1028,10 @@ static int run_trial(int argc, char **argv, int power_only)
         fputs(power_only ? HELP_POWER : HELP_TRIAL, stdout);
         return EXIT_OK;
     }
-    const char *sc_path = NULL, *out_dir = NULL, *lang = "en";
+    const char *sc_path = NULL, *out_dir = NULL, *resume_dir = NULL, *lang = "en";
     double threads = 0;
-    int quiet = 0;
+    int quiet = g_rank > 0;
+    char run_sc[4096], run_lang[16];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--quiet") == 0) {
@@ -983,6 +1053,8 @@ static int run_trial(int argc, char **argv, int power_only)
                 return usage_error(cmd, "--threads '%s': expected a whole number from 1", v);
         } else if (strcmp(a, "--out") == 0 && !power_only) {
             out_dir = v;
+        } else if (strcmp(a, "--resume") == 0 && !power_only) {
+            resume_dir = v;
         } else if (strcmp(a, "--lang") == 0 && !power_only) {
             lang = v;
             if (strcmp(lang, "en") != 0 && strcmp(lang, "ja") != 0)
@@ -990,6 +1062,16 @@ static int run_trial(int argc, char **argv, int power_only)
         } else {
             return usage_error(cmd, "unknown option '%s'", a);
         }
+    }
+    if (resume_dir) {
+        if (sc_path || out_dir)
+            return usage_error(cmd, "--resume DIR takes the scenario and output directory of "
+                                    "the run in DIR; give no SCENARIO or --out%s", "");
+        if (read_run_file(resume_dir, run_sc, sizeof run_sc, run_lang, sizeof run_lang))
+            return EXIT_INPUT;
+        sc_path = run_sc;
+        lang = run_lang;
+        out_dir = resume_dir;
     }
     if (!sc_path)
         return usage_error(cmd, "expected a SCENARIO file%s", "");
@@ -1006,14 +1088,27 @@ static int run_trial(int argc, char **argv, int power_only)
         rc = report(ctx, st);
         goto done;
     }
-    if (out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+    if (g_rank == 0 && out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: cannot create: %s\n", out_dir, strerror(errno));
+        rc = EXIT_INTERNAL;
+        goto done;
+    }
+    if (g_rank == 0 && out_dir && !resume_dir && write_run_file(out_dir, sc_path, lang)) {
         rc = EXIT_INTERNAL;
         goto done;
     }
     progress_state ps = {quiet, 0};
     signal(SIGINT, on_sigint);
-    ms_trial_options opt = {(int)threads, progress, &ps, &g_stop, NULL, NULL, 0};
+    ms_trial_options opt = {.threads = (int)threads,
+                            .progress = progress,
+                            .ud = &ps,
+                            .stop = &g_stop,
+                            .out_dir = power_only ? NULL : out_dir,
+                            .resume = resume_dir != NULL,
+                            .rank = g_rank,
+                            .nranks = g_ranks,
+                            .send = ms_cli_mpi_send,
+                            .recv = ms_cli_mpi_recv};
     st = ms_trial_run(ctx, sc, &opt, &t);
     signal(SIGINT, SIG_DFL);
     if (ps.shown)
@@ -1022,6 +1117,8 @@ static int run_trial(int argc, char **argv, int power_only)
         rc = report(ctx, st);
         goto done;
     }
+    if (g_rank > 0)
+        goto done; /* its patients went to rank 0, which writes */
     if (st == MS_STOPPED)
         fprintf(stderr, "moodsim %s: interrupted; keeping the patients that finished\n", cmd);
     if (power_only) {
@@ -1054,6 +1151,8 @@ static int run_trial(int argc, char **argv, int power_only)
         goto done;
     }
     print_summary(sc, t, out_dir, 0);
+    if (st == MS_STOPPED)
+        fprintf(stderr, "moodsim trial: continue with: moodsim trial --resume %s\n", out_dir);
     if (rc == EXIT_OK && g_stop)
         rc = 130;
 done:
@@ -1160,7 +1259,18 @@ static int cmd_export(int argc, char **argv)
     return rc;
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    ms_cli_mpi_start(&argc, &argv, &g_rank, &g_ranks);
+    int rc = dispatch(argc, argv);
+    /* an interrupted run under MPI: the other ranks wait on rank 0; stop them */
+    ms_cli_mpi_finish(g_ranks > 1 && g_rank == 0 && rc == 130 ? 130 : 0);
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(HELP_MAIN, stderr);

@@ -56,4 +56,22 @@ static inline double ms_rng_open01(uint64_t seed, uint64_t domain, uint64_t id, 
            (1.0 / 9007199254740992.0);
 }
 
+/* A Poisson(1) count from 64 random bits, by inversion: the weight of one
+ * observation in one replicate of the Poisson bootstrap (Hanley & MacGibbon
+ * 2006, Comput Methods Programs Biomed 83:57-62), which, unlike drawing n
+ * indices, can be accumulated as the observations stream past. */
+static inline int ms_poisson1(uint64_t bits)
+{
+    /* P(K <= k) for Poisson(1), k = 0..11; beyond 11 (p < 1e-9) counts 12 */
+    static const double cdf[12] = {0.36787944117144233, 0.7357588823428847, 0.9196986029286058,
+                                   0.9810118431238463,  0.9963401531726563, 0.9994058151824183,
+                                   0.999916758850712,   0.9999897508033253, 0.999998874797402,
+                                   0.9999998885745216,  0.9999999899522336, 0.9999999991683892};
+    double u = (double)(bits >> 11) * (1.0 / 9007199254740992.0);
+    int k = 0;
+    while (k < 12 && u >= cdf[k])
+        k++;
+    return k;
+}
+
 #endif

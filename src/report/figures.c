@@ -97,25 +97,19 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
     if (nv > 64)
         nv = 64;
     size_t na = sc->narms > 16 ? 16 : sc->narms;
-    double *buf = ms_alloc(ctx, (t->nres + 1) * sizeof *buf);
-    if (!buf)
-        return ms_nomem(ctx);
+    const ms_tally *ty = &t->tally;
     for (size_t a = 0; a < na; a++)
         for (size_t v = 0; v < nv; v++) {
-            size_t n = 0;
-            for (size_t i = 0; i < t->nres; i++)
-                if ((size_t)t->res[i].arm == a && !t->res[i].failed)
-                    buf[n++] = t->res[i].obs[v * no + (size_t)obs];
-            double sd;
-            ms_mean_ci(buf, n, &mean[a][v], &sd, &lo[a][v], &hi[a][v]);
-            if (n < 2)
+            const ms_moments *mm = &ty->visit[(a * sc->nvisits + v) * no + (size_t)obs];
+            mean[a][v] = mm->n > 0 ? mm->mean : NAN;
+            ms_moments_ci(mm, &lo[a][v], &hi[a][v]);
+            if (mm->n < 2)
                 lo[a][v] = hi[a][v] = mean[a][v];
             if (isfinite(lo[a][v]))
                 ymin = fmin(ymin, lo[a][v]);
             if (isfinite(hi[a][v]))
                 ymax = fmax(ymax, hi[a][v]);
         }
-    ms_free(ctx, buf);
     if (!(ymax > ymin)) {
         ymin = isfinite(ymin) ? ymin - 1 : 0;
         ymax = isfinite(ymax) ? ymax + 1 : 1;
@@ -197,18 +191,18 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
     if (open_png(path, 900, 180 * (int)((na + 1) / 2) + 80, 1))
         return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
     plssub(2, (PLINT)((na + 1) / 2));
-    double *pct = ms_alloc(ctx, (t->nres + 1) * sizeof *pct);
+    double *pct = ms_alloc(ctx, (MS_KEEP_PER_ARM + 1) * sizeof *pct);
     if (!pct) {
         close_png();
         return ms_nomem(ctx);
     }
     for (size_t a = 0; a < na; a++) {
         size_t n = 0;
-        for (size_t i = 0; i < t->nres; i++) {
-            const ms_result *r = &t->res[i];
-            if ((size_t)r->arm == a && !r->failed && r->baseline != 0)
-                pct[n++] = 100 * r->change / r->baseline;
-        }
+        /* the first MS_WATERFALL_MAX patients of the arm (all in most trials) */
+        const ms_tally *ty = &t->tally;
+        for (size_t i = 0; i < ty->nkeep[a] && i < MS_WATERFALL_MAX; i++)
+            if (ty->keep_base[a][i] != 0)
+                pct[n++] = 100 * ty->keep_change[a][i] / ty->keep_base[a][i];
         /* sorted, worst (largest increase) first: a waterfall */
         gsl_sort(pct, 1, n);
         for (size_t i = 0; i < n / 2; i++) {

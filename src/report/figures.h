@@ -5,6 +5,10 @@
 #ifndef MS_FIGURES_H
 #define MS_FIGURES_H
 
+/* Patients per arm drawn in the waterfall (the first ones; the report says so
+ * when an arm has more). */
+#define MS_WATERFALL_MAX 5000
+
 #include "../trial/trial_impl.h"
 
 typedef struct {

@@ -465,7 +465,13 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     fprintf(f, "<h2>%s</h2>\n", S[S_FIGURES]);
     figure(&o, dir, "fig-score.png", S[S_FIG_SCORE]);
     figure(&o, dir, "fig-rates.png", S[S_FIG_RATES]);
-    figure(&o, dir, "fig-waterfall.png", S[S_FIG_WATERFALL]);
+    int capped = 0;
+    for (size_t a = 0; a < sc->narms; a++)
+        capped |= t->stat[a].n > MS_WATERFALL_MAX;
+    char wcap[512];
+    snprintf(wcap, sizeof wcap, capped ? "%s (\u2264 %d / arm)" : "%s", S[S_FIG_WATERFALL],
+             MS_WATERFALL_MAX);
+    figure(&o, dir, "fig-waterfall.png", wcap);
     for (size_t k = 0; k < sc->nmarkers; k++) {
         char name[64], cap[256];
         snprintf(name, sizeof name, "fig-marker-%zu.png", k + 1);
@@ -543,16 +549,13 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         fprintf(f, "<p>%s</p>\n", S[S_NONE_FAILED]);
     } else {
         fprintf(f, "<p>%ld (failures.csv)</p><ul>", t->n_failed);
-        long shown = 0;
-        for (size_t i = 0; i < t->nres && shown < 10; i++) {
-            if (t->res[i].failed != 1)
-                continue;
+        for (size_t i = 0; i < t->tally.nfail_kept; i++) {
+            const ms_rechdr *r = &t->tally.fail[i];
             fputs("<li>", f);
-            esc(f, sc->arms[t->res[i].arm].name);
-            fprintf(f, " #%ld: ", t->res[i].patient);
-            esc(f, t->res[i].reason);
+            esc(f, sc->arms[r->arm].name);
+            fprintf(f, " #%lld: ", (long long)r->patient);
+            esc(f, r->reason);
             fputs("</li>", f);
-            shown++;
         }
         fputs("</ul>\n", f);
     }

@@ -4,9 +4,10 @@
  * Wilson intervals, differences against the control arm (Welch; Newcombe);
  * for a 2x2 factorial the synergy analysis — the interaction contrast on mean
  * change, and Bliss independence and highest-single-agent comparisons on
- * response, each with a percentile bootstrap interval — and the sample size
- * per arm for the stated power, estimated by repeated simulated trials drawn
- * from the simulated patients.
+ * response, each with a percentile Poisson-bootstrap interval — and the
+ * sample size per arm for the stated power, estimated by repeated simulated
+ * trials drawn from the simulated patients (the first MS_KEEP_PER_ARM of
+ * each arm).  Everything comes from the streaming tally (tally.c).
  */
 #include "trial_impl.h"
 #include "../core/rng.h"
@@ -22,65 +23,23 @@
 #define POWER_REPS 400
 
 typedef struct {
-    double *change;
-    int *resp;
+    const double *change;
     size_t n;
 } armdata;
 
-/* include: -1 all patients; else subgroup s (2*s + side) */
-static void collect(const ms_trial *t, size_t arm, int sel, armdata *d, long *nfail)
+static void arm_stats(const ms_tally *ty, size_t i, ms_armstat *s)
 {
-    d->n = 0;
-    *nfail = 0;
-    for (size_t i = 0; i < t->nres; i++) {
-        const ms_result *r = &t->res[i];
-        if ((size_t)r->arm != arm)
-            continue;
-        if (sel >= 0) {
-            const ms_subgroup *g = &t->sc->sub[sel / 2];
-            int above = r->failed == 0 && r->sub_values[sel / 2] > g->threshold;
-            if (r->failed == 0 && above != (sel % 2 == 0))
-                continue;
-        }
-        if (r->failed == 1)
-            (*nfail)++;
-        if (r->failed)
-            continue;
-        d->change[d->n] = r->change;
-        d->resp[d->n] = r->response;
-        d->n++;
-    }
-}
-
-static void arm_stats(const ms_trial *t, const armdata *d, long nfail, long nrem, ms_armstat *s)
-{
-    (void)t;
     memset(s, 0, sizeof *s);
-    s->n = (long)d->n;
-    s->nfail = nfail;
-    ms_mean_ci(d->change, d->n, &s->mean, &s->sd, &s->lo, &s->hi);
-    for (size_t i = 0; i < d->n; i++)
-        s->nresp += d->resp[i];
-    s->nrem = nrem;
+    const ms_moments *m = &ty->change[i];
+    s->n = (long)m->n;
+    s->nfail = ty->nfail[i];
+    s->mean = m->n > 0 ? m->mean : NAN;
+    s->sd = ms_moments_sd(m);
+    ms_moments_ci(m, &s->lo, &s->hi);
+    s->nresp = ty->nresp[i];
+    s->nrem = ty->nrem[i];
     ms_wilson(s->nresp, s->n, &s->resp_lo, &s->resp_hi);
     ms_wilson(s->nrem, s->n, &s->rem_lo, &s->rem_hi);
-}
-
-static long count_rem(const ms_trial *t, size_t arm, int sel)
-{
-    long n = 0;
-    for (size_t i = 0; i < t->nres; i++) {
-        const ms_result *r = &t->res[i];
-        if ((size_t)r->arm != arm || r->failed)
-            continue;
-        if (sel >= 0) {
-            int above = r->sub_values[sel / 2] > t->sc->sub[sel / 2].threshold;
-            if (above != (sel % 2 == 0))
-                continue;
-        }
-        n += r->remission;
-    }
-    return n;
 }
 
 static void versus(ms_armstat *s, const ms_armstat *c)
@@ -93,22 +52,10 @@ static void versus(ms_armstat *s, const ms_armstat *c)
     ms_newcombe_diff(s->nresp, s->n, c->nresp, c->n, &s->dresp_lo, &s->dresp_hi);
 }
 
-/* Synergy measures from four arms' data (control, a, b, ab). */
-static void measures(const armdata *d, const size_t *idx[4], const size_t n[4], double *contrast,
-                     double *bliss, double *hsa)
+/* Synergy measures from the four arms' means and response rates. */
+static void measures(const double mean[4], const double p[4], double *contrast, double *bliss,
+                     double *hsa)
 {
-    double mean[4], p[4];
-    for (int k = 0; k < 4; k++) {
-        double s = 0;
-        long x = 0;
-        for (size_t i = 0; i < n[k]; i++) {
-            size_t j = idx[k] ? idx[k][i] : i;
-            s += d[k].change[j];
-            x += d[k].resp[j];
-        }
-        mean[k] = s / (double)n[k];
-        p[k] = (double)x / (double)n[k];
-    }
     /* (AB - B) - (A - control): negative = more improvement than additive */
     *contrast = (mean[3] - mean[2]) - (mean[1] - mean[0]);
     /* Bliss independence relative to control: 1 - (1-pA)(1-pB)/(1-p0) */
@@ -116,7 +63,6 @@ static void measures(const armdata *d, const size_t *idx[4], const size_t n[4], 
     *bliss = p[3] - expected;
     *hsa = p[3] - fmax(p[1], p[2]);
 }
-
 
 /* Power of a trial with n per arm, by POWER_REPS trials resampled from the
  * simulated patients.  which: 0 difference (arm a vs control), 1 interaction. */
@@ -196,40 +142,28 @@ ms_status ms_trial_analyse(ms_trial *t)
 {
     const ms_scenario *sc = t->sc;
     ms_context *ctx = t->ctx;
+    const ms_tally *ty = &t->tally;
     size_t na = sc->narms, groups = 1 + 2 * sc->nsub;
     t->stat = ms_alloc(ctx, na * groups * sizeof *t->stat);
     armdata *d = ms_alloc(ctx, na * sizeof *d);
-    size_t maxn = t->nres + 1;
-    double *scratch = ms_alloc(ctx, ((size_t)sc->power_max + maxn) * sizeof *scratch);
+    double *scratch = ms_alloc(ctx, ((size_t)sc->power_max + 1) * sizeof *scratch);
     if (!t->stat || !d || !scratch) {
         ms_free(ctx, d);
         ms_free(ctx, scratch);
         return ms_nomem(ctx);
     }
     ms_status st = MS_OK;
-    for (size_t a = 0; a < na; a++) {
-        d[a].change = ms_alloc(ctx, maxn * sizeof *d[a].change);
-        d[a].resp = ms_alloc(ctx, maxn * sizeof *d[a].resp);
-        if (!d[a].change || !d[a].resp)
-            st = ms_nomem(ctx);
-    }
-    for (size_t g = 0; g < groups && !st; g++) {
-        int sel = g == 0 ? -1 : (int)g - 1;
-        for (size_t a = 0; a < na; a++) {
-            long nfail;
-            collect(t, a, sel, &d[a], &nfail);
-            arm_stats(t, &d[a], nfail, count_rem(t, a, sel), &t->stat[g * na + a]);
-        }
+    t->n_failed = ty->nfailed;
+    for (size_t g = 0; g < groups; g++) {
+        for (size_t a = 0; a < na; a++)
+            arm_stats(ty, g * na + a, &t->stat[g * na + a]);
         for (size_t a = 0; a < na; a++)
             if ((int)a != sc->control)
                 versus(&t->stat[g * na + a], &t->stat[g * na + (size_t)sc->control]);
     }
-    /* data of all patients again, for synergy and power */
-    for (size_t a = 0; a < na && !st; a++) {
-        long nfail;
-        collect(t, a, -1, &d[a], &nfail);
-    }
-    for (size_t a = 0; a < na && !st; a++) {
+    for (size_t a = 0; a < na; a++)
+        d[a] = (armdata){ty->keep_change[a], ty->nkeep[a]};
+    for (size_t a = 0; a < na; a++) {
         t->stat[a].n_power = -1;
         if ((int)a == sc->control || d[a].n < 2 || d[sc->control].n < 2)
             continue;
@@ -241,42 +175,38 @@ ms_status ms_trial_analyse(ms_trial *t)
     t->syn.n_diff = t->syn.n_inter = -1;
     int fac_ok = sc->fac[0] >= 0;
     for (int k = 0; k < 4 && fac_ok; k++)
-        fac_ok = d[sc->fac[k]].n >= 2;
-    if (!st && fac_ok) {
-        armdata f[4];
-        size_t n[4];
-        const size_t *none[4] = {NULL, NULL, NULL, NULL};
-        for (int k = 0; k < 4; k++) {
-            f[k] = d[sc->fac[k]];
-            n[k] = f[k].n;
-        }
+        fac_ok = t->stat[sc->fac[k]].n >= 2;
+    if (fac_ok) {
         ms_synergy *y = &t->syn;
-        measures(f, none, n, &y->contrast, &y->bliss, &y->hsa);
-        size_t B = (size_t)sc->bootstrap;
-        double *bc = ms_alloc(ctx, B * sizeof *bc), *bb = ms_alloc(ctx, B * sizeof *bb),
-               *bh = ms_alloc(ctx, B * sizeof *bh);
-        size_t *idx[4] = {NULL, NULL, NULL, NULL};
-        for (int k = 0; k < 4; k++)
-            idx[k] = ms_alloc(ctx, (n[k] + 1) * sizeof *idx[k]);
-        if (!bc || !bb || !bh || !idx[0] || !idx[1] || !idx[2] || !idx[3]) {
+        double mean[4], p[4];
+        for (int k = 0; k < 4; k++) {
+            const ms_armstat *s = &t->stat[sc->fac[k]];
+            mean[k] = s->mean;
+            p[k] = (double)s->nresp / (double)s->n;
+        }
+        measures(mean, p, &y->contrast, &y->bliss, &y->hsa);
+        size_t B = ty->nboot, m = 0;
+        double *bc = ms_alloc(ctx, (B + 1) * sizeof *bc), *bb = ms_alloc(ctx, (B + 1) * sizeof *bb),
+               *bh = ms_alloc(ctx, (B + 1) * sizeof *bh);
+        if (!bc || !bb || !bh) {
             st = ms_nomem(ctx);
         } else {
-            /* a matched design (every patient in every arm, none failed) is
-             * resampled by patient, keeping the pairing across arms */
-            int paired = sc->design == MS_DESIGN_MATCHED && n[0] == n[1] && n[0] == n[2] &&
-                         n[0] == n[3];
             for (size_t r = 0; r < B; r++) {
-                for (int k = 0; k < 4; k++)
-                    for (size_t i = 0; i < n[k]; i++)
-                        idx[k][i] = ms_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, r, i,
-                                                paired ? 0 : (uint64_t)k) %
-                                    n[k];
-                const size_t *ci[4] = {idx[0], idx[1], idx[2], idx[3]};
-                measures(f, ci, n, &bc[r], &bb[r], &bh[r]);
+                const double *acc = ty->boot + r * 12;
+                int empty = 0;
+                for (int k = 0; k < 4; k++) {
+                    empty |= !(acc[3 * k] > 0);
+                    mean[k] = acc[3 * k + 1] / acc[3 * k];
+                    p[k] = acc[3 * k + 2] / acc[3 * k];
+                }
+                if (!empty) {
+                    measures(mean, p, &bc[m], &bb[m], &bh[m]);
+                    m++;
+                }
             }
-            ms_percentile_ci(bc, B, &y->lo, &y->hi);
-            ms_percentile_ci(bb, B, &y->bliss_lo, &y->bliss_hi);
-            ms_percentile_ci(bh, B, &y->hsa_lo, &y->hsa_hi);
+            ms_percentile_ci(bc, m, &y->lo, &y->hi);
+            ms_percentile_ci(bb, m, &y->bliss_lo, &y->bliss_hi);
+            ms_percentile_ci(bh, m, &y->hsa_lo, &y->hsa_hi);
             /* differences below the integration accuracy (e.g. null effects in
              * a matched design) are zero: additive, not a rounding verdict */
             double scale = 0;
@@ -287,6 +217,9 @@ ms_status ms_trial_analyse(ms_trial *t)
                          : y->lo > eps ? "less than additive"
                                        : "additive";
             y->valid = 1;
+            armdata f[4];
+            for (int k = 0; k < 4; k++)
+                f[k] = d[sc->fac[k]];
             y->n_inter = sample_size(sc, f, 1, 0, scratch, &y->power_inter_at_n);
             armdata pair[2] = {f[0], f[3]};
             y->n_diff = sample_size(sc, pair, 0, 1, scratch, &y->power_diff_at_n);
@@ -294,12 +227,6 @@ ms_status ms_trial_analyse(ms_trial *t)
         ms_free(ctx, bc);
         ms_free(ctx, bb);
         ms_free(ctx, bh);
-        for (int k = 0; k < 4; k++)
-            ms_free(ctx, idx[k]);
-    }
-    for (size_t a = 0; a < na; a++) {
-        ms_free(ctx, d[a].change);
-        ms_free(ctx, d[a].resp);
     }
     ms_free(ctx, d);
     ms_free(ctx, scratch);

@@ -281,23 +281,15 @@ static double arm_stat(const ms_trial *tr, int arm, stat_kind kind)
         return s->n ? (double)s->nresp / (double)s->n : NAN;
     if (kind == ST_REMISSION)
         return s->n ? (double)s->nrem / (double)s->n : NAN;
-    double sum = 0;
-    long n = 0;
-    for (size_t i = 0; i < tr->nres; i++) {
-        const ms_result *r = &tr->res[i];
-        if (r->arm != arm || r->failed)
-            continue;
-        sum += kind == ST_MEAN_BASELINE ? r->baseline : r->final;
-        n++;
-    }
-    return n ? sum / (double)n : NAN;
+    const ms_moments *mm = kind == ST_MEAN_BASELINE ? &tr->tally.base[arm] : &tr->tally.fin[arm];
+    return mm->n > 0 ? mm->mean : NAN;
 }
 
 /* Trial statistics at the parameter vector x: one virtual trial of the
  * scenario with x set for every patient. */
 static int evaluate_trial(ms_calibration *c, const double *x)
 {
-    ms_trial_options opt = {0, NULL, NULL, NULL, c->fit_idx, x, c->nfit};
+    ms_trial_options opt = {.set_param = c->fit_idx, .set_value = x, .n_set = c->nfit};
     ms_trial *tr = NULL;
     if (ms_trial_run(c->ctx, c->sc, &opt, &tr) != MS_OK)
         return -1;

@@ -93,14 +93,46 @@ void ms_percentile_ci(double *x, size_t n, double *lo, double *hi)
     *hi = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.975);
 }
 
+/* Poisson bootstrap (the method the trial analysis streams): each
+ * observation enters replicate r with weight Poisson(1). */
 void ms_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
                           double *scratch, double *lo, double *hi)
 {
+    size_t m = 0;
     for (size_t r = 0; r < B; r++) {
-        double s = 0;
-        for (size_t i = 0; i < n; i++)
-            s += x[ms_rng_bits(seed, MS_RNG_BOOTSTRAP, r, i, 99) % n];
-        scratch[r] = s / (double)n;
+        double s = 0, w = 0;
+        for (size_t i = 0; i < n; i++) {
+            int k = ms_poisson1(ms_rng_bits(seed, MS_RNG_BOOTSTRAP, r, i, 99));
+            s += k * x[i];
+            w += k;
+        }
+        if (w > 0)
+            scratch[m++] = s / w;
     }
-    ms_percentile_ci(scratch, B, lo, hi);
+    ms_percentile_ci(scratch, m, lo, hi);
+}
+
+void ms_moments_add(ms_moments *m, double x)
+{
+    m->n += 1;
+    double d = x - m->mean;
+    m->mean += d / m->n;
+    m->m2 += d * (x - m->mean);
+}
+
+double ms_moments_sd(const ms_moments *m)
+{
+    return m->n > 1 ? sqrt(m->m2 / (m->n - 1)) : NAN;
+}
+
+/* t interval of the mean. */
+void ms_moments_ci(const ms_moments *m, double *lo, double *hi)
+{
+    if (m->n < 2) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double t = gsl_cdf_tdist_Pinv(0.975, m->n - 1), half = t * ms_moments_sd(m) / sqrt(m->n);
+    *lo = m->mean - half;
+    *hi = m->mean + half;
 }

@@ -1,39 +1,48 @@
 /*
- * trial.c — runs a virtual trial: screens a cohort against the inclusion
- * criteria (sequentially, candidate by candidate, so the cohort does not
- * depend on threads), randomises it to the arms with a keyed shuffle,
- * simulates every (arm, patient) pair on a pool of threads (one context and
- * one simulator per thread, created once), keeps failures apart with their
- * reasons, and writes the tidy CSV outputs.  Owns ms_trial.  Analysis is in
- * analysis.c, the report in src/report/.
+ * trial.c — runs a virtual trial.  Patients are screened against the
+ * inclusion criteria candidate by candidate (sequentially, so the cohort
+ * depends on nothing but the seed), randomised in permuted blocks of one
+ * patient per arm (or given every arm, matched), and simulated in blocks of
+ * MS_BLOCK_PATIENTS patients: the patient-arms of a block on a pool of
+ * threads (one context and simulator per thread, created once), then, in
+ * (patient, arm) order, streamed to disk (visits.csv, endpoints.csv,
+ * failures.csv, and results.bin for resuming) and into the tally that the
+ * analysis reads.  Memory does not grow with the number of patients.
+ *
+ * A checkpoint (file offsets and blocks done) is written at most every
+ * second; a run that stops (Ctrl-C, a kill, a crash) resumes from it
+ * without losing or repeating a patient, with results identical to an
+ * uninterrupted run.  Across processes (MPI), block b is simulated by rank
+ * b mod K and sent to rank 0, which alone writes: the same bytes as one
+ * process.  Owns ms_trial.  Analysis is in analysis.c, the report in
+ * src/report/.
  */
 #include "trial_impl.h"
 #include "../core/rng.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #define MS_MAX_SCREEN_RATIO 1000 /* candidates screened per patient included, at most */
+#define MS_BLOCK_PATIENTS 256
+#define MS_CHECKPOINT_S 1.0
 
 void ms_trial_free(ms_trial *t)
 {
     if (!t)
         return;
     ms_context *ctx = t->ctx;
-    for (size_t i = 0; i < t->nres; i++) {
-        ms_free(ctx, t->res[i].reason);
-        ms_free(ctx, t->res[i].obs);
-        ms_free(ctx, t->res[i].sub_values);
-    }
-    ms_free(ctx, t->res);
+    ms_tally_free(&t->tally);
     ms_free(ctx, t->rejected);
     ms_free(ctx, t->stat);
     ms_free(ctx, t);
@@ -46,131 +55,413 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* ------------------------------------------------------------ the blocks */
+
+/* The records of one block: headers, subgroup values and visit
+ * observables, in one buffer (sent whole between processes). */
 typedef struct {
-    unsigned long long key;
-    long patient;
-} keyed;
+    size_t cap;                /* records */
+    size_t n;
+    ms_rechdr *h;
+    double *sub, *obs;
+    unsigned char *mem;
+    size_t bytes;
+    unsigned long long *cand;  /* per patient of the block: its candidate number */
+    long p0, np;               /* first patient, patients */
+} block;
 
-static int keyed_cmp(const void *a, const void *b)
+static int block_init(ms_context *ctx, block *b, const ms_scenario *sc)
 {
-    const keyed *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return (x->patient > y->patient) - (x->patient < y->patient);
+    size_t per_patient = sc->design == MS_DESIGN_MATCHED ? sc->narms : 1;
+    size_t no = sc->model->count[MS_OBSERVABLE];
+    b->cap = MS_BLOCK_PATIENTS * per_patient;
+    size_t hb = b->cap * sizeof(ms_rechdr), sb = b->cap * sc->nsub * sizeof(double),
+           ob = b->cap * sc->nvisits * no * sizeof(double);
+    b->bytes = hb + sb + ob;
+    b->mem = ms_alloc(ctx, b->bytes);
+    b->cand = ms_alloc(ctx, MS_BLOCK_PATIENTS * sizeof *b->cand);
+    if (!b->mem || !b->cand)
+        return -1;
+    memset(b->mem, 0, b->bytes);
+    b->h = (ms_rechdr *)(void *)b->mem;
+    b->sub = (double *)(void *)(b->mem + hb);
+    b->obs = (double *)(void *)(b->mem + hb + sb);
+    return 0;
 }
 
-static int long_cmp(const void *a, const void *b)
+static void block_free(ms_context *ctx, block *b)
 {
-    long x = *(const long *)a, y = *(const long *)b;
-    return (x > y) - (x < y);
+    ms_free(ctx, b->mem);
+    ms_free(ctx, b->cand);
 }
 
-/* Screening: the first `total` candidates that meet every criterion. */
-static ms_status screen(ms_context *ctx, ms_trial *t, const ms_trial_options *opt, long total,
-                        double **params_out, unsigned long long **cand_out)
+/* Arm of patient p in a parallel or factorial design: permuted blocks of
+ * one patient per arm, the permutation keyed by (seed, block). */
+static int arm_of(const ms_scenario *sc, long p)
+{
+    size_t na = sc->narms;
+    int perm[64];
+    uint64_t blk = (uint64_t)p / na;
+    for (size_t i = 0; i < na; i++)
+        perm[i] = (int)i;
+    for (size_t i = na - 1; i > 0; i--) {
+        size_t j = ms_rng_bits(sc->seed, MS_RNG_ARMS, blk, i, 0) % (i + 1);
+        int tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+    return perm[(uint64_t)p % na];
+}
+
+/* The record layout of a block: which (patient, arm) each record is. */
+static void block_plan(const ms_scenario *sc, block *b)
+{
+    b->n = 0;
+    for (long i = 0; i < b->np; i++) {
+        long p = b->p0 + i;
+        if (sc->design == MS_DESIGN_MATCHED) {
+            for (size_t a = 0; a < sc->narms; a++)
+                b->h[b->n++] = (ms_rechdr){.patient = p, .arm = (int32_t)a};
+        } else {
+            b->h[b->n++] = (ms_rechdr){.patient = p, .arm = arm_of(sc, p)};
+        }
+    }
+}
+
+/* Screening, one block's worth: the next candidates that meet every
+ * criterion.  `k` is the next candidate number, carried across blocks. */
+static ms_status screen_block(ms_context *ctx, ms_trial *t, const ms_trial_options *opt,
+                              ms_sim *sim, double *params, block *b, unsigned long long *k)
 {
     const ms_scenario *sc = t->sc;
     const ms_model *m = sc->model;
-    size_t np = m->count[MS_PARAM];
-    double *params = ms_alloc(ctx, (size_t)total * (np ? np : 1) * sizeof *params);
-    unsigned long long *cand = ms_alloc(ctx, (size_t)total * sizeof *cand);
-    ms_sim *sim = NULL;
-    ms_status st = (!params || !cand) ? ms_nomem(ctx) : ms_sim_new(ctx, m, &sim);
-    long got = 0;
-    unsigned long long k = 0;
-    for (; !st && got < total; k++) {
-        if (k >= (unsigned long long)total * MS_MAX_SCREEN_RATIO + 1000) {
-            st = ms_fail(ctx, MS_ERR_ARG, sc->file, 0, 0,
-                         "the inclusion criteria accepted %ld of %llu candidates; they exclude "
-                         "almost everyone",
-                         got, k);
-            break;
-        }
-        double *p = params + (size_t)got * np;
-        if ((st = ms_cohort_draw(ctx, m, sc->seed, k, p)))
-            break;
+    long total = t->included;
+    ms_status st = MS_OK;
+    for (long i = 0; i < b->np; (*k)++) {
+        if (*k >= (unsigned long long)total * MS_MAX_SCREEN_RATIO + 1000)
+            return ms_fail(ctx, MS_ERR_ARG, sc->file, 0, 0,
+                           "the inclusion criteria accepted %ld of %llu candidates; they exclude "
+                           "almost everyone",
+                           b->p0 + i, *k);
+        if ((st = ms_cohort_draw(ctx, m, sc->seed, *k, params)))
+            return st;
         for (size_t j = 0; j < opt->n_set; j++)
-            p[opt->set_param[j]] = opt->set_value[j];
-        if ((st = ms_sim_set_params(sim, p)))
-            break;
+            params[opt->set_param[j]] = opt->set_value[j];
+        if ((st = ms_sim_set_params(sim, params)))
+            return st;
         int ok = 1;
         for (size_t c = 0; c < sc->ncrit && ok; c++) {
             double v;
             if ((st = ms_sim_baseline(sim, sc->crit[c].name, &v)))
-                break;
+                return st;
             if (!(v >= sc->crit[c].min && v <= sc->crit[c].max)) {
                 t->rejected[c]++;
                 ok = 0;
             }
         }
-        if (st)
-            break;
         if (ok)
-            cand[got++] = k;
+            b->cand[i++] = *k;
     }
-    t->screened = (long)k;
-    t->included = got;
-    ms_sim_free(sim);
-    if (st) {
-        ms_free(ctx, params);
-        ms_free(ctx, cand);
-        return st;
-    }
-    *params_out = params;
-    *cand_out = cand;
+    t->screened = (long)*k;
     return MS_OK;
 }
 
-/* Simulates one (arm, patient).  Fills r; returns nonzero only if out of memory. */
-static int simulate_one(ms_context *ctx, ms_sim *sim, const ms_scenario *sc, ms_result *r,
-                        const double *params, double *times, double *buf)
+/* One thread's simulator and workspaces, made once per run. */
+typedef struct {
+    ms_context *ctx;
+    ms_sim *sim;
+    double *params, *times, *buf;
+} worker;
+
+/* Simulates record i of the block.  Returns nonzero only if out of memory. */
+static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options *opt,
+                        block *b, size_t i)
 {
     const ms_model *m = sc->model;
+    ms_rechdr *r = &b->h[i];
     const ms_arm *arm = &sc->arms[r->arm];
-    size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
-    double p[1024];
-    double *pp = np <= 1024 ? p : ms_alloc(ctx, np * sizeof *pp);
-    if (!pp)
-        return -1;
-    memcpy(pp, params, np * sizeof *pp);
+    size_t ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
+    double *pp = w->params, *obs = b->obs + i * sc->nvisits * no, *sub = b->sub + i * sc->nsub;
+    ms_events *ev = NULL;
+    ms_status st = ms_cohort_draw(w->ctx, m, sc->seed, b->cand[r->patient - b->p0], pp);
+    for (size_t j = 0; j < opt->n_set; j++)
+        pp[opt->set_param[j]] = opt->set_value[j];
     for (size_t k = 0; k < arm->nset; k++)
         pp[arm->set_idx[k]] = arm->set_val[k];
-    ms_events *ev = NULL;
-    ms_status st = ms_sim_set_params(sim, pp);
+    if (!st)
+        st = ms_sim_set_params(w->sim, pp);
     if (!st && arm->proto) {
         ms_patient pt = {sc->seed, (unsigned long long)r->patient,
                          m->body_weight >= 0 ? pp[m->body_weight] : NAN, 1};
-        st = ms_protocol_compile(ctx, arm->proto, m, &pt, &ev);
+        st = ms_protocol_compile(w->ctx, arm->proto, m, &pt, &ev);
     }
     if (!st)
-        st = ms_sim_run(sim, ev, times, sc->nvisits, buf);
+        st = ms_sim_run(w->sim, ev, w->times, sc->nvisits, w->buf);
     for (size_t s = 0; !st && s < sc->nsub; s++)
-        st = ms_sim_baseline(sim, sc->sub[s].var, &r->sub_values[s]);
+        st = ms_sim_baseline(w->sim, sc->sub[s].var, &sub[s]);
     ms_events_free(ev);
-    if (pp != p)
-        ms_free(ctx, pp);
     if (st == MS_ERR_NOMEM)
         return -1;
-    if (st) {
-        r->failed = 1;
-        r->reason = ms_strdup(ctx, ms_errmsg(ctx));
-        return r->reason ? 0 : -1;
+    const char *why = st ? ms_errmsg(w->ctx) : NULL;
+    if (!st) {
+        for (size_t v = 0; v < sc->nvisits; v++)
+            memcpy(obs + v * no, w->buf + v * (ns + no) + ns, no * sizeof *obs);
+        double base = obs[sc->score], fin = obs[(sc->nvisits - 1) * no + sc->score];
+        r->baseline = base;
+        r->final = fin;
+        r->change = fin - base;
+        r->response = fin <= (1 - sc->response_frac) * base;
+        r->remission = fin <= sc->remission_max;
+        if (!isfinite(base) || !isfinite(fin))
+            why = "the score is not finite";
     }
-    for (size_t v = 0; v < sc->nvisits; v++)
-        memcpy(r->obs + v * no, buf + v * (ns + no) + ns, no * sizeof *buf);
-    double b = r->obs[sc->score], f = r->obs[(sc->nvisits - 1) * no + sc->score];
-    r->baseline = b;
-    r->final = f;
-    r->change = f - b;
-    r->response = f <= (1 - sc->response_frac) * b;
-    r->remission = f <= sc->remission_max;
-    if (!isfinite(b) || !isfinite(f)) {
+    if (why) {
         r->failed = 1;
-        r->reason = ms_strdup(ctx, "the score is not finite");
-        return r->reason ? 0 : -1;
+        snprintf(r->reason, sizeof r->reason, "%s", why);
     }
     return 0;
 }
+
+/* ------------------------------------------------------ streaming output */
+
+typedef struct {
+    FILE *visits, *endpoints, *failures, *bin;
+    char dir[3800];
+    char *fp;                 /* fingerprint of the inputs, hex */
+} outputs;
+
+static const char *const OUT_NAMES[4] = {"visits.csv", "endpoints.csv", "failures.csv",
+                                         "results.bin"};
+
+static void lower_copy(char *dst, const char *src, size_t n);
+static void csv_str(FILE *f, const char *s);
+
+static void write_headers(const ms_scenario *sc, outputs *o)
+{
+    const ms_model *m = sc->model;
+    size_t no = m->count[MS_OBSERVABLE];
+    char score[128];
+    lower_copy(score, m->sym[MS_OBSERVABLE][sc->score].name, sizeof score);
+    fputs("arm,patient,week", o->visits);
+    for (size_t j = 0; j < no; j++)
+        fprintf(o->visits, ",%s", m->sym[MS_OBSERVABLE][j].name);
+    fputc('\n', o->visits);
+    fprintf(o->endpoints, "arm,patient,baseline_%s,final_%s,change,response,remission", score,
+            score);
+    for (size_t s = 0; s < sc->nsub; s++)
+        fprintf(o->endpoints, ",%s", sc->sub[s].var);
+    fputc('\n', o->endpoints);
+    fputs("arm,patient,reason\n", o->failures);
+}
+
+static void write_block(const ms_scenario *sc, outputs *o, const block *b)
+{
+    size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
+    for (size_t i = 0; i < b->n; i++) {
+        const ms_rechdr *r = &b->h[i];
+        const double *obs = b->obs + i * per, *sub = b->sub + i * sc->nsub;
+        fwrite(r, sizeof *r, 1, o->bin);
+        fwrite(sub, sizeof *sub, sc->nsub, o->bin);
+        fwrite(obs, sizeof *obs, per, o->bin);
+        if (r->failed) {
+            csv_str(o->failures, sc->arms[r->arm].name);
+            fprintf(o->failures, ",%" PRId64 ",", r->patient);
+            csv_str(o->failures, r->reason);
+            fputc('\n', o->failures);
+            continue;
+        }
+        for (size_t v = 0; v < sc->nvisits; v++) {
+            csv_str(o->visits, sc->arms[r->arm].name);
+            fprintf(o->visits, ",%" PRId64 ",%g", r->patient, sc->visits[v]);
+            for (size_t j = 0; j < no; j++)
+                fprintf(o->visits, ",%.8g", obs[v * no + j]);
+            fputc('\n', o->visits);
+        }
+        csv_str(o->endpoints, sc->arms[r->arm].name);
+        fprintf(o->endpoints, ",%" PRId64 ",%.8g,%.8g,%.8g,%d,%d", r->patient, r->baseline,
+                r->final, r->change, r->response, r->remission);
+        for (size_t s = 0; s < sc->nsub; s++)
+            fprintf(o->endpoints, ",%.8g", sub[s]);
+        fputc('\n', o->endpoints);
+    }
+}
+
+static FILE **out_file(outputs *o, int i)
+{
+    FILE **f[4] = {&o->visits, &o->endpoints, &o->failures, &o->bin};
+    return f[i];
+}
+
+static ms_status close_outputs(ms_context *ctx, outputs *o, ms_status st)
+{
+    for (int i = 0; i < 4; i++) {
+        FILE **f = out_file(o, i);
+        if (!*f)
+            continue;
+        int bad = ferror(*f);
+        bad |= fclose(*f) != 0;
+        *f = NULL;
+        if (bad && !st)
+            st = ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s", OUT_NAMES[i]);
+    }
+    ms_free(ctx, o->fp);
+    o->fp = NULL;
+    return st;
+}
+
+/* The checkpoint: blocks done, records, and the length of every output. */
+static ms_status write_checkpoint(ms_context *ctx, outputs *o, long blocks, long records)
+{
+    long off[4];
+    for (int i = 0; i < 4; i++) {
+        FILE *f = *out_file(o, i);
+        if (fflush(f) != 0 || ferror(f) || (off[i] = ftell(f)) < 0)
+            return ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s: %s", OUT_NAMES[i],
+                           strerror(errno));
+    }
+    char tmp[4096], path[4096];
+    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", o->dir);
+    snprintf(path, sizeof path, "%s/checkpoint", o->dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_IO, tmp, 0, 0, "cannot write: %s", strerror(errno));
+    fprintf(f, "moodsim-checkpoint 1\nfingerprint %s\nblocks %ld\nrecords %ld\n", o->fp, blocks,
+            records);
+    for (int i = 0; i < 4; i++)
+        fprintf(f, "%s %ld\n", OUT_NAMES[i], off[i]);
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    return MS_OK;
+}
+
+/* FNV-1a over every input file and the run's settings: a checkpoint only
+ * resumes the run that wrote it. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                             char **out)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const char *files[66];
+    size_t nf = 0;
+    files[nf++] = sc->file;
+    files[nf++] = sc->model_path;
+    for (size_t a = 0; a < sc->narms && nf < 66; a++)
+        if (sc->arms[a].protocol_path)
+            files[nf++] = sc->arms[a].protocol_path;
+    for (size_t i = 0; i < nf; i++) {
+        FILE *f = fopen(files[i], "rb");
+        if (!f)
+            return ms_fail(ctx, MS_ERR_IO, files[i], 0, 0, "cannot read: %s", strerror(errno));
+        unsigned char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            h = fnv(h, buf, n);
+        fclose(f);
+    }
+    for (size_t j = 0; j < opt->n_set; j++) {
+        h = fnv(h, &opt->set_param[j], sizeof opt->set_param[j]);
+        h = fnv(h, &opt->set_value[j], sizeof opt->set_value[j]);
+    }
+    int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(ms_rechdr)};
+    h = fnv(h, layout, sizeof layout);
+    *out = ms_alloc(ctx, 17);
+    if (!*out)
+        return ms_nomem(ctx);
+    snprintf(*out, 17, "%016" PRIx64, h);
+    return MS_OK;
+}
+
+static ms_status open_outputs(ms_context *ctx, const ms_scenario *sc, const char *dir,
+                              outputs *o)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    if (access(path, F_OK) == 0)
+        return ms_fail(ctx, MS_ERR_ARG, dir, 0, 0,
+                       "holds an unfinished run (checkpoint); resume it (moodsim trial --resume "
+                       "%s) or choose another output directory",
+                       dir);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, OUT_NAMES[i]);
+        if (!(*out_file(o, i) = fopen(path, i == 3 ? "wb" : "w")))
+            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    write_headers(sc, o);
+    return MS_OK;
+}
+
+/* Resuming: the checkpoint must come from the same inputs; every output is
+ * cut back to its length at the checkpoint, and the tally is rebuilt from
+ * results.bin (the exact doubles, in the order they were added). */
+static ms_status reopen_outputs(ms_context *ctx, ms_trial *t, outputs *o, block *b,
+                                long *blocks_done, int threads)
+{
+    const ms_scenario *sc = t->sc;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint", o->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_ARG, o->dir, 0, 0,
+                       "no checkpoint to resume from (the run finished, or never started here)");
+    char fp[64] = "";
+    long off[4] = {-1, -1, -1, -1}, records = -1;
+    int ok = fscanf(f, "moodsim-checkpoint 1 fingerprint %63s blocks %ld records %ld", fp,
+                    blocks_done, &records) == 3;
+    for (int i = 0; ok && i < 4; i++) {
+        char name[64];
+        ok = fscanf(f, "%63s %ld", name, &off[i]) == 2 && strcmp(name, OUT_NAMES[i]) == 0 &&
+             off[i] >= 0;
+    }
+    fclose(f);
+    if (!ok || *blocks_done < 0 || records < 0)
+        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "not a moodsim checkpoint");
+    if (strcmp(fp, o->fp) != 0)
+        return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
+                       "the scenario, model, protocols or settings changed since this run "
+                       "started; it cannot be resumed with different inputs");
+    size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
+    size_t rec = sizeof(ms_rechdr) + (sc->nsub + per) * sizeof(double);
+    if ((size_t)off[3] != (size_t)records * rec)
+        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0,
+                       "results.bin does not match the checkpoint (%ld records)", records);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
+        if (truncate(path, off[i]) != 0)
+            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
+    }
+    snprintf(path, sizeof path, "%s/results.bin", o->dir);
+    if (!(f = fopen(path, "rb")))
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+    for (long done = 0; done < records;) {
+        size_t n = 0;
+        for (; n < b->cap && done < records; n++, done++)
+            if (fread(&b->h[n], sizeof *b->h, 1, f) != 1 ||
+                fread(b->sub + n * sc->nsub, sizeof(double), sc->nsub, f) != sc->nsub ||
+                fread(b->obs + n * per, sizeof(double), per, f) != per) {
+                fclose(f);
+                return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "truncated at record %ld", done);
+            }
+        ms_tally_add(&t->tally, b->h, b->sub, b->obs, n, threads);
+    }
+    fclose(f);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
+        if (!(*out_file(o, i) = fopen(path, i == 3 ? "ab" : "a")))
+            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    return MS_OK;
+}
+
+/* ------------------------------------------------------------------ run */
 
 ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
                        ms_trial **out)
@@ -178,84 +469,43 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     if (!ctx || !sc || !out)
         return MS_ERR_ARG;
     *out = NULL;
-    ms_trial_options defaults = {0, NULL, NULL, NULL, NULL, NULL, 0};
+    ms_trial_options defaults = {0};
     if (!opt)
         opt = &defaults;
     const ms_model *m = sc->model;
-    size_t no = m->count[MS_OBSERVABLE], ns = m->count[MS_STATE];
+    size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
+    int nranks = opt->nranks > 1 ? opt->nranks : 1, rank = nranks > 1 ? opt->rank : 0;
+    if (rank < 0 || rank >= nranks || (nranks > 1 && (!opt->send || !opt->recv)))
+        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
+                       "rank %d of %d: expected 0 <= rank < ranks and send/recv functions",
+                       rank, nranks);
+    if (opt->resume && !opt->out_dir)
+        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "resuming needs the output directory");
+    for (size_t j = 0; j < opt->n_set; j++)
+        if (!opt->set_param || opt->set_param[j] < 0 || (size_t)opt->set_param[j] >= np ||
+            !isfinite(opt->set_value[j]))
+            return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid parameter override %zu", j);
+    if (sc->narms > 64)
+        return ms_fail(ctx, MS_ERR_LIMIT, sc->file, 0, 0, "more than 64 arms");
     double t0 = now_s();
     ms_trial *t = ms_alloc(ctx, sizeof *t);
     if (!t)
         return ms_nomem(ctx);
+    memset(t, 0, sizeof *t);
     t->ctx = ctx;
     t->sc = sc;
-    t->rejected = ms_alloc(ctx, (sc->ncrit + 1) * sizeof *t->rejected);
-    if (!t->rejected) {
-        ms_trial_free(t);
-        return ms_nomem(ctx);
-    }
+    t->worker_rank = rank;
     long total = sc->design == MS_DESIGN_MATCHED ? sc->per_arm : sc->per_arm * (long)sc->narms;
-    double *params = NULL;
-    unsigned long long *cand = NULL;
-    for (size_t j = 0; j < opt->n_set; j++)
-        if (!opt->set_param || opt->set_param[j] < 0 ||
-            (size_t)opt->set_param[j] >= m->count[MS_PARAM] || !isfinite(opt->set_value[j])) {
-            ms_trial_free(t);
-            return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid parameter override %zu", j);
-        }
-    ms_status st = screen(ctx, t, opt, total, &params, &cand);
+    t->included = total;
+    t->nres = sc->design == MS_DESIGN_MATCHED ? (size_t)total * sc->narms : (size_t)total;
+    t->rejected = ms_alloc(ctx, (sc->ncrit + 1) * sizeof *t->rejected);
+    ms_status st = t->rejected ? ms_tally_init(&t->tally, ctx, sc) : ms_nomem(ctx);
     if (st) {
         ms_trial_free(t);
         return st;
     }
-    (void)cand;
+    memset(t->rejected, 0, (sc->ncrit + 1) * sizeof *t->rejected);
 
-    /* randomisation */
-    t->nres = sc->design == MS_DESIGN_MATCHED ? (size_t)total * sc->narms : (size_t)total;
-    t->res = ms_alloc(ctx, t->nres * sizeof *t->res);
-    keyed *order = ms_alloc(ctx, (size_t)total * sizeof *order);
-    long *per = ms_alloc(ctx, (size_t)total * sizeof *per);
-    if (!t->res || !order || !per) {
-        ms_free(ctx, order);
-        ms_free(ctx, per);
-        ms_free(ctx, params);
-        ms_free(ctx, cand);
-        ms_trial_free(t);
-        return ms_nomem(ctx);
-    }
-    size_t nr = 0;
-    if (sc->design == MS_DESIGN_MATCHED) {
-        for (size_t a = 0; a < sc->narms; a++)
-            for (long p = 0; p < total; p++)
-                t->res[nr++] = (ms_result){.patient = p, .arm = (int)a};
-    } else {
-        for (long p = 0; p < total; p++)
-            order[p] = (keyed){ms_rng_bits(sc->seed, MS_RNG_ARMS, (uint64_t)p, 0, 0), p};
-        qsort(order, (size_t)total, sizeof *order, keyed_cmp);
-        for (size_t a = 0; a < sc->narms; a++) {
-            long n = 0;
-            for (long j = (long)a; j < total; j += (long)sc->narms)
-                per[n++] = order[j].patient;
-            qsort(per, (size_t)n, sizeof *per, long_cmp);
-            for (long j = 0; j < n; j++)
-                t->res[nr++] = (ms_result){.patient = per[j], .arm = (int)a};
-        }
-    }
-    ms_free(ctx, order);
-    ms_free(ctx, per);
-    for (size_t i = 0; i < t->nres; i++) {
-        t->res[i].obs = ms_alloc(ctx, (sc->nvisits * no + 1) * sizeof *t->res[i].obs);
-        t->res[i].sub_values = ms_alloc(ctx, (sc->nsub + 1) * sizeof *t->res[i].sub_values);
-        if (!t->res[i].obs || !t->res[i].sub_values) {
-            ms_free(ctx, params);
-            ms_free(ctx, cand);
-            ms_trial_free(t);
-            return ms_nomem(ctx);
-        }
-        t->res[i].failed = -1; /* not run yet */
-    }
-
-    /* simulation: threads over (arm, patient) pairs */
     int threads = opt->threads;
 #ifdef _OPENMP
     if (threads <= 0)
@@ -264,79 +514,157 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     threads = 1;
 #endif
     t->threads = threads;
-    size_t np = m->count[MS_PARAM];
-    long done = 0;
-    int nomem = 0, stopped = 0;
-    double last_report = now_s();
-#pragma omp parallel num_threads(threads)
-    {
-        ms_context *tctx = NULL;
-        ms_sim *sim = NULL;
-        double *times = malloc(sc->nvisits * sizeof *times);
-        double *buf = malloc(sc->nvisits * (ns + no) * sizeof *buf);
-        int ok = times && buf && ms_context_new(&tctx, &ctx->alloc) == MS_OK &&
-                 ms_sim_new(tctx, m, &sim) == MS_OK &&
-                 ms_sim_set_tolerances(sim, sc->rtol, sc->atol) == MS_OK;
-        if (ok)
-            for (size_t v = 0; v < sc->nvisits; v++)
-                times[v] = sc->visits[v] * 168.0;
-        if (!ok) {
-#pragma omp atomic write
-            nomem = 1;
-        }
-#pragma omp for schedule(dynamic, 4)
-        for (size_t i = 0; i < t->nres; i++) {
-            int halt;
-#pragma omp atomic read
-            halt = nomem;
-            if (!ok || halt || (opt->stop && *opt->stop)) {
-                if (opt->stop && *opt->stop) {
-#pragma omp atomic write
-                    stopped = 1;
-                }
-                continue;
-            }
-            ms_result *r = &t->res[i];
-            r->failed = 0;
-            if (simulate_one(tctx, sim, sc, r, params + (size_t)r->patient * np, times, buf)) {
-#pragma omp atomic write
-                nomem = 1;
-            }
-#pragma omp atomic
-            done++;
-#ifdef _OPENMP
-            if (omp_get_thread_num() == 0 && opt->progress) {
-#else
-            if (opt->progress) {
-#endif
-                double tn = now_s();
-                if (tn - last_report >= 0.5) {
-                    long d;
-#pragma omp atomic read
-                    d = done;
-                    opt->progress(opt->ud, (size_t)d, t->nres, tn - t0);
-                    last_report = tn;
-                }
-            }
-        }
-        ms_sim_free(sim);
-        ms_context_free(tctx);
-        free(times);
-        free(buf);
+    block b = {0};
+    outputs o = {0};
+    int stopped = 0;
+    worker *w = ms_alloc(ctx, (size_t)threads * sizeof *w);
+    ms_sim *screen_sim = NULL;
+    double *screen_params = ms_alloc(ctx, (np + 1) * sizeof *screen_params);
+    if (!w || !screen_params || block_init(ctx, &b, sc)) {
+        st = ms_nomem(ctx);
+        goto done;
     }
-    ms_free(ctx, params);
-    ms_free(ctx, cand);
-    if (opt->progress)
-        opt->progress(opt->ud, (size_t)done, t->nres, now_s() - t0);
-    if (nomem) {
-        ms_trial_free(t);
-        return ms_nomem(ctx);
+    memset(w, 0, (size_t)threads * sizeof *w);
+    for (int i = 0; i < threads && !st; i++) {
+        w[i].params = ms_alloc(ctx, (np + 1) * sizeof *w[i].params);
+        w[i].times = ms_alloc(ctx, sc->nvisits * sizeof *w[i].times);
+        w[i].buf = ms_alloc(ctx, sc->nvisits * (ns + no) * sizeof *w[i].buf);
+        if (!w[i].params || !w[i].times || !w[i].buf ||
+            ms_context_new(&w[i].ctx, &ctx->alloc) != MS_OK) {
+            st = ms_nomem(ctx);
+            break;
+        }
+        if ((st = ms_sim_new(w[i].ctx, m, &w[i].sim)) ||
+            (st = ms_sim_set_tolerances(w[i].sim, sc->rtol, sc->atol)))
+            st = ms_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w[i].ctx));
+        for (size_t v = 0; v < sc->nvisits; v++)
+            w[i].times[v] = sc->visits[v] * 168.0;
+    }
+    if (!st)
+        st = ms_sim_new(ctx, m, &screen_sim);
+    if (st)
+        goto done;
+
+    /* outputs, and where to start */
+    long start = 0;
+    if (rank == 0 && opt->out_dir) {
+        snprintf(o.dir, sizeof o.dir, "%s", opt->out_dir);
+        if (!(st = fingerprint(ctx, sc, opt, &o.fp)))
+            st = opt->resume ? reopen_outputs(ctx, t, &o, &b, &start, threads)
+                             : open_outputs(ctx, sc, opt->out_dir, &o);
+        if (st)
+            goto done;
+    }
+    if (nranks > 1) {
+        /* every rank starts at rank 0's block (a resumed run's checkpoint) */
+        int64_t s64 = start;
+        for (int r = 1; r < nranks && rank == 0; r++)
+            if (opt->send(opt->xud, r, &s64, sizeof s64)) {
+                st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "cannot reach rank %d", r);
+                goto done;
+            }
+        if (rank > 0 && opt->recv(opt->xud, 0, &s64, sizeof s64)) {
+            st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "no start from rank 0");
+            goto done;
+        }
+        start = (long)s64;
+    }
+
+    long nblocks = (total + MS_BLOCK_PATIENTS - 1) / MS_BLOCK_PATIENTS;
+    unsigned long long cand = 0;
+    double last_report = now_s(), last_cp = now_s();
+    long consumed = t->tally.nrec, blocks_done = start;
+    for (long bi = 0; bi < nblocks; bi++) {
+        b.p0 = bi * MS_BLOCK_PATIENTS;
+        b.np = total - b.p0 < MS_BLOCK_PATIENTS ? total - b.p0 : MS_BLOCK_PATIENTS;
+        /* every rank screens every block: the cohort is sequential */
+        if ((st = screen_block(ctx, t, opt, screen_sim, screen_params, &b, &cand)))
+            break;
+        if (bi < start)
+            continue;
+        if (rank == 0 && opt->stop && *opt->stop) {
+            stopped = 1;
+            break;
+        }
+        int owner = (int)(bi % nranks);
+        block_plan(sc, &b);
+        if (owner == rank) {
+            int nomem = 0;
+            long n = (long)b.n;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+            for (long i = 0; i < n; i++) {
+#ifdef _OPENMP
+                worker *me = &w[omp_get_thread_num()];
+#else
+                worker *me = &w[0];
+#endif
+                if (simulate_one(me, sc, opt, &b, (size_t)i)) {
+#pragma omp atomic write
+                    nomem = 1;
+                }
+            }
+            if (nomem) {
+                st = ms_nomem(ctx);
+                break;
+            }
+            if (rank != 0 && opt->send(opt->xud, 0, b.mem, b.bytes)) {
+                st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "cannot send block %ld", bi);
+                break;
+            }
+        } else if (rank == 0 && opt->recv(opt->xud, owner, b.mem, b.bytes)) {
+            st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "no block %ld from rank %d", bi, owner);
+            break;
+        }
+        if (rank != 0)
+            continue;
+        /* rank 0: in order, to disk and into the tally */
+        if (o.visits)
+            write_block(sc, &o, &b);
+        ms_tally_add(&t->tally, b.h, b.sub, b.obs, b.n, threads);
+        consumed += (long)b.n;
+        blocks_done = bi + 1;
+        double tn = now_s();
+        if (o.visits && (tn - last_cp >= MS_CHECKPOINT_S || bi + 1 == nblocks)) {
+            if ((st = write_checkpoint(ctx, &o, blocks_done, consumed)))
+                break;
+            last_cp = tn;
+        }
+        if (opt->progress && tn - last_report >= 0.5) {
+            opt->progress(opt->ud, (size_t)consumed, t->nres, tn - t0);
+            last_report = tn;
+        }
+    }
+    if (!st && stopped && o.visits)
+        st = write_checkpoint(ctx, &o, blocks_done, consumed);
+    if (rank == 0 && opt->progress)
+        opt->progress(opt->ud, (size_t)consumed, t->nres, now_s() - t0);
+    st = close_outputs(ctx, &o, st);
+    if (!st && !stopped && rank == 0 && opt->out_dir) {
+        /* finished: the resume files are no longer needed */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/results.bin", opt->out_dir);
+        remove(path);
+        snprintf(path, sizeof path, "%s/checkpoint", opt->out_dir);
+        remove(path);
     }
     t->interrupted = stopped;
-    for (size_t i = 0; i < t->nres; i++)
-        t->n_failed += t->res[i].failed == 1;
-    st = ms_trial_analyse(t);
+    if (!st && rank == 0)
+        st = ms_trial_analyse(t);
     t->seconds = now_s() - t0;
+done:
+    for (int i = 0; w && i < threads; i++) {
+        ms_sim_free(w[i].sim);
+        ms_context_free(w[i].ctx);
+        ms_free(ctx, w[i].params);
+        ms_free(ctx, w[i].times);
+        ms_free(ctx, w[i].buf);
+    }
+    ms_free(ctx, w);
+    ms_free(ctx, screen_params);
+    ms_sim_free(screen_sim);
+    block_free(ctx, &b);
+    if (o.fp || o.visits)
+        close_outputs(ctx, &o, st);
     if (st) {
         ms_trial_free(t);
         return st;
@@ -413,54 +741,8 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
     if (!ctx || !t || !dir)
         return MS_ERR_ARG;
     const ms_scenario *sc = t->sc;
-    const ms_model *m = sc->model;
-    size_t no = m->count[MS_OBSERVABLE];
     ms_status st = MS_OK;
-    char score[128];
-    lower_copy(score, m->sym[MS_OBSERVABLE][sc->score].name, sizeof score);
-
-    FILE *f = open_out(ctx, dir, "visits.csv", &st);
-    if (!f)
-        return st;
-    fputs("arm,patient,week", f);
-    for (size_t j = 0; j < no; j++)
-        fprintf(f, ",%s", m->sym[MS_OBSERVABLE][j].name);
-    fputc('\n', f);
-    for (size_t i = 0; i < t->nres; i++) {
-        const ms_result *r = &t->res[i];
-        if (r->failed)
-            continue;
-        for (size_t v = 0; v < sc->nvisits; v++) {
-            csv_str(f, sc->arms[r->arm].name);
-            fprintf(f, ",%ld,%g", r->patient, sc->visits[v]);
-            for (size_t j = 0; j < no; j++)
-                fprintf(f, ",%.8g", r->obs[v * no + j]);
-            fputc('\n', f);
-        }
-    }
-    if ((st = close_out(ctx, f, dir, "visits.csv")))
-        return st;
-
-    if (!(f = open_out(ctx, dir, "endpoints.csv", &st)))
-        return st;
-    fprintf(f, "arm,patient,baseline_%s,final_%s,change,response,remission", score, score);
-    for (size_t s = 0; s < sc->nsub; s++)
-        fprintf(f, ",%s", sc->sub[s].var);
-    fputc('\n', f);
-    for (size_t i = 0; i < t->nres; i++) {
-        const ms_result *r = &t->res[i];
-        if (r->failed)
-            continue;
-        csv_str(f, sc->arms[r->arm].name);
-        fprintf(f, ",%ld,%.8g,%.8g,%.8g,%d,%d", r->patient, r->baseline, r->final, r->change,
-                r->response, r->remission);
-        for (size_t s = 0; s < sc->nsub; s++)
-            fprintf(f, ",%.8g", r->sub_values[s]);
-        fputc('\n', f);
-    }
-    if ((st = close_out(ctx, f, dir, "endpoints.csv")))
-        return st;
-
+    FILE *f;
     if (!(f = open_out(ctx, dir, "summary.csv", &st)))
         return st;
     fputs("arm,subgroup,n,failed,mean_change,sd_change,mean_change_lo,mean_change_hi,"
@@ -479,21 +761,6 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
                 write_stat_row(f, sc, a, g, &t->stat[sc->narms * (1 + 2 * s + (size_t)side) + a]);
         }
     if ((st = close_out(ctx, f, dir, "summary.csv")))
-        return st;
-
-    if (!(f = open_out(ctx, dir, "failures.csv", &st)))
-        return st;
-    fputs("arm,patient,reason\n", f);
-    for (size_t i = 0; i < t->nres; i++) {
-        const ms_result *r = &t->res[i];
-        if (r->failed != 1)
-            continue;
-        csv_str(f, sc->arms[r->arm].name);
-        fprintf(f, ",%ld,", r->patient);
-        csv_str(f, r->reason ? r->reason : "");
-        fputc('\n', f);
-    }
-    if ((st = close_out(ctx, f, dir, "failures.csv")))
         return st;
 
     if (t->syn.valid) {

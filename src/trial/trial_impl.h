@@ -8,6 +8,8 @@
 
 #include "../model/model_impl.h"
 
+#include <stdint.h>
+
 typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } ms_design;
 
 typedef struct {
@@ -52,17 +54,51 @@ struct ms_scenario {
     double rtol, atol;        /* solver tolerances */
 };
 
-/* One simulated patient in one arm. */
+/* One simulated patient in one arm: the record streamed to disk (results.bin)
+ * and between processes, fixed-size header then doubles (see trial.c). */
+#define MS_REASON_MAX 232
 typedef struct {
-    long patient;             /* id in the cohort */
-    int arm;
-    int failed;
-    char *reason;             /* if failed */
-    double *obs;              /* nvisits x nobs */
+    int64_t patient;          /* id in the cohort (0 .. included - 1) */
+    int32_t arm;
+    int32_t failed;           /* 1: the integration failed (reason) */
+    int32_t response, remission;
     double baseline, final, change;
-    int response, remission;
-    double *sub_values;       /* baseline value of each subgroup variable */
-} ms_result;
+    char reason[MS_REASON_MAX];
+} ms_rechdr;
+
+/* Streaming accumulators (tally.c): everything the analysis and the report
+ * need, of a size independent of the number of patients. */
+typedef struct {
+    double n, mean, m2;       /* Welford */
+} ms_moments;
+#define MS_KEEP_PER_ARM 100000 /* patients per arm kept for resampling (power, waterfall) */
+#define MS_FAIL_SHOWN 10
+typedef struct {
+    ms_context *ctx;
+    const ms_scenario *sc;
+    size_t na, ngroups, nobs;
+    ms_moments *change;       /* groups x arms */
+    long *nresp, *nrem, *nfail;
+    ms_moments *base, *fin;   /* per arm */
+    ms_moments *visit;        /* arms x visits x observables */
+    double **keep_change, **keep_base; /* per arm: the first MS_KEEP_PER_ARM */
+    size_t *nkeep;
+    double *boot;             /* bootstrap x 4 x 3: sum w, sum w*change, sum w*response */
+    size_t nboot;
+    int paired;
+    long nrec, nfailed;
+    ms_rechdr fail[MS_FAIL_SHOWN];
+    size_t nfail_kept;
+} ms_tally;
+ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc);
+void ms_tally_free(ms_tally *ty);
+/* Adds n consecutive records (headers h, sub values sub[i * nsub], visit
+ * observables obs[i * nvisits * nobs]); bootstrap replicates on `threads`. */
+void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs,
+                  size_t n, int threads);
+void ms_moments_add(ms_moments *m, double x);
+double ms_moments_sd(const ms_moments *m);
+void ms_moments_ci(const ms_moments *m, double *lo, double *hi);
 
 typedef struct {
     double mean, sd, lo, hi; /* mean change and its 95 % CI */
@@ -90,14 +126,15 @@ struct ms_trial {
     const ms_scenario *sc;
     long screened, included;
     long *rejected;           /* per criterion */
-    ms_result *res;           /* arms x patients, in (arm, patient) order */
-    size_t nres;
+    ms_tally tally;
+    size_t nres;              /* patient-arms planned */
     long n_failed;
     int interrupted;
     ms_armstat *stat;         /* per arm, then per (subgroup, side, arm) */
     ms_synergy syn;
     double seconds;
     int threads;
+    int worker_rank;          /* > 0: a rank that only simulated blocks for rank 0 */
 };
 
 /* analysis.c */

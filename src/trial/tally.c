@@ -1,0 +1,168 @@
+/*
+ * tally.c — the streaming accumulators of a trial: as each simulated
+ * patient-arm record goes past (in (patient, arm) order, once), it updates
+ * per arm and subgroup the moments of the score's change and the response,
+ * remission and failure counts; per arm and visit the moments of every
+ * observable (the report's figures); per arm the first MS_KEEP_PER_ARM
+ * changes and baselines (resampled for power, drawn as the waterfall); the
+ * first failures with their reasons; and, for a 2x2 factorial, the weighted
+ * sums of every Poisson-bootstrap replicate.  Owns ms_tally.  Its size does
+ * not depend on the number of patients.
+ */
+#include "trial_impl.h"
+#include "../core/rng.h"
+
+#include <math.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
+{
+    memset(ty, 0, sizeof *ty);
+    ty->ctx = ctx;
+    ty->sc = sc;
+    ty->na = sc->narms;
+    ty->ngroups = 1 + 2 * sc->nsub;
+    ty->nobs = sc->model->count[MS_OBSERVABLE];
+    size_t ng = ty->ngroups * ty->na;
+    ty->change = ms_alloc(ctx, ng * sizeof *ty->change);
+    ty->nresp = ms_alloc(ctx, ng * sizeof *ty->nresp);
+    ty->nrem = ms_alloc(ctx, ng * sizeof *ty->nrem);
+    ty->nfail = ms_alloc(ctx, ng * sizeof *ty->nfail);
+    ty->base = ms_alloc(ctx, ty->na * sizeof *ty->base);
+    ty->fin = ms_alloc(ctx, ty->na * sizeof *ty->fin);
+    ty->visit = ms_alloc(ctx, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
+    ty->keep_change = ms_alloc(ctx, ty->na * sizeof *ty->keep_change);
+    ty->keep_base = ms_alloc(ctx, ty->na * sizeof *ty->keep_base);
+    ty->nkeep = ms_alloc(ctx, ty->na * sizeof *ty->nkeep);
+    if (sc->fac[0] >= 0) {
+        ty->nboot = (size_t)sc->bootstrap;
+        ty->boot = ms_alloc(ctx, ty->nboot * 12 * sizeof *ty->boot);
+        ty->paired = sc->design == MS_DESIGN_MATCHED;
+    }
+    int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->base || !ty->fin ||
+              !ty->visit || !ty->keep_change || !ty->keep_base || !ty->nkeep ||
+              (ty->nboot && !ty->boot);
+    if (bad) {
+        ms_tally_free(ty);
+        return ms_nomem(ctx);
+    }
+    memset(ty->change, 0, ng * sizeof *ty->change);
+    memset(ty->nresp, 0, ng * sizeof *ty->nresp);
+    memset(ty->nrem, 0, ng * sizeof *ty->nrem);
+    memset(ty->nfail, 0, ng * sizeof *ty->nfail);
+    memset(ty->base, 0, ty->na * sizeof *ty->base);
+    memset(ty->fin, 0, ty->na * sizeof *ty->fin);
+    memset(ty->visit, 0, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
+    memset(ty->nkeep, 0, ty->na * sizeof *ty->nkeep);
+    if (ty->boot)
+        memset(ty->boot, 0, ty->nboot * 12 * sizeof *ty->boot);
+    for (size_t a = 0; a < ty->na; a++) {
+        ty->keep_change[a] = ms_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_change);
+        ty->keep_base[a] = ms_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_base);
+        if (!ty->keep_change[a] || !ty->keep_base[a]) {
+            ms_tally_free(ty);
+            return ms_nomem(ctx);
+        }
+    }
+    return MS_OK;
+}
+
+void ms_tally_free(ms_tally *ty)
+{
+    ms_context *ctx = ty->ctx;
+    if (!ctx)
+        return;
+    for (size_t a = 0; ty->keep_change && a < ty->na; a++)
+        ms_free(ctx, ty->keep_change[a]);
+    for (size_t a = 0; ty->keep_base && a < ty->na; a++)
+        ms_free(ctx, ty->keep_base[a]);
+    ms_free(ctx, ty->keep_change);
+    ms_free(ctx, ty->keep_base);
+    ms_free(ctx, ty->nkeep);
+    ms_free(ctx, ty->change);
+    ms_free(ctx, ty->nresp);
+    ms_free(ctx, ty->nrem);
+    ms_free(ctx, ty->nfail);
+    ms_free(ctx, ty->base);
+    ms_free(ctx, ty->fin);
+    ms_free(ctx, ty->visit);
+    ms_free(ctx, ty->boot);
+    memset(ty, 0, sizeof *ty);
+}
+
+/* One record into every group it belongs to. */
+static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs)
+{
+    const ms_scenario *sc = ty->sc;
+    size_t a = (size_t)h->arm, na = ty->na;
+    ty->nrec++;
+    if (h->failed) {
+        ty->nfailed++;
+        if (ty->nfail_kept < MS_FAIL_SHOWN)
+            ty->fail[ty->nfail_kept++] = *h;
+        /* a failed patient has no subgroup value: counted as failed in every group */
+        for (size_t g = 0; g < ty->ngroups; g++)
+            ty->nfail[g * na + a]++;
+        return;
+    }
+    for (size_t g = 0; g < ty->ngroups; g++) {
+        if (g > 0) {
+            size_t s = (g - 1) / 2;
+            int above = sub[s] > sc->sub[s].threshold;
+            if (above != ((g - 1) % 2 == 0))
+                continue;
+        }
+        ms_moments_add(&ty->change[g * na + a], h->change);
+        ty->nresp[g * na + a] += h->response;
+        ty->nrem[g * na + a] += h->remission;
+    }
+    ms_moments_add(&ty->base[a], h->baseline);
+    ms_moments_add(&ty->fin[a], h->final);
+    size_t per = sc->nvisits * ty->nobs;
+    for (size_t j = 0; j < per; j++)
+        ms_moments_add(&ty->visit[a * per + j], obs[j]);
+    if (ty->nkeep[a] < MS_KEEP_PER_ARM) {
+        ty->keep_change[a][ty->nkeep[a]] = h->change;
+        ty->keep_base[a][ty->nkeep[a]] = h->baseline;
+        ty->nkeep[a]++;
+    }
+}
+
+void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs,
+                  size_t n, int threads)
+{
+    const ms_scenario *sc = ty->sc;
+    size_t per = sc->nvisits * ty->nobs;
+    for (size_t i = 0; i < n; i++)
+        add_one(ty, &h[i], sub + i * sc->nsub, obs + i * per);
+    if (!ty->nboot)
+        return;
+    /* bootstrap: every replicate sums over the records in order, so the
+     * result does not depend on the threads or on how records were grouped */
+    long nb = (long)ty->nboot;
+    (void)threads;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (long r = 0; r < nb; r++) {
+        double *acc = ty->boot + (size_t)r * 12;
+        for (size_t i = 0; i < n; i++) {
+            int k = -1;
+            for (int j = 0; j < 4; j++)
+                if (sc->fac[j] == h[i].arm)
+                    k = j;
+            if (k < 0 || h[i].failed)
+                continue;
+            int w = ms_poisson1(ms_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, (uint64_t)r,
+                                            (uint64_t)h[i].patient,
+                                            ty->paired ? 0 : (uint64_t)k + 1));
+            if (!w)
+                continue;
+            acc[3 * k] += w;
+            acc[3 * k + 1] += w * h[i].change;
+            acc[3 * k + 2] += w * h[i].response;
+        }
+    }
+}
