@@ -450,6 +450,8 @@ typedef struct ms_synergy_summary {
 } ms_synergy_summary;
 MS_API ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out);
 MS_API void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *failed);
+/* Nonzero if the run was stopped before every patient finished. */
+MS_API int ms_trial_interrupted(const ms_trial *t);
 
 /* Writes summary.csv and (2x2 factorial) synergy.csv into dir (which must
  * exist); the per-patient files are written while the trial runs

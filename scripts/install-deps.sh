@@ -13,6 +13,8 @@ PACKAGES=(
   libplplot-dev plplot-driver-cairo    # report figures (PNG through cairo)
   fonts-ipafont-gothic                 # Japanese text in figures (--lang ja)
   chromium                             # the report test opens report.html headless
+  libopenmpi-dev openmpi-bin           # mpirun -np K moodsim trial (tested with 2)
+  python3-scipy r-cran-desolve         # peers in the benchmark (make bench)
 )
 
 missing=()

@@ -2,8 +2,9 @@
 # moodsim trial as a user runs it: outputs and their shapes, the same
 # endpoints.csv byte for byte with 1 and with 2 threads, the report opened
 # in headless Chromium without console errors (and a screenshot of it kept
-# in the build tree), the Japanese report, power, and Ctrl-C keeping what
-# finished.  usage: trial.sh MOODSIM SOURCE_DIR OUT_DIR
+# in the build tree), the Japanese report, power, Ctrl-C keeping what
+# finished, --resume after Ctrl-C and kill -9, and mpirun -np 2.
+# usage: trial.sh MOODSIM SOURCE_DIR OUT_DIR
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
 rm -rf "$out"; mkdir -p "$out"
@@ -58,18 +59,57 @@ grep -q '<html lang="ja">' "$out/ja/report.html" && grep -q "エビデンス台�
 "$ms" power "$src/tests/trial/closed_form_scenario.yaml" --quiet > "$out/power.txt" 2>&1 && ok || bad "power"
 grep -q "interaction (synergy): [0-9]* patients per arm" "$out/power.txt" && ok || bad "power output: $(cat "$out/power.txt")"
 
-# Ctrl-C keeps what finished
+# Ctrl-C keeps what finished, and leaves a checkpoint; --resume continues
+# (after Ctrl-C, and after kill -9) to the same bytes as an uninterrupted
+# run; under mpirun -np 2 the same bytes again.  800 matched patients = 4
+# blocks of 256, so every process gets work.
 big="$out/big.yaml"
-sed 's/patients_per_arm: 60/patients_per_arm: 3000/; s|model: toy_model.yaml|model: '"$src"'/tests/trial/toy_model.yaml|; s|protocol: \.\./\.\./protocols/|protocol: '"$src"'/protocols/|; s|protocol: sham_exosome.yaml|protocol: '"$src"'/tests/trial/sham_exosome.yaml|' "$sc" > "$big"
-"$ms" trial "$big" --out "$out/int" --threads 2 > "$out/int.txt" 2>&1 &
-pid=$!
-sleep 3
-kill -INT $pid
-wait $pid; rc=$?
+sed 's/patients_per_arm: 60/patients_per_arm: 800/; s|model: toy_model.yaml|model: '"$src"'/tests/trial/toy_model.yaml|; s|protocol: \.\./\.\./protocols/|protocol: '"$src"'/protocols/|; s|protocol: sham_exosome.yaml|protocol: '"$src"'/tests/trial/sham_exosome.yaml|' "$sc" > "$big"
+"$ms" trial "$big" --out "$out/full" --threads 2 --quiet > "$out/full.txt" 2>&1 && ok || bad "uninterrupted run"
+[[ ! -e "$out/full/checkpoint" && ! -e "$out/full/results.bin" ]] && ok || bad "a finished run leaves no checkpoint"
+interrupt() { # signal, seconds, then the command
+  local sig=$1 after=$2; shift 2
+  "$@" > "$out/int.txt" 2>&1 &
+  local pid=$!
+  sleep "$after"
+  kill "-$sig" $pid
+  { wait $pid; } 2> /dev/null
+}
+interrupt INT 3 "$ms" trial "$big" --out "$out/int" --threads 2; rc=$?
 [[ $rc -eq 130 ]] && ok || { bad "interrupted run exits 130, got $rc"; tail -3 "$out/int.txt" >&2; }
 n=$(($(wc -l < "$out/int/endpoints.csv" 2>/dev/null || echo 1) - 1))
-[[ $n -gt 0 && $n -lt 12000 ]] && ok || bad "interrupted run keeps some, not all, patients ($n)"
+[[ $n -gt 0 && $n -lt 3200 ]] && ok || bad "interrupted run keeps some, not all, patient-arms ($n)"
 grep -q "interrupted" "$out/int/report.html" 2>/dev/null && ok || bad "report says interrupted"
+grep -q "moodsim trial --resume" "$out/int.txt" && ok || bad "says how to resume"
+[[ -s "$out/int/checkpoint" ]] && ok || bad "checkpoint left"
+expect_refusal() {
+  "$ms" trial "$big" --out "$out/int" --quiet > "$out/refuse.txt" 2>&1
+  [[ $? -eq 2 ]] && grep -q "unfinished run" "$out/refuse.txt" && ok || bad "a new run into an unfinished one is refused"
+}
+expect_refusal
+if [[ -s "$out/int/checkpoint" ]]; then
+  interrupt KILL 2 "$ms" trial --resume "$out/int" --threads 2 --quiet
+  "$ms" trial --resume "$out/int" --threads 2 --quiet > "$out/resume.txt" 2>&1 && ok || { bad "resume"; cat "$out/resume.txt" >&2; }
+  for f in visits.csv endpoints.csv failures.csv summary.csv synergy.csv; do
+    cmp -s "$out/int/$f" "$out/full/$f" && ok || bad "$f after Ctrl-C, kill -9 and two resumes differs from the uninterrupted run"
+  done
+  [[ ! -e "$out/int/checkpoint" ]] && ok || bad "checkpoint removed when the run completes"
+fi
+"$ms" trial --resume "$out/full" --quiet > "$out/refuse.txt" 2>&1
+[[ $? -eq 2 ]] && grep -q "no checkpoint" "$out/refuse.txt" && ok || bad "resuming a finished run is refused: $(cat "$out/refuse.txt")"
+
+# MPI: two processes, one thread each, the same bytes as one process
+if command -v mpirun > /dev/null; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+  # OpenMPI keeps allocations until exit: no leak report for its runs
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun -np 2 --oversubscribe \
+    "$ms" trial "$big" --out "$out/mpi" --threads 1 --quiet > "$out/mpi.txt" 2>&1 && ok || { bad "mpirun -np 2"; tail -5 "$out/mpi.txt" >&2; }
+  for f in visits.csv endpoints.csv failures.csv summary.csv synergy.csv; do
+    cmp -s "$out/mpi/$f" "$out/full/$f" && ok || bad "$f under mpirun -np 2 differs from one process"
+  done
+else
+  bad "mpirun is not installed (scripts/install-deps.sh installs OpenMPI)"
+fi
 
 echo "trial: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

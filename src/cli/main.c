@@ -1151,7 +1151,7 @@ static int run_trial(int argc, char **argv, int power_only)
         goto done;
     }
     print_summary(sc, t, out_dir, 0);
-    if (st == MS_STOPPED)
+    if (t && ms_trial_interrupted(t))
         fprintf(stderr, "moodsim trial: continue with: moodsim trial --resume %s\n", out_dir);
     if (rc == EXIT_OK && g_stop)
         rc = 130;

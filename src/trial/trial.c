@@ -820,3 +820,8 @@ void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *fa
     if (failed)
         *failed = t->n_failed;
 }
+
+int ms_trial_interrupted(const ms_trial *t)
+{
+    return t ? t->interrupted : 0;
+}
