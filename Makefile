@@ -9,7 +9,7 @@ CHECK_BUILD ?= build/check
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_SCENARIOS ?= scenarios/b_tms_exosome_null.yaml scenarios/b_tms_exosome_as_claimed.yaml
 
-.PHONY: all deps build demo check sbml-suite clean
+.PHONY: all deps build demo check bench sbml-suite clean
 
 SBML_SUITE ?= ../shared/sbml-test-suite/cases
 
@@ -38,6 +38,11 @@ check: build
 	@cmake -S . -B $(CHECK_BUILD) -DMS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build $(CHECK_BUILD) -j $(JOBS)
 	cd $(CHECK_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Speed against hand-written peers (C + CVODE, SciPy, R deSolve) and
+# whole-trial throughput; figures and how to read them: bench/README.md.
+bench: build
+	bench/run.sh $(BUILD)
 
 # Every semantic case of the SBML Test Suite: build/sbml-suite/results.csv,
 # NNNNN-moodsim.csv per case, and a summary by component tag.

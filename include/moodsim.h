@@ -295,6 +295,13 @@ MS_API const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i)
 MS_API ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_model *model,
                                      const ms_patient *patient, ms_events **out);
 
+/* The same into an existing table (from ms_events_new with the same context;
+ * its model is the one checked against), replacing its events and keeping
+ * its storage: a loop over patients allocates nothing once the table has
+ * grown.  On failure the table is left empty. */
+MS_API ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p,
+                                          const ms_patient *patient, ms_events *ev);
+
 /* Convenience: ms_protocol_read + ms_protocol_compile(patient; NULL = as
  * written).  A path ending in ".csv" is read as NONMEM-style doses
  * (ms_events_read_nonmem; the patient is then not used). */

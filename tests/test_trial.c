@@ -6,7 +6,10 @@
  *  - a 2x2 factorial on a model whose answer is known in closed form
  *    (H' = -(kA a + kB b + kAB a b) H): every arm's mean change and the
  *    interaction contrast match exp(-k T) to 1e-6 (matched design; rtol 1e-10);
- *  - patients whose integration fails are kept apart and the rest complete.
+ *  - patients whose integration fails are kept apart and the rest complete;
+ *  - the per-patient loop of a trial (draw, protocol, simulation of the
+ *    flagship model over the seeds' 26-week combined calendar) allocates
+ *    nothing once its workspaces have grown.
  */
 #include "moodsim.h"
 #include "testlib.h"
@@ -152,6 +155,58 @@ static void test_failures_kept_apart(ms_context *ctx)
     ms_scenario_free(sc);
 }
 
+static long n_allocs;
+
+static void *counting_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    n_allocs++;
+    return realloc(p, n);
+}
+
+static void counting_free(void *ud, void *p)
+{
+    (void)ud;
+    free(p);
+}
+
+static void test_no_allocation_per_patient(void)
+{
+    ms_allocator a = {counting_realloc, counting_free, NULL};
+    ms_context *ctx;
+    if (ms_context_new(&ctx, &a) != MS_OK)
+        return;
+    char mp[512], pp[512];
+    path(mp, sizeof mp, "../../models/depression_inflammation.yaml");
+    path(pp, sizeof pp, "../../protocols/tms_exosome_nmn.yaml");
+    ms_model *m = NULL;
+    ms_protocol *p = NULL;
+    ms_events *ev = NULL;
+    ms_sim *sim = NULL;
+    int ok = ms_model_load(ctx, mp, &m) == MS_OK && ms_protocol_read(ctx, pp, &p) == MS_OK &&
+             ms_events_new(ctx, m, &ev) == MS_OK && ms_sim_new(ctx, m, &sim) == MS_OK;
+    CHECK(ok, "set-up: %s", ms_errmsg(ctx));
+    double params[256], times[3] = {0, 42 * 24, 182 * 24}, out[3 * 64];
+    size_t np = ms_model_count(m, MS_PARAM);
+    long before = 0;
+    for (unsigned long long k = 0; ok && k < 12; k++) {
+        if (k == 4)
+            before = n_allocs; /* workspaces have grown on the first patients */
+        ms_patient pt = {5, k, 70, 1};
+        ok = np <= 256 && ms_cohort_draw(ctx, m, 5, k, params) == MS_OK &&
+             ms_sim_set_params(sim, params) == MS_OK &&
+             ms_protocol_compile_into(ctx, p, &pt, ev) == MS_OK &&
+             ms_sim_run(sim, ev, times, 3, out) == MS_OK;
+    }
+    CHECK(ok, "patients simulated: %s", ms_errmsg(ctx));
+    CHECK(n_allocs == before, "%ld allocations in 8 patients after the first 4", n_allocs - before);
+    ms_sim_free(sim);
+    ms_events_free(ev);
+    ms_protocol_free(p);
+    ms_model_free(m);
+    ms_context_free(ctx);
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : "tests/trial";
@@ -161,6 +216,7 @@ int main(int argc, char **argv)
     test_cohort(ctx);
     test_closed_form(ctx);
     test_failures_kept_apart(ctx);
+    test_no_allocation_per_patient();
     ms_context_free(ctx);
     return test_done("trial");
 }

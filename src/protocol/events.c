@@ -36,6 +36,9 @@ void ms_events_free(ms_events *ev)
         ms_free(ev->ctx, ev->names[i]);
     ms_free(ev->ctx, ev->names);
     ms_free(ev->ctx, ev->e);
+    ms_free(ev->ctx, ev->tmp);
+    ms_free(ev->ctx, ev->sess);
+    ms_free(ev->ctx, ev->sess_idx);
     ms_free(ev->ctx, ev);
 }
 
@@ -160,34 +163,39 @@ ms_status ms_events_add_named(ms_events *ev, double t, ms_event_kind kind, const
     return add(ev, t, kind, idx, in, tr, amount, duration);
 }
 
-static int ev_cmp(const void *a, const void *b)
-{
-    const ms_event *x = *(const ms_event *const *)a, *y = *(const ms_event *const *)b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return (x > y) - (x < y); /* insertion order */
-}
-
+/* Stable merge sort by time (equal times keep insertion order), bottom-up,
+ * with a scratch array kept by the table: sorting a refilled table
+ * allocates nothing. */
 ms_status ms_events_sort(ms_events *ev)
 {
-    if (ev->n < 2)
+    size_t n = ev->n;
+    if (n < 2)
         return MS_OK;
-    const ms_event **p = ms_alloc(ev->ctx, ev->n * sizeof *p);
-    ms_event *sorted = ms_alloc(ev->ctx, ev->n * sizeof *sorted);
-    if (!p || !sorted) {
-        ms_free(ev->ctx, p);
-        ms_free(ev->ctx, sorted);
+    if (ms_grow(ev->ctx, (void **)&ev->tmp, &ev->tmp_cap, n, sizeof *ev->tmp))
         return ms_nomem(ev->ctx);
+    ms_event *from = ev->e, *to = ev->tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                to[k++] = from[j].t < from[i].t ? from[j++] : from[i++];
+            while (i < mid)
+                to[k++] = from[i++];
+            while (j < hi)
+                to[k++] = from[j++];
+        }
+        ms_event *x = from;
+        from = to;
+        to = x;
     }
-    for (size_t i = 0; i < ev->n; i++)
-        p[i] = &ev->e[i];
-    qsort(p, ev->n, sizeof *p, ev_cmp);
-    for (size_t i = 0; i < ev->n; i++)
-        sorted[i] = *p[i];
-    ms_free(ev->ctx, p);
-    ms_free(ev->ctx, ev->e);
-    ev->e = sorted;
-    ev->cap = ev->n;
+    if (from != ev->e) { /* the sorted run ended in the scratch array: swap the arrays */
+        size_t cap = ev->cap;
+        ev->tmp = ev->e;
+        ev->e = from;
+        ev->cap = ev->tmp_cap;
+        ev->tmp_cap = cap;
+    }
     return MS_OK;
 }
 

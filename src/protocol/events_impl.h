@@ -24,6 +24,12 @@ struct ms_events {
     size_t n, cap;
     char **names;          /* input and treatment names */
     size_t nnames, names_cap;
+    ms_event *tmp;         /* scratch of ms_events_sort */
+    size_t tmp_cap;
+    void *sess;            /* protocol.c's workspace: sessions of every treatment */
+    size_t sess_cap;
+    void *sess_idx;        /* and where each treatment's are */
+    size_t sess_idx_cap;
     long start_day;        /* civil day of t = 0, or MS_NO_DATE */
     int start_weekday;     /* 0 = Monday, or -1 if unknown */
 };

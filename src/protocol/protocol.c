@@ -945,13 +945,14 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                           const ms_patient *pt, int validate_only, ms_events *ev)
 {
     ms_status st = MS_OK;
-    session **all = ms_alloc(ctx, (p->ntr + 1) * sizeof *all);
-    size_t *nall = ms_alloc(ctx, (p->ntr + 1) * sizeof *nall);
-    if (!all || !nall) {
-        ms_free(ctx, all);
-        ms_free(ctx, nall);
+    /* every treatment's sessions in one array (treatment i at off[i], nall[i]
+     * of them), kept by the event table between patients when there is one */
+    ms_events scratch = {0};
+    ms_events *keep = ev ? ev : &scratch;
+    if (ms_grow(ctx, &keep->sess_idx, &keep->sess_idx_cap, 2 * (p->ntr + 1), sizeof(size_t)))
         return ms_nomem(ctx);
-    }
+    size_t *off = keep->sess_idx, *nall = off + p->ntr + 1, used = 0;
+#define SESS(i) ((session *)keep->sess + off[i])
     char lab[64], lab2[64];
     for (size_t i = 0; i < p->ntr && !st; i++) {
         const ptreat *t = &p->tr[i];
@@ -973,8 +974,7 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         double dur = t->kind == T_SESSION || t->kind == T_INFUSION
                          ? (t->rate > 0 ? t->amount / t->rate : t->duration_h)
                          : 0;
-        size_t cap = 0;
-        all[i] = NULL;
+        off[i] = used;
         nall[i] = 0;
         for (size_t r = 0; r < t->nrules && !st; r++) {
             const prule *ru = &t->rules[r];
@@ -990,8 +990,8 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                 if (t->after_idx >= 0) {
                     const session *a = NULL;
                     for (size_t k = 0; k < nall[t->after_idx]; k++)
-                        if (all[t->after_idx][k].day == day)
-                            a = &all[t->after_idx][k];
+                        if (SESS(t->after_idx)[k].day == day)
+                            a = &SESS(t->after_idx)[k];
                     if (!a) {
                         day_label(p, day, lab, sizeof lab);
                         st = pfail_at(ctx, p, ru->at,
@@ -1003,11 +1003,13 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                 } else {
                     start = 24.0 * (double)day + (ru->has_clock ? ru->clock : t->clock);
                 }
-                if (ms_grow(ctx, (void **)&all[i], &cap, nall[i] + 1, sizeof *all[i])) {
+                double end = start + dur;
+                if (ms_grow(ctx, &keep->sess, &keep->sess_cap, used + 1, sizeof(session))) {
                     st = ms_nomem(ctx);
                     break;
                 }
-                all[i][nall[i]++] = (session){day, start, start + dur, (int)r};
+                ((session *)keep->sess)[used++] = (session){day, start, end, (int)r};
+                nall[i]++;
                 made++;
             }
             if (!st && made == 0)
@@ -1018,23 +1020,23 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         }
         if (st)
             break;
-        qsort(all[i], nall[i], sizeof *all[i], session_cmp);
+        qsort(SESS(i), nall[i], sizeof(session), session_cmp);
         /* an infusion must end before the next starts; sessions of one
          * treatment must not overlap (checked with the device below) */
         for (size_t k = 1; k < nall[i] && t->kind == T_INFUSION; k++)
-            if (all[i][k].start < all[i][k - 1].end) {
-                day_label(p, all[i][k - 1].day, lab, sizeof lab);
-                st = pfail_at(ctx, p, t->rules[all[i][k].rule].at,
+            if (SESS(i)[k].start < SESS(i)[k - 1].end) {
+                day_label(p, SESS(i)[k - 1].day, lab, sizeof lab);
+                st = pfail_at(ctx, p, t->rules[SESS(i)[k].rule].at,
                               "the infusion of '%s' on %s (%.4g h) cannot finish before the next "
                               "one starts",
                               t->name, lab, dur);
                 break;
             }
         for (size_t k = 1; k < nall[i] && !st && t->kind != T_INFUSION; k++)
-            if (all[i][k].start < all[i][k - 1].end ||
-                (dur == 0 && all[i][k].start == all[i][k - 1].start)) {
-                day_label(p, all[i][k].day, lab, sizeof lab);
-                st = pfail_at(ctx, p, t->rules[all[i][k].rule].at,
+            if (SESS(i)[k].start < SESS(i)[k - 1].end ||
+                (dur == 0 && SESS(i)[k].start == SESS(i)[k - 1].start)) {
+                day_label(p, SESS(i)[k].day, lab, sizeof lab);
+                st = pfail_at(ctx, p, t->rules[SESS(i)[k].rule].at,
                               "two %ss of '%s' overlap on %s", TKIND[t->kind], t->name, lab);
             }
         /* the same device in another treatment */
@@ -1043,10 +1045,10 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                 continue;
             for (size_t a = 0; a < nall[i] && !st; a++)
                 for (size_t b = 0; b < nall[j] && !st; b++)
-                    if (all[i][a].start < all[j][b].end && all[j][b].start < all[i][a].end) {
-                        day_label(p, all[i][a].day, lab, sizeof lab);
+                    if (SESS(i)[a].start < SESS(j)[b].end && SESS(j)[b].start < SESS(i)[a].end) {
+                        day_label(p, SESS(i)[a].day, lab, sizeof lab);
                         snprintf(lab2, sizeof lab2, "%s", p->tr[j].name);
-                        st = pfail_at(ctx, p, t->rules[all[i][a].rule].at,
+                        st = pfail_at(ctx, p, t->rules[SESS(i)[a].rule].at,
                                       "'%s' and '%s' use the same device '%s' at overlapping "
                                       "times on %s",
                                       t->name, lab2, t->device, lab);
@@ -1055,7 +1057,7 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         if (st || !ev)
             continue;
         for (size_t k = 0; k < nall[i] && !st; k++) {
-            const session *s = &all[i][k];
+            const session *s = &SESS(i)[k];
             if (pt && pt->draw_missed && t->missed > 0 &&
                 ms_rng_u01(pt->seed, MS_RNG_MISSED, pt->id, i, k) < t->missed)
                 continue; /* missed; it still anchors treatments that follow it */
@@ -1069,10 +1071,11 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                 st = ms_events_add_named(ev, s->start, MS_EVENT_BOLUS, t->input, t->name, amount, 0);
         }
     }
-    for (size_t i = 0; i < p->ntr; i++)
-        ms_free(ctx, all[i]);
-    ms_free(ctx, all);
-    ms_free(ctx, nall);
+#undef SESS
+    if (!ev) {
+        ms_free(ctx, scratch.sess);
+        ms_free(ctx, scratch.sess_idx);
+    }
     if (st)
         return st;
 
@@ -1250,6 +1253,24 @@ ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_mo
         return st;
     }
     *out = ev;
+    return ms_ok(ctx);
+}
+
+ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p,
+                                   const ms_patient *patient, ms_events *ev)
+{
+    if (!ctx || !p || !ev || ev->ctx != ctx)
+        return MS_ERR_ARG;
+    ev->n = 0; /* storage and interned names are kept */
+    ev->start_day = p->start_day;
+    ev->start_weekday = p->start_wd;
+    ms_status st = generate(ctx, p, ev->model, patient, 0, ev);
+    if (!st)
+        st = ms_events_sort(ev);
+    if (st) {
+        ev->n = 0;
+        return st;
+    }
     return ms_ok(ctx);
 }
 

@@ -170,6 +170,7 @@ static ms_status screen_block(ms_context *ctx, ms_trial *t, const ms_trial_optio
 typedef struct {
     ms_context *ctx;
     ms_sim *sim;
+    ms_events *ev;             /* refilled for every patient */
     double *params, *times, *buf;
 } worker;
 
@@ -182,7 +183,7 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     const ms_arm *arm = &sc->arms[r->arm];
     size_t ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
     double *pp = w->params, *obs = b->obs + i * sc->nvisits * no, *sub = b->sub + i * sc->nsub;
-    ms_events *ev = NULL;
+    const ms_events *ev = NULL;
     ms_status st = ms_cohort_draw(w->ctx, m, sc->seed, b->cand[r->patient - b->p0], pp);
     for (size_t j = 0; j < opt->n_set; j++)
         pp[opt->set_param[j]] = opt->set_value[j];
@@ -193,13 +194,13 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     if (!st && arm->proto) {
         ms_patient pt = {sc->seed, (unsigned long long)r->patient,
                          m->body_weight >= 0 ? pp[m->body_weight] : NAN, 1};
-        st = ms_protocol_compile(w->ctx, arm->proto, m, &pt, &ev);
+        st = ms_protocol_compile_into(w->ctx, arm->proto, &pt, w->ev);
+        ev = w->ev;
     }
     if (!st)
         st = ms_sim_run(w->sim, ev, w->times, sc->nvisits, w->buf);
     for (size_t s = 0; !st && s < sc->nsub; s++)
         st = ms_sim_baseline(w->sim, sc->sub[s].var, &sub[s]);
-    ms_events_free(ev);
     if (st == MS_ERR_NOMEM)
         return -1;
     const char *why = st ? ms_errmsg(w->ctx) : NULL;
@@ -535,6 +536,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
             break;
         }
         if ((st = ms_sim_new(w[i].ctx, m, &w[i].sim)) ||
+            (st = ms_events_new(w[i].ctx, m, &w[i].ev)) ||
             (st = ms_sim_set_tolerances(w[i].sim, sc->rtol, sc->atol)))
             st = ms_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w[i].ctx));
         for (size_t v = 0; v < sc->nvisits; v++)
@@ -654,6 +656,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
 done:
     for (int i = 0; w && i < threads; i++) {
         ms_sim_free(w[i].sim);
+        ms_events_free(w[i].ev);
         ms_context_free(w[i].ctx);
         ms_free(ctx, w[i].params);
         ms_free(ctx, w[i].times);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# bench/run.sh — `make bench`: the flagship model over 26 weeks of the
+# seeds' combined protocol (TMS + exosome + NMN), one typical patient with
+# the unproven effects as-claimed, simulated by moodsim and by three
+# hand-written peers at the same tolerances; then whole-trial throughput at
+# 1 and 2 threads.  Prints ms per patient, ratios and agreement, and writes
+# build/bench/results.csv.  Fails if a peer disagrees with moodsim on the
+# final HAM-D-17 or CRP by more than the stated relative error.
+# usage: bench/run.sh BUILD_DIR
+set -euo pipefail
+build=${1:-build/release}
+src=$(cd "$(dirname "$0")/.." && pwd)
+out="$src/build/bench"
+mkdir -p "$out"
+ms="$build/moodsim"
+model="$src/models/depression_inflammation.yaml"
+proto="$src/protocols/tms_exosome_nmn.yaml"
+days=182 rtol=1e-6 atol=1e-9 agree=1e-4
+claimed=(exo_strength=0.7 exo_bdnf=1 synergy_strength=8 nmn_strength=3)
+sets=(); for c in "${claimed[@]}"; do sets+=(--set "$c"); done
+
+# inputs every peer reads: parameter values, the calendar, and each state's
+# magnitude (the peak over the run, from moodsim), which scales the absolute
+# tolerance exactly as moodsim does (docs/scenario-format.md, solver)
+"$ms" check "$model" --ledger > "$out/ledger.tsv"
+"$ms" protocol events "$proto" --model "$model" --format csv > "$out/events.csv"
+"$ms" simulate "$model" --protocol "$proto" --days $days --every 0.05 "${sets[@]}" --out "$out/reference.csv"
+nstates=$(awk -F, 'NR == 1 { for (i = 2; i <= NF; i++) if ($i == "HAMD") { print i - 2; exit } }' "$out/reference.csv")
+awk -F, -v n="$nstates" 'NR == 1 { for (i = 2; i <= n + 1; i++) name[i] = $i; next }
+  { for (i = 2; i <= n + 1; i++) { v = $i < 0 ? -$i : $i; if (v > m[i]) m[i] = v } }
+  END { for (i = 2; i <= n + 1; i++) print name[i] "," m[i] + 0 }' "$out/reference.csv" > "$out/scales.csv"
+peer_args=("$out/ledger.tsv" "$out/events.csv" $days)
+
+echo "moodsim benchmark: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "flagship model, $days days of protocols/tms_exosome_nmn.yaml, rtol $rtol, atol $atol (scaled by each state's peak)"
+{
+  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol "${claimed[@]}"
+  "$build/peer_cvode" "${peer_args[@]}" 20 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}"
+  /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 3 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}" | tail -1
+  /usr/bin/python3 "$src/bench/peer_scipy.py" BDF "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}" | tail -1
+  Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}"
+} > "$out/per_patient.csv"
+
+status=0
+awk -F, -v tol=$agree 'NR == 1 { ms0 = $2; h0 = $3; c0 = $4 }
+  { dh = ($3 - h0) / h0; dc = ($4 - c0) / c0; if (dh < 0) dh = -dh; if (dc < 0) dc = -dc
+    ok = dh <= tol && dc <= tol
+    printf "  %-14s %10.2f ms/patient  %8.1fx moodsim  steps %6d  HAMD %.8g  CRP %.8g  rel.diff %.1e %.1e %s\n",
+      $1, $2, $2 / ms0, $5, $3, $4, dh, dc, ok ? "agree" : "DISAGREE"
+    if (!ok) bad = 1 }
+  END { exit bad }' "$out/per_patient.csv" || status=1
+echo "  (agreement: final HAM-D-17 and CRP within relative $agree of moodsim)"
+
+# whole trials: patients per second at 1 and 2 threads
+sc="$src/bench/throughput.yaml"
+n=$(awk '/^patients_per_arm:/ { print 2 * $2 }' "$sc")
+for th in 1 2; do
+  t0=$(date +%s.%N)
+  "$ms" trial "$sc" --out "$out/trial-$th" --threads $th --quiet > /dev/null
+  t1=$(date +%s.%N)
+  awk -v th=$th -v n=$n -v a=$t0 -v b=$t1 'BEGIN { print th "," n / (b - a) }' >> "$out/throughput.tmp"
+done
+awk -F, '{ r[$1] = $2 } END {
+  printf "  whole trial (%s): %.1f patients/s on 1 thread, %.1f on 2 (x%.2f)\n", "bench/throughput.yaml", r[1], r[2], r[2] / r[1] }' "$out/throughput.tmp"
+cmp -s "$out/trial-1/endpoints.csv" "$out/trial-2/endpoints.csv" || { echo "  endpoints differ between 1 and 2 threads"; status=1; }
+{ echo "tool,ms_per_patient,final_hamd,final_crp,steps,restarts"; cat "$out/per_patient.csv"
+  awk -F, '{ printf "trial_threads_%s,patients_per_s=%s,,,,\n", $1, $2 }' "$out/throughput.tmp"; } > "$out/results.csv"
+rm -f "$out/throughput.tmp"
+echo "wrote $out/results.csv"
+exit $status
