@@ -1265,8 +1265,10 @@ int main(int argc, char **argv)
 {
     ms_cli_mpi_start(&argc, &argv, &g_rank, &g_ranks);
     int rc = dispatch(argc, argv);
-    /* an interrupted run under MPI: the other ranks wait on rank 0; stop them */
-    ms_cli_mpi_finish(g_ranks > 1 && g_rank == 0 && rc == 130 ? 130 : 0);
+    /* under MPI, a rank that failed or was interrupted would leave the others
+     * waiting for it: stop them all (a resumed run goes on from the last
+     * checkpoint) */
+    ms_cli_mpi_finish(g_ranks > 1 && rc != EXIT_OK ? rc : 0);
     return rc;
 }
 

@@ -593,6 +593,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         if (owner == rank) {
             int nomem = 0;
             long n = (long)b.n;
+            volatile int *stop = rank == 0 ? opt->stop : NULL;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
             for (long i = 0; i < n; i++) {
 #ifdef _OPENMP
@@ -600,6 +601,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
 #else
                 worker *me = &w[0];
 #endif
+                if (stop && *stop)
+                    continue; /* the block is dropped; a resumed run redoes it */
                 if (simulate_one(me, sc, opt, &b, (size_t)i)) {
 #pragma omp atomic write
                     nomem = 1;
@@ -607,6 +610,10 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
             }
             if (nomem) {
                 st = ms_nomem(ctx);
+                break;
+            }
+            if (stop && *stop) {
+                stopped = 1;
                 break;
             }
             if (rank != 0 && opt->send(opt->xud, 0, b.mem, b.bytes)) {
