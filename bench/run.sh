@@ -51,17 +51,22 @@ awk -F, -v tol=$agree 'NR == 1 { ms0 = $2; h0 = $3; c0 = $4 }
   END { exit bad }' "$out/per_patient.csv" || status=1
 echo "  (agreement: final HAM-D-17 and CRP within relative $agree of moodsim)"
 
-# whole trials: patients per second at 1 and 2 threads
+# whole trials: patients per second at 1 and 2 threads, and the peak memory
+# (maximum resident set) of the 2-thread run against one 4 times smaller
 sc="$src/bench/throughput.yaml"
 n=$(awk '/^patients_per_arm:/ { print 2 * $2 }' "$sc")
 for th in 1 2; do
   t0=$(date +%s.%N)
-  "$ms" trial "$sc" --out "$out/trial-$th" --threads $th --quiet > /dev/null
+  /usr/bin/time -f %M -o "$out/rss-$th.txt" "$ms" trial "$sc" --out "$out/trial-$th" --threads $th --quiet > /dev/null
   t1=$(date +%s.%N)
   awk -v th=$th -v n=$n -v a=$t0 -v b=$t1 'BEGIN { print th "," n / (b - a) }' >> "$out/throughput.tmp"
 done
+awk '/^patients_per_arm:/ { print "patients_per_arm: " int($2 / 4); next } { print }' "$sc" > "$out/quarter.yaml"
+sed -i "s|^model: \.\./|model: $src/|; s|protocol: \.\./|protocol: $src/|g" "$out/quarter.yaml"
+/usr/bin/time -f %M -o "$out/rss-quarter.txt" "$ms" trial "$out/quarter.yaml" --out "$out/trial-quarter" --threads 2 --quiet > /dev/null
 awk -F, '{ r[$1] = $2 } END {
   printf "  whole trial (%s): %.1f patients/s on 1 thread, %.1f on 2 (x%.2f)\n", "bench/throughput.yaml", r[1], r[2], r[2] / r[1] }' "$out/throughput.tmp"
+echo "  peak memory (2 threads): $(cat "$out/rss-quarter.txt") KB for $((n / 4)) patients, $(cat "$out/rss-2.txt") KB for $n"
 cmp -s "$out/trial-1/endpoints.csv" "$out/trial-2/endpoints.csv" || { echo "  endpoints differ between 1 and 2 threads"; status=1; }
 { echo "tool,ms_per_patient,final_hamd,final_crp,steps,restarts"; cat "$out/per_patient.csv"
   awk -F, '{ printf "trial_threads_%s,patients_per_s=%s,,,,\n", $1, $2 }' "$out/throughput.tmp"; } > "$out/results.csv"

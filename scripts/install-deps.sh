@@ -14,7 +14,7 @@ PACKAGES=(
   fonts-ipafont-gothic                 # Japanese text in figures (--lang ja)
   chromium                             # the report test opens report.html headless
   libopenmpi-dev openmpi-bin           # mpirun -np K moodsim trial (tested with 2)
-  python3-scipy r-cran-desolve         # peers in the benchmark (make bench)
+  python3-scipy r-cran-desolve time    # peers and peak memory in the benchmark (make bench)
 )
 
 missing=()

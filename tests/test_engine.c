@@ -124,37 +124,19 @@ static void test_strings(ms_context *ctx)
 
 /* ---- allocation failure injection ---- */
 
-static long alloc_budget; /* allocations left before failing; < 0: unlimited */
-
-static void *fail_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    if (alloc_budget == 0)
-        return NULL;
-    if (alloc_budget > 0)
-        alloc_budget--;
-    return realloc(p, n);
-}
-
-static void fail_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
-
 static void test_alloc_failures(void)
 {
-    ms_allocator a = {fail_realloc, fail_free, NULL};
+    ms_allocator a = {t_realloc, t_free, NULL};
     char path[512], proto[512];
     snprintf(path, sizeof path, "%s/one_compartment.yaml", dir);
     snprintf(proto, sizeof proto, "%s/../protocols/one_compartment_doses.yaml", dir);
     int succeeded = 0, failures = 0;
     for (long budget = 1; budget < 20000 && !succeeded; budget++) {
-        alloc_budget = -1;
+        t_alloc_budget = -1;
         ms_context *ctx;
         if (ms_context_new(&ctx, &a) != MS_OK)
             continue;
-        alloc_budget = budget;
+        t_alloc_budget = budget;
         ms_model *m = NULL;
         ms_events *ev = NULL;
         ms_sim *s = NULL;
@@ -177,7 +159,7 @@ static void test_alloc_failures(void)
         ms_sim_free(s);
         ms_events_free(ev);
         ms_model_free(m);
-        alloc_budget = -1;
+        t_alloc_budget = -1;
         ms_context_free(ctx);
     }
     CHECK(succeeded, "a large enough budget succeeds");

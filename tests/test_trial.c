@@ -155,24 +155,9 @@ static void test_failures_kept_apart(ms_context *ctx)
     ms_scenario_free(sc);
 }
 
-static long n_allocs;
-
-static void *counting_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    n_allocs++;
-    return realloc(p, n);
-}
-
-static void counting_free(void *ud, void *p)
-{
-    (void)ud;
-    free(p);
-}
-
 static void test_no_allocation_per_patient(void)
 {
-    ms_allocator a = {counting_realloc, counting_free, NULL};
+    ms_allocator a = {t_realloc, t_free, NULL};
     ms_context *ctx;
     if (ms_context_new(&ctx, &a) != MS_OK)
         return;
@@ -191,7 +176,7 @@ static void test_no_allocation_per_patient(void)
     long before = 0;
     for (unsigned long long k = 0; ok && k < 12; k++) {
         if (k == 4)
-            before = n_allocs; /* workspaces have grown on the first patients */
+            before = t_allocs; /* workspaces have grown on the first patients */
         ms_patient pt = {5, k, 70, 1};
         ok = np <= 256 && ms_cohort_draw(ctx, m, 5, k, params) == MS_OK &&
              ms_sim_set_params(sim, params) == MS_OK &&
@@ -199,7 +184,7 @@ static void test_no_allocation_per_patient(void)
              ms_sim_run(sim, ev, times, 3, out) == MS_OK;
     }
     CHECK(ok, "patients simulated: %s", ms_errmsg(ctx));
-    CHECK(n_allocs == before, "%ld allocations in 8 patients after the first 4", n_allocs - before);
+    CHECK(t_allocs == before, "%ld allocations in 8 patients after the first 4", t_allocs - before);
     ms_sim_free(sim);
     ms_events_free(ev);
     ms_protocol_free(p);
