@@ -9,32 +9,28 @@
  * failures.csv, and results.bin for resuming) and into the tally that the
  * analysis reads.  Memory does not grow with the number of patients.
  *
- * A checkpoint (file offsets and blocks done) is written at most every
- * second; a run that stops (Ctrl-C, a kill, a crash) resumes from it
- * without losing or repeating a patient, with results identical to an
- * uninterrupted run.  Across processes (MPI), block b is simulated by rank
- * b mod K and sent to rank 0, which alone writes: the same bytes as one
- * process.  Owns ms_trial.  Analysis is in analysis.c, the report in
- * src/report/.
+ * A checkpoint (stream.c) is written at most every second; a run that stops
+ * (Ctrl-C, a kill, a crash) resumes from it without losing or repeating a
+ * patient, with results identical to an uninterrupted run.  Across
+ * processes (MPI), block b is simulated by rank b mod K and sent to rank 0,
+ * which alone writes: the same bytes as one process.  Owns ms_trial.
+ * Analysis is in analysis.c, the report in src/report/.
  */
 #include "trial_impl.h"
 #include "../core/rng.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #define MS_MAX_SCREEN_RATIO 1000 /* candidates screened per patient included, at most */
-#define MS_BLOCK_PATIENTS 256
 #define MS_CHECKPOINT_S 1.0
 
 void ms_trial_free(ms_trial *t)
@@ -223,245 +219,6 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     return 0;
 }
 
-/* ------------------------------------------------------ streaming output */
-
-typedef struct {
-    FILE *visits, *endpoints, *failures, *bin;
-    char dir[3800];
-    char *fp;                 /* fingerprint of the inputs, hex */
-} outputs;
-
-static const char *const OUT_NAMES[4] = {"visits.csv", "endpoints.csv", "failures.csv",
-                                         "results.bin"};
-
-static void lower_copy(char *dst, const char *src, size_t n);
-static void csv_str(FILE *f, const char *s);
-
-static void write_headers(const ms_scenario *sc, outputs *o)
-{
-    const ms_model *m = sc->model;
-    size_t no = m->count[MS_OBSERVABLE];
-    char score[128];
-    lower_copy(score, m->sym[MS_OBSERVABLE][sc->score].name, sizeof score);
-    fputs("arm,patient,week", o->visits);
-    for (size_t j = 0; j < no; j++)
-        fprintf(o->visits, ",%s", m->sym[MS_OBSERVABLE][j].name);
-    fputc('\n', o->visits);
-    fprintf(o->endpoints, "arm,patient,baseline_%s,final_%s,change,response,remission", score,
-            score);
-    for (size_t s = 0; s < sc->nsub; s++)
-        fprintf(o->endpoints, ",%s", sc->sub[s].var);
-    fputc('\n', o->endpoints);
-    fputs("arm,patient,reason\n", o->failures);
-}
-
-static void write_block(const ms_scenario *sc, outputs *o, const block *b)
-{
-    size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
-    for (size_t i = 0; i < b->n; i++) {
-        const ms_rechdr *r = &b->h[i];
-        const double *obs = b->obs + i * per, *sub = b->sub + i * sc->nsub;
-        fwrite(r, sizeof *r, 1, o->bin);
-        fwrite(sub, sizeof *sub, sc->nsub, o->bin);
-        fwrite(obs, sizeof *obs, per, o->bin);
-        if (r->failed) {
-            csv_str(o->failures, sc->arms[r->arm].name);
-            fprintf(o->failures, ",%" PRId64 ",", r->patient);
-            csv_str(o->failures, r->reason);
-            fputc('\n', o->failures);
-            continue;
-        }
-        for (size_t v = 0; v < sc->nvisits; v++) {
-            csv_str(o->visits, sc->arms[r->arm].name);
-            fprintf(o->visits, ",%" PRId64 ",%g", r->patient, sc->visits[v]);
-            for (size_t j = 0; j < no; j++)
-                fprintf(o->visits, ",%.8g", obs[v * no + j]);
-            fputc('\n', o->visits);
-        }
-        csv_str(o->endpoints, sc->arms[r->arm].name);
-        fprintf(o->endpoints, ",%" PRId64 ",%.8g,%.8g,%.8g,%d,%d", r->patient, r->baseline,
-                r->final, r->change, r->response, r->remission);
-        for (size_t s = 0; s < sc->nsub; s++)
-            fprintf(o->endpoints, ",%.8g", sub[s]);
-        fputc('\n', o->endpoints);
-    }
-}
-
-static FILE **out_file(outputs *o, int i)
-{
-    FILE **f[4] = {&o->visits, &o->endpoints, &o->failures, &o->bin};
-    return f[i];
-}
-
-static ms_status close_outputs(ms_context *ctx, outputs *o, ms_status st)
-{
-    for (int i = 0; i < 4; i++) {
-        FILE **f = out_file(o, i);
-        if (!*f)
-            continue;
-        int bad = ferror(*f);
-        bad |= fclose(*f) != 0;
-        *f = NULL;
-        if (bad && !st)
-            st = ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s", OUT_NAMES[i]);
-    }
-    ms_free(ctx, o->fp);
-    o->fp = NULL;
-    return st;
-}
-
-/* The checkpoint: blocks done, records, and the length of every output. */
-static ms_status write_checkpoint(ms_context *ctx, outputs *o, long blocks, long records)
-{
-    long off[4];
-    for (int i = 0; i < 4; i++) {
-        FILE *f = *out_file(o, i);
-        if (fflush(f) != 0 || ferror(f) || (off[i] = ftell(f)) < 0)
-            return ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s: %s", OUT_NAMES[i],
-                           strerror(errno));
-    }
-    char tmp[4096], path[4096];
-    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", o->dir);
-    snprintf(path, sizeof path, "%s/checkpoint", o->dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return ms_fail(ctx, MS_ERR_IO, tmp, 0, 0, "cannot write: %s", strerror(errno));
-    fprintf(f, "moodsim-checkpoint 1\nfingerprint %s\nblocks %ld\nrecords %ld\n", o->fp, blocks,
-            records);
-    for (int i = 0; i < 4; i++)
-        fprintf(f, "%s %ld\n", OUT_NAMES[i], off[i]);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    return MS_OK;
-}
-
-/* FNV-1a over every input file and the run's settings: a checkpoint only
- * resumes the run that wrote it. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ c[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
-                             char **out)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    const char *files[66];
-    size_t nf = 0;
-    files[nf++] = sc->file;
-    files[nf++] = sc->model_path;
-    for (size_t a = 0; a < sc->narms && nf < 66; a++)
-        if (sc->arms[a].protocol_path)
-            files[nf++] = sc->arms[a].protocol_path;
-    for (size_t i = 0; i < nf; i++) {
-        FILE *f = fopen(files[i], "rb");
-        if (!f)
-            return ms_fail(ctx, MS_ERR_IO, files[i], 0, 0, "cannot read: %s", strerror(errno));
-        unsigned char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            h = fnv(h, buf, n);
-        fclose(f);
-    }
-    for (size_t j = 0; j < opt->n_set; j++) {
-        h = fnv(h, &opt->set_param[j], sizeof opt->set_param[j]);
-        h = fnv(h, &opt->set_value[j], sizeof opt->set_value[j]);
-    }
-    int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(ms_rechdr)};
-    h = fnv(h, layout, sizeof layout);
-    *out = ms_alloc(ctx, 17);
-    if (!*out)
-        return ms_nomem(ctx);
-    snprintf(*out, 17, "%016" PRIx64, h);
-    return MS_OK;
-}
-
-static ms_status open_outputs(ms_context *ctx, const ms_scenario *sc, const char *dir,
-                              outputs *o)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/checkpoint", dir);
-    if (access(path, F_OK) == 0)
-        return ms_fail(ctx, MS_ERR_ARG, dir, 0, 0,
-                       "holds an unfinished run (checkpoint); resume it (moodsim trial --resume "
-                       "%s) or choose another output directory",
-                       dir);
-    for (int i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, OUT_NAMES[i]);
-        if (!(*out_file(o, i) = fopen(path, i == 3 ? "wb" : "w")))
-            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    }
-    write_headers(sc, o);
-    return MS_OK;
-}
-
-/* Resuming: the checkpoint must come from the same inputs; every output is
- * cut back to its length at the checkpoint, and the tally is rebuilt from
- * results.bin (the exact doubles, in the order they were added). */
-static ms_status reopen_outputs(ms_context *ctx, ms_trial *t, outputs *o, block *b,
-                                long *blocks_done, int threads)
-{
-    const ms_scenario *sc = t->sc;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/checkpoint", o->dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return ms_fail(ctx, MS_ERR_ARG, o->dir, 0, 0,
-                       "no checkpoint to resume from (the run finished, or never started here)");
-    char fp[64] = "";
-    long off[4] = {-1, -1, -1, -1}, records = -1;
-    int ok = fscanf(f, "moodsim-checkpoint 1 fingerprint %63s blocks %ld records %ld", fp,
-                    blocks_done, &records) == 3;
-    for (int i = 0; ok && i < 4; i++) {
-        char name[64];
-        ok = fscanf(f, "%63s %ld", name, &off[i]) == 2 && strcmp(name, OUT_NAMES[i]) == 0 &&
-             off[i] >= 0;
-    }
-    fclose(f);
-    if (!ok || *blocks_done < 0 || records < 0)
-        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "not a moodsim checkpoint");
-    if (strcmp(fp, o->fp) != 0)
-        return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
-                       "the scenario, model, protocols or settings changed since this run "
-                       "started; it cannot be resumed with different inputs");
-    size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
-    size_t rec = sizeof(ms_rechdr) + (sc->nsub + per) * sizeof(double);
-    if ((size_t)off[3] != (size_t)records * rec)
-        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0,
-                       "results.bin does not match the checkpoint (%ld records)", records);
-    for (int i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
-        if (truncate(path, off[i]) != 0)
-            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
-    }
-    snprintf(path, sizeof path, "%s/results.bin", o->dir);
-    if (!(f = fopen(path, "rb")))
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
-    for (long done = 0; done < records;) {
-        size_t n = 0;
-        for (; n < b->cap && done < records; n++, done++)
-            if (fread(&b->h[n], sizeof *b->h, 1, f) != 1 ||
-                fread(b->sub + n * sc->nsub, sizeof(double), sc->nsub, f) != sc->nsub ||
-                fread(b->obs + n * per, sizeof(double), per, f) != per) {
-                fclose(f);
-                return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "truncated at record %ld", done);
-            }
-        ms_tally_add(&t->tally, b->h, b->sub, b->obs, n, threads);
-    }
-    fclose(f);
-    for (int i = 0; i < 4; i++) {
-        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
-        if (!(*out_file(o, i) = fopen(path, i == 3 ? "ab" : "a")))
-            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    }
-    return MS_OK;
-}
-
 /* ------------------------------------------------------------------ run */
 
 ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
@@ -516,7 +273,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
 #endif
     t->threads = threads;
     block b = {0};
-    outputs o = {0};
+    ms_stream o = {0};
     int stopped = 0;
     worker *w = ms_alloc(ctx, (size_t)threads * sizeof *w);
     ms_sim *screen_sim = NULL;
@@ -550,10 +307,9 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     /* outputs, and where to start */
     long start = 0;
     if (rank == 0 && opt->out_dir) {
-        snprintf(o.dir, sizeof o.dir, "%s", opt->out_dir);
-        if (!(st = fingerprint(ctx, sc, opt, &o.fp)))
-            st = opt->resume ? reopen_outputs(ctx, t, &o, &b, &start, threads)
-                             : open_outputs(ctx, sc, opt->out_dir, &o);
+        st = opt->resume ? ms_stream_resume(ctx, sc, opt, &o, &t->tally, b.h, b.sub, b.obs, b.cap,
+                                            threads, &start)
+                         : ms_stream_open(ctx, sc, opt, &o);
         if (st)
             goto done;
     }
@@ -627,14 +383,14 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         if (rank != 0)
             continue;
         /* rank 0: in order, to disk and into the tally */
-        if (o.visits)
-            write_block(sc, &o, &b);
+        if (o.f[0])
+            ms_stream_write(&o, sc, b.h, b.sub, b.obs, b.n);
         ms_tally_add(&t->tally, b.h, b.sub, b.obs, b.n, threads);
         consumed += (long)b.n;
         blocks_done = bi + 1;
         double tn = now_s();
-        if (o.visits && (tn - last_cp >= MS_CHECKPOINT_S || bi + 1 == nblocks)) {
-            if ((st = write_checkpoint(ctx, &o, blocks_done, consumed)))
+        if (o.f[0] && (tn - last_cp >= MS_CHECKPOINT_S || bi + 1 == nblocks)) {
+            if ((st = ms_stream_checkpoint(ctx, &o, blocks_done, consumed)))
                 break;
             last_cp = tn;
         }
@@ -643,19 +399,13 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
             last_report = tn;
         }
     }
-    if (!st && stopped && o.visits)
-        st = write_checkpoint(ctx, &o, blocks_done, consumed);
+    if (!st && stopped && o.f[0])
+        st = ms_stream_checkpoint(ctx, &o, blocks_done, consumed);
     if (rank == 0 && opt->progress)
         opt->progress(opt->ud, (size_t)consumed, t->nres, now_s() - t0);
-    st = close_outputs(ctx, &o, st);
-    if (!st && !stopped && rank == 0 && opt->out_dir) {
-        /* finished: the resume files are no longer needed */
-        char path[4096];
-        snprintf(path, sizeof path, "%s/results.bin", opt->out_dir);
-        remove(path);
-        snprintf(path, sizeof path, "%s/checkpoint", opt->out_dir);
-        remove(path);
-    }
+    st = ms_stream_close(ctx, &o, st);
+    if (!st && !stopped && rank == 0 && opt->out_dir)
+        ms_stream_finished(opt->out_dir);
     t->interrupted = stopped;
     if (!st && rank == 0)
         st = ms_trial_analyse(t);
@@ -673,8 +423,8 @@ done:
     ms_free(ctx, screen_params);
     ms_sim_free(screen_sim);
     block_free(ctx, &b);
-    if (o.fp || o.visits)
-        close_outputs(ctx, &o, st);
+    if (o.fp || o.f[0])
+        ms_stream_close(ctx, &o, st);
     if (st) {
         ms_trial_free(t);
         return st;
@@ -705,36 +455,12 @@ static ms_status close_out(ms_context *ctx, FILE *f, const char *dir, const char
     return MS_OK;
 }
 
-static void lower_copy(char *dst, const char *src, size_t n)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < n; i++)
-        dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
-    dst[i] = '\0';
-}
-
-/* CSV field: quoted if it contains a comma, quote or newline. */
-static void csv_str(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s == '\n' ? ' ' : *s, f);
-    }
-    fputc('"', f);
-}
-
 static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char *group,
                            const ms_armstat *s)
 {
-    csv_str(f, sc->arms[a].name);
+    ms_csv_str(f, sc->arms[a].name);
     fputc(',', f);
-    csv_str(f, group);
+    ms_csv_str(f, group);
     fprintf(f, ",%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", s->n, s->nfail,
             s->mean, s->sd, s->lo, s->hi, s->n ? (double)s->nresp / (double)s->n : NAN,
             s->resp_lo, s->resp_hi, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo,

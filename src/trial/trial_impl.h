@@ -9,6 +9,7 @@
 #include "../model/model_impl.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } ms_design;
 
@@ -136,6 +137,35 @@ struct ms_trial {
     int threads;
     int worker_rank;          /* > 0: a rank that only simulated blocks for rank 0 */
 };
+
+/* Patients simulated, then written, together (a checkpoint is a number of
+ * these blocks). */
+#define MS_BLOCK_PATIENTS 256
+
+/* stream.c: the per-patient files and the checkpoint of a run */
+typedef struct {
+    FILE *f[4];               /* visits.csv, endpoints.csv, failures.csv, results.bin */
+    char dir[3800];
+    char *fp;                 /* fingerprint of the inputs, hex */
+} ms_stream;
+/* New files in opt->out_dir (refused if it holds an unfinished run). */
+ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                         ms_stream *o);
+/* Reopens the files of an unfinished run at its checkpoint, rebuilding the
+ * tally from results.bin (through the record buffers h/subs/obss of `cap`
+ * records); *blocks_done is where the run goes on. */
+ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                           ms_stream *o, ms_tally *ty, ms_rechdr *h, double *subs, double *obss,
+                           size_t cap, int threads, long *blocks_done);
+void ms_stream_write(ms_stream *o, const ms_scenario *sc, const ms_rechdr *h, const double *subs,
+                     const double *obss, size_t n);
+ms_status ms_stream_checkpoint(ms_context *ctx, ms_stream *o, long blocks, long records);
+/* Closes the files; returns st, or the first write error if st is MS_OK. */
+ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st);
+void ms_stream_finished(const char *dir);
+/* A CSV field (quoted when needed); a lower-case copy. */
+void ms_csv_str(FILE *f, const char *s);
+void ms_lower_copy(char *dst, const char *src, size_t n);
 
 /* analysis.c */
 ms_status ms_trial_analyse(ms_trial *t);

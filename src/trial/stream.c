@@ -1,0 +1,285 @@
+/*
+ * stream.c — the per-patient files of a trial as they are written:
+ * visits.csv, endpoints.csv and failures.csv (appended block by block in
+ * (patient, arm) order), results.bin (the same records as exact doubles, for
+ * rebuilding the tally when resuming) and the checkpoint (blocks done and the
+ * length of every file, written atomically), with the fingerprint of the
+ * inputs that ties a checkpoint to its run.  Owns ms_stream.  The run loop
+ * is in trial.c.
+ */
+#include "trial_impl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void ms_lower_copy(char *dst, const char *src, size_t n)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < n; i++)
+        dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
+    dst[i] = '\0';
+}
+
+/* CSV field: quoted if it contains a comma, quote or newline. */
+void ms_csv_str(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+    fputc('"', f);
+}
+
+static const char *const OUT_NAMES[4] = {"visits.csv", "endpoints.csv", "failures.csv",
+                                         "results.bin"};
+
+static void write_headers(const ms_scenario *sc, ms_stream *o)
+{
+    const ms_model *m = sc->model;
+    size_t no = m->count[MS_OBSERVABLE];
+    char score[128];
+    ms_lower_copy(score, m->sym[MS_OBSERVABLE][sc->score].name, sizeof score);
+    fputs("arm,patient,week", o->f[0]);
+    for (size_t j = 0; j < no; j++)
+        fprintf(o->f[0], ",%s", m->sym[MS_OBSERVABLE][j].name);
+    fputc('\n', o->f[0]);
+    fprintf(o->f[1], "arm,patient,baseline_%s,final_%s,change,response,remission", score,
+            score);
+    for (size_t s = 0; s < sc->nsub; s++)
+        fprintf(o->f[1], ",%s", sc->sub[s].var);
+    fputc('\n', o->f[1]);
+    fputs("arm,patient,reason\n", o->f[2]);
+}
+
+void ms_stream_write(ms_stream *o, const ms_scenario *sc, const ms_rechdr *h, const double *subs,
+                     const double *obss, size_t n)
+{
+    size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
+    for (size_t i = 0; i < n; i++) {
+        const ms_rechdr *r = &h[i];
+        const double *obs = obss + i * per, *sub = subs + i * sc->nsub;
+        fwrite(r, sizeof *r, 1, o->f[3]);
+        fwrite(sub, sizeof *sub, sc->nsub, o->f[3]);
+        fwrite(obs, sizeof *obs, per, o->f[3]);
+        if (r->failed) {
+            ms_csv_str(o->f[2], sc->arms[r->arm].name);
+            fprintf(o->f[2], ",%" PRId64 ",", r->patient);
+            ms_csv_str(o->f[2], r->reason);
+            fputc('\n', o->f[2]);
+            continue;
+        }
+        for (size_t v = 0; v < sc->nvisits; v++) {
+            ms_csv_str(o->f[0], sc->arms[r->arm].name);
+            fprintf(o->f[0], ",%" PRId64 ",%g", r->patient, sc->visits[v]);
+            for (size_t j = 0; j < no; j++)
+                fprintf(o->f[0], ",%.8g", obs[v * no + j]);
+            fputc('\n', o->f[0]);
+        }
+        ms_csv_str(o->f[1], sc->arms[r->arm].name);
+        fprintf(o->f[1], ",%" PRId64 ",%.8g,%.8g,%.8g,%d,%d", r->patient, r->baseline,
+                r->final, r->change, r->response, r->remission);
+        for (size_t s = 0; s < sc->nsub; s++)
+            fprintf(o->f[1], ",%.8g", sub[s]);
+        fputc('\n', o->f[1]);
+    }
+}
+
+ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st)
+{
+    for (int i = 0; i < 4; i++) {
+        if (!o->f[i])
+            continue;
+        int bad = ferror(o->f[i]);
+        bad |= fclose(o->f[i]) != 0;
+        o->f[i] = NULL;
+        if (bad && !st)
+            st = ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s", OUT_NAMES[i]);
+    }
+    ms_free(ctx, o->fp);
+    o->fp = NULL;
+    return st;
+}
+
+/* The checkpoint: blocks done, records, and the length of every output. */
+ms_status ms_stream_checkpoint(ms_context *ctx, ms_stream *o, long blocks, long records)
+{
+    long off[4];
+    for (int i = 0; i < 4; i++) {
+        FILE *f = o->f[i];
+        if (fflush(f) != 0 || ferror(f) || (off[i] = ftell(f)) < 0)
+            return ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s: %s", OUT_NAMES[i],
+                           strerror(errno));
+    }
+    char tmp[4096], path[4096];
+    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", o->dir);
+    snprintf(path, sizeof path, "%s/checkpoint", o->dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_IO, tmp, 0, 0, "cannot write: %s", strerror(errno));
+    fprintf(f, "moodsim-checkpoint 1\nfingerprint %s\nblocks %ld\nrecords %ld\n", o->fp, blocks,
+            records);
+    for (int i = 0; i < 4; i++)
+        fprintf(f, "%s %ld\n", OUT_NAMES[i], off[i]);
+    int bad = ferror(f);
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    return MS_OK;
+}
+
+/* FNV-1a over every input file and the run's settings: a checkpoint only
+ * resumes the run that wrote it. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                             char **out)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const char *files[66];
+    size_t nf = 0;
+    files[nf++] = sc->file;
+    files[nf++] = sc->model_path;
+    for (size_t a = 0; a < sc->narms && nf < 66; a++)
+        if (sc->arms[a].protocol_path)
+            files[nf++] = sc->arms[a].protocol_path;
+    for (size_t i = 0; i < nf; i++) {
+        FILE *f = fopen(files[i], "rb");
+        if (!f)
+            return ms_fail(ctx, MS_ERR_IO, files[i], 0, 0, "cannot read: %s", strerror(errno));
+        unsigned char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            h = fnv(h, buf, n);
+        fclose(f);
+    }
+    for (size_t j = 0; j < opt->n_set; j++) {
+        h = fnv(h, &opt->set_param[j], sizeof opt->set_param[j]);
+        h = fnv(h, &opt->set_value[j], sizeof opt->set_value[j]);
+    }
+    int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(ms_rechdr)};
+    h = fnv(h, layout, sizeof layout);
+    *out = ms_alloc(ctx, 17);
+    if (!*out)
+        return ms_nomem(ctx);
+    snprintf(*out, 17, "%016" PRIx64, h);
+    return MS_OK;
+}
+
+ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                         ms_stream *o)
+{
+    const char *dir = opt->out_dir;
+    char path[4096];
+    memset(o, 0, sizeof *o);
+    snprintf(o->dir, sizeof o->dir, "%s", dir);
+    ms_status st = fingerprint(ctx, sc, opt, &o->fp);
+    if (st)
+        return st;
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    if (access(path, F_OK) == 0)
+        return ms_fail(ctx, MS_ERR_ARG, dir, 0, 0,
+                       "holds an unfinished run (checkpoint); resume it (moodsim trial --resume "
+                       "%s) or choose another output directory",
+                       dir);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, OUT_NAMES[i]);
+        if (!(o->f[i] = fopen(path, i == 3 ? "wb" : "w")))
+            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    write_headers(sc, o);
+    return MS_OK;
+}
+
+/* Resuming: the checkpoint must come from the same inputs; every output is
+ * cut back to its length at the checkpoint, and the tally is rebuilt from
+ * results.bin (the exact doubles, in the order they were added). */
+ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                           ms_stream *o, ms_tally *ty, ms_rechdr *h, double *subs, double *obss,
+                           size_t cap, int threads, long *blocks_done)
+{
+    char path[4096];
+    memset(o, 0, sizeof *o);
+    snprintf(o->dir, sizeof o->dir, "%s", opt->out_dir);
+    ms_status st = fingerprint(ctx, sc, opt, &o->fp);
+    if (st)
+        return st;
+    snprintf(path, sizeof path, "%s/checkpoint", o->dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_ARG, o->dir, 0, 0,
+                       "no checkpoint to resume from (the run finished, or never started here)");
+    char fp[64] = "";
+    long off[4] = {-1, -1, -1, -1}, records = -1;
+    int ok = fscanf(f, "moodsim-checkpoint 1 fingerprint %63s blocks %ld records %ld", fp,
+                    blocks_done, &records) == 3;
+    for (int i = 0; ok && i < 4; i++) {
+        char name[64];
+        ok = fscanf(f, "%63s %ld", name, &off[i]) == 2 && strcmp(name, OUT_NAMES[i]) == 0 &&
+             off[i] >= 0;
+    }
+    fclose(f);
+    if (!ok || *blocks_done < 0 || records < 0)
+        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "not a moodsim checkpoint");
+    if (strcmp(fp, o->fp) != 0)
+        return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
+                       "the scenario, model, protocols or settings changed since this run "
+                       "started; it cannot be resumed with different inputs");
+    size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
+    size_t rec = sizeof(ms_rechdr) + (sc->nsub + per) * sizeof(double);
+    if ((size_t)off[3] != (size_t)records * rec)
+        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0,
+                       "results.bin does not match the checkpoint (%ld records)", records);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
+        if (truncate(path, off[i]) != 0)
+            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
+    }
+    snprintf(path, sizeof path, "%s/results.bin", o->dir);
+    if (!(f = fopen(path, "rb")))
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+    for (long done = 0; done < records;) {
+        size_t n = 0;
+        for (; n < cap && done < records; n++, done++)
+            if (fread(&h[n], sizeof *h, 1, f) != 1 ||
+                fread(subs + n * sc->nsub, sizeof(double), sc->nsub, f) != sc->nsub ||
+                fread(obss + n * per, sizeof(double), per, f) != per) {
+                fclose(f);
+                return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "truncated at record %ld", done);
+            }
+        ms_tally_add(ty, h, subs, obss, n, threads);
+    }
+    fclose(f);
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
+        if (!(o->f[i] = fopen(path, i == 3 ? "ab" : "a")))
+            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    return MS_OK;
+}
+
+
+/* A finished run: the resume files are no longer needed. */
+void ms_stream_finished(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.bin", dir);
+    remove(path);
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    remove(path);
+}
