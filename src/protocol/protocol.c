@@ -1233,29 +1233,6 @@ ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out)
     return ms_ok(ctx);
 }
 
-ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_model *model,
-                              const ms_patient *patient, ms_events **out)
-{
-    if (!ctx || !p || !out)
-        return MS_ERR_ARG;
-    *out = NULL;
-    ms_events *ev;
-    ms_status st = ms_events_new(ctx, model, &ev);
-    if (st)
-        return st;
-    ev->start_day = p->start_day;
-    ev->start_weekday = p->start_wd;
-    st = generate(ctx, p, model, patient, 0, ev);
-    if (!st)
-        st = ms_events_sort(ev);
-    if (st) {
-        ms_events_free(ev);
-        return st;
-    }
-    *out = ev;
-    return ms_ok(ctx);
-}
-
 ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p,
                                    const ms_patient *patient, ms_events *ev)
 {
@@ -1272,6 +1249,24 @@ ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p,
         return st;
     }
     return ms_ok(ctx);
+}
+
+ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_model *model,
+                              const ms_patient *patient, ms_events **out)
+{
+    if (!ctx || !p || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_events *ev = NULL;
+    ms_status st = ms_events_new(ctx, model, &ev);
+    if (!st)
+        st = ms_protocol_compile_into(ctx, p, patient, ev);
+    if (st) {
+        ms_events_free(ev);
+        return st;
+    }
+    *out = ev;
+    return MS_OK;
 }
 
 ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *path,
