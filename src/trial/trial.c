@@ -215,6 +215,10 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     if (why) {
         r->failed = 1;
         snprintf(r->reason, sizeof r->reason, "%s", why);
+        for (size_t j = 0; j < sc->nvisits * no; j++)
+            obs[j] = NAN; /* nothing of an earlier block's patient is left in its place */
+        for (size_t s = 0; s < sc->nsub; s++)
+            sub[s] = NAN;
     }
     return 0;
 }
