@@ -106,5 +106,17 @@ awk '/^```yaml$/ { inb = 1; next } inb && /^```$/ { exit } inb { print }' \
 cmp -s "$tmp/doc_scenario.yaml" "$src/tests/trial/toy_scenario.yaml" && ok ||
   bad "docs/scenario-format.md example differs from tests/trial/toy_scenario.yaml"
 
+# cohort: rows, inclusion, --set
+toy="$src/tests/trial/toy_model.yaml"
+expect_rc 0 "cohort" "$ms" cohort "$toy" --n 20 --seed 3 --min h_core=16 --set p_max=0.5 --out "$tmp/c.csv"
+[[ $(($(wc -l < "$tmp/c.csv") - 1)) -eq 20 ]] && ok || bad "cohort: 20 rows"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  $(h["p_max"]) != 0.5 || $(h["h_core"]) < 16 { bad = 1 } END { exit bad }' "$tmp/c.csv" && ok ||
+  bad "cohort: --set p_max=0.5 in every row and h_core >= 16"
+grep -q "rejected by h_core" "$tmp/err" && ok || bad "cohort: rejections reported"
+expect_rc 2 "cohort --set unknown" "$ms" cohort "$toy" --n 2 --seed 3 --set kk=1 --out "$tmp/c.csv"
+grep -q "'kk' is not a parameter" "$tmp/err" && ok || bad "cohort --set names the parameter"
+expect_rc 2 "cohort --set without =" "$ms" cohort "$toy" --n 2 --seed 3 --set kk --out "$tmp/c.csv"
+
 echo "cli: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -675,12 +675,15 @@ static int cmd_protocol(int argc, char **argv)
 
 static const char *HELP_COHORT =
     "usage: moodsim cohort MODEL --n N --seed S --out FILE.csv [--min NAME=V] [--max NAME=V]\n"
+    "                      [--set NAME=VALUE]\n"
     "\n"
     "Draws N virtual patients from the model's variability: section and writes one row\n"
     "per patient: patient, candidate, every varying parameter, then the baseline (t = 0)\n"
     "value of every observable.  --min/--max are inclusion criteria on a baseline\n"
     "observable, state or parameter, applied by rejection; how many candidates each\n"
-    "rejected is reported on stderr.  Patient k is the same whatever N.\n";
+    "rejected is reported on stderr.  Patient k is the same whatever N.  --set gives a\n"
+    "parameter a value for every patient, after the draw (e.g. another population's\n"
+    "parameters); repeatable.\n";
 
 static int cmd_cohort(int argc, char **argv)
 {
@@ -691,8 +694,9 @@ static int cmd_cohort(int argc, char **argv)
     const char *model_path = NULL, *out_path = NULL;
     double n = -1, seed = -1;
     ms_criterion crit[64];
-    char names[64][128];
-    int ncrit = 0;
+    char names[64][128], set_names[64][128];
+    double set_vals[64];
+    int ncrit = 0, nset = 0, set_idx[64];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-') {
@@ -710,6 +714,16 @@ static int cmd_cohort(int argc, char **argv)
                 return usage_error("cohort", "'%s' is not a whole number >= 0", v);
         } else if (strcmp(a, "--out") == 0) {
             out_path = v;
+        } else if (strcmp(a, "--set") == 0) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || (size_t)(eq - v) >= sizeof set_names[0] ||
+                parse_num(eq + 1, &set_vals[nset < 64 ? nset : 63]))
+                return usage_error("cohort", "--set '%s': expected NAME=NUMBER", v);
+            if (nset == 64)
+                return usage_error("cohort", "too many --set%s", "");
+            memcpy(set_names[nset], v, (size_t)(eq - v));
+            set_names[nset][eq - v] = '\0';
+            nset++;
         } else if (strcmp(a, "--min") == 0 || strcmp(a, "--max") == 0) {
             const char *eq = strchr(v, '=');
             double x;
@@ -753,6 +767,13 @@ static int cmd_cohort(int argc, char **argv)
         rc = report(ctx, st);
         goto done;
     }
+    for (int j = 0; j < nset; j++)
+        if ((set_idx[j] = ms_model_find(m, MS_PARAM, set_names[j])) < 0) {
+            fprintf(stderr, "moodsim cohort: --set: '%s' is not a parameter of %s\n",
+                    set_names[j], model_path);
+            rc = EXIT_INPUT;
+            goto done;
+        }
     p = calloc(np + 1, sizeof *p);
     y = calloc(ns + 1, sizeof *y);
     obs = calloc(no + 1, sizeof *obs);
@@ -785,8 +806,10 @@ static int cmd_cohort(int argc, char **argv)
             rc = EXIT_INPUT;
             break;
         }
-        if ((st = ms_cohort_draw(ctx, m, (unsigned long long)seed, k, p)) ||
-            (st = ms_sim_set_params(sim, p))) {
+        st = ms_cohort_draw(ctx, m, (unsigned long long)seed, k, p);
+        for (int j = 0; j < nset; j++)
+            p[set_idx[j]] = set_vals[j];
+        if (st || (st = ms_sim_set_params(sim, p))) {
             rc = report(ctx, st);
             break;
         }
