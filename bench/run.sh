@@ -5,7 +5,8 @@
 # hand-written peers at the same tolerances; then whole-trial throughput at
 # 1 and 2 threads.  Prints ms per patient, ratios and agreement, and writes
 # build/bench/results.csv.  Fails if a peer disagrees with moodsim on the
-# final HAM-D-17 or CRP by more than the stated relative error.
+# final HAM-D-17 or CRP by more than the stated relative error.  Also: work
+# against accuracy (rtol 1e-4 to 1e-8) and the time ratio at equal accuracy.
 # usage: bench/run.sh BUILD_DIR
 set -euo pipefail
 build=${1:-build/release}
@@ -50,6 +51,31 @@ awk -F, -v tol=$agree 'NR == 1 { ms0 = $2; h0 = $3; c0 = $4 }
     if (!ok) bad = 1 }
   END { exit bad }' "$out/per_patient.csv" || status=1
 echo "  (agreement: final HAM-D-17 and CRP within relative $agree of moodsim)"
+
+# work against accuracy: each tool at rtol 1e-4 ... 1e-8 (atol = rtol/1000,
+# scaled as above), its error = the larger relative error of the final HAM-D
+# and CRP against moodsim at rtol 1e-10; then, for every peer point, how much
+# longer it takes than the cheapest moodsim point at least as accurate
+ref=$("$build/bench_moodsim" "$model" "$proto" $days 1 1e-10 1e-13 "${claimed[@]}")
+: > "$out/precision.csv"
+for r in 1e-4 1e-5 1e-6 1e-7 1e-8; do
+  a=$(awk -v r=$r 'BEGIN { print r / 1000 }')
+  {
+    "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a "${claimed[@]}"
+    "$build/peer_cvode" "${peer_args[@]}" 5 $r $a --scales="$out/scales.csv" "${claimed[@]}"
+    /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 1 $r $a --scales="$out/scales.csv" "${claimed[@]}" | tail -1
+    Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 1 $r $a --scales="$out/scales.csv" "${claimed[@]}"
+  } | awk -F, -v r=$r -v ref="$ref" 'BEGIN { split(ref, x, ","); h0 = x[3]; c0 = x[4] }
+      { eh = ($3 - h0) / h0; ec = ($4 - c0) / c0; if (eh < 0) eh = -eh; if (ec < 0) ec = -ec
+        print $1 "," r "," $2 "," (eh > ec ? eh : ec) }' >> "$out/precision.csv"
+done
+echo "  work against accuracy (error: final HAM-D-17 and CRP against rtol 1e-10):"
+awk -F, '{ printf "    %-14s rtol %-5s %10.2f ms  error %.1e\n", $1, $2, $3, $4 }' "$out/precision.csv"
+awk -F, '$1 == "moodsim" { n++; mt[n] = $3; me[n] = $4; next } { p[++k] = $0 }
+  END { for (i = 1; i <= k; i++) { split(p[i], f, ","); best = -1
+          for (j = 1; j <= n; j++) if (me[j] <= f[4] && (best < 0 || mt[j] < best)) best = mt[j]
+          if (best > 0) printf "    at equal or better accuracy, %s (rtol %s) takes %.1fx moodsim\n", f[1], f[2], f[3] / best
+          else printf "    %s (rtol %s): no moodsim point as accurate\n", f[1], f[2] } }' "$out/precision.csv"
 
 # whole trials: patients per second at 1 and 2 threads, and the peak memory
 # (maximum resident set) of the 2-thread run against one 4 times smaller
