@@ -87,6 +87,23 @@ expect_refusal() {
   [[ $? -eq 2 ]] && grep -q "unfinished run" "$out/refuse.txt" && ok || bad "a new run into an unfinished one is refused"
 }
 expect_refusal
+# what cannot be resumed says why, and where
+if [[ -s "$out/int/checkpoint" ]]; then
+  refuse_resume() { # name what-to-grep
+    "$ms" trial --resume "$out/$1" --quiet > "$out/$1.txt" 2>&1
+    [[ $? -eq 2 ]] && grep -q "$2" "$out/$1.txt" && ok || bad "resume of $1 refused with '$2': $(cat "$out/$1.txt")"
+  }
+  for d in bad1 bad2 bad3 bad4; do rm -rf "$out/$d"; cp -r "$out/int" "$out/$d"; done
+  sed -i '3s/.*/blocks many/' "$out/bad1/checkpoint"
+  refuse_resume bad1 "checkpoint:3:1: expected 'blocks COUNT'"
+  sed 's/^seed: .*/seed: 99/' "$big" > "$out/big2.yaml"
+  echo "scenario $out/big2.yaml" > "$out/bad2/run.txt"
+  refuse_resume bad2 "changed since this run started"
+  truncate -s 10 "$out/bad3/visits.csv"
+  refuse_resume bad3 "visits.csv: shorter"
+  echo "garbage" > "$out/bad4/run.txt"
+  refuse_resume bad4 "run.txt:1:1: expected"
+fi
 if [[ -s "$out/int/checkpoint" ]]; then
   interrupt KILL 2 "$ms" trial --resume "$out/int" --threads 2 --quiet
   "$ms" trial --resume "$out/int" --threads 2 --quiet > "$out/resume.txt" 2>&1 && ok || { bad "resume"; cat "$out/resume.txt" >&2; }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void ms_lower_copy(char *dst, const char *src, size_t n)
@@ -224,27 +225,66 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     if (!f)
         return ms_fail(ctx, MS_ERR_ARG, o->dir, 0, 0,
                        "no checkpoint to resume from (the run finished, or never started here)");
-    char fp[64] = "";
+    /* eight lines: the format, the fingerprint, blocks, records, then each
+     * file's length */
+    char fp[64] = "", line[256];
     long off[4] = {-1, -1, -1, -1}, records = -1;
-    int ok = fscanf(f, "moodsim-checkpoint 1 fingerprint %63s blocks %ld records %ld", fp,
-                    blocks_done, &records) == 3;
-    for (int i = 0; ok && i < 4; i++) {
-        char name[64];
-        ok = fscanf(f, "%63s %ld", name, &off[i]) == 2 && strcmp(name, OUT_NAMES[i]) == 0 &&
-             off[i] >= 0;
+    static const char *const want[4] = {"fingerprint", "blocks", "records", NULL};
+    int lineno = 0;
+    st = MS_OK;
+    for (lineno = 1; !st && lineno <= 8; lineno++) {
+        char key[64], val[64], extra[2];
+        if (!fgets(line, sizeof line, f) ||
+            sscanf(line, "%63s %63s %1s", key, val, extra) != 2) {
+            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                         "expected two fields on this line of a moodsim checkpoint");
+            break;
+        }
+        const char *expect = lineno == 1   ? "moodsim-checkpoint"
+                             : lineno <= 4 ? want[lineno - 2]
+                                           : OUT_NAMES[lineno - 5];
+        char *end;
+        long v = strtol(val, &end, 10);
+        int number_ok = *end == '\0' && v >= 0;
+        if (strcmp(key, expect) != 0 || (lineno == 1 && strcmp(val, "1") != 0) ||
+            (lineno > 2 && !number_ok)) {
+            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "expected '%s %s'", expect,
+                         lineno == 1 ? "1" : lineno == 2 ? "HEX" : "COUNT");
+            break;
+        }
+        if (lineno == 2)
+            snprintf(fp, sizeof fp, "%s", val);
+        else if (lineno == 3)
+            *blocks_done = v;
+        else if (lineno == 4)
+            records = v;
+        else if (lineno > 4)
+            off[lineno - 5] = v;
     }
     fclose(f);
-    if (!ok || *blocks_done < 0 || records < 0)
-        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "not a moodsim checkpoint");
+    if (st)
+        return st;
     if (strcmp(fp, o->fp) != 0)
-        return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
+        return ms_fail(ctx, MS_ERR_ARG, path, 2, 1,
                        "the scenario, model, protocols or settings changed since this run "
                        "started; it cannot be resumed with different inputs");
     size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
     size_t rec = sizeof(ms_rechdr) + (sc->nsub + per) * sizeof(double);
     if ((size_t)off[3] != (size_t)records * rec)
-        return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0,
-                       "results.bin does not match the checkpoint (%ld records)", records);
+        return ms_fail(ctx, MS_ERR_SYNTAX, path, 8, 1,
+                       "results.bin's length does not match the checkpoint's %ld records",
+                       records);
+    for (int i = 0; i < 4; i++) {
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
+        if (stat(path, &sb) != 0)
+            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
+        if (sb.st_size < off[i])
+            return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
+                           "shorter (%lld bytes) than the checkpoint says (%ld bytes); the run "
+                           "cannot be resumed",
+                           (long long)sb.st_size, off[i]);
+    }
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
         if (truncate(path, off[i]) != 0)
