@@ -307,7 +307,8 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     fclose(f);
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
-        if (!(o->f[i] = fopen(path, i == 3 ? "ab" : "a")))
+        /* at the end, so that ftell gives the length even before a write */
+        if (!(o->f[i] = fopen(path, i == 3 ? "ab" : "a")) || fseek(o->f[i], 0, SEEK_END) != 0)
             return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
     }
     return MS_OK;
