@@ -42,6 +42,7 @@ check: build
 # Speed against hand-written peers (C + CVODE, SciPy, R deSolve) and
 # whole-trial throughput; figures and how to read them: bench/README.md.
 bench: build
+	@scripts/install-deps.sh bench
 	bench/run.sh $(BUILD)
 
 # Every semantic case of the SBML Test Suite: build/sbml-suite/results.csv,

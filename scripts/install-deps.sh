@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages moodsim needs, and only those that are missing.
 # Idempotent: a second run installs nothing and does not touch the network.
+# usage: install-deps.sh          what building and testing need
+#        install-deps.sh bench    that, and the benchmark's peers (make bench)
 set -euo pipefail
 
 PACKAGES=(
@@ -14,8 +16,13 @@ PACKAGES=(
   fonts-ipafont-gothic                 # Japanese text in figures (--lang ja)
   chromium                             # the report test opens report.html headless
   libopenmpi-dev openmpi-bin           # mpirun -np K moodsim trial (tested with 2)
-  python3-scipy r-cran-desolve time    # peers and peak memory in the benchmark (make bench)
 )
+if [[ "${1:-}" == "bench" ]]; then
+  PACKAGES+=(python3-scipy r-cran-desolve time)  # the peers and peak memory (make bench)
+elif [[ -n "${1:-}" ]]; then
+  echo "install-deps: unknown group '$1' (expected nothing or 'bench')" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
