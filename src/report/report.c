@@ -539,6 +539,12 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
                "simulated patients (Welch t-test; for the interaction, a t-test of the four-arm "
                "contrast).",
           f);
+    int kept = 0;
+    for (size_t a = 0; a < sc->narms; a++)
+        kept |= t->stat[a].n > MS_KEEP_PER_ARM;
+    if (kept)
+        fprintf(f, ja ? "各群の最初の%d人から再標本化。" : " Resampled from the first %d patients of each arm.",
+                MS_KEEP_PER_ARM);
     fputs("</p>\n", f);
 
     fprintf(f, "<h2>%s</h2>\n", S[S_LEDGER]);
