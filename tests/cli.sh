@@ -6,9 +6,7 @@
 set -u
 ms=$1; src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+source "$(dirname "$0")/lib.sh"
 expect_rc() { # want_rc description command...
   local want=$1 what=$2; shift 2
   "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
@@ -118,5 +116,4 @@ expect_rc 2 "cohort --set unknown" "$ms" cohort "$toy" --n 2 --seed 3 --set kk=1
 grep -q "'kk' is not a parameter" "$tmp/err" && ok || bad "cohort --set names the parameter"
 expect_rc 2 "cohort --set without =" "$ms" cohort "$toy" --n 2 --seed 3 --set kk --out "$tmp/c.csv"
 
-echo "cli: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish "cli"

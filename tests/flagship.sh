@@ -14,11 +14,7 @@
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
 rm -rf "$out"; mkdir -p "$out"
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-# within VALUE LO HI DESCRIPTION
-within() { if awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }'; then ok; else bad "$4: $1 not in [$2, $3]"; fi; }
+source "$(dirname "$0")/lib.sh"
 model="$src/models/depression_inflammation.yaml"
 
 "$ms" check "$model" > /dev/null && ok || bad "the flagship model loads"
@@ -91,5 +87,4 @@ within "$nad_peak" 1.1 1.3 "NAD+ rise after 300 mg IV NMN (about 20 %, Kimura et
 ratio=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "HAMD") h = i; if ($i == "MADRS") m = i } } NR == 2 { print $m / $h }' "$out/madrs.csv")
 within "$ratio" 1.29 1.31 "MADRS / HAM-D-17 below HAM-D 30 (Leucht et al. 2018: 10, 20, 30 -> 13, 26, 39)"
 
-echo "flagship: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish "flagship"

@@ -8,7 +8,8 @@
 set -u
 dir=$1; shift
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0; files=0
+source "$(dirname "$0")/lib.sh"
+files=0
 while IFS='|' read -r file pos text; do
   [[ -z "$file" || "$file" == \#* ]] && continue
   path="$dir/$file"
@@ -24,17 +25,15 @@ while IFS='|' read -r file pos text; do
   nlines=$(printf '%s\n' "$stderr" | wc -l)
   want="$path:$pos: "
   if [[ $rc -eq 2 && $nlines -eq 1 && "$stderr" == "$want"* && "$stderr" == *"$text"* ]]; then
-    pass=$((pass + 1))
+    ok
   else
-    fail=$((fail + 1))
-    echo "FAIL $file: exit $rc, $nlines line(s); expected exit 2 and one line '$want...$text...'" >&2
+    bad "$file: exit $rc, $nlines line(s); expected exit 2 and one line '$want...$text...'"
     printf '  got: %s\n' "$stderr" >&2
   fi
 done < "$dir/EXPECTED"
 # every corpus file must be listed, so none is silently skipped
 for f in "$dir"/*; do
   b=$(basename "$f"); [[ "$b" == EXPECTED ]] && continue
-  grep -q "^$b|" "$dir/EXPECTED" || { echo "FAIL $b is not in EXPECTED" >&2; fail=$((fail + 1)); }
+  grep -q "^$b|" "$dir/EXPECTED" || bad "$b is not in EXPECTED"
 done
-echo "malformed ($files files): $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish "malformed ($files files)"

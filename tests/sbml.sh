@@ -8,9 +8,7 @@
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
 rm -rf "$out"; mkdir -p "$out"
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+source "$(dirname "$0")/lib.sh"
 # an enormous file: 70 MB of parameters
 { echo '<?xml version="1.0" encoding="UTF-8"?>'
   echo '<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2"><model id="m"><listOfParameters>'
@@ -36,5 +34,4 @@ if awk -F, 'NR == FNR { if (FNR == 1) for (i = 1; i <= NF; i++) h[$i] = i; else 
     { for (i = 2; i <= NF; i++) if (c[i]) { a = v[FNR, c[i]]; b = $i; d = a - b; if (d < 0) d = -d; s = a < 0 ? -a : a;
         if (d > 1e-6 * s + 1e-12) { print "row " FNR " col " i ": " a " vs " b; bad = 1 } } }
     END { exit bad }' "$out/yaml.csv" "$out/sbml.csv" >&2; then ok; else bad "the SBML export does not reproduce the trajectories"; fi
-echo "sbml: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish "sbml"

@@ -8,9 +8,7 @@
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
 rm -rf "$out"; mkdir -p "$out"
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+source "$(dirname "$0")/lib.sh"
 sc="$src/tests/trial/toy_scenario.yaml"
 
 "$ms" trial "$sc" --out "$out/t1" --threads 1 --quiet > "$out/t1.txt" 2>&1 && ok || { bad "trial (1 thread)"; cat "$out/t1.txt" >&2; }
@@ -128,5 +126,4 @@ else
   bad "mpirun is not installed (scripts/install-deps.sh installs OpenMPI)"
 fi
 
-echo "trial: $pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish "trial"
