@@ -477,6 +477,14 @@ MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char 
  * error.  The caller frees *out with ms_calibration_free(). */
 typedef struct ms_calibration ms_calibration;
 MS_API ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out);
+/* Evaluates the targets at the model file's own values of the parameters
+ * named under fit: (no fitting): a check that a model still reproduces its
+ * figures.  For a trial calibration, scenario_path (may be NULL) replaces
+ * the targets file's scenario: — e.g. the same arms with more patients.
+ * ms_calibration_param() then gives the model's values.  The caller frees
+ * *out with ms_calibration_free(). */
+MS_API ms_status ms_calibration_evaluate(ms_context *ctx, const char *targets_path,
+                                         const char *scenario_path, ms_calibration **out);
 MS_API void ms_calibration_free(ms_calibration *c);
 MS_API size_t ms_calibration_param_count(const ms_calibration *c);
 /* Name of fitted parameter i and (in *value) its fitted value. */

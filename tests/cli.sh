@@ -4,7 +4,7 @@
 # failure, and the README's example compared with its committed output.
 # usage: cli.sh MOODSIM SOURCE_DIR
 set -u
-ms=$1; src=$2
+ms=$1; src=$(cd "$2" && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/lib.sh"
 expect_rc() { # want_rc description command...
@@ -115,5 +115,28 @@ grep -q "rejected by h_core" "$tmp/err" && ok || bad "cohort: rejections reporte
 expect_rc 2 "cohort --set unknown" "$ms" cohort "$toy" --n 2 --seed 3 --set kk=1 --out "$tmp/c.csv"
 grep -q "'kk' is not a parameter" "$tmp/err" && ok || bad "cohort --set names the parameter"
 expect_rc 2 "cohort --set without =" "$ms" cohort "$toy" --n 2 --seed 3 --set kk --out "$tmp/c.csv"
+
+# calibrate: --evaluate (the model file's values, no fit), --scenario only with
+# it and only for a trial calibration, and targets errors with file:line:col
+expect_rc 0 "calibrate --evaluate (cohort)" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate
+grep -q "the model's parameters" "$tmp/out" && grep -q "drive_median *1.604" "$tmp/out" && ok || bad "--evaluate prints the model's values"
+expect_rc 2 "calibrate --scenario without --evaluate" "$ms" calibrate "$src/calibration/trials_fit.yaml" --scenario "$src/calibration/trials.yaml"
+expect_rc 2 "calibrate --scenario on a cohort calibration" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate --scenario "$src/calibration/trials.yaml"
+grep -q "crp_depression.yaml:[0-9]*:[0-9]*: .*only a trial calibration" "$tmp/err" && ok || bad "--scenario on a cohort calibration: the error names the file and line"
+targets() { # body of the one target, as YAML lines
+  { printf 'calibration: t\nscenario: %s\nfit:\n  nat_mean: {start: 0.2, lower: 0, upper: 0.4}\ntargets:\n' "$src/calibration/trials_fit_cohort.yaml"
+    printf '  - name: x\n    source: y\n    value: 0.1\n    tolerance: 0.05\n'; cat; } > "$tmp/targets.yaml"; }
+printf '    statistic: mixture_weight\n    arm: placebo\n    means: [16.0, 8.9, 1.7]\n    component_mean: 12\n' | targets
+expect_rc 2 "mixture target: component_mean not among means" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+grep -q "targets.yaml:13:[0-9]*: component_mean 12 is not one of means" "$tmp/err" && ok || bad "component_mean error names line 13"
+printf '    statistic: mixture_weight\n    arm: placebo\n    means: [16.0, 16.0]\n    component_mean: 16\n' | targets
+expect_rc 2 "mixture target: equal means" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+printf '    statistic: remission_rate\n    arm: sham_trd\n    week: 4\n' | targets
+expect_rc 2 "trial target at a week that is not a visit" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+grep -q "week 4 is not one of the scenario's visits_weeks" "$tmp/err" && ok || bad "week error says what was expected"
+printf '    statistic: mean_baseline\n    arm: placebo\n    week: 3\n' | targets
+expect_rc 2 "week: on a baseline statistic" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+printf '    statistic: response_rate\n    arm: placebo\n    pooled_with: [ssri]\n' | targets
+expect_rc 2 "pooled_with: outside a mixture target" "$ms" calibrate "$tmp/targets.yaml" --evaluate
 
 finish "cli"

@@ -4,7 +4,8 @@
  * score interval for a difference of proportions (Newcombe 1998, Stat Med
  * 17:873, Table II, example (a)), a t interval and Welch's test worked by
  * hand, and the coverage of the percentile bootstrap interval of a mean on
- * normal samples (nominal 95 %).
+ * normal samples (nominal 95 %), and the fixed-means normal mixture
+ * recovering known weights and SDs from data drawn from it.
  */
 #include "trial/trial_impl.h"
 #include "testlib.h"
@@ -64,6 +65,38 @@ int main(void)
     CHECK(cov > 0.90 && cov < 0.98, "bootstrap coverage %.3f, nominal 0.95", cov);
     printf("bootstrap coverage %.3f over %d data sets\n", cov, sets);
     free(scratch);
+
+    /* mixture with Stone et al. 2022's three means: two groups drawn with
+     * weights (0.10, 0.69, 0.21) and (0.25, 0.60, 0.15), SDs (4, 4.5, 3);
+     * 20,000 values each recover the weights to +-0.02 and SDs to +-0.3 */
+    double mu[3] = {16.0, 8.9, 1.7}, true_sd[3] = {4, 4.5, 3};
+    double true_w[2][3] = {{0.10, 0.69, 0.21}, {0.25, 0.60, 0.15}};
+    size_t nn[2] = {20000, 20000};
+    double *g0 = malloc(nn[0] * sizeof *g0), *g1 = malloc(nn[1] * sizeof *g1);
+    double *grp[2] = {g0, g1};
+    for (int g = 0; g < 2; g++)
+        for (size_t i = 0; i < nn[g]; i++) {
+            double u = gsl_rng_uniform(r);
+            int j = u < true_w[g][0] ? 0 : u < true_w[g][0] + true_w[g][1] ? 1 : 2;
+            grp[g][i] = mu[j] + gsl_ran_gaussian(r, true_sd[j]);
+        }
+    double msd[3], mw[6];
+    int its = ms_mixture_fixed_means((const double *const *)grp, nn, 2, mu, 3, msd, mw);
+    CHECK(its > 0, "mixture fit ran (%d iterations)", its);
+    for (int g = 0; g < 2; g++)
+        for (int j = 0; j < 3; j++)
+            CHECK(fabs(mw[g * 3 + j] - true_w[g][j]) < 0.02, "group %d weight %d: %.3f, true %.2f",
+                  g, j, mw[g * 3 + j], true_w[g][j]);
+    for (int j = 0; j < 3; j++)
+        CHECK(fabs(msd[j] - true_sd[j]) < 0.3, "component %d SD %.2f, true %.1f", j, msd[j],
+              true_sd[j]);
+    printf("mixture: weights %.3f %.3f %.3f / %.3f %.3f %.3f in %d iterations\n", mw[0], mw[1],
+           mw[2], mw[3], mw[4], mw[5], its);
+    CHECK(ms_mixture_fixed_means((const double *const *)grp, (size_t[2]){2, 1}, 2, mu, 3, msd,
+                                 mw) == -1,
+          "too few data are refused");
+    free(g0);
+    free(g1);
     gsl_rng_free(r);
     return test_done("stats");
 }

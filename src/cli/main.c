@@ -1188,13 +1188,18 @@ done:
 /* ------------------------------------------------------------- calibrate */
 
 static const char *HELP_CALIBRATE =
-    "usage: moodsim calibrate TARGETS.yaml\n"
+    "usage: moodsim calibrate TARGETS.yaml [--evaluate [--scenario SCENARIO.yaml]]\n"
     "\n"
     "Re-derives a model's fitted population parameters from a targets file: the model,\n"
     "a cohort (size, seed), the parameters to fit with bounds, and published figures with\n"
     "their 95 % intervals and citations (docs/model.md, calibration/).  Prints the fitted\n"
     "values and, for each target, the published value and interval and what the fitted\n"
-    "model achieves.  Exit code 0 if every target lies within its interval, 4 if not.\n";
+    "model achieves.  Exit code 0 if every target lies within its interval, 4 if not.\n"
+    "\n"
+    "  --evaluate        no fitting: the targets at the model file's own values (a check\n"
+    "                    that the model still reproduces its figures)\n"
+    "  --scenario FILE   with --evaluate, a trial calibration's scenario replaced by FILE\n"
+    "                    (the same arms, e.g. with more patients)\n";
 
 static int cmd_calibrate(int argc, char **argv)
 {
@@ -1202,19 +1207,36 @@ static int cmd_calibrate(int argc, char **argv)
         fputs(HELP_CALIBRATE, stdout);
         return EXIT_OK;
     }
-    if (argc != 1 || argv[0][0] == '-')
+    const char *file = NULL, *scenario = NULL;
+    int eval = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--evaluate") == 0)
+            eval = 1;
+        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+            scenario = argv[++i];
+        else if (argv[i][0] == '-')
+            return usage_error("calibrate", "unknown option '%s' (or a missing value)", argv[i]);
+        else if (file)
+            return usage_error("calibrate", "expected one TARGETS file%s", "");
+        else
+            file = argv[i];
+    }
+    if (!file)
         return usage_error("calibrate", "expected one TARGETS file%s", "");
+    if (scenario && !eval)
+        return usage_error("calibrate", "--scenario needs --evaluate%s", "");
     ms_context *ctx;
     if (ms_context_new(&ctx, NULL) != MS_OK)
         return EXIT_INTERNAL;
     ms_calibration *c = NULL;
-    ms_status st = ms_calibrate(ctx, argv[0], &c);
+    ms_status st = eval ? ms_calibration_evaluate(ctx, file, scenario, &c)
+                        : ms_calibrate(ctx, file, &c);
     if (st) {
         int rc = report(ctx, st);
         ms_context_free(ctx);
         return rc;
     }
-    printf("fitted parameters:\n");
+    printf(eval ? "the model's parameters:\n" : "fitted parameters:\n");
     for (size_t i = 0; i < ms_calibration_param_count(c); i++) {
         double v;
         const char *name = ms_calibration_param(c, i, &v);

@@ -8,7 +8,13 @@
  * deviations in units of each target's standard error (interval width /
  * 3.92); it is minimised with GSL's Nelder-Mead simplex (nmsimplex2) on
  * bounded parameters (logistic transform), with common random numbers so
- * that the objective is deterministic.  Owns nothing after it returns.
+ * that the objective is deterministic.  Trial targets are statistics of the
+ * arms of a virtual trial; `mixture_weight` is the weight of one component
+ * of a normal mixture with published, fixed means (Stone et al. 2022's
+ * three response groups) fitted to the arms' improvements.  Evaluation
+ * without fitting (ms_calibration_evaluate) checks a model file's values
+ * against the same targets, optionally on a larger trial.  Owns nothing
+ * after it returns.
  */
 #include "trial_impl.h"
 #include "../core/yamldoc.h"
@@ -27,18 +33,26 @@
 
 typedef enum {
     ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE,                      /* cohort, at baseline */
-    ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION /* trial arms */
+    ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION, /* trial arms */
+    ST_MIXTURE
 } stat_kind;
 static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "mean_baseline",
                                         "mean_final", "mean_change", "response_rate",
-                                        "remission_rate", NULL};
+                                        "remission_rate", "mixture_weight", NULL};
+#define MIX_MAX 8
 
 typedef struct {
     char *name, *source, *observable;
     stat_kind kind;
     int obs;
     int arm, minus_arm;       /* trial targets: arm, and the arm subtracted (or -1) */
+    int visit;                /* trial targets: the visit (week:), or -1 for the final one */
     double threshold, q, value, lo, hi;
+    /* mixture_weight: component means (improvement, points), the component
+     * reported, and the arms fitted together (pool[0] = arm) */
+    double mix_mean[MIX_MAX];
+    size_t nmix, mix_comp, npool;
+    int pool[MIX_MAX];
 } target;
 
 struct ms_calibration {
@@ -59,6 +73,7 @@ struct ms_calibration {
     double *values; /* n */
     ms_sim *sim;
     int iterations;
+    const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
 };
 
 void ms_calibration_free(ms_calibration *c)
@@ -95,6 +110,65 @@ static ms_status num(ms_context *ctx, const ms_ydoc *d, const ms_ynode *map, con
     return ms_yget_number(ctx, d, v, key, out, MS_ERR_ARG);
 }
 
+/* arm index of a scenario arm named by node an, or an error */
+static ms_status arm_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *an, int *out)
+{
+    for (size_t q = 0; q < c->sc->narms; q++)
+        if (an->type == MS_Y_SCALAR && strcmp(c->sc->arms[q].name, an->str) == 0) {
+            *out = (int)q;
+            return MS_OK;
+        }
+    return cfail(c->ctx, d, an, "'%s' is not an arm of the scenario",
+                 an->type == MS_Y_SCALAR ? an->str : "?");
+}
+
+/* A mixture_weight target: means: [..] (improvement in points, the published
+ * components), component_mean: (the one reported), pooled_with: [arms]
+ * fitted together with arm: (shared SDs, weights per arm). */
+static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynode *e, target *t)
+{
+    ms_context *ctx = c->ctx;
+    ms_status st;
+    const ms_ynode *mn = ms_ymap_get(e, "means");
+    if (!mn || mn->type != MS_Y_SEQ || mn->n < 2 || mn->n > MIX_MAX)
+        return cfail(ctx, d, mn ? mn : e, "a mixture_weight target needs means: [m1, m2, ...] "
+                                          "(2 to %d component means, improvement in points)",
+                     MIX_MAX);
+    for (size_t j = 0; j < mn->n; j++) {
+        if ((st = ms_yget_number(ctx, d, mn->vals[j], "means", &t->mix_mean[j], MS_ERR_ARG)))
+            return st;
+        for (size_t q = 0; q < j; q++)
+            if (t->mix_mean[q] == t->mix_mean[j])
+                return cfail(ctx, d, mn->vals[j], "the component means must differ");
+    }
+    t->nmix = mn->n;
+    t->pool[0] = t->arm;
+    double cm;
+    if ((st = num(ctx, d, e, "component_mean", 1, &cm)))
+        return st;
+    t->mix_comp = MIX_MAX;
+    for (size_t j = 0; j < t->nmix; j++)
+        if (t->mix_mean[j] == cm)
+            t->mix_comp = j;
+    if (t->mix_comp == MIX_MAX)
+        return cfail(ctx, d, ms_ymap_get(e, "component_mean"),
+                     "component_mean %g is not one of means:", cm);
+    t->npool = 1;
+    const ms_ynode *pw = ms_ymap_get(e, "pooled_with");
+    if (pw) {
+        if (pw->type != MS_Y_SEQ || pw->n + 1 > MIX_MAX)
+            return cfail(ctx, d, pw, "pooled_with: expected a list of up to %d arm names",
+                         MIX_MAX - 1);
+        for (size_t j = 0; j < pw->n; j++)
+            if ((st = arm_of(c, d, pw->vals[j], &t->pool[t->npool++])))
+                return st;
+    }
+    if (ms_ymap_get(e, "minus_arm"))
+        return cfail(ctx, d, ms_ymap_get(e, "minus_arm"),
+                     "minus_arm: does not apply to a mixture_weight target");
+    return MS_OK;
+}
+
 static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
 {
     ms_context *ctx = c->ctx;
@@ -120,7 +194,12 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         return st;
     char path[4096];
     const char *slash = strrchr(c->file, '/');
-    if (v->str[0] == '/' || !slash)
+    if (c->scenario_override && mv)
+        return cfail(ctx, d, mv, "a scenario can replace only a trial calibration's scenario:; "
+                                 "this one has model:");
+    if (c->scenario_override)
+        snprintf(path, sizeof path, "%s", c->scenario_override);
+    else if (v->str[0] == '/' || !slash)
         snprintf(path, sizeof path, "%s", v->str);
     else
         snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, v->str);
@@ -173,7 +252,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     for (size_t i = 0; i < ts->n; i++) {
         static const char *const tk[] = {"name", "statistic", "observable", "threshold", "q",
                                          "arm", "minus_arm", "value", "ci", "tolerance",
-                                         "source", NULL};
+                                         "source", "means", "component_mean", "pooled_with", "week",
+                                         NULL};
         const ms_ynode *e = ts->vals[i];
         target *t = &c->t[i];
         c->nt = i + 1;
@@ -193,7 +273,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         t->observable = ms_strdup(ctx, ob ? ob->str : "");
         if (!t->name || !t->source || !t->observable)
             return ms_nomem(ctx);
-        t->arm = t->minus_arm = -1;
+        t->arm = t->minus_arm = t->visit = -1;
         int k = -1;
         for (int j = 0; STAT_NAME[j]; j++)
             if (strcmp(STAT_NAME[j], stt->str) == 0)
@@ -201,7 +281,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (k < 0)
             return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, quantile "
                                       "(cohorts) or mean_baseline, mean_final, mean_change, "
-                                      "response_rate, remission_rate (trials)",
+                                      "response_rate, remission_rate, mixture_weight (trials)",
                          stt->str);
         if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
             return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
@@ -217,17 +297,36 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                     continue;
                 }
                 int a = -1;
-                for (size_t q = 0; q < c->sc->narms; q++)
-                    if (an->type == MS_Y_SCALAR && strcmp(c->sc->arms[q].name, an->str) == 0)
-                        a = (int)q;
-                if (a < 0)
-                    return cfail(ctx, d, an, "'%s' is not an arm of the scenario",
-                                 an->type == MS_Y_SCALAR ? an->str : "?");
+                if ((st = arm_of(c, d, an, &a)))
+                    return st;
                 if (j == 0)
                     t->arm = a;
                 else
                     t->minus_arm = a;
             }
+        }
+        if (k == ST_MIXTURE) {
+            if ((st = read_mixture(c, d, e, t)))
+                return st;
+        } else if (ms_ymap_get(e, "means") || ms_ymap_get(e, "component_mean") ||
+                   ms_ymap_get(e, "pooled_with")) {
+            return cfail(ctx, d, e, "means:, component_mean: and pooled_with: belong to a "
+                                    "mixture_weight target");
+        }
+        const ms_ynode *wk = ms_ymap_get(e, "week");
+        if (wk) {
+            double w;
+            if (k != ST_MEAN_FINAL && k != ST_MEAN_CHANGE && k != ST_RESPONSE &&
+                k != ST_REMISSION)
+                return cfail(ctx, d, wk, "week: applies to mean_final, mean_change, "
+                                         "response_rate and remission_rate");
+            if ((st = ms_yget_number(ctx, d, wk, "week", &w, MS_ERR_ARG)))
+                return st;
+            for (size_t q = 0; q < c->sc->nvisits; q++)
+                if (c->sc->visits[q] == w)
+                    t->visit = (int)q;
+            if (t->visit < 0)
+                return cfail(ctx, d, wk, "week %g is not one of the scenario's visits_weeks", w);
         }
         if (k >= ST_MEAN_BASELINE) {
             /* trial statistic: no observable or threshold */
@@ -272,9 +371,25 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     return MS_OK;
 }
 
-static double arm_stat(const ms_trial *tr, int arm, stat_kind kind)
+static double arm_stat(const ms_trial *tr, int arm, stat_kind kind, int visit)
 {
     const ms_armstat *s = &tr->stat[arm];
+    const ms_tally *ty = &tr->tally;
+    if (visit >= 0) { /* at a visit: counts and the score's moments there */
+        size_t nv = tr->sc->nvisits;
+        double n = ty->base[arm].n;
+        const ms_moments *at = &ty->visit[((size_t)arm * nv + (size_t)visit) * ty->nobs +
+                                          (size_t)tr->sc->score];
+        if (!(n > 0))
+            return NAN;
+        if (kind == ST_RESPONSE)
+            return (double)ty->vresp[(size_t)arm * nv + (size_t)visit] / n;
+        if (kind == ST_REMISSION)
+            return (double)ty->vrem[(size_t)arm * nv + (size_t)visit] / n;
+        if (kind == ST_MEAN_CHANGE)
+            return at->mean - ty->base[arm].mean;
+        return at->mean;
+    }
     if (kind == ST_MEAN_CHANGE)
         return s->mean;
     if (kind == ST_RESPONSE)
@@ -283,6 +398,24 @@ static double arm_stat(const ms_trial *tr, int arm, stat_kind kind)
         return s->n ? (double)s->nrem / (double)s->n : NAN;
     const ms_moments *mm = kind == ST_MEAN_BASELINE ? &tr->tally.base[arm] : &tr->tally.fin[arm];
     return mm->n > 0 ? mm->mean : NAN;
+}
+
+/* Weight of the target's component in its arm: the mixture fitted to the
+ * changes (final - baseline, so the means are negated) kept by the tally. */
+static double mixture_stat(const ms_trial *tr, const target *t)
+{
+    const double *x[MIX_MAX];
+    size_t n[MIX_MAX];
+    double mu[MIX_MAX], sd[MIX_MAX], w[MIX_MAX * MIX_MAX];
+    for (size_t g = 0; g < t->npool; g++) {
+        x[g] = tr->tally.keep_change[t->pool[g]];
+        n[g] = tr->tally.nkeep[t->pool[g]];
+    }
+    for (size_t j = 0; j < t->nmix; j++)
+        mu[j] = -t->mix_mean[j];
+    if (ms_mixture_fixed_means(x, n, t->npool, mu, t->nmix, sd, w) < 0)
+        return NAN;
+    return w[t->mix_comp]; /* group 0 is the target's arm */
 }
 
 /* Trial statistics at the parameter vector x: one virtual trial of the
@@ -294,9 +427,13 @@ static int evaluate_trial(ms_calibration *c, const double *x)
     if (ms_trial_run(c->ctx, c->sc, &opt, &tr) != MS_OK)
         return -1;
     for (size_t t = 0; t < c->nt; t++) {
-        double v = arm_stat(tr, c->t[t].arm, c->t[t].kind);
+        if (c->t[t].kind == ST_MIXTURE) {
+            c->achieved[t] = mixture_stat(tr, &c->t[t]);
+            continue;
+        }
+        double v = arm_stat(tr, c->t[t].arm, c->t[t].kind, c->t[t].visit);
         if (c->t[t].minus_arm >= 0)
-            v -= arm_stat(tr, c->t[t].minus_arm, c->t[t].kind);
+            v -= arm_stat(tr, c->t[t].minus_arm, c->t[t].kind, c->t[t].visit);
         c->achieved[t] = v;
     }
     ms_trial_free(tr);
@@ -342,6 +479,18 @@ static double to_natural(const ms_calibration *c, size_t k, double u)
     return c->lower[k] + (c->upper[k] - c->lower[k]) / (1 + exp(-u));
 }
 
+/* Sum of squared deviations of the achieved statistics, in standard errors. */
+static double objective_at(const ms_calibration *c)
+{
+    double f = 0;
+    for (size_t t = 0; t < c->nt; t++) {
+        double se = (c->t[t].hi - c->t[t].lo) / 3.92;
+        double z = (c->achieved[t] - c->t[t].value) / se;
+        f += isnan(z) ? 1e6 : z * z;
+    }
+    return f;
+}
+
 static double objective(const gsl_vector *u, void *ud)
 {
     ms_calibration *c = ud;
@@ -350,16 +499,11 @@ static double objective(const gsl_vector *u, void *ud)
         x[k] = to_natural(c, k, gsl_vector_get(u, k));
     if (evaluate(c, x))
         return INFINITY;
-    double f = 0;
-    for (size_t t = 0; t < c->nt; t++) {
-        double se = (c->t[t].hi - c->t[t].lo) / 3.92;
-        double z = (c->achieved[t] - c->t[t].value) / se;
-        f += z * z;
-    }
-    return f;
+    return objective_at(c);
 }
 
-ms_status ms_calibrate(ms_context *ctx, const char *path, ms_calibration **out)
+static ms_status calibrate(ms_context *ctx, const char *path, const char *scenario, int fit,
+                           ms_calibration **out)
 {
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
@@ -368,6 +512,7 @@ ms_status ms_calibrate(ms_context *ctx, const char *path, ms_calibration **out)
     if (!c)
         return ms_nomem(ctx);
     c->ctx = ctx;
+    c->scenario_override = scenario;
     c->file = ms_strdup(ctx, path);
     ms_ydoc doc;
     ms_status st = c->file ? ms_ydoc_load_file(ctx, c->file, &doc) : ms_nomem(ctx);
@@ -384,7 +529,16 @@ ms_status ms_calibrate(ms_context *ctx, const char *path, ms_calibration **out)
     for (long i = 0; !st && !c->sc && i < c->n; i++)
         st = ms_cohort_draw(ctx, c->model, c->seed, (unsigned long long)i,
                             c->draws + (size_t)i * np);
-    if (!st) {
+    if (!st && !fit) {
+        /* the model file's own values */
+        for (size_t k = 0; k < c->nfit; k++)
+            c->best[k] = c->model->sym[MS_PARAM][c->fit_idx[k]].value;
+        if (evaluate(c, c->best))
+            st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0, "the model could not be evaluated");
+        else
+            c->objective = objective_at(c);
+    }
+    if (!st && fit) {
         gsl_multimin_function fn = {objective, c->nfit, c};
         gsl_vector *u = gsl_vector_alloc(c->nfit), *step = gsl_vector_alloc(c->nfit);
         gsl_multimin_fminimizer *s =
@@ -423,6 +577,17 @@ ms_status ms_calibrate(ms_context *ctx, const char *path, ms_calibration **out)
     }
     *out = c;
     return ms_ok(ctx);
+}
+
+ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out)
+{
+    return calibrate(ctx, targets_path, NULL, 1, out);
+}
+
+ms_status ms_calibration_evaluate(ms_context *ctx, const char *targets_path,
+                                  const char *scenario_path, ms_calibration **out)
+{
+    return calibrate(ctx, targets_path, scenario_path, 0, out);
 }
 
 size_t ms_calibration_param_count(const ms_calibration *c) { return c ? c->nfit : 0; }

@@ -136,3 +136,71 @@ void ms_moments_ci(const ms_moments *m, double *lo, double *hi)
     *lo = m->mean - half;
     *hi = m->mean + half;
 }
+
+/* Normal mixture with fixed component means, fitted by EM (Dempster, Laird
+ * & Rubin 1977): the M step updates each component's SD (shared by the
+ * groups) and each group's weights; the means stay where the published
+ * decomposition put them, so that the weights answer "what fraction of
+ * these data belongs to that component".  SDs are floored at 1e-3 of the
+ * data's range so that a component cannot collapse onto one value. */
+int ms_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, const double *mu,
+                           size_t k, double *sd, double *w)
+{
+    enum { KMAX = 8 };
+    size_t total = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t g = 0; g < ng; g++)
+        for (size_t i = 0; i < n[g]; i++) {
+            total++;
+            lo = fmin(lo, x[g][i]);
+            hi = fmax(hi, x[g][i]);
+        }
+    if (k == 0 || k > KMAX || total < 2 * k)
+        return -1;
+    double floor_sd = fmax(1e-3 * (hi - lo), 1e-12), spread = fmax((hi - lo) / (2.0 * k), floor_sd);
+    for (size_t j = 0; j < k; j++)
+        sd[j] = spread;
+    for (size_t g = 0; g < ng * k; g++)
+        w[g] = 1.0 / (double)k;
+    double ll_prev = -INFINITY;
+    int it;
+    for (it = 1; it <= 5000; it++) {
+        double sw[KMAX] = {0}, ss[KMAX] = {0}, ll = 0;
+        for (size_t g = 0; g < ng; g++) {
+            double cnt[KMAX] = {0};
+            for (size_t i = 0; i < n[g]; i++) {
+                double r[KMAX], s = 0;
+                for (size_t j = 0; j < k; j++) {
+                    double z = (x[g][i] - mu[j]) / sd[j];
+                    r[j] = w[g * k + j] * exp(-0.5 * z * z) / sd[j];
+                    s += r[j];
+                }
+                if (!(s > 0)) { /* far from every component: nearest mean takes it */
+                    size_t best = 0;
+                    for (size_t j = 1; j < k; j++)
+                        if (fabs(x[g][i] - mu[j]) < fabs(x[g][i] - mu[best]))
+                            best = j;
+                    for (size_t j = 0; j < k; j++)
+                        r[j] = j == best;
+                    s = 1;
+                } else {
+                    ll += log(s);
+                }
+                for (size_t j = 0; j < k; j++) {
+                    double p = r[j] / s, d = x[g][i] - mu[j];
+                    cnt[j] += p;
+                    sw[j] += p;
+                    ss[j] += p * d * d;
+                }
+            }
+            for (size_t j = 0; j < k; j++)
+                w[g * k + j] = n[g] ? cnt[j] / (double)n[g] : 0;
+        }
+        for (size_t j = 0; j < k; j++)
+            sd[j] = sw[j] > 0 ? fmax(sqrt(ss[j] / sw[j]), floor_sd) : spread;
+        if (fabs(ll - ll_prev) <= 1e-10 * fabs(ll))
+            break;
+        ll_prev = ll;
+    }
+    return it;
+}

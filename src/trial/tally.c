@@ -35,6 +35,8 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
     ty->base = ms_alloc(ctx, ty->na * sizeof *ty->base);
     ty->fin = ms_alloc(ctx, ty->na * sizeof *ty->fin);
     ty->visit = ms_alloc(ctx, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
+    ty->vresp = ms_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vresp);
+    ty->vrem = ms_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vrem);
     ty->keep_change = ms_alloc(ctx, ty->na * sizeof *ty->keep_change);
     ty->keep_base = ms_alloc(ctx, ty->na * sizeof *ty->keep_base);
     ty->nkeep = ms_alloc(ctx, ty->na * sizeof *ty->nkeep);
@@ -44,7 +46,7 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
         ty->paired = sc->design == MS_DESIGN_MATCHED;
     }
     int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->base || !ty->fin ||
-              !ty->visit || !ty->keep_change || !ty->keep_base || !ty->nkeep ||
+              !ty->visit || !ty->vresp || !ty->vrem || !ty->keep_change || !ty->keep_base || !ty->nkeep ||
               (ty->nboot && !ty->boot);
     if (bad) {
         ms_tally_free(ty);
@@ -58,6 +60,8 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
     memset(ty->fin, 0, ty->na * sizeof *ty->fin);
     memset(ty->visit, 0, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
     memset(ty->nkeep, 0, ty->na * sizeof *ty->nkeep);
+    memset(ty->vresp, 0, ty->na * sc->nvisits * sizeof *ty->vresp);
+    memset(ty->vrem, 0, ty->na * sc->nvisits * sizeof *ty->vrem);
     if (ty->boot)
         memset(ty->boot, 0, ty->nboot * 12 * sizeof *ty->boot);
     for (size_t a = 0; a < ty->na; a++) {
@@ -90,6 +94,8 @@ void ms_tally_free(ms_tally *ty)
     ms_free(ctx, ty->base);
     ms_free(ctx, ty->fin);
     ms_free(ctx, ty->visit);
+    ms_free(ctx, ty->vresp);
+    ms_free(ctx, ty->vrem);
     ms_free(ctx, ty->boot);
     memset(ty, 0, sizeof *ty);
 }
@@ -125,6 +131,11 @@ static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const d
     size_t per = sc->nvisits * ty->nobs;
     for (size_t j = 0; j < per; j++)
         ms_moments_add(&ty->visit[a * per + j], obs[j]);
+    for (size_t v = 0; v < sc->nvisits; v++) {
+        double y = obs[v * ty->nobs + sc->score];
+        ty->vresp[a * sc->nvisits + v] += y <= (1 - sc->response_frac) * h->baseline;
+        ty->vrem[a * sc->nvisits + v] += y <= sc->remission_max;
+    }
     if (ty->nkeep[a] < MS_KEEP_PER_ARM) {
         ty->keep_change[a][ty->nkeep[a]] = h->change;
         ty->keep_base[a][ty->nkeep[a]] = h->baseline;

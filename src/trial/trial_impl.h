@@ -82,6 +82,7 @@ typedef struct {
     long *nresp, *nrem, *nfail;
     ms_moments *base, *fin;   /* per arm */
     ms_moments *visit;        /* arms x visits x observables */
+    long *vresp, *vrem;       /* arms x visits: responders and remitters at each visit */
     double **keep_change, **keep_base; /* per arm: the first MS_KEEP_PER_ARM */
     size_t *nkeep;
     double *boot;             /* bootstrap x 4 x 3: sum w, sum w*change, sum w*response */
@@ -181,5 +182,11 @@ void ms_percentile_ci(double *x, size_t n, double *lo, double *hi);
 /* Percentile bootstrap 95 % CI of the mean with B replicates (scratch: B). */
 void ms_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
                           double *scratch, double *lo, double *hi);
+/* Normal mixture with k (<= 8) fixed component means mu, fitted by EM to ng
+ * groups of data (x[g], n[g] values): SDs shared by the groups (sd[k]),
+ * weights per group (w[g * k + j]).  Returns the EM iterations, -1 if there
+ * are too few data. */
+int ms_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, const double *mu,
+                           size_t k, double *sd, double *w);
 
 #endif
