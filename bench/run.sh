@@ -30,16 +30,28 @@ nstates=$(awk -F, 'NR == 1 { for (i = 2; i <= NF; i++) if ($i == "HAMD") { print
 awk -F, -v n="$nstates" 'NR == 1 { for (i = 2; i <= n + 1; i++) name[i] = $i; next }
   { for (i = 2; i <= n + 1; i++) { v = $i < 0 ? -$i : $i; if (v > m[i]) m[i] = v } }
   END { for (i = 2; i <= n + 1; i++) print name[i] "," m[i] + 0 }' "$out/reference.csv" > "$out/scales.csv"
+# a state's abs_tol: in the model is a floor under its absolute tolerance;
+# fold it into that state's scale for the peers (atol * scale = the floor)
+"$ms" check "$model" | awk '/^states/ { s = 1; next } /^$/ { s = 0 }
+  s { for (i = 1; i < NF; i++) if ($i == "abs_tol") print $1 "," $(i + 1) }' > "$out/floors.csv"
+scales_for() { # ATOL: writes $out/scales-ATOL.csv
+  awk -F, -v a="$1" 'NR == FNR { f[$1] = $2; next }
+    { v = $2; if (($1 in f) && f[$1] / a > v) v = f[$1] / a; print $1 "," v }' \
+    "$out/floors.csv" "$out/scales.csv" > "$out/scales-$1.csv"
+}
+# the accuracy reference: the model without the floors, at rtol 1e-10
+sed -E 's/abs_tol: *[^,}]+, *//' "$model" > "$out/model-nofloor.yaml"
 peer_args=("$out/ledger.tsv" "$out/events.csv" $days)
 
 echo "moodsim benchmark: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "flagship model, $days days of protocols/tms_exosome_nmn.yaml, rtol $rtol, atol $atol (scaled by each state's peak)"
+scales_for $atol
 {
   "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol "${claimed[@]}"
-  "$build/peer_cvode" "${peer_args[@]}" 20 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}"
-  /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 3 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}" | tail -1
-  /usr/bin/python3 "$src/bench/peer_scipy.py" BDF "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}" | tail -1
-  Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales.csv" "${claimed[@]}"
+  "$build/peer_cvode" "${peer_args[@]}" 20 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
+  /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 3 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
+  /usr/bin/python3 "$src/bench/peer_scipy.py" BDF "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
+  Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
 } > "$out/per_patient.csv"
 
 status=0
@@ -56,15 +68,16 @@ echo "  (agreement: final HAM-D-17 and CRP within relative $agree of moodsim)"
 # scaled as above), its error = the larger relative error of the final HAM-D
 # and CRP against moodsim at rtol 1e-10; then, for every peer point, how much
 # longer it takes than the cheapest moodsim point at least as accurate
-ref=$("$build/bench_moodsim" "$model" "$proto" $days 1 1e-10 1e-13 "${claimed[@]}")
+ref=$("$build/bench_moodsim" "$out/model-nofloor.yaml" "$proto" $days 1 1e-10 1e-13 "${claimed[@]}")
 : > "$out/precision.csv"
 for r in 1e-4 1e-5 1e-6 1e-7 1e-8; do
   a=$(awk -v r=$r 'BEGIN { print r / 1000 }')
+  scales_for $a
   {
     "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a "${claimed[@]}"
-    "$build/peer_cvode" "${peer_args[@]}" 5 $r $a --scales="$out/scales.csv" "${claimed[@]}"
-    /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 1 $r $a --scales="$out/scales.csv" "${claimed[@]}" | tail -1
-    Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 1 $r $a --scales="$out/scales.csv" "${claimed[@]}"
+    "$build/peer_cvode" "${peer_args[@]}" 5 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}"
+    /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 1 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}" | tail -1
+    Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 1 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}"
   } | awk -F, -v r=$r -v ref="$ref" 'BEGIN { split(ref, x, ","); h0 = x[3]; c0 = x[4] }
       { eh = ($3 - h0) / h0; ec = ($4 - c0) / c0; if (eh < 0) eh = -eh; if (ec < 0) ec = -ec
         print $1 "," r "," $2 "," (eh > ec ? eh : ec) }' >> "$out/precision.csv"

@@ -132,6 +132,8 @@ typedef struct ms_symbol {
     ms_input_kind input_kind;/* inputs */
     int target;              /* bolus inputs: index of the target state */
     int line, column;        /* where the symbol is defined (1-based) */
+    double abs_tol;          /* states: floor of the absolute tolerance, in the
+                                state's unit (abs_tol: in the model), or 0 */
 } ms_symbol;
 
 /* Loads, checks and compiles a model file (YAML; see docs/model-format.md).
@@ -321,7 +323,10 @@ MS_API void ms_sim_free(ms_sim *sim);
 /* Relative and absolute tolerances (defaults 1e-6 and 1e-9).  The absolute
  * tolerance of a state is atol * max(1, the largest magnitude the state has
  * reached in the run so far, checked at every restart): a quantity counted
- * in billions is not followed down to 1e-9 after it clears. */
+ * in billions is not followed down to 1e-9 after it clears.  A state whose
+ * model gives `abs_tol:` never gets a finer absolute tolerance than that
+ * (in its own unit): the modeller's statement that a fast compartment need
+ * not be resolved more finely than its effect on the rest requires. */
 MS_API ms_status ms_sim_set_tolerances(ms_sim *sim, double rtol, double atol);
 /* Maximum internal steps between two stops (default 100000). */
 MS_API ms_status ms_sim_set_max_steps(ms_sim *sim, long max_steps);

@@ -4,11 +4,14 @@
  * (strong failure guarantee); event tables refuse doses that do not fit
  * their input; overlapping pulses add and levels return exactly to their
  * default; allocation failure at every point of load, set-up and run is
- * reported, never a crash or a leak; status texts exist for every code.
+ * reported, never a crash or a leak; status texts exist for every code;
+ * a state's abs_tol: floor is read, refused when not positive, and loosens
+ * only that state.
  */
 #include "moodsim.h"
 #include "testlib.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +125,86 @@ static void test_strings(ms_context *ctx)
     t_pass++;
 }
 
+/* A fast plasma compartment P (3-min half-life) feeding a slow effect E:
+ * E(t) = a P0 (e^(-kt) - e^(-bt)) / (b - k).  With abs_tol: on P the solver
+ * takes fewer steps and E stays accurate; a non-positive floor is refused
+ * with its line and column. */
+static const char *fast_slow(char *buf, size_t n, const char *floor)
+{
+    snprintf(buf, n,
+             "model: fast_slow\nstates:\n"
+             "  P: {unit: mg, initial: 1000%s}\n"
+             "  E: {unit: \"1\", initial: 0}\n"
+             "parameters:\n"
+             "  k: {value: 13.862943611198906, unit: 1/h, hypothesis: test}\n"
+             "  a: {value: 0.01, unit: 1/(mg*h), hypothesis: test}\n"
+             "  b: {value: 0.028881132523331, unit: 1/h, hypothesis: test}\n"
+             "odes:\n  P: -k * P\n  E: a * P - b * E\n",
+             floor);
+    return buf;
+}
+
+static long run_fast_slow(ms_context *ctx, const char *floor, double *e_err)
+{
+    char text[1024];
+    fast_slow(text, sizeof text, floor);
+    ms_model *m = NULL;
+    CHECK(ms_model_load_string(ctx, "fast_slow.yaml", text, strlen(text), &m) == MS_OK,
+          "load: %s", ms_errmsg(ctx));
+    if (!m)
+        return -1;
+    ms_sim *s;
+    CHECK(ms_sim_new(ctx, m, &s) == MS_OK, "sim");
+    enum { N = 49 };
+    double times[N], out[2 * N];
+    for (int i = 0; i < N; i++)
+        times[i] = 0.5 * i;
+    CHECK(ms_sim_run(s, NULL, times, N, out) == MS_OK, "run: %s", ms_errmsg(ctx));
+    double k = 13.862943611198906, a = 0.01, b = 0.028881132523331, worst = 0;
+    for (int i = 1; i < N; i++) {
+        double e = a * 1000 * (exp(-k * times[i]) - exp(-b * times[i])) / (b - k);
+        worst = fmax(worst, fabs(out[2 * i + 1] - e) / e);
+    }
+    *e_err = worst;
+    ms_sim_stats st;
+    ms_sim_stats_get(s, &st);
+    ms_sim_free(s);
+    ms_model_free(m);
+    return st.steps;
+}
+
+static void test_abs_tol(ms_context *ctx)
+{
+    double err0, err1;
+    long n0 = run_fast_slow(ctx, "", &err0), n1 = run_fast_slow(ctx, ", abs_tol: 0.01", &err1);
+    CHECK(err0 < 1e-5, "E without a floor: relative error %g", err0);
+    CHECK(err1 < 1e-5, "E with a floor on P: relative error %g", err1);
+    CHECK(n1 < n0, "a floor on the fast state saves steps: %ld vs %ld", n1, n0);
+
+    char text[1024];
+    ms_model *m = NULL;
+    fast_slow(text, sizeof text, ", abs_tol: 0.01");
+    CHECK(ms_model_load_string(ctx, "fast_slow.yaml", text, strlen(text), &m) == MS_OK, "load");
+    ms_symbol sym;
+    CHECK(m && ms_model_symbol(m, MS_STATE, 0, &sym) == MS_OK && sym.abs_tol == 0.01,
+          "abs_tol reported");
+    CHECK(m && ms_model_symbol(m, MS_STATE, 1, &sym) == MS_OK && sym.abs_tol == 0,
+          "no abs_tol: 0");
+    ms_model_free(m);
+    static const char *const bad[] = {", abs_tol: 0", ", abs_tol: -1", ", abs_tol: tiny"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        m = NULL;
+        fast_slow(text, sizeof text, bad[i]);
+        CHECK(ms_model_load_string(ctx, "fast_slow.yaml", text, strlen(text), &m) ==
+                  MS_ERR_MODEL, "refused: %s", bad[i]);
+        CHECK(strncmp(ms_errmsg(ctx), "fast_slow.yaml:3:", 17) == 0 &&
+                  strstr(ms_errmsg(ctx), "abs_tol") != NULL,
+              "named: %s", ms_errmsg(ctx));
+        ms_model_free(m);
+    }
+    printf("  abs_tol: %ld steps without, %ld with (E error %.1e, %.1e)\n", n0, n1, err0, err1);
+}
+
 /* ---- allocation failure injection ---- */
 
 static void test_alloc_failures(void)
@@ -177,6 +260,7 @@ int main(int argc, char **argv)
     test_failure_keeps_rows(ctx);
     test_events(ctx);
     test_strings(ctx);
+    test_abs_tol(ctx);
     ms_context_free(ctx);
     test_alloc_failures();
     return test_done("engine");

@@ -208,7 +208,10 @@ static int cmd_check(int argc, char **argv)
     printf("\nstates (%zu):\n", n);
     for (size_t i = 0; i < n; i++) {
         ms_model_symbol(m, MS_STATE, i, &s);
-        printf("  %-18s [%s]  initial %s\n", s.name, s.unit, s.init);
+        printf("  %-18s [%s]  initial %s", s.name, s.unit, s.init);
+        if (s.abs_tol > 0)
+            printf("  abs_tol %g", s.abs_tol);
+        printf("\n");
         print_wrapped("d/dt =", s.expr);
     }
     n = ms_model_count(m, MS_PARAM);

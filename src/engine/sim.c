@@ -382,6 +382,8 @@ static int scale_tolerances(ms_sim *s, const double *y)
         if (v > s->peak[i] && isfinite(v))
             s->peak[i] = v;
         a[i] = s->atol * (s->peak[i] > 1 ? s->peak[i] : 1);
+        if (a[i] < s->m->sym[MS_STATE][i].abs_tol) /* the model's floor (abs_tol:) */
+            a[i] = s->m->sym[MS_STATE][i].abs_tol;
     }
     return CVodeSVtolerances(s->cvode, s->rtol, s->atolv);
 }

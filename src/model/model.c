@@ -126,6 +126,7 @@ ms_status ms_model_symbol(const ms_model *m, ms_symkind kind, size_t i, ms_symbo
     out->target = s->target;
     out->line = s->line;
     out->column = s->col;
+    out->abs_tol = s->abs_tol;
     return MS_OK;
 }
 
@@ -229,7 +230,7 @@ static ms_status section(loader *L, const ms_ynode *root, const char *key, const
 
 static ms_status read_state(loader *L, const ms_ynode *def, ms_symdef *s, size_t i)
 {
-    static const char *const keys[] = {"unit", "initial", "description", NULL};
+    static const char *const keys[] = {"unit", "initial", "description", "abs_tol", NULL};
     char what[160];
     snprintf(what, sizeof what, "state '%s'", s->name);
     if (def->type != MS_Y_MAP)
@@ -247,6 +248,17 @@ static ms_status read_state(loader *L, const ms_ynode *def, ms_symdef *s, size_t
                      what);
     if (init->type != MS_Y_SCALAR || init->len == 0)
         return yfail(L, init, "'initial' of %s must be a number or a formula", what);
+    const ms_ynode *tol = ms_ymap_get(def, "abs_tol");
+    if (tol) {
+        st = ms_yget_number(L->ctx, &L->doc, tol, "abs_tol", &s->abs_tol, MS_ERR_MODEL);
+        if (st)
+            return st;
+        if (!(s->abs_tol > 0))
+            return yfail(L, tol,
+                         "abs_tol of %s is %g; expected a positive number in the state's unit "
+                         "(the coarsest absolute error the solver may make in it)",
+                         what, s->abs_tol);
+    }
     L->inode[i] = init;
     s->init = ms_strdup(L->ctx, init->str);
     return s->init ? MS_OK : ms_nomem(L->ctx);

@@ -17,6 +17,7 @@ typedef struct ms_symdef {
     char *init;        /* states: initial value as written */
     char *source, *hypothesis, *evidence, *contested;
     double value;      /* parameters: nominal value; inputs: default level */
+    double abs_tol;    /* states: floor of the absolute tolerance (abs_tol:), 0 if none */
     ms_input_kind input_kind;
     int target;        /* bolus inputs: target state */
     int line, col;     /* definition */
