@@ -490,6 +490,20 @@ MS_API ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_cali
  * *out with ms_calibration_free(). */
 MS_API ms_status ms_calibration_evaluate(ms_context *ctx, const char *targets_path,
                                          const char *scenario_path, ms_calibration **out);
+/* The same on `replicates` (1 to 1000) independent cohorts or trials, drawn
+ * with seeds seed, seed + 1, ... (the cohort's or the scenario's seed):
+ * whether a target is met by the model or by the luck of one sample.
+ * ms_calibration_target() then gives the mean over replicates, and
+ * ms_calibration_target_spread() its spread. */
+MS_API ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *targets_path,
+                                                    const char *scenario_path, int replicates,
+                                                    ms_calibration **out);
+/* Target i over the replicates of an evaluation: their number, the SD (0
+ * for one), the smallest and largest value, and how many fell within the
+ * target's interval.  MS_ERR_ARG if i is out of range or a pointer is NULL. */
+MS_API ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i,
+                                              int *replicates, double *sd, double *min,
+                                              double *max, int *within);
 MS_API void ms_calibration_free(ms_calibration *c);
 MS_API size_t ms_calibration_param_count(const ms_calibration *c);
 /* Name of fitted parameter i and (in *value) its fitted value. */

@@ -120,6 +120,10 @@ expect_rc 2 "cohort --set without =" "$ms" cohort "$toy" --n 2 --seed 3 --set kk
 # it and only for a trial calibration, and targets errors with file:line:col
 expect_rc 0 "calibrate --evaluate (cohort)" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate
 grep -q "the model's parameters" "$tmp/out" && grep -q "drive_median *1.604" "$tmp/out" && ok || bad "--evaluate prints the model's values"
+expect_rc 0 "calibrate --evaluate --replicates" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate --replicates 3
+[[ $(grep -c "over 3 replicates: mean .*, SD .*, range .* to .*; [0-3] of 3 within" "$tmp/out") == 2 ]] && ok || bad "--replicates: a spread line per target"
+expect_rc 2 "calibrate --replicates without --evaluate" "$ms" calibrate "$src/calibration/crp_depression.yaml" --replicates 3
+expect_rc 2 "calibrate --replicates 0" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate --replicates 0
 expect_rc 2 "calibrate --scenario without --evaluate" "$ms" calibrate "$src/calibration/trials_fit.yaml" --scenario "$src/calibration/trials.yaml"
 expect_rc 2 "calibrate --scenario on a cohort calibration" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate --scenario "$src/calibration/trials.yaml"
 grep -q "crp_depression.yaml:[0-9]*:[0-9]*: .*only a trial calibration" "$tmp/err" && ok || bad "--scenario on a cohort calibration: the error names the file and line"

@@ -68,6 +68,10 @@ struct ms_calibration {
     target t[MAX_TARGETS];
     size_t nt;
     double achieved[MAX_TARGETS], objective;
+    /* evaluation over replicate cohorts: achieved[] is the mean; these the spread */
+    int replicates;
+    double rep_sd[MAX_TARGETS], rep_min[MAX_TARGETS], rep_max[MAX_TARGETS];
+    int rep_within[MAX_TARGETS];
     /* workspace */
     double *draws; /* n x nparams, drawn once (common random numbers) */
     double *values; /* n */
@@ -502,16 +506,76 @@ static double objective(const gsl_vector *u, void *ud)
     return objective_at(c);
 }
 
+/* Draws the cohort of a cohort calibration with c->seed (common random
+ * numbers: drawn once per evaluation series). */
+static ms_status draw_cohort(ms_calibration *c)
+{
+    size_t np = c->model->count[MS_PARAM];
+    ms_status st = MS_OK;
+    for (long i = 0; !st && i < c->n; i++)
+        st = ms_cohort_draw(c->ctx, c->model, c->seed, (unsigned long long)i,
+                            c->draws + (size_t)i * np);
+    return st;
+}
+
+/* The targets at the model file's own values, on c->replicates cohorts
+ * drawn with seeds seed, seed + 1, ...: achieved[] is the mean over them,
+ * rep_*[] the spread and how many fell within the interval. */
+static ms_status evaluate_replicates(ms_calibration *c)
+{
+    for (size_t k = 0; k < c->nfit; k++)
+        c->best[k] = c->model->sym[MS_PARAM][c->fit_idx[k]].value;
+    double sum[MAX_TARGETS] = {0}, sum2[MAX_TARGETS] = {0};
+    unsigned long long seed0 = c->sc ? c->sc->seed : c->seed;
+    ms_status st = MS_OK;
+    for (int r = 0; !st && r < c->replicates; r++) {
+        if (c->sc)
+            c->sc->seed = seed0 + (unsigned long long)r;
+        else if (r > 0) {
+            c->seed = seed0 + (unsigned long long)r;
+            st = draw_cohort(c);
+        }
+        if (!st && evaluate(c, c->best))
+            st = ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0,
+                         "the model could not be evaluated (replicate %d)", r + 1);
+        for (size_t t = 0; !st && t < c->nt; t++) {
+            double a = c->achieved[t];
+            sum[t] += a;
+            sum2[t] += a * a;
+            c->rep_min[t] = r ? fmin(c->rep_min[t], a) : a;
+            c->rep_max[t] = r ? fmax(c->rep_max[t], a) : a;
+            c->rep_within[t] += a >= c->t[t].lo && a <= c->t[t].hi;
+        }
+    }
+    if (c->sc)
+        c->sc->seed = seed0;
+    c->seed = seed0;
+    if (st)
+        return st;
+    double n = (double)c->replicates;
+    for (size_t t = 0; t < c->nt; t++) {
+        c->achieved[t] = sum[t] / n;
+        double var = n > 1 ? (sum2[t] - sum[t] * sum[t] / n) / (n - 1) : 0;
+        c->rep_sd[t] = var > 0 ? sqrt(var) : 0;
+    }
+    c->objective = objective_at(c);
+    return MS_OK;
+}
+
 static ms_status calibrate(ms_context *ctx, const char *path, const char *scenario, int fit,
-                           ms_calibration **out)
+                           int replicates, ms_calibration **out)
 {
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
+    if (replicates < 1 || replicates > 1000)
+        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
+                       "%d replicates; expected a whole number from 1 to 1000", replicates);
     ms_calibration *c = ms_alloc(ctx, sizeof *c);
     if (!c)
         return ms_nomem(ctx);
     c->ctx = ctx;
+    c->replicates = replicates;
     c->scenario_override = scenario;
     c->file = ms_strdup(ctx, path);
     ms_ydoc doc;
@@ -526,18 +590,10 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
         c->values = ms_alloc(ctx, (size_t)c->n * sizeof *c->values);
         st = (!c->draws || !c->values) ? ms_nomem(ctx) : ms_sim_new(ctx, c->model, &c->sim);
     }
-    for (long i = 0; !st && !c->sc && i < c->n; i++)
-        st = ms_cohort_draw(ctx, c->model, c->seed, (unsigned long long)i,
-                            c->draws + (size_t)i * np);
-    if (!st && !fit) {
-        /* the model file's own values */
-        for (size_t k = 0; k < c->nfit; k++)
-            c->best[k] = c->model->sym[MS_PARAM][c->fit_idx[k]].value;
-        if (evaluate(c, c->best))
-            st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0, "the model could not be evaluated");
-        else
-            c->objective = objective_at(c);
-    }
+    if (!st && !c->sc)
+        st = draw_cohort(c);
+    if (!st && !fit)
+        st = evaluate_replicates(c); /* the model file's own values */
     if (!st && fit) {
         gsl_multimin_function fn = {objective, c->nfit, c};
         gsl_vector *u = gsl_vector_alloc(c->nfit), *step = gsl_vector_alloc(c->nfit);
@@ -566,6 +622,10 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
             c->objective = s->fval;
             if (evaluate(c, c->best))
                 st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0, "the model could not be evaluated");
+            for (size_t t = 0; !st && t < c->nt; t++) { /* one "replicate": the fit's */
+                c->rep_min[t] = c->rep_max[t] = c->achieved[t];
+                c->rep_within[t] = c->achieved[t] >= c->t[t].lo && c->achieved[t] <= c->t[t].hi;
+            }
         }
         gsl_multimin_fminimizer_free(s);
         gsl_vector_free(u);
@@ -581,13 +641,33 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
 
 ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, NULL, 1, out);
+    return calibrate(ctx, targets_path, NULL, 1, 1, out);
 }
 
 ms_status ms_calibration_evaluate(ms_context *ctx, const char *targets_path,
                                   const char *scenario_path, ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, scenario_path, 0, out);
+    return calibrate(ctx, targets_path, scenario_path, 0, 1, out);
+}
+
+ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *targets_path,
+                                             const char *scenario_path, int replicates,
+                                             ms_calibration **out)
+{
+    return calibrate(ctx, targets_path, scenario_path, 0, replicates, out);
+}
+
+ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i, int *replicates,
+                                       double *sd, double *min, double *max, int *within)
+{
+    if (!c || i >= c->nt || !replicates || !sd || !min || !max || !within)
+        return MS_ERR_ARG;
+    *replicates = c->replicates;
+    *sd = c->rep_sd[i];
+    *min = c->rep_min[i];
+    *max = c->rep_max[i];
+    *within = c->rep_within[i];
+    return MS_OK;
 }
 
 size_t ms_calibration_param_count(const ms_calibration *c) { return c ? c->nfit : 0; }
