@@ -142,5 +142,8 @@ printf '    statistic: mean_baseline\n    arm: placebo\n    week: 3\n' | targets
 expect_rc 2 "week: on a baseline statistic" "$ms" calibrate "$tmp/targets.yaml" --evaluate
 printf '    statistic: response_rate\n    arm: placebo\n    pooled_with: [ssri]\n' | targets
 expect_rc 2 "pooled_with: outside a mixture target" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+printf '    statistic: variance_ratio\n    arm: ssri\n' | targets
+expect_rc 2 "variance_ratio without minus_arm" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+grep -q "targets.yaml:[0-9]*:[0-9]*: a variance_ratio target needs minus_arm" "$tmp/err" && ok || bad "variance_ratio error names the line"
 
 finish "cli"

@@ -11,7 +11,9 @@
  * that the objective is deterministic.  Trial targets are statistics of the
  * arms of a virtual trial; `mixture_weight` is the weight of one component
  * of a normal mixture with published, fixed means (Stone et al. 2022's
- * three response groups) fitted to the arms' improvements.  Evaluation
+ * three response groups) fitted to the arms' improvements;
+ * `variance_ratio` the variance of change in one arm over another's (the
+ * measure of treatment-effect heterogeneity in meta-analyses).  Evaluation
  * without fitting (ms_calibration_evaluate) checks a model file's values
  * against the same targets, optionally on a larger trial.  Owns nothing
  * after it returns.
@@ -34,11 +36,11 @@
 typedef enum {
     ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE,                      /* cohort, at baseline */
     ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION, /* trial arms */
-    ST_MIXTURE
+    ST_MIXTURE, ST_VARIANCE_RATIO
 } stat_kind;
 static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "mean_baseline",
                                         "mean_final", "mean_change", "response_rate",
-                                        "remission_rate", "mixture_weight", NULL};
+                                        "remission_rate", "mixture_weight", "variance_ratio", NULL};
 #define MIX_MAX 8
 
 typedef struct {
@@ -285,7 +287,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (k < 0)
             return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, quantile "
                                       "(cohorts) or mean_baseline, mean_final, mean_change, "
-                                      "response_rate, remission_rate, mixture_weight (trials)",
+                                      "response_rate, remission_rate, mixture_weight, "
+                                      "variance_ratio (trials)",
                          stt->str);
         if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
             return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
@@ -317,6 +320,9 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return cfail(ctx, d, e, "means:, component_mean: and pooled_with: belong to a "
                                     "mixture_weight target");
         }
+        if (k == ST_VARIANCE_RATIO && t->minus_arm < 0)
+            return cfail(ctx, d, e, "a variance_ratio target needs minus_arm: (the arm whose "
+                                    "variance of change is the denominator)");
         const ms_ynode *wk = ms_ymap_get(e, "week");
         if (wk) {
             double w;
@@ -433,6 +439,11 @@ static int evaluate_trial(ms_calibration *c, const double *x)
     for (size_t t = 0; t < c->nt; t++) {
         if (c->t[t].kind == ST_MIXTURE) {
             c->achieved[t] = mixture_stat(tr, &c->t[t]);
+            continue;
+        }
+        if (c->t[t].kind == ST_VARIANCE_RATIO) { /* variance of change, arm / minus_arm */
+            double a = tr->stat[c->t[t].arm].sd, b = tr->stat[c->t[t].minus_arm].sd;
+            c->achieved[t] = b > 0 ? a * a / (b * b) : NAN;
             continue;
         }
         double v = arm_stat(tr, c->t[t].arm, c->t[t].kind, c->t[t].visit);
