@@ -62,8 +62,8 @@ within "$(hedges_g TNF_free)" 0.2 10 "TNF-a depression vs healthy g (raised)"
 # reason in docs/model.md ("Not yet reproduced"); they are reported, not
 # hidden, and every other target must lie within its interval.
 known_gaps=(
+  "large response on placebo (mixture share)"
   "large response on drug (mixture share)"
-  "sham TMS remission after 3 weeks"
 )
 "$ms" calibrate "$src/calibration/trials_fit.yaml" --evaluate --scenario "$src/calibration/trials.yaml" \
   > "$out/trials.txt" 2>&1; rc=$?
@@ -77,7 +77,7 @@ while IFS= read -r line; do
   if [ $gap -eq 1 ]; then ok; echo "NOTE (known gap, docs/model.md): $line" >&2
   else bad "trial target outside its interval: $line"; fi
 done < <(grep -E '^  [^ ].* target .* model ' "$out/trials.txt")
-[ "$n_t" -ge 11 ] && ok || bad "trial targets evaluated: $n_t, expected at least 11"
+[ "$n_t" -ge 12 ] && ok || bad "trial targets evaluated: $n_t, expected at least 12"
 
 # kinetics
 "$ms" simulate "$model" --protocol "$src/tests/flagship/challenge_48h.yaml" --days 6 --every 1 --out "$out/crp.csv" && ok || bad "challenge simulation"
