@@ -32,7 +32,7 @@
     X(h_core) X(IL6_ref) X(TNF_ref) X(IL1B_ref) X(h_il1b) X(CRP_ref) X(t_half_NFKB)           \
     X(t_half_IL6) X(t_half_TNF) X(t_half_IL1B) X(t_half_CRP) X(t_half_BBB) X(t_half_MG)       \
     X(t_half_KYN) X(t_half_BDNF) X(bbb_gain) X(mg_gain) X(ido_gain) X(bdnf_inf) X(w_kyn)      \
-    X(w_mg) X(w_bdnf) X(nat_mean) X(nat_spread) X(t_nat) X(plac_hi) X(placebo_scale)          \
+    X(w_mg) X(w_bdnf) X(nat_mean) X(nat_spread) X(t_nat) X(plac_hi) X(placebo_scale) X(plac_large_frac) X(plac_large)          \
     X(k_expect_on) X(t_half_expect) X(tms_resp_frac) X(tms_depth_lo) X(k_dlpfc_on)            \
     X(t_half_dlpfc) X(k_plast_on) X(t_half_plast) X(ka_SSRI) X(t_half_SSRI) X(ssri_ec50)      \
     X(t_half_SSRI_F) X(ssri_max) X(ab_neutral) X(t_half_AB) X(challenge_gain) X(t_half_EXO)   \
@@ -70,7 +70,10 @@ static void derive(model *m)
 {
     m->drive0 = m->drive_median * exp(m->drive_sigma * m->z_drive);
     m->nat_max = m->nat_mean + m->nat_spread * (2 * m->u_nat - 1);
-    m->plac_max = m->plac_hi * m->u_plac;
+    /* expectation: large responders (plac_large_frac) or uniform up to plac_hi */
+    double f = m->plac_large_frac;
+    m->plac_max = m->u_plac < f ? m->plac_large
+                                : m->placebo_scale * m->plac_hi * (m->u_plac - f) / (1 - f);
     m->tms_effect = m->u_tms_resp < m->tms_resp_frac
                         ? m->tms_depth_lo + (1 - m->tms_depth_lo) * m->u_tms_depth
                         : 0;
@@ -143,7 +146,7 @@ static double hamd(const model *m, double t, const double *y)
     double hamd_inflam = m->w_kyn * (y[KYN] - 1) + m->w_mg * (y[MG] - 1) +
                          m->w_bdnf * fmax(1 - y[BDNF], 0);
     double improvement = 1 - (1 - m->nat_max * (1 - exp(-t / m->t_nat))) *
-                                 (1 - m->placebo_scale * m->plac_max * y[EXPECT]) *
+                                 (1 - m->plac_max * y[EXPECT]) *
                                  (1 - m->tms_effect * y[PLAST]) * (1 - m->ssri_max * y[SSRI_F]);
     return fmax((m->h_core + hamd_inflam) * (1 - improvement), 0);
 }

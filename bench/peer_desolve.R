@@ -100,10 +100,12 @@ initial <- function() {
 hamd <- function(t, y) {
   with(as.list(c(y, p)), {
     nat_max <- nat_mean + nat_spread * (2 * u_nat - 1)
-    plac_max <- plac_hi * u_plac
+    # large expectation responders, or uniform up to plac_hi
+    plac_max <- if (u_plac < plac_large_frac) plac_large else
+      placebo_scale * plac_hi * (u_plac - plac_large_frac) / (1 - plac_large_frac)
     tms_effect <- if (u_tms_resp < tms_resp_frac) tms_depth_lo + (1 - tms_depth_lo) * u_tms_depth else 0
     inflam <- w_kyn * (KYN - 1) + w_mg * (MG - 1) + w_bdnf * max(1 - BDNF, 0)
-    improvement <- 1 - (1 - nat_max * (1 - exp(-t / t_nat))) * (1 - placebo_scale * plac_max * EXPECT) *
+    improvement <- 1 - (1 - nat_max * (1 - exp(-t / t_nat))) * (1 - plac_max * EXPECT) *
       (1 - tms_effect * PLAST) * (1 - ssri_max * SSRI_F)
     max((h_core + inflam) * (1 - improvement), 0)
   })

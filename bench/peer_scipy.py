@@ -111,13 +111,15 @@ def initial(p, drive0):
 def hamd(p, t, y):
     s = dict(zip(STATES, y))
     nat_max = p["nat_mean"] + p["nat_spread"] * (2 * p["u_nat"] - 1)
-    plac_max = p["plac_hi"] * p["u_plac"]
+    f = p["plac_large_frac"]  # large expectation responders, or uniform up to plac_hi
+    plac_max = (p["plac_large"] if p["u_plac"] < f
+                else p["placebo_scale"] * p["plac_hi"] * (p["u_plac"] - f) / (1 - f))
     tms_effect = (p["tms_depth_lo"] + (1 - p["tms_depth_lo"]) * p["u_tms_depth"]
                   if p["u_tms_resp"] < p["tms_resp_frac"] else 0)
     inflam = (p["w_kyn"] * (s["KYN"] - 1) + p["w_mg"] * (s["MG"] - 1) +
               p["w_bdnf"] * max(1 - s["BDNF"], 0))
     improvement = 1 - ((1 - nat_max * (1 - math.exp(-t / p["t_nat"]))) *
-                       (1 - p["placebo_scale"] * plac_max * s["EXPECT"]) *
+                       (1 - plac_max * s["EXPECT"]) *
                        (1 - tms_effect * s["PLAST"]) * (1 - p["ssri_max"] * s["SSRI_F"]))
     return max((p["h_core"] + inflam) * (1 - improvement), 0)
 
