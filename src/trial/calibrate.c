@@ -517,6 +517,9 @@ static double objective(const gsl_vector *u, void *ud)
     return objective_at(c);
 }
 
+/* Whether value a lies within target t's interval. */
+static int in_interval(const target *t, double a) { return a >= t->lo && a <= t->hi; }
+
 /* Draws the cohort of a cohort calibration with c->seed (common random
  * numbers: drawn once per evaluation series). */
 static ms_status draw_cohort(ms_calibration *c)
@@ -555,7 +558,7 @@ static ms_status evaluate_replicates(ms_calibration *c)
             sum2[t] += a * a;
             c->rep_min[t] = r ? fmin(c->rep_min[t], a) : a;
             c->rep_max[t] = r ? fmax(c->rep_max[t], a) : a;
-            c->rep_within[t] += a >= c->t[t].lo && a <= c->t[t].hi;
+            c->rep_within[t] += in_interval(&c->t[t], a);
         }
     }
     if (c->sc)
@@ -635,7 +638,7 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
                 st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0, "the model could not be evaluated");
             for (size_t t = 0; !st && t < c->nt; t++) { /* one "replicate": the fit's */
                 c->rep_min[t] = c->rep_max[t] = c->achieved[t];
-                c->rep_within[t] = c->achieved[t] >= c->t[t].lo && c->achieved[t] <= c->t[t].hi;
+                c->rep_within[t] = in_interval(&c->t[t], c->achieved[t]);
             }
         }
         gsl_multimin_fminimizer_free(s);
