@@ -12,6 +12,7 @@
 #include "../model/model_impl.h"
 #include "../model/vm.h"
 #include "../protocol/events_impl.h"
+#include "kernels.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -344,10 +345,17 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     else if (!(s->atolv = N_VNew_Serial((sunindextype)s->ns, s->sunctx)) ||
              !(s->peak = ms_alloc(ctx, (s->ns + 1) * sizeof *s->peak)))
         fail = "tolerance vector";
-    else if (use_sparse(m) ? make_sparse(s) : make_dense(s))
-        fail = "linear solver";
-    else if (!(s->cvode = CVodeCreate(CV_BDF, s->sunctx)))
-        fail = "CVodeCreate";
+    if (!fail) { /* our arithmetic in SUNDIALS' vectors (kernels.c); clones inherit it */
+        ms_kernels_vector(s->y);
+        ms_kernels_vector(s->atolv);
+        if (use_sparse(m) ? make_sparse(s) : make_dense(s))
+            fail = "linear solver";
+        else {
+            ms_kernels_matrix(s->A);
+            if (!(s->cvode = CVodeCreate(CV_BDF, s->sunctx)))
+                fail = "CVodeCreate";
+        }
+    }
     if (!fail) {
         N_VConst(0.0, s->y);
         if (CVodeSetErrHandlerFn(s->cvode, err_cb, s) != CV_SUCCESS ||
