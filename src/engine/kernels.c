@@ -7,12 +7,15 @@
  * arguments and locals on the stack (objdump of N_VWSqrSumLocal_Serial or
  * CVodeGetNumSteps in libsundials_cvode.so.6.4.1 shows it) — and a profile of
  * the flagship model (perf, bench/README.md) put 54 % of a simulation's
- * time in the serial vector operations and 5 % in the sparse-matrix ones.
+ * time in the serial vector operations and 5 % in the sparse-matrix ones
+ * (and a model small enough for the dense solver spends its time in an
+ * unoptimised LU).
  * The N_Vector and SUNMatrix interfaces are tables of function pointers so
  * that a user can supply implementations; this module replaces the
  * arithmetic entries of SUNDIALS' own serial vector, dense matrix and CSC
  * sparse matrix (their content, constructors, clone and destroy stay
- * SUNDIALS'); a vector's clones copy its table and a matrix's clone is
+ * SUNDIALS'), and the factorisation and solve of SUNDIALS' dense direct
+ * linear solver; a vector's clones copy its table and a matrix's clone is
  * given ours, so every vector and matrix CVODE makes from ours uses these.
  *
  * Each function computes what the SUNDIALS routine of the same name
@@ -31,6 +34,7 @@
 #include <string.h>
 
 #include <nvector/nvector_serial.h>
+#include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunmatrix/sunmatrix_sparse.h>
 
@@ -411,5 +415,91 @@ void ms_kernels_matrix(SUNMatrix A)
         A->ops->zero = s_zero;
         A->ops->copy = s_copy;
         A->ops->scaleaddi = s_scaleaddi;
+    }
+}
+
+/* ---- the dense direct solver ------------------------------------------- */
+
+/* LU with partial pivoting in place, as SUNDlsMat_denseGETRF: returns 0, or
+ * k + 1 if the k-th pivot is zero. */
+static sunindextype lu_factor(realtype **a, sunindextype m, sunindextype n, sunindextype *p)
+{
+    for (sunindextype k = 0; k < n; k++) {
+        realtype *col_k = a[k];
+        sunindextype l = k;
+        for (sunindextype i = k + 1; i < m; i++)
+            if (fabs(col_k[i]) > fabs(col_k[l]))
+                l = i;
+        p[k] = l;
+        if (col_k[l] == 0)
+            return k + 1;
+        if (l != k)
+            for (sunindextype i = 0; i < n; i++) {
+                realtype t = a[i][l];
+                a[i][l] = a[i][k];
+                a[i][k] = t;
+            }
+        realtype mult = 1.0 / col_k[k];
+        for (sunindextype i = k + 1; i < m; i++)
+            col_k[i] *= mult;
+        for (sunindextype j = k + 1; j < n; j++) {
+            realtype *restrict col_j = a[j];
+            realtype a_kj = col_j[k];
+            if (a_kj != 0)
+                for (sunindextype i = k + 1; i < m; i++)
+                    col_j[i] -= a_kj * col_k[i];
+        }
+    }
+    return 0;
+}
+
+/* Solves with the factors, as SUNDlsMat_denseGETRS. */
+static void lu_solve(realtype **a, sunindextype n, const sunindextype *p, realtype *b)
+{
+    for (sunindextype k = 0; k < n; k++)
+        if (p[k] != k) {
+            realtype t = b[k];
+            b[k] = b[p[k]];
+            b[p[k]] = t;
+        }
+    for (sunindextype k = 0; k < n - 1; k++) {
+        const realtype *col_k = a[k];
+        for (sunindextype i = k + 1; i < n; i++)
+            b[i] -= col_k[i] * b[k];
+    }
+    for (sunindextype k = n - 1; k > 0; k--) {
+        const realtype *col_k = a[k];
+        b[k] /= col_k[k];
+        for (sunindextype i = 0; i < k; i++)
+            b[i] -= col_k[i] * b[k];
+    }
+    b[0] /= a[0][0];
+}
+
+static int dls_setup(SUNLinearSolver S, SUNMatrix A)
+{
+    SUNLinearSolverContent_Dense c = S->content;
+    if (SUNMatGetID(A) != SUNMATRIX_DENSE)
+        return SUNLinSolSetup_Dense(S, A); /* the library's checks and message */
+    c->last_flag = lu_factor(SM_COLS_D(A), SM_ROWS_D(A), SM_COLUMNS_D(A), c->pivots);
+    return c->last_flag > 0 ? SUNLS_LUFACT_FAIL : SUNLS_SUCCESS;
+}
+
+static int dls_solve(SUNLinearSolver S, SUNMatrix A, N_Vector x, N_Vector b, realtype tol)
+{
+    SUNLinearSolverContent_Dense c = S->content;
+    if (SUNMatGetID(A) != SUNMATRIX_DENSE || N_VGetVectorID(x) != SUNDIALS_NVEC_SERIAL)
+        return SUNLinSolSolve_Dense(S, A, x, b, tol);
+    N_VScale(1.0, b, x);
+    lu_solve(SM_COLS_D(A), SM_COLUMNS_D(A), c->pivots, NV_DATA_S(x));
+    c->last_flag = SUNLS_SUCCESS;
+    return SUNLS_SUCCESS;
+}
+
+void ms_kernels_dense_solver(SUNLinearSolver LS)
+{
+    if (LS && SUNLinSolGetID(LS) == SUNLINEARSOLVER_DENSE) {
+        LS->ops->setup = dls_setup;
+        LS->ops->solve = dls_solve;
     }
 }

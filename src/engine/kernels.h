@@ -5,6 +5,7 @@
 #ifndef MS_ENGINE_KERNELS_H
 #define MS_ENGINE_KERNELS_H
 
+#include <sundials/sundials_linearsolver.h>
 #include <sundials/sundials_matrix.h>
 #include <sundials/sundials_nvector.h>
 
@@ -15,5 +16,9 @@ void ms_kernels_vector(N_Vector v);
 /* Replaces zero, copy and scale-add-identity of a dense or CSC sparse
  * SUNMatrix (other matrices are left alone); clones inherit them. */
 void ms_kernels_matrix(SUNMatrix A);
+
+/* Replaces the LU factorisation and solve of SUNDIALS' dense direct solver
+ * (SUNLinSol_Dense; other solvers are left alone). */
+void ms_kernels_dense_solver(SUNLinearSolver LS);
 
 #endif

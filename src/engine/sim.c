@@ -352,6 +352,7 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
             fail = "linear solver";
         else {
             ms_kernels_matrix(s->A);
+            ms_kernels_dense_solver(s->LS);
             if (!(s->cvode = CVodeCreate(CV_BDF, s->sunctx)))
                 fail = "CVodeCreate";
         }

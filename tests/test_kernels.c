@@ -1,0 +1,270 @@
+/*
+ * test_kernels.c — moodsim's vector and matrix arithmetic (src/engine/
+ * kernels.c) against SUNDIALS' own serial routines: every replaced operation,
+ * with each special case of its coefficients and each way its arguments may
+ * alias, must give bit-for-bit the library's result; a matrix without a
+ * stored diagonal must still come out right (through the library's path);
+ * clones must carry the replacements; the dense LU must pivot, fail on a
+ * singular matrix and solve exactly as the library's.
+ */
+#include "engine/kernels.h"
+#include "testlib.h"
+
+#include <nvector/nvector_serial.h>
+#include <string.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+#include <sunmatrix/sunmatrix_sparse.h>
+
+static SUNContext sctx;
+static unsigned long long rng = 88172645463325252ULL;
+
+static double draw(void) /* xorshift64: values in (-4, 4), some exactly 0 or 1 */
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    unsigned k = (unsigned)(rng % 16);
+    if (k == 0)
+        return 0.0;
+    if (k == 1)
+        return 1.0;
+    return ((double)(rng >> 11) / 9007199254740992.0 - 0.5) * 8.0;
+}
+
+static void fill(N_Vector v)
+{
+    double *d = N_VGetArrayPointer(v);
+    for (sunindextype i = 0; i < N_VGetLength(v); i++)
+        d[i] = draw();
+}
+
+static int same(N_Vector a, N_Vector b)
+{
+    return memcmp(N_VGetArrayPointer(a), N_VGetArrayPointer(b),
+                  (size_t)N_VGetLength(a) * sizeof(double)) == 0;
+}
+
+static int same_d(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* ours: vectors with the kernels; lib: plain serial vectors with the same
+ * data, operated on by the library's exported routines */
+enum { NV = 4 };
+static N_Vector ours[NV], lib[NV];
+
+static void load(void)
+{
+    for (int i = 0; i < NV; i++) {
+        fill(lib[i]);
+        memcpy(N_VGetArrayPointer(ours[i]), N_VGetArrayPointer(lib[i]),
+               (size_t)N_VGetLength(lib[i]) * sizeof(double));
+    }
+}
+
+static int all_same(void)
+{
+    for (int i = 0; i < NV; i++)
+        if (!same(ours[i], lib[i]))
+            return 0;
+    return 1;
+}
+
+static void vectors(sunindextype n)
+{
+    for (int i = 0; i < NV; i++) {
+        lib[i] = N_VNew_Serial(n, sctx);
+        ours[i] = i == 0 ? N_VNew_Serial(n, sctx) : N_VClone(ours[0]);
+        if (i == 0)
+            ms_kernels_vector(ours[0]);
+    }
+    /* clones made after the replacement carry it */
+    CHECK(ours[1]->ops->nvlinearsum == ours[0]->ops->nvlinearsum &&
+              ours[1]->ops->nvlinearsum != lib[0]->ops->nvlinearsum,
+          "a clone keeps the replaced operations");
+
+    const double coef[] = {1.0, -1.0, 0.5, -2.0, 0.0, 3.25};
+    const int nc = (int)(sizeof coef / sizeof *coef);
+    for (int ia = 0; ia < nc; ia++)
+        for (int ib = 0; ib <= nc + 1; ib++) {
+            double a = coef[ia], b = ib < nc ? coef[ib] : ib == nc ? a : -a;
+            for (int alias = 0; alias < 3; alias++) { /* z separate, z == x, z == y */
+                load();
+                int z = alias == 0 ? 2 : alias == 1 ? 0 : 1;
+                N_VLinearSum(a, ours[0], b, ours[1], ours[z]);
+                N_VLinearSum_Serial(a, lib[0], b, lib[1], lib[z]);
+                CHECK(all_same(), "linear sum a=%g b=%g alias %d n=%ld", a, b, alias, (long)n);
+            }
+        }
+    for (int ic = 0; ic < nc; ic++)
+        for (int alias = 0; alias < 2; alias++) {
+            load();
+            int z = alias ? 0 : 2;
+            N_VScale(coef[ic], ours[0], ours[z]);
+            N_VScale_Serial(coef[ic], lib[0], lib[z]);
+            CHECK(all_same(), "scale c=%g alias %d", coef[ic], alias);
+        }
+
+    load();
+    N_VConst(2.5, ours[2]);
+    N_VConst_Serial(2.5, lib[2]);
+    N_VProd(ours[0], ours[1], ours[2]);
+    N_VProd_Serial(lib[0], lib[1], lib[2]);
+    N_VAbs(ours[2], ours[3]);
+    N_VAbs_Serial(lib[2], lib[3]);
+    N_VAddConst(ours[3], -0.75, ours[3]);
+    N_VAddConst_Serial(lib[3], -0.75, lib[3]);
+    CHECK(all_same(), "const, prod, abs, add constant");
+    load();
+    N_VAddConst(ours[1], 5.0, ours[1]); /* no zeros: division and inverse */
+    N_VAddConst_Serial(lib[1], 5.0, lib[1]);
+    N_VDiv(ours[0], ours[1], ours[2]);
+    N_VDiv_Serial(lib[0], lib[1], lib[2]);
+    N_VInv(ours[1], ours[3]);
+    N_VInv_Serial(lib[1], lib[3]);
+    CHECK(all_same(), "div, inv");
+    load();
+    N_VCompare(1.5, ours[0], ours[2]);
+    N_VCompare_Serial(1.5, lib[0], lib[2]);
+    booleantype t1 = N_VInvTest(ours[1], ours[3]), t2 = N_VInvTest_Serial(lib[1], lib[3]);
+    CHECK(all_same() && t1 == t2, "compare, inverse test (%d %d)", (int)t1, (int)t2);
+
+    load();
+    CHECK(same_d(N_VDotProd(ours[0], ours[1]), N_VDotProd_Serial(lib[0], lib[1])), "dot");
+    CHECK(same_d(N_VMaxNorm(ours[0]), N_VMaxNorm_Serial(lib[0])), "max norm");
+    CHECK(same_d(N_VWrmsNorm(ours[0], ours[1]), N_VWrmsNorm_Serial(lib[0], lib[1])), "wrms");
+    CHECK(same_d(N_VWrmsNormMask(ours[0], ours[1], ours[2]),
+                 N_VWrmsNormMask_Serial(lib[0], lib[1], lib[2])),
+          "wrms mask");
+    CHECK(same_d(N_VMin(ours[0]), N_VMin_Serial(lib[0])), "min");
+    CHECK(same_d(N_VWL2Norm(ours[0], ours[1]), N_VWL2Norm_Serial(lib[0], lib[1])), "wl2");
+    CHECK(same_d(N_VL1Norm(ours[0]), N_VL1Norm_Serial(lib[0])), "l1");
+    CHECK(same_d(N_VWSqrSumLocal(ours[0], ours[1]), N_VWSqrSumLocal_Serial(lib[0], lib[1])),
+          "weighted square sum");
+    CHECK(same_d(N_VWSqrSumMaskLocal(ours[0], ours[1], ours[2]),
+                 N_VWSqrSumMaskLocal_Serial(lib[0], lib[1], lib[2])),
+          "masked weighted square sum");
+    for (int i = 0; i < NV; i++) {
+        N_VDestroy(ours[i]);
+        N_VDestroy(lib[i]);
+    }
+}
+
+static int same_sparse(SUNMatrix A, SUNMatrix B)
+{
+    sunindextype np = SM_NP_S(A), nz = SM_INDEXPTRS_S(A)[np];
+    return SM_INDEXPTRS_S(B)[np] == nz &&
+           !memcmp(SM_INDEXPTRS_S(A), SM_INDEXPTRS_S(B), (size_t)(np + 1) * sizeof(sunindextype)) &&
+           !memcmp(SM_INDEXVALS_S(A), SM_INDEXVALS_S(B), (size_t)nz * sizeof(sunindextype)) &&
+           !memcmp(SM_DATA_S(A), SM_DATA_S(B), (size_t)nz * sizeof(double));
+}
+
+/* A 6 x 6 CSC matrix: a band, with or without its diagonal. */
+static SUNMatrix band(int with_diagonal)
+{
+    SUNMatrix D = SUNDenseMatrix(6, 6, sctx);
+    for (int j = 0; j < 6; j++)
+        for (int i = 0; i < 6; i++)
+            SM_ELEMENT_D(D, i, j) = (abs(i - j) <= 1 && (with_diagonal || i != j)) ? draw() + 7 : 0;
+    SUNMatrix S = SUNSparseFromDenseMatrix(D, 0.0, CSC_MAT);
+    SUNMatDestroy(D);
+    return S;
+}
+
+static void matrices(void)
+{
+    for (int diag = 0; diag < 2; diag++) {
+        SUNMatrix ours_m = band(diag), lib_m = SUNMatClone_Sparse(ours_m);
+        SUNMatCopy_Sparse(ours_m, lib_m);
+        ms_kernels_matrix(ours_m);
+        SUNMatScaleAddI(-0.37, ours_m);
+        SUNMatScaleAddI_Sparse(-0.37, lib_m);
+        CHECK(same_sparse(ours_m, lib_m), "sparse c A + I, diagonal %s",
+              diag ? "stored" : "missing");
+        SUNMatrix c = SUNMatClone(ours_m);
+        CHECK(c->ops->copy == ours_m->ops->copy, "a sparse clone carries the replacements");
+        SUNMatCopy(ours_m, c);
+        CHECK(same_sparse(c, lib_m), "sparse copy");
+        SUNMatZero(c);
+        SUNMatrix z = SUNMatClone_Sparse(lib_m);
+        SUNMatCopy_Sparse(lib_m, z);
+        SUNMatZero_Sparse(z);
+        CHECK(same_sparse(c, z) && SM_INDEXPTRS_S(c)[SM_NP_S(c)] == 0, "sparse zero");
+        SUNMatDestroy(z);
+        SUNMatDestroy(c);
+        SUNMatDestroy(ours_m);
+        SUNMatDestroy(lib_m);
+    }
+    SUNMatrix a = SUNDenseMatrix(5, 5, sctx), b = SUNDenseMatrix(5, 5, sctx);
+    for (sunindextype k = 0; k < SM_LDATA_D(a); k++)
+        SM_DATA_D(a)[k] = SM_DATA_D(b)[k] = draw();
+    ms_kernels_matrix(a);
+    SUNMatScaleAddI(2.5, a);
+    SUNMatScaleAddI_Dense(2.5, b);
+    CHECK(!memcmp(SM_DATA_D(a), SM_DATA_D(b), 25 * sizeof(double)), "dense c A + I");
+    SUNMatrix c = SUNMatClone(a);
+    CHECK(c->ops->scaleaddi == a->ops->scaleaddi, "a dense clone carries the replacements");
+    SUNMatCopy(a, c);
+    CHECK(!memcmp(SM_DATA_D(c), SM_DATA_D(b), 25 * sizeof(double)), "dense copy");
+    SUNMatZero(c);
+    int zero = 1;
+    for (int k = 0; k < 25; k++)
+        zero &= SM_DATA_D(c)[k] == 0.0;
+    CHECK(zero, "dense zero");
+    SUNMatDestroy(a);
+    SUNMatDestroy(b);
+    SUNMatDestroy(c);
+}
+
+/* The dense LU and solve against the library's, on random systems and on a
+ * singular one (same failure, same row). */
+static void dense_solver(sunindextype n)
+{
+    N_Vector x1 = N_VNew_Serial(n, sctx), x2 = N_VNew_Serial(n, sctx), b = N_VNew_Serial(n, sctx);
+    SUNMatrix a1 = SUNDenseMatrix(n, n, sctx), a2 = SUNDenseMatrix(n, n, sctx);
+    SUNLinearSolver ours_s = SUNLinSol_Dense(x1, a1, sctx), lib_s = SUNLinSol_Dense(x2, a2, sctx);
+    ms_kernels_vector(x1);
+    ms_kernels_dense_solver(ours_s);
+    for (int singular = 0; singular < 2; singular++) {
+        for (sunindextype k = 0; k < SM_LDATA_D(a1); k++)
+            SM_DATA_D(a1)[k] = SM_DATA_D(a2)[k] = draw();
+        if (singular && n > 1) /* column 1 a multiple of column 0 */
+            for (sunindextype i = 0; i < n; i++)
+                SM_ELEMENT_D(a1, i, 1) = SM_ELEMENT_D(a2, i, 1) = 2 * SM_ELEMENT_D(a1, i, 0);
+        fill(b);
+        int f1 = SUNLinSolSetup(ours_s, a1), f2 = SUNLinSolSetup(lib_s, a2);
+        CHECK(f1 == f2 && SUNLinSolLastFlag(ours_s) == SUNLinSolLastFlag(lib_s) &&
+                  !memcmp(SM_DATA_D(a1), SM_DATA_D(a2), (size_t)SM_LDATA_D(a1) * sizeof(double)),
+              "dense LU n=%ld singular %d: flags %d %d", (long)n, singular, f1, f2);
+        if (f1 == 0 && f2 == 0) {
+            int s1 = SUNLinSolSolve(ours_s, a1, x1, b, 0), s2 = SUNLinSolSolve(lib_s, a2, x2, b, 0);
+            CHECK(s1 == s2 && same(x1, x2), "dense solve n=%ld", (long)n);
+        }
+    }
+    SUNLinSolFree(ours_s);
+    SUNLinSolFree(lib_s);
+    SUNMatDestroy(a1);
+    SUNMatDestroy(a2);
+    N_VDestroy(x1);
+    N_VDestroy(x2);
+    N_VDestroy(b);
+}
+
+int main(void)
+{
+    if (SUNContext_Create(NULL, &sctx)) {
+        fprintf(stderr, "test_kernels: cannot create a SUNDIALS context\n");
+        return 1;
+    }
+    const sunindextype sizes[] = {1, 7, 21, 130};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+        vectors(sizes[k]);
+    matrices();
+    for (sunindextype n = 1; n <= 12; n += 1 + n / 3)
+        dense_solver(n);
+    SUNContext_Free(&sctx);
+    return test_done("kernels");
+}
