@@ -514,6 +514,10 @@ MS_API size_t ms_calibration_target_count(const ms_calibration *c);
 MS_API const char *ms_calibration_target(const ms_calibration *c, size_t i, double *value,
                                          double *lo, double *hi, double *achieved,
                                          const char **source);
+/* Whether target i is a term of the fit's objective (1) or only checked
+ * against the fitted values (0: `fitted: false` in the targets file); -1 if
+ * i is out of range. */
+MS_API int ms_calibration_target_fitted(const ms_calibration *c, size_t i);
 
 #ifdef __cplusplus
 }

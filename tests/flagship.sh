@@ -59,7 +59,9 @@ within "$(hedges_g TNF_free)" 0.2 10 "TNF-a depression vs healthy g (raised)"
 # calibration/trials.yaml (2,000 matched patients per arm); each must lie
 # within its published interval or stated tolerance.
 # Targets the model does not yet meet are listed here by name, each with its
-# reason in docs/model.md ("Not yet reproduced"); they are reported, not
+# reason in docs/model.md (the Stone et al. shares: "Individual response",
+# missed by about 8 points in both arms when measured on 20,000 per arm,
+# while their difference, a checked target, is met); they are reported, not
 # hidden, and every other target must lie within its interval.
 known_gaps=(
   "large response on placebo (mixture share)"
@@ -77,7 +79,7 @@ while IFS= read -r line; do
   if [ $gap -eq 1 ]; then ok; echo "NOTE (known gap, docs/model.md): $line" >&2
   else bad "trial target outside its interval: $line"; fi
 done < <(grep -E '^  [^ ].* target .* model ' "$out/trials.txt")
-[ "$n_t" -ge 12 ] && ok || bad "trial targets evaluated: $n_t, expected at least 12"
+[ "$n_t" -ge 13 ] && ok || bad "trial targets evaluated: $n_t, expected at least 13"
 
 # kinetics
 "$ms" simulate "$model" --protocol "$src/tests/flagship/challenge_48h.yaml" --days 6 --every 1 --out "$out/crp.csv" && ok || bad "challenge simulation"

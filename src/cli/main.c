@@ -1275,7 +1275,8 @@ static int cmd_calibrate(int argc, char **argv)
             printf("      over %d replicates: mean %.4g, SD %.3g, range %.4g to %.4g; %d of %d "
                    "within the interval\n",
                    n, a, sd, mn, mx, within, n);
-        printf("      %s\n", src);
+        printf("      %s%s\n", ms_calibration_target_fitted(c, i) ? "" : "(checked, not fitted) ",
+               src);
     }
     ms_calibration_free(c);
     ms_context_free(ctx);

@@ -13,7 +13,9 @@
  * of a normal mixture with published, fixed means (Stone et al. 2022's
  * three response groups) fitted to the arms' improvements;
  * `variance_ratio` the variance of change in one arm over another's (the
- * measure of treatment-effect heterogeneity in meta-analyses).  Evaluation
+ * measure of treatment-effect heterogeneity in meta-analyses).  A target
+ * with `fitted: false` is evaluated and reported but left out of the
+ * objective (a check on the fit, not a term of it).  Evaluation
  * without fitting (ms_calibration_evaluate) checks a model file's values
  * against the same targets, optionally on a larger trial.  Owns nothing
  * after it returns.
@@ -55,6 +57,8 @@ typedef struct {
     double mix_mean[MIX_MAX];
     size_t nmix, mix_comp, npool;
     int pool[MIX_MAX];
+    int mix_minus;            /* with minus_arm: its group in pool[], else -1 */
+    int fitted;               /* in the objective (1), or only checked (fitted: false) */
 } target;
 
 struct ms_calibration {
@@ -169,9 +173,16 @@ static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynod
             if ((st = arm_of(c, d, pw->vals[j], &t->pool[t->npool++])))
                 return st;
     }
-    if (ms_ymap_get(e, "minus_arm"))
-        return cfail(ctx, d, ms_ymap_get(e, "minus_arm"),
-                     "minus_arm: does not apply to a mixture_weight target");
+    t->mix_minus = -1;
+    if (t->minus_arm >= 0) { /* a difference of weights: both arms in one fit */
+        for (size_t g = 0; g < t->npool; g++)
+            if (t->pool[g] == t->minus_arm)
+                t->mix_minus = (int)g;
+        if (t->mix_minus <= 0)
+            return cfail(ctx, d, ms_ymap_get(e, "minus_arm"),
+                         "minus_arm: of a mixture_weight target must be one of pooled_with: "
+                         "(the two arms' weights come from one fit)");
+    }
     return MS_OK;
 }
 
@@ -259,7 +270,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         static const char *const tk[] = {"name", "statistic", "observable", "threshold", "q",
                                          "arm", "minus_arm", "value", "ci", "tolerance",
                                          "source", "means", "component_mean", "pooled_with", "week",
-                                         NULL};
+                                         "fitted", NULL};
         const ms_ynode *e = ts->vals[i];
         target *t = &c->t[i];
         c->nt = i + 1;
@@ -280,6 +291,14 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (!t->name || !t->source || !t->observable)
             return ms_nomem(ctx);
         t->arm = t->minus_arm = t->visit = -1;
+        t->fitted = 1;
+        const ms_ynode *fv = ms_ymap_get(e, "fitted");
+        if (fv) {
+            if (fv->type != MS_Y_SCALAR ||
+                (strcmp(fv->str, "true") != 0 && strcmp(fv->str, "false") != 0))
+                return cfail(ctx, d, fv, "fitted: expected true or false");
+            t->fitted = strcmp(fv->str, "true") == 0;
+        }
         int k = -1;
         for (int j = 0; STAT_NAME[j]; j++)
             if (strcmp(STAT_NAME[j], stt->str) == 0)
@@ -378,6 +397,11 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (!(t->lo <= t->value && t->value <= t->hi && t->lo < t->hi))
             return cfail(ctx, d, e, "the interval must contain the value");
     }
+    size_t nfitted = 0;
+    for (size_t i = 0; i < c->nt; i++)
+        nfitted += (size_t)c->t[i].fitted;
+    if (!nfitted)
+        return cfail(ctx, d, ts, "every target has fitted: false; at least one must be fitted");
     return MS_OK;
 }
 
@@ -425,7 +449,10 @@ static double mixture_stat(const ms_trial *tr, const target *t)
         mu[j] = -t->mix_mean[j];
     if (ms_mixture_fixed_means(x, n, t->npool, mu, t->nmix, sd, w) < 0)
         return NAN;
-    return w[t->mix_comp]; /* group 0 is the target's arm */
+    double v = w[t->mix_comp]; /* group 0 is the target's arm */
+    if (t->mix_minus > 0)
+        v -= w[(size_t)t->mix_minus * t->nmix + t->mix_comp];
+    return v;
 }
 
 /* Trial statistics at the parameter vector x: one virtual trial of the
@@ -499,6 +526,8 @@ static double objective_at(const ms_calibration *c)
 {
     double f = 0;
     for (size_t t = 0; t < c->nt; t++) {
+        if (!c->t[t].fitted)
+            continue;
         double se = (c->t[t].hi - c->t[t].lo) / 3.92;
         double z = (c->achieved[t] - c->t[t].value) / se;
         f += isnan(z) ? 1e6 : z * z;
@@ -694,6 +723,11 @@ const char *ms_calibration_param(const ms_calibration *c, size_t i, double *valu
     return c->model->sym[MS_PARAM][c->fit_idx[i]].name;
 }
 size_t ms_calibration_target_count(const ms_calibration *c) { return c ? c->nt : 0; }
+int ms_calibration_target_fitted(const ms_calibration *c, size_t i)
+{
+    return c && i < c->nt ? c->t[i].fitted : -1;
+}
+
 const char *ms_calibration_target(const ms_calibration *c, size_t i, double *value,
                                   double *lo, double *hi, double *achieved, const char **source)
 {
