@@ -2,7 +2,8 @@
  * sim.c — the simulator: runs a compiled model with SUNDIALS CVODE (BDF,
  * dense direct linear solver, the model's exact Jacobian) from t = 0 through
  * an event table (a sparse Jacobian goes to KLU, a dense one to the dense
- * solver).  Every event time is a known discontinuity: the solver
+ * solver; the arithmetic of its vectors and matrices is kernels.c's).
+ * Every event time is a known discontinuity: the solver
  * stops exactly there (CVodeSetStopTime), the dose or level change is
  * applied, and the solver restarts (CVodeReInit); nothing is searched for.
  * Owns ms_sim and its workspaces, which are allocated at creation and grown
