@@ -482,6 +482,16 @@ MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char 
  * error.  The caller frees *out with ms_calibration_free(). */
 typedef struct ms_calibration ms_calibration;
 MS_API ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out);
+/* The same, reporting progress: after each evaluation of the objective,
+ * from the calling thread, progress(ud, simplex iterations completed,
+ * evaluations so far, lowest objective so far, seconds since the fit
+ * started).  A trial calibration runs a virtual trial per evaluation, so a
+ * fit can take an hour. */
+typedef void (*ms_calibration_progress_fn)(void *ud, int iteration, int evaluations,
+                                           double best, double seconds);
+MS_API ms_status ms_calibrate_progress(ms_context *ctx, const char *targets_path,
+                                       ms_calibration_progress_fn progress, void *ud,
+                                       ms_calibration **out);
 /* Evaluates the targets at the model file's own values of the parameters
  * named under fit: (no fitting): a check that a model still reproduces its
  * figures.  For a trial calibration, scenario_path (may be NULL) replaces

@@ -122,6 +122,10 @@ expect_rc 0 "calibrate --evaluate (cohort)" "$ms" calibrate "$src/calibration/cr
 grep -q "the model's parameters" "$tmp/out" && grep -q "drive_median *1.604" "$tmp/out" && ok || bad "--evaluate prints the model's values"
 expect_rc 0 "calibrate --evaluate --replicates" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate --replicates 3
 [[ $(grep -c "over 3 replicates: mean .*, SD .*, range .* to .*; [0-3] of 3 within" "$tmp/out") == 2 ]] && ok || bad "--replicates: a spread line per target"
+expect_rc 0 "calibrate --quiet" "$ms" calibrate "$src/calibration/crp_healthy.yaml" --quiet
+[ ! -s "$tmp/err" ] && ok || bad "calibrate --quiet printed on stderr"
+grep -q "fitted parameters:" "$tmp/out" && ok || bad "calibrate --quiet still prints the result"
+"$ms" help calibrate | grep -q -- "--quiet" && ok || bad "calibrate help names --quiet"
 expect_rc 2 "calibrate --replicates without --evaluate" "$ms" calibrate "$src/calibration/crp_depression.yaml" --replicates 3
 expect_rc 2 "calibrate --replicates 0" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate --replicates 0
 expect_rc 2 "calibrate --scenario without --evaluate" "$ms" calibrate "$src/calibration/trials_fit.yaml" --scenario "$src/calibration/trials.yaml"

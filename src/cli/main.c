@@ -1192,6 +1192,7 @@ done:
 
 static const char *HELP_CALIBRATE =
     "usage: moodsim calibrate TARGETS.yaml [--evaluate [--scenario SCENARIO.yaml] [--replicates N]]\n"
+    "                          [--quiet]\n"
     "\n"
     "Re-derives a model's fitted population parameters from a targets file: the model,\n"
     "a cohort (size, seed), the parameters to fit with bounds, and published figures with\n"
@@ -1206,7 +1207,19 @@ static const char *HELP_CALIBRATE =
     "  --replicates N    with --evaluate, on N independent cohorts or trials (seeds seed,\n"
     "                    seed+1, ...): each target's mean, SD, range and how many of the N\n"
     "                    met it -- whether the model meets a figure or one sample did;\n"
-    "                    the exit code then judges the mean\n";
+    "                    the exit code then judges the mean\n"
+    "  --quiet           no progress on stderr (a fit reports its iterations there)\n";
+
+/* A fit's progress on stderr (after 2 s, then on one line), unless --quiet. */
+static void cal_progress(void *ud, int iteration, int evaluations, double best, double seconds)
+{
+    progress_state *ps = ud;
+    if (ps->quiet || (seconds < 2 && !ps->shown))
+        return;
+    fprintf(stderr, "\rcalibrate: iteration %d, %d evaluations, best objective %.4g, %.0f s   ",
+            iteration, evaluations, best, seconds);
+    ps->shown = 1;
+}
 
 static int cmd_calibrate(int argc, char **argv)
 {
@@ -1216,9 +1229,12 @@ static int cmd_calibrate(int argc, char **argv)
     }
     const char *file = NULL, *scenario = NULL;
     int eval = 0, reps = 0;
+    progress_state ps = {0};
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--evaluate") == 0)
             eval = 1;
+        else if (strcmp(argv[i], "--quiet") == 0)
+            ps.quiet = 1;
         else if (strcmp(argv[i], "--replicates") == 0 && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -1247,7 +1263,9 @@ static int cmd_calibrate(int argc, char **argv)
     ms_calibration *c = NULL;
     ms_status st = eval ? ms_calibration_evaluate_replicates(ctx, file, scenario,
                                                              reps ? reps : 1, &c)
-                        : ms_calibrate(ctx, file, &c);
+                        : ms_calibrate_progress(ctx, file, cal_progress, &ps, &c);
+    if (ps.shown)
+        fputc('\n', stderr);
     if (st) {
         int rc = report(ctx, st);
         ms_context_free(ctx);

@@ -82,7 +82,10 @@ struct ms_calibration {
     double *draws; /* n x nparams, drawn once (common random numbers) */
     double *values; /* n */
     ms_sim *sim;
-    int iterations;
+    int iterations, evaluations;
+    ms_calibration_progress_fn progress; /* may be NULL */
+    void *progress_ud;
+    double t0, best_f;                   /* fit start, lowest objective so far */
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
 };
 
@@ -541,9 +544,14 @@ static double objective(const gsl_vector *u, void *ud)
     double x[MAX_FIT];
     for (size_t k = 0; k < c->nfit; k++)
         x[k] = to_natural(c, k, gsl_vector_get(u, k));
-    if (evaluate(c, x))
-        return INFINITY;
-    return objective_at(c);
+    double f = evaluate(c, x) ? INFINITY : objective_at(c);
+    c->evaluations++;
+    if (f < c->best_f)
+        c->best_f = f;
+    if (c->progress) /* after every evaluation: one can be a whole virtual trial */
+        c->progress(c->progress_ud, c->iterations, c->evaluations, c->best_f,
+                    ms_now_s() - c->t0);
+    return f;
 }
 
 /* Whether value a lies within target t's interval. */
@@ -606,7 +614,8 @@ static ms_status evaluate_replicates(ms_calibration *c)
 }
 
 static ms_status calibrate(ms_context *ctx, const char *path, const char *scenario, int fit,
-                           int replicates, ms_calibration **out)
+                           int replicates, ms_calibration_progress_fn progress, void *ud,
+                           ms_calibration **out)
 {
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
@@ -619,6 +628,8 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
         return ms_nomem(ctx);
     c->ctx = ctx;
     c->replicates = replicates;
+    c->progress = progress;
+    c->progress_ud = ud;
     c->scenario_override = scenario;
     c->file = ms_strdup(ctx, path);
     ms_ydoc doc;
@@ -650,6 +661,8 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
                 gsl_vector_set(u, k, log(r / (1 - r)));
                 gsl_vector_set(step, k, 0.5);
             }
+            c->t0 = ms_now_s();
+            c->best_f = INFINITY;
             gsl_multimin_fminimizer_set(s, &fn, u, step);
             int status = GSL_CONTINUE;
             int max_iter = c->sc ? 120 : 500; /* a trial per evaluation is costly */
@@ -684,20 +697,27 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
 
 ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, NULL, 1, 1, out);
+    return calibrate(ctx, targets_path, NULL, 1, 1, NULL, NULL, out);
+}
+
+ms_status ms_calibrate_progress(ms_context *ctx, const char *targets_path,
+                                ms_calibration_progress_fn progress, void *ud,
+                                ms_calibration **out)
+{
+    return calibrate(ctx, targets_path, NULL, 1, 1, progress, ud, out);
 }
 
 ms_status ms_calibration_evaluate(ms_context *ctx, const char *targets_path,
                                   const char *scenario_path, ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, scenario_path, 0, 1, out);
+    return calibrate(ctx, targets_path, scenario_path, 0, 1, NULL, NULL, out);
 }
 
 ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *targets_path,
                                              const char *scenario_path, int replicates,
                                              ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, scenario_path, 0, replicates, out);
+    return calibrate(ctx, targets_path, scenario_path, 0, replicates, NULL, NULL, out);
 }
 
 ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i, int *replicates,

@@ -44,7 +44,7 @@ void ms_trial_free(ms_trial *t)
     ms_free(ctx, t);
 }
 
-static double now_s(void)
+double ms_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -249,7 +249,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
             return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid parameter override %zu", j);
     if (sc->narms > 64)
         return ms_fail(ctx, MS_ERR_LIMIT, sc->file, 0, 0, "more than 64 arms");
-    double t0 = now_s();
+    double t0 = ms_now_s();
     ms_trial *t = ms_alloc(ctx, sizeof *t);
     if (!t)
         return ms_nomem(ctx);
@@ -334,7 +334,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
 
     long nblocks = (total + MS_BLOCK_PATIENTS - 1) / MS_BLOCK_PATIENTS;
     unsigned long long cand = 0;
-    double last_report = now_s(), last_cp = now_s();
+    double last_report = ms_now_s(), last_cp = ms_now_s();
     long consumed = t->tally.nrec, blocks_done = start;
     for (long bi = 0; bi < nblocks; bi++) {
         b.p0 = bi * MS_BLOCK_PATIENTS;
@@ -392,7 +392,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         ms_tally_add(&t->tally, b.h, b.sub, b.obs, b.n, threads);
         consumed += (long)b.n;
         blocks_done = bi + 1;
-        double tn = now_s();
+        double tn = ms_now_s();
         if (o.f[0] && (tn - last_cp >= MS_CHECKPOINT_S || bi + 1 == nblocks)) {
             if ((st = ms_stream_checkpoint(ctx, &o, blocks_done, consumed)))
                 break;
@@ -406,14 +406,14 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     if (!st && stopped && o.f[0])
         st = ms_stream_checkpoint(ctx, &o, blocks_done, consumed);
     if (rank == 0 && opt->progress)
-        opt->progress(opt->ud, (size_t)consumed, t->nres, now_s() - t0);
+        opt->progress(opt->ud, (size_t)consumed, t->nres, ms_now_s() - t0);
     st = ms_stream_close(ctx, &o, st);
     if (!st && !stopped && rank == 0 && opt->out_dir)
         ms_stream_finished(opt->out_dir);
     t->interrupted = stopped;
     if (!st && rank == 0)
         st = ms_trial_analyse(t);
-    t->seconds = now_s() - t0;
+    t->seconds = ms_now_s() - t0;
 done:
     for (int i = 0; w && i < threads; i++) {
         ms_sim_free(w[i].sim);

@@ -182,6 +182,9 @@ void ms_percentile_ci(double *x, size_t n, double *lo, double *hi);
 /* Percentile bootstrap 95 % CI of the mean with B replicates (scratch: B). */
 void ms_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
                           double *scratch, double *lo, double *hi);
+/* Seconds on the monotonic clock (for progress and timing). */
+double ms_now_s(void);
+
 /* Normal mixture with k (<= 8) fixed component means mu, fitted by EM to ng
  * groups of data (x[g], n[g] values): SDs shared by the groups (sd[k]),
  * weights per group (w[g * k + j]).  Returns the EM iterations, -1 if there
