@@ -43,10 +43,10 @@
 
 /* ---- vectors ----------------------------------------------------------- */
 
-static void v_axpy(realtype a, N_Vector x, N_Vector y) /* y += a x */
+static void v_axpy(realtype a, N_Vector x, N_Vector y) /* y += a x (x may be y) */
 {
-    const realtype *restrict xd = DATA(x);
-    realtype *restrict yd = DATA(y);
+    const realtype *xd = DATA(x);
+    realtype *yd = DATA(y);
     size_t n = LEN(x);
     if (a == 1.0)
         for (size_t i = 0; i < n; i++)
