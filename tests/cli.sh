@@ -126,6 +126,15 @@ expect_rc 0 "calibrate --quiet" "$ms" calibrate "$src/calibration/crp_healthy.ya
 [ ! -s "$tmp/err" ] && ok || bad "calibrate --quiet printed on stderr"
 grep -q "fitted parameters:" "$tmp/out" && ok || bad "calibrate --quiet still prints the result"
 "$ms" help calibrate | grep -q -- "--quiet" && ok || bad "calibrate help names --quiet"
+# a target with fitted: false is evaluated and reported but does not move the fit
+cp "$src/calibration/crp_healthy.yaml" "$tmp/unfitted.yaml"
+sed -i "s|^model: ../|model: $src/|" "$tmp/unfitted.yaml"
+printf '  - name: checked only\n    statistic: median\n    observable: CRP_mgL\n    value: 9\n    tolerance: 0.5\n    fitted: false\n    source: a deliberately unreachable check\n' >> "$tmp/unfitted.yaml"
+expect_rc 4 "a checked-only target outside its interval" "$ms" calibrate "$tmp/unfitted.yaml" --quiet
+grep -q "(checked, not fitted) a deliberately unreachable check" "$tmp/out" && ok || bad "checked-only target marked in the output"
+sed -n '/^fitted parameters:/,/^targets:/p' "$tmp/out" > "$tmp/p_unfitted"
+"$ms" calibrate "$src/calibration/crp_healthy.yaml" --quiet | sed -n '/^fitted parameters:/,/^targets:/p' > "$tmp/p_plain"
+cmp -s "$tmp/p_unfitted" "$tmp/p_plain" && [ -s "$tmp/p_plain" ] && ok || bad "a fitted: false target changed the fitted values"
 expect_rc 2 "calibrate --replicates without --evaluate" "$ms" calibrate "$src/calibration/crp_depression.yaml" --replicates 3
 expect_rc 2 "calibrate --replicates 0" "$ms" calibrate "$src/calibration/crp_depression.yaml" --evaluate --replicates 0
 expect_rc 2 "calibrate --scenario without --evaluate" "$ms" calibrate "$src/calibration/trials_fit.yaml" --scenario "$src/calibration/trials.yaml"
