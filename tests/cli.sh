@@ -155,17 +155,19 @@ printf '    statistic: mean_baseline\n    arm: placebo\n    week: 3\n' | targets
 expect_rc 2 "week: on a baseline statistic" "$ms" calibrate "$tmp/targets.yaml" --evaluate
 printf '    statistic: response_rate\n    arm: placebo\n    pooled_with: [ssri]\n' | targets
 expect_rc 2 "pooled_with: outside a mixture target" "$ms" calibrate "$tmp/targets.yaml" --evaluate
-printf '    statistic: variance_ratio\n    arm: ssri\n' | targets
-expect_rc 2 "variance_ratio without minus_arm" "$ms" calibrate "$tmp/targets.yaml" --evaluate
-grep -q "targets.yaml:[0-9]*:[0-9]*: a variance_ratio target needs minus_arm" "$tmp/err" && ok || bad "variance_ratio error names the line"
-printf '    statistic: mixture_weight\n    arm: ssri\n    minus_arm: placebo\n    means: [16.0, 8.9, 1.7]\n    component_mean: 16\n' | targets
-expect_rc 2 "mixture difference without the minus arm in the fit" "$ms" calibrate "$tmp/targets.yaml" --evaluate
-grep -q "targets.yaml:[0-9]*:[0-9]*: minus_arm: of a mixture_weight target must be one of pooled_with" "$tmp/err" && ok || bad "mixture minus_arm error names the line"
-printf '    statistic: response_rate\n    arm: placebo\n    fitted: maybe\n' | targets
-expect_rc 2 "fitted: neither true nor false" "$ms" calibrate "$tmp/targets.yaml" --evaluate
-grep -q "targets.yaml:[0-9]*:[0-9]*: fitted: expected true or false" "$tmp/err" && ok || bad "fitted: error names the line"
-printf '    statistic: response_rate\n    arm: placebo\n    fitted: false\n' | targets
-expect_rc 2 "no target fitted" "$ms" calibrate "$tmp/targets.yaml" --evaluate
-grep -q "at least one must be fitted" "$tmp/err" && ok || bad "no-fitted-target error says what is needed"
+refused_target() { # description, target body (printf format), expected error (regex)
+  printf "$2" | targets
+  expect_rc 2 "$1" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+  grep -q "targets.yaml:[0-9]*:[0-9]*: $3" "$tmp/err" && ok || bad "$1: the error names the line and says '$3'"
+}
+refused_target "variance_ratio without minus_arm" '    statistic: variance_ratio\n    arm: ssri\n' \
+  "a variance_ratio target needs minus_arm"
+refused_target "mixture difference without the minus arm in the fit" \
+  '    statistic: mixture_weight\n    arm: ssri\n    minus_arm: placebo\n    means: [16.0, 8.9, 1.7]\n    component_mean: 16\n' \
+  "minus_arm: of a mixture_weight target must be one of pooled_with"
+refused_target "fitted: neither true nor false" '    statistic: response_rate\n    arm: placebo\n    fitted: maybe\n' \
+  "fitted: expected true or false"
+refused_target "no target fitted" '    statistic: response_rate\n    arm: placebo\n    fitted: false\n' \
+  "every target has fitted: false; at least one must be fitted"
 
 finish "cli"
