@@ -48,6 +48,7 @@ echo "flagship model, $days days of protocols/tms_exosome_nmn.yaml, rtol $rtol, 
 scales_for $atol
 {
   "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol "${claimed[@]}"
+  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol --method=dirk "${claimed[@]}"
   "$build/peer_cvode" "${peer_args[@]}" 20 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
   /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 3 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
   /usr/bin/python3 "$src/bench/peer_scipy.py" BDF "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
@@ -75,6 +76,7 @@ for r in 1e-4 1e-5 1e-6 1e-7 1e-8; do
   scales_for $a
   {
     "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a "${claimed[@]}"
+    "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a --method=dirk "${claimed[@]}"
     "$build/peer_cvode" "${peer_args[@]}" 5 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}"
     /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 1 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}" | tail -1
     Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 1 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}"

@@ -314,9 +314,10 @@ MS_API ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const 
 
 typedef struct ms_sim ms_sim;
 
-/* A simulator: CVODE (BDF, dense direct solver, exact Jacobian) and every
- * workspace one run needs, allocated once and reused by every run.  `model`
- * must outlive the simulator. */
+/* A simulator: an integrator (CVODE's BDF unless ms_sim_set_method says
+ * otherwise; the model's exact Jacobian, a dense or sparse direct solver)
+ * and every workspace one run needs, allocated once and reused by every
+ * run.  `model` must outlive the simulator. */
 MS_API ms_status ms_sim_new(ms_context *ctx, const ms_model *model, ms_sim **out);
 MS_API void ms_sim_free(ms_sim *sim);
 
@@ -330,6 +331,24 @@ MS_API void ms_sim_free(ms_sim *sim);
 MS_API ms_status ms_sim_set_tolerances(ms_sim *sim, double rtol, double atol);
 /* Maximum internal steps between two stops (default 100000). */
 MS_API ms_status ms_sim_set_max_steps(ms_sim *sim, long max_steps);
+
+/* The integration method.  Both restart at every discontinuity of the
+ * protocol and reach the requested tolerances; they differ in cost.
+ *   MS_METHOD_BDF  (default) CVODE's variable-order BDF: cheap steps, but
+ *                  each restart begins again at order 1 with tiny steps.
+ *   MS_METHOD_DIRK ARKODE's 8-stage L-stable diagonally implicit
+ *                  Runge-Kutta method of order 5 (ARK5(4)8L[2]SA): costlier
+ *                  steps, but a restart loses nothing, so it takes far
+ *                  fewer steps on protocols with many doses or sessions
+ *                  (bench/README.md has the measurements). */
+typedef enum ms_method { MS_METHOD_BDF = 0, MS_METHOD_DIRK = 1 } ms_method;
+/* Switches the method for the following runs (tolerances and step limit are
+ * kept).  MS_ERR_ARG for an unknown method. */
+MS_API ms_status ms_sim_set_method(ms_sim *sim, ms_method method);
+MS_API ms_method ms_sim_method(const ms_sim *sim);
+/* "bdf" or "dirk" -> the method; -1 for any other name. */
+MS_API int ms_method_from_name(const char *name);
+MS_API const char *ms_method_name(ms_method method);
 /* Sets parameter i for the following runs (the model's nominal values are the
  * starting point).  MS_ERR_ARG if i is out of range or v is not finite. */
 MS_API ms_status ms_sim_set_param(ms_sim *sim, size_t i, double v);
@@ -367,7 +386,7 @@ MS_API ms_status ms_sim_rhs(ms_sim *sim, double t, const double *y, double *ydot
 MS_API ms_status ms_sim_jacobian(ms_sim *sim, double t, const double *y, double *jac);
 
 typedef struct ms_sim_stats {
-    long steps;        /* CVODE internal steps */
+    long steps;        /* the integrator's internal steps */
     long rhs_evals;    /* right-hand-side evaluations */
     long jac_evals;    /* Jacobian evaluations */
     long restarts;     /* solver re-initialisations at discontinuities */

@@ -83,6 +83,20 @@ head -2 "$tmp/ev_nm.csv" | tail -1 | grep -q "^ID,TIME,EVID,CMT,AMT,RATE$" && ok
 expect_rc 0 "simulate yaml" "$ms" simulate "$fx" --protocol "$src/protocols/tms_exosome_nmn.yaml" --days 182 --every 24 --out "$tmp/sim_yaml.csv"
 expect_rc 0 "simulate nonmem" "$ms" simulate "$fx" --protocol "$tmp/ev_nm.csv" --days 182 --every 24 --out "$tmp/sim_nm.csv"
 cmp -s "$tmp/sim_yaml.csv" "$tmp/sim_nm.csv" && ok || bad "NONMEM round trip changes the simulation"
+# the second integrator: 26 weeks of the flagship model on the seeds' combined
+# protocol (180 switches) by DIRK agree with BDF on every observable
+flag="$src/models/depression_inflammation.yaml"
+expect_rc 0 "simulate bdf" "$ms" simulate "$flag" --protocol "$src/protocols/tms_exosome_nmn.yaml" --days 182 --every 24 --out "$tmp/sim_bdf.csv"
+expect_rc 0 "simulate --method dirk" "$ms" simulate "$flag" --protocol "$src/protocols/tms_exosome_nmn.yaml" --days 182 --every 24 --method dirk --out "$tmp/sim_dirk.csv"
+if cmp -s "$tmp/sim_bdf.csv" "$tmp/sim_dirk.csv"; then bad "--method dirk changed nothing: not applied"; else ok; fi
+nobs=$("$ms" check "$flag" | awk '/^observables/ { gsub(/[():]/, "", $2); print $2; exit }')
+awk -F, -v nobs="${nobs:-0}" 'NR == FNR { for (i = 2; i <= NF; i++) v[FNR, i] = $i; next }
+  FNR == 1 { if (nobs < 5) { print "too few observables: " nobs; bad = 1 }; next }
+  { for (i = NF - nobs + 1; i <= NF; i++) { a = v[FNR, i]; d = a - $i; if (d < 0) d = -d; s = a < 0 ? -a : a
+    if (d > 1e-4 * s + 1e-9) { print "row " FNR " col " i ": " a " vs " $i; bad = 1 } } } END { exit bad }' \
+  "$tmp/sim_bdf.csv" "$tmp/sim_dirk.csv" >&2 && ok || bad "BDF and DIRK disagree beyond 1e-4 on an observable"
+expect_rc 2 "simulate --method rk4" "$ms" simulate "$fx" --days 1 --method rk4 --out "$tmp/x.csv"
+grep -q "expected bdf or dirk" "$tmp/err" && ok || bad "the bad method's message names the choices"
 # a virtual patient's calendar with missed sessions
 sed 's/^    duration_min: 30$/    duration_min: 30\n    missed: 0.2/' "$src/protocols/tms.yaml" > "$tmp/adherence.yaml"
 expect_rc 0 "patient calendar" "$ms" protocol show "$tmp/adherence.yaml" --patient 3 --seed 11

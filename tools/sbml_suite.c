@@ -6,8 +6,9 @@
  * (case, result, reason), and prints a summary with counts by component
  * tag.  Unsupported cases (refused by the importer) are counted, never
  * hidden.  With --expect FILE, exits non-zero if a case listed there (one
- * case number a line) does not pass: a regression test.
- * usage: sbml_suite SUITE_CASES_DIR OUT_DIR [FIRST LAST] [--expect FILE]
+ * case number a line) does not pass: a regression test.  --method dirk
+ * runs every case with the DIRK integrator instead of BDF.
+ * usage: sbml_suite SUITE_CASES_DIR OUT_DIR [FIRST LAST] [--expect FILE] [--method bdf|dirk]
  */
 #include "moodsim.h"
 
@@ -144,6 +145,8 @@ static void count_tags(const char *tags, int result)
 }
 
 /* Runs one case: 0 pass, 1 fail, 2 unsupported. */
+static ms_method method = MS_METHOD_BDF; /* --method */
+
 static int run_case(ms_context *ctx, const char *dir, int num, const char *out, char *reason,
                     size_t rn)
 {
@@ -176,7 +179,8 @@ static int run_case(ms_context *ctx, const char *dir, int num, const char *out, 
     size_t npts = (size_t)s.steps + 1;
     double *times = calloc(npts, sizeof *times), *res = NULL;
     int col[MAXV];
-    if (ms_sim_new(ctx, m, &sim) || ms_sim_set_tolerances(sim, 1e-10, 1e-14)) {
+    if (ms_sim_new(ctx, m, &sim) || ms_sim_set_tolerances(sim, 1e-10, 1e-14) ||
+        ms_sim_set_method(sim, method)) {
         snprintf(reason, rn, "%s", ms_errmsg(ctx));
         goto done;
     }
@@ -288,7 +292,8 @@ done:
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: sbml_suite CASES_DIR OUT_DIR [FIRST LAST] [--expect FILE]\n");
+        fprintf(stderr, "usage: sbml_suite CASES_DIR OUT_DIR [FIRST LAST] [--expect FILE] "
+                        "[--method bdf|dirk]\n");
         return 2;
     }
     const char *dir = argv[1], *out = argv[2], *expect = NULL;
@@ -296,7 +301,14 @@ int main(int argc, char **argv)
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--expect") && i + 1 < argc)
             expect = argv[++i];
-        else if (pos++ == 0)
+        else if (!strcmp(argv[i], "--method") && i + 1 < argc) {
+            int k = ms_method_from_name(argv[++i]);
+            if (k < 0) {
+                fprintf(stderr, "sbml_suite: unknown method '%s' (bdf, dirk)\n", argv[i]);
+                return 2;
+            }
+            method = (ms_method)k;
+        } else if (pos++ == 0)
             first = atoi(argv[i]);
         else
             last = atoi(argv[i]);

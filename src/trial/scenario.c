@@ -385,14 +385,15 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
         }
     }
 
-    /* solver tolerances */
+    /* solver tolerances and method */
     sc->rtol = 1e-6;
     sc->atol = 1e-9;
+    sc->method = MS_METHOD_BDF;
     const ms_ynode *sv = ms_ymap_get(root, "solver");
     if (sv) {
-        static const char *const svk[] = {"rtol", "atol", NULL};
+        static const char *const svk[] = {"rtol", "atol", "method", NULL};
         if (sv->type != MS_Y_MAP)
-            return sfail(R, sv, "solver: expected {rtol:, atol:}");
+            return sfail(R, sv, "solver: expected {rtol:, atol:, method:}");
         if ((st = ms_ymap_check_keys(R->ctx, &R->doc, sv, "solver", svk, MS_ERR_ARG)))
             return st;
         const ms_ynode *v;
@@ -400,6 +401,13 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
             return st;
         if ((v = ms_ymap_get(sv, "atol")) && (st = number(R, v, "atol", 1e-300, 1e300, &sc->atol)))
             return st;
+        if ((v = ms_ymap_get(sv, "method"))) {
+            int k = v->type == MS_Y_SCALAR ? ms_method_from_name(v->str) : -1;
+            if (k < 0)
+                return sfail(R, v, "solver method '%s'; expected bdf or dirk",
+                             v->type == MS_Y_SCALAR ? v->str : "?");
+            sc->method = (ms_method)k;
+        }
     }
 
     /* analysis settings */

@@ -298,7 +298,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         }
         if ((st = ms_sim_new(w[i].ctx, m, &w[i].sim)) ||
             (st = ms_events_new(w[i].ctx, m, &w[i].ev)) ||
-            (st = ms_sim_set_tolerances(w[i].sim, sc->rtol, sc->atol)))
+            (st = ms_sim_set_tolerances(w[i].sim, sc->rtol, sc->atol)) ||
+            (st = ms_sim_set_method(w[i].sim, sc->method)))
             st = ms_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w[i].ctx));
         for (size_t v = 0; v < sc->nvisits; v++)
             w[i].times[v] = sc->visits[v] * 168.0;

@@ -53,6 +53,7 @@ struct ms_scenario {
     long power_max;
     long bootstrap;
     double rtol, atol;        /* solver tolerances */
+    ms_method method;         /* solver method (solver: method:) */
 };
 
 /* One simulated patient in one arm: the record streamed to disk (results.bin)
