@@ -39,6 +39,8 @@ awk -F, 'NR == FNR { for (i = 3; i <= NF; i++) v[FNR, i] = $i; n = FNR; next }
     if (d > 1e-4 * s + 1e-6) { print "endpoints row " FNR " col " i ": " a " vs " $i; bad = 1 } } }
   END { if (FNR != n) { print "row counts differ"; bad = 1 }; exit bad }' "$out/t1/endpoints.csv" "$out/tdirk/endpoints.csv" >&2 &&
   ok || bad "BDF and DIRK trials disagree beyond 1e-4"
+grep -q "Solver: CVODE BDF (method: bdf), rtol 1e-06, atol 1e-09" "$out/t1/report.html" && ok || bad "the report names the solver"
+grep -q "Solver: ARKODE ARK5(4)8L\[2\]SA DIRK (method: dirk)" "$out/tdirk/report.html" && ok || bad "the report names the DIRK solver"
 
 # the report in a real browser: no console errors, a screenshot
 if command -v chromium > /dev/null; then

@@ -33,7 +33,7 @@ enum {
     S_HYP_BANNER, S_NO_HYP, S_NONE_FAILED, S_COMMAND, S_VERSIONS, S_INPUTS, S_SYN_MEASURE,
     S_ESTIMATE, S_INTERACTION, S_BLISS, S_HSA, S_NOT_FACTORIAL, S_VARIABILITY, S_INTERRUPTED,
     S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
-    S_COUNT
+    S_SOLVER, S_COUNT
 };
 
 static const char *const EN[S_COUNT] = {
@@ -60,7 +60,8 @@ static const char *const EN[S_COUNT] = {
     "This scenario is not a 2x2 factorial; no synergy analysis.", "Between-patient variability",
     "The run was interrupted: these results cover only the patients that finished.",
     "Calendar", "no treatment", "rate (%)", "failed", "control",
-    "Parameters with a published source", "Patients per arm for %.0f%% power (two-sided alpha %g)"};
+    "Parameters with a published source", "Patients per arm for %.0f%% power (two-sided alpha %g)",
+    "Solver"};
 
 static const char *const JA[S_COUNT] = {
     "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
@@ -82,7 +83,8 @@ static const char *const JA[S_COUNT] = {
     "このシナリオは2×2要因デザインではないため、相乗効果の解析はありません。",
     "患者間のばらつき", "実行は中断されました: 結果は完了した患者のみに基づきます。",
     "スケジュール", "治療なし", "割合 (%)", "失敗", "対照",
-    "出典のあるパラメータ", "検出力%.0f%%に必要な1群あたりの患者数（両側α %g）"};
+    "出典のあるパラメータ", "検出力%.0f%%に必要な1群あたりの患者数（両側α %g）",
+    "ソルバー"};
 
 /* --------------------------------------------------------------- output */
 
@@ -570,7 +572,11 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     plgver(plver);
     fprintf(f, "<h2>%s</h2>\n<p>%s</p><pre>", S[S_REPRO], S[S_COMMAND]);
     esc(f, command ? command : "");
-    fprintf(f, "</pre>\n<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, "
+    fprintf(f, "</pre>\n<p>%s: %s, rtol %g, atol %g.</p>\n", S[S_SOLVER],
+            sc->method == MS_METHOD_DIRK ? "ARKODE ARK5(4)8L[2]SA DIRK (method: dirk)"
+                                         : "CVODE BDF (method: bdf)",
+            sc->rtol, sc->atol);
+    fprintf(f, "<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, "
                "PLplot %s; %d threads, %.1f s.</p>\n<p class=small>%s</p>\n",
             S[S_VERSIONS], MS_VERSION, SUNDIALS_VERSION, getLibSBMLDottedVersion(),
             yaml_get_version_string(), GSL_VERSION, plver, t->threads, t->seconds, S[S_INPUTS]);
