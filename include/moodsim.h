@@ -444,6 +444,13 @@ typedef struct ms_trial_options {
     int (*send)(void *xud, int peer, const void *buf, size_t len);
     int (*recv)(void *xud, int peer, void *buf, size_t len);
     void *xud;
+    /* The numerical check (0: none): the first `check_records` patient-arms
+     * of the trial are simulated again, each with both integration methods
+     * at the scenario's tolerances, and their visit values compared
+     * (ms_trial_numerics).  The same records whatever the threads, ranks or
+     * resumption, so the figure is reproducible; costs 2 x check_records
+     * simulations. */
+    int check_records;
 } ms_trial_options;
 
 /* Screens a cohort, randomises it to the arms (permuted blocks of one
@@ -483,6 +490,20 @@ MS_API ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out);
 MS_API void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *failed);
 /* Nonzero if the run was stopped before every patient finished. */
 MS_API int ms_trial_interrupted(const ms_trial *t);
+/* The numerical check of a run (ms_trial_options.check_records): how far
+ * the two integrators apart are on the records checked.  n = 0 if none
+ * was made. */
+typedef struct ms_numerics_check {
+    int n;                  /* patient-arms simulated with both methods */
+    int failed_one;         /* of those, how many failed with one method only */
+    ms_method method, other; /* the scenario's method, and the one it was checked against */
+    double score_diff;      /* largest |difference| of the score at any visit (score units) */
+    double rel_diff;        /* largest relative difference of any observable at any visit */
+    int disagree;           /* nonzero if a report could show the difference: the score
+                               apart by more than 0.01 points, an observable by more than a
+                               relative 1e-3, or a record that failed with one method only */
+} ms_numerics_check;
+MS_API void ms_trial_numerics(const ms_trial *t, ms_numerics_check *out);
 
 /* Writes summary.csv and (2x2 factorial) synergy.csv into dir (which must
  * exist); the per-patient files are written while the trial runs

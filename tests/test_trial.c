@@ -86,7 +86,7 @@ static void test_cohort(ms_context *ctx)
 /* Loads scenario `name` from the test directory and runs it on two threads.
  * NULL (with the failure recorded) when either step fails; otherwise the
  * caller frees the trial and *sc. */
-static ms_trial *run_scenario(ms_context *ctx, const char *name, ms_scenario **sc)
+static ms_trial *run_scenario(ms_context *ctx, const char *name, ms_scenario **sc, int check)
 {
     char p[512];
     path(p, sizeof p, name);
@@ -94,7 +94,7 @@ static ms_trial *run_scenario(ms_context *ctx, const char *name, ms_scenario **s
     CHECK(ms_scenario_load(ctx, p, sc) == MS_OK, "%s", ms_errmsg(ctx));
     if (!*sc)
         return NULL;
-    ms_trial_options opt = {.threads = 2};
+    ms_trial_options opt = {.threads = 2, .check_records = check};
     ms_trial *t = NULL;
     CHECK(ms_trial_run(ctx, *sc, &opt, &t) == MS_OK, "%s", ms_errmsg(ctx));
     if (!t) {
@@ -107,7 +107,7 @@ static ms_trial *run_scenario(ms_context *ctx, const char *name, ms_scenario **s
 static void test_closed_form(ms_context *ctx)
 {
     ms_scenario *sc;
-    ms_trial *t = run_scenario(ctx, "closed_form_scenario.yaml", &sc);
+    ms_trial *t = run_scenario(ctx, "closed_form_scenario.yaml", &sc, 8);
     if (!t)
         return;
     double T = 4 * 168.0, kA = 0.002, kB = 0.001, kAB = 0.0015;
@@ -135,6 +135,14 @@ static void test_closed_form(ms_context *ctx)
     CHECK(exact > 0 && strcmp(y.verdict, "less than additive") == 0, "verdict %s", y.verdict);
     /* Bliss/HSA on response: every arm's response is all-or-none here */
     CHECK(isfinite(y.bliss) && isfinite(y.hsa), "Bliss and HSA computed");
+    /* the numerical check: 8 patient-arms with BDF and DIRK, which agree on
+     * these exponential decays far inside the warning thresholds */
+    ms_numerics_check nc;
+    ms_trial_numerics(t, &nc);
+    CHECK(nc.n == 8 && nc.method == MS_METHOD_BDF && nc.other == MS_METHOD_DIRK, "checked %d", nc.n);
+    CHECK(nc.score_diff > 0 && nc.score_diff < 1e-5 && nc.rel_diff < 1e-6 && !nc.disagree &&
+              !nc.failed_one,
+          "BDF and DIRK agree: score %.3g, relative %.3g", nc.score_diff, nc.rel_diff);
     ms_trial_free(t);
     ms_scenario_free(sc);
 }
@@ -142,7 +150,7 @@ static void test_closed_form(ms_context *ctx)
 static void test_failures_kept_apart(ms_context *ctx)
 {
     ms_scenario *sc;
-    ms_trial *t = run_scenario(ctx, "failing_scenario.yaml", &sc);
+    ms_trial *t = run_scenario(ctx, "failing_scenario.yaml", &sc, 0);
     if (!t)
         return;
     long scr, inc, failed;
@@ -151,6 +159,9 @@ static void test_failures_kept_apart(ms_context *ctx)
     ms_trial_arm_summary(t, 0, &s);
     CHECK(failed > 0 && failed < inc, "some patients fail (%ld of %ld)", failed, inc);
     CHECK(s.n + s.failed == inc, "the rest complete: %ld + %ld = %ld", s.n, s.failed, inc);
+    ms_numerics_check nc;
+    ms_trial_numerics(t, &nc);
+    CHECK(nc.n == 0, "no numerical check unless asked for");
     ms_trial_free(t);
     ms_scenario_free(sc);
 }

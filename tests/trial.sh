@@ -42,6 +42,20 @@ awk -F, 'NR == FNR { for (i = 3; i <= NF; i++) v[FNR, i] = $i; n = FNR; next }
 grep -q "Solver: CVODE BDF (method: bdf), rtol 1e-06, atol 1e-09" "$out/t1/report.html" && ok || bad "the report names the solver"
 grep -q "Solver: ARKODE ARK5(4)8L\[2\]SA DIRK (method: dirk)" "$out/tdirk/report.html" && ok || bad "the report names the DIRK solver"
 
+# the numerical check: every trial simulates its first 16 patient-arms again
+# with the other method; the same figure with any number of threads; a
+# warning when the tolerances are too loose for the two to agree
+numline() { grep "^numerical check: " "$1"; }
+numline "$out/t1.txt" | grep -q "^numerical check: 16 patient-arms simulated again with dirk: the score within " && ok || bad "numerical check line: $(numline "$out/t1.txt")"
+[[ "$(numline "$out/t1.txt")" == "$(numline "$out/t2.txt")" ]] && ok || bad "the numerical check differs between 1 and 2 threads"
+if grep -q "^warning: the two integration methods disagree" "$out/t1.txt"; then bad "warning at rtol 1e-6"; else ok; fi
+grep -q "Numerical check: 16 patient-arms were simulated again with the other integration method (dirk)" "$out/t1/report.html" && ok || bad "the report gives the numerical check"
+numline "$out/tdirk.txt" | grep -q "simulated again with bdf" && ok || bad "a DIRK trial is checked against BDF: $(numline "$out/tdirk.txt")"
+sed 's/^solver: .*/solver: {rtol: 1e-2}/' "$out/dirk.yaml" > "$out/loose.yaml"
+"$ms" trial "$out/loose.yaml" --out "$out/tloose" --quiet > "$out/tloose.txt" 2>&1 && ok || { bad "trial at rtol 1e-2"; cat "$out/tloose.txt" >&2; }
+grep -q "^warning: the two integration methods disagree; tighten" "$out/tloose.txt" && ok || bad "no warning at rtol 1e-2: $(numline "$out/tloose.txt")"
+grep -q "class=warn>The two integration methods disagree" "$out/tloose/report.html" && ok || bad "no warning in the report at rtol 1e-2"
+
 # the report in a real browser: no console errors, a screenshot
 if command -v chromium > /dev/null; then
   rm -rf "$out/chrome"
@@ -126,6 +140,8 @@ if [[ -s "$out/int/checkpoint" ]]; then
   for f in visits.csv endpoints.csv failures.csv summary.csv synergy.csv; do
     cmp -s "$out/int/$f" "$out/full/$f" && ok || bad "$f after Ctrl-C, kill -9 and two resumes differs from the uninterrupted run"
   done
+  [[ "$(numline "$out/resume.txt" 2>/dev/null || numline "$out/int.txt")" == "$(numline "$out/full.txt")" ]] && ok ||
+    bad "the numerical check of a resumed run differs from the uninterrupted run's"
   [[ ! -e "$out/int/checkpoint" ]] && ok || bad "checkpoint removed when the run completes"
 fi
 "$ms" trial --resume "$out/full" --quiet > "$out/refuse.txt" 2>&1
@@ -140,6 +156,8 @@ if command -v mpirun > /dev/null; then
   for f in visits.csv endpoints.csv failures.csv summary.csv synergy.csv; do
     cmp -s "$out/mpi/$f" "$out/full/$f" && ok || bad "$f under mpirun -np 2 differs from one process"
   done
+  [[ "$(numline "$out/mpi.txt")" == "$(numline "$out/full.txt")" && -n "$(numline "$out/full.txt")" ]] && ok ||
+    bad "the numerical check under mpirun differs from one process's"
 else
   bad "mpirun is not installed (scripts/install-deps.sh installs OpenMPI)"
 fi

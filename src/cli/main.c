@@ -900,7 +900,9 @@ static const char *HELP_TRIAL =
     "Runs the virtual trial a scenario describes (docs/scenario-format.md) on all cores\n"
     "and writes into DIR: visits.csv, endpoints.csv and failures.csv (streamed as patients\n"
     "finish), summary.csv, synergy.csv (2x2 factorial designs), report.html (self-contained)\n"
-    "and inputs/ (the exact model, protocols and scenario used).  Memory does not grow with\n"
+    "and inputs/ (the exact model, protocols and scenario used).  The first 16 patient-arms\n"
+    "are also simulated with the other integration method, and the report says how far\n"
+    "apart the two are (a warning if they disagree).  Memory does not grow with\n"
     "the number of patients.  Progress goes to stderr unless --quiet; Ctrl-C stops cleanly,\n"
     "keeps what finished and leaves a checkpoint: --resume DIR continues the run where it\n"
     "stopped (same inputs, unchanged), losing and repeating no patient.  Under mpirun each\n"
@@ -951,6 +953,29 @@ static void print_n(long n, const char *what)
         printf("  %s: %ld patients per arm\n", what, n);
 }
 
+/* Patient-arms of every `moodsim trial` simulated again with the other
+ * integration method (ms_trial_options.check_records). */
+#define MS_CLI_CHECK_RECORDS 16
+
+/* One line on the numerical check, and a warning if the two integrators
+ * disagree by more than a report could hide. */
+static void print_numerics(const ms_trial *t)
+{
+    ms_numerics_check c;
+    ms_trial_numerics(t, &c);
+    if (!c.n)
+        return;
+    printf("numerical check: %d patient-arms simulated again with %s: the score within %.2g "
+           "points at every visit, every observable within %.2g (relative)",
+           c.n, ms_method_name(c.other), c.score_diff, c.rel_diff);
+    if (c.failed_one)
+        printf("; %d failed with one method only", c.failed_one);
+    printf("\n");
+    if (c.disagree)
+        printf("warning: the two integration methods disagree; tighten the scenario's "
+               "solver: {rtol:} and run again\n");
+}
+
 static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *dir, int power)
 {
     long screened, included, failed;
@@ -977,6 +1002,7 @@ static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *
         printf("synergy: interaction contrast on mean change %.2f [%.2f, %.2f] (negative = more "
                "than additive): %s\n",
                y.contrast, y.contrast_lo, y.contrast_hi, y.verdict);
+    print_numerics(t);
     if (power) {
         printf("patients per arm for %.0f%% power at two-sided alpha %g:\n", 100 * y.power,
                y.alpha);
@@ -1143,7 +1169,8 @@ static int run_trial(int argc, char **argv, int power_only)
                             .rank = g_rank,
                             .nranks = g_ranks,
                             .send = ms_cli_mpi_send,
-                            .recv = ms_cli_mpi_recv};
+                            .recv = ms_cli_mpi_recv,
+                            .check_records = power_only ? 0 : MS_CLI_CHECK_RECORDS};
     st = ms_trial_run(ctx, sc, &opt, &t);
     signal(SIGINT, SIG_DFL);
     if (ps.shown)

@@ -33,7 +33,7 @@ enum {
     S_HYP_BANNER, S_NO_HYP, S_NONE_FAILED, S_COMMAND, S_VERSIONS, S_INPUTS, S_SYN_MEASURE,
     S_ESTIMATE, S_INTERACTION, S_BLISS, S_HSA, S_NOT_FACTORIAL, S_VARIABILITY, S_INTERRUPTED,
     S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
-    S_SOLVER, S_COUNT
+    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_COUNT
 };
 
 static const char *const EN[S_COUNT] = {
@@ -61,7 +61,14 @@ static const char *const EN[S_COUNT] = {
     "The run was interrupted: these results cover only the patients that finished.",
     "Calendar", "no treatment", "rate (%)", "failed", "control",
     "Parameters with a published source", "Patients per arm for %.0f%% power (two-sided alpha %g)",
-    "Solver"};
+    "Solver",
+    "Numerical check: %d patient-arms were simulated again with the other integration method "
+    "(%s) at the same tolerances. The score differed by at most %.2g points at any visit, and "
+    "any observable by at most %.2g (relative): differences below these are integration error, "
+    "not effects.",
+    " %d of them failed with one method only.",
+    "The two integration methods disagree: tighten the scenario's solver rtol and run again "
+    "before relying on small differences."};
 
 static const char *const JA[S_COUNT] = {
     "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
@@ -84,7 +91,13 @@ static const char *const JA[S_COUNT] = {
     "患者間のばらつき", "実行は中断されました: 結果は完了した患者のみに基づきます。",
     "スケジュール", "治療なし", "割合 (%)", "失敗", "対照",
     "出典のあるパラメータ", "検出力%.0f%%に必要な1群あたりの患者数（両側α %g）",
-    "ソルバー"};
+    "ソルバー",
+    "数値検証: %d件の患者・群をもう一方の積分法（%s）で同じ許容誤差により再計算しました。"
+    "評価尺度の差はどの来院でも最大%.2g点、すべての観測量の差は最大%.2g（相対）でした。"
+    "これより小さい差は積分誤差であり、効果ではありません。",
+    " うち%d件は一方の積分法でのみ失敗しました。",
+    "2つの積分法の結果が一致しません。小さな差に依拠する前に、シナリオのソルバー rtol を"
+    "小さくして再実行してください。"};
 
 /* --------------------------------------------------------------- output */
 
@@ -576,6 +589,16 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
             sc->method == MS_METHOD_DIRK ? "ARKODE ARK5(4)8L[2]SA DIRK (method: dirk)"
                                          : "CVODE BDF (method: bdf)",
             sc->rtol, sc->atol);
+    const ms_numerics_check *nc = &t->check;
+    if (nc->n) {
+        fputs("<p>", f);
+        fprintf(f, S[S_NUMCHECK], nc->n, ms_method_name(nc->other), nc->score_diff, nc->rel_diff);
+        if (nc->failed_one)
+            fprintf(f, S[S_NUMFAILED], nc->failed_one);
+        fputs("</p>\n", f);
+        if (nc->disagree)
+            fprintf(f, "<p class=warn>%s</p>\n", S[S_NUMWARN]);
+    }
     fprintf(f, "<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, "
                "PLplot %s; %d threads, %.1f s.</p>\n<p class=small>%s</p>\n",
             S[S_VERSIONS], MS_VERSION, SUNDIALS_VERSION, getLibSBMLDottedVersion(),

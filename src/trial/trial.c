@@ -32,6 +32,9 @@
 
 #define MS_MAX_SCREEN_RATIO 1000 /* candidates screened per patient included, at most */
 #define MS_CHECKPOINT_S 1.0
+/* the numerical check: differences a report could show (moodsim.h) */
+#define MS_CHECK_SCORE 0.01
+#define MS_CHECK_REL 1e-3
 
 void ms_trial_free(ms_trial *t)
 {
@@ -223,6 +226,99 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     return 0;
 }
 
+/* A worker's context, simulator (with the scenario's tolerances and the
+ * given method), event table and buffers. */
+static ms_status worker_init(ms_context *ctx, worker *w, const ms_scenario *sc, ms_method method)
+{
+    const ms_model *m = sc->model;
+    size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
+    ms_status st;
+    w->params = ms_alloc(ctx, (np + 1) * sizeof *w->params);
+    w->times = ms_alloc(ctx, sc->nvisits * sizeof *w->times);
+    w->buf = ms_alloc(ctx, sc->nvisits * (ns + no) * sizeof *w->buf);
+    if (!w->params || !w->times || !w->buf || ms_context_new(&w->ctx, &ctx->alloc) != MS_OK)
+        return ms_nomem(ctx);
+    if ((st = ms_sim_new(w->ctx, m, &w->sim)) || (st = ms_events_new(w->ctx, m, &w->ev)) ||
+        (st = ms_sim_set_tolerances(w->sim, sc->rtol, sc->atol)) ||
+        (st = ms_sim_set_method(w->sim, method)))
+        return ms_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w->ctx));
+    for (size_t v = 0; v < sc->nvisits; v++)
+        w->times[v] = sc->visits[v] * 168.0;
+    return MS_OK;
+}
+
+static void worker_free(ms_context *ctx, worker *w)
+{
+    ms_sim_free(w->sim);
+    ms_events_free(w->ev);
+    ms_context_free(w->ctx);
+    ms_free(ctx, w->params);
+    ms_free(ctx, w->times);
+    ms_free(ctx, w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+/* The numerical check: the first records of block 0 (planned in b)
+ * simulated with the scenario's method and with the other one, compared
+ * visit by visit.  The same records whatever the threads, ranks or
+ * resumption.  Relative differences are taken against the larger
+ * magnitude, or against 1e-6 for values smaller than that. */
+static ms_status numerics_check(ms_context *ctx, ms_trial *t, const ms_trial_options *opt,
+                                const block *b)
+{
+    const ms_scenario *sc = t->sc;
+    size_t no = sc->model->count[MS_OBSERVABLE], nv = sc->nvisits;
+    size_t k = (size_t)opt->check_records < b->n ? (size_t)opt->check_records : b->n;
+    ms_numerics_check *c = &t->check;
+    memset(c, 0, sizeof *c);
+    c->method = sc->method;
+    c->other = sc->method == MS_METHOD_BDF ? MS_METHOD_DIRK : MS_METHOD_BDF;
+    worker w[2] = {{0}};
+    block x[2] = {{0}};
+    ms_status st = MS_OK;
+    for (int j = 0; j < 2 && !st; j++) {
+        if ((st = worker_init(ctx, &w[j], sc, j ? c->other : c->method)))
+            break;
+        if (block_init(ctx, &x[j], sc)) {
+            st = ms_nomem(ctx);
+            break;
+        }
+        memcpy(x[j].h, b->h, k * sizeof *b->h);
+        memcpy(x[j].cand, b->cand, (size_t)b->np * sizeof *b->cand);
+        x[j].p0 = b->p0;
+        x[j].np = b->np;
+        x[j].n = k;
+        for (size_t i = 0; i < k && !st; i++)
+            if (simulate_one(&w[j], sc, opt, &x[j], i))
+                st = ms_nomem(ctx);
+    }
+    for (size_t i = 0; i < k && !st; i++) {
+        const ms_rechdr *ra = &x[0].h[i], *rb = &x[1].h[i];
+        c->n++;
+        if (ra->failed != rb->failed)
+            c->failed_one++;
+        if (ra->failed || rb->failed)
+            continue;
+        const double *oa = x[0].obs + i * nv * no, *ob = x[1].obs + i * nv * no;
+        for (size_t j = 0; j < nv * no; j++) {
+            double d = fabs(oa[j] - ob[j]);
+            double mag = fmax(fmax(fabs(oa[j]), fabs(ob[j])), 1e-6);
+            if (j % no == (size_t)sc->score && d > c->score_diff)
+                c->score_diff = d;
+            if (d / mag > c->rel_diff)
+                c->rel_diff = d / mag;
+        }
+    }
+    for (int j = 0; j < 2; j++) {
+        worker_free(ctx, &w[j]);
+        block_free(ctx, &x[j]);
+    }
+    c->disagree = c->failed_one > 0 || c->score_diff > MS_CHECK_SCORE || c->rel_diff > MS_CHECK_REL;
+    if (st)
+        memset(c, 0, sizeof *c);
+    return st;
+}
+
 /* ------------------------------------------------------------------ run */
 
 ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
@@ -235,7 +331,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     if (!opt)
         opt = &defaults;
     const ms_model *m = sc->model;
-    size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
+    size_t np = m->count[MS_PARAM];
     int nranks = opt->nranks > 1 ? opt->nranks : 1, rank = nranks > 1 ? opt->rank : 0;
     if (rank < 0 || rank >= nranks || (nranks > 1 && (!opt->send || !opt->recv)))
         return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
@@ -287,23 +383,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         goto done;
     }
     memset(w, 0, (size_t)threads * sizeof *w);
-    for (int i = 0; i < threads && !st; i++) {
-        w[i].params = ms_alloc(ctx, (np + 1) * sizeof *w[i].params);
-        w[i].times = ms_alloc(ctx, sc->nvisits * sizeof *w[i].times);
-        w[i].buf = ms_alloc(ctx, sc->nvisits * (ns + no) * sizeof *w[i].buf);
-        if (!w[i].params || !w[i].times || !w[i].buf ||
-            ms_context_new(&w[i].ctx, &ctx->alloc) != MS_OK) {
-            st = ms_nomem(ctx);
-            break;
-        }
-        if ((st = ms_sim_new(w[i].ctx, m, &w[i].sim)) ||
-            (st = ms_events_new(w[i].ctx, m, &w[i].ev)) ||
-            (st = ms_sim_set_tolerances(w[i].sim, sc->rtol, sc->atol)) ||
-            (st = ms_sim_set_method(w[i].sim, sc->method)))
-            st = ms_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w[i].ctx));
-        for (size_t v = 0; v < sc->nvisits; v++)
-            w[i].times[v] = sc->visits[v] * 168.0;
-    }
+    for (int i = 0; i < threads && !st; i++)
+        st = worker_init(ctx, &w[i], sc, sc->method);
     if (!st)
         st = ms_sim_new(ctx, m, &screen_sim);
     if (st)
@@ -343,6 +424,11 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         /* every rank screens every block: the cohort is sequential */
         if ((st = screen_block(ctx, t, opt, screen_sim, screen_params, &b, &cand)))
             break;
+        if (bi == 0 && rank == 0 && opt->check_records > 0) {
+            block_plan(sc, &b);
+            if ((st = numerics_check(ctx, t, opt, &b)))
+                break;
+        }
         if (bi < start)
             continue;
         if (rank == 0 && opt->stop && *opt->stop) {
@@ -416,14 +502,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         st = ms_trial_analyse(t);
     t->seconds = ms_now_s() - t0;
 done:
-    for (int i = 0; w && i < threads; i++) {
-        ms_sim_free(w[i].sim);
-        ms_events_free(w[i].ev);
-        ms_context_free(w[i].ctx);
-        ms_free(ctx, w[i].params);
-        ms_free(ctx, w[i].times);
-        ms_free(ctx, w[i].buf);
-    }
+    for (int i = 0; w && i < threads; i++)
+        worker_free(ctx, &w[i]);
     ms_free(ctx, w);
     ms_free(ctx, screen_params);
     ms_sim_free(screen_sim);
@@ -560,6 +640,15 @@ void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *fa
         *included = t->included;
     if (failed)
         *failed = t->n_failed;
+}
+
+void ms_trial_numerics(const ms_trial *t, ms_numerics_check *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    if (t)
+        *out = t->check;
 }
 
 int ms_trial_interrupted(const ms_trial *t)

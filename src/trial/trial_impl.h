@@ -138,6 +138,7 @@ struct ms_trial {
     double seconds;
     int threads;
     int worker_rank;          /* > 0: a rank that only simulated blocks for rank 0 */
+    ms_numerics_check check;  /* the numerical check (trial.c) */
 };
 
 /* Patients simulated, then written, together (a checkpoint is a number of
