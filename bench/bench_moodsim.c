@@ -3,8 +3,11 @@
  * model and a protocol through the public API, applies NAME=VALUE settings,
  * and simulates the same patient `reps` times from t = 0 to `days`, timing
  * the runs only (not the loading).  Prints one line:
- *   moodsim[-METHOD],<ms per patient>,<final HAMD>,<final CRP>,<steps>,<restarts>
- * usage: bench_moodsim MODEL PROTOCOL DAYS REPS RTOL ATOL [--method=bdf|dirk] [NAME=VALUE ...]
+ *   moodsim[-METHOD][-native],<ms per patient>,<final HAMD>,<final CRP>,<steps>,<restarts>
+ * usage: bench_moodsim MODEL PROTOCOL DAYS REPS RTOL ATOL [--method=bdf|dirk] [--native]
+ *        [NAME=VALUE ...]
+ * (--native: the model's right-hand side and Jacobian compiled to machine
+ * code, ms_model_compile_native)
  */
 #define _POSIX_C_SOURCE 200809L
 #include "moodsim.h"
@@ -31,7 +34,7 @@ int main(int argc, char **argv)
 {
     if (argc < 7) {
         fprintf(stderr, "usage: bench_moodsim MODEL PROTOCOL DAYS REPS RTOL ATOL [--method=bdf|dirk] "
-                        "[NAME=VALUE ...]\n");
+                        "[--native] [NAME=VALUE ...]\n");
         return 2;
     }
     double days = atof(argv[3]), rtol = atof(argv[5]), abstol = atof(argv[6]);
@@ -49,15 +52,23 @@ int main(int argc, char **argv)
         st = ms_sim_new(ctx, m, &sim);
     if (!st)
         st = ms_sim_set_tolerances(sim, rtol, abstol);
-    int first = 7, method = MS_METHOD_BDF;
-    if (argc > 7 && strncmp(argv[7], "--method=", 9) == 0) {
-        if ((method = ms_method_from_name(argv[7] + 9)) < 0) {
-            fprintf(stderr, "bench_moodsim: unknown method '%s' (bdf, dirk)\n", argv[7] + 9);
+    int first = 7, method = MS_METHOD_BDF, native = 0;
+    for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
+        if (strncmp(argv[first], "--method=", 9) == 0) {
+            if ((method = ms_method_from_name(argv[first] + 9)) < 0) {
+                fprintf(stderr, "bench_moodsim: unknown method '%s' (bdf, dirk)\n", argv[first] + 9);
+                return 2;
+            }
+            if (!st)
+                st = ms_sim_set_method(sim, (ms_method)method);
+        } else if (strcmp(argv[first], "--native") == 0) {
+            native = 1;
+            if (!st)
+                st = ms_model_compile_native(ctx, m);
+        } else {
+            fprintf(stderr, "bench_moodsim: unknown option '%s'\n", argv[first]);
             return 2;
         }
-        first = 8;
-        if (!st)
-            st = ms_sim_set_method(sim, (ms_method)method);
     }
     for (int i = first; !st && i < argc; i++) {
         char name[256];
@@ -100,8 +111,9 @@ int main(int argc, char **argv)
         return fail(ctx, st);
     ms_sim_stats s;
     ms_sim_stats_get(sim, &s);
-    printf("moodsim%s%s,%.4f,%.10g,%.10g,%ld,%ld\n", method ? "-" : "",
-           method ? ms_method_name((ms_method)method) : "", 1e3 * dt / (double)reps, out[ih], out[ic],
+    printf("moodsim%s%s%s,%.4f,%.10g,%.10g,%ld,%ld\n", method ? "-" : "",
+           method ? ms_method_name((ms_method)method) : "", native ? "-native" : "",
+           1e3 * dt / (double)reps, out[ih], out[ic],
            s.steps, s.restarts);
     free(out);
     ms_sim_free(sim);

@@ -47,8 +47,9 @@ echo "moodsim benchmark: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo |
 echo "flagship model, $days days of protocols/tms_exosome_nmn.yaml, rtol $rtol, atol $atol (scaled by each state's peak)"
 scales_for $atol
 {
+  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol --native "${claimed[@]}"
   "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol "${claimed[@]}"
-  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol --method=dirk "${claimed[@]}"
+  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol --method=dirk --native "${claimed[@]}"
   "$build/peer_cvode" "${peer_args[@]}" 20 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
   /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 3 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
   /usr/bin/python3 "$src/bench/peer_scipy.py" BDF "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
@@ -59,7 +60,7 @@ status=0
 awk -F, -v tol=$agree 'NR == 1 { ms0 = $2; h0 = $3; c0 = $4 }
   { dh = ($3 - h0) / h0; dc = ($4 - c0) / c0; if (dh < 0) dh = -dh; if (dc < 0) dc = -dc
     ok = dh <= tol && dc <= tol
-    printf "  %-14s %10.2f ms/patient  %8.1fx moodsim  steps %6d  HAMD %.8g  CRP %.8g  rel.diff %.1e %.1e %s\n",
+    printf "  %-20s %10.2f ms/patient  %8.1fx moodsim-native  steps %6d  HAMD %.8g  CRP %.8g  rel.diff %.1e %.1e %s\n",
       $1, $2, $2 / ms0, $5, $3, $4, dh, dc, ok ? "agree" : "DISAGREE"
     if (!ok) bad = 1 }
   END { exit bad }' "$out/per_patient.csv" || status=1
@@ -75,8 +76,8 @@ for r in 1e-4 1e-5 1e-6 1e-7 1e-8; do
   a=$(awk -v r=$r 'BEGIN { print r / 1000 }')
   scales_for $a
   {
-    "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a "${claimed[@]}"
-    "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a --method=dirk "${claimed[@]}"
+    "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a --native "${claimed[@]}"
+    "$build/bench_moodsim" "$model" "$proto" $days 10 $r $a --method=dirk --native "${claimed[@]}"
     "$build/peer_cvode" "${peer_args[@]}" 5 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}"
     /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 1 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}" | tail -1
     Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 1 $r $a --scales="$out/scales-$a.csv" "${claimed[@]}"
@@ -86,11 +87,11 @@ for r in 1e-4 1e-5 1e-6 1e-7 1e-8; do
 done
 echo "  work against accuracy (error: final HAM-D-17 and CRP against rtol 1e-10):"
 awk -F, '{ printf "    %-14s rtol %-5s %10.2f ms  error %.1e\n", $1, $2, $3, $4 }' "$out/precision.csv"
-awk -F, '$1 == "moodsim" { n++; mt[n] = $3; me[n] = $4; next } { p[++k] = $0 }
+awk -F, '$1 == "moodsim-native" { n++; mt[n] = $3; me[n] = $4; next } { p[++k] = $0 }
   END { for (i = 1; i <= k; i++) { split(p[i], f, ","); best = -1
           for (j = 1; j <= n; j++) if (me[j] <= f[4] && (best < 0 || mt[j] < best)) best = mt[j]
-          if (best > 0) printf "    at equal or better accuracy, %s (rtol %s) takes %.1fx moodsim\n", f[1], f[2], f[3] / best
-          else printf "    %s (rtol %s): no moodsim point as accurate\n", f[1], f[2] } }' "$out/precision.csv"
+          if (best > 0) printf "    at equal or better accuracy, %s (rtol %s) takes %.1fx moodsim-native\n", f[1], f[2], f[3] / best
+          else printf "    %s (rtol %s): no moodsim-native point as accurate\n", f[1], f[2] } }' "$out/precision.csv"
 
 # whole trials: patients per second at 1 and 2 threads, and the peak memory
 # (maximum resident set) of the 2-thread run against one 4 times smaller

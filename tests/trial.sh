@@ -42,6 +42,18 @@ awk -F, 'NR == FNR { for (i = 3; i <= NF; i++) v[FNR, i] = $i; n = FNR; next }
 grep -q "Solver: CVODE BDF (method: bdf), rtol 1e-06, atol 1e-09" "$out/t1/report.html" && ok || bad "the report names the solver"
 grep -q "Solver: ARKODE ARK5(4)8L\[2\]SA DIRK (method: dirk)" "$out/tdirk/report.html" && ok || bad "the report names the DIRK solver"
 
+# the model runs as machine code (cc -O2) unless --bytecode: the same bytes;
+# without a C compiler, a note and the bytecode
+grep -q "the model ran as machine code (cc -O2)" "$out/t1/report.html" && ok || bad "the report says the model ran as machine code"
+"$ms" trial "$sc" --out "$out/tbc" --threads 2 --bytecode --quiet > "$out/tbc.txt" 2>&1 && ok || { bad "trial --bytecode"; cat "$out/tbc.txt" >&2; }
+for f in endpoints.csv visits.csv summary.csv synergy.csv; do
+  cmp -s "$out/t1/$f" "$out/tbc/$f" && ok || bad "$f differs between machine code and bytecode"
+done
+grep -q "the model ran as bytecode" "$out/tbc/report.html" && ok || bad "the report says the model ran as bytecode"
+env PATH=/nonexistent-moodsim "$ms" trial "$sc" --out "$out/tnocc" --threads 2 --quiet > "$out/tnocc.txt" 2> "$out/tnocc.err" && ok || { bad "trial without a C compiler"; cat "$out/tnocc.err" >&2; }
+grep -q "note: cannot run the C compiler 'cc'.*the model runs as bytecode" "$out/tnocc.err" && ok || bad "no note without a compiler: $(cat "$out/tnocc.err")"
+cmp -s "$out/t1/endpoints.csv" "$out/tnocc/endpoints.csv" && ok || bad "endpoints differ without a compiler"
+
 # the numerical check: every trial simulates its first 16 patient-arms again
 # with the other method; the same figure with any number of threads; a
 # warning when the tolerances are too loose for the two to agree

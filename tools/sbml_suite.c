@@ -7,8 +7,10 @@
  * tag.  Unsupported cases (refused by the importer) are counted, never
  * hidden.  With --expect FILE, exits non-zero if a case listed there (one
  * case number a line) does not pass: a regression test.  --method dirk
- * runs every case with the DIRK integrator instead of BDF.
+ * runs every case with the DIRK integrator instead of BDF; --native
+ * compiles every case's model to machine code first (about 60 ms each).
  * usage: sbml_suite SUITE_CASES_DIR OUT_DIR [FIRST LAST] [--expect FILE] [--method bdf|dirk]
+ *        [--native]
  */
 #include "moodsim.h"
 
@@ -146,6 +148,7 @@ static void count_tags(const char *tags, int result)
 
 /* Runs one case: 0 pass, 1 fail, 2 unsupported. */
 static ms_method method = MS_METHOD_BDF; /* --method */
+static int native;                       /* --native */
 
 static int run_case(ms_context *ctx, const char *dir, int num, const char *out, char *reason,
                     size_t rn)
@@ -179,7 +182,8 @@ static int run_case(ms_context *ctx, const char *dir, int num, const char *out, 
     size_t npts = (size_t)s.steps + 1;
     double *times = calloc(npts, sizeof *times), *res = NULL;
     int col[MAXV];
-    if (ms_sim_new(ctx, m, &sim) || ms_sim_set_tolerances(sim, 1e-10, 1e-14) ||
+    if ((native && ms_model_compile_native(ctx, m)) || ms_sim_new(ctx, m, &sim) ||
+        ms_sim_set_tolerances(sim, 1e-10, 1e-14) ||
         ms_sim_set_method(sim, method)) {
         snprintf(reason, rn, "%s", ms_errmsg(ctx));
         goto done;
@@ -293,7 +297,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: sbml_suite CASES_DIR OUT_DIR [FIRST LAST] [--expect FILE] "
-                        "[--method bdf|dirk]\n");
+                        "[--method bdf|dirk] [--native]\n");
         return 2;
     }
     const char *dir = argv[1], *out = argv[2], *expect = NULL;
@@ -308,7 +312,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             method = (ms_method)k;
-        } else if (pos++ == 0)
+        } else if (!strcmp(argv[i], "--native"))
+            native = 1;
+        else if (pos++ == 0)
             first = atoi(argv[i]);
         else
             last = atoi(argv[i]);

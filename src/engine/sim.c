@@ -126,13 +126,34 @@ static void refresh_params(ms_sim *s)
     s->params_dirty = 0;
 }
 
+/* The model's right-hand side and Jacobian programs on the registers: its
+ * machine code if the model was compiled natively (native.c), else the
+ * bytecode; the results are the same bits. */
+static void run_rhs(ms_sim *s)
+{
+    const ms_compiled *c = &s->m->c;
+    if (c->rhs_fn)
+        c->rhs_fn(s->regs);
+    else
+        ms_prog_run(&c->rhs, s->regs);
+}
+
+static void run_jac(ms_sim *s)
+{
+    const ms_compiled *c = &s->m->c;
+    if (c->jac_fn)
+        c->jac_fn(s->regs);
+    else
+        ms_prog_run(&c->jac, s->regs);
+}
+
 static int rhs_cb(sunrealtype t, N_Vector y, N_Vector ydot, void *ud)
 {
     ms_sim *s = ud;
     const ms_compiled *c = &s->m->c;
     double *yd = N_VGetArrayPointer(ydot);
     load_state(s, t, N_VGetArrayPointer(y));
-    ms_prog_run(&c->rhs, s->regs);
+    run_rhs(s);
     int bad = 0;
     for (size_t i = 0; i < s->ns; i++) {
         yd[i] = s->regs[c->ode_reg[i]];
@@ -151,7 +172,7 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     ms_sim *s = ud;
     const ms_compiled *c = &s->m->c;
     load_state(s, t, N_VGetArrayPointer(y));
-    ms_prog_run(&c->jac, s->regs);
+    run_jac(s);
     int bad = 0;
     if (s->slot) {
         /* CVODE zeroes J before the call, and for a sparse matrix that
@@ -699,7 +720,7 @@ ms_status ms_sim_rhs(ms_sim *s, double t, const double *y, double *ydot)
     refresh_params(s);
     inputs_default(s);
     load_state(s, t, y);
-    ms_prog_run(&s->m->c.rhs, s->regs);
+    run_rhs(s);
     for (size_t i = 0; i < s->ns; i++)
         ydot[i] = s->regs[s->m->c.ode_reg[i]];
     return ms_ok(s->ctx);
@@ -712,7 +733,7 @@ ms_status ms_sim_jacobian(ms_sim *s, double t, const double *y, double *jac)
     refresh_params(s);
     inputs_default(s);
     load_state(s, t, y);
-    ms_prog_run(&s->m->c.jac, s->regs);
+    run_jac(s);
     memset(jac, 0, s->ns * s->ns * sizeof *jac);
     for (size_t k = 0; k < s->m->c.jac_nnz; k++) {
         const ms_jentry *e = &s->m->c.jac_entries[k];

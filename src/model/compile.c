@@ -14,6 +14,7 @@
 
 void ms_compiled_free(ms_context *ctx, ms_compiled *c)
 {
+    ms_native_free(c);
     ms_free(ctx, c->reg_init);
     ms_free(ctx, c->state_reg);
     ms_free(ctx, c->param_reg);

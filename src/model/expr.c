@@ -36,6 +36,49 @@ int ms_x_arity(ms_xop op)
     return 2;
 }
 
+const char *ms_x_c_text(ms_xop op)
+{
+    switch (op) {
+    case X_ADD: return "A + B";
+    case X_SUB: return "A - B";
+    case X_MUL: return "A * B";
+    case X_DIV: return "A / B";
+    case X_NEG: return "-A";
+    case X_POW: return "pow(A, B)";
+    case X_EXP: return "exp(A)";
+    case X_LN: return "log(A)";
+    case X_LOG10: return "log10(A)";
+    case X_SQRT: return "sqrt(A)";
+    case X_ABS: return "fabs(A)";
+    case X_SIN: return "sin(A)";
+    case X_COS: return "cos(A)";
+    case X_TAN: return "tan(A)";
+    case X_ASIN: return "asin(A)";
+    case X_ACOS: return "acos(A)";
+    case X_ATAN: return "atan(A)";
+    case X_SINH: return "sinh(A)";
+    case X_COSH: return "cosh(A)";
+    case X_TANH: return "tanh(A)";
+    case X_FLOOR: return "floor(A)";
+    case X_CEIL: return "ceil(A)";
+    case X_FACT: return "tgamma(A + 1)";
+    case X_MIN: return "A < B ? A : B";
+    case X_MAX: return "A > B ? A : B";
+    case X_LT: return "(double)(A < B)";
+    case X_LE: return "(double)(A <= B)";
+    case X_GT: return "(double)(A > B)";
+    case X_GE: return "(double)(A >= B)";
+    case X_EQ: return "(double)(A == B)";
+    case X_NE: return "(double)(A != B)";
+    case X_AND: return "(double)((A != 0) && (B != 0))";
+    case X_OR: return "(double)((A != 0) || (B != 0))";
+    case X_XOR: return "(double)((A != 0) != (B != 0))";
+    case X_NOT: return "(double)(A == 0)";
+    case X_SELECT: return "A != 0 ? B : C";
+    default: return NULL;
+    }
+}
+
 static uint64_t node_hash(const ms_xnode *x)
 {
     uint64_t h = 1469598103934665603ull;

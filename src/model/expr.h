@@ -75,6 +75,10 @@ static inline int ms_x_is_const(const ms_xdag *g, ms_xid x, double v)
 
 /* Number of children of an op (0..3). */
 int ms_x_arity(ms_xop op);
+/* The C text of an op with its arguments written A, B, C: the same
+ * operations as ms_x_apply below (native.c compiles it; tests/test_native.c
+ * checks every op against ms_x_apply).  NULL for leaves. */
+const char *ms_x_c_text(ms_xop op);
 /* Evaluates an op on its argument values: the single definition of every
  * op's meaning, used by constant folding and by the bytecode interpreter
  * (inline so that the interpreter's loop is one switch). */

@@ -997,6 +997,16 @@ static ms_status load(ms_context *ctx, const char *name, const char *text, size_
     return ms_ok(ctx);
 }
 
+ms_status ms_model_compile_native(ms_context *ctx, ms_model *m)
+{
+    if (!ctx || !m)
+        return MS_ERR_ARG;
+    ms_status st = ms_native_compile(ctx, &m->c);
+    return st ? st : ms_ok(ctx);
+}
+
+int ms_model_native(const ms_model *m) { return m && m->c.rhs_fn; }
+
 ms_status ms_model_load(ms_context *ctx, const char *path, ms_model **out)
 {
     if (!ctx || !path || !out)

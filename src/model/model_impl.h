@@ -55,6 +55,10 @@ typedef struct ms_compiled {
     int32_t *obs_reg;        /* per observable */
     ms_jentry *jac_entries;
     size_t jac_nnz;
+    /* machine code for rhs and jac (native.c), or NULL: the bytecode runs */
+    void (*rhs_fn)(double *regs);
+    void (*jac_fn)(double *regs);
+    void *native;            /* dlopen handle */
 } ms_compiled;
 
 typedef enum { MS_DIST_NORMAL, MS_DIST_LOGNORMAL, MS_DIST_UNIFORM, MS_DIST_CATEGORICAL } ms_dist;
@@ -144,6 +148,10 @@ const char *ms_model_suggest(const ms_model *m, int kind, const char *name);
 
 /* --- sbml.c --- */
 ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out);
+
+/* --- native.c --- */
+ms_status ms_native_compile(ms_context *ctx, ms_compiled *c);
+void ms_native_free(ms_compiled *c);
 
 /* --- compile.c --- */
 ms_status ms_model_compile(ms_model *m);

@@ -33,7 +33,7 @@ enum {
     S_HYP_BANNER, S_NO_HYP, S_NONE_FAILED, S_COMMAND, S_VERSIONS, S_INPUTS, S_SYN_MEASURE,
     S_ESTIMATE, S_INTERACTION, S_BLISS, S_HSA, S_NOT_FACTORIAL, S_VARIABILITY, S_INTERRUPTED,
     S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
-    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_COUNT
+    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_NATIVE, S_BYTECODE, S_COUNT
 };
 
 static const char *const EN[S_COUNT] = {
@@ -68,7 +68,8 @@ static const char *const EN[S_COUNT] = {
     "not effects.",
     " %d of them failed with one method only.",
     "The two integration methods disagree: tighten the scenario's solver rtol and run again "
-    "before relying on small differences."};
+    "before relying on small differences.",
+    "the model ran as machine code (cc -O2)", "the model ran as bytecode"};
 
 static const char *const JA[S_COUNT] = {
     "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
@@ -97,7 +98,8 @@ static const char *const JA[S_COUNT] = {
     "これより小さい差は積分誤差であり、効果ではありません。",
     " うち%d件は一方の積分法でのみ失敗しました。",
     "2つの積分法の結果が一致しません。小さな差に依拠する前に、シナリオのソルバー rtol を"
-    "小さくして再実行してください。"};
+    "小さくして再実行してください。",
+    "モデルは機械語（cc -O2）で実行", "モデルはバイトコードで実行"};
 
 /* --------------------------------------------------------------- output */
 
@@ -585,10 +587,10 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     plgver(plver);
     fprintf(f, "<h2>%s</h2>\n<p>%s</p><pre>", S[S_REPRO], S[S_COMMAND]);
     esc(f, command ? command : "");
-    fprintf(f, "</pre>\n<p>%s: %s, rtol %g, atol %g.</p>\n", S[S_SOLVER],
+    fprintf(f, "</pre>\n<p>%s: %s, rtol %g, atol %g; %s.</p>\n", S[S_SOLVER],
             sc->method == MS_METHOD_DIRK ? "ARKODE ARK5(4)8L[2]SA DIRK (method: dirk)"
                                          : "CVODE BDF (method: bdf)",
-            sc->rtol, sc->atol);
+            sc->rtol, sc->atol, S[ms_model_native(sc->model) ? S_NATIVE : S_BYTECODE]);
     const ms_numerics_check *nc = &t->check;
     if (nc->n) {
         fputs("<p>", f);

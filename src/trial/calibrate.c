@@ -231,6 +231,10 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return st;
         c->model = c->sc->model;
     }
+    /* thousands of simulations follow: machine code if a C compiler is
+     * there (the same results either way; without one the bytecode runs) */
+    if (ms_model_compile_native(ctx, c->model) != MS_OK)
+        ms_ok(ctx);
     const ms_ynode *co = ms_ymap_get(root, "cohort");
     double n = 2000, seed = 1;
     if (co) {

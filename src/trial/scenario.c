@@ -59,6 +59,11 @@ void ms_scenario_free(ms_scenario *sc)
 
 const ms_model *ms_scenario_model(const ms_scenario *sc) { return sc ? sc->model : NULL; }
 
+ms_status ms_scenario_compile_native(ms_context *ctx, ms_scenario *sc)
+{
+    return sc ? ms_model_compile_native(ctx, sc->model) : MS_ERR_ARG;
+}
+
 /* An error in a file the scenario refers to, reported at the reference:
  * "scenario.yaml:6:33: in the protocol of arm 'A': tms.yaml:13:12: ..." */
 static ms_status wrap(sreader *R, const ms_ynode *at, ms_status st, const char *fmt,
