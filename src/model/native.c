@@ -87,7 +87,11 @@ ms_status ms_native_compile(ms_context *ctx, ms_compiled *c)
         return MS_OK;
     const char *tmp = getenv("TMPDIR");
     char dir[512], src[600], so[600], err[600];
-    snprintf(dir, sizeof dir, "%s/moodsim-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int len = snprintf(dir, sizeof dir - 7, "%s/moodsim-", tmp && *tmp ? tmp : "/tmp");
+    if (len < 0 || (size_t)len >= sizeof dir - 7)
+        return ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "TMPDIR is too long: %s", tmp);
+    memset(dir + len, 'X', 6); /* the six characters mkdtemp replaces */
+    dir[len + 6] = '\0';
     if (!mkdtemp(dir))
         return ms_fail(ctx, MS_ERR_IO, dir, 0, 0,
                        "cannot make a directory to compile the model to machine code: %s",
