@@ -113,7 +113,21 @@ interrupt() { # signal, seconds, then the command
   kill "-$sig" $pid
   { wait $pid; } 2> /dev/null
 }
-interrupt INT 3 "$ms" trial "$big" --out "$out/int" --threads 2; rc=$?
+# Ctrl-C once the first block's patients are on disk (not after a fixed
+# time: on a loaded machine under the sanitizers a block can take longer)
+first_rows() { # OUT_DIR: wait (up to 5 min) until endpoints.csv holds a patient-arm
+  local i
+  for ((i = 0; i < 3000; i++)); do
+    [[ -f "$1/endpoints.csv" && $(wc -l < "$1/endpoints.csv") -ge 2 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+"$ms" trial "$big" --out "$out/int" --threads 2 > "$out/int.txt" 2>&1 &
+pid=$!
+first_rows "$out/int" || bad "no patient-arm reached endpoints.csv within 5 minutes"
+kill -INT $pid
+{ wait $pid; } 2> /dev/null; rc=$?
 [[ $rc -eq 130 ]] && ok || { bad "interrupted run exits 130, got $rc"; tail -3 "$out/int.txt" >&2; }
 n=$(($(wc -l < "$out/int/endpoints.csv" 2>/dev/null || echo 1) - 1))
 [[ $n -gt 0 && $n -lt 3200 ]] && ok || bad "interrupted run keeps some, not all, patient-arms ($n)"
