@@ -539,9 +539,11 @@ MS_API ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_cali
  * from the calling thread, progress(ud, simplex iterations completed,
  * evaluations so far, lowest objective so far, seconds since the fit
  * started).  A trial calibration runs a virtual trial per evaluation, so a
- * fit can take an hour. */
-typedef void (*ms_calibration_progress_fn)(void *ud, int iteration, int evaluations,
-                                           double best, double seconds);
+ * fit can take an hour.  If progress returns nonzero the fit stops there:
+ * the call returns MS_STOPPED and sets *out to the best point evaluated so
+ * far, with the targets achieved there (the caller frees it as usual). */
+typedef int (*ms_calibration_progress_fn)(void *ud, int iteration, int evaluations,
+                                          double best, double seconds);
 MS_API ms_status ms_calibrate_progress(ms_context *ctx, const char *targets_path,
                                        ms_calibration_progress_fn progress, void *ud,
                                        ms_calibration **out);

@@ -140,6 +140,35 @@ expect_rc 0 "calibrate --quiet" "$ms" calibrate "$src/calibration/crp_healthy.ya
 [ ! -s "$tmp/err" ] && ok || bad "calibrate --quiet printed on stderr"
 grep -q "fitted parameters:" "$tmp/out" && ok || bad "calibrate --quiet still prints the result"
 "$ms" help calibrate | grep -q -- "--quiet" && ok || bad "calibrate help names --quiet"
+# Ctrl-C stops a fit after the evaluation under way and prints the best point
+# so far (exit 130).  A trial calibration whose target cannot be met runs
+# until its 120 iterations; it is interrupted once its progress line shows.
+cat > "$tmp/stop.yaml" <<EOF
+calibration: stop_test
+scenario: $src/tests/trial/toy_scenario.yaml
+fit:
+  p_tms_inf: {start: 0.3, lower: 0.05, upper: 0.9}
+targets:
+  - name: an unreachable final mean
+    statistic: mean_final
+    arm: tms
+    value: 100
+    tolerance: 1
+    source: test
+EOF
+"$ms" calibrate "$tmp/stop.yaml" > "$tmp/stop.out" 2> "$tmp/stop.err" &
+pid=$!
+for ((i = 0; i < 3000; i++)); do
+  grep -q "calibrate: iteration" "$tmp/stop.err" || ! kill -0 $pid 2> /dev/null && break; sleep 0.1
+done
+kill -INT $pid; { wait $pid; } 2> /dev/null; rc=$?
+[[ $rc -eq 130 ]] && ok || bad "an interrupted fit exits 130, got $rc: $(cat "$tmp/stop.err")"
+grep -q "interrupted after [1-9][0-9]* evaluations; the best point so far" "$tmp/stop.err" && ok ||
+  bad "an interrupted fit says so: $(cat "$tmp/stop.err")"
+grep -q "^best parameters so far:" "$tmp/stop.out" && grep -q "^  p_tms_inf  *0\.[0-9]" "$tmp/stop.out" &&
+  grep -q "an unreachable final mean .* model [0-9.]*  OUTSIDE" "$tmp/stop.out" && ok ||
+  bad "an interrupted fit prints its best point and the target there: $(cat "$tmp/stop.out")"
+"$ms" help calibrate | grep -q "Ctrl-C stops a fit" && ok || bad "calibrate help says what Ctrl-C does"
 # a target with fitted: false is evaluated and reported but does not move the fit
 cp "$src/calibration/crp_healthy.yaml" "$tmp/unfitted.yaml"
 sed -i "s|^model: ../|model: $src/|" "$tmp/unfitted.yaml"

@@ -878,6 +878,7 @@ static void on_sigint(int sig)
 
 typedef struct {
     int quiet, shown;
+    int evaluations; /* calibrate: how many so far */
 } progress_state;
 
 static void progress(void *ud, size_t done, size_t total, double seconds)
@@ -1169,7 +1170,7 @@ static int run_trial(int argc, char **argv, int power_only)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    progress_state ps = {quiet, 0};
+    progress_state ps = {quiet, 0, 0};
     signal(SIGINT, on_sigint);
     ms_trial_options opt = {.threads = (int)threads,
                             .progress = progress,
@@ -1255,17 +1256,23 @@ static const char *HELP_CALIBRATE =
     "                    seed+1, ...): each target's mean, SD, range and how many of the N\n"
     "                    met it -- whether the model meets a figure or one sample did;\n"
     "                    the exit code then judges the mean\n"
-    "  --quiet           no progress on stderr (a fit reports its iterations there)\n";
+    "  --quiet           no progress on stderr (a fit reports its iterations there)\n"
+    "\n"
+    "Ctrl-C stops a fit after the evaluation under way and prints the best point found so\n"
+    "far, with the targets it achieves (exit code 130).\n";
 
 /* A fit's progress on stderr (after 2 s, then on one line), unless --quiet. */
-static void cal_progress(void *ud, int iteration, int evaluations, double best, double seconds)
+static int cal_progress(void *ud, int iteration, int evaluations, double best, double seconds)
 {
     progress_state *ps = ud;
-    if (ps->quiet || (seconds < 2 && !ps->shown))
-        return;
-    fprintf(stderr, "\rcalibrate: iteration %d, %d evaluations, best objective %.4g, %.0f s   ",
-            iteration, evaluations, best, seconds);
-    ps->shown = 1;
+    ps->evaluations = evaluations;
+    if (!ps->quiet && (seconds >= 2 || ps->shown)) {
+        fprintf(stderr,
+                "\rcalibrate: iteration %d, %d evaluations, best objective %.4g, %.0f s   ",
+                iteration, evaluations, best, seconds);
+        ps->shown = 1;
+    }
+    return g_stop; /* Ctrl-C: stop with the best point so far */
 }
 
 static int cmd_calibrate(int argc, char **argv)
@@ -1308,17 +1315,25 @@ static int cmd_calibrate(int argc, char **argv)
     if (ms_context_new(&ctx, NULL) != MS_OK)
         return EXIT_INTERNAL;
     ms_calibration *c = NULL;
+    if (!eval)
+        signal(SIGINT, on_sigint);
     ms_status st = eval ? ms_calibration_evaluate_replicates(ctx, file, scenario,
                                                              reps ? reps : 1, &c)
                         : ms_calibrate_progress(ctx, file, cal_progress, &ps, &c);
+    signal(SIGINT, SIG_DFL);
     if (ps.shown)
         fputc('\n', stderr);
-    if (st) {
+    int stopped = st == MS_STOPPED;
+    if (stopped)
+        fprintf(stderr, "moodsim calibrate: interrupted after %d evaluations; the best point so "
+                        "far (not a converged fit):\n", ps.evaluations);
+    else if (st) {
         int rc = report(ctx, st);
         ms_context_free(ctx);
         return rc;
     }
-    printf(eval ? "the model's parameters:\n" : "fitted parameters:\n");
+    printf(eval ? "the model's parameters:\n"
+                : stopped ? "best parameters so far:\n" : "fitted parameters:\n");
     for (size_t i = 0; i < ms_calibration_param_count(c); i++) {
         double v;
         const char *name = ms_calibration_param(c, i, &v);
@@ -1345,7 +1360,7 @@ static int cmd_calibrate(int argc, char **argv)
     }
     ms_calibration_free(c);
     ms_context_free(ctx);
-    return outside ? 4 : EXIT_OK;
+    return stopped ? 130 : outside ? 4 : EXIT_OK;
 }
 
 /* ---------------------------------------------------------------- export */

@@ -86,6 +86,9 @@ struct ms_calibration {
     ms_calibration_progress_fn progress; /* may be NULL */
     void *progress_ud;
     double t0, best_f;                   /* fit start, lowest objective so far */
+    double best_x[MAX_FIT];              /* where best_f was reached (natural values) */
+    double best_achieved[MAX_TARGETS];   /* and the statistics there */
+    int stop;                            /* progress asked the fit to stop */
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
 };
 
@@ -548,13 +551,19 @@ static double objective(const gsl_vector *u, void *ud)
     double x[MAX_FIT];
     for (size_t k = 0; k < c->nfit; k++)
         x[k] = to_natural(c, k, gsl_vector_get(u, k));
+    if (c->stop) /* stopping: the simplex gets no further points */
+        return INFINITY;
     double f = evaluate(c, x) ? INFINITY : objective_at(c);
     c->evaluations++;
-    if (f < c->best_f)
+    if (f < c->best_f) {
         c->best_f = f;
-    if (c->progress) /* after every evaluation: one can be a whole virtual trial */
+        memcpy(c->best_x, x, c->nfit * sizeof *x);
+        memcpy(c->best_achieved, c->achieved, c->nt * sizeof *c->achieved);
+    }
+    if (c->progress && /* after every evaluation: one can be a whole virtual trial */
         c->progress(c->progress_ud, c->iterations, c->evaluations, c->best_f,
-                    ms_now_s() - c->t0);
+                    ms_now_s() - c->t0))
+        c->stop = 1;
     return f;
 }
 
@@ -670,18 +679,27 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
             gsl_multimin_fminimizer_set(s, &fn, u, step);
             int status = GSL_CONTINUE;
             int max_iter = c->sc ? 120 : 500; /* a trial per evaluation is costly */
-            for (c->iterations = 0; c->iterations < max_iter && status == GSL_CONTINUE;
+            for (c->iterations = 0;
+                 c->iterations < max_iter && status == GSL_CONTINUE && !c->stop;
                  c->iterations++) {
                 if (gsl_multimin_fminimizer_iterate(s))
                     break;
                 status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
                                                 c->sc ? 1e-3 : 1e-5);
             }
-            for (size_t k = 0; k < c->nfit; k++)
-                c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));
-            c->objective = s->fval;
-            if (evaluate(c, c->best))
-                st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0, "the model could not be evaluated");
+            if (c->stop && isfinite(c->best_f)) {
+                /* stopped: the best point evaluated so far, as it was evaluated */
+                memcpy(c->best, c->best_x, c->nfit * sizeof *c->best);
+                memcpy(c->achieved, c->best_achieved, c->nt * sizeof *c->achieved);
+                c->objective = c->best_f;
+            } else {
+                for (size_t k = 0; k < c->nfit; k++)
+                    c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));
+                c->objective = s->fval;
+                if (c->stop || evaluate(c, c->best))
+                    st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0,
+                                 "the model could not be evaluated");
+            }
             for (size_t t = 0; !st && t < c->nt; t++) { /* one "replicate": the fit's */
                 c->rep_min[t] = c->rep_max[t] = c->achieved[t];
                 c->rep_within[t] = in_interval(&c->t[t], c->achieved[t]);
@@ -696,7 +714,7 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
         return st;
     }
     *out = c;
-    return ms_ok(ctx);
+    return c->stop ? MS_STOPPED : ms_ok(ctx);
 }
 
 ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out)
