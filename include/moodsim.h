@@ -583,6 +583,19 @@ MS_API const char *ms_calibration_target(const ms_calibration *c, size_t i, doub
  * against the fitted values (0: `fitted: false` in the targets file); -1 if
  * i is out of range. */
 MS_API int ms_calibration_target_fitted(const ms_calibration *c, size_t i);
+/* How a fit ended, and (if not NULL) the evaluations of the objective and
+ * the simplex iterations it took.  Only MS_FIT_CONVERGED is a converged
+ * fit; after the others *c holds the best point evaluated, with the targets
+ * achieved there.  MS_FIT_NONE for an evaluation (no fit) or NULL. */
+typedef enum {
+    MS_FIT_NONE = 0,
+    MS_FIT_CONVERGED,  /* the simplex shrank below its tolerance */
+    MS_FIT_ITERATIONS, /* the simplex's iteration limit (120 for trials, 500 for cohorts) */
+    MS_FIT_BUDGET,     /* the targets file's max_evaluations: */
+    MS_FIT_STOPPED     /* the progress callback asked it to stop (MS_STOPPED) */
+} ms_fit_end;
+MS_API ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations,
+                                     int *iterations);
 
 #ifdef __cplusplus
 }

@@ -169,6 +169,20 @@ grep -q "^best parameters so far:" "$tmp/stop.out" && grep -q "^  p_tms_inf  *0\
   grep -q "an unreachable final mean .* model [0-9.]*  OUTSIDE" "$tmp/stop.out" && ok ||
   bad "an interrupted fit prints its best point and the target there: $(cat "$tmp/stop.out")"
 "$ms" help calibrate | grep -q "Ctrl-C stops a fit" && ok || bad "calibrate help says what Ctrl-C does"
+# max_evaluations: ends the same fit after that many evaluations, with the best
+# point evaluated, said to be unconverged; the exit code judges its targets
+sed 's/^fit:/max_evaluations: 3\nfit:/' "$tmp/stop.yaml" > "$tmp/budget.yaml"
+expect_rc 4 "a fit ended by max_evaluations, its target unmet" "$ms" calibrate "$tmp/budget.yaml"
+grep -q "stopped after 3 evaluations (the targets file's max_evaluations:); the best point evaluated (not a converged fit)" "$tmp/err" &&
+  ok || bad "a budgeted fit says it stopped after exactly 3 evaluations: $(cat "$tmp/err")"
+grep -q "^best parameters evaluated (not converged):" "$tmp/out" && grep -q "^  p_tms_inf  *0\.[0-9]" "$tmp/out" &&
+  ok || bad "a budgeted fit prints its best point: $(cat "$tmp/out")"
+for v in 0 2.5 '"x"'; do
+  sed "s/^fit:/max_evaluations: $v\nfit:/" "$tmp/stop.yaml" > "$tmp/budget.yaml"
+  expect_rc 2 "max_evaluations: $v" "$ms" calibrate "$tmp/budget.yaml"
+  grep -q "budget.yaml:3:[0-9]*: .*max_evaluations" "$tmp/err" && ok || bad "max_evaluations: $v -- the error names file, line and key: $(cat "$tmp/err")"
+done
+"$ms" help calibrate | grep -q "max_evaluations" && ok || bad "calibrate help names max_evaluations"
 # a target with fitted: false is evaluated and reported but does not move the fit
 cp "$src/calibration/crp_healthy.yaml" "$tmp/unfitted.yaml"
 sed -i "s|^model: ../|model: $src/|" "$tmp/unfitted.yaml"

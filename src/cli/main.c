@@ -878,7 +878,6 @@ static void on_sigint(int sig)
 
 typedef struct {
     int quiet, shown;
-    int evaluations; /* calibrate: how many so far */
 } progress_state;
 
 static void progress(void *ud, size_t done, size_t total, double seconds)
@@ -1170,7 +1169,7 @@ static int run_trial(int argc, char **argv, int power_only)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    progress_state ps = {quiet, 0, 0};
+    progress_state ps = {quiet, 0};
     signal(SIGINT, on_sigint);
     ms_trial_options opt = {.threads = (int)threads,
                             .progress = progress,
@@ -1258,14 +1257,15 @@ static const char *HELP_CALIBRATE =
     "                    the exit code then judges the mean\n"
     "  --quiet           no progress on stderr (a fit reports its iterations there)\n"
     "\n"
-    "Ctrl-C stops a fit after the evaluation under way and prints the best point found so\n"
-    "far, with the targets it achieves (exit code 130).\n";
+    "A targets file's max_evaluations: N ends a fit after N evaluations with the best point\n"
+    "evaluated (for trial fits, where each evaluation is a virtual trial); stderr says when a\n"
+    "fit ended without converging.  Ctrl-C stops a fit after the evaluation under way and\n"
+    "prints the best point found so far, with the targets it achieves (exit code 130).\n";
 
 /* A fit's progress on stderr (after 2 s, then on one line), unless --quiet. */
 static int cal_progress(void *ud, int iteration, int evaluations, double best, double seconds)
 {
     progress_state *ps = ud;
-    ps->evaluations = evaluations;
     if (!ps->quiet && (seconds >= 2 || ps->shown)) {
         fprintf(stderr,
                 "\rcalibrate: iteration %d, %d evaluations, best objective %.4g, %.0f s   ",
@@ -1324,16 +1324,28 @@ static int cmd_calibrate(int argc, char **argv)
     if (ps.shown)
         fputc('\n', stderr);
     int stopped = st == MS_STOPPED;
-    if (stopped)
-        fprintf(stderr, "moodsim calibrate: interrupted after %d evaluations; the best point so "
-                        "far (not a converged fit):\n", ps.evaluations);
-    else if (st) {
+    if (st && !stopped) {
         int rc = report(ctx, st);
         ms_context_free(ctx);
         return rc;
     }
+    int nev, nit;
+    ms_fit_end end = ms_calibration_end(c, &nev, &nit);
+    if (stopped)
+        fprintf(stderr, "moodsim calibrate: interrupted after %d evaluations; the best point so "
+                        "far (not a converged fit):\n", nev);
+    else if (end == MS_FIT_BUDGET)
+        fprintf(stderr, "moodsim calibrate: stopped after %d evaluations (the targets file's "
+                        "max_evaluations:); the best point evaluated (not a converged fit)\n",
+                nev);
+    else if (end == MS_FIT_ITERATIONS)
+        fprintf(stderr, "moodsim calibrate: the simplex did not converge in %d iterations (%d "
+                        "evaluations); the last simplex's best point (not a converged fit)\n",
+                nit, nev);
     printf(eval ? "the model's parameters:\n"
-                : stopped ? "best parameters so far:\n" : "fitted parameters:\n");
+           : stopped ? "best parameters so far:\n"
+           : end == MS_FIT_CONVERGED ? "fitted parameters:\n"
+                                     : "best parameters evaluated (not converged):\n");
     for (size_t i = 0; i < ms_calibration_param_count(c); i++) {
         double v;
         const char *name = ms_calibration_param(c, i, &v);

@@ -89,6 +89,8 @@ struct ms_calibration {
     double best_x[MAX_FIT];              /* where best_f was reached (natural values) */
     double best_achieved[MAX_TARGETS];   /* and the statistics there */
     int stop;                            /* progress asked the fit to stop */
+    int max_evals;                       /* max_evaluations: (0: none) */
+    ms_fit_end end;                      /* how the fit ended */
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
 };
 
@@ -196,7 +198,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
 {
     ms_context *ctx = c->ctx;
     static const char *const top[] = {"calibration", "description", "model", "scenario",
-                                      "cohort", "fit", "targets", NULL};
+                                      "cohort", "max_evaluations", "fit", "targets", NULL};
     const ms_ynode *root = d->root;
     ms_status st;
     if (!root || root->type != MS_Y_MAP)
@@ -248,6 +250,17 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         return cfail(ctx, d, co, "cohort n must be a whole number from 100 to 1e6");
     c->n = (long)n;
     c->seed = (unsigned long long)seed;
+    const ms_ynode *me = ms_ymap_get(root, "max_evaluations");
+    if (me) {
+        double m;
+        if ((st = ms_yget_number(ctx, d, me, "max_evaluations", &m, MS_ERR_ARG)))
+            return st;
+        if (m < 1 || m > 1e6 || m != floor(m))
+            return cfail(ctx, d, me, "max_evaluations: expected a whole number from 1 to 1e6 "
+                                     "(the evaluations after which a fit stops with its best "
+                                     "point), not %g", m);
+        c->max_evals = (int)m;
+    }
     const ms_ynode *fit = ms_ymap_get(root, "fit");
     if (!fit || fit->type != MS_Y_MAP || fit->n == 0 || fit->n > MAX_FIT)
         return cfail(ctx, d, fit ? fit : root, "fit: expected 1 to %d parameters with start:, "
@@ -562,8 +575,13 @@ static double objective(const gsl_vector *u, void *ud)
     }
     if (c->progress && /* after every evaluation: one can be a whole virtual trial */
         c->progress(c->progress_ud, c->iterations, c->evaluations, c->best_f,
-                    ms_now_s() - c->t0))
+                    ms_now_s() - c->t0)) {
         c->stop = 1;
+        c->end = MS_FIT_STOPPED;
+    } else if (c->max_evals && c->evaluations >= c->max_evals) {
+        c->stop = 1; /* the budget: ends like a stop, but is the fit's own end */
+        c->end = MS_FIT_BUDGET;
+    }
     return f;
 }
 
@@ -687,6 +705,8 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
                 status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
                                                 c->sc ? 1e-3 : 1e-5);
             }
+            if (!c->stop)
+                c->end = status == GSL_SUCCESS ? MS_FIT_CONVERGED : MS_FIT_ITERATIONS;
             if (c->stop && isfinite(c->best_f)) {
                 /* stopped: the best point evaluated so far, as it was evaluated */
                 memcpy(c->best, c->best_x, c->nfit * sizeof *c->best);
@@ -714,7 +734,7 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
         return st;
     }
     *out = c;
-    return c->stop ? MS_STOPPED : ms_ok(ctx);
+    return c->end == MS_FIT_STOPPED ? MS_STOPPED : ms_ok(ctx);
 }
 
 ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out)
@@ -765,6 +785,15 @@ const char *ms_calibration_param(const ms_calibration *c, size_t i, double *valu
     return c->model->sym[MS_PARAM][c->fit_idx[i]].name;
 }
 size_t ms_calibration_target_count(const ms_calibration *c) { return c ? c->nt : 0; }
+ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations, int *iterations)
+{
+    if (evaluations)
+        *evaluations = c ? c->evaluations : 0;
+    if (iterations)
+        *iterations = c ? c->iterations : 0;
+    return c ? c->end : MS_FIT_NONE;
+}
+
 int ms_calibration_target_fitted(const ms_calibration *c, size_t i)
 {
     return c && i < c->nt ? c->t[i].fitted : -1;
