@@ -589,7 +589,8 @@ MS_API int ms_calibration_target_fitted(const ms_calibration *c, size_t i);
  * achieved there.  MS_FIT_NONE for an evaluation (no fit) or NULL. */
 typedef enum {
     MS_FIT_NONE = 0,
-    MS_FIT_CONVERGED,  /* the simplex shrank below its tolerance */
+    MS_FIT_CONVERGED,  /* the simplex shrank below its tolerance, or every target is
+                          met exactly (objective 0, flat there) */
     MS_FIT_ITERATIONS, /* the simplex's iteration limit (120 for trials, 500 for cohorts) */
     MS_FIT_BUDGET,     /* the targets file's max_evaluations: */
     MS_FIT_STOPPED     /* the progress callback asked it to stop (MS_STOPPED) */

@@ -705,8 +705,12 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
                 status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
                                                 c->sc ? 1e-3 : 1e-5);
             }
+            /* A simplex on a region where every target is met exactly (a
+             * statistic of a finite cohort is a step function) cannot shrink:
+             * its objective is flat at the minimum, which is reached. */
             if (!c->stop)
-                c->end = status == GSL_SUCCESS ? MS_FIT_CONVERGED : MS_FIT_ITERATIONS;
+                c->end = status == GSL_SUCCESS || s->fval < 1e-12 ? MS_FIT_CONVERGED
+                                                                  : MS_FIT_ITERATIONS;
             if (c->stop && isfinite(c->best_f)) {
                 /* stopped: the best point evaluated so far, as it was evaluated */
                 memcpy(c->best, c->best_x, c->nfit * sizeof *c->best);
