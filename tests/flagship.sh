@@ -9,8 +9,9 @@
 #  - trials (calibration/trials.yaml, 2,000 matched patients, 5 arms): the
 #    targets of calibration/trials_fit.yaml (THREE-D, Furukawa, Stone,
 #    Rutherford, George) at the model file's values; Stone et al.'s shares
-#    and Furukawa's placebo response also on 20,000 per arm
-#    (calibration/mixture_fit.yaml);
+#    (judged only here), Furukawa's placebo response, the mean difference and
+#    the variance ratio also on 20,000 per arm no fit has seen
+#    (calibration/mixture_fit.yaml on calibration/trials_large_check.yaml);
 #  - kinetics: CRP half-life 19 h, exosome plasma half-life of minutes, NAD+
 #    decay half-life about 6 days and a ~20 % rise after 300 mg IV NMN.
 # usage: flagship.sh MOODSIM SOURCE_DIR OUT_DIR
