@@ -107,7 +107,7 @@ large_only=(
 )
 # Furukawa et al.'s placebo response (35-40 %) is met only at its lower edge:
 # the fit trades it against Stone et al.'s placebo share (docs/model.md,
-# "Individual response"); 35.1 % over 66,000 virtual patients, 34.0 % on this
+# "Individual response"); 35.1 % over the 20,000- and 2,000-per-arm trials measured, 34.0 % on this
 # trial's 3 x 2,000.  Below 35 % it is reported here as a known gap, but a
 # drift below 33.5 % fails; on 20,000 per arm (below) it is judged as usual.
 edge_name="placebo response in antidepressant trials"; edge_floor=0.335
