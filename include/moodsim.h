@@ -530,13 +530,15 @@ MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char 
 /* ------------------------------------------------------------ calibration */
 
 /* Fits population parameters to published figures (a targets file; see
- * docs/model.md): GSL's Nelder-Mead simplex on the squared deviations of
- * cohort statistics from their targets, in units of each target's standard
- * error.  The caller frees *out with ms_calibration_free(). */
+ * docs/model.md): the squared deviations of cohort or trial statistics from
+ * their targets, in units of each target's standard error, minimised by
+ * GSL's Nelder-Mead simplex or (the file's `method: levenberg-marquardt`)
+ * by GSL's trust-region Levenberg-Marquardt on those deviations as
+ * residuals.  The caller frees *out with ms_calibration_free(). */
 typedef struct ms_calibration ms_calibration;
 MS_API ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out);
 /* The same, reporting progress: after each evaluation of the objective,
- * from the calling thread, progress(ud, simplex iterations completed,
+ * from the calling thread, progress(ud, iterations completed,
  * evaluations so far, lowest objective so far, seconds since the fit
  * started).  A trial calibration runs a virtual trial per evaluation, so a
  * fit can take an hour.  If progress returns nonzero the fit stops there:
@@ -584,14 +586,16 @@ MS_API const char *ms_calibration_target(const ms_calibration *c, size_t i, doub
  * i is out of range. */
 MS_API int ms_calibration_target_fitted(const ms_calibration *c, size_t i);
 /* How a fit ended, and (if not NULL) the evaluations of the objective and
- * the simplex iterations it took.  Only MS_FIT_CONVERGED is a converged
+ * the iterations (of the simplex or Levenberg-Marquardt) it took.  Only MS_FIT_CONVERGED is a converged
  * fit; after the others *c holds the best point evaluated, with the targets
  * achieved there.  MS_FIT_NONE for an evaluation (no fit) or NULL. */
 typedef enum {
     MS_FIT_NONE = 0,
-    MS_FIT_CONVERGED,  /* the simplex shrank below its tolerance, or every target is
-                          met exactly (objective 0, flat there) */
-    MS_FIT_ITERATIONS, /* the simplex's iteration limit (120 for trials, 500 for cohorts) */
+    MS_FIT_CONVERGED,  /* the simplex shrank below its tolerance; or Levenberg-Marquardt's
+                          step or gradient fell below its tolerance, or no step reduced
+                          the objective; or every target is met exactly (objective 0) */
+    MS_FIT_ITERATIONS, /* the iteration limit (simplex: 120 for trials, 500 for cohorts;
+                          Levenberg-Marquardt: 60 and 200) */
     MS_FIT_BUDGET,     /* the targets file's max_evaluations: */
     MS_FIT_STOPPED     /* the progress callback asked it to stop (MS_STOPPED) */
 } ms_fit_end;

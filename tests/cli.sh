@@ -183,6 +183,37 @@ for v in 0 2.5 '"x"'; do
   grep -q "budget.yaml:3:[0-9]*: .*max_evaluations" "$tmp/err" && ok || bad "max_evaluations: $v -- the error names file, line and key: $(cat "$tmp/err")"
 done
 "$ms" help calibrate | grep -q "max_evaluations" && ok || bad "calibrate help names max_evaluations"
+# method: levenberg-marquardt (GSL's nonlinear least squares) reaches the
+# simplex's fit in fewer evaluations, keeps budgets, and rejects what it cannot do
+sed -e "s|^model: ../|model: $src/|" -e 's/^fit:/method: levenberg-marquardt\nfit:/' \
+  "$src/calibration/crp_healthy.yaml" > "$tmp/lm.yaml"
+expect_rc 0 "calibrate method: levenberg-marquardt" "$ms" calibrate "$tmp/lm.yaml"
+grep -q "converged after [0-9]* evaluations ([0-9]* iterations)" "$tmp/err" && ok || bad "an LM fit says it converged: $(cat "$tmp/err")"
+lm_evals=$(sed -n 's/.*converged after \([0-9]*\) evaluations.*/\1/p' "$tmp/err")
+sed -n '/^fitted parameters:/,/^targets:/p' "$tmp/out" > "$tmp/p_lm"
+"$ms" calibrate "$src/calibration/crp_healthy.yaml" > "$tmp/out" 2> "$tmp/err"
+sed -n '/^fitted parameters:/,/^targets:/p' "$tmp/out" > "$tmp/p_nm"
+cmp -s "$tmp/p_lm" "$tmp/p_nm" && [ -s "$tmp/p_nm" ] && ok || bad "LM and the simplex fit crp_healthy differently: $(cat "$tmp/p_lm" "$tmp/p_nm")"
+nm_evals=$(sed -n 's/.*converged after \([0-9]*\) evaluations.*/\1/p' "$tmp/err")
+[[ -n $lm_evals && -n $nm_evals && $lm_evals -lt $nm_evals ]] && ok || bad "LM took $lm_evals evaluations, the simplex $nm_evals"
+sed 's/^fit:/method: levenberg-marquardt\nmax_evaluations: 3\nfit:/' "$tmp/stop.yaml" > "$tmp/budget.yaml"
+expect_rc 4 "an LM fit ended by max_evaluations" "$ms" calibrate "$tmp/budget.yaml"
+grep -q "stopped after 3 evaluations" "$tmp/err" && grep -q "^best parameters evaluated (not converged):" "$tmp/out" &&
+  ok || bad "a budgeted LM fit stops after 3 evaluations with its best point: $(cat "$tmp/err" "$tmp/out")"
+sed 's/^fit:/method: newton\nfit:/' "$tmp/stop.yaml" > "$tmp/method.yaml"
+expect_rc 2 "method: newton" "$ms" calibrate "$tmp/method.yaml"
+grep -q "method.yaml:3:[0-9]*: method: expected simplex" "$tmp/err" && ok || bad "an unknown method: file:line and the choices: $(cat "$tmp/err")"
+sed 's/^fit:/difference_step: 0.1\nfit:/' "$tmp/stop.yaml" > "$tmp/method.yaml"
+expect_rc 2 "difference_step: with the simplex" "$ms" calibrate "$tmp/method.yaml"
+grep -q "method.yaml:3:[0-9]*: difference_step: .*levenberg-marquardt" "$tmp/err" && ok || bad "difference_step: without LM: $(cat "$tmp/err")"
+sed -e 's/^fit:/method: levenberg-marquardt\ndifference_step: 0\nfit:/' "$tmp/stop.yaml" > "$tmp/method.yaml"
+expect_rc 2 "difference_step: 0" "$ms" calibrate "$tmp/method.yaml"
+grep -q "method.yaml:4:[0-9]*: difference_step: expected a number from 1e-6 to 1" "$tmp/err" && ok || bad "difference_step: 0: $(cat "$tmp/err")"
+sed -e 's/^fit:/method: levenberg-marquardt\nfit:\n  k_s: {start: 0.5, lower: 0.1, upper: 0.9}/' "$tmp/stop.yaml" > "$tmp/method.yaml"
+expect_rc 2 "LM with more parameters than targets" "$ms" calibrate "$tmp/method.yaml"
+grep -q "method.yaml:3:[0-9]*: levenberg-marquardt needs at least as many fitted targets as fitted parameters (1 targets, 2 parameters)" "$tmp/err" &&
+  ok || bad "LM with 2 parameters and 1 target: $(cat "$tmp/err")"
+"$ms" help calibrate | grep -q "levenberg-marquardt" && ok || bad "calibrate help names method: levenberg-marquardt"
 # a target with fitted: false is evaluated and reported but does not move the fit
 cp "$src/calibration/crp_healthy.yaml" "$tmp/unfitted.yaml"
 sed -i "s|^model: ../|model: $src/|" "$tmp/unfitted.yaml"

@@ -1257,6 +1257,10 @@ static const char *HELP_CALIBRATE =
     "                    the exit code then judges the mean\n"
     "  --quiet           no progress on stderr (a fit reports its iterations there)\n"
     "\n"
+    "A fit uses GSL's Nelder-Mead simplex, or with method: levenberg-marquardt in the\n"
+    "targets file GSL's nonlinear least squares (far fewer evaluations on smooth targets;\n"
+    "difference_step: sets its finite-difference step, default 0.05 on the logistic scale\n"
+    "of each parameter's bounds).\n"
     "A targets file's max_evaluations: N ends a fit after N evaluations with the best point\n"
     "evaluated (for trial fits, where each evaluation is a virtual trial); stderr says when a\n"
     "fit ended without converging.  Ctrl-C stops a fit after the evaluation under way and\n"
@@ -1339,9 +1343,12 @@ static int cmd_calibrate(int argc, char **argv)
                         "max_evaluations:); the best point evaluated (not a converged fit)\n",
                 nev);
     else if (end == MS_FIT_ITERATIONS)
-        fprintf(stderr, "moodsim calibrate: the simplex did not converge in %d iterations (%d "
-                        "evaluations); the last simplex's best point (not a converged fit)\n",
+        fprintf(stderr, "moodsim calibrate: the fit did not converge in %d iterations (%d "
+                        "evaluations); its best point (not a converged fit)\n",
                 nit, nev);
+    else if (end == MS_FIT_CONVERGED && !ps.quiet)
+        fprintf(stderr, "moodsim calibrate: converged after %d evaluations (%d iterations)\n",
+                nev, nit);
     printf(eval ? "the model's parameters:\n"
            : stopped ? "best parameters so far:\n"
            : end == MS_FIT_CONVERGED ? "fitted parameters:\n"

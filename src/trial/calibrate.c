@@ -6,7 +6,10 @@
  * above a threshold, median, a quantile), each with its published value and
  * 95 % interval and citation.  The objective is the sum of squared
  * deviations in units of each target's standard error (interval width /
- * 3.92); it is minimised with GSL's Nelder-Mead simplex (nmsimplex2) on
+ * 3.92); it is minimised with GSL's Nelder-Mead simplex (nmsimplex2) or,
+ * with `method: levenberg-marquardt`, by GSL's trust-region
+ * Levenberg-Marquardt on the same deviations as residuals (forward
+ * differences with an absolute step on the transformed parameters), on
  * bounded parameters (logistic transform), with common random numbers so
  * that the objective is deterministic.  Trial targets are statistics of the
  * arms of a virtual trial; `mixture_weight` is the weight of one component
@@ -28,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -90,6 +94,10 @@ struct ms_calibration {
     double best_achieved[MAX_TARGETS];   /* and the statistics there */
     int stop;                            /* progress asked the fit to stop */
     int max_evals;                       /* max_evaluations: (0: none) */
+    int lm;                              /* method: levenberg-marquardt (else the simplex) */
+    double fd_step;                      /* its difference step, on the logistic scale */
+    double lm_u[MAX_FIT], lm_r[MAX_TARGETS]; /* its last point (transformed) and residuals */
+    int lm_have;                         /* lm_u/lm_r hold an evaluation */
     ms_fit_end end;                      /* how the fit ended */
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
 };
@@ -198,7 +206,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
 {
     ms_context *ctx = c->ctx;
     static const char *const top[] = {"calibration", "description", "model", "scenario",
-                                      "cohort", "max_evaluations", "fit", "targets", NULL};
+                                      "cohort", "max_evaluations", "method", "difference_step",
+                                      "fit", "targets", NULL};
     const ms_ynode *root = d->root;
     ms_status st;
     if (!root || root->type != MS_Y_MAP)
@@ -260,6 +269,26 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                                      "(the evaluations after which a fit stops with its best "
                                      "point), not %g", m);
         c->max_evals = (int)m;
+    }
+    const ms_ynode *mt = ms_ymap_get(root, "method"), *ds = ms_ymap_get(root, "difference_step");
+    if (mt) {
+        if (mt->type != MS_Y_SCALAR || (strcmp(mt->str, "simplex") != 0 &&
+                                        strcmp(mt->str, "levenberg-marquardt") != 0))
+            return cfail(ctx, d, mt, "method: expected simplex (GSL's Nelder-Mead, the default) "
+                                     "or levenberg-marquardt (GSL's nonlinear least squares)");
+        c->lm = strcmp(mt->str, "levenberg-marquardt") == 0;
+    }
+    c->fd_step = 0.05;
+    if (ds) {
+        if (!c->lm)
+            return cfail(ctx, d, ds, "difference_step: is the finite-difference step of "
+                                     "method: levenberg-marquardt; this fit uses the simplex");
+        if ((st = ms_yget_number(ctx, d, ds, "difference_step", &c->fd_step, MS_ERR_ARG)))
+            return st;
+        if (!(c->fd_step >= 1e-6 && c->fd_step <= 1))
+            return cfail(ctx, d, ds, "difference_step: expected a number from 1e-6 to 1 (a step "
+                                     "on the logistic scale of each parameter's bounds), not %g",
+                         c->fd_step);
     }
     const ms_ynode *fit = ms_ymap_get(root, "fit");
     if (!fit || fit->type != MS_Y_MAP || fit->n == 0 || fit->n > MAX_FIT)
@@ -425,6 +454,11 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         nfitted += (size_t)c->t[i].fitted;
     if (!nfitted)
         return cfail(ctx, d, ts, "every target has fitted: false; at least one must be fitted");
+    if (c->lm && nfitted < c->nfit)
+        return cfail(ctx, d, ms_ymap_get(root, "method"),
+                     "levenberg-marquardt needs at least as many fitted targets as fitted "
+                     "parameters (%zu targets, %zu parameters); use method: simplex",
+                     nfitted, c->nfit);
     return MS_OK;
 }
 
@@ -558,14 +592,14 @@ static double objective_at(const ms_calibration *c)
     return f;
 }
 
-static double objective(const gsl_vector *u, void *ud)
+/* One evaluation of the fit at transformed point u: the statistics in
+ * c->achieved, x (natural values) filled in; returns the objective
+ * (INFINITY if the model could not be evaluated).  Keeps the best point,
+ * reports progress and applies the budget. */
+static double fit_evaluate(ms_calibration *c, const gsl_vector *u, double *x)
 {
-    ms_calibration *c = ud;
-    double x[MAX_FIT];
     for (size_t k = 0; k < c->nfit; k++)
         x[k] = to_natural(c, k, gsl_vector_get(u, k));
-    if (c->stop) /* stopping: the simplex gets no further points */
-        return INFINITY;
     double f = evaluate(c, x) ? INFINITY : objective_at(c);
     c->evaluations++;
     if (f < c->best_f) {
@@ -583,6 +617,110 @@ static double objective(const gsl_vector *u, void *ud)
         c->end = MS_FIT_BUDGET;
     }
     return f;
+}
+
+static double objective(const gsl_vector *u, void *ud)
+{
+    ms_calibration *c = ud;
+    double x[MAX_FIT];
+    if (c->stop) /* stopping: the simplex gets no further points */
+        return INFINITY;
+    return fit_evaluate(c, u, x);
+}
+
+/* Levenberg-Marquardt: the residuals are the fitted targets' deviations in
+ * standard errors (their squares sum to the simplex's objective). */
+static int lm_residuals(const gsl_vector *u, void *ud, gsl_vector *r)
+{
+    ms_calibration *c = ud;
+    double x[MAX_FIT];
+    if (c->stop)
+        return GSL_EBADFUNC; /* stopping: ends the iteration */
+    double f = fit_evaluate(c, u, x);
+    if (!isfinite(f))
+        return GSL_EBADFUNC;
+    size_t i = 0;
+    for (size_t t = 0; t < c->nt; t++) {
+        if (!c->t[t].fitted)
+            continue;
+        double z = (c->achieved[t] - c->t[t].value) / ((c->t[t].hi - c->t[t].lo) / 3.92);
+        gsl_vector_set(r, i, isnan(z) ? 1e3 : z);
+        c->lm_r[i++] = isnan(z) ? 1e3 : z;
+    }
+    for (size_t k = 0; k < c->nfit; k++)
+        c->lm_u[k] = gsl_vector_get(u, k);
+    c->lm_have = 1;
+    return GSL_SUCCESS;
+}
+
+/* Forward differences with an absolute step on the logistic scale: GSL's
+ * own differences step by h |u|, which vanishes where u is 0 (the middle of
+ * a parameter's bounds), and the statistics of a finite cohort are step
+ * functions of the parameters, flat over a tiny step. */
+static int lm_jacobian(const gsl_vector *u, void *ud, gsl_matrix *J)
+{
+    ms_calibration *c = ud;
+    size_t n = J->size1;
+    double r0[MAX_TARGETS];
+    int same = c->lm_have;
+    for (size_t k = 0; same && k < c->nfit; k++)
+        same = c->lm_u[k] == gsl_vector_get(u, k);
+    if (!same) { /* GSL evaluates the residuals first; in case it did not */
+        gsl_vector *r = gsl_vector_alloc(n);
+        int st = r ? lm_residuals(u, c, r) : GSL_ENOMEM;
+        gsl_vector_free(r);
+        if (st)
+            return st;
+    }
+    memcpy(r0, c->lm_r, n * sizeof *r0);
+    gsl_vector *v = gsl_vector_alloc(c->nfit), *r = gsl_vector_alloc(n);
+    int st = v && r ? GSL_SUCCESS : GSL_ENOMEM;
+    for (size_t k = 0; !st && k < c->nfit; k++) {
+        gsl_vector_memcpy(v, u);
+        gsl_vector_set(v, k, gsl_vector_get(u, k) + c->fd_step);
+        st = lm_residuals(v, c, r);
+        for (size_t i = 0; !st && i < n; i++)
+            gsl_matrix_set(J, i, k, (gsl_vector_get(r, i) - r0[i]) / c->fd_step);
+    }
+    gsl_vector_free(v);
+    gsl_vector_free(r);
+    return st;
+}
+
+/* Runs Levenberg-Marquardt from u (transformed start); the best point
+ * evaluated is the result (c->best_x, c->best_achieved, c->best_f). */
+static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < c->nt; t++)
+        n += (size_t)c->t[t].fitted;
+    gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
+    fp.trs = gsl_multifit_nlinear_trs_lm;
+    gsl_multifit_nlinear_workspace *w =
+        gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, c->nfit);
+    if (!w)
+        return ms_nomem(c->ctx);
+    gsl_multifit_nlinear_fdf fdf = {.f = lm_residuals, .df = lm_jacobian, .fvv = NULL,
+                                    .n = n, .p = c->nfit, .params = c};
+    /* GSL's error handler is off (ms_context_new): its statuses are read here */
+    int status = gsl_multifit_nlinear_init(u, &fdf, w);
+    int max_iter = c->sc ? 60 : 200, info = 0;
+    while (!status && !c->stop && !info && c->iterations < max_iter) {
+        status = gsl_multifit_nlinear_iterate(w);
+        c->iterations++;
+        if (!status) /* converged: info 1 (step below xtol) or 2 (gradient below gtol) */
+            gsl_multifit_nlinear_test(c->sc ? 1e-3 : 1e-5, 1e-8, 0, &info, w);
+    }
+    gsl_multifit_nlinear_free(w);
+    if (!c->stop)
+        c->end = info || status == GSL_ENOPROG || c->best_f < 1e-12 ? MS_FIT_CONVERGED
+                                                                    : MS_FIT_ITERATIONS;
+    if (!isfinite(c->best_f))
+        return ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "the model could not be evaluated");
+    if (!c->stop && status && status != GSL_ENOPROG)
+        return ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "levenberg-marquardt failed: %s",
+                       gsl_strerror(status));
+    return MS_OK;
 }
 
 /* Whether value a lies within target t's interval. */
@@ -679,7 +817,31 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
         st = draw_cohort(c);
     if (!st && !fit)
         st = evaluate_replicates(c); /* the model file's own values */
-    if (!st && fit) {
+    if (!st && fit && c->lm) {
+        gsl_vector *u = gsl_vector_alloc(c->nfit);
+        if (!u) {
+            st = ms_nomem(ctx);
+        } else {
+            for (size_t k = 0; k < c->nfit; k++) {
+                double r = (c->start[k] - c->lower[k]) / (c->upper[k] - c->lower[k]);
+                gsl_vector_set(u, k, log(r / (1 - r)));
+            }
+            c->t0 = ms_now_s();
+            c->best_f = INFINITY;
+            st = fit_lm(c, u);
+            gsl_vector_free(u);
+        }
+        if (!st) { /* the best point evaluated, as it was evaluated */
+            memcpy(c->best, c->best_x, c->nfit * sizeof *c->best);
+            memcpy(c->achieved, c->best_achieved, c->nt * sizeof *c->achieved);
+            c->objective = c->best_f;
+            for (size_t t = 0; t < c->nt; t++) {
+                c->rep_min[t] = c->rep_max[t] = c->achieved[t];
+                c->rep_within[t] = in_interval(&c->t[t], c->achieved[t]);
+            }
+        }
+    }
+    if (!st && fit && !c->lm) {
         gsl_multimin_function fn = {objective, c->nfit, c};
         gsl_vector *u = gsl_vector_alloc(c->nfit), *step = gsl_vector_alloc(c->nfit);
         gsl_multimin_fminimizer *s =
