@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_blas.h>
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_multimin.h>
 #include <gsl/gsl_sort.h>
@@ -705,11 +706,23 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
     /* GSL's error handler is off (ms_context_new): its statuses are read here */
     int status = gsl_multifit_nlinear_init(u, &fdf, w);
     int max_iter = c->sc ? 60 : 200, info = 0;
+    /* An iteration that lowers the objective by less than ftol (1 + f) ends
+     * the fit too (GSL's test leaves its ftol unimplemented): for a trial,
+     * 0.01 (1 + f) -- far below the objective's sampling noise, since one
+     * virtual trial moves each deviation by about a standard error. */
+    double ftol = c->sc ? 1e-2 : 1e-8, f_prev = INFINITY;
     while (!status && !c->stop && !info && c->iterations < max_iter) {
         status = gsl_multifit_nlinear_iterate(w);
         c->iterations++;
-        if (!status) /* converged: info 1 (step below xtol) or 2 (gradient below gtol) */
-            gsl_multifit_nlinear_test(c->sc ? 1e-3 : 1e-5, 1e-8, 0, &info, w);
+        if (status)
+            break;
+        /* converged: info 1 (step below xtol) or 2 (gradient below gtol) */
+        gsl_multifit_nlinear_test(c->sc ? 1e-3 : 1e-5, 1e-8, 0, &info, w);
+        double fn = gsl_blas_dnrm2(gsl_multifit_nlinear_residual(w));
+        fn *= fn;
+        if (!info && f_prev - fn < ftol * (1 + fn))
+            info = 3;
+        f_prev = fn;
     }
     gsl_multifit_nlinear_free(w);
     if (!c->stop)
