@@ -688,6 +688,14 @@ static int lm_jacobian(const gsl_vector *u, void *ud, gsl_matrix *J)
     return st;
 }
 
+/* The result is the best point evaluated, as it was evaluated. */
+static void take_best(ms_calibration *c)
+{
+    memcpy(c->best, c->best_x, c->nfit * sizeof *c->best);
+    memcpy(c->achieved, c->best_achieved, c->nt * sizeof *c->achieved);
+    c->objective = c->best_f;
+}
+
 /* Runs Levenberg-Marquardt from u (transformed start); the best point
  * evaluated is the result (c->best_x, c->best_achieved, c->best_f). */
 static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
@@ -733,7 +741,20 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
     if (!c->stop && status && status != GSL_ENOPROG)
         return ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "levenberg-marquardt failed: %s",
                        gsl_strerror(status));
+    take_best(c);
     return MS_OK;
+}
+
+/* The start of a fit: u the start: values on the logistic scale; the clock
+ * and the best point reset. */
+static void fit_start(ms_calibration *c, gsl_vector *u)
+{
+    for (size_t k = 0; k < c->nfit; k++) {
+        double r = (c->start[k] - c->lower[k]) / (c->upper[k] - c->lower[k]);
+        gsl_vector_set(u, k, log(r / (1 - r)));
+    }
+    c->t0 = ms_now_s();
+    c->best_f = INFINITY;
 }
 
 /* Whether value a lies within target t's interval. */
@@ -795,6 +816,50 @@ static ms_status evaluate_replicates(ms_calibration *c)
     return MS_OK;
 }
 
+/* Runs GSL's Nelder-Mead simplex from u (transformed start). */
+static ms_status fit_simplex(ms_calibration *c, gsl_vector *u)
+{
+    gsl_multimin_function fn = {objective, c->nfit, c};
+    gsl_vector *step = gsl_vector_alloc(c->nfit);
+    gsl_multimin_fminimizer *s =
+        gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, c->nfit);
+    ms_status st = MS_OK;
+    if (!step || !s) {
+        st = ms_nomem(c->ctx);
+    } else {
+        gsl_vector_set_all(step, 0.5);
+        gsl_multimin_fminimizer_set(s, &fn, u, step);
+        int status = GSL_CONTINUE;
+        int max_iter = c->sc ? 120 : 500; /* a trial per evaluation is costly */
+        for (c->iterations = 0; c->iterations < max_iter && status == GSL_CONTINUE && !c->stop;
+             c->iterations++) {
+            if (gsl_multimin_fminimizer_iterate(s))
+                break;
+            status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
+                                            c->sc ? 1e-3 : 1e-5);
+        }
+        /* A simplex on a region where every target is met exactly (a
+         * statistic of a finite cohort is a step function) cannot shrink:
+         * its objective is flat at the minimum, which is reached. */
+        if (!c->stop)
+            c->end = status == GSL_SUCCESS || s->fval < 1e-12 ? MS_FIT_CONVERGED
+                                                              : MS_FIT_ITERATIONS;
+        if (c->stop && isfinite(c->best_f)) {
+            take_best(c); /* stopped: the best point evaluated so far */
+        } else {
+            for (size_t k = 0; k < c->nfit; k++)
+                c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));
+            c->objective = s->fval;
+            if (c->stop || evaluate(c, c->best))
+                st = ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0,
+                             "the model could not be evaluated");
+        }
+    }
+    gsl_multimin_fminimizer_free(s);
+    gsl_vector_free(step);
+    return st;
+}
+
 static ms_status calibrate(ms_context *ctx, const char *path, const char *scenario, int fit,
                            int replicates, ms_calibration_progress_fn progress, void *ud,
                            ms_calibration **out)
@@ -830,83 +895,19 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
         st = draw_cohort(c);
     if (!st && !fit)
         st = evaluate_replicates(c); /* the model file's own values */
-    if (!st && fit && c->lm) {
+    if (!st && fit) {
         gsl_vector *u = gsl_vector_alloc(c->nfit);
         if (!u) {
             st = ms_nomem(ctx);
         } else {
-            for (size_t k = 0; k < c->nfit; k++) {
-                double r = (c->start[k] - c->lower[k]) / (c->upper[k] - c->lower[k]);
-                gsl_vector_set(u, k, log(r / (1 - r)));
-            }
-            c->t0 = ms_now_s();
-            c->best_f = INFINITY;
-            st = fit_lm(c, u);
-            gsl_vector_free(u);
+            fit_start(c, u);
+            st = c->lm ? fit_lm(c, u) : fit_simplex(c, u);
         }
-        if (!st) { /* the best point evaluated, as it was evaluated */
-            memcpy(c->best, c->best_x, c->nfit * sizeof *c->best);
-            memcpy(c->achieved, c->best_achieved, c->nt * sizeof *c->achieved);
-            c->objective = c->best_f;
-            for (size_t t = 0; t < c->nt; t++) {
-                c->rep_min[t] = c->rep_max[t] = c->achieved[t];
-                c->rep_within[t] = in_interval(&c->t[t], c->achieved[t]);
-            }
-        }
-    }
-    if (!st && fit && !c->lm) {
-        gsl_multimin_function fn = {objective, c->nfit, c};
-        gsl_vector *u = gsl_vector_alloc(c->nfit), *step = gsl_vector_alloc(c->nfit);
-        gsl_multimin_fminimizer *s =
-            gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, c->nfit);
-        if (!u || !step || !s) {
-            st = ms_nomem(ctx);
-        } else {
-            for (size_t k = 0; k < c->nfit; k++) {
-                double r = (c->start[k] - c->lower[k]) / (c->upper[k] - c->lower[k]);
-                gsl_vector_set(u, k, log(r / (1 - r)));
-                gsl_vector_set(step, k, 0.5);
-            }
-            c->t0 = ms_now_s();
-            c->best_f = INFINITY;
-            gsl_multimin_fminimizer_set(s, &fn, u, step);
-            int status = GSL_CONTINUE;
-            int max_iter = c->sc ? 120 : 500; /* a trial per evaluation is costly */
-            for (c->iterations = 0;
-                 c->iterations < max_iter && status == GSL_CONTINUE && !c->stop;
-                 c->iterations++) {
-                if (gsl_multimin_fminimizer_iterate(s))
-                    break;
-                status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
-                                                c->sc ? 1e-3 : 1e-5);
-            }
-            /* A simplex on a region where every target is met exactly (a
-             * statistic of a finite cohort is a step function) cannot shrink:
-             * its objective is flat at the minimum, which is reached. */
-            if (!c->stop)
-                c->end = status == GSL_SUCCESS || s->fval < 1e-12 ? MS_FIT_CONVERGED
-                                                                  : MS_FIT_ITERATIONS;
-            if (c->stop && isfinite(c->best_f)) {
-                /* stopped: the best point evaluated so far, as it was evaluated */
-                memcpy(c->best, c->best_x, c->nfit * sizeof *c->best);
-                memcpy(c->achieved, c->best_achieved, c->nt * sizeof *c->achieved);
-                c->objective = c->best_f;
-            } else {
-                for (size_t k = 0; k < c->nfit; k++)
-                    c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));
-                c->objective = s->fval;
-                if (c->stop || evaluate(c, c->best))
-                    st = ms_fail(ctx, MS_ERR_SOLVER, path, 0, 0,
-                                 "the model could not be evaluated");
-            }
-            for (size_t t = 0; !st && t < c->nt; t++) { /* one "replicate": the fit's */
-                c->rep_min[t] = c->rep_max[t] = c->achieved[t];
-                c->rep_within[t] = in_interval(&c->t[t], c->achieved[t]);
-            }
-        }
-        gsl_multimin_fminimizer_free(s);
         gsl_vector_free(u);
-        gsl_vector_free(step);
+        for (size_t t = 0; !st && t < c->nt; t++) { /* one "replicate": the fit's */
+            c->rep_min[t] = c->rep_max[t] = c->achieved[t];
+            c->rep_within[t] = in_interval(&c->t[t], c->achieved[t]);
+        }
     }
     if (st) {
         ms_calibration_free(c);
