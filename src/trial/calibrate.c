@@ -637,14 +637,15 @@ static int lm_residuals(const gsl_vector *u, void *ud, gsl_vector *r)
     double x[MAX_FIT];
     if (c->stop)
         return GSL_EBADFUNC; /* stopping: ends the iteration */
-    double f = fit_evaluate(c, u, x);
-    if (!isfinite(f))
-        return GSL_EBADFUNC;
+    /* a point where the model cannot be evaluated gets large residuals: a
+     * step there is rejected, as the simplex rejects it (objective INFINITY) */
+    int failed = !isfinite(fit_evaluate(c, u, x));
     size_t i = 0;
     for (size_t t = 0; t < c->nt; t++) {
         if (!c->t[t].fitted)
             continue;
-        double z = (c->achieved[t] - c->t[t].value) / ((c->t[t].hi - c->t[t].lo) / 3.92);
+        double z = failed ? NAN : (c->achieved[t] - c->t[t].value) /
+                                      ((c->t[t].hi - c->t[t].lo) / 3.92);
         gsl_vector_set(r, i, isnan(z) ? 1e3 : z);
         c->lm_r[i++] = isnan(z) ? 1e3 : z;
     }
