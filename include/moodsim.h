@@ -592,12 +592,15 @@ MS_API int ms_calibration_target_fitted(const ms_calibration *c, size_t i);
 typedef enum {
     MS_FIT_NONE = 0,
     MS_FIT_CONVERGED,  /* the simplex shrank below its tolerance; or Levenberg-Marquardt's
-                          step or gradient fell below its tolerance, or no step reduced
-                          the objective; or every target is met exactly (objective 0) */
+                          step, gradient or decrease of the objective fell below its
+                          tolerance; or every target is met exactly (objective 0) */
     MS_FIT_ITERATIONS, /* the iteration limit (simplex: 120 for trials, 500 for cohorts;
                           Levenberg-Marquardt: 60 and 200) */
     MS_FIT_BUDGET,     /* the targets file's max_evaluations: */
-    MS_FIT_STOPPED     /* the progress callback asked it to stop (MS_STOPPED) */
+    MS_FIT_STOPPED,    /* the progress callback asked it to stop (MS_STOPPED) */
+    MS_FIT_NO_PROGRESS /* Levenberg-Marquardt found no step that lowers the objective:
+                          a minimum at the scale of its difference step, or a noisy
+                          objective misleading its differences -- not a tested convergence */
 } ms_fit_end;
 MS_API ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations,
                                      int *iterations);

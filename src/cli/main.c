@@ -1346,6 +1346,12 @@ static int cmd_calibrate(int argc, char **argv)
         fprintf(stderr, "moodsim calibrate: the fit did not converge in %d iterations (%d "
                         "evaluations); its best point (not a converged fit)\n",
                 nit, nev);
+    else if (end == MS_FIT_NO_PROGRESS)
+        fprintf(stderr, "moodsim calibrate: after %d evaluations (%d iterations) no step lowered "
+                        "the objective (levenberg-marquardt); the best point evaluated: a "
+                        "minimum at the scale of difference_step:, or a noisy objective "
+                        "(not a tested convergence)\n",
+                nev, nit);
     else if (end == MS_FIT_CONVERGED && !ps.quiet)
         fprintf(stderr, "moodsim calibrate: converged after %d evaluations (%d iterations)\n",
                 nev, nit);

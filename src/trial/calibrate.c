@@ -735,8 +735,9 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
     }
     gsl_multifit_nlinear_free(w);
     if (!c->stop)
-        c->end = info || status == GSL_ENOPROG || c->best_f < 1e-12 ? MS_FIT_CONVERGED
-                                                                    : MS_FIT_ITERATIONS;
+        c->end = info || c->best_f < 1e-12    ? MS_FIT_CONVERGED
+                 : status == GSL_ENOPROG ? MS_FIT_NO_PROGRESS
+                                         : MS_FIT_ITERATIONS;
     if (!isfinite(c->best_f))
         return ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "the model could not be evaluated");
     if (!c->stop && status && status != GSL_ENOPROG)
