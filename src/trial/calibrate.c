@@ -579,16 +579,21 @@ static double to_natural(const ms_calibration *c, size_t k, double u)
     return c->lower[k] + (c->upper[k] - c->lower[k]) / (1 + exp(-u));
 }
 
+/* Deviation of target t's achieved statistic from its value, in standard
+ * errors (interval width / 3.92); 1e3 where it is not a number. */
+static double deviation(const ms_calibration *c, size_t t)
+{
+    double z = (c->achieved[t] - c->t[t].value) / ((c->t[t].hi - c->t[t].lo) / 3.92);
+    return isnan(z) ? 1e3 : z;
+}
+
 /* Sum of squared deviations of the achieved statistics, in standard errors. */
 static double objective_at(const ms_calibration *c)
 {
     double f = 0;
     for (size_t t = 0; t < c->nt; t++) {
-        if (!c->t[t].fitted)
-            continue;
-        double se = (c->t[t].hi - c->t[t].lo) / 3.92;
-        double z = (c->achieved[t] - c->t[t].value) / se;
-        f += isnan(z) ? 1e6 : z * z;
+        if (c->t[t].fitted)
+            f += deviation(c, t) * deviation(c, t);
     }
     return f;
 }
@@ -644,10 +649,9 @@ static int lm_residuals(const gsl_vector *u, void *ud, gsl_vector *r)
     for (size_t t = 0; t < c->nt; t++) {
         if (!c->t[t].fitted)
             continue;
-        double z = failed ? NAN : (c->achieved[t] - c->t[t].value) /
-                                      ((c->t[t].hi - c->t[t].lo) / 3.92);
-        gsl_vector_set(r, i, isnan(z) ? 1e3 : z);
-        c->lm_r[i++] = isnan(z) ? 1e3 : z;
+        double z = failed ? 1e3 : deviation(c, t);
+        gsl_vector_set(r, i, z);
+        c->lm_r[i++] = z;
     }
     for (size_t k = 0; k < c->nfit; k++)
         c->lm_u[k] = gsl_vector_get(u, k);
