@@ -720,7 +720,7 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
     int status = gsl_multifit_nlinear_init(u, &fdf, w);
     int max_iter = c->sc ? 60 : 200, info = 0;
     /* An iteration that lowers the objective by less than ftol (1 + f) ends
-     * the fit too (GSL's test leaves its ftol unimplemented): for a trial,
+     * the fit too (our test, on the objective's own scale): for a trial,
      * 0.01 (1 + f) -- far below the objective's sampling noise, since one
      * virtual trial moves each deviation by about a standard error. */
     double ftol = c->sc ? 1e-2 : 1e-8, f_prev = INFINITY;
