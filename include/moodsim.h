@@ -599,8 +599,9 @@ typedef enum {
     MS_FIT_BUDGET,     /* the targets file's max_evaluations: */
     MS_FIT_STOPPED,    /* the progress callback asked it to stop (MS_STOPPED) */
     MS_FIT_NO_PROGRESS /* Levenberg-Marquardt found no step that lowers the objective:
-                          a minimum at the scale of its difference step, or a noisy
-                          objective misleading its differences -- not a tested convergence */
+                          a minimum at the scale of its difference step, an objective flat
+                          over that step, or a noisy objective misleading its differences
+                          -- not a tested convergence */
 } ms_fit_end;
 MS_API ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations,
                                      int *iterations);

@@ -196,6 +196,13 @@ sed -n '/^fitted parameters:/,/^targets:/p' "$tmp/out" > "$tmp/p_nm"
 cmp -s "$tmp/p_lm" "$tmp/p_nm" && [ -s "$tmp/p_nm" ] && ok || bad "LM and the simplex fit crp_healthy differently: $(cat "$tmp/p_lm" "$tmp/p_nm")"
 nm_evals=$(sed -n 's/.*converged after \([0-9]*\) evaluations.*/\1/p' "$tmp/err")
 [[ -n $lm_evals && -n $nm_evals && $lm_evals -lt $nm_evals ]] && ok || bad "LM took $lm_evals evaluations, the simplex $nm_evals"
+# a difference step too small to move a cohort's fractions: the Jacobian is
+# flat, no step lowers the objective, and the fit says so (not "converged")
+sed -e "s|^model: ../|model: $src/|" -e 's/^fit:/method: levenberg-marquardt\ndifference_step: 1e-6\nfit:/' \
+  "$src/calibration/crp_depression.yaml" > "$tmp/flat.yaml"
+expect_rc 4 "an LM fit with a flat Jacobian (targets unmet at the start)" "$ms" calibrate "$tmp/flat.yaml"
+grep -q "no step lowered the objective (levenberg-marquardt)" "$tmp/err" && grep -q "^best parameters evaluated (not converged):" "$tmp/out" &&
+  ! grep -q "converged after" "$tmp/err" && ok || bad "a flat LM fit is not called converged: $(cat "$tmp/err")"
 sed 's/^fit:/method: levenberg-marquardt\nmax_evaluations: 3\nfit:/' "$tmp/stop.yaml" > "$tmp/budget.yaml"
 expect_rc 4 "an LM fit ended by max_evaluations" "$ms" calibrate "$tmp/budget.yaml"
 grep -q "stopped after 3 evaluations" "$tmp/err" && grep -q "^best parameters evaluated (not converged):" "$tmp/out" &&

@@ -1349,8 +1349,8 @@ static int cmd_calibrate(int argc, char **argv)
     else if (end == MS_FIT_NO_PROGRESS)
         fprintf(stderr, "moodsim calibrate: after %d evaluations (%d iterations) no step lowered "
                         "the objective (levenberg-marquardt); the best point evaluated: a "
-                        "minimum at the scale of difference_step:, or a noisy objective "
-                        "(not a tested convergence)\n",
+                        "minimum at the scale of difference_step:, an objective flat over "
+                        "that step, or a noisy one (not a tested convergence)\n",
                 nev, nit);
     else if (end == MS_FIT_CONVERGED && !ps.quiet)
         fprintf(stderr, "moodsim calibrate: converged after %d evaluations (%d iterations)\n",
