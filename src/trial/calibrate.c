@@ -579,12 +579,16 @@ static double to_natural(const ms_calibration *c, size_t k, double u)
     return c->lower[k] + (c->upper[k] - c->lower[k]) / (1 + exp(-u));
 }
 
+/* The deviation given a statistic that could not be computed (squared, 1e6
+ * in the objective): far worse than any computed one. */
+#define NO_DEVIATION 1e3
+
 /* Deviation of target t's achieved statistic from its value, in standard
- * errors (interval width / 3.92); 1e3 where it is not a number. */
+ * errors (interval width / 3.92); NO_DEVIATION where it is not a number. */
 static double deviation(const ms_calibration *c, size_t t)
 {
     double z = (c->achieved[t] - c->t[t].value) / ((c->t[t].hi - c->t[t].lo) / 3.92);
-    return isnan(z) ? 1e3 : z;
+    return isnan(z) ? NO_DEVIATION : z;
 }
 
 /* Sum of squared deviations of the achieved statistics, in standard errors. */
@@ -649,7 +653,7 @@ static int lm_residuals(const gsl_vector *u, void *ud, gsl_vector *r)
     for (size_t t = 0; t < c->nt; t++) {
         if (!c->t[t].fitted)
             continue;
-        double z = failed ? 1e3 : deviation(c, t);
+        double z = failed ? NO_DEVIATION : deviation(c, t);
         gsl_vector_set(r, i, z);
         c->lm_r[i++] = z;
     }
