@@ -606,6 +606,45 @@ typedef enum {
 MS_API ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations,
                                      int *iterations);
 
+/* A calibration plan (docs/model.md, calibration/depression_inflammation.yaml):
+ * targets files run in order as one calibration.  Each fitted step's kept
+ * values (its `keep:` list; all it fits by default) are set in the model of
+ * every later stage in place of the model file's, rounded to the plan's
+ * `significant_digits:` if given; checks then evaluate targets at the values
+ * so re-derived, optionally on other trials (`scenario:`).  Every stage must
+ * calibrate the plan's `model:`.  A targets file (no `steps:`) loads as a
+ * plan of that one step.  The caller frees *out with ms_calplan_free(). */
+typedef struct ms_calplan ms_calplan;
+MS_API ms_status ms_calplan_load(ms_context *ctx, const char *path, ms_calplan **out);
+MS_API void ms_calplan_free(ms_calplan *p);
+/* 1 if the file was a targets file rather than a plan. */
+MS_API int ms_calplan_single(const ms_calplan *p);
+/* The stages: fitted steps first, then checks. */
+MS_API size_t ms_calplan_stage_count(const ms_calplan *p);
+/* Stage i's targets file (the path as resolved from the plan's directory),
+ * whether it is a check (1) or a fitted step (0), and the scenario replacing
+ * the targets file's (a check's `scenario:`; NULL if none).  NULL if i is out
+ * of range.  The strings belong to the plan. */
+MS_API const char *ms_calplan_stage(const ms_calplan *p, size_t i, int *check,
+                                    const char **scenario);
+/* Runs stage i with the values carried from the steps run before it, in any
+ * order the caller likes (a caller may start from a later step: the earlier
+ * steps' values are then the model file's).  A step fits (or, with evaluate
+ * set, only evaluates its targets at the values carried so far) and, when
+ * its fit ends, carries its kept values; a check always evaluates.  Progress
+ * and stopping as for ms_calibrate_progress() (MS_STOPPED: *out holds the
+ * best point so far, and nothing is carried).  The caller frees *out with
+ * ms_calibration_free(). */
+MS_API ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
+                                ms_calibration_progress_fn progress, void *ud,
+                                ms_calibration **out);
+/* The values carried so far, in the order first fitted: the name, the value
+ * carried, the model file's value and the stage that fitted it last.  NULL if
+ * i is out of range.  The name belongs to the plan. */
+MS_API size_t ms_calplan_value_count(const ms_calplan *p);
+MS_API const char *ms_calplan_value(const ms_calplan *p, size_t i, double *value,
+                                    double *file_value, size_t *stage);
+
 #ifdef __cplusplus
 }
 #endif

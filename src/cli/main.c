@@ -1279,60 +1279,9 @@ static int cal_progress(void *ud, int iteration, int evaluations, double best, d
     return g_stop; /* Ctrl-C: stop with the best point so far */
 }
 
-static int cmd_calibrate(int argc, char **argv)
+/* How a fit ended, on stderr (the converged case only without --quiet). */
+static void print_fit_end(const ms_calibration *c, int stopped, int quiet)
 {
-    if (wants_help(argc, argv)) {
-        fputs(HELP_CALIBRATE, stdout);
-        return EXIT_OK;
-    }
-    const char *file = NULL, *scenario = NULL;
-    int eval = 0, reps = 0;
-    progress_state ps = {0};
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--evaluate") == 0)
-            eval = 1;
-        else if (strcmp(argv[i], "--quiet") == 0)
-            ps.quiet = 1;
-        else if (strcmp(argv[i], "--replicates") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 1000)
-                return usage_error("calibrate", "--replicates '%s'; expected 1 to 1000", argv[i]);
-            reps = (int)v;
-        }
-        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
-            scenario = argv[++i];
-        else if (argv[i][0] == '-')
-            return usage_error("calibrate", "unknown option '%s' (or a missing value)", argv[i]);
-        else if (file)
-            return usage_error("calibrate", "expected one TARGETS file%s", "");
-        else
-            file = argv[i];
-    }
-    if (!file)
-        return usage_error("calibrate", "expected one TARGETS file%s", "");
-    if (scenario && !eval)
-        return usage_error("calibrate", "--scenario needs --evaluate%s", "");
-    if (reps && !eval)
-        return usage_error("calibrate", "--replicates needs --evaluate%s", "");
-    ms_context *ctx;
-    if (ms_context_new(&ctx, NULL) != MS_OK)
-        return EXIT_INTERNAL;
-    ms_calibration *c = NULL;
-    if (!eval)
-        signal(SIGINT, on_sigint);
-    ms_status st = eval ? ms_calibration_evaluate_replicates(ctx, file, scenario,
-                                                             reps ? reps : 1, &c)
-                        : ms_calibrate_progress(ctx, file, cal_progress, &ps, &c);
-    signal(SIGINT, SIG_DFL);
-    if (ps.shown)
-        fputc('\n', stderr);
-    int stopped = st == MS_STOPPED;
-    if (st && !stopped) {
-        int rc = report(ctx, st);
-        ms_context_free(ctx);
-        return rc;
-    }
     int nev, nit;
     ms_fit_end end = ms_calibration_end(c, &nev, &nit);
     if (stopped)
@@ -1352,9 +1301,16 @@ static int cmd_calibrate(int argc, char **argv)
                         "minimum at the scale of difference_step:, an objective flat over "
                         "that step, or a noisy one (not a tested convergence)\n",
                 nev, nit);
-    else if (end == MS_FIT_CONVERGED && !ps.quiet)
+    else if (end == MS_FIT_CONVERGED && !quiet)
         fprintf(stderr, "moodsim calibrate: converged after %d evaluations (%d iterations)\n",
                 nev, nit);
+}
+
+/* Prints a calibration's parameters and targets on stdout; returns how
+ * many targets lie outside their intervals. */
+static int print_calibration(const ms_calibration *c, int eval, int stopped, int reps)
+{
+    ms_fit_end end = ms_calibration_end(c, NULL, NULL);
     printf(eval ? "the model's parameters:\n"
            : stopped ? "best parameters so far:\n"
            : end == MS_FIT_CONVERGED ? "fitted parameters:\n"
@@ -1383,6 +1339,182 @@ static int cmd_calibrate(int argc, char **argv)
         printf("      %s%s\n", ms_calibration_target_fitted(c, i) ? "" : "(checked, not fitted) ",
                src);
     }
+    return outside;
+}
+
+/* A calibration plan: its stages in order from stage `from` (0-based), each
+ * printed as a single targets file is, then the values re-derived. */
+static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progress_state *ps)
+{
+    size_t n = ms_calplan_stage_count(p), nsteps = 0, nchecks = 0;
+    for (size_t i = 0; i < n; i++) {
+        int check;
+        ms_calplan_stage(p, i, &check, NULL);
+        nchecks += (size_t)check;
+    }
+    nsteps = n - nchecks;
+    if (from >= nsteps && from > 0) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%zu", nsteps);
+        return usage_error("calibrate", "--from: beyond the plan's steps (it has %s)", buf);
+    }
+    int outside_steps = 0, outside_checks = 0, stopped = 0;
+    if (from > 0)
+        printf("(steps 1 to %zu skipped: --from %zu; their parameters keep the model file's "
+               "values)\n\n", from, from + 1);
+    if (!eval)
+        signal(SIGINT, on_sigint);
+    for (size_t i = from; i < n && !stopped; i++) {
+        int check;
+        const char *scen, *targets = ms_calplan_stage(p, i, &check, &scen);
+        if (check)
+            printf("== check %zu of %zu: %s%s%s, at the values re-derived ==\n",
+                   i - nsteps + 1, nchecks, targets, scen ? " on " : "", scen ? scen : "");
+        else
+            printf("== step %zu of %zu: %s%s ==\n", i + 1, nsteps, targets,
+                   eval ? " (evaluated, not fitted)" : "");
+        fflush(stdout);
+        if (!ps->quiet)
+            fprintf(stderr, "moodsim calibrate: %s %zu of %zu (%s)\n", check ? "check" : "step",
+                    check ? i - nsteps + 1 : i + 1, check ? nchecks : nsteps, targets);
+        ms_calibration *c = NULL;
+        ps->shown = 0;
+        ms_status st = ms_calplan_run(ctx, p, i, eval, cal_progress, ps, &c);
+        if (ps->shown)
+            fputc('\n', stderr);
+        stopped = st == MS_STOPPED;
+        if (st && !stopped) {
+            signal(SIGINT, SIG_DFL);
+            return report(ctx, st);
+        }
+        if (!check && !eval)
+            print_fit_end(c, stopped, ps->quiet);
+        int out = print_calibration(c, eval || check, stopped, 1);
+        if (check)
+            outside_checks += out;
+        else
+            outside_steps += out;
+        ms_calibration_free(c);
+        printf("\n");
+    }
+    signal(SIGINT, SIG_DFL);
+    size_t nv = ms_calplan_value_count(p);
+    if (nv) {
+        printf("re-derived values%s (the step that fitted each; the model file's value):\n",
+               stopped ? " before the interruption" : "");
+        for (size_t i = 0; i < nv; i++) {
+            double v, fv;
+            size_t st;
+            const char *name = ms_calplan_value(p, i, &v, &fv, &st);
+            if (v == fv)
+                printf("  %-20s %-10.6g step %zu   model file %-10.6g same\n", name, v, st + 1,
+                       fv);
+            else
+                printf("  %-20s %-10.6g step %zu   model file %-10.6g differs by %.2g %%\n",
+                       name, v, st + 1, fv, 100 * fabs(v - fv) / fmax(fabs(fv), 1e-300));
+        }
+    } else if (eval) {
+        printf("(--evaluate: every stage at the model file's values; nothing re-derived)\n");
+    }
+    if (stopped) {
+        fprintf(stderr, "moodsim calibrate: the plan was interrupted; later stages not run\n");
+        return 130;
+    }
+    /* judged by the checks (targets on trials no step fitted) when there are any */
+    int outside = nchecks ? outside_checks : outside_steps;
+    if (outside)
+        fprintf(stderr, "moodsim calibrate: %d target%s outside %s interval%s in the plan's "
+                        "%s\n", outside, outside > 1 ? "s" : "", outside > 1 ? "their" : "its",
+                outside > 1 ? "s" : "", nchecks ? "checks" : "steps");
+    return outside ? 4 : EXIT_OK;
+}
+
+static int cmd_calibrate(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(HELP_CALIBRATE, stdout);
+        return EXIT_OK;
+    }
+    const char *file = NULL, *scenario = NULL;
+    int eval = 0, reps = 0;
+    long from = 0;
+    progress_state ps = {0};
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--evaluate") == 0)
+            eval = 1;
+        else if (strcmp(argv[i], "--quiet") == 0)
+            ps.quiet = 1;
+        else if (strcmp(argv[i], "--replicates") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 1000)
+                return usage_error("calibrate", "--replicates '%s'; expected 1 to 1000", argv[i]);
+            reps = (int)v;
+        }
+        else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) {
+            char *end;
+            from = strtol(argv[++i], &end, 10);
+            if (*end || from < 1 || from > 1000)
+                return usage_error("calibrate", "--from '%s'; expected a step number (1, 2, ...)",
+                                   argv[i]);
+        }
+        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+            scenario = argv[++i];
+        else if (argv[i][0] == '-')
+            return usage_error("calibrate", "unknown option '%s' (or a missing value)", argv[i]);
+        else if (file)
+            return usage_error("calibrate", "expected one TARGETS file%s", "");
+        else
+            file = argv[i];
+    }
+    if (!file)
+        return usage_error("calibrate", "expected one TARGETS file%s", "");
+    if (scenario && !eval)
+        return usage_error("calibrate", "--scenario needs --evaluate%s", "");
+    if (reps && !eval)
+        return usage_error("calibrate", "--replicates needs --evaluate%s", "");
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
+    ms_calplan *p = NULL;
+    ms_status st = ms_calplan_load(ctx, file, &p);
+    if (st) {
+        int rc = report(ctx, st);
+        ms_context_free(ctx);
+        return rc;
+    }
+    if (!ms_calplan_single(p)) {
+        int rc = scenario || reps
+                     ? usage_error("calibrate", "--scenario and --replicates apply to a targets "
+                                                "file; '%s' is a plan (its checks: name their "
+                                                "scenarios)", file)
+                     : run_plan(ctx, p, (size_t)(from ? from - 1 : 0), eval, &ps);
+        ms_calplan_free(p);
+        ms_context_free(ctx);
+        return rc;
+    }
+    ms_calplan_free(p);
+    if (from) {
+        ms_context_free(ctx);
+        return usage_error("calibrate", "--from applies to a plan (steps:); '%s' is a targets "
+                                        "file", file);
+    }
+    ms_calibration *c = NULL;
+    if (!eval)
+        signal(SIGINT, on_sigint);
+    st = eval ? ms_calibration_evaluate_replicates(ctx, file, scenario, reps ? reps : 1, &c)
+              : ms_calibrate_progress(ctx, file, cal_progress, &ps, &c);
+    signal(SIGINT, SIG_DFL);
+    if (ps.shown)
+        fputc('\n', stderr);
+    int stopped = st == MS_STOPPED;
+    if (st && !stopped) {
+        int rc = report(ctx, st);
+        ms_context_free(ctx);
+        return rc;
+    }
+    print_fit_end(c, stopped, ps.quiet);
+    int outside = print_calibration(c, eval, stopped, reps);
     ms_calibration_free(c);
     ms_context_free(ctx);
     return stopped ? 130 : outside ? 4 : EXIT_OK;

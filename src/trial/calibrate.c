@@ -101,6 +101,8 @@ struct ms_calibration {
     int lm_have;                         /* lm_u/lm_r hold an evaluation */
     ms_fit_end end;                      /* how the fit ended */
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
+    double file_value[MAX_FIT];    /* the model file's values of the fitted parameters */
+    const ms_cal_run *run;         /* the call's options (borrowed during the call) */
 };
 
 void ms_calibration_free(ms_calibration *c)
@@ -313,7 +315,18 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return st;
         if (!(c->lower[i] < c->start[i] && c->start[i] < c->upper[i]))
             return cfail(ctx, d, f, "expected lower < start < upper");
+        c->file_value[i] = c->model->sym[MS_PARAM][idx].value;
         c->nfit = i + 1;
+    }
+    /* values carried from a plan's earlier steps, in place of the file's */
+    for (size_t h = 0; h < c->run->nhold; h++) {
+        int idx = ms_model_find(c->model, MS_PARAM, c->run->hold_names[h]);
+        if (idx < 0)
+            return ms_fail(ctx, MS_ERR_ARG, c->file, 0, 0,
+                           "'%s', fitted by an earlier step of the plan, is not a parameter "
+                           "of this calibration's model",
+                           c->run->hold_names[h]);
+        c->model->sym[MS_PARAM][idx].value = c->run->hold_values[h];
     }
     const ms_ynode *ts = ms_ymap_get(root, "targets");
     if (!ts || ts->type != MS_Y_SEQ || ts->n == 0 || ts->n > MAX_TARGETS)
@@ -870,24 +883,24 @@ static ms_status fit_simplex(ms_calibration *c, gsl_vector *u)
     return st;
 }
 
-static ms_status calibrate(ms_context *ctx, const char *path, const char *scenario, int fit,
-                           int replicates, ms_calibration_progress_fn progress, void *ud,
-                           ms_calibration **out)
+ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run *run,
+                             ms_calibration **out)
 {
-    if (!ctx || !path || !out)
+    if (!ctx || !path || !run || !out)
         return MS_ERR_ARG;
     *out = NULL;
-    if (replicates < 1 || replicates > 1000)
+    if (run->replicates < 1 || run->replicates > 1000)
         return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "%d replicates; expected a whole number from 1 to 1000", replicates);
+                       "%d replicates; expected a whole number from 1 to 1000", run->replicates);
     ms_calibration *c = ms_alloc(ctx, sizeof *c);
     if (!c)
         return ms_nomem(ctx);
     c->ctx = ctx;
-    c->replicates = replicates;
-    c->progress = progress;
-    c->progress_ud = ud;
-    c->scenario_override = scenario;
+    c->run = run;
+    c->replicates = run->replicates;
+    c->progress = run->progress;
+    c->progress_ud = run->ud;
+    c->scenario_override = run->scenario;
     c->file = ms_strdup(ctx, path);
     ms_ydoc doc;
     ms_status st = c->file ? ms_ydoc_load_file(ctx, c->file, &doc) : ms_nomem(ctx);
@@ -903,9 +916,9 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
     }
     if (!st && !c->sc)
         st = draw_cohort(c);
-    if (!st && !fit)
-        st = evaluate_replicates(c); /* the model file's own values */
-    if (!st && fit) {
+    if (!st && !run->fit)
+        st = evaluate_replicates(c); /* the model's own values */
+    if (!st && run->fit) {
         gsl_vector *u = gsl_vector_alloc(c->nfit);
         if (!u) {
             st = ms_nomem(ctx);
@@ -919,6 +932,7 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
             c->rep_within[t] = in_interval(&c->t[t], c->achieved[t]);
         }
     }
+    c->run = NULL; /* borrowed for the call only */
     if (st) {
         ms_calibration_free(c);
         return st;
@@ -929,27 +943,41 @@ static ms_status calibrate(ms_context *ctx, const char *path, const char *scenar
 
 ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, NULL, 1, 1, NULL, NULL, out);
+    ms_cal_run run = {.fit = 1, .replicates = 1};
+    return ms_calibration_run(ctx, targets_path, &run, out);
 }
 
 ms_status ms_calibrate_progress(ms_context *ctx, const char *targets_path,
                                 ms_calibration_progress_fn progress, void *ud,
                                 ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, NULL, 1, 1, progress, ud, out);
+    ms_cal_run run = {.fit = 1, .replicates = 1, .progress = progress, .ud = ud};
+    return ms_calibration_run(ctx, targets_path, &run, out);
 }
 
 ms_status ms_calibration_evaluate(ms_context *ctx, const char *targets_path,
                                   const char *scenario_path, ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, scenario_path, 0, 1, NULL, NULL, out);
+    ms_cal_run run = {.scenario = scenario_path, .replicates = 1};
+    return ms_calibration_run(ctx, targets_path, &run, out);
 }
 
 ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *targets_path,
                                              const char *scenario_path, int replicates,
                                              ms_calibration **out)
 {
-    return calibrate(ctx, targets_path, scenario_path, 0, replicates, NULL, NULL, out);
+    ms_cal_run run = {.scenario = scenario_path, .replicates = replicates};
+    return ms_calibration_run(ctx, targets_path, &run, out);
+}
+
+double ms_calibration_file_value(const ms_calibration *c, size_t i)
+{
+    return c && i < c->nfit ? c->file_value[i] : NAN;
+}
+
+const char *ms_calibration_model_file(const ms_calibration *c)
+{
+    return c ? c->model->file : NULL;
 }
 
 ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i, int *replicates,

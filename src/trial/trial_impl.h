@@ -194,4 +194,26 @@ double ms_now_s(void);
 int ms_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, const double *mu,
                            size_t k, double *sd, double *w);
 
+/* One run of a targets file (calibrate.c), for the public entry points and
+ * for a calibration plan (calplan.c).  Every pointer is borrowed for the
+ * call only. */
+typedef struct {
+    const char *scenario;               /* evaluation: replaces a trial calibration's scenario: */
+    int fit;                            /* 1: fit; 0: evaluate at the model's values */
+    int replicates;                     /* evaluation: 1 to 1000 */
+    ms_calibration_progress_fn progress; /* may be NULL */
+    void *ud;
+    /* values set in the model in place of the model file's (a plan's
+     * earlier steps), before fitting or evaluating */
+    const char *const *hold_names;
+    const double *hold_values;
+    size_t nhold;
+} ms_cal_run;
+ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run *run,
+                             ms_calibration **out);
+/* The model file's value of fitted parameter i (NaN if out of range), and
+ * the model file's path as it was opened. */
+double ms_calibration_file_value(const ms_calibration *c, size_t i);
+const char *ms_calibration_model_file(const ms_calibration *c);
+
 #endif

@@ -1,0 +1,355 @@
+/*
+ * calplan.c — a calibration plan: several targets files run in order as one
+ * calibration of one model (docs/model.md, "Re-deriving the population
+ * parameters").  Owns the plan's stages (a fitted step: a targets file and
+ * the parameters it keeps; a check: a targets file evaluated, optionally on
+ * another scenario) and the values carried between them: a step's kept
+ * values are set in the model of every later stage in place of the model
+ * file's (calibrate.c's holds), rounded to the plan's significant digits if
+ * it gives them.  The fitting itself is calibrate.c's.
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "trial_impl.h"
+#include "../core/yamldoc.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PLAN_MAX_KEEP 8 /* a targets file fits at most 8 parameters */
+
+typedef struct {
+    char *targets, *scenario;   /* resolved paths (scenario: checks only, may be NULL) */
+    int check;
+    char *keep[PLAN_MAX_KEEP];  /* names kept (steps) */
+    size_t nkeep;
+    int keep_all;               /* no keep: list: every fitted parameter */
+    int line, col;              /* the stage's position in the plan */
+} stage;
+
+typedef struct {
+    char *name;
+    double value, file_value;
+    size_t stage;
+} carried;
+
+struct ms_calplan {
+    ms_context *ctx;
+    char *file, *name;
+    char *model;                /* realpath of the plan's model: (NULL for a targets file) */
+    int single, digits;         /* a targets file as a plan; significant digits (0: exact) */
+    stage *st;
+    size_t nst, cap;
+    carried *v;
+    size_t nv, vcap;
+};
+
+void ms_calplan_free(ms_calplan *p)
+{
+    if (!p)
+        return;
+    ms_context *ctx = p->ctx;
+    for (size_t i = 0; i < p->nst; i++) {
+        ms_free(ctx, p->st[i].targets);
+        ms_free(ctx, p->st[i].scenario);
+        for (size_t k = 0; k < p->st[i].nkeep; k++)
+            ms_free(ctx, p->st[i].keep[k]);
+    }
+    for (size_t i = 0; i < p->nv; i++)
+        ms_free(ctx, p->v[i].name);
+    ms_free(ctx, p->st);
+    ms_free(ctx, p->v);
+    ms_free(ctx, p->file);
+    ms_free(ctx, p->name);
+    ms_free(ctx, p->model);
+    ms_free(ctx, p);
+}
+
+#define pfail(p, d, n, ...) ms_yfail((p)->ctx, (d), (n), MS_ERR_ARG, __VA_ARGS__)
+
+/* path relative to the plan's directory (as the targets files resolve theirs) */
+static char *resolve(ms_calplan *p, const char *rel)
+{
+    const char *slash = strrchr(p->file, '/');
+    char buf[4096];
+    if (rel[0] == '/' || !slash)
+        snprintf(buf, sizeof buf, "%s", rel);
+    else
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)(slash - p->file), p->file, rel);
+    return ms_strdup(p->ctx, buf);
+}
+
+static stage *new_stage(ms_calplan *p, const ms_ynode *n, int check)
+{
+    if (ms_grow(p->ctx, (void **)&p->st, &p->cap, p->nst + 1, sizeof *p->st))
+        return NULL;
+    stage *s = &p->st[p->nst++];
+    memset(s, 0, sizeof *s);
+    s->check = check;
+    s->keep_all = !check;
+    s->line = n->line;
+    s->col = n->col;
+    return s;
+}
+
+/* The targets file named at node tn: it must open and hold a fit: mapping,
+ * whose keys a step's keep: names must be among. */
+static ms_status read_stage_targets(ms_calplan *p, const ms_ydoc *d, const ms_ynode *tn,
+                                    const ms_ynode *keep, stage *s)
+{
+    if (tn->type != MS_Y_SCALAR || !tn->len)
+        return pfail(p, d, tn, "expected the path of a targets file");
+    if (!(s->targets = resolve(p, tn->str)))
+        return ms_nomem(p->ctx);
+    FILE *f = fopen(s->targets, "r");
+    if (!f)
+        return pfail(p, d, tn, "cannot open the targets file '%s'", s->targets);
+    fclose(f);
+    ms_ydoc td;
+    ms_status st = ms_ydoc_load_file(p->ctx, s->targets, &td);
+    if (st)
+        return st;
+    const ms_ynode *fit = td.root && td.root->type == MS_Y_MAP ? ms_ymap_get(td.root, "fit")
+                                                               : NULL;
+    if (!fit || fit->type != MS_Y_MAP)
+        st = pfail(p, d, tn, "'%s' is not a targets file (no fit: mapping)", s->targets);
+    if (!st && ms_ymap_get(td.root, "steps"))
+        st = pfail(p, d, tn, "'%s' is a plan; a plan's stages are targets files", s->targets);
+    if (!st && keep) {
+        if (keep->type != MS_Y_SEQ || keep->n > PLAN_MAX_KEEP)
+            st = pfail(p, d, keep, "keep: expected a list of the parameters the step fits "
+                                   "(up to %d; [] for none)", PLAN_MAX_KEEP);
+        s->keep_all = 0;
+        for (size_t k = 0; !st && k < keep->n; k++) {
+            const ms_ynode *kn = keep->vals[k];
+            if (kn->type != MS_Y_SCALAR || ms_ymap_index(fit, kn->str) < 0)
+                st = pfail(p, d, kn, "keep: '%s' is not fitted by '%s' (its fit: names the "
+                                     "parameters a step can keep)",
+                           kn->type == MS_Y_SCALAR ? kn->str : "?", s->targets);
+            else if (!(s->keep[s->nkeep++] = ms_strdup(p->ctx, kn->str)))
+                st = ms_nomem(p->ctx);
+        }
+    }
+    ms_ydoc_free(p->ctx, &td);
+    return st;
+}
+
+/* steps: or checks: -- a list of targets files, or of mappings {targets:,
+ * keep:} (steps) / {targets:, scenario:} (checks) */
+static ms_status read_stages(ms_calplan *p, const ms_ydoc *d, const ms_ynode *list, int check)
+{
+    const char *what = check ? "checks" : "steps";
+    if (list->type != MS_Y_SEQ || (!check && list->n == 0))
+        return pfail(p, d, list, "%s: expected a list of targets files%s", what,
+                     check ? "" : " (at least one)");
+    static const char *const step_keys[] = {"targets", "keep", NULL};
+    static const char *const check_keys[] = {"targets", "scenario", NULL};
+    for (size_t i = 0; i < list->n; i++) {
+        const ms_ynode *e = list->vals[i], *tn = e, *keep = NULL;
+        stage *s = new_stage(p, e, check);
+        if (!s)
+            return ms_nomem(p->ctx);
+        ms_status st;
+        if (e->type == MS_Y_MAP) {
+            if ((st = ms_ymap_check_keys(p->ctx, d, e, check ? "a check" : "a step",
+                                         check ? check_keys : step_keys, MS_ERR_ARG)))
+                return st;
+            if (!(tn = ms_ymap_get(e, "targets")))
+                return pfail(p, d, e, "no 'targets:' (the targets file of this %s)",
+                             check ? "check" : "step");
+            keep = ms_ymap_get(e, "keep");
+            const ms_ynode *sn = ms_ymap_get(e, "scenario");
+            if (sn) {
+                if (sn->type != MS_Y_SCALAR || !sn->len)
+                    return pfail(p, d, sn, "scenario: expected the path of a scenario file");
+                if (!(s->scenario = resolve(p, sn->str)))
+                    return ms_nomem(p->ctx);
+            }
+        }
+        if ((st = read_stage_targets(p, d, tn, keep, s)))
+            return st;
+    }
+    return MS_OK;
+}
+
+static ms_status read_plan(ms_calplan *p, const ms_ydoc *d)
+{
+    static const char *const top[] = {"calibration", "description", "model",
+                                      "significant_digits", "steps", "checks", NULL};
+    const ms_ynode *root = d->root;
+    ms_status st;
+    if ((st = ms_ymap_check_keys(p->ctx, d, root, "a calibration plan", top, MS_ERR_ARG)))
+        return st;
+    const ms_ynode *v;
+    if ((st = ms_yget_string(p->ctx, d, root, "calibration", "the plan", 1, &v, MS_ERR_ARG)))
+        return st;
+    if (!(p->name = ms_strdup(p->ctx, v->str)))
+        return ms_nomem(p->ctx);
+    if ((st = ms_yget_string(p->ctx, d, root, "model", "the plan (the model it calibrates)", 1,
+                             &v, MS_ERR_ARG)))
+        return st;
+    char *rel = resolve(p, v->str), abs[PATH_MAX];
+    if (!rel)
+        return ms_nomem(p->ctx);
+    const char *ok = realpath(rel, abs);
+    ms_free(p->ctx, rel);
+    if (!ok)
+        return pfail(p, d, v, "cannot open the model '%s'", v->str);
+    if (!(p->model = ms_strdup(p->ctx, abs)))
+        return ms_nomem(p->ctx);
+    const ms_ynode *sd = ms_ymap_get(root, "significant_digits");
+    if (sd) {
+        double g;
+        if ((st = ms_yget_number(p->ctx, d, sd, "significant_digits", &g, MS_ERR_ARG)))
+            return st;
+        if (g < 1 || g > 17 || g != floor(g))
+            return pfail(p, d, sd, "significant_digits: expected a whole number from 1 to 17 "
+                                   "(the digits of the values carried to later steps), not %g",
+                         g);
+        p->digits = (int)g;
+    }
+    if ((st = read_stages(p, d, ms_ymap_get(root, "steps"), 0)))
+        return st;
+    const ms_ynode *ck = ms_ymap_get(root, "checks");
+    return ck ? read_stages(p, d, ck, 1) : MS_OK;
+}
+
+ms_status ms_calplan_load(ms_context *ctx, const char *path, ms_calplan **out)
+{
+    if (!ctx || !path || !out)
+        return MS_ERR_ARG;
+    *out = NULL;
+    ms_calplan *p = ms_alloc(ctx, sizeof *p);
+    if (!p)
+        return ms_nomem(ctx);
+    p->ctx = ctx;
+    ms_status st = (p->file = ms_strdup(ctx, path)) ? MS_OK : ms_nomem(ctx);
+    ms_ydoc d = {0};
+    if (!st)
+        st = ms_ydoc_load_file(ctx, p->file, &d);
+    if (!st && (!d.root || d.root->type != MS_Y_MAP))
+        st = pfail(p, &d, d.root, "expected a targets file (calibration:, fit:, targets:) or "
+                                  "a calibration plan (calibration:, model:, steps:)");
+    if (!st && ms_ymap_get(d.root, "steps")) {
+        st = read_plan(p, &d);
+    } else if (!st) { /* a targets file: a plan of one step, read when it runs */
+        p->single = 1;
+        stage *s = new_stage(p, d.root, 0);
+        st = !s || !(s->targets = ms_strdup(ctx, path)) ? ms_nomem(ctx) : MS_OK;
+    }
+    ms_ydoc_free(ctx, &d);
+    if (st) {
+        ms_calplan_free(p);
+        return st;
+    }
+    *out = p;
+    return ms_ok(ctx);
+}
+
+int ms_calplan_single(const ms_calplan *p) { return p ? p->single : 0; }
+size_t ms_calplan_stage_count(const ms_calplan *p) { return p ? p->nst : 0; }
+
+const char *ms_calplan_stage(const ms_calplan *p, size_t i, int *check, const char **scenario)
+{
+    if (!p || i >= p->nst)
+        return NULL;
+    if (check)
+        *check = p->st[i].check;
+    if (scenario)
+        *scenario = p->st[i].scenario;
+    return p->st[i].targets;
+}
+
+/* value rounded to the plan's significant digits, as printed */
+static double rounded(const ms_calplan *p, double x)
+{
+    if (!p->digits || !isfinite(x))
+        return x;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*g", p->digits, x);
+    return strtod(buf, NULL);
+}
+
+/* Carries a step's kept values: replaces or appends. */
+static ms_status carry(ms_calplan *p, size_t i, const ms_calibration *c)
+{
+    const stage *s = &p->st[i];
+    for (size_t k = 0; k < ms_calibration_param_count(c); k++) {
+        double x;
+        const char *name = ms_calibration_param(c, k, &x);
+        int kept = s->keep_all;
+        for (size_t q = 0; q < s->nkeep && !kept; q++)
+            kept = strcmp(s->keep[q], name) == 0;
+        if (!kept)
+            continue;
+        size_t j = 0;
+        while (j < p->nv && strcmp(p->v[j].name, name) != 0)
+            j++;
+        if (j == p->nv) {
+            if (ms_grow(p->ctx, (void **)&p->v, &p->vcap, p->nv + 1, sizeof *p->v) ||
+                !(p->v[j].name = ms_strdup(p->ctx, name)))
+                return ms_nomem(p->ctx);
+            p->v[j].file_value = ms_calibration_file_value(c, k);
+            p->nv++;
+        }
+        p->v[j].value = rounded(p, x);
+        p->v[j].stage = i;
+    }
+    return MS_OK;
+}
+
+ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
+                         ms_calibration_progress_fn progress, void *ud, ms_calibration **out)
+{
+    if (!ctx || !p || !out || i >= p->nst)
+        return MS_ERR_ARG;
+    *out = NULL;
+    const stage *s = &p->st[i];
+    const char *names[64];
+    double values[64];
+    if (p->nv > 64)
+        return ms_fail(ctx, MS_ERR_ARG, p->file, 0, 0, "more than 64 values carried");
+    for (size_t j = 0; j < p->nv; j++) {
+        names[j] = p->v[j].name;
+        values[j] = p->v[j].value;
+    }
+    ms_cal_run run = {.scenario = s->scenario, .fit = !s->check && !evaluate, .replicates = 1,
+                      .progress = progress, .ud = ud,
+                      .hold_names = names, .hold_values = values, .nhold = p->nv};
+    ms_calibration *c = NULL;
+    ms_status st = ms_calibration_run(ctx, s->targets, &run, &c);
+    if (st && st != MS_STOPPED)
+        return st;
+    char abs[PATH_MAX];
+    const char *mf = ms_calibration_model_file(c);
+    if (p->model && (!realpath(mf, abs) || strcmp(abs, p->model) != 0)) {
+        ms_calibration_free(c);
+        return ms_fail(ctx, MS_ERR_ARG, p->file, s->line, s->col,
+                       "'%s' calibrates the model '%s', not the plan's model '%s'", s->targets,
+                       mf, p->model);
+    }
+    if (!st && run.fit && (st = carry(p, i, c))) {
+        ms_calibration_free(c);
+        return st;
+    }
+    *out = c;
+    return st ? st : ms_ok(ctx);
+}
+
+size_t ms_calplan_value_count(const ms_calplan *p) { return p ? p->nv : 0; }
+
+const char *ms_calplan_value(const ms_calplan *p, size_t i, double *value, double *file_value,
+                             size_t *stage_index)
+{
+    if (!p || i >= p->nv)
+        return NULL;
+    if (value)
+        *value = p->v[i].value;
+    if (file_value)
+        *file_value = p->v[i].file_value;
+    if (stage_index)
+        *stage_index = p->v[i].stage;
+    return p->v[i].name;
+}
