@@ -265,4 +265,77 @@ refused_target "fitted: neither true nor false" '    statistic: response_rate\n 
 refused_target "no target fitted" '    statistic: response_rate\n    arm: placebo\n    fitted: false\n' \
   "every target has fitted: false; at least one must be fitted"
 
+# A calibration plan: targets files run in order as one calibration; a step's
+# kept values replace the model file's in every later stage; checks evaluate
+# at the values re-derived.
+cal=$src/calibration
+plan() { # file, then the plan's body after model:
+  { printf 'calibration: plan_test\nmodel: %s/models/depression_inflammation.yaml\n' "$src"; printf "$2"; } > "$tmp/$1"
+}
+plan p1.yaml "significant_digits: 4\nsteps:\n  - {targets: $cal/crp_healthy.yaml, keep: []}\n  - $cal/crp_depression.yaml\nchecks:\n  - $cal/crp_depression.yaml\n"
+expect_rc 0 "a plan of two cohort steps and a check" "$ms" calibrate "$tmp/p1.yaml"
+grep -q "^== step 1 of 2: .*crp_healthy.yaml ==" "$tmp/out" && grep -q "^== step 2 of 2: .*crp_depression.yaml ==" "$tmp/out" &&
+  grep -q "^== check 1 of 1: .*crp_depression.yaml, at the values re-derived ==" "$tmp/out" && ok ||
+  bad "a plan prints each stage: $(cat "$tmp/out")"
+grep -q "^  drive_median  *1.604  *step 2  *model file 1.604  *same" "$tmp/out" && ok ||
+  bad "a plan lists the values it re-derived, the step and the model file's value: $(cat "$tmp/out")"
+grep -q "step 2 of 2 (.*crp_depression.yaml)" "$tmp/err" && grep -q "converged after" "$tmp/err" && ok ||
+  bad "a plan reports each step's progress on stderr: $(cat "$tmp/err")"
+# kept values reach later stages: healthy values carried, a check at them
+plan p2.yaml "steps:\n  - $cal/crp_healthy.yaml\nchecks:\n  - $cal/crp_healthy.yaml\n  - $cal/crp_depression.yaml\n"
+expect_rc 4 "a check at carried values that miss its targets" "$ms" calibrate "$tmp/p2.yaml" --quiet
+sed -n '/^== check 1/,/^targets:/p' "$tmp/out" | grep -q "^  drive_median  *0.9907" && ok ||
+  bad "a check evaluates at the carried value, not the model file's: $(cat "$tmp/out")"
+sed -n '/^== check 2/,$p' "$tmp/out" | grep -q "CRP > 3 mg/L in major depression .*OUTSIDE" && ok ||
+  bad "a check at the healthy values misses the depression prevalences: $(cat "$tmp/out")"
+grep -q "^  drive_median  *0.9906[0-9]*  *step 1  *model file 1.604  *differs by 38 %" "$tmp/out" && ok ||
+  bad "the summary says where a value differs from the model file: $(cat "$tmp/out")"
+grep -q "2 targets outside their intervals in the plan's checks" "$tmp/err" && ok || bad "a plan's exit 4 says why: $(cat "$tmp/err")"
+# keep: [] carries nothing; significant_digits rounds what is carried
+plan p3.yaml "steps:\n  - {targets: $cal/crp_healthy.yaml, keep: []}\nchecks:\n  - $cal/crp_healthy.yaml\n"
+expect_rc 4 "keep: [] carries nothing (the check sees the model file's values)" "$ms" calibrate "$tmp/p3.yaml" --quiet
+plan p4.yaml "significant_digits: 2\nsteps:\n  - {targets: $cal/crp_healthy.yaml, keep: [drive_sigma]}\nchecks:\n  - $cal/crp_healthy.yaml\n"
+"$ms" calibrate "$tmp/p4.yaml" --quiet > "$tmp/out" 2> "$tmp/err"
+sed -n '/^== check 1/,/^targets:/p' "$tmp/out" | grep -q "^  drive_sigma  *1$" &&
+  sed -n '/^== check 1/,/^targets:/p' "$tmp/out" | grep -q "^  drive_median  *1.604$" && ok ||
+  bad "keep: names what is carried, rounded to significant_digits: $(cat "$tmp/out")"
+# --from: later steps only, the earlier ones' values from the model file
+expect_rc 0 "calibrate a plan --from 2" "$ms" calibrate "$tmp/p1.yaml" --from 2 --quiet
+grep -q "^(steps 1 to 1 skipped" "$tmp/out" && ! grep -q "^== step 1" "$tmp/out" && ok || bad "--from 2 skips step 1: $(cat "$tmp/out")"
+expect_rc 0 "calibrate a plan --evaluate" "$ms" calibrate "$tmp/p1.yaml" --evaluate --quiet
+grep -q "^== step 2 of 2: .* (evaluated, not fitted) ==" "$tmp/out" && grep -q "nothing re-derived" "$tmp/out" && ok ||
+  bad "a plan --evaluate fits nothing: $(cat "$tmp/out")"
+expect_rc 2 "--from beyond the plan's steps" "$ms" calibrate "$tmp/p1.yaml" --from 3
+expect_rc 2 "--from on a targets file" "$ms" calibrate "$cal/crp_healthy.yaml" --from 1
+expect_rc 2 "--replicates on a plan" "$ms" calibrate "$tmp/p1.yaml" --evaluate --replicates 2
+# errors in a plan name its file, line and column
+refused_plan() { # description, body, message
+  plan bad.yaml "$2"
+  expect_rc 2 "$1" "$ms" calibrate "$tmp/bad.yaml"
+  grep -q "bad.yaml:[0-9]*:[0-9]*: .*$3" "$tmp/err" && ok || bad "$1: the error names the plan's line and says '$3': $(cat "$tmp/err")"
+}
+refused_plan "keep: a parameter the step does not fit" "steps:\n  - {targets: $cal/crp_healthy.yaml, keep: [nat_mean]}\n" \
+  "keep: 'nat_mean' is not fitted by"
+refused_plan "a step whose file is missing" "steps:\n  - $tmp/nothing.yaml\n" "cannot open the targets file"
+refused_plan "a stage that is not a targets file" "steps:\n  - $tmp/p1.yaml\n" "is not a targets file"
+refused_plan "an unknown key in a step" "steps:\n  - {targets: $cal/crp_healthy.yaml, scenario: x.yaml}\n" "unknown"
+refused_plan "significant_digits: 0" "significant_digits: 0\nsteps:\n  - $cal/crp_healthy.yaml\n" "significant_digits: expected a whole number"
+refused_plan "no steps" "steps: []\n" "steps: expected a list of targets files"
+plan bad.yaml "steps:\n  - $tmp/stop.yaml\n"
+expect_rc 2 "a step calibrating another model" "$ms" calibrate "$tmp/bad.yaml"
+grep -q "stop.yaml:[0-9]*:[0-9]*: this calibrates the model .*toy_model.yaml.*, not the plan's model" "$tmp/err" && ok ||
+  bad "a step calibrating another model: the error names the step's file and line: $(cat "$tmp/err")"
+# Ctrl-C in a plan: the step's best point so far; later stages not run
+{ printf 'calibration: stop_plan\nmodel: %s/tests/trial/toy_model.yaml\nsteps:\n  - %s\n  - %s\n' "$src" "$tmp/stop.yaml" "$tmp/stop.yaml"; } > "$tmp/stop_plan.yaml"
+rm -f "$tmp/stop.out" "$tmp/stop.err" # the earlier test's progress line must not end the wait
+"$ms" calibrate "$tmp/stop_plan.yaml" > "$tmp/stop.out" 2> "$tmp/stop.err" &
+pid=$!
+for ((i = 0; i < 3000; i++)); do
+  grep -qs "calibrate: iteration" "$tmp/stop.err" || ! kill -0 $pid 2> /dev/null && break; sleep 0.1
+done
+kill -INT $pid; { wait $pid; } 2> /dev/null; rc=$?
+[[ $rc -eq 130 ]] && grep -q "the plan was interrupted" "$tmp/stop.err" && grep -q "^best parameters so far:" "$tmp/stop.out" &&
+  ! grep -q "^== step 2" "$tmp/stop.out" && ok || bad "an interrupted plan stops with the step's best point (exit $rc): $(cat "$tmp/stop.err" "$tmp/stop.out")"
+"$ms" help calibrate | grep -q -- "--from" && ok || bad "calibrate help names --from"
+
 finish "cli"

@@ -23,9 +23,11 @@
  * against the same targets, optionally on a larger trial.  Owns nothing
  * after it returns.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "trial_impl.h"
 #include "../core/yamldoc.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +249,13 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if ((st = ms_scenario_load(ctx, path, &c->sc)))
             return st;
         c->model = c->sc->model;
+    }
+    if (c->run->model) { /* a plan's stage: the plan's model, and no other */
+        const char *mp = mv ? path : c->sc->model_path;
+        char abs[PATH_MAX];
+        if (!realpath(mp, abs) || strcmp(abs, c->run->model) != 0)
+            return cfail(ctx, d, mv ? mv : sv, "this calibrates the model '%s', not the plan's "
+                                               "model '%s'", mp, c->run->model);
     }
     /* thousands of simulations follow: machine code if a C compiler is
      * there (the same results either way; without one the bytecode runs) */
@@ -973,11 +982,6 @@ ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *target
 double ms_calibration_file_value(const ms_calibration *c, size_t i)
 {
     return c && i < c->nfit ? c->file_value[i] : NAN;
-}
-
-const char *ms_calibration_model_file(const ms_calibration *c)
-{
-    return c ? c->model->file : NULL;
 }
 
 ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i, int *replicates,

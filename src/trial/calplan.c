@@ -317,19 +317,12 @@ ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
     }
     ms_cal_run run = {.scenario = s->scenario, .fit = !s->check && !evaluate, .replicates = 1,
                       .progress = progress, .ud = ud,
-                      .hold_names = names, .hold_values = values, .nhold = p->nv};
+                      .hold_names = names, .hold_values = values, .nhold = p->nv,
+                      .model = p->model};
     ms_calibration *c = NULL;
     ms_status st = ms_calibration_run(ctx, s->targets, &run, &c);
     if (st && st != MS_STOPPED)
         return st;
-    char abs[PATH_MAX];
-    const char *mf = ms_calibration_model_file(c);
-    if (p->model && (!realpath(mf, abs) || strcmp(abs, p->model) != 0)) {
-        ms_calibration_free(c);
-        return ms_fail(ctx, MS_ERR_ARG, p->file, s->line, s->col,
-                       "'%s' calibrates the model '%s', not the plan's model '%s'", s->targets,
-                       mf, p->model);
-    }
     if (!st && run.fit && (st = carry(p, i, c))) {
         ms_calibration_free(c);
         return st;

@@ -208,12 +208,11 @@ typedef struct {
     const char *const *hold_names;
     const double *hold_values;
     size_t nhold;
+    const char *model;                  /* if not NULL: the real path of the only model allowed */
 } ms_cal_run;
 ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run *run,
                              ms_calibration **out);
-/* The model file's value of fitted parameter i (NaN if out of range), and
- * the model file's path as it was opened. */
+/* The model file's value of fitted parameter i (NaN if out of range). */
 double ms_calibration_file_value(const ms_calibration *c, size_t i);
-const char *ms_calibration_model_file(const ms_calibration *c);
 
 #endif
