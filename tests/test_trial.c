@@ -9,8 +9,11 @@
  *  - patients whose integration fails are kept apart and the rest complete;
  *  - the per-patient loop of a trial (draw, protocol, simulation of the
  *    flagship model over the seeds' 26-week combined calendar) allocates
- *    nothing once its workspaces have grown.
+ *    nothing once its workspaces have grown;
+ *  - a calibration plan carries a step's kept value, rounded to the plan's
+ *    digits, into a later check, and nothing else.
  */
+#define _XOPEN_SOURCE 700 /* mkstemp, fdopen */
 #include "moodsim.h"
 #include "testlib.h"
 
@@ -203,6 +206,67 @@ static void test_no_allocation_per_patient(void)
     ms_context_free(ctx);
 }
 
+/* A calibration plan: a targets file loads as a one-step plan; a step's kept
+ * value, rounded to the plan's digits, replaces the model file's in a later
+ * check, and the accessors refuse out-of-range indices. */
+static void test_calplan(ms_context *ctx)
+{
+    char targets[512], model[512], planf[] = "/tmp/moodsim_plan_XXXXXX";
+    path(targets, sizeof targets, "../../calibration/crp_healthy.yaml");
+    path(model, sizeof model, "../../models/depression_inflammation.yaml");
+    ms_calplan *p = NULL;
+    CHECK(ms_calplan_load(ctx, targets, &p) == MS_OK, "%s", ms_errmsg(ctx));
+    int check = -1;
+    const char *scen = "x";
+    CHECK(p && ms_calplan_single(p) == 1 && ms_calplan_stage_count(p) == 1, "one step");
+    CHECK(p && ms_calplan_stage(p, 0, &check, &scen) && check == 0 && scen == NULL, "a step");
+    CHECK(ms_calplan_stage(p, 1, NULL, NULL) == NULL, "stage out of range");
+    CHECK(ms_calplan_value_count(p) == 0 && !ms_calplan_value(p, 0, NULL, NULL, NULL),
+          "nothing carried yet");
+    ms_calplan_free(p);
+
+    int fd = mkstemp(planf);
+    CHECK(fd >= 0, "temporary plan");
+    if (fd < 0)
+        return;
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "calibration: t\nmodel: %s\nsignificant_digits: 3\nsteps:\n"
+               "  - {targets: %s, keep: [drive_sigma]}\nchecks:\n  - %s\n",
+            model, targets, targets);
+    fclose(f);
+    p = NULL;
+    CHECK(ms_calplan_load(ctx, planf, &p) == MS_OK, "%s", ms_errmsg(ctx));
+    if (p) {
+        CHECK(!ms_calplan_single(p) && ms_calplan_stage_count(p) == 2, "a step and a check");
+        CHECK(ms_calplan_stage(p, 1, &check, NULL) && check == 1, "the check");
+        ms_calibration *c = NULL;
+        CHECK(ms_calplan_run(ctx, p, 0, 0, NULL, NULL, &c) == MS_OK, "%s", ms_errmsg(ctx));
+        ms_calibration_free(c);
+        double v = 0, fv = 0;
+        size_t st = 9;
+        const char *name = ms_calplan_value(p, 0, &v, &fv, &st);
+        CHECK(ms_calplan_value_count(p) == 1 && name && strcmp(name, "drive_sigma") == 0,
+              "only the kept value is carried");
+        CHECK(v == 1.04 && fv == 1.35 && st == 0, "carried %g (rounded to 3 digits), file %g, "
+                                                  "step %zu", v, fv, st);
+        c = NULL;
+        CHECK(ms_calplan_run(ctx, p, 1, 0, NULL, NULL, &c) == MS_OK, "%s", ms_errmsg(ctx));
+        for (size_t i = 0; c && i < ms_calibration_param_count(c); i++) {
+            double x;
+            const char *n = ms_calibration_param(c, i, &x);
+            if (strcmp(n, "drive_sigma") == 0)
+                CHECK(x == 1.04, "the check sees the carried drive_sigma, got %g", x);
+            else
+                CHECK(x == 1.604, "the check sees the model file's drive_median, got %g", x);
+        }
+        CHECK(c && ms_calibration_end(c, NULL, NULL) == MS_FIT_NONE, "a check fits nothing");
+        ms_calibration_free(c);
+        CHECK(ms_calplan_run(ctx, p, 2, 0, NULL, NULL, &c) == MS_ERR_ARG, "run out of range");
+    }
+    ms_calplan_free(p);
+    remove(planf);
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : "tests/trial";
@@ -213,6 +277,7 @@ int main(int argc, char **argv)
     test_closed_form(ctx);
     test_failures_kept_apart(ctx);
     test_no_allocation_per_patient();
+    test_calplan(ctx);
     ms_context_free(ctx);
     return test_done("trial");
 }
