@@ -627,6 +627,10 @@ MS_API size_t ms_calplan_stage_count(const ms_calplan *p);
  * of range.  The strings belong to the plan. */
 MS_API const char *ms_calplan_stage(const ms_calplan *p, size_t i, int *check,
                                     const char **scenario);
+/* How many parameters step i keeps: -1 for every one it fits (no keep:), 0
+ * for none (keep: [], e.g. another population's values); 0 for a check or
+ * an index out of range. */
+MS_API int ms_calplan_stage_keeps(const ms_calplan *p, size_t i);
 /* Runs stage i with the values carried from the steps run before it, in any
  * order the caller likes (a caller may start from a later step: the earlier
  * steps' values are then the model file's).  A step fits (or, with evaluate

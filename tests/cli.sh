@@ -303,7 +303,8 @@ sed -n '/^== check 1/,/^targets:/p' "$tmp/out" | grep -q "^  drive_sigma  *1$" &
 expect_rc 0 "calibrate a plan --from 2" "$ms" calibrate "$tmp/p1.yaml" --from 2 --quiet
 grep -q "^(steps 1 to 1 skipped" "$tmp/out" && ! grep -q "^== step 1" "$tmp/out" && ok || bad "--from 2 skips step 1: $(cat "$tmp/out")"
 expect_rc 0 "calibrate a plan --evaluate" "$ms" calibrate "$tmp/p1.yaml" --evaluate --quiet
-grep -q "^== step 2 of 2: .* (evaluated, not fitted) ==" "$tmp/out" && grep -q "nothing re-derived" "$tmp/out" && ok ||
+grep -q "^== step 2 of 2: .* (evaluated, not fitted) ==" "$tmp/out" && grep -q "nothing re-derived" "$tmp/out" &&
+  grep -q "^== step 1 of 2: .*crp_healthy.yaml: not evaluated (it keeps nothing" "$tmp/out" && ok ||
   bad "a plan --evaluate fits nothing: $(cat "$tmp/out")"
 expect_rc 2 "--from beyond the plan's steps" "$ms" calibrate "$tmp/p1.yaml" --from 3
 expect_rc 2 "--from on a targets file" "$ms" calibrate "$cal/crp_healthy.yaml" --from 1

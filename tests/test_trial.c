@@ -221,6 +221,7 @@ static void test_calplan(ms_context *ctx)
     CHECK(p && ms_calplan_single(p) == 1 && ms_calplan_stage_count(p) == 1, "one step");
     CHECK(p && ms_calplan_stage(p, 0, &check, &scen) && check == 0 && scen == NULL, "a step");
     CHECK(ms_calplan_stage(p, 1, NULL, NULL) == NULL, "stage out of range");
+    CHECK(ms_calplan_stage_keeps(p, 0) == -1, "a targets file keeps all it fits");
     CHECK(ms_calplan_value_count(p) == 0 && !ms_calplan_value(p, 0, NULL, NULL, NULL),
           "nothing carried yet");
     ms_calplan_free(p);
@@ -239,6 +240,8 @@ static void test_calplan(ms_context *ctx)
     if (p) {
         CHECK(!ms_calplan_single(p) && ms_calplan_stage_count(p) == 2, "a step and a check");
         CHECK(ms_calplan_stage(p, 1, &check, NULL) && check == 1, "the check");
+        CHECK(ms_calplan_stage_keeps(p, 0) == 1 && ms_calplan_stage_keeps(p, 1) == 0,
+              "the step keeps one parameter; a check none");
         ms_calibration *c = NULL;
         CHECK(ms_calplan_run(ctx, p, 0, 0, NULL, NULL, &c) == MS_OK, "%s", ms_errmsg(ctx));
         ms_calibration_free(c);

@@ -1380,7 +1380,11 @@ static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progr
         if (check)
             printf("== check %zu of %zu: %s%s%s, at the values re-derived ==\n",
                    i - nsteps + 1, nchecks, targets, scen ? " on " : "", scen ? scen : "");
-        else
+        else if (eval && ms_calplan_stage_keeps(p, i) == 0) {
+            printf("== step %zu of %zu: %s: not evaluated (it keeps nothing, so the model file "
+                   "holds none of its values) ==\n\n", i + 1, nsteps, targets);
+            continue;
+        } else
             printf("== step %zu of %zu: %s%s ==\n", i + 1, nsteps, targets,
                    eval ? " (evaluated, not fitted)" : "");
         fflush(stdout);

@@ -262,6 +262,13 @@ const char *ms_calplan_stage(const ms_calplan *p, size_t i, int *check, const ch
     return p->st[i].targets;
 }
 
+int ms_calplan_stage_keeps(const ms_calplan *p, size_t i)
+{
+    if (!p || i >= p->nst || p->st[i].check)
+        return 0;
+    return p->st[i].keep_all ? -1 : (int)p->st[i].nkeep;
+}
+
 /* value rounded to the plan's significant digits, as printed */
 static double rounded(const ms_calplan *p, double x)
 {
