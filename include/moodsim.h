@@ -144,6 +144,15 @@ MS_API ms_status ms_model_load(ms_context *ctx, const char *path, ms_model **out
 MS_API ms_status ms_model_load_string(ms_context *ctx, const char *name,
                                      const char *text, size_t len, ms_model **out);
 MS_API void ms_model_free(ms_model *model);
+/* Writes a copy of the model file at model_path to out_path with the value:
+ * of each named parameter replaced by values[i] (the shortest decimal that
+ * reads back exactly), changing nothing else -- comments, sources and layout
+ * stay as written (e.g. to use the values a calibration re-derived).  Each
+ * value must be written as a plain number in the file.  The copy is loaded
+ * again before the call returns; out_path may be model_path. */
+MS_API ms_status ms_model_write_values(ms_context *ctx, const char *model_path,
+                                       const char *out_path, const char *const *names,
+                                       const double *values, size_t n);
 /* Compiles the model's right-hand side and Jacobian to machine code with the
  * system C compiler (`cc -O2`; about 60 ms) and loads it: every simulator of
  * the model then runs it instead of the bytecode, with bit-for-bit the same
@@ -573,6 +582,9 @@ MS_API ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i,
                                               double *max, int *within);
 MS_API void ms_calibration_free(ms_calibration *c);
 MS_API size_t ms_calibration_param_count(const ms_calibration *c);
+/* The model file the calibration ran, as opened (for a trial calibration,
+ * its scenario's model).  Belongs to c. */
+MS_API const char *ms_calibration_model_path(const ms_calibration *c);
 /* Name of fitted parameter i and (in *value) its fitted value. */
 MS_API const char *ms_calibration_param(const ms_calibration *c, size_t i, double *value);
 MS_API size_t ms_calibration_target_count(const ms_calibration *c);
@@ -619,6 +631,9 @@ MS_API ms_status ms_calplan_load(ms_context *ctx, const char *path, ms_calplan *
 MS_API void ms_calplan_free(ms_calplan *p);
 /* 1 if the file was a targets file rather than a plan. */
 MS_API int ms_calplan_single(const ms_calplan *p);
+/* The real path of the plan's model: (NULL for a targets file).  Belongs to
+ * the plan. */
+MS_API const char *ms_calplan_model(const ms_calplan *p);
 /* The stages: fitted steps first, then checks. */
 MS_API size_t ms_calplan_stage_count(const ms_calplan *p);
 /* Stage i's targets file (the path as resolved from the plan's directory),

@@ -338,5 +338,19 @@ kill -INT $pid; { wait $pid; } 2> /dev/null; rc=$?
 [[ $rc -eq 130 ]] && grep -q "the plan was interrupted" "$tmp/stop.err" && grep -q "^best parameters so far:" "$tmp/stop.out" &&
   ! grep -q "^== step 2" "$tmp/stop.out" && ok || bad "an interrupted plan stops with the step's best point (exit $rc): $(cat "$tmp/stop.err" "$tmp/stop.out")"
 "$ms" help calibrate | grep -q -- "--from" && ok || bad "calibrate help names --from"
+# --write-model: a copy of the model with the values fitted or re-derived, nothing else changed
+expect_rc 0 "calibrate --write-model (a targets file)" "$ms" calibrate "$cal/crp_healthy.yaml" --quiet --write-model "$tmp/healthy.yaml"
+diff "$src/models/depression_inflammation.yaml" "$tmp/healthy.yaml" | grep '^[<>]' | sed 's/[0-9.]*$//' | sort | uniq -c |
+  awk '{n += $1} END { exit !(n == 4) }' && grep -q "^    value: 0.9906[0-9]*$" "$tmp/healthy.yaml" && ok ||
+  bad "--write-model changes the two fitted values and nothing else: $(diff "$src/models/depression_inflammation.yaml" "$tmp/healthy.yaml")"
+grep -q "wrote .*healthy.yaml: .*depression_inflammation.yaml with the 2 values re-derived" "$tmp/err" && ok || bad "--write-model says what it wrote: $(cat "$tmp/err")"
+expect_rc 0 "the written model checks" "$ms" check "$tmp/healthy.yaml"
+expect_rc 4 "calibrate a plan --write-model (its check missed: written all the same)" "$ms" calibrate "$tmp/p4.yaml" --quiet --write-model "$tmp/p4model.yaml"
+diff "$src/models/depression_inflammation.yaml" "$tmp/p4model.yaml" | grep -c '^>' | grep -qx 1 &&
+  grep -A1 "^  drive_sigma:" "$tmp/p4model.yaml" | grep -q "^    value: 1$" && ok ||
+  bad "a plan writes its kept values, rounded: $(diff "$src/models/depression_inflammation.yaml" "$tmp/p4model.yaml")"
+expect_rc 2 "--write-model with --evaluate" "$ms" calibrate "$tmp/p4.yaml" --evaluate --write-model "$tmp/x.yaml"
+expect_rc 2 "--write-model into a missing directory" "$ms" calibrate "$cal/crp_healthy.yaml" --quiet --write-model "$tmp/no/such/dir.yaml"
+grep -q "dir.yaml: cannot write" "$tmp/err" && ok || bad "--write-model names the file it cannot write: $(cat "$tmp/err")"
 
 finish "cli"

@@ -11,7 +11,8 @@
  *    flagship model over the seeds' 26-week combined calendar) allocates
  *    nothing once its workspaces have grown;
  *  - a calibration plan carries a step's kept value, rounded to the plan's
- *    digits, into a later check, and nothing else.
+ *    digits, into a later check, and nothing else; a model file's values
+ *    are rewritten in place of the old ones and nothing else changes.
  */
 #define _XOPEN_SOURCE 700 /* mkstemp, fdopen */
 #include "moodsim.h"
@@ -270,6 +271,66 @@ static void test_calplan(ms_context *ctx)
     remove(planf);
 }
 
+/* ms_model_write_values: the named values replaced, in flow and block style,
+ * and nothing else in the file changed; bad requests refused. */
+static void test_write_values(ms_context *ctx)
+{
+    static const char text[] =
+        "model: t  # a comment stays\n"
+        "states:\n  x: {unit: mg, initial: x0}\n"
+        "parameters:\n"
+        "  k:  {value: 0.3, unit: 1/h, hypothesis: \"flow style, caf\xc3\xa9\"}\n"
+        "  x0:\n    value: 5\n    unit: mg\n    hypothesis: block style\n"
+        "odes:\n  x: -k * x\n";
+    char in[] = "/tmp/moodsim_wv_XXXXXX", out[64];
+    int fd = mkstemp(in);
+    CHECK(fd >= 0, "temporary model");
+    if (fd < 0)
+        return;
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    snprintf(out, sizeof out, "%s.out", in);
+    const char *names[] = {"x0", "k"};
+    double values[] = {7.25, 0.1 + 0.2};
+    CHECK(ms_model_write_values(ctx, in, out, names, values, 2) == MS_OK, "%s", ms_errmsg(ctx));
+    ms_model *m = NULL;
+    CHECK(ms_model_load(ctx, out, &m) == MS_OK, "%s", ms_errmsg(ctx));
+    if (m) {
+        double k = NAN, x0 = NAN;
+        ms_symbol sym;
+        if (ms_model_symbol(m, MS_PARAM, (size_t)ms_model_find(m, MS_PARAM, "k"), &sym) == MS_OK)
+            k = sym.value;
+        if (ms_model_symbol(m, MS_PARAM, (size_t)ms_model_find(m, MS_PARAM, "x0"), &sym) == MS_OK)
+            x0 = sym.value;
+        CHECK(k == 0.1 + 0.2 && x0 == 7.25, "values read back exactly: k %.17g x0 %g", k, x0);
+        ms_model_free(m);
+    }
+    char got[1024] = {0};
+    f = fopen(out, "r");
+    if (f) {
+        size_t n = fread(got, 1, sizeof got - 1, f);
+        got[n] = 0;
+        fclose(f);
+    }
+    CHECK(strstr(got, "  k:  {value: 0.30000000000000004, unit: 1/h, hypothesis:") &&
+              strstr(got, "    value: 7.25\n    unit: mg\n") &&
+              strstr(got, "model: t  # a comment stays\n") &&
+              strlen(got) == strlen(text) - 3 - 1 + 19 + 4,
+          "only the values changed: %s", got);
+    const char *bad[] = {"nope"};
+    CHECK(ms_model_write_values(ctx, in, out, bad, values, 1) == MS_ERR_ARG &&
+              strstr(ms_errmsg(ctx), "'nope' is not a parameter"),
+          "an unknown name: %s", ms_errmsg(ctx));
+    const char *twice[] = {"k", "k"};
+    CHECK(ms_model_write_values(ctx, in, out, twice, values, 2) == MS_ERR_ARG,
+          "a name twice");
+    double inf[] = {INFINITY};
+    CHECK(ms_model_write_values(ctx, in, out, names, inf, 1) == MS_ERR_ARG, "a non-finite value");
+    remove(in);
+    remove(out);
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : "tests/trial";
@@ -281,6 +342,7 @@ int main(int argc, char **argv)
     test_failures_kept_apart(ctx);
     test_no_allocation_per_patient();
     test_calplan(ctx);
+    test_write_values(ctx);
     ms_context_free(ctx);
     return test_done("trial");
 }

@@ -1241,6 +1241,7 @@ static const char *HELP_CALIBRATE =
     "usage: moodsim calibrate TARGETS.yaml [--evaluate [--scenario SCENARIO.yaml] [--replicates N]]\n"
     "                          [--quiet]\n"
     "       moodsim calibrate PLAN.yaml [--evaluate] [--from N] [--quiet]\n"
+    "       (with a fit, of either: [--write-model OUT.yaml])\n"
     "\n"
     "Re-derives a model's fitted population parameters from a targets file: the model,\n"
     "a cohort (size, seed), the parameters to fit with bounds, and published figures with\n"
@@ -1265,6 +1266,8 @@ static const char *HELP_CALIBRATE =
     "on other trials (scenario:).  It prints every stage and the values re-derived next to\n"
     "the model file's; exit code 4 if a check's target (with no checks, a step's) is missed.\n"
     "  --from N          a plan from step N, the earlier steps' values from the model file\n"
+    "  --write-model OUT a copy of the model file with the values fitted (a plan: re-derived)\n"
+    "                    in place of its own; nothing else in the file changes\n"
     "  --evaluate        (a plan) every stage at the model file's values, nothing fitted\n"
     "\n"
     "A fit uses GSL's Nelder-Mead simplex, or with method: levenberg-marquardt in the\n"
@@ -1352,9 +1355,22 @@ static int print_calibration(const ms_calibration *c, int eval, int stopped, int
     return outside;
 }
 
+/* --write-model: a copy of the model with the values re-derived. */
+static int write_values(ms_context *ctx, const char *model, const char *out,
+                        const char *const *names, const double *values, size_t n)
+{
+    ms_status st = ms_model_write_values(ctx, model, out, names, values, n);
+    if (st)
+        return report(ctx, st);
+    fprintf(stderr, "moodsim calibrate: wrote %s: %s with the %zu value%s re-derived\n", out,
+            model, n, n == 1 ? "" : "s");
+    return EXIT_OK;
+}
+
 /* A calibration plan: its stages in order from stage `from` (0-based), each
  * printed as a single targets file is, then the values re-derived. */
-static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progress_state *ps)
+static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progress_state *ps,
+                    const char *write_model)
 {
     size_t n = ms_calplan_stage_count(p), nsteps = 0, nchecks = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1431,8 +1447,19 @@ static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progr
         printf("(--evaluate: every stage at the model file's values; nothing re-derived)\n");
     }
     if (stopped) {
-        fprintf(stderr, "moodsim calibrate: the plan was interrupted; later stages not run\n");
+        fprintf(stderr, "moodsim calibrate: the plan was interrupted; later stages not run%s\n",
+                write_model ? " (no model written)" : "");
         return 130;
+    }
+    if (write_model) {
+        const char *names[64];
+        double values[64];
+        size_t k = 0;
+        for (; k < nv && k < 64; k++)
+            names[k] = ms_calplan_value(p, k, &values[k], NULL, NULL);
+        int rc = write_values(ctx, ms_calplan_model(p), write_model, names, values, k);
+        if (rc)
+            return rc;
     }
     /* judged by the checks (targets on trials no step fitted) when there are any */
     int outside = nchecks ? outside_checks : outside_steps;
@@ -1449,7 +1476,7 @@ static int cmd_calibrate(int argc, char **argv)
         fputs(HELP_CALIBRATE, stdout);
         return EXIT_OK;
     }
-    const char *file = NULL, *scenario = NULL;
+    const char *file = NULL, *scenario = NULL, *write_model = NULL;
     int eval = 0, reps = 0;
     long from = 0;
     progress_state ps = {0};
@@ -1474,6 +1501,8 @@ static int cmd_calibrate(int argc, char **argv)
         }
         else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
             scenario = argv[++i];
+        else if (strcmp(argv[i], "--write-model") == 0 && i + 1 < argc)
+            write_model = argv[++i];
         else if (argv[i][0] == '-')
             return usage_error("calibrate", "unknown option '%s' (or a missing value)", argv[i]);
         else if (file)
@@ -1487,6 +1516,9 @@ static int cmd_calibrate(int argc, char **argv)
         return usage_error("calibrate", "--scenario needs --evaluate%s", "");
     if (reps && !eval)
         return usage_error("calibrate", "--replicates needs --evaluate%s", "");
+    if (write_model && eval)
+        return usage_error("calibrate", "--write-model writes fitted values; --evaluate fits "
+                                        "nothing%s", "");
     ms_context *ctx;
     if (ms_context_new(&ctx, NULL) != MS_OK)
         return EXIT_INTERNAL;
@@ -1502,7 +1534,7 @@ static int cmd_calibrate(int argc, char **argv)
                      ? usage_error("calibrate", "--scenario and --replicates apply to a targets "
                                                 "file; '%s' is a plan (its checks: name their "
                                                 "scenarios)", file)
-                     : run_plan(ctx, p, (size_t)(from ? from - 1 : 0), eval, &ps);
+                     : run_plan(ctx, p, (size_t)(from ? from - 1 : 0), eval, &ps, write_model);
         ms_calplan_free(p);
         ms_context_free(ctx);
         return rc;
@@ -1528,10 +1560,20 @@ static int cmd_calibrate(int argc, char **argv)
         return rc;
     }
     print_fit_end(c, stopped, ps.quiet);
-    int outside = print_calibration(c, eval, stopped, reps);
+    int outside = print_calibration(c, eval, stopped, reps), rc = EXIT_OK;
+    if (write_model && stopped) {
+        fprintf(stderr, "moodsim calibrate: interrupted; no model written\n");
+    } else if (write_model) {
+        const char *names[64];
+        double values[64];
+        size_t k = 0;
+        for (; k < ms_calibration_param_count(c) && k < 64; k++)
+            names[k] = ms_calibration_param(c, k, &values[k]);
+        rc = write_values(ctx, ms_calibration_model_path(c), write_model, names, values, k);
+    }
     ms_calibration_free(c);
     ms_context_free(ctx);
-    return stopped ? 130 : outside ? 4 : EXIT_OK;
+    return rc ? rc : stopped ? 130 : outside ? 4 : EXIT_OK;
 }
 
 /* ---------------------------------------------------------------- export */

@@ -70,7 +70,7 @@ typedef struct {
 
 struct ms_calibration {
     ms_context *ctx;
-    char *file, *name;
+    char *file, *name, *model_path; /* model_path: the model file as opened */
     ms_model *model;
     ms_scenario *sc;          /* trial calibration: the scenario (owns its model) */
     long n;
@@ -126,6 +126,7 @@ void ms_calibration_free(ms_calibration *c)
     ms_free(ctx, c->values);
     ms_free(ctx, c->file);
     ms_free(ctx, c->name);
+    ms_free(ctx, c->model_path);
     ms_free(ctx, c);
 }
 
@@ -250,8 +251,10 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return st;
         c->model = c->sc->model;
     }
+    const char *mp = mv ? path : c->sc->model_path;
+    if (!(c->model_path = ms_strdup(ctx, mp)))
+        return ms_nomem(ctx);
     if (c->run->model) { /* a plan's stage: the plan's model, and no other */
-        const char *mp = mv ? path : c->sc->model_path;
         char abs[PATH_MAX];
         if (!realpath(mp, abs) || strcmp(abs, c->run->model) != 0)
             return cfail(ctx, d, mv ? mv : sv, "this calibrates the model '%s', not the plan's "
@@ -977,6 +980,11 @@ ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *target
 {
     ms_cal_run run = {.scenario = scenario_path, .replicates = replicates};
     return ms_calibration_run(ctx, targets_path, &run, out);
+}
+
+const char *ms_calibration_model_path(const ms_calibration *c)
+{
+    return c ? c->model_path : NULL;
 }
 
 double ms_calibration_file_value(const ms_calibration *c, size_t i)

@@ -249,6 +249,7 @@ ms_status ms_calplan_load(ms_context *ctx, const char *path, ms_calplan **out)
 }
 
 int ms_calplan_single(const ms_calplan *p) { return p ? p->single : 0; }
+const char *ms_calplan_model(const ms_calplan *p) { return p ? p->model : NULL; }
 size_t ms_calplan_stage_count(const ms_calplan *p) { return p ? p->nst : 0; }
 
 const char *ms_calplan_stage(const ms_calplan *p, size_t i, int *check, const char **scenario)

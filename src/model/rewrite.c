@@ -1,0 +1,164 @@
+/*
+ * rewrite.c — writes a copy of a model file with new values for named
+ * parameters (e.g. the values a calibration re-derived), changing nothing
+ * else: each parameter's `value:` scalar is found by the YAML parser's
+ * position and replaced in the file's text, so comments, sources and layout
+ * stay as written.  Owns nothing after it returns.
+ */
+#include "model_impl.h"
+#include "../core/yamldoc.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+typedef struct {
+    size_t start, len; /* byte span in the text */
+    size_t k;          /* which value */
+} edit;
+
+static int by_start(const void *a, const void *b)
+{
+    const edit *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* The shortest decimal that reads back as v exactly. */
+static void shortest(char *buf, size_t n, double v)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+/* Byte offset of (line, col), 1-based, counting columns in characters as
+ * libyaml does (UTF-8 continuation bytes are not columns); SIZE_MAX if the
+ * text has no such place. */
+static size_t offset_of(const char *text, size_t n, int line, int col)
+{
+    size_t i = 0;
+    for (int l = 1; l < line; l++) {
+        const char *nl = memchr(text + i, '\n', n - i);
+        if (!nl)
+            return (size_t)-1;
+        i = (size_t)(nl - text) + 1;
+    }
+    for (int c = 1; c < col; c++) {
+        if (i >= n || text[i] == '\n')
+            return (size_t)-1;
+        i++;
+        while (i < n && ((unsigned char)text[i] & 0xC0) == 0x80)
+            i++;
+    }
+    return i;
+}
+
+static ms_status read_text(ms_context *ctx, const char *path, char **out, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (ms_grow(ctx, (void **)&buf, &cap, len + 65536, 1)) {
+            fclose(f);
+            ms_free(ctx, buf);
+            return ms_nomem(ctx);
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        ms_free(ctx, buf);
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read");
+    }
+    *out = buf;
+    *n = len;
+    return MS_OK;
+}
+
+ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const char *out_path,
+                                const char *const *names, const double *values, size_t n)
+{
+    if (!ctx || !model_path || !out_path || (n && (!names || !values)))
+        return MS_ERR_ARG;
+    ms_model *m = NULL;
+    ms_status st = ms_model_load(ctx, model_path, &m); /* a valid model, and its names */
+    if (st)
+        return st;
+    ms_model_free(m);
+    char *text = NULL;
+    size_t len = 0;
+    if ((st = read_text(ctx, model_path, &text, &len)))
+        return st;
+    ms_ydoc d = {0};
+    edit *ed = ms_alloc(ctx, (n ? n : 1) * sizeof *ed);
+    st = ed ? ms_ydoc_load_file(ctx, model_path, &d) : ms_nomem(ctx);
+    const ms_ynode *params = !st ? ms_ymap_get(d.root, "parameters") : NULL;
+    for (size_t k = 0; !st && k < n; k++) {
+        const ms_ynode *def = params ? ms_ymap_get(params, names[k]) : NULL;
+        const ms_ynode *v = def && def->type == MS_Y_MAP ? ms_ymap_get(def, "value") : NULL;
+        if (!v || v->type != MS_Y_SCALAR) {
+            st = ms_fail(ctx, MS_ERR_ARG, model_path, 0, 0, "'%s' is not a parameter with a "
+                                                            "value: of the model", names[k]);
+            break;
+        }
+        if (!isfinite(values[k])) {
+            st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "the value for '%s' is not a finite "
+                                                      "number", names[k]);
+            break;
+        }
+        size_t at = offset_of(text, len, v->line, v->col);
+        if (v->style != YAML_PLAIN_SCALAR_STYLE || at == (size_t)-1 || at + v->len > len ||
+            memcmp(text + at, v->str, v->len) != 0) {
+            st = ms_fail(ctx, MS_ERR_ARG, model_path, v->line, v->col,
+                         "the value of '%s' is not a plain number where the parser found it; "
+                         "write it as a plain number (value: 0.5) to have it replaced",
+                         names[k]);
+            break;
+        }
+        ed[k] = (edit){at, v->len, k};
+    }
+    ms_ydoc_free(ctx, &d);
+    FILE *f = NULL;
+    if (!st) {
+        qsort(ed, n, sizeof *ed, by_start);
+        for (size_t k = 1; !st && k < n; k++)
+            if (ed[k].start == ed[k - 1].start)
+                st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is named twice",
+                             names[ed[k].k]);
+    }
+    if (!st && !(f = fopen(out_path, "wb")))
+        st = ms_fail(ctx, MS_ERR_IO, out_path, 0, 0, "cannot write");
+    size_t pos = 0;
+    for (size_t k = 0; !st && k < n; k++) {
+        char num[40];
+        shortest(num, sizeof num, values[ed[k].k]);
+        fwrite(text + pos, 1, ed[k].start - pos, f);
+        fputs(num, f);
+        pos = ed[k].start + ed[k].len;
+    }
+    if (f) {
+        if (!st)
+            fwrite(text + pos, 1, len - pos, f);
+        if ((ferror(f) | fclose(f)) && !st)
+            st = ms_fail(ctx, MS_ERR_IO, out_path, 0, 0, "cannot write");
+        if (st)
+            remove(out_path);
+    }
+    ms_free(ctx, ed);
+    ms_free(ctx, text);
+    if (!st && (st = ms_model_load(ctx, out_path, &m)) == MS_OK) /* it still loads */
+        ms_model_free(m);
+    return st ? st : ms_ok(ctx);
+}
