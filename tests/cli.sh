@@ -156,12 +156,16 @@ targets:
     tolerance: 1
     source: test
 EOF
-"$ms" calibrate "$tmp/stop.yaml" > "$tmp/stop.out" 2> "$tmp/stop.err" &
-pid=$!
-for ((i = 0; i < 3000; i++)); do
-  grep -q "calibrate: iteration" "$tmp/stop.err" || ! kill -0 $pid 2> /dev/null && break; sleep 0.1
-done
-kill -INT $pid; { wait $pid; } 2> /dev/null; rc=$?
+interrupt_fit() { # FILE: calibrate it, Ctrl-C once its progress line shows; rc, stop.out, stop.err
+  rm -f "$tmp/stop.out" "$tmp/stop.err" # an earlier run's progress line must not end the wait
+  "$ms" calibrate "$1" > "$tmp/stop.out" 2> "$tmp/stop.err" &
+  local pid=$! i
+  for ((i = 0; i < 3000; i++)); do
+    grep -qs "calibrate: iteration" "$tmp/stop.err" || ! kill -0 $pid 2> /dev/null && break; sleep 0.1
+  done
+  kill -INT $pid; { wait $pid; } 2> /dev/null; rc=$?
+}
+interrupt_fit "$tmp/stop.yaml"
 [[ $rc -eq 130 ]] && ok || bad "an interrupted fit exits 130, got $rc: $(cat "$tmp/stop.err")"
 grep -q "interrupted after [1-9][0-9]* evaluations; the best point so far" "$tmp/stop.err" && ok ||
   bad "an interrupted fit says so: $(cat "$tmp/stop.err")"
@@ -328,13 +332,7 @@ grep -q "stop.yaml:[0-9]*:[0-9]*: this calibrates the model .*toy_model.yaml.*, 
   bad "a step calibrating another model: the error names the step's file and line: $(cat "$tmp/err")"
 # Ctrl-C in a plan: the step's best point so far; later stages not run
 { printf 'calibration: stop_plan\nmodel: %s/tests/trial/toy_model.yaml\nsteps:\n  - %s\n  - %s\n' "$src" "$tmp/stop.yaml" "$tmp/stop.yaml"; } > "$tmp/stop_plan.yaml"
-rm -f "$tmp/stop.out" "$tmp/stop.err" # the earlier test's progress line must not end the wait
-"$ms" calibrate "$tmp/stop_plan.yaml" > "$tmp/stop.out" 2> "$tmp/stop.err" &
-pid=$!
-for ((i = 0; i < 3000; i++)); do
-  grep -qs "calibrate: iteration" "$tmp/stop.err" || ! kill -0 $pid 2> /dev/null && break; sleep 0.1
-done
-kill -INT $pid; { wait $pid; } 2> /dev/null; rc=$?
+interrupt_fit "$tmp/stop_plan.yaml"
 [[ $rc -eq 130 ]] && grep -q "the plan was interrupted" "$tmp/stop.err" && grep -q "^best parameters so far:" "$tmp/stop.out" &&
   ! grep -q "^== step 2" "$tmp/stop.out" && ok || bad "an interrupted plan stops with the step's best point (exit $rc): $(cat "$tmp/stop.err" "$tmp/stop.out")"
 "$ms" help calibrate | grep -q -- "--from" && ok || bad "calibrate help names --from"

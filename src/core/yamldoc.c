@@ -263,10 +263,10 @@ ms_status ms_ydoc_load_string(ms_context *ctx, const char *name, const char *tex
     return st;
 }
 
-ms_status ms_ydoc_load_file(ms_context *ctx, const char *path, ms_ydoc *doc)
+ms_status ms_read_text_file(ms_context *ctx, const char *path, char **out, size_t *len)
 {
-    doc->file = path;
-    doc->root = NULL;
+    *out = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -294,7 +294,22 @@ ms_status ms_ydoc_load_file(ms_context *ctx, const char *path, ms_ydoc *doc)
         ms_free(ctx, buf);
         return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
     }
-    ms_status st = ms_ydoc_load_string(ctx, path, buf, n, doc);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return MS_OK;
+}
+
+ms_status ms_ydoc_load_file(ms_context *ctx, const char *path, ms_ydoc *doc)
+{
+    doc->file = path;
+    doc->root = NULL;
+    char *buf;
+    size_t n;
+    ms_status st = ms_read_text_file(ctx, path, &buf, &n);
+    if (st)
+        return st;
+    st = ms_ydoc_load_string(ctx, path, buf, n, doc);
     ms_free(ctx, buf);
     return st;
 }

@@ -34,6 +34,9 @@ typedef struct ms_ydoc {
     ms_ynode *root;    /* NULL for an empty document */
 } ms_ydoc;
 
+/* Reads a whole regular file of at most 16 MiB into *out (NUL-terminated;
+ * the caller frees it with ms_free), its length in *len. */
+ms_status ms_read_text_file(ms_context *ctx, const char *path, char **out, size_t *len);
 /* Reads and parses `path`.  On error the context holds "path:line:col: ...". */
 ms_status ms_ydoc_load_file(ms_context *ctx, const char *path, ms_ydoc *doc);
 ms_status ms_ydoc_load_string(ms_context *ctx, const char *name, const char *text,

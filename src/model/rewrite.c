@@ -58,52 +58,25 @@ static size_t offset_of(const char *text, size_t n, int line, int col)
     return i;
 }
 
-static ms_status read_text(ms_context *ctx, const char *path, char **out, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open");
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (ms_grow(ctx, (void **)&buf, &cap, len + 65536, 1)) {
-            fclose(f);
-            ms_free(ctx, buf);
-            return ms_nomem(ctx);
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        ms_free(ctx, buf);
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read");
-    }
-    *out = buf;
-    *n = len;
-    return MS_OK;
-}
-
 ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const char *out_path,
                                 const char *const *names, const double *values, size_t n)
 {
     if (!ctx || !model_path || !out_path || (n && (!names || !values)))
         return MS_ERR_ARG;
-    ms_model *m = NULL;
-    ms_status st = ms_model_load(ctx, model_path, &m); /* a valid model, and its names */
-    if (st)
-        return st;
-    ms_model_free(m);
     char *text = NULL;
     size_t len = 0;
-    if ((st = read_text(ctx, model_path, &text, &len)))
+    ms_status st = ms_read_text_file(ctx, model_path, &text, &len);
+    if (st)
         return st;
+    ms_model *m = NULL; /* a valid model, read from the same text */
+    if ((st = ms_model_load_string(ctx, model_path, text, len, &m))) {
+        ms_free(ctx, text);
+        return st;
+    }
+    ms_model_free(m);
     ms_ydoc d = {0};
     edit *ed = ms_alloc(ctx, (n ? n : 1) * sizeof *ed);
-    st = ed ? ms_ydoc_load_file(ctx, model_path, &d) : ms_nomem(ctx);
+    st = ed ? ms_ydoc_load_string(ctx, model_path, text, len, &d) : ms_nomem(ctx);
     const ms_ynode *params = !st ? ms_ymap_get(d.root, "parameters") : NULL;
     for (size_t k = 0; !st && k < n; k++) {
         const ms_ynode *def = params ? ms_ymap_get(params, names[k]) : NULL;
