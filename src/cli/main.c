@@ -1394,8 +1394,9 @@ static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progr
         int check;
         const char *scen, *targets = ms_calplan_stage(p, i, &check, &scen);
         if (check)
-            printf("== check %zu of %zu: %s%s%s, at the values re-derived ==\n",
-                   i - nsteps + 1, nchecks, targets, scen ? " on " : "", scen ? scen : "");
+            printf("== check %zu of %zu: %s%s%s, at the %s ==\n", i - nsteps + 1, nchecks,
+                   targets, scen ? " on " : "", scen ? scen : "",
+                   eval ? "model file's values" : "values re-derived");
         else if (eval && ms_calplan_stage_keeps(p, i) == 0) {
             printf("== step %zu of %zu: %s: not evaluated (it keeps nothing, so the model file "
                    "holds none of its values) ==\n\n", i + 1, nsteps, targets);
