@@ -661,6 +661,10 @@ MS_API ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int ev
  * carried, the model file's value and the stage that fitted it last.  NULL if
  * i is out of range.  The name belongs to the plan. */
 MS_API size_t ms_calplan_value_count(const ms_calplan *p);
+/* Writes a copy of the plan's model with every value carried so far in place
+ * of the file's (ms_model_write_values).  MS_ERR_ARG for a targets file
+ * loaded as a plan (it names no model). */
+MS_API ms_status ms_calplan_write_model(ms_context *ctx, ms_calplan *p, const char *out_path);
 MS_API const char *ms_calplan_value(const ms_calplan *p, size_t i, double *value,
                                     double *file_value, size_t *stage);
 

@@ -223,6 +223,8 @@ static void test_calplan(ms_context *ctx)
     CHECK(p && ms_calplan_stage(p, 0, &check, &scen) && check == 0 && scen == NULL, "a step");
     CHECK(ms_calplan_stage(p, 1, NULL, NULL) == NULL, "stage out of range");
     CHECK(ms_calplan_stage_keeps(p, 0) == -1, "a targets file keeps all it fits");
+    CHECK(ms_calplan_write_model(ctx, p, "/tmp/never.yaml") == MS_ERR_ARG,
+          "a targets file names no plan model to write");
     CHECK(ms_calplan_value_count(p) == 0 && !ms_calplan_value(p, 0, NULL, NULL, NULL),
           "nothing carried yet");
     ms_calplan_free(p);
@@ -266,6 +268,17 @@ static void test_calplan(ms_context *ctx)
         CHECK(c && ms_calibration_end(c, NULL, NULL) == MS_FIT_NONE, "a check fits nothing");
         ms_calibration_free(c);
         CHECK(ms_calplan_run(ctx, p, 2, 0, NULL, NULL, &c) == MS_ERR_ARG, "run out of range");
+        char written[64];
+        snprintf(written, sizeof written, "%s.model.yaml", planf);
+        CHECK(ms_calplan_write_model(ctx, p, written) == MS_OK, "%s", ms_errmsg(ctx));
+        ms_model *wm = NULL;
+        CHECK(ms_model_load(ctx, written, &wm) == MS_OK, "%s", ms_errmsg(ctx));
+        ms_symbol sym = {0};
+        CHECK(wm && ms_model_symbol(wm, MS_PARAM, (size_t)ms_model_find(wm, MS_PARAM, "drive_sigma"),
+                                    &sym) == MS_OK && sym.value == 1.04,
+              "the written model holds the carried value, got %g", sym.value);
+        ms_model_free(wm);
+        remove(written);
     }
     ms_calplan_free(p);
     remove(planf);

@@ -1453,14 +1453,10 @@ static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progr
         return 130;
     }
     if (write_model) {
-        const char *names[64];
-        double values[64];
-        size_t k = 0;
-        for (; k < nv && k < 64; k++)
-            names[k] = ms_calplan_value(p, k, &values[k], NULL, NULL);
-        int rc = write_values(ctx, ms_calplan_model(p), write_model, names, values, k);
-        if (rc)
-            return rc;
+        if (ms_calplan_write_model(ctx, p, write_model))
+            return report(ctx, ms_errcode(ctx));
+        fprintf(stderr, "moodsim calibrate: wrote %s: %s with the %zu value%s re-derived\n",
+                write_model, ms_calplan_model(p), nv, nv == 1 ? "" : "s");
     }
     /* judged by the checks (targets on trials no step fitted) when there are any */
     int outside = nchecks ? outside_checks : outside_steps;
@@ -1565,12 +1561,18 @@ static int cmd_calibrate(int argc, char **argv)
     if (write_model && stopped) {
         fprintf(stderr, "moodsim calibrate: interrupted; no model written\n");
     } else if (write_model) {
-        const char *names[64];
-        double values[64];
-        size_t k = 0;
-        for (; k < ms_calibration_param_count(c) && k < 64; k++)
-            names[k] = ms_calibration_param(c, k, &values[k]);
-        rc = write_values(ctx, ms_calibration_model_path(c), write_model, names, values, k);
+        size_t k = ms_calibration_param_count(c);
+        const char **names = malloc((k ? k : 1) * sizeof *names);
+        double *values = malloc((k ? k : 1) * sizeof *values);
+        if (!names || !values) {
+            rc = EXIT_INTERNAL;
+        } else {
+            for (size_t i = 0; i < k; i++)
+                names[i] = ms_calibration_param(c, i, &values[i]);
+            rc = write_values(ctx, ms_calibration_model_path(c), write_model, names, values, k);
+        }
+        free(names);
+        free(values);
     }
     ms_calibration_free(c);
     ms_context_free(ctx);

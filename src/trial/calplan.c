@@ -308,6 +308,24 @@ static ms_status carry(ms_calplan *p, size_t i, const ms_calibration *c)
     return MS_OK;
 }
 
+/* The carried values as the arrays calibrate.c and the model rewriter take
+ * (*names borrows the plan's strings); the caller frees both with ms_free. */
+static ms_status carried_arrays(ms_calplan *p, const char ***names, double **values)
+{
+    *names = ms_alloc(p->ctx, (p->nv ? p->nv : 1) * sizeof **names);
+    *values = ms_alloc(p->ctx, (p->nv ? p->nv : 1) * sizeof **values);
+    if (!*names || !*values) {
+        ms_free(p->ctx, (void *)*names);
+        ms_free(p->ctx, *values);
+        return ms_nomem(p->ctx);
+    }
+    for (size_t j = 0; j < p->nv; j++) {
+        (*names)[j] = p->v[j].name;
+        (*values)[j] = p->v[j].value;
+    }
+    return MS_OK;
+}
+
 ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
                          ms_calibration_progress_fn progress, void *ud, ms_calibration **out)
 {
@@ -315,20 +333,19 @@ ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
         return MS_ERR_ARG;
     *out = NULL;
     const stage *s = &p->st[i];
-    const char *names[64];
-    double values[64];
-    if (p->nv > 64)
-        return ms_fail(ctx, MS_ERR_ARG, p->file, 0, 0, "more than 64 values carried");
-    for (size_t j = 0; j < p->nv; j++) {
-        names[j] = p->v[j].name;
-        values[j] = p->v[j].value;
-    }
+    const char **names;
+    double *values;
+    ms_status st = carried_arrays(p, &names, &values);
+    if (st)
+        return st;
     ms_cal_run run = {.scenario = s->scenario, .fit = !s->check && !evaluate, .replicates = 1,
                       .progress = progress, .ud = ud,
                       .hold_names = names, .hold_values = values, .nhold = p->nv,
                       .model = p->model};
     ms_calibration *c = NULL;
-    ms_status st = ms_calibration_run(ctx, s->targets, &run, &c);
+    st = ms_calibration_run(ctx, s->targets, &run, &c);
+    ms_free(ctx, (void *)names);
+    ms_free(ctx, values);
     if (st && st != MS_STOPPED)
         return st;
     if (!st && run.fit && (st = carry(p, i, c))) {
@@ -337,6 +354,20 @@ ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
     }
     *out = c;
     return st ? st : ms_ok(ctx);
+}
+
+ms_status ms_calplan_write_model(ms_context *ctx, ms_calplan *p, const char *out_path)
+{
+    if (!ctx || !p || !out_path || !p->model)
+        return MS_ERR_ARG;
+    const char **names;
+    double *values;
+    ms_status st = carried_arrays(p, &names, &values);
+    if (!st)
+        st = ms_model_write_values(ctx, p->model, out_path, names, values, p->nv);
+    ms_free(ctx, (void *)names);
+    ms_free(ctx, values);
+    return st;
 }
 
 size_t ms_calplan_value_count(const ms_calplan *p) { return p ? p->nv : 0; }
