@@ -33,7 +33,7 @@ enum {
     S_HYP_BANNER, S_NO_HYP, S_NONE_FAILED, S_COMMAND, S_VERSIONS, S_INPUTS, S_SYN_MEASURE,
     S_ESTIMATE, S_INTERACTION, S_BLISS, S_HSA, S_NOT_FACTORIAL, S_VARIABILITY, S_INTERRUPTED,
     S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
-    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_NATIVE, S_BYTECODE, S_COUNT
+    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_NATIVE, S_BYTECODE, S_SUB_REST, S_AT_BASELINE, S_COUNT
 };
 
 static const char *const EN[S_COUNT] = {
@@ -69,7 +69,8 @@ static const char *const EN[S_COUNT] = {
     " %d of them failed with one method only.",
     "The two integration methods disagree: tighten the scenario's solver rtol and run again "
     "before relying on small differences.",
-    "the model ran as machine code (cc -O2)", "the model ran as bytecode"};
+    "the model ran as machine code (cc -O2)", "the model ran as bytecode", "The other patients",
+    "at baseline"};
 
 static const char *const JA[S_COUNT] = {
     "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
@@ -99,7 +100,7 @@ static const char *const JA[S_COUNT] = {
     " うち%d件は一方の積分法でのみ失敗しました。",
     "2つの積分法の結果が一致しません。小さな差に依拠する前に、シナリオのソルバー rtol を"
     "小さくして再実行してください。",
-    "モデルは機械語（cc -O2）で実行", "モデルはバイトコードで実行"};
+    "モデルは機械語（cc -O2）で実行", "モデルはバイトコードで実行", "それ以外の患者", "ベースライン時"};
 
 /* --------------------------------------------------------------- output */
 
@@ -503,10 +504,14 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         fprintf(f, "<h2>%s</h2>\n", S[S_SUBGROUPS]);
         for (size_t s = 0; s < sc->nsub; s++)
             for (int side = 0; side < 2; side++) {
+                /* the complement is not the named subgroup: say so in its title */
                 fputs("<h3>", f);
-                esc(f, sc->sub[s].name);
-                fprintf(f, " (<code>%s</code> %s %g)</h3>\n", sc->sub[s].var,
-                        side ? "&le;" : "&gt;", sc->sub[s].threshold);
+                if (side)
+                    fputs(S[S_SUB_REST], f);
+                else
+                    esc(f, sc->sub[s].name);
+                fprintf(f, " (<code>%s</code> %s %g %s)</h3>\n", sc->sub[s].var,
+                        side ? "&le;" : "&gt;", sc->sub[s].threshold, S[S_AT_BASELINE]);
                 stat_table(&o, t, 1 + 2 * s + (size_t)side);
             }
     }
