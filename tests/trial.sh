@@ -89,6 +89,11 @@ else
   bad "chromium is not installed (scripts/install-deps.sh installs it)"
 fi
 
+# subgroup titles: the named subgroup, then its complement under its own title
+grep -q '<h3>inflamed (<code>crp0</code> &gt; 3 at baseline)</h3>' "$out/t1/report.html" \
+  && grep -q '<h3>The other patients (<code>crp0</code> &le; 3 at baseline)</h3>' "$out/t1/report.html" \
+  && ! grep -q '<h3>inflamed (<code>crp0</code> &le;' "$out/t1/report.html" && ok || bad "subgroup titles"
+
 # Japanese report
 "$ms" trial "$sc" --out "$out/ja" --lang ja --quiet > /dev/null 2>&1 && ok || bad "trial --lang ja"
 grep -q '<html lang="ja">' "$out/ja/report.html" && grep -q "エビデンス台帳" "$out/ja/report.html" && ok || bad "Japanese report"
