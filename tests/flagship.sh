@@ -139,6 +139,24 @@ while IFS= read -r line; do
 done < <(grep -E '^  [^ ].* target .* model ' "$out/trials.txt")
 [ "$n_t" -ge 13 ] && ok || bad "trial targets evaluated: $n_t, expected at least 13"
 
+# Furukawa et al. 2016 give the placebo response for trials of their usual
+# length, and its growth with length: RR 1.03 (95 % CI 1.01-1.05) for one more
+# week of trial (meta-regression over 252 trials).  The same 2,000 placebo
+# patients followed to 8 weeks: the model's response must grow by a factor
+# per added week inside that interval between weeks 6 and 8.  (Our reading:
+# a between-trial slope compared with one cohort's time course.)
+"$ms" trial "$src/tests/flagship/placebo_8_weeks.yaml" --out "$out/placebo8" --quiet > "$out/placebo8.txt" 2>&1 \
+  && ok || { bad "the 8-week placebo trial did not run"; cat "$out/placebo8.txt" >&2; }
+read -r r6 r8 per_week < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  { s = $h["HAMD"]; w = $h["week"]; p = $h["patient"] }
+  w == 0 { b[p] = s } w == 6 { r6 += (s <= 0.5 * b[p]); n++ } w == 8 { r8 += (s <= 0.5 * b[p]) }
+  END { if (n && r6) printf "%.4f %.4f %.4f\n", r6 / n, r8 / n, sqrt(r8 / r6) }' "$out/placebo8/visits.csv" 2>/dev/null)
+r6_trial=$(sed -E -n 's/^  placebo response in antidepressant trials +target .* model ([^ ]+) .*/\1/p' "$out/trials.txt")
+within "$(awk -v a="${r6:-0}" -v b="${r6_trial:-1}" 'BEGIN { print a - b }')" -0.0005 0.0005 \
+  "the 8-week placebo arm has the test trial's patients: week 6 ${r6:-none} vs ${r6_trial:-none}"
+within "${per_week:-0}" 1.01 1.05 "placebo response growth per added week, weeks 6-8 (Furukawa et al. 2016: RR 1.03, 1.01-1.05)"
+echo "NOTE placebo response at 6 weeks ${r6:-?}, at 8 weeks ${r8:-?}: x${per_week:-?} per added week (Furukawa et al. 2016: 1.03, 1.01-1.05)" >&2
+
 # Stone et al. 2022 (shares, the drug's excess of large responders, the mean
 # difference), Furukawa et al. 2016 and Munkholm et al. 2020 on one trial of
 # 20,000 per arm: calibration/mixture_fit.yaml's targets on patients its fit
