@@ -134,6 +134,11 @@ typedef struct ms_symbol {
     int line, column;        /* where the symbol is defined (1-based) */
     double abs_tol;          /* states: floor of the absolute tolerance, in the
                                 state's unit (abs_tol: in the model), or 0 */
+    int claim;               /* parameters: 1 if the strength of a claim without
+                                human evidence (as_claimed: in the model); its
+                                null value is 0 */
+    double as_claimed;       /* parameters with claim = 1: the value under which
+                                the claim would hold */
 } ms_symbol;
 
 /* Loads, checks and compiles a model file (YAML; see docs/model-format.md).
@@ -167,6 +172,8 @@ MS_API int ms_model_native(const ms_model *model);
 MS_API const char *ms_model_name(const ms_model *model);
 MS_API const char *ms_model_description(const ms_model *model); /* may be "" */
 MS_API size_t ms_model_count(const ms_model *model, ms_symkind kind);
+/* How many parameters are the strengths of claims (as_claimed:; ms_symbol.claim). */
+MS_API size_t ms_model_claim_count(const ms_model *model);
 /* Fills *out for symbol i of `kind`.  MS_ERR_ARG if out of range. */
 MS_API ms_status ms_model_symbol(const ms_model *model, ms_symkind kind, size_t i,
                                  ms_symbol *out);
@@ -473,6 +480,11 @@ typedef struct ms_trial_options {
      * resumption, so the figure is reproducible; costs 2 x check_records
      * simulations. */
     int check_records;
+    /* Parameters forced for every patient after the arms' own settings (the
+     * null / as-claimed counterpart, ms_trial_run_counterpart); may be NULL / 0 */
+    const int *force_param;
+    const double *force_value;
+    size_t n_force;
 } ms_trial_options;
 
 /* Screens a cohort, randomises it to the arms (permuted blocks of one
@@ -527,8 +539,38 @@ typedef struct ms_numerics_check {
 } ms_numerics_check;
 MS_API void ms_trial_numerics(const ms_trial *t, ms_numerics_check *out);
 
+/* Claims: null and as-claimed.  A model parameter marked `as_claimed:` is
+ * the strength of a claim without human evidence; its null value is 0 and
+ * its as-claimed value the one under which the claim would hold.  A trial
+ * that rests on claims is shown under both settings: the counterpart is the
+ * same scenario, seed and patients with every claim parameter forced to the
+ * other setting. */
+typedef enum {
+    MS_CLAIMS_NULL = 0,       /* every claim parameter 0 */
+    MS_CLAIMS_AS_CLAIMED = 1, /* every claim parameter 0 or its as-claimed value, one at least
+                                 at its as-claimed value */
+    MS_CLAIMS_AS_SET = 2      /* other values, as the scenario sets them */
+} ms_claims_setting;
+/* Runs the counterpart of the finished trial t: every claim parameter forced
+ * to 0 if t's run set any of them to a nonzero value (in the model file, an
+ * arm's `set:` or opt's set_param), else to its as-claimed value.  opt is the
+ * one t was run with; its out_dir, resume and check_records are not used
+ * (the counterpart is analysed in memory; ms_trial_write() writes its
+ * summary into DIR/null or DIR/as_claimed).  MS_OK with nothing run if the
+ * model has no claim parameter; MS_STOPPED if stopped early, the
+ * counterpart then dropped.  t owns the counterpart. */
+MS_API ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t,
+                                          const ms_trial_options *opt);
+/* t's counterpart, or NULL if none was run; *setting and *other (may be
+ * NULL) receive the settings of t and of its counterpart. */
+MS_API const ms_trial *ms_trial_counterpart(const ms_trial *t, ms_claims_setting *setting,
+                                            ms_claims_setting *other);
+/* Nonzero if a counterpart was started and stopped early (and dropped). */
+MS_API int ms_trial_counterpart_interrupted(const ms_trial *t);
+
 /* Writes summary.csv and (2x2 factorial) synergy.csv into dir (which must
- * exist); the per-patient files are written while the trial runs
+ * exist), and those of the counterpart, if any, into dir/null or
+ * dir/as_claimed; the per-patient files are written while the trial runs
  * (ms_trial_options.out_dir). */
 MS_API ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir);
 /* Writes dir/report.html (self-contained; figures embedded) in lang "en" or

@@ -979,12 +979,9 @@ static void print_numerics(const ms_trial *t)
                "solver: {rtol:} and run again\n");
 }
 
-static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *dir, int power)
+/* The arms' table and the synergy line of a trial (or of its counterpart). */
+static void print_arms(const ms_scenario *sc, const ms_trial *t)
 {
-    long screened, included, failed;
-    ms_trial_counts(t, &screened, &included, &failed);
-    printf("%ld candidates screened, %ld included, %ld simulations failed\n", screened,
-           included, failed);
     printf("%-18s %6s %22s %22s %22s\n", "arm", "n", "mean change [95% CI]",
            "response [95% CI]", "remission [95% CI]");
     for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
@@ -1005,6 +1002,31 @@ static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *
         printf("synergy: interaction contrast on mean change %.2f [%.2f, %.2f] (negative = more "
                "than additive): %s\n",
                y.contrast, y.contrast_lo, y.contrast_hi, y.verdict);
+}
+
+static const char *setting_name(ms_claims_setting s)
+{
+    return s == MS_CLAIMS_NULL ? "null" : s == MS_CLAIMS_AS_CLAIMED ? "as-claimed" : "as set";
+}
+
+static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *dir, int power)
+{
+    long screened, included, failed;
+    ms_trial_counts(t, &screened, &included, &failed);
+    printf("%ld candidates screened, %ld included, %ld simulations failed\n", screened,
+           included, failed);
+    ms_claims_setting set, other;
+    const ms_trial *cp = ms_trial_counterpart(t, &set, &other);
+    if (cp)
+        printf("claims %s (this run):\n", setting_name(set));
+    print_arms(sc, t);
+    if (cp) {
+        printf("claims %s (the same patients again; %s/%s/summary.csv):\n", setting_name(other),
+               dir ? dir : ".", other == MS_CLAIMS_NULL ? "null" : "as_claimed");
+        print_arms(sc, cp);
+    }
+    ms_synergy_summary y;
+    ms_trial_synergy(t, &y);
     print_numerics(t);
     if (power) {
         printf("patients per arm for %.0f%% power at two-sided alpha %g:\n", 100 * y.power,
@@ -1183,9 +1205,26 @@ static int run_trial(int argc, char **argv, int power_only)
                             .recv = ms_cli_mpi_recv,
                             .check_records = power_only ? 0 : MS_CLI_CHECK_RECORDS};
     st = ms_trial_run(ctx, sc, &opt, &t);
-    signal(SIGINT, SIG_DFL);
     if (ps.shown)
         fputc('\n', stderr);
+    ps.shown = 0;
+    /* a model with claims (as_claimed:): the same patients again at the
+     * other setting, so that the report shows both (docs/trial.md) */
+    if (st == MS_OK && !power_only && ms_model_claim_count(ms_scenario_model(sc)) > 0) {
+        if (g_rank == 0 && !quiet)
+            fprintf(stderr, "moodsim %s: the model has claims without human evidence; the same "
+                            "patients again with them at the other setting\n", cmd);
+        ms_status cst = ms_trial_run_counterpart(ctx, t, &opt);
+        if (ps.shown)
+            fputc('\n', stderr);
+        if (cst == MS_STOPPED && g_rank == 0)
+            fprintf(stderr, "moodsim %s: interrupted; the report shows this setting only\n", cmd);
+        else if (cst != MS_OK && cst != MS_STOPPED) {
+            rc = report(ctx, cst);
+            goto done;
+        }
+    }
+    signal(SIGINT, SIG_DFL);
     if (st != MS_OK && st != MS_STOPPED) {
         rc = report(ctx, st);
         goto done;

@@ -106,6 +106,14 @@ size_t ms_model_count(const ms_model *m, ms_symkind kind)
     return m->count[kind];
 }
 
+size_t ms_model_claim_count(const ms_model *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; m && i < m->count[MS_PARAM]; i++)
+        n += m->sym[MS_PARAM][i].claim != 0;
+    return n;
+}
+
 ms_status ms_model_symbol(const ms_model *m, ms_symkind kind, size_t i, ms_symbol *out)
 {
     if (!m || !out || (int)kind < 0 || kind >= MS_SYMKIND_COUNT || i >= m->count[kind])
@@ -127,6 +135,8 @@ ms_status ms_model_symbol(const ms_model *m, ms_symkind kind, size_t i, ms_symbo
     out->line = s->line;
     out->column = s->col;
     out->abs_tol = s->abs_tol;
+    out->claim = s->claim;
+    out->as_claimed = s->as_claimed;
     return MS_OK;
 }
 
@@ -267,7 +277,7 @@ static ms_status read_state(loader *L, const ms_ynode *def, ms_symdef *s, size_t
 static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
 {
     static const char *const keys[] = {"value", "unit", "source", "hypothesis", "evidence",
-                                       "contested", "description", "note", NULL};
+                                       "contested", "description", "note", "as_claimed", NULL};
     char what[160];
     snprintf(what, sizeof what, "parameter '%s'", s->name);
     if (def->type != MS_Y_MAP)
@@ -299,6 +309,25 @@ static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
                      "%s has neither 'source:' (a citation) nor 'hypothesis:' (what is "
                      "assumed); every parameter needs one",
                      what);
+    /* a claim's strength: null is 0, as_claimed the value under which the
+     * claim would hold; a claim is a hypothesis, never a citation */
+    const ms_ynode *ac = ms_ymap_get(def, "as_claimed");
+    if (ac) {
+        if ((st = ms_yget_number(L->ctx, &L->doc, ac, "as_claimed", &s->as_claimed,
+                                 MS_ERR_MODEL)))
+            return st;
+        if (s->as_claimed == 0)
+            return yfail(L, ac,
+                         "as_claimed of %s is 0; expected the nonzero value under which the "
+                         "claim holds (its null value is 0)",
+                         what);
+        if (s->source || !s->hypothesis)
+            return yfail(L, ac,
+                         "%s has as_claimed: but %s; a claim without human evidence is a "
+                         "hypothesis: expected 'hypothesis:' and no 'source:'",
+                         what, s->source ? "a 'source:'" : "no 'hypothesis:'");
+        s->claim = 1;
+    }
     if (s->evidence) {
         int ok = 0;
         for (const char *const *e = EVIDENCE; *e; e++)

@@ -18,6 +18,8 @@ typedef struct ms_symdef {
     char *source, *hypothesis, *evidence, *contested;
     double value;      /* parameters: nominal value; inputs: default level */
     double abs_tol;    /* states: floor of the absolute tolerance (abs_tol:), 0 if none */
+    double as_claimed; /* parameters with claim = 1: the value under which a claim holds */
+    int claim;         /* parameters: 1 if a claim's strength (as_claimed:; null is 0) */
     ms_input_kind input_kind;
     int target;        /* bolus inputs: target state */
     int line, col;     /* definition */

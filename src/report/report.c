@@ -33,7 +33,9 @@ enum {
     S_HYP_BANNER, S_NO_HYP, S_NONE_FAILED, S_COMMAND, S_VERSIONS, S_INPUTS, S_SYN_MEASURE,
     S_ESTIMATE, S_INTERACTION, S_BLISS, S_HSA, S_NOT_FACTORIAL, S_VARIABILITY, S_INTERRUPTED,
     S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
-    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_NATIVE, S_BYTECODE, S_SUB_REST, S_AT_BASELINE, S_COUNT
+    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_NATIVE, S_BYTECODE, S_SUB_REST, S_AT_BASELINE, S_CLAIMS, S_CLAIMS_INTRO, S_CLAIMS_RUN,
+    S_CLAIMS_OTHER, S_CLAIMS_STOPPED, S_CLAIMS_NOT_RUN, S_SET_NULL, S_SET_CLAIMED, S_SET_AS_SET,
+    S_SYN_SHORT, S_COUNT
 };
 
 static const char *const EN[S_COUNT] = {
@@ -70,7 +72,15 @@ static const char *const EN[S_COUNT] = {
     "The two integration methods disagree: tighten the scenario's solver rtol and run again "
     "before relying on small differences.",
     "the model ran as machine code (cc -O2)", "the model ran as bytecode", "The other patients",
-    "at baseline"};
+    "at baseline", "Claims: null and as-claimed",
+    "%zu parameters of this model are the strengths of claims without human evidence in "
+    "depression (null 0; as-claimed: the value under which the claim would hold):",
+    "This run:", "The same patients were simulated again with every claim at",
+    "The run with the claims at the other setting was interrupted: this report shows one "
+    "setting only.",
+    "The run with the claims at the other setting was not made: this report shows one setting "
+    "only.",
+    "null", "as-claimed", "as set in the scenario", "Synergy: interaction contrast"};
 
 static const char *const JA[S_COUNT] = {
     "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
@@ -100,7 +110,13 @@ static const char *const JA[S_COUNT] = {
     " うち%d件は一方の積分法でのみ失敗しました。",
     "2つの積分法の結果が一致しません。小さな差に依拠する前に、シナリオのソルバー rtol を"
     "小さくして再実行してください。",
-    "モデルは機械語（cc -O2）で実行", "モデルはバイトコードで実行", "それ以外の患者", "ベースライン時"};
+    "モデルは機械語（cc -O2）で実行", "モデルはバイトコードで実行", "それ以外の患者", "ベースライン時", "主張: null と as-claimed",
+    "このモデルの%zu個のパラメータは、うつ病でのヒトのエビデンスがない主張の強さです（null は 0、"
+    "as-claimed は主張が成り立つ値）:",
+    "この実行:", "同じ患者を、すべての主張を次の設定にして再度シミュレーションしました:",
+    "主張をもう一方の設定にした実行は中断されました。このレポートは一方の設定のみを示します。",
+    "主張をもう一方の設定にした実行は行われていません。このレポートは一方の設定のみを示します。",
+    "null（0）", "as-claimed（主張どおり）", "シナリオの設定どおり", "相乗効果: 交互作用コントラスト"};
 
 /* --------------------------------------------------------------- output */
 
@@ -193,6 +209,91 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
         fprintf(f, "</td><td>%ld</td></tr>\n", s->nfail);
     }
     fputs("</table>\n", f);
+}
+
+static const char *setting_name(const char *const *S, int setting)
+{
+    return S[setting == MS_CLAIMS_NULL ? S_SET_NULL
+             : setting == MS_CLAIMS_AS_CLAIMED ? S_SET_CLAIMED
+                                               : S_SET_AS_SET];
+}
+
+/* Null and as-claimed: the run and its counterpart side by side
+ * (claims.c), or why there is only one. */
+static void claims_section(out_t *o, const ms_trial *t)
+{
+    const ms_scenario *sc = t->sc;
+    const ms_model *m = sc->model;
+    const char *const *S = o->s;
+    FILE *f = o->f;
+    size_t n = 0;
+    for (size_t i = 0; i < m->count[MS_PARAM]; i++)
+        n += m->sym[MS_PARAM][i].claim != 0;
+    if (n == 0)
+        return;
+    fprintf(f, "<h2>%s</h2>\n<p>", S[S_CLAIMS]);
+    fprintf(f, S[S_CLAIMS_INTRO], n);
+    for (size_t i = 0, k = 0; i < m->count[MS_PARAM]; i++) {
+        const ms_symdef *p = &m->sym[MS_PARAM][i];
+        if (p->claim)
+            fprintf(f, "%s <code>%s</code> (%g)", k++ ? "," : "", p->name, p->as_claimed);
+    }
+    fputs(".</p>\n", f);
+    const ms_trial *c = t->cp.trial;
+    if (!c) {
+        fprintf(f, "<p class=warn>%s</p>\n",
+                S[t->cp.interrupted ? S_CLAIMS_STOPPED : S_CLAIMS_NOT_RUN]);
+        return;
+    }
+    const char *a_name = setting_name(S, t->cp.setting), *b_name = setting_name(S, t->cp.other);
+    fprintf(f, "<p>%s <b>%s</b>. %s <b>%s</b>", S[S_CLAIMS_RUN], a_name, S[S_CLAIMS_OTHER],
+            b_name);
+    for (size_t k = 0; k < t->cp.n; k++)
+        fprintf(f, "%s<code>%s</code> = %g", k ? ", " : " (", m->sym[MS_PARAM][t->cp.idx[k]].name,
+                t->cp.val[k]);
+    fputs(").</p>\n", f);
+    fprintf(f, "<table><tr><th rowspan=2>%s</th><th colspan=2>%s</th><th colspan=2>%s</th>"
+               "<th colspan=2>%s</th></tr>\n<tr>",
+            S[S_ARM], S[S_MEAN_CHANGE], S[S_DIFF], S[S_RESPONSE]);
+    for (int j = 0; j < 3; j++)
+        fprintf(f, "<th>%s</th><th>%s</th>", a_name, b_name);
+    fputs("</tr>\n", f);
+    for (size_t a = 0; a < sc->narms; a++) {
+        const ms_armstat *s[2] = {&t->stat[a], &c->stat[a]};
+        fputs("<tr><td>", f);
+        esc(f, arm_label(sc, a));
+        if ((int)a == sc->control)
+            fprintf(f, " <span class=tag>%s</span>", S[S_CONTROL]);
+        fputs("</td>", f);
+        for (int j = 0; j < 2; j++) {
+            fputs("<td>", f);
+            ci(f, s[j]->mean, s[j]->lo, s[j]->hi, 1, 2);
+            fputs("</td>", f);
+        }
+        for (int j = 0; j < 2; j++) {
+            fputs("<td>", f);
+            if ((int)a == sc->control)
+                fputs("&ndash;", f);
+            else
+                ci(f, s[j]->dmean, s[j]->dmean_lo, s[j]->dmean_hi, 1, 2);
+            fputs("</td>", f);
+        }
+        for (int j = 0; j < 2; j++) {
+            fputs("<td>", f);
+            ci(f, s[j]->n ? (double)s[j]->nresp / (double)s[j]->n : NAN, s[j]->resp_lo,
+               s[j]->resp_hi, 100, 0);
+            fputs("%</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    if (t->syn.valid && c->syn.valid) {
+        fprintf(f, "<p>%s: %s ", S[S_SYN_SHORT], a_name);
+        ci(f, t->syn.contrast, t->syn.lo, t->syn.hi, 1, 2);
+        fprintf(f, " (%s); %s ", t->syn.verdict, b_name);
+        ci(f, c->syn.contrast, c->syn.lo, c->syn.hi, 1, 2);
+        fprintf(f, " (%s).</p>\n", c->syn.verdict);
+    }
 }
 
 static void figure(out_t *o, const char *dir, const char *name, const char *caption)
@@ -453,6 +554,8 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
             fputs("</p>\n", f);
         }
     }
+
+    claims_section(&o, t);
 
     fprintf(f, "<h2>%s</h2><table>\n<tr><th>%s</th><td><code>", S[S_DESIGN], S[S_MODEL]);
     esc(f, m->name);

@@ -173,6 +173,10 @@ static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_tr
         h = fnv(h, &opt->set_param[j], sizeof opt->set_param[j]);
         h = fnv(h, &opt->set_value[j], sizeof opt->set_value[j]);
     }
+    for (size_t j = 0; j < opt->n_force; j++) {
+        h = fnv(h, &opt->force_param[j], sizeof opt->force_param[j]);
+        h = fnv(h, &opt->force_value[j], sizeof opt->force_value[j]);
+    }
     int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(ms_rechdr)};
     h = fnv(h, layout, sizeof layout);
     *out = ms_alloc(ctx, 17);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #ifdef _OPENMP
@@ -41,6 +42,9 @@ void ms_trial_free(ms_trial *t)
     if (!t)
         return;
     ms_context *ctx = t->ctx;
+    ms_trial_free(t->cp.trial);
+    ms_free(ctx, t->cp.idx);
+    ms_free(ctx, t->cp.val);
     ms_tally_free(&t->tally);
     ms_free(ctx, t->rejected);
     ms_free(ctx, t->stat);
@@ -146,6 +150,8 @@ static ms_status screen_block(ms_context *ctx, ms_trial *t, const ms_trial_optio
             return st;
         for (size_t j = 0; j < opt->n_set; j++)
             params[opt->set_param[j]] = opt->set_value[j];
+        for (size_t j = 0; j < opt->n_force; j++)
+            params[opt->force_param[j]] = opt->force_value[j];
         if ((st = ms_sim_set_params(sim, params)))
             return st;
         int ok = 1;
@@ -188,6 +194,8 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
         pp[opt->set_param[j]] = opt->set_value[j];
     for (size_t k = 0; k < arm->nset; k++)
         pp[arm->set_idx[k]] = arm->set_val[k];
+    for (size_t j = 0; j < opt->n_force; j++)
+        pp[opt->force_param[j]] = opt->force_value[j];
     if (!st)
         st = ms_sim_set_params(w->sim, pp);
     if (!st && arm->proto) {
@@ -343,6 +351,10 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         if (!opt->set_param || opt->set_param[j] < 0 || (size_t)opt->set_param[j] >= np ||
             !isfinite(opt->set_value[j]))
             return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid parameter override %zu", j);
+    for (size_t j = 0; j < opt->n_force; j++)
+        if (!opt->force_param || !opt->force_value || opt->force_param[j] < 0 ||
+            (size_t)opt->force_param[j] >= np || !isfinite(opt->force_value[j]))
+            return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid forced parameter %zu", j);
     if (sc->narms > 64)
         return ms_fail(ctx, MS_ERR_LIMIT, sc->file, 0, 0, "more than 64 arms");
     double t0 = ms_now_s();
@@ -597,6 +609,15 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
         fprintf(f, "verdict,%s,,\n", y->verdict);
         if ((st = close_out(ctx, f, dir, "synergy.csv")))
             return st;
+    }
+    if (t->cp.trial) {
+        /* the counterpart's summary beside the run's (claims.c) */
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir,
+                 t->cp.other == MS_CLAIMS_NULL ? "null" : "as_claimed");
+        if (mkdir(sub, 0777) != 0 && errno != EEXIST)
+            return ms_fail(ctx, MS_ERR_IO, sub, 0, 0, "cannot create: %s", strerror(errno));
+        return ms_trial_write(ctx, t->cp.trial, sub);
     }
     return ms_ok(ctx);
 }

@@ -124,6 +124,18 @@ typedef struct {
     double power_diff_at_n, power_inter_at_n;
 } ms_synergy;
 
+/* The same trial with the model's claims at the other setting (claims.c):
+ * owned by the main trial. */
+typedef struct {
+    ms_trial *trial;          /* NULL: not run (no claims, or interrupted) */
+    int setting, other;       /* MS_CLAIMS_NULL / _AS_CLAIMED / _AS_SET: the main run's, and
+                                 the counterpart's */
+    int *idx;                 /* the claim parameters (model indices) */
+    double *val;              /* the values forced in the counterpart */
+    size_t n;
+    int interrupted;          /* the counterpart was stopped early and dropped */
+} ms_counterpart;
+
 struct ms_trial {
     ms_context *ctx;
     const ms_scenario *sc;
@@ -139,6 +151,7 @@ struct ms_trial {
     int threads;
     int worker_rank;          /* > 0: a rank that only simulated blocks for rank 0 */
     ms_numerics_check check;  /* the numerical check (trial.c) */
+    ms_counterpart cp;        /* the null / as-claimed counterpart (claims.c) */
 };
 
 /* Patients simulated, then written, together (a checkpoint is a number of
