@@ -178,6 +178,39 @@ fi
 "$ms" trial --resume "$out/full" --quiet > "$out/refuse.txt" 2>&1
 [[ $? -eq 2 ]] && grep -q "no checkpoint" "$out/refuse.txt" && ok || bad "resuming a finished run is refused: $(cat "$out/refuse.txt")"
 
+# Claims (docs/trial.md, "Claims: null and as-claimed"): a parameter marked
+# as_claimed: in the model.  A run at one setting also simulates the same
+# patients at the other, and that counterpart must be exactly the run made at
+# the other setting directly.
+cl="$out/claims"; mkdir -p "$cl"
+sed 's/^  e_max: .*/  e_max:    {value: 0, as_claimed: 0.6, unit: "1", hypothesis: test claim}/' \
+  "$src/tests/trial/toy_model.yaml" > "$cl/toy_claims.yaml"
+claims_scenario() {  # $1: the value of e_max set in every arm, or "" for none
+  sed -e "s#^model: toy_model.yaml#model: toy_claims.yaml#" -e "s#\.\./\.\./protocols/#$src/protocols/#g" \
+      -e "s#protocol: sham_exosome.yaml#protocol: $src/tests/trial/sham_exosome.yaml#" \
+      -e "s#^patients_per_arm: .*#patients_per_arm: 40#" \
+      "$sc" | if [[ -n $1 ]]; then sed -E "s#^(  - \{name: .*protocol: .*)\}\$#\1, set: {e_max: $1}}#"; else cat; fi
+}
+claims_scenario "" > "$cl/null.yaml"; claims_scenario 0.6 > "$cl/claimed.yaml"; claims_scenario 0.3 > "$cl/half.yaml"
+grep -c "set: {e_max: 0.6}" "$cl/claimed.yaml" | grep -q '^4$' && ok || bad "the claims scenario sets e_max in every arm"
+for v in null claimed half; do
+  "$ms" trial "$cl/$v.yaml" --out "$cl/$v" --quiet > "$cl/$v.txt" 2>&1 && ok || { bad "claims trial $v"; cat "$cl/$v.txt" >&2; }
+done
+for f in summary.csv synergy.csv; do
+  cmp -s "$cl/claimed/null/$f" "$cl/null/$f" && ok || bad "the as-claimed run's counterpart ($f) is not the null run"
+  cmp -s "$cl/null/as_claimed/$f" "$cl/claimed/$f" && ok || bad "the null run's counterpart ($f) is not the as-claimed run"
+  cmp -s "$cl/half/null/$f" "$cl/null/$f" && ok || bad "a run with other claim values has the null run as its counterpart ($f)"
+done
+grep -q "^claims as-claimed (this run):" "$cl/claimed.txt" && grep -q "^claims null (the same patients again" "$cl/claimed.txt" \
+  && ok || bad "stdout shows both settings"
+grep -q "<h2>Claims: null and as-claimed</h2>" "$cl/claimed/report.html" && grep -q "This run: <b>as-claimed</b>" "$cl/claimed/report.html" \
+  && grep -q "every claim at <b>null</b> (<code>e_max</code> = 0)" "$cl/claimed/report.html" && ok || bad "the report's claims section (as-claimed run)"
+grep -q "This run: <b>null</b>.*every claim at <b>as-claimed</b> (<code>e_max</code> = 0.6)" "$cl/null/report.html" && ok || bad "the report's claims section (null run)"
+grep -q "This run: <b>as set in the scenario</b>" "$cl/half/report.html" && ok || bad "the report names a run at other claim values"
+grep -q "Synergy: interaction contrast: as-claimed" "$cl/claimed/report.html" && ok || bad "the synergy under both settings"
+# a model without claims: no counterpart, no section
+[[ ! -e "$out/t1/null" && ! -e "$out/t1/as_claimed" ]] && ! grep -q "Claims: null" "$out/t1/report.html" && ok || bad "a model without claims has no counterpart"
+
 # MPI: two processes, one thread each, the same bytes as one process
 if command -v mpirun > /dev/null; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
@@ -189,6 +222,12 @@ if command -v mpirun > /dev/null; then
   done
   [[ "$(numline "$out/mpi.txt")" == "$(numline "$out/full.txt")" && -n "$(numline "$out/full.txt")" ]] && ok ||
     bad "the numerical check under mpirun differs from one process's"
+  # the claims' counterpart runs under MPI too, with the same results
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun -np 2 --oversubscribe \
+    "$ms" trial "$cl/claimed.yaml" --out "$cl/mpi" --threads 1 --quiet > "$cl/mpi.txt" 2>&1 && ok || { bad "mpirun -np 2 with claims"; tail -5 "$cl/mpi.txt" >&2; }
+  for f in summary.csv null/summary.csv null/synergy.csv; do
+    cmp -s "$cl/mpi/$f" "$cl/claimed/$f" && ok || bad "$f of the claims run under mpirun -np 2 differs from one process"
+  done
 else
   bad "mpirun is not installed (scripts/install-deps.sh installs OpenMPI)"
 fi

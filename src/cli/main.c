@@ -104,6 +104,8 @@ static void print_ledger(const ms_model *m)
             ledger_field(s.contested);
             putchar(']');
         }
+        if (s.claim)
+            printf(" [claim: null 0, as-claimed %g]", s.as_claimed);
         putchar('\n');
     }
     for (size_t i = 0; i < ms_model_variability_count(m); i++) {
@@ -222,8 +224,11 @@ static int cmd_check(int argc, char **argv)
     printf("\nparameters (%zu):\n", n);
     for (size_t i = 0; i < n; i++) {
         ms_model_symbol(m, MS_PARAM, i, &s);
-        printf("  %-18s = %-12.6g [%s]%s%s\n", s.name, s.value, s.unit,
+        printf("  %-18s = %-12.6g [%s]%s%s", s.name, s.value, s.unit,
                s.evidence ? "  evidence: " : "", s.evidence ? s.evidence : "");
+        if (s.claim)
+            printf("  claim: null 0, as-claimed %g", s.as_claimed);
+        printf("\n");
         if (s.source)
             print_wrapped("source:", s.source);
         if (s.hypothesis) {
