@@ -116,7 +116,7 @@ static const char *const JA[S_COUNT] = {
     "この実行:", "同じ患者を、すべての主張を次の設定にして再度シミュレーションしました:",
     "主張をもう一方の設定にした実行は中断されました。このレポートは一方の設定のみを示します。",
     "主張をもう一方の設定にした実行は行われていません。このレポートは一方の設定のみを示します。",
-    "null（0）", "as-claimed（主張どおり）", "シナリオの設定どおり", "相乗効果: 交互作用コントラスト"};
+    "null", "as-claimed（主張どおり）", "シナリオの設定どおり", "相乗効果: 交互作用コントラスト"};
 
 /* --------------------------------------------------------------- output */
 
@@ -211,6 +211,13 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
     fputs("</table>\n", f);
 }
 
+static const char *verdict_ja(const char *v)
+{
+    return strcmp(v, "synergistic") == 0 ? "相乗的"
+           : strcmp(v, "additive") == 0  ? "相加的（相乗効果は示されない）"
+                                         : "相加未満";
+}
+
 static const char *setting_name(const char *const *S, int setting)
 {
     return S[setting == MS_CLAIMS_NULL ? S_SET_NULL
@@ -290,9 +297,9 @@ static void claims_section(out_t *o, const ms_trial *t)
     if (t->syn.valid && c->syn.valid) {
         fprintf(f, "<p>%s: %s ", S[S_SYN_SHORT], a_name);
         ci(f, t->syn.contrast, t->syn.lo, t->syn.hi, 1, 2);
-        fprintf(f, " (%s); %s ", t->syn.verdict, b_name);
+        fprintf(f, " (%s); %s ", o->ja ? verdict_ja(t->syn.verdict) : t->syn.verdict, b_name);
         ci(f, c->syn.contrast, c->syn.lo, c->syn.hi, 1, 2);
-        fprintf(f, " (%s).</p>\n", c->syn.verdict);
+        fprintf(f, " (%s).</p>\n", o->ja ? verdict_ja(c->syn.verdict) : c->syn.verdict);
     }
 }
 
@@ -308,6 +315,7 @@ static void figure(out_t *o, const char *dir, const char *name, const char *capt
     esc(o->f, caption);
     fputs("</figcaption></figure>\n", o->f);
 }
+
 
 static void summary_sentences(out_t *o, const ms_trial *t)
 {
@@ -340,9 +348,7 @@ static void summary_sentences(out_t *o, const ms_trial *t)
         const ms_synergy *y = &t->syn;
         fputs("<li><strong>", f);
         if (o->ja) {
-            const char *v = strcmp(y->verdict, "synergistic") == 0 ? "相乗的"
-                            : strcmp(y->verdict, "additive") == 0  ? "相加的（相乗効果は示されない）"
-                                                                   : "相加未満";
+            const char *v = verdict_ja(y->verdict);
             fprintf(f, "シミュレーション上の併用効果は%sです: 交互作用コントラスト %.2f "
                        "[95%%信頼区間 %.2f, %.2f]。",
                     v, y->contrast, y->lo, y->hi);
@@ -352,6 +358,29 @@ static void summary_sentences(out_t *o, const ms_trial *t)
                     y->verdict, y->contrast, y->lo, y->hi,
                     strcmp(y->verdict, "additive") == 0 ? ", an interval that includes 0" : "");
         }
+        fputs("</strong></li>", f);
+    }
+    /* the same patients with the claims at the other setting, in one line */
+    const ms_trial *cp = t->cp.trial;
+    if (cp) {
+        const char *other = setting_name(o->s, t->cp.other);
+        fputs("<li><strong>", f);
+        fprintf(f, o->ja ? "すべての主張を %s にした同じ患者の、平均変化量の対照との差: " : "With every claim at %s, the same patients' difference in mean change from control: ",
+                other);
+        for (size_t a = 0, k = 0; a < sc->narms; a++) {
+            if ((int)a == sc->control)
+                continue;
+            fputs(k++ ? "; " : "", f);
+            esc(f, arm_label(sc, a));
+            fprintf(f, " %.2f [%.2f, %.2f]", cp->stat[a].dmean, cp->stat[a].dmean_lo,
+                    cp->stat[a].dmean_hi);
+        }
+        if (cp->syn.valid)
+            fprintf(f, o->ja ? "; 交互作用コントラスト %.2f [%.2f, %.2f]（%s）"
+                             : "; interaction contrast %.2f [%.2f, %.2f] (%s)",
+                    cp->syn.contrast, cp->syn.lo, cp->syn.hi,
+                    o->ja ? verdict_ja(cp->syn.verdict) : cp->syn.verdict);
+        fputs(o->ja ? "（「主張: null と as-claimed」参照）。" : " (section \"Claims\", below).", f);
         fputs("</strong></li>", f);
     }
     fputs("</ul>\n", f);
