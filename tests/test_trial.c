@@ -151,6 +151,56 @@ static void test_closed_form(ms_context *ctx)
     ms_scenario_free(sc);
 }
 
+/* Claims: kAB is a claim (as_claimed 0.0015, the model's value), so the run
+ * is as-claimed and its counterpart has kAB = 0, whose contrast is known in
+ * closed form; a model without claims has no counterpart. */
+static void test_counterpart(ms_context *ctx)
+{
+    ms_scenario *sc;
+    ms_trial *t = run_scenario(ctx, "closed_form_claims_scenario.yaml", &sc, 0);
+    if (!t)
+        return;
+    ms_trial_options opt = {.threads = 2};
+    CHECK(ms_trial_counterpart(t, NULL, NULL) == NULL, "no counterpart before it is run");
+    CHECK(ms_trial_run_counterpart(ctx, t, &opt) == MS_OK, "%s", ms_errmsg(ctx));
+    ms_claims_setting set = MS_CLAIMS_AS_SET, other = MS_CLAIMS_AS_SET;
+    const ms_trial *c = ms_trial_counterpart(t, &set, &other);
+    CHECK(c && set == MS_CLAIMS_AS_CLAIMED && other == MS_CLAIMS_NULL, "settings %d / %d", set,
+          other);
+    CHECK(ms_trial_run_counterpart(ctx, t, &opt) == MS_ERR_ARG, "a second counterpart is refused");
+    if (c) {
+        double T = 4 * 168.0, kA = 0.002, kB = 0.001;
+        ms_arm_summary a, ab;
+        ms_trial_arm_summary(c, 1, &a);
+        ms_trial_arm_summary(c, 3, &ab);
+        double h0 = a.mean_change / (exp(-kA * T) - 1);
+        CHECK(close_rel(ab.mean_change, h0 * (exp(-(kA + kB) * T) - 1), 1e-6, 1e-9),
+              "counterpart arm AB %g vs kAB = 0: %g", ab.mean_change, h0 * (exp(-(kA + kB) * T) - 1));
+        ms_synergy_summary y, y0;
+        ms_trial_synergy(c, &y0);
+        ms_trial_synergy(t, &y);
+        double exact0 = h0 * (exp(-(kA + kB) * T) - exp(-kB * T) - exp(-kA * T) + 1);
+        CHECK(y0.valid && close_rel(y0.contrast, exact0, 1e-6, 1e-9), "contrast %.8g vs %.8g",
+              y0.contrast, exact0);
+        CHECK(y.valid && fabs(y.contrast - y0.contrast) > 1, "the claim changes the contrast");
+        long s1, i1, f1, s0, i0, f0;
+        ms_trial_counts(t, &s1, &i1, &f1);
+        ms_trial_counts(c, &s0, &i0, &f0);
+        CHECK(s1 == s0 && i1 == i0, "the same patients screened and included");
+    }
+    ms_trial_free(t);
+    ms_scenario_free(sc);
+    /* no claims: nothing run */
+    t = run_scenario(ctx, "closed_form_scenario.yaml", &sc, 0);
+    if (!t)
+        return;
+    CHECK(ms_trial_run_counterpart(ctx, t, &opt) == MS_OK && !ms_trial_counterpart(t, NULL, NULL) &&
+              !ms_trial_counterpart_interrupted(t),
+          "no counterpart without claims");
+    ms_trial_free(t);
+    ms_scenario_free(sc);
+}
+
 static void test_failures_kept_apart(ms_context *ctx)
 {
     ms_scenario *sc;
@@ -352,6 +402,7 @@ int main(int argc, char **argv)
         return 2;
     test_cohort(ctx);
     test_closed_form(ctx);
+    test_counterpart(ctx);
     test_failures_kept_apart(ctx);
     test_no_allocation_per_patient();
     test_calplan(ctx);
