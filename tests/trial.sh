@@ -208,6 +208,10 @@ grep -q "<h2>Claims: null and as-claimed</h2>" "$cl/claimed/report.html" && grep
 grep -q "This run: <b>null</b>.*every claim at <b>as-claimed</b> (<code>e_max</code> = 0.6)" "$cl/null/report.html" && ok || bad "the report's claims section (null run)"
 grep -q "This run: <b>as set in the scenario</b>" "$cl/half/report.html" && ok || bad "the report names a run at other claim values"
 grep -q "Synergy: interaction contrast: as-claimed" "$cl/claimed/report.html" && ok || bad "the synergy under both settings"
+# --one-setting: no counterpart, and the report says it shows one setting only
+"$ms" trial "$cl/claimed.yaml" --out "$cl/one" --one-setting --quiet > "$cl/one.txt" 2>&1 && ok || bad "--one-setting"
+[[ ! -e "$cl/one/null" ]] && grep -q "class=warn>The run with the claims at the other setting was not made" "$cl/one/report.html" \
+  && cmp -s "$cl/one/summary.csv" "$cl/claimed/summary.csv" && ok || bad "--one-setting: one setting, said so, the same run"
 # a model without claims: no counterpart, no section
 [[ ! -e "$out/t1/null" && ! -e "$out/t1/as_claimed" ]] && ! grep -q "Claims: null" "$out/t1/report.html" && ok || bad "a model without claims has no counterpart"
 

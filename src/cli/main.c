@@ -898,7 +898,8 @@ static void progress(void *ud, size_t done, size_t total, double seconds)
 }
 
 static const char *HELP_TRIAL =
-    "usage: moodsim trial SCENARIO --out DIR [--threads N] [--lang en|ja] [--bytecode] [--quiet]\n"
+    "usage: moodsim trial SCENARIO --out DIR [--threads N] [--lang en|ja] [--bytecode]\n"
+    "                     [--one-setting] [--quiet]\n"
     "       moodsim trial --resume DIR [--threads N] [--quiet]\n"
     "       mpirun -np K moodsim trial SCENARIO --out DIR ...\n"
     "\n"
@@ -912,7 +913,10 @@ static const char *HELP_TRIAL =
     "keeps what finished and leaves a checkpoint: --resume DIR continues the run where it\n"
     "stopped (same inputs, unchanged), losing and repeating no patient.  Under mpirun each\n"
     "process simulates a share of the patients and rank 0 writes the same files, byte for\n"
-    "byte, as one process would.\n"
+    "byte, as one process would.  On a model with claims (as_claimed: parameters) the\n"
+    "same patients are simulated again with every claim at the other setting (null or\n"
+    "as-claimed) and the report shows both; the counterpart's summary goes to DIR/null/\n"
+    "or DIR/as_claimed/.\n"
     "\n"
     "options:\n"
     "  --out DIR          output directory (created if missing)\n"
@@ -922,6 +926,8 @@ static const char *HELP_TRIAL =
     "  --bytecode         run the model with the bytecode interpreter instead of compiling\n"
     "                     it to machine code with the system C compiler (the same results,\n"
     "                     slower; needs no compiler)\n"
+    "  --one-setting      skip the claims' counterpart (the report then says it shows\n"
+    "                     one setting only): for scenarios the claims cannot affect\n"
     "  --quiet            no progress\n";
 
 static const char *HELP_POWER =
@@ -1121,12 +1127,16 @@ static int run_trial(int argc, char **argv, int power_only)
     }
     const char *sc_path = NULL, *out_dir = NULL, *resume_dir = NULL, *lang = "en";
     double threads = 0;
-    int quiet = g_rank > 0, bytecode = 0;
+    int quiet = g_rank > 0, bytecode = 0, one_setting = 0;
     char run_sc[4096], run_lang[16];
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
+            continue;
+        }
+        if (strcmp(a, "--one-setting") == 0 && !power_only) {
+            one_setting = 1;
             continue;
         }
         if (strcmp(a, "--bytecode") == 0) {
@@ -1215,7 +1225,8 @@ static int run_trial(int argc, char **argv, int power_only)
     ps.shown = 0;
     /* a model with claims (as_claimed:): the same patients again at the
      * other setting, so that the report shows both (docs/trial.md) */
-    if (st == MS_OK && !power_only && ms_model_claim_count(ms_scenario_model(sc)) > 0) {
+    if (st == MS_OK && !power_only && !one_setting &&
+        ms_model_claim_count(ms_scenario_model(sc)) > 0) {
         if (g_rank == 0 && !quiet)
             fprintf(stderr, "moodsim %s: the model has claims without human evidence; the same "
                             "patients again with them at the other setting\n", cmd);
