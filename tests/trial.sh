@@ -188,7 +188,8 @@ sed 's/^  e_max: .*/  e_max:    {value: 0, as_claimed: 0.6, unit: "1", hypothesi
 claims_scenario() {  # $1: the value of e_max set in every arm, or "" for none
   sed -e "s#^model: toy_model.yaml#model: toy_claims.yaml#" -e "s#\.\./\.\./protocols/#$src/protocols/#g" \
       -e "s#protocol: sham_exosome.yaml#protocol: $src/tests/trial/sham_exosome.yaml#" \
-      -e "s#^patients_per_arm: .*#patients_per_arm: 40#" \
+      -e "s#^patients_per_arm: .*#patients_per_arm: 40#" -e "s#^follow_up_weeks: .*#follow_up_weeks: 8#" \
+      -e "s#^visits_weeks: .*#visits_weeks: [0, 4, 8]#" \
       "$sc" | if [[ -n $1 ]]; then sed -E "s#^(  - \{name: .*protocol: .*)\}\$#\1, set: {e_max: $1}}#"; else cat; fi
 }
 claims_scenario "" > "$cl/null.yaml"; claims_scenario 0.6 > "$cl/claimed.yaml"; claims_scenario 0.3 > "$cl/half.yaml"
