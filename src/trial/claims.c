@@ -118,4 +118,7 @@ const ms_trial *ms_trial_counterpart(const ms_trial *t, ms_claims_setting *setti
     return t->cp.trial;
 }
 
-int ms_trial_counterpart_interrupted(const ms_trial *t) { return t && t->cp.interrupted; }
+int ms_trial_counterpart_interrupted(const ms_trial *t)
+{
+    return t && t->cp.interrupted;
+}
