@@ -295,6 +295,12 @@ static void claims_section(out_t *o, const ms_trial *t)
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
+    if (c->tally.nfailed > 0)
+        fprintf(f, o->ja ? "<p class=warn>もう一方の設定で%ld件のシミュレーションが失敗し、"
+                           "除外されています。</p>\n"
+                         : "<p class=warn>%ld simulations failed at the other setting and are left "
+                           "out of its figures.</p>\n",
+                (long)c->tally.nfailed);
     if (t->syn.valid && c->syn.valid) {
         fprintf(f, "<p>%s: %s ", S[S_SYN_SHORT], a_name);
         ci(f, t->syn.contrast, t->syn.lo, t->syn.hi, 1, 2);
