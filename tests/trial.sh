@@ -209,6 +209,15 @@ grep -q "<h2>Claims: null and as-claimed</h2>" "$cl/claimed/report.html" && grep
 grep -q "This run: <b>null</b>.*every claim at <b>as-claimed</b> (<code>e_max</code> = 0.6)" "$cl/null/report.html" && ok || bad "the report's claims section (null run)"
 grep -q "This run: <b>as set in the scenario</b>" "$cl/half/report.html" && ok || bad "the report names a run at other claim values"
 grep -q "Synergy: interaction contrast: as-claimed" "$cl/claimed/report.html" && ok || bad "the synergy under both settings"
+# failures at the other setting are stated: a claim that makes more patients blow up
+sed -e 's/^  c: {value: 0, unit: 1\/h, hypothesis: test value}/&\n  g: {value: 0, as_claimed: 0.01, unit: 1\/h, hypothesis: test claim}/' \
+    -e 's/^  x: c \* x^2$/  x: (c + g) * x^2/' "$src/tests/trial/failing.yaml" > "$cl/failing_claims.yaml"
+sed 's/^model: failing.yaml/model: failing_claims.yaml/' "$src/tests/trial/failing_scenario.yaml" > "$cl/failing.yaml"
+"$ms" trial "$cl/failing.yaml" --out "$cl/failing" --quiet > "$cl/failing.txt" 2>&1 && ok || { bad "claims trial with failures"; cat "$cl/failing.txt" >&2; }
+f0=$(awk -F, 'NR == 2 { print $4 }' "$cl/failing/summary.csv"); f1=$(awk -F, 'NR == 2 { print $4 }' "$cl/failing/as_claimed/summary.csv")
+[[ -n $f0 && -n $f1 && $f1 -gt $f0 ]] && grep -q "class=warn>$f1 simulations failed at the other setting" "$cl/failing/report.html" \
+  && ok || bad "failures at the other setting ($f0 vs $f1) stated in the report"
+
 # --one-setting: no counterpart, and the report says it shows one setting only
 "$ms" trial "$cl/claimed.yaml" --out "$cl/one" --one-setting --quiet > "$cl/one.txt" 2>&1 && ok || bad "--one-setting"
 [[ ! -e "$cl/one/null" ]] && grep -q "class=warn>The run with the claims at the other setting was not made" "$cl/one/report.html" \
