@@ -561,6 +561,9 @@ typedef enum {
  * counterpart then dropped.  t owns the counterpart. */
 MS_API ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t,
                                           const ms_trial_options *opt);
+/* The directory (under a trial's output directory) of a counterpart run at
+ * `setting`: "null" or "as_claimed". */
+MS_API const char *ms_claims_dir(ms_claims_setting setting);
 /* t's counterpart, or NULL if none was run; *setting and *other (may be
  * NULL) receive the settings of t and of its counterpart. */
 MS_API const ms_trial *ms_trial_counterpart(const ms_trial *t, ms_claims_setting *setting,

@@ -1033,7 +1033,7 @@ static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *
     print_arms(sc, t);
     if (cp) {
         printf("claims %s (the same patients again; %s/%s/summary.csv):\n", setting_name(other),
-               dir ? dir : ".", other == MS_CLAIMS_NULL ? "null" : "as_claimed");
+               dir ? dir : ".", ms_claims_dir(other));
         print_arms(sc, cp);
     }
     ms_synergy_summary y;
@@ -1224,7 +1224,7 @@ static int run_trial(int argc, char **argv, int power_only)
         fputc('\n', stderr);
     ps.shown = 0;
     /* a model with claims (as_claimed:): the same patients again at the
-     * other setting, so that the report shows both (docs/trial.md) */
+     * other setting, so that the report shows both (docs/scenario-format.md) */
     if (st == MS_OK && !power_only && !one_setting &&
         ms_model_claim_count(ms_scenario_model(sc)) > 0) {
         if (g_rank == 0 && !quiet)

@@ -234,9 +234,7 @@ static void claims_section(out_t *o, const ms_trial *t)
     const ms_model *m = sc->model;
     const char *const *S = o->s;
     FILE *f = o->f;
-    size_t n = 0;
-    for (size_t i = 0; i < m->count[MS_PARAM]; i++)
-        n += m->sym[MS_PARAM][i].claim != 0;
+    size_t n = ms_model_claim_count(m);
     if (n == 0)
         return;
     fprintf(f, "<h2>%s</h2>\n<p>", S[S_CLAIMS]);

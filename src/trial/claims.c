@@ -44,18 +44,14 @@ ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t, const ms_trial_
         return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "no trial or options");
     const ms_scenario *sc = t->sc;
     const ms_model *m = sc->model;
-    size_t np = m->count[MS_PARAM], n = 0;
+    size_t np = m->count[MS_PARAM], n = ms_model_claim_count(m);
     ms_counterpart *cp = &t->cp;
     if (cp->trial || cp->idx)
         return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "this trial's counterpart was already run");
-    for (size_t i = 0; i < np; i++)
-        n += m->sym[MS_PARAM][i].claim != 0;
     if (n == 0)
         return MS_OK;
-    /* the claims, then the run's own forced values before the counterpart's */
-    size_t nf = opt->n_force + n;
-    cp->idx = ms_alloc(ctx, nf * sizeof *cp->idx);
-    cp->val = ms_alloc(ctx, nf * sizeof *cp->val);
+    cp->idx = ms_alloc(ctx, n * sizeof *cp->idx);
+    cp->val = ms_alloc(ctx, n * sizeof *cp->val);
     if (!cp->idx || !cp->val)
         return ms_nomem(ctx);
     for (size_t i = 0, k = 0; i < np; i++)
@@ -66,6 +62,7 @@ ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t, const ms_trial_
     cp->other = cp->setting == MS_CLAIMS_NULL ? MS_CLAIMS_AS_CLAIMED : MS_CLAIMS_NULL;
     /* forced values: the run's own (for parameters that are not claims),
      * then every claim at the other setting, which wins */
+    size_t nf = opt->n_force + n;
     int *fidx = ms_alloc(ctx, nf * sizeof *fidx);
     double *fval = ms_alloc(ctx, nf * sizeof *fval);
     if (!fidx || !fval) {
@@ -104,6 +101,11 @@ ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t, const ms_trial_
         return st;
     cp->trial = c;
     return MS_OK;
+}
+
+const char *ms_claims_dir(ms_claims_setting setting)
+{
+    return setting == MS_CLAIMS_NULL ? "null" : "as_claimed";
 }
 
 const ms_trial *ms_trial_counterpart(const ms_trial *t, ms_claims_setting *setting,

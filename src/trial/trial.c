@@ -614,7 +614,7 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
         /* the counterpart's summary beside the run's (claims.c) */
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir,
-                 t->cp.other == MS_CLAIMS_NULL ? "null" : "as_claimed");
+                 ms_claims_dir((ms_claims_setting)t->cp.other));
         if (mkdir(sub, 0777) != 0 && errno != EEXIST)
             return ms_fail(ctx, MS_ERR_IO, sub, 0, 0, "cannot create: %s", strerror(errno));
         return ms_trial_write(ctx, t->cp.trial, sub);
