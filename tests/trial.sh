@@ -178,7 +178,7 @@ fi
 "$ms" trial --resume "$out/full" --quiet > "$out/refuse.txt" 2>&1
 [[ $? -eq 2 ]] && grep -q "no checkpoint" "$out/refuse.txt" && ok || bad "resuming a finished run is refused: $(cat "$out/refuse.txt")"
 
-# Claims (docs/trial.md, "Claims: null and as-claimed"): a parameter marked
+# Claims (docs/scenario-format.md, "Claims: null and as-claimed"): a parameter marked
 # as_claimed: in the model.  A run at one setting also simulates the same
 # patients at the other, and that counterpart must be exactly the run made at
 # the other setting directly.
