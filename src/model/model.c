@@ -636,6 +636,12 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
     v->upper = INFINITY;
     if ((st = param_ref(L, key, "variability:", &v->param)))
         return st;
+    /* a claim is set by the scenario (null or as-claimed), never drawn */
+    if (L->m->sym[MS_PARAM][v->param].claim)
+        return yfail(L, key,
+                     "'%s' is a claim (as_claimed:); a claim's strength is 0 or its "
+                     "as-claimed value in every patient, not a distribution",
+                     key->str);
     if (def->type != MS_Y_MAP)
         return yfail(L, def, "%s must be a mapping with dist: and its parameters", what);
     if ((st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL)))
