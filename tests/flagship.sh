@@ -178,10 +178,13 @@ done
 # of 5 mg/L the trial's response (a 50 % fall at any visit) was 62 % (8/13)
 # on infliximab and 33 % (3/9) on placebo: each must lie in its Wilson 95 %
 # interval (0.356-0.822, 0.121-0.646); the model's benefit above 5 mg/L must
-# favour infliximab and exceed its benefit at or below 5 mg/L (the trial's
-# interaction).  Printed, not checked: the overall difference (the trial
-# found none) and the difference at or below 5 mg/L (the trial's estimate
-# favoured placebo; the model's favours infliximab -- docs/model.md).
+# favour infliximab and exceed its benefit at or below 5 mg/L by at least
+# 1.5 points (the trial's interaction), and at or below 5 mg/L the benefit
+# must be under 1 point (the trial's estimate there favoured placebo; the
+# model's threshold load leaves a small benefit from the patients between 3
+# and 5 mg/L -- docs/model.md; the earlier log-graded load gave 1.9 points
+# and failed this).  Printed, not checked: the overall difference (the
+# trial found none).
 "$ms" trial "$src/scenarios/validation_infliximab_raison2013.yaml" --out "$out/raison" --one-setting --quiet \
   > "$out/raison.txt" 2>&1 && ok || { bad "the infliximab validation trial did not run"; cat "$out/raison.txt" >&2; }
 read -r any_pl any_ifx n_hi < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
@@ -202,8 +205,9 @@ d_hi_up=$(col "$sum" infliximab "CRP_mgL > 5" diff_change_hi)
 d_lo=$(col "$sum" infliximab "CRP_mgL <= 5" diff_change_vs_control)
 d_all=$(col "$sum" infliximab all diff_change_vs_control)
 within "${d_hi_up:-1}" -100 0 "infliximab's benefit above 5 mg/L, upper 95 % limit of the difference in change below 0"
-within "$(awk -v a="${d_hi:-0}" -v b="${d_lo:-0}" 'BEGIN { print a - b }')" -100 -0.5 \
-  "infliximab's benefit larger above 5 mg/L (${d_hi:-?}) than at or below (${d_lo:-?}) by at least 0.5 points"
+within "$(awk -v a="${d_hi:-0}" -v b="${d_lo:-0}" 'BEGIN { print a - b }')" -100 -1.5 \
+  "infliximab's benefit larger above 5 mg/L (${d_hi:-?}) than at or below (${d_lo:-?}) by at least 1.5 points"
+within "${d_lo:--100}" -1 100 "infliximab's benefit at or below 5 mg/L under 1 point (${d_lo:-?}; the trial's estimate favoured placebo)"
 echo "NOTE infliximab (Raison et al. 2013 design, 2,000 per arm): response at any visit above 5 mg/L ${any_ifx:-?} vs ${any_pl:-?} (n = ${n_hi:-?}; trial 0.62 vs 0.33); difference in change at week 12: all ${d_all:-?}, above 5 mg/L ${d_hi:-?}, at or below ${d_lo:-?} (trial: no overall difference; at or below 5 mg/L favouring placebo)" >&2
 
 # kinetics
