@@ -160,15 +160,23 @@ static int embed_png(FILE *f, const char *path)
     return 0;
 }
 
+/* x as printed with `digits` decimals, without a minus sign on a value that
+   rounds to zero ("-0.00" for a difference of -1e-15 between identical arms) */
+static double z(double x, int digits)
+{
+    return fabs(x) < 0.5 * pow(10.0, -digits) ? 0.0 : x;
+}
+
 static void ci(FILE *f, double x, double lo, double hi, double scale, int digits)
 {
     if (!isfinite(x)) {
         fputs("&ndash;", f);
         return;
     }
-    fprintf(f, "%.*f", digits, x * scale);
+    fprintf(f, "%.*f", digits, z(x * scale, digits));
     if (isfinite(lo) && isfinite(hi))
-        fprintf(f, " <span class=ci>[%.*f, %.*f]</span>", digits, lo * scale, digits, hi * scale);
+        fprintf(f, " <span class=ci>[%.*f, %.*f]</span>", digits, z(lo * scale, digits), digits,
+                z(hi * scale, digits));
 }
 
 static const char *arm_label(const ms_scenario *sc, size_t a)
@@ -337,15 +345,15 @@ static void summary_sentences(out_t *o, const ms_trial *t)
             esc(f, arm_label(sc, a));
             fprintf(f, ": 反応率 %.0f%%（対照 %.0f%%）、平均変化量の対照との差 %.2f [%.2f, %.2f]。",
                     100.0 * (double)s->nresp / (double)(s->n ? s->n : 1),
-                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), s->dmean, s->dmean_lo,
-                    s->dmean_hi);
+                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), z(s->dmean, 2),
+                    z(s->dmean_lo, 2), z(s->dmean_hi, 2));
         } else {
             esc(f, arm_label(sc, a));
             fprintf(f, ": response %.0f%% (control %.0f%%); mean change differs from control by "
                        "%.2f [%.2f, %.2f] points.",
                     100.0 * (double)s->nresp / (double)(s->n ? s->n : 1),
-                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), s->dmean, s->dmean_lo,
-                    s->dmean_hi);
+                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), z(s->dmean, 2),
+                    z(s->dmean_lo, 2), z(s->dmean_hi, 2));
         }
         fputs("</li>", f);
     }
@@ -356,11 +364,11 @@ static void summary_sentences(out_t *o, const ms_trial *t)
             const char *v = verdict_ja(y->verdict);
             fprintf(f, "シミュレーション上の併用効果は%sです: 交互作用コントラスト %.2f "
                        "[95%%信頼区間 %.2f, %.2f]。",
-                    v, y->contrast, y->lo, y->hi);
+                    v, z(y->contrast, 2), z(y->lo, 2), z(y->hi, 2));
         } else {
             fprintf(f, "The simulated combination is %s: interaction contrast %.2f points "
                        "[95%% CI %.2f, %.2f]%s.",
-                    y->verdict, y->contrast, y->lo, y->hi,
+                    y->verdict, z(y->contrast, 2), z(y->lo, 2), z(y->hi, 2),
                     strcmp(y->verdict, "additive") == 0 ? ", an interval that includes 0" : "");
         }
         fputs("</strong></li>", f);
@@ -377,13 +385,13 @@ static void summary_sentences(out_t *o, const ms_trial *t)
                 continue;
             fputs(k++ ? "; " : "", f);
             esc(f, arm_label(sc, a));
-            fprintf(f, " %.2f [%.2f, %.2f]", cp->stat[a].dmean, cp->stat[a].dmean_lo,
-                    cp->stat[a].dmean_hi);
+            fprintf(f, " %.2f [%.2f, %.2f]", z(cp->stat[a].dmean, 2), z(cp->stat[a].dmean_lo, 2),
+                    z(cp->stat[a].dmean_hi, 2));
         }
         if (cp->syn.valid)
             fprintf(f, o->ja ? "; 交互作用コントラスト %.2f [%.2f, %.2f]（%s）"
                              : "; interaction contrast %.2f [%.2f, %.2f] (%s)",
-                    cp->syn.contrast, cp->syn.lo, cp->syn.hi,
+                    z(cp->syn.contrast, 2), z(cp->syn.lo, 2), z(cp->syn.hi, 2),
                     o->ja ? verdict_ja(cp->syn.verdict) : cp->syn.verdict);
         fputs(o->ja ? "（「主張: null と as-claimed」参照）。" : " (section \"Claims\", below).", f);
         fputs("</strong></li>", f);
