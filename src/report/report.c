@@ -167,13 +167,14 @@ static double z(double x, int digits)
     return fabs(x) < 0.5 * pow(10.0, -digits) ? 0.0 : x;
 }
 
-static void ci(FILE *f, double x, double lo, double hi, double scale, int digits)
+/* "x unit [lo, hi]": an estimate with its unit ("" for none) and its interval */
+static void ci(FILE *f, double x, double lo, double hi, double scale, int digits, const char *unit)
 {
     if (!isfinite(x)) {
         fputs("&ndash;", f);
         return;
     }
-    fprintf(f, "%.*f", digits, z(x * scale, digits));
+    fprintf(f, "%.*f%s", digits, z(x * scale, digits), unit);
     if (isfinite(lo) && isfinite(hi))
         fprintf(f, " <span class=ci>[%.*f, %.*f]</span>", digits, z(lo * scale, digits), digits,
                 z(hi * scale, digits));
@@ -199,21 +200,20 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
         if ((int)a == sc->control)
             fprintf(f, " <span class=tag>%s</span>", o->s[S_CONTROL]);
         fprintf(f, "</td><td>%ld</td><td>", s->n);
-        ci(f, s->mean, s->lo, s->hi, 1, 2);
+        ci(f, s->mean, s->lo, s->hi, 1, 2, "");
         fputs("</td><td>", f);
-        ci(f, s->n ? (double)s->nresp / (double)s->n : NAN, s->resp_lo, s->resp_hi, 100, 0);
-        fputs("%</td><td>", f);
-        ci(f, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi, 100, 0);
-        fputs("%</td><td>", f);
+        ci(f, s->n ? (double)s->nresp / (double)s->n : NAN, s->resp_lo, s->resp_hi, 100, 0, "%");
+        fputs("</td><td>", f);
+        ci(f, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi, 100, 0, "%");
+        fputs("</td><td>", f);
         if ((int)a == sc->control) {
             fputs("&ndash;</td><td>&ndash;", f);
         } else {
-            ci(f, s->dmean, s->dmean_lo, s->dmean_hi, 1, 2);
+            ci(f, s->dmean, s->dmean_lo, s->dmean_hi, 1, 2, "");
             if (isfinite(s->p_value))
                 fprintf(f, " <span class=ci>p=%.2g</span>", s->p_value);
             fputs("</td><td>", f);
-            ci(f, s->dresp, s->dresp_lo, s->dresp_hi, 100, 0);
-            fputs(" pp", f);
+            ci(f, s->dresp, s->dresp_lo, s->dresp_hi, 100, 0, " pp");
         }
         fprintf(f, "</td><td>%ld</td></tr>\n", s->nfail);
     }
@@ -281,7 +281,7 @@ static void claims_section(out_t *o, const ms_trial *t)
         fputs("</td>", f);
         for (int j = 0; j < 2; j++) {
             fputs("<td>", f);
-            ci(f, s[j]->mean, s[j]->lo, s[j]->hi, 1, 2);
+            ci(f, s[j]->mean, s[j]->lo, s[j]->hi, 1, 2, "");
             fputs("</td>", f);
         }
         for (int j = 0; j < 2; j++) {
@@ -289,14 +289,14 @@ static void claims_section(out_t *o, const ms_trial *t)
             if ((int)a == sc->control)
                 fputs("&ndash;", f);
             else
-                ci(f, s[j]->dmean, s[j]->dmean_lo, s[j]->dmean_hi, 1, 2);
+                ci(f, s[j]->dmean, s[j]->dmean_lo, s[j]->dmean_hi, 1, 2, "");
             fputs("</td>", f);
         }
         for (int j = 0; j < 2; j++) {
             fputs("<td>", f);
             ci(f, s[j]->n ? (double)s[j]->nresp / (double)s[j]->n : NAN, s[j]->resp_lo,
-               s[j]->resp_hi, 100, 0);
-            fputs("%</td>", f);
+               s[j]->resp_hi, 100, 0, "%");
+            fputs("</td>", f);
         }
         fputs("</tr>\n", f);
     }
@@ -309,9 +309,9 @@ static void claims_section(out_t *o, const ms_trial *t)
                 (long)c->tally.nfailed);
     if (t->syn.valid && c->syn.valid) {
         fprintf(f, "<p>%s: %s ", S[S_SYN_SHORT], a_name);
-        ci(f, t->syn.contrast, t->syn.lo, t->syn.hi, 1, 2);
+        ci(f, t->syn.contrast, t->syn.lo, t->syn.hi, 1, 2, "");
         fprintf(f, " (%s); %s ", o->ja ? verdict_ja(t->syn.verdict) : t->syn.verdict, b_name);
-        ci(f, c->syn.contrast, c->syn.lo, c->syn.hi, 1, 2);
+        ci(f, c->syn.contrast, c->syn.lo, c->syn.hi, 1, 2, "");
         fprintf(f, " (%s).</p>\n", o->ja ? verdict_ja(c->syn.verdict) : c->syn.verdict);
     }
 }
@@ -666,12 +666,12 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         const ms_synergy *y = &t->syn;
         fprintf(f, "<table><tr><th>%s</th><th>%s</th></tr>\n", S[S_SYN_MEASURE], S[S_ESTIMATE]);
         fprintf(f, "<tr><td>%s</td><td>", S[S_INTERACTION]);
-        ci(f, y->contrast, y->lo, y->hi, 1, 2);
+        ci(f, y->contrast, y->lo, y->hi, 1, 2, "");
         fprintf(f, "</td></tr>\n<tr><td>%s</td><td>", S[S_BLISS]);
-        ci(f, y->bliss, y->bliss_lo, y->bliss_hi, 100, 1);
-        fprintf(f, " pp</td></tr>\n<tr><td>%s</td><td>", S[S_HSA]);
-        ci(f, y->hsa, y->hsa_lo, y->hsa_hi, 100, 1);
-        fputs(" pp</td></tr>\n</table>\n", f);
+        ci(f, y->bliss, y->bliss_lo, y->bliss_hi, 100, 1, " pp");
+        fprintf(f, "</td></tr>\n<tr><td>%s</td><td>", S[S_HSA]);
+        ci(f, y->hsa, y->hsa_lo, y->hsa_hi, 100, 1, " pp");
+        fputs("</td></tr>\n</table>\n", f);
     } else {
         fprintf(f, "<p>%s</p>\n", S[S_NOT_FACTORIAL]);
     }
