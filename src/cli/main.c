@@ -911,12 +911,12 @@ static const char *HELP_TRIAL =
     "apart the two are (a warning if they disagree).  Memory does not grow with\n"
     "the number of patients.  Progress goes to stderr unless --quiet; Ctrl-C stops cleanly,\n"
     "keeps what finished and leaves a checkpoint: --resume DIR continues the run where it\n"
-    "stopped (same inputs, unchanged), losing and repeating no patient.  Under mpirun each\n"
-    "process simulates a share of the patients and rank 0 writes the same files, byte for\n"
-    "byte, as one process would.  On a model with claims (as_claimed: parameters) the\n"
-    "same patients are simulated again with every claim at the other setting (null or\n"
-    "as-claimed) and the report shows both; the counterpart's summary goes to DIR/null/\n"
-    "or DIR/as_claimed/.\n"
+    "stopped (same inputs, unchanged, and the run's --lang and --one-setting), losing and\n"
+    "repeating no patient.  Under mpirun each process simulates a share of the patients\n"
+    "and rank 0 writes the same files, byte for byte, as one process would.  On a model\n"
+    "with claims (as_claimed: parameters) the same patients are simulated again with\n"
+    "every claim at the other setting (null or as-claimed) and the report shows both;\n"
+    "the counterpart's summary goes to DIR/null/ or DIR/as_claimed/.\n"
     "\n"
     "options:\n"
     "  --out DIR          output directory (created if missing)\n"
@@ -1062,8 +1062,8 @@ static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *
 }
 
 /* DIR/run.txt: what --resume DIR needs to continue a run (the scenario's
- * absolute path and the report language). */
-static int write_run_file(const char *dir, const char *sc_path, const char *lang)
+ * absolute path, the report language and whether --one-setting was given). */
+static int write_run_file(const char *dir, const char *sc_path, const char *lang, int one_setting)
 {
     char abs[4096], path[4096];
     if (!realpath(sc_path, abs)) {
@@ -1076,7 +1076,7 @@ static int write_run_file(const char *dir, const char *sc_path, const char *lang
         fprintf(stderr, "%s: cannot write: %s\n", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "scenario %s\nlang %s\n", abs, lang);
+    fprintf(f, "scenario %s\nlang %s\n%s", abs, lang, one_setting ? "one-setting\n" : "");
     if (fclose(f) != 0) {
         fprintf(stderr, "%s: cannot write\n", path);
         return -1;
@@ -1084,7 +1084,8 @@ static int write_run_file(const char *dir, const char *sc_path, const char *lang
     return 0;
 }
 
-static int read_run_file(const char *dir, char *sc, size_t nsc, char *lang, size_t nlang)
+static int read_run_file(const char *dir, char *sc, size_t nsc, char *lang, size_t nlang,
+                         int *one_setting)
 {
     char path[4096], line[4200];
     snprintf(path, sizeof path, "%s/run.txt", dir);
@@ -1104,8 +1105,11 @@ static int read_run_file(const char *dir, char *sc, size_t nsc, char *lang, size
             snprintf(sc, nsc, "%s", line + 9);
         else if (strncmp(line, "lang ", 5) == 0 && strlen(line + 5) < nlang)
             snprintf(lang, nlang, "%s", line + 5);
+        else if (strcmp(line, "one-setting") == 0)
+            *one_setting = 1;
         else {
-            fprintf(stderr, "%s:%d:1: expected 'scenario PATH' or 'lang L'\n", path, lineno);
+            fprintf(stderr, "%s:%d:1: expected 'scenario PATH', 'lang L' or 'one-setting'\n", path,
+                    lineno);
             fclose(f);
             return -1;
         }
@@ -1172,7 +1176,8 @@ static int run_trial(int argc, char **argv, int power_only)
         if (sc_path || out_dir)
             return usage_error(cmd, "--resume DIR takes the scenario and output directory of "
                                     "the run in DIR; give no SCENARIO or --out%s", "");
-        if (read_run_file(resume_dir, run_sc, sizeof run_sc, run_lang, sizeof run_lang))
+        if (read_run_file(resume_dir, run_sc, sizeof run_sc, run_lang, sizeof run_lang,
+                          &one_setting))
             return EXIT_INPUT;
         sc_path = run_sc;
         lang = run_lang;
@@ -1202,7 +1207,7 @@ static int run_trial(int argc, char **argv, int power_only)
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if (g_rank == 0 && out_dir && !resume_dir && write_run_file(out_dir, sc_path, lang)) {
+    if (g_rank == 0 && out_dir && !resume_dir && write_run_file(out_dir, sc_path, lang, one_setting)) {
         rc = EXIT_INTERNAL;
         goto done;
     }
