@@ -222,6 +222,20 @@ f0=$(awk -F, 'NR == 2 { print $4 }' "$cl/failing/summary.csv"); f1=$(awk -F, 'NR
 "$ms" trial "$cl/claimed.yaml" --out "$cl/one" --one-setting --quiet > "$cl/one.txt" 2>&1 && ok || bad "--one-setting"
 [[ ! -e "$cl/one/null" ]] && grep -q "class=warn>The run with the claims at the other setting was not made" "$cl/one/report.html" \
   && cmp -s "$cl/one/summary.csv" "$cl/claimed/summary.csv" && ok || bad "--one-setting: one setting, said so, the same run"
+# --resume remembers --one-setting (run.txt): a run started with it,
+# interrupted and resumed without it still skips the counterpart
+sed 's/^patients_per_arm: .*/patients_per_arm: 800/' "$cl/claimed.yaml" > "$cl/one_big.yaml"
+"$ms" trial "$cl/one_big.yaml" --out "$cl/one_int" --one-setting --threads 2 > "$cl/one_int.txt" 2>&1 &
+pid=$!
+first_rows "$cl/one_int" || bad "no patient-arm of the --one-setting run reached endpoints.csv within 5 minutes"
+kill -INT $pid
+{ wait $pid; } 2> /dev/null; rc=$?
+grep -qx "one-setting" "$cl/one_int/run.txt" 2>/dev/null && ok || bad "run.txt records --one-setting"
+if [[ $rc -eq 130 ]]; then
+  "$ms" trial --resume "$cl/one_int" --quiet > "$cl/one_res.txt" 2>&1 && ok || { bad "resume of a --one-setting run"; cat "$cl/one_res.txt" >&2; }
+fi
+[[ ! -e "$cl/one_int/null" ]] && grep -q "class=warn>The run with the claims at the other setting was not made" "$cl/one_int/report.html" 2>/dev/null \
+  && ok || bad "a resumed --one-setting run makes no counterpart and says so (rc $rc)"
 # a model without claims: no counterpart, no section
 [[ ! -e "$out/t1/null" && ! -e "$out/t1/as_claimed" ]] && ! grep -q "Claims: null" "$out/t1/report.html" && ok || bad "a model without claims has no counterpart"
 
