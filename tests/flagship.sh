@@ -172,8 +172,9 @@ done
 
 # (--one-setting, here and above: the model's claims -- exosome, NMN, synergy --
 # act on none of these arms, so their counterpart would repeat the run.)
-# Out-of-sample validation of the inflammatory pathway (nothing was fitted to
-# it): infliximab vs placebo infusions, Raison et al. 2013 (JAMA Psychiatry,
+# Validation of the inflammatory pathway (no parameter value was fitted to it;
+# the threshold load was adopted after it showed the graded load wrong at low
+# CRP): infliximab vs placebo infusions, Raison et al. 2013 (JAMA Psychiatry,
 # scenarios/validation_infliximab_raison2013.yaml).  Above a baseline hs-CRP
 # of 5 mg/L the trial's response (a 50 % fall at any visit) was 62 % (8/13)
 # on infliximab and 33 % (3/9) on placebo: each must lie in its Wilson 95 %
