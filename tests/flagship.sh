@@ -198,8 +198,6 @@ read -r any_pl any_ifx n_hi < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$
   "$out/raison/visits.csv" 2>/dev/null)
 within "${any_ifx:-0}" 0.356 0.822 "infliximab response at any visit, hs-CRP > 5 mg/L (Raison et al. 2013: 8/13)"
 within "${any_pl:-0}" 0.121 0.646 "placebo-infusion response at any visit, hs-CRP > 5 mg/L (Raison et al. 2013: 3/9)"
-col() { awk -F, -v a="$2" -v g="$3" -v c="$4" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-  $1 == a && $2 == g { print $h[c] }' "$1"; }
 sum="$out/raison/summary.csv"
 d_hi=$(col "$sum" infliximab "CRP_mgL > 5" diff_change_vs_control)
 d_hi_up=$(col "$sum" infliximab "CRP_mgL > 5" diff_change_hi)

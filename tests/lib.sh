@@ -1,6 +1,7 @@
 # tests/lib.sh — the shell tests' harness, sourced by each *.sh test: ok and
 # bad count checks (bad says why on stderr), within checks that a number lies
-# in a range, finish prints "NAME: N passed, N failed" and is the exit status.
+# in a range, col reads a summary.csv cell, finish prints "NAME: N passed,
+# N failed" and is the exit status.
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
@@ -10,3 +11,6 @@ within() {
   else bad "$4: $1 not in [$2, $3]"; fi
 }
 finish() { echo "$1: $pass passed, $fail failed"; [[ $fail -eq 0 ]]; }
+# col FILE ARM SUBGROUP COLUMN: one cell of a trial's summary.csv
+col() { awk -F, -v a="$2" -v g="$3" -v c="$4" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  $1 == a && $2 == g { print $h[c] }' "$1"; }

@@ -17,9 +17,6 @@ ms=$1; src=$(cd "$2" && pwd); out=$3
 rm -rf "$out"; mkdir -p "$out"
 source "$(dirname "$0")/lib.sh"
 
-# col FILE ARM SUBGROUP COLUMN: one cell of a summary.csv
-col() { awk -F, -v a="$2" -v g="$3" -v c="$4" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
-  $1 == a && $2 == g { print $h[c] }' "$1"; }
 # syn FILE MEASURE [FIELD]: a synergy.csv cell (estimate by default)
 syn() { awk -F, -v m="$2" -v f="${3:-2}" '$1 == m { print $f }' "$1"; }
 
