@@ -507,6 +507,13 @@ typedef struct ms_arm_summary {
     double diff_change, diff_change_lo, diff_change_hi, p_value; /* vs control (NAN for it) */
     double diff_response, diff_response_lo, diff_response_hi;
     long n_for_power;   /* per arm for the scenario's power vs control; -1 beyond the maximum */
+    /* matched designs (every patient in every arm): the same patients' change
+     * minus their change on control, over the n_paired patients whose both
+     * simulations succeeded, with a t interval and a paired t-test.  The
+     * diff_change fields above are unpaired (Welch), as a parallel trial of
+     * this size would estimate them.  n_paired 0 and NAN otherwise. */
+    long n_paired;
+    double paired_diff, paired_diff_lo, paired_diff_hi, paired_p;
 } ms_arm_summary;
 MS_API ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *out);
 

@@ -6,6 +6,9 @@
  *  - a 2x2 factorial on a model whose answer is known in closed form
  *    (H' = -(kA a + kB b + kAB a b) H): every arm's mean change and the
  *    interaction contrast match exp(-k T) to 1e-6 (matched design; rtol 1e-10);
+ *  - in a matched design, each arm's paired difference from control is the
+ *    closed form's mean change (the control does not change), and a patient
+ *    whose integration fails in either arm has none;
  *  - patients whose integration fails are kept apart and the rest complete;
  *  - the per-patient loop of a trial (draw, protocol, simulation of the
  *    flagship model over the seeds' 26-week combined calendar) allocates
@@ -134,6 +137,15 @@ static void test_closed_form(ms_context *ctx)
     CHECK(y.valid && close_rel(y.contrast, exact, 1e-6, 1e-9), "contrast %.8g vs exact %.8g",
           y.contrast, exact);
     CHECK(y.contrast_lo <= y.contrast && y.contrast <= y.contrast_hi, "CI contains estimate");
+    /* matched: the paired difference from the (unchanging) control is the arm's change */
+    CHECK(a.n_paired == 40 && close_rel(a.paired_diff, a.mean_change, 1e-9, 1e-12) &&
+              a.paired_diff_lo < a.paired_diff && a.paired_diff < a.paired_diff_hi &&
+              a.paired_p < 1e-6,
+          "paired A vs control: n %ld, %g [%g, %g], p %g", a.n_paired, a.paired_diff,
+          a.paired_diff_lo, a.paired_diff_hi, a.paired_p);
+    CHECK(ab.n_paired == 40 && close_rel(ab.paired_diff, ab.mean_change, 1e-9, 1e-12),
+          "paired AB vs control %g", ab.paired_diff);
+    CHECK(c.n_paired == 0 && isnan(c.paired_diff), "the control has no paired difference");
     /* on the additive scale of the score, multiplicative effects that cannot take it below
      * zero are less than additive even with kAB > 0: the contrast is positive here */
     CHECK(exact > 0 && strcmp(y.verdict, "less than additive") == 0, "verdict %s", y.verdict);
@@ -213,9 +225,26 @@ static void test_failures_kept_apart(ms_context *ctx)
     ms_trial_arm_summary(t, 0, &s);
     CHECK(failed > 0 && failed < inc, "some patients fail (%ld of %ld)", failed, inc);
     CHECK(s.n + s.failed == inc, "the rest complete: %ld + %ld = %ld", s.n, s.failed, inc);
+    CHECK(s.n_paired == 0 && isnan(s.paired_diff), "no pairing in a parallel design");
     ms_numerics_check nc;
     ms_trial_numerics(t, &nc);
     CHECK(nc.n == 0, "no numerical check unless asked for");
+    ms_trial_free(t);
+    ms_scenario_free(sc);
+    /* matched: x' = k c x^2 blows up before the visit for c > 1/(k T); every
+     * patient who survives untreated survives at half the rate, not the
+     * reverse, so the pairs are exactly the untreated survivors */
+    if (!(t = run_scenario(ctx, "failing_matched_scenario.yaml", &sc, 0)))
+        return;
+    ms_arm_summary u, h;
+    ms_trial_arm_summary(t, 0, &u);
+    ms_trial_arm_summary(t, 1, &h);
+    CHECK(u.failed > 0 && h.n > u.n, "more fail untreated (%ld) than at half the rate (%ld)",
+          u.failed, h.failed);
+    CHECK(h.n_paired == u.n, "pairs: the %ld patients ok in both arms, got %ld", u.n,
+          h.n_paired);
+    CHECK(isfinite(h.paired_diff) && h.paired_diff_lo <= h.paired_diff && h.paired_diff <= h.paired_diff_hi,
+          "paired difference %g [%g, %g]", h.paired_diff, h.paired_diff_lo, h.paired_diff_hi);
     ms_trial_free(t);
     ms_scenario_free(sc);
 }

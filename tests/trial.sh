@@ -239,6 +239,38 @@ fi
 # a model without claims: no counterpart, no section
 [[ ! -e "$out/t1/null" && ! -e "$out/t1/as_claimed" ]] && ! grep -q "Claims: null" "$out/t1/report.html" && ok || bad "a model without claims has no counterpart"
 
+# a matched design (every patient in every arm): summary.csv's paired
+# columns are each patient's change minus the same patient's change on
+# control, recomputed here from endpoints.csv (mean and n exactly; the
+# interval a t interval about the mean); a parallel design leaves them empty
+matched="$out/matched.yaml"
+sed 's/patients_per_arm: 800/patients_per_arm: 300/; s/^randomisation: factorial/randomisation: matched/' "$big" > "$matched"
+"$ms" trial "$matched" --out "$out/m1" --threads 2 --quiet > "$out/m1.txt" 2>&1 && ok || { bad "matched trial"; tail -3 "$out/m1.txt" >&2; }
+head -1 "$out/m1/summary.csv" | grep -q ",paired_n,paired_diff_change,paired_diff_lo,paired_diff_hi,paired_p_value$" && ok || bad "summary.csv paired columns"
+awk -F, 'NR == FNR { if (FNR > 1) { c[$1, $2] = $5; arm[$1] = 1; crp[$2] = $8; pat[$2] = 1 }; next }
+  FNR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  $1 == "sham" { if ($(h["paired_n"]) != "") { print "control has a paired difference"; bad = 1 }; next }
+  { n = 0; s = 0; ss = 0
+    for (p in pat) {
+      if ($2 == "crp0 > 3" && !(crp[p] > 3)) continue
+      if ($2 == "crp0 <= 3" && crp[p] > 3) continue
+      d = c[$1, p] - c["sham", p]; n++; s += d; ss += d * d }
+    m = s / n; sd = sqrt((ss - n * m * m) / (n - 1)); half = ($(h["paired_diff_hi"]) - $(h["paired_diff_lo"])) / 2
+    dm = m - $(h["paired_diff_change"]); if (dm < 0) dm = -dm
+    if ($(h["paired_n"]) != n || dm > 1e-5 * (m < 0 ? -m : m) + 1e-9 || half / (sd / sqrt(n)) < 1.95 || half / (sd / sqrt(n)) > 2.05) {
+      print $1 " " $2 ": paired " $(h["paired_n"]) " " $(h["paired_diff_change"]) " half " half " vs recomputed " n " " m " sd " sd; bad = 1 }
+    rows++ }
+  END { if (rows != 9) { print "expected 9 non-control rows, got " rows; bad = 1 }; exit bad }' \
+  "$out/m1/endpoints.csv" "$out/m1/summary.csv" >&2 && ok || bad "paired differences do not match endpoints.csv"
+# pairing removes the between-patient spread: narrower than the unpaired (Welch) interval
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next } $1 == "tms" && $2 == "all" {
+  exit !(($(h["paired_diff_hi"]) - $(h["paired_diff_lo"])) < ($(h["diff_change_hi"]) - $(h["diff_change_lo"]))) }' \
+  "$out/m1/summary.csv" && ok || bad "the paired interval is not narrower than the unpaired one"
+grep -q "Same patients vs control, paired" "$out/m1/report.html" && ok || bad "the report of a matched design shows the paired difference"
+grep -Eq "^tms .* -?[0-9]+\.[0-9]{2} \[-?[0-9]+\.[0-9]{2}, -?[0-9]+\.[0-9]{2}\]$" "$out/m1.txt" && grep -q "paired vs control \[95% CI\]" "$out/m1.txt" && ok || bad "stdout shows the paired difference"
+awk -F, 'NR > 1 && $22 != ""' "$out/full/summary.csv" | grep -q . && bad "a factorial (unmatched) run has paired differences" || ok
+! grep -q "Same patients vs control" "$out/full/report.html" && ok || bad "an unmatched report shows a paired column"
+
 # MPI: two processes, one thread each, the same bytes as one process
 if command -v mpirun > /dev/null; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
@@ -250,6 +282,10 @@ if command -v mpirun > /dev/null; then
   done
   [[ "$(numline "$out/mpi.txt")" == "$(numline "$out/full.txt")" && -n "$(numline "$out/full.txt")" ]] && ok ||
     bad "the numerical check under mpirun differs from one process's"
+  # a matched design's paired differences under MPI: the same bytes
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun -np 2 --oversubscribe \
+    "$ms" trial "$matched" --out "$out/mpim" --threads 1 --quiet > "$out/mpim.txt" 2>&1 && ok || { bad "mpirun -np 2 matched"; tail -5 "$out/mpim.txt" >&2; }
+  cmp -s "$out/mpim/summary.csv" "$out/m1/summary.csv" && ok || bad "matched summary.csv under mpirun -np 2 differs from one process"
   # the claims' counterpart runs under MPI too, with the same results
   ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun -np 2 --oversubscribe \
     "$ms" trial "$cl/claimed.yaml" --out "$cl/mpi" --threads 1 --quiet > "$cl/mpi.txt" 2>&1 && ok || { bad "mpirun -np 2 with claims"; tail -5 "$cl/mpi.txt" >&2; }

@@ -993,8 +993,16 @@ static void print_numerics(const ms_trial *t)
 /* The arms' table and the synergy line of a trial (or of its counterpart). */
 static void print_arms(const ms_scenario *sc, const ms_trial *t)
 {
-    printf("%-18s %6s %22s %22s %22s\n", "arm", "n", "mean change [95% CI]",
+    /* a matched design adds the same patients' paired difference from control */
+    int paired = 0;
+    for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
+        ms_arm_summary s;
+        ms_trial_arm_summary(t, a, &s);
+        paired |= s.n_paired > 0;
+    }
+    printf("%-18s %6s %22s %22s %22s", "arm", "n", "mean change [95% CI]",
            "response [95% CI]", "remission [95% CI]");
+    printf(paired ? " %26s\n" : "\n", "paired vs control [95% CI]");
     for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
         ms_arm_summary s;
         ms_trial_arm_summary(t, a, &s);
@@ -1005,7 +1013,16 @@ static void print_arms(const ms_scenario *sc, const ms_trial *t)
                  100 * s.response_hi);
         snprintf(c3, sizeof c3, "%.0f%% [%.0f, %.0f]", 100 * s.remission, 100 * s.remission_lo,
                  100 * s.remission_hi);
-        printf("%-18s %6ld %22s %22s %22s\n", ms_scenario_arm_name(sc, a), s.n, c1, c2, c3);
+        printf("%-18s %6ld %22s %22s %22s", ms_scenario_arm_name(sc, a), s.n, c1, c2, c3);
+        if (paired && s.n_paired > 0) {
+            char c4[64];
+            snprintf(c4, sizeof c4, "%.2f [%.2f, %.2f]", s.paired_diff + 0.0,
+                     s.paired_diff_lo + 0.0, s.paired_diff_hi + 0.0);
+            printf(" %26s", c4);
+        } else if (paired) {
+            printf(" %26s", "-");
+        }
+        printf("\n");
     }
     ms_synergy_summary y;
     ms_trial_synergy(t, &y);

@@ -35,7 +35,7 @@ enum {
     S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
     S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_NATIVE, S_BYTECODE, S_SUB_REST, S_AT_BASELINE, S_CLAIMS, S_CLAIMS_INTRO, S_CLAIMS_RUN,
     S_CLAIMS_OTHER, S_CLAIMS_STOPPED, S_CLAIMS_NOT_RUN, S_SET_NULL, S_SET_CLAIMED, S_SET_AS_SET,
-    S_SYN_SHORT, S_COUNT
+    S_SYN_SHORT, S_PAIRED, S_PAIRED_NOTE, S_COUNT
 };
 
 static const char *const EN[S_COUNT] = {
@@ -80,7 +80,13 @@ static const char *const EN[S_COUNT] = {
     "setting only.",
     "The run with the claims at the other setting was not made: this report shows one setting "
     "only.",
-    "null", "as-claimed", "as set in the scenario", "Synergy: interaction contrast"};
+"null", "as-claimed", "as set in the scenario", "Synergy: interaction contrast",
+    "Same patients vs control, paired [95% CI]",
+    "Matched design: every virtual patient was simulated in every arm.  \"Change vs control\" "
+    "is unpaired (Welch): the interval a parallel trial of this size would give.  \"Same "
+    "patients vs control\" pairs each patient with themself: it is the model's own answer for "
+    "these patients, and its interval is the uncertainty of that answer from the number of "
+    "virtual patients — not the uncertainty a real trial would have."};
 
 static const char *const JA[S_COUNT] = {
     "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
@@ -117,7 +123,12 @@ static const char *const JA[S_COUNT] = {
     "この実行:", "同じ患者を、すべての主張を次の設定にして再度シミュレーションしました:",
     "主張をもう一方の設定にした実行は中断されました。このレポートは一方の設定のみを示します。",
     "主張をもう一方の設定にした実行は行われていません。このレポートは一方の設定のみを示します。",
-    "null", "as-claimed（主張どおり）", "シナリオの設定どおり", "相乗効果: 交互作用コントラスト"};
+    "null", "as-claimed（主張どおり）", "シナリオの設定どおり", "相乗効果: 交互作用コントラスト",
+    "同じ患者での対照群との差（対応あり）[95%信頼区間]",
+    "マッチドデザイン: すべての仮想患者をすべての群でシミュレーションしました。「対照群との差」は"
+    "対応のない比較（Welch）で、この規模の並行群間試験で得られる区間です。「同じ患者での対照群との"
+    "差」は各患者を本人と比較したもので、これらの患者に対するモデル自身の答えであり、その区間は"
+    "仮想患者数による答えの不確かさです。実際の試験が持つ不確かさではありません。"};
 
 /* --------------------------------------------------------------- output */
 
@@ -189,10 +200,13 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
 {
     const ms_scenario *sc = t->sc;
     FILE *f = o->f;
-    fprintf(f, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-               "<th>%s</th><th>%s</th></tr>\n",
+    int matched = sc->design == MS_DESIGN_MATCHED;
+    fprintf(f, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>",
             o->s[S_ARM], o->s[S_N], o->s[S_MEAN_CHANGE], o->s[S_RESPONSE], o->s[S_REMISSION],
-            o->s[S_DIFF], o->s[S_DIFF_RESP], o->s[S_FAILED]);
+            o->s[S_DIFF]);
+    if (matched)
+        fprintf(f, "<th>%s</th>", o->s[S_PAIRED]);
+    fprintf(f, "<th>%s</th><th>%s</th></tr>\n", o->s[S_DIFF_RESP], o->s[S_FAILED]);
     for (size_t a = 0; a < sc->narms; a++) {
         const ms_armstat *s = &t->stat[group * sc->narms + a];
         fputs("<tr><td>", f);
@@ -207,11 +221,21 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
         ci(f, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi, 100, 0, "%");
         fputs("</td><td>", f);
         if ((int)a == sc->control) {
-            fputs("&ndash;</td><td>&ndash;", f);
+            fputs(matched ? "&ndash;</td><td>&ndash;</td><td>&ndash;" : "&ndash;</td><td>&ndash;", f);
         } else {
             ci(f, s->dmean, s->dmean_lo, s->dmean_hi, 1, 2, "");
             if (isfinite(s->p_value))
                 fprintf(f, " <span class=ci>p=%.2g</span>", s->p_value);
+            if (matched) {
+                fputs("</td><td>", f);
+                if (s->n_paired > 0) {
+                    ci(f, s->pdmean, s->pdmean_lo, s->pdmean_hi, 1, 2, "");
+                    if (isfinite(s->p_paired))
+                        fprintf(f, " <span class=ci>p=%.2g</span>", s->p_paired);
+                } else {
+                    fputs("&ndash;", f);
+                }
+            }
             fputs("</td><td>", f);
             ci(f, s->dresp, s->dresp_lo, s->dresp_hi, 100, 0, " pp");
         }
@@ -645,6 +669,8 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
 
     fprintf(f, "<h2>%s</h2>\n", S[S_RESULTS]);
     stat_table(&o, t, 0);
+    if (sc->design == MS_DESIGN_MATCHED)
+        fprintf(f, "<p class=small>%s</p>\n", S[S_PAIRED_NOTE]);
     if (sc->nsub) {
         fprintf(f, "<h2>%s</h2>\n", S[S_SUBGROUPS]);
         for (size_t s = 0; s < sc->nsub; s++)

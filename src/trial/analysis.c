@@ -1,7 +1,9 @@
 /*
  * analysis.c — the trial analysis: per arm (and per subgroup) the mean
  * change of the score with its t interval, response and remission rates with
- * Wilson intervals, differences against the control arm (Welch; Newcombe);
+ * Wilson intervals, differences against the control arm (Welch; Newcombe;
+ * in a matched design also paired: the same patients' differences, with a
+ * t interval and a paired t-test);
  * for a 2x2 factorial the synergy analysis — the interaction contrast on mean
  * change, and Bliss independence and highest-single-agent comparisons on
  * response, each with a percentile Poisson-bootstrap interval — and the
@@ -50,6 +52,27 @@ static void versus(ms_armstat *s, const ms_armstat *c)
     s->dresp = (s->n ? (double)s->nresp / (double)s->n : NAN) -
                (c->n ? (double)c->nresp / (double)c->n : NAN);
     ms_newcombe_diff(s->nresp, s->n, c->nresp, c->n, &s->dresp_lo, &s->dresp_hi);
+}
+
+/* The paired difference from control of a matched design: the moments of
+ * each patient's change minus the same patient's change on control. */
+static void paired(const ms_tally *ty, size_t i, ms_armstat *s)
+{
+    s->n_paired = 0;
+    s->pdmean = s->pdsd = s->pdmean_lo = s->pdmean_hi = s->p_paired = NAN;
+    if (!ty->pdiff || ty->pdiff[i].n < 1)
+        return;
+    const ms_moments *m = &ty->pdiff[i];
+    s->n_paired = (long)m->n;
+    s->pdmean = m->mean;
+    s->pdsd = ms_moments_sd(m);
+    ms_moments_ci(m, &s->pdmean_lo, &s->pdmean_hi);
+    if (m->n < 2)
+        return;
+    /* identical patients in both arms (sd 0): no difference, or certain */
+    double se = s->pdsd / sqrt(m->n);
+    s->p_paired = se > 0 ? 2 * gsl_cdf_tdist_Q(fabs(m->mean) / se, m->n - 1)
+                         : (m->mean != 0 ? 0 : 1);
 }
 
 /* Synergy measures from the four arms' means and response rates. */
@@ -157,9 +180,11 @@ ms_status ms_trial_analyse(ms_trial *t)
     for (size_t g = 0; g < groups; g++) {
         for (size_t a = 0; a < na; a++)
             arm_stats(ty, g * na + a, &t->stat[g * na + a]);
-        for (size_t a = 0; a < na; a++)
+        for (size_t a = 0; a < na; a++) {
             if ((int)a != sc->control)
                 versus(&t->stat[g * na + a], &t->stat[g * na + (size_t)sc->control]);
+            paired(ty, g * na + a, &t->stat[g * na + a]);
+        }
     }
     for (size_t a = 0; a < na; a++)
         d[a] = (armdata){ty->keep_change[a], ty->nkeep[a]};

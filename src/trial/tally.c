@@ -6,7 +6,10 @@
  * observable (the report's figures); per arm the first MS_KEEP_PER_ARM
  * changes and baselines (resampled for power, drawn as the waterfall); the
  * first failures with their reasons; and, for a 2x2 factorial, the weighted
- * sums of every Poisson-bootstrap replicate.  Owns ms_tally.  Its size does
+ * sums of every Poisson-bootstrap replicate; and, in a matched design, the
+ * moments of each patient's change in an arm minus the same patient's
+ * change on control (a patient's records go past together, so only the
+ * current patient is held).  Owns ms_tally.  Its size does
  * not depend on the number of patients.
  */
 #include "trial_impl.h"
@@ -45,9 +48,17 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
         ty->boot = ms_alloc(ctx, ty->nboot * 12 * sizeof *ty->boot);
         ty->paired = sc->design == MS_DESIGN_MATCHED;
     }
+    int matched = sc->design == MS_DESIGN_MATCHED && sc->control >= 0;
+    if (matched) {
+        ty->pdiff = ms_alloc(ctx, ng * sizeof *ty->pdiff);
+        ty->pchg = ms_alloc(ctx, ty->na * sizeof *ty->pchg);
+        ty->pok = ms_alloc(ctx, ty->na * sizeof *ty->pok);
+        ty->psub = ms_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
+    }
     int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->base || !ty->fin ||
               !ty->visit || !ty->vresp || !ty->vrem || !ty->keep_change || !ty->keep_base || !ty->nkeep ||
-              (ty->nboot && !ty->boot);
+              (ty->nboot && !ty->boot) ||
+              (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub));
     if (bad) {
         ms_tally_free(ty);
         return ms_nomem(ctx);
@@ -64,6 +75,11 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
     memset(ty->vrem, 0, ty->na * sc->nvisits * sizeof *ty->vrem);
     if (ty->boot)
         memset(ty->boot, 0, ty->nboot * 12 * sizeof *ty->boot);
+    if (matched) {
+        memset(ty->pdiff, 0, ng * sizeof *ty->pdiff);
+        memset(ty->pok, 0, ty->na * sizeof *ty->pok);
+        ty->pcur = -1;
+    }
     for (size_t a = 0; a < ty->na; a++) {
         ty->keep_change[a] = ms_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_change);
         ty->keep_base[a] = ms_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_base);
@@ -97,7 +113,53 @@ void ms_tally_free(ms_tally *ty)
     ms_free(ctx, ty->vresp);
     ms_free(ctx, ty->vrem);
     ms_free(ctx, ty->boot);
+    ms_free(ctx, ty->pdiff);
+    ms_free(ctx, ty->pchg);
+    ms_free(ctx, ty->pok);
+    ms_free(ctx, ty->psub);
     memset(ty, 0, sizeof *ty);
+}
+
+/* Group g holds a record with these subgroup values (g 0: everyone). */
+static int in_group(const ms_scenario *sc, size_t g, const double *sub)
+{
+    if (g == 0)
+        return 1;
+    size_t s = (g - 1) / 2;
+    int above = sub[s] > sc->sub[s].threshold;
+    return above == ((g - 1) % 2 == 0);
+}
+
+/* The held patient's differences from control into every group that holds
+ * both records; then nothing is held. */
+static void pair_flush(ms_tally *ty)
+{
+    const ms_scenario *sc = ty->sc;
+    size_t c = (size_t)sc->control, ns = sc->nsub;
+    for (size_t a = 0; ty->pok[c] && a < ty->na; a++) {
+        if (a == c || !ty->pok[a])
+            continue;
+        for (size_t g = 0; g < ty->ngroups; g++)
+            if (in_group(sc, g, ty->psub + a * ns) && in_group(sc, g, ty->psub + c * ns))
+                ms_moments_add(&ty->pdiff[g * ty->na + a], ty->pchg[a] - ty->pchg[c]);
+    }
+    memset(ty->pok, 0, ty->na * sizeof *ty->pok);
+    ty->pseen = 0;
+}
+
+static void pair_add(ms_tally *ty, const ms_rechdr *h, const double *sub)
+{
+    size_t a = (size_t)h->arm, ns = ty->sc->nsub;
+    if (h->patient != ty->pcur) {
+        pair_flush(ty);
+        ty->pcur = h->patient;
+    }
+    ty->pok[a] = !h->failed;
+    ty->pchg[a] = h->change;
+    if (ns)
+        memcpy(ty->psub + a * ns, sub, ns * sizeof *sub);
+    if (++ty->pseen == ty->na)
+        pair_flush(ty);
 }
 
 /* One record into every group it belongs to. */
@@ -106,6 +168,8 @@ static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const d
     const ms_scenario *sc = ty->sc;
     size_t a = (size_t)h->arm, na = ty->na;
     ty->nrec++;
+    if (ty->pdiff)
+        pair_add(ty, h, sub);
     if (h->failed) {
         ty->nfailed++;
         if (ty->nfail_kept < MS_FAIL_SHOWN)
@@ -116,12 +180,8 @@ static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const d
         return;
     }
     for (size_t g = 0; g < ty->ngroups; g++) {
-        if (g > 0) {
-            size_t s = (g - 1) / 2;
-            int above = sub[s] > sc->sub[s].threshold;
-            if (above != ((g - 1) % 2 == 0))
-                continue;
-        }
+        if (!in_group(sc, g, sub))
+            continue;
         ms_moments_add(&ty->change[g * na + a], h->change);
         ty->nresp[g * na + a] += h->response;
         ty->nrem[g * na + a] += h->remission;

@@ -563,10 +563,16 @@ static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char 
             s->resp_lo, s->resp_hi, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo,
             s->rem_hi);
     if ((int)a == sc->control)
-        fputs(",,,,,,,\n", f);
+        fputs(",,,,,,,", f);
     else
-        fprintf(f, ",%.6g,%.6g,%.6g,%.4g,%.6g,%.6g,%.6g\n", s->dmean, s->dmean_lo, s->dmean_hi,
+        fprintf(f, ",%.6g,%.6g,%.6g,%.4g,%.6g,%.6g,%.6g", s->dmean, s->dmean_lo, s->dmean_hi,
                 s->p_value, s->dresp, s->dresp_lo, s->dresp_hi);
+    /* matched designs: the same patients' paired difference (empty otherwise) */
+    if ((int)a == sc->control || s->n_paired < 1)
+        fputs(",,,,,\n", f);
+    else
+        fprintf(f, ",%ld,%.6g,%.6g,%.6g,%.4g\n", s->n_paired, s->pdmean, s->pdmean_lo,
+                s->pdmean_hi, s->p_paired);
 }
 
 ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
@@ -581,7 +587,8 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
     fputs("arm,subgroup,n,failed,mean_change,sd_change,mean_change_lo,mean_change_hi,"
           "response_rate,response_lo,response_hi,remission_rate,remission_lo,remission_hi,"
           "diff_change_vs_control,diff_change_lo,diff_change_hi,p_value,"
-          "diff_response_vs_control,diff_response_lo,diff_response_hi\n",
+          "diff_response_vs_control,diff_response_lo,diff_response_hi,"
+          "paired_n,paired_diff_change,paired_diff_lo,paired_diff_hi,paired_p_value\n",
           f);
     for (size_t a = 0; a < sc->narms; a++)
         write_stat_row(f, sc, a, "all", &t->stat[a]);
@@ -635,7 +642,10 @@ ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *ou
                             ctl ? NAN : s->dmean, ctl ? NAN : s->dmean_lo,
                             ctl ? NAN : s->dmean_hi, ctl ? NAN : s->p_value,
                             ctl ? NAN : s->dresp, ctl ? NAN : s->dresp_lo,
-                            ctl ? NAN : s->dresp_hi, ctl ? -1 : s->n_power};
+                            ctl ? NAN : s->dresp_hi, ctl ? -1 : s->n_power,
+                            ctl ? 0 : s->n_paired, ctl ? NAN : s->pdmean,
+                            ctl ? NAN : s->pdmean_lo, ctl ? NAN : s->pdmean_hi,
+                            ctl ? NAN : s->p_paired};
     return MS_OK;
 }
 

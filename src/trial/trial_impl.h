@@ -89,6 +89,15 @@ typedef struct {
     double *boot;             /* bootstrap x 4 x 3: sum w, sum w*change, sum w*response */
     size_t nboot;
     int paired;
+    /* matched designs only (else NULL): per group and arm, the moments of each
+     * patient's change in the arm minus the same patient's change on control
+     * (patients with both simulations ok and in the group in both); and the
+     * current patient's records until all its arms have gone past */
+    ms_moments *pdiff;
+    int64_t pcur;
+    size_t pseen;
+    double *pchg, *psub;      /* per arm; arms x subgroups */
+    int *pok;
     long nrec, nfailed;
     ms_rechdr fail[MS_FAIL_SHOWN];
     size_t nfail_kept;
@@ -110,6 +119,10 @@ typedef struct {
     /* against the control arm */
     double dmean, dmean_lo, dmean_hi, dresp, dresp_lo, dresp_hi;
     double p_value;           /* Welch t-test on change vs control */
+    /* matched designs: the same patients' paired difference from control
+     * (t interval and paired t-test; n_paired 0 and NAN otherwise) */
+    long n_paired;
+    double pdmean, pdsd, pdmean_lo, pdmean_hi, p_paired;
     long n_power;             /* per arm for the power target vs control (-1: beyond max) */
 } ms_armstat;
 
