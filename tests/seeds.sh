@@ -27,6 +27,13 @@ b="$out/b"
 grep -q " 0 simulations failed" "$out/b.txt" && ok || bad "scenario (b): a patient failed"
 [[ -f $b/report.html && -f $b/null/summary.csv && -f $b/null/synergy.csv ]] && ok || bad "scenario (b): report and the null counterpart"
 grep -q "<h2>Claims: null and as-claimed</h2>" "$b/report.html" 2>/dev/null && ok || bad "scenario (b): the report shows both settings"
+# the report's hypothesis banner counts what the ledger lists: parameters that
+# are hypotheses, and among them those whose evidence is `assumption`
+"$ms" check "$src/models/depression_inflammation.yaml" --ledger > "$out/ledger.tsv"
+nhyp=$(awk -F'\t' 'NR > 1 && $1 !~ / \(between patients\)$/ && $5 ~ /^hypothesis:/' "$out/ledger.tsv" | wc -l)
+nass=$(awk -F'\t' 'NR > 1 && $1 !~ / \(between patients\)$/ && $5 ~ /^hypothesis:/ && $4 == "assumption"' "$out/ledger.tsv" | wc -l)
+grep -q "rests on hypotheses: $nhyp of the model's .* and $nass of those parameters are numbers chosen" "$b/report.html" 2>/dev/null \
+  && ok || bad "scenario (b): the banner counts $nhyp hypotheses and $nass assumptions"
 [[ $(syn "$b/synergy.csv" verdict) == synergistic ]] && ok || bad "scenario (b) as-claimed: verdict $(syn "$b/synergy.csv" verdict), expected synergistic"
 within "$(syn "$b/synergy.csv" interaction_contrast_mean_change 4)" -100 0 "scenario (b) as-claimed: upper limit of the interaction contrast below 0"
 [[ $(syn "$b/null/synergy.csv" verdict) == additive ]] && ok || bad "scenario (b) null: verdict $(syn "$b/null/synergy.csv" verdict), expected additive"

@@ -990,6 +990,14 @@ static void print_numerics(const ms_trial *t)
                "solver: {rtol:} and run again\n");
 }
 
+/* x rounded to 2 decimals, without the sign of a value that rounds to zero
+ * (a null effect's difference is zero to the integration accuracy, either sign) */
+static double r2(double x)
+{
+    double r = round(x * 100) / 100;
+    return r == 0 ? 0.0 : r;
+}
+
 /* The arms' table and the synergy line of a trial (or of its counterpart). */
 static void print_arms(const ms_scenario *sc, const ms_trial *t)
 {
@@ -1016,8 +1024,8 @@ static void print_arms(const ms_scenario *sc, const ms_trial *t)
         printf("%-18s %6ld %22s %22s %22s", ms_scenario_arm_name(sc, a), s.n, c1, c2, c3);
         if (paired && s.n_paired > 0) {
             char c4[64];
-            snprintf(c4, sizeof c4, "%.2f [%.2f, %.2f]", s.paired_diff + 0.0,
-                     s.paired_diff_lo + 0.0, s.paired_diff_hi + 0.0);
+            snprintf(c4, sizeof c4, "%.2f [%.2f, %.2f]", r2(s.paired_diff), r2(s.paired_diff_lo),
+                     r2(s.paired_diff_hi));
             printf(" %26s", c4);
         } else if (paired) {
             printf(" %26s", "-");

@@ -50,8 +50,10 @@ static const char *const EN[S_COUNT] = {
     "mean by week (95% CI bands)", "week", "change from baseline (%)", "patients", "Parameter",
     "Value", "Evidence", "Source or hypothesis",
     "This result rests on hypotheses: %zu of the model's %zu parameters, and %zu of its "
-    "distributions, are assumptions rather than measurements (listed below). A conclusion "
-    "about a treatment is only as strong as the hypotheses its effect passes through.",
+    "distributions, are hypotheses rather than measurements, and %zu of those parameters are "
+    "numbers chosen with no measurement behind them (evidence: assumption; listed below). A "
+    "conclusion about a treatment is only as strong as the hypotheses its effect passes "
+    "through.",
     "Every parameter of this model has a published source.", "No simulation failed.",
     "Command", "Versions", "The exact model, protocols and scenario used are copied to inputs/.",
     "Measure", "Estimate [95% bootstrap CI]",
@@ -99,7 +101,8 @@ static const char *const JA[S_COUNT] = {
     "ベースラインからの個々の患者の変化", "週ごとの平均（95%信頼区間の帯）", "週",
     "ベースラインからの変化 (%)", "患者", "パラメータ", "値", "エビデンス", "出典または仮説",
     "この結果は仮説に依存しています: モデルの%zu個中%zu個のパラメータ（分布は%zu個）が測定値では"
-    "なく仮定です（下記）。治療についての結論は、その効果が通る仮説以上に強くはありません。",
+    "なく仮説で、そのうち%zu個のパラメータは測定の裏付けなく選んだ値です（エビデンス: assumption、"
+    "下記）。治療についての結論は、その効果が通る仮説以上に強くはありません。",
     "このモデルのすべてのパラメータに出典があります。", "失敗したシミュレーションはありません。",
     "コマンド", "バージョン", "使用したモデル・プロトコル・シナリオは inputs/ に複製されています。",
     "指標", "推定値 [95%ブートストラップ信頼区間]",
@@ -456,28 +459,38 @@ static void arms_section(out_t *o, const ms_trial *t)
     }
 }
 
+/* The banner of how much of the model is hypothesis (beside the summary and
+ * atop the ledger); 0 if nothing is. */
+static int hyp_banner(out_t *o, const ms_model *m)
+{
+    size_t nh = 0, na = 0, nvh = 0, np = m->count[MS_PARAM];
+    for (size_t i = 0; i < np; i++) {
+        const ms_symdef *p = &m->sym[MS_PARAM][i];
+        nh += p->hypothesis != NULL;
+        na += p->hypothesis && p->evidence && strcmp(p->evidence, "assumption") == 0;
+    }
+    for (size_t i = 0; i < m->nvar; i++)
+        nvh += m->var[i].hypothesis != NULL;
+    if (!nh && !nvh)
+        return 0;
+    fputs("<p class=warn>", o->f);
+    fprintf(o->f, o->s[S_HYP_BANNER], o->ja ? np : nh, o->ja ? nh : np, nvh, na);
+    fputs("</p>\n", o->f);
+    return 1;
+}
+
 static void ledger(out_t *o, const ms_trial *t)
 {
     const ms_model *m = t->sc->model;
     FILE *f = o->f;
-    size_t nh = 0, nvh = 0, np = m->count[MS_PARAM];
-    for (size_t i = 0; i < np; i++)
-        nh += m->sym[MS_PARAM][i].hypothesis != NULL;
-    for (size_t i = 0; i < m->nvar; i++)
-        nvh += m->var[i].hypothesis != NULL;
-    if (nh || nvh) {
-        fputs("<p class=warn>", f);
-        fprintf(f, o->s[S_HYP_BANNER], o->ja ? np : nh, o->ja ? nh : np, nvh);
-        fputs("</p>\n", f);
-    } else {
+    if (!hyp_banner(o, m))
         fprintf(f, "<p>%s</p>\n", o->s[S_NO_HYP]);
-    }
     fprintf(f, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", o->s[S_PARAM],
             o->s[S_VALUE], o->s[S_EVIDENCE], o->s[S_BASIS]);
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)
             fprintf(f, "<tr><th colspan=4>%s</th></tr>\n", o->s[S_SOURCED]);
-        for (size_t i = 0; i < np; i++) {
+        for (size_t i = 0; i < m->count[MS_PARAM]; i++) {
             const ms_symdef *p = &m->sym[MS_PARAM][i];
             if ((p->hypothesis != NULL) != (pass == 0))
                 continue;
@@ -607,19 +620,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     fprintf(f, "<h2>%s</h2>\n", S[S_SUMMARY]);
     summary_sentences(&o, t);
     /* the hypothesis banner belongs next to the summary */
-    {
-        size_t nh = 0, nvh = 0;
-        for (size_t i = 0; i < m->count[MS_PARAM]; i++)
-            nh += m->sym[MS_PARAM][i].hypothesis != NULL;
-        for (size_t i = 0; i < m->nvar; i++)
-            nvh += m->var[i].hypothesis != NULL;
-        if (nh || nvh) {
-            fputs("<p class=warn>", f);
-            fprintf(f, S[S_HYP_BANNER], ja ? m->count[MS_PARAM] : nh, ja ? nh : m->count[MS_PARAM],
-                    nvh);
-            fputs("</p>\n", f);
-        }
-    }
+    hyp_banner(&o, m);
 
     claims_section(&o, t);
 
