@@ -12,6 +12,8 @@
 #    (judged only here), Furukawa's placebo response, the mean difference and
 #    the variance ratio also on 20,000 per arm no fit has seen
 #    (calibration/mixture_fit.yaml on calibration/trials_large_check.yaml);
+#  - TMS without maintenance: sustained response 3, 6 and 12 months after a
+#    6-week course (Senova et al. 2019);
 #  - kinetics: CRP half-life 19 h, exosome plasma half-life of minutes, NAD+
 #    decay half-life about 6 days and a ~20 % rise after 300 mg IV NMN.
 # usage: flagship.sh MOODSIM SOURCE_DIR OUT_DIR
@@ -214,6 +216,27 @@ within "$(awk -v a="${d_hi:-0}" -v b="${d_lo:-0}" 'BEGIN { print a - b }')" -100
   "infliximab's benefit larger above 5 mg/L (${d_hi:-?}) than at or below (${d_lo:-?}) by at least 1.5 points"
 within "${d_lo:--100}" -1 100 "infliximab's benefit at or below 5 mg/L under 1 point (${d_lo:-?}; the trial's estimate favoured placebo)"
 echo "NOTE infliximab (Raison et al. 2013 design, 2,000 per arm): response at any visit above 5 mg/L ${any_ifx:-?} vs ${any_pl:-?} (n = ${n_hi:-?}; trial 0.62 vs 0.33); difference in change at week 12: all ${d_all:-?}, above 5 mg/L ${d_hi:-?}, at or below ${d_lo:-?} (trial: no overall difference; at or below 5 mg/L favouring placebo)" >&2
+
+# Durability of TMS without maintenance (t_half_plast and k_plast_on were
+# chosen against these; scenarios/validation_tms_durability_senova2019.yaml):
+# of the week-6 responders to a 6-week induction course, the fraction still
+# responding (score at or below half the baseline) at weeks 19, 32 and 58 --
+# 3, 6 and 12 months after the course -- must lie in the intervals Senova et
+# al. (2019, Brain Stimul 12:119-128) pooled: 57.1-74.8 %, 40.3-65.0 %,
+# 32.6-60.7 %; and the week-6 response in THREE-D's Wilson interval.
+"$ms" trial "$src/scenarios/validation_tms_durability_senova2019.yaml" --out "$out/durability" --one-setting --quiet \
+  > "$out/durability.txt" 2>&1 && ok || { bad "the TMS durability scenario did not run"; cat "$out/durability.txt" >&2; }
+read -r r6 s19 s32 s58 < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  { y[$h["patient"], $h["week"] + 0] = $h["HAMD"]; p[$h["patient"]] = 1 }
+  END { for (k in p) { n++; if (y[k, 6] <= 0.5 * y[k, 0]) { r++
+          for (w = 19; w <= 58; w += (w == 19 ? 13 : 26)) s[w] += (y[k, w] <= 0.5 * y[k, 0]) } }
+        if (r) printf "%.4f %.4f %.4f %.4f\n", r / n, s[19] / r, s[32] / r, s[58] / r }' \
+  "$out/durability/visits.csv" 2>/dev/null)
+within "${r6:-0}" 0.40 0.54 "week-6 response to the induction course (THREE-D: 47 %)"
+within "${s19:-0}" 0.571 0.748 "responders still responding 3 months after the course (Senova et al. 2019: 66.5 %)"
+within "${s32:-0}" 0.403 0.650 "responders still responding 6 months after the course (Senova et al. 2019: 52.9 %)"
+within "${s58:-0}" 0.326 0.607 "responders still responding 12 months after the course (Senova et al. 2019: 46.3 %)"
+echo "NOTE TMS durability (2,000 patients, no maintenance): week-6 response ${r6:-?}; of the responders, still responding at 3, 6, 12 months ${s19:-?}, ${s32:-?}, ${s58:-?} (Senova et al. 2019: 0.665, 0.529, 0.463)" >&2
 
 # kinetics
 "$ms" simulate "$model" --protocol "$src/tests/flagship/challenge_48h.yaml" --days 6 --every 1 --out "$out/crp.csv" && ok || bad "challenge simulation"
