@@ -268,6 +268,16 @@ refused_target "fitted: neither true nor false" '    statistic: response_rate\n 
   "fitted: expected true or false"
 refused_target "no target fitted" '    statistic: response_rate\n    arm: placebo\n    fitted: false\n' \
   "every target has fitted: false; at least one must be fitted"
+refused_target "sustained_response without from_week" '    statistic: sustained_response\n    arm: tms_trd\n    week: 6\n' \
+  "a sustained_response target needs from_week"
+refused_target "sustained_response with from_week not earlier than week" \
+  '    statistic: sustained_response\n    arm: tms_trd\n    from_week: 6\n    week: 3\n' \
+  "week: must be a later visit than from_week:"
+refused_target "from_week: outside a sustained_response target" \
+  '    statistic: response_rate\n    arm: tms_trd\n    from_week: 3\n' \
+  "from_week: belongs to a sustained_response target"
+refused_target "from_week: not a visit" '    statistic: sustained_response\n    arm: tms_trd\n    from_week: 2\n    week: 6\n' \
+  "week 2 is not one of the scenario's visits_weeks"
 
 # A calibration plan: targets files run in order as one calibration; a step's
 # kept values replace the model file's in every later stage; checks evaluate

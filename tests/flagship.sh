@@ -217,13 +217,15 @@ within "$(awk -v a="${d_hi:-0}" -v b="${d_lo:-0}" 'BEGIN { print a - b }')" -100
 within "${d_lo:--100}" -1 100 "infliximab's benefit at or below 5 mg/L under 1 point (${d_lo:-?}; the trial's estimate favoured placebo)"
 echo "NOTE infliximab (Raison et al. 2013 design, 2,000 per arm): response at any visit above 5 mg/L ${any_ifx:-?} vs ${any_pl:-?} (n = ${n_hi:-?}; trial 0.62 vs 0.33); difference in change at week 12: all ${d_all:-?}, above 5 mg/L ${d_hi:-?}, at or below ${d_lo:-?} (trial: no overall difference; at or below 5 mg/L favouring placebo)" >&2
 
-# Durability of TMS without maintenance (t_half_plast and k_plast_on were
-# chosen against these; scenarios/validation_tms_durability_senova2019.yaml):
+# Durability of TMS without maintenance (t_half_plast is fitted to these by
+# calibration/tms_durability.yaml; scenarios/validation_tms_durability_senova2019.yaml):
 # of the week-6 responders to a 6-week induction course, the fraction still
 # responding (score at or below half the baseline) at weeks 19, 32 and 58 --
-# 3, 6 and 12 months after the course -- must lie in the intervals Senova et
-# al. (2019, Brain Stimul 12:119-128) pooled: 57.1-74.8 %, 40.3-65.0 %,
-# 32.6-60.7 %; and the week-6 response in THREE-D's Wilson interval.
+# 3, 6 and 12 months after the course -- recomputed here from visits.csv,
+# must lie in the intervals Senova et al. (2019, Brain Stimul 12:119-128)
+# pooled: 57.1-74.8 %, 40.3-65.0 %, 32.6-60.7 %; and must equal the
+# sustained_response statistic `moodsim calibrate` computes on the same
+# patients; the week-6 response in THREE-D's Wilson interval.
 "$ms" trial "$src/scenarios/validation_tms_durability_senova2019.yaml" --out "$out/durability" --one-setting --quiet \
   > "$out/durability.txt" 2>&1 && ok || { bad "the TMS durability scenario did not run"; cat "$out/durability.txt" >&2; }
 read -r r6 s19 s32 s58 < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
@@ -236,6 +238,15 @@ within "${r6:-0}" 0.40 0.54 "week-6 response to the induction course (THREE-D: 4
 within "${s19:-0}" 0.571 0.748 "responders still responding 3 months after the course (Senova et al. 2019: 66.5 %)"
 within "${s32:-0}" 0.403 0.650 "responders still responding 6 months after the course (Senova et al. 2019: 52.9 %)"
 within "${s58:-0}" 0.326 0.607 "responders still responding 12 months after the course (Senova et al. 2019: 46.3 %)"
+"$ms" calibrate "$src/calibration/tms_durability.yaml" --evaluate --quiet > "$out/durability_cal.txt" 2>&1 \
+  && ok || bad "calibrate tms_durability.yaml --evaluate: a target outside its interval"
+read -r c19 c32 c58 < <(awk '/still responding .* months after the course/ { for (i = 1; i < NF; i++) if ($i == "model") v[++n] = $(i + 1) }
+  END { print v[1], v[2], v[3] }' "$out/durability_cal.txt")
+for pair in "${s19:-0} ${c19:-1}" "${s32:-0} ${c32:-1}" "${s58:-0} ${c58:-1}"; do
+  set -- $pair
+  within "$(awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; print d < 0 ? -d : d }')" 0 0.0005 \
+    "sustained_response in moodsim calibrate ($2) is the fraction recomputed from visits.csv ($1)"
+done
 echo "NOTE TMS durability (2,000 patients, no maintenance): week-6 response ${r6:-?}; of the responders, still responding at 3, 6, 12 months ${s19:-?}, ${s32:-?}, ${s58:-?} (Senova et al. 2019: 0.665, 0.529, 0.463)" >&2
 
 # kinetics

@@ -211,7 +211,7 @@ grep -q "This run: <b>as set in the scenario</b>" "$cl/half/report.html" && ok |
 grep -q "Synergy: interaction contrast: as-claimed" "$cl/claimed/report.html" && ok || bad "the synergy under both settings"
 # failures at the other setting are stated: a claim that makes more patients blow up
 sed -e 's/^  c: {value: 0, unit: 1\/h, hypothesis: test value}/&\n  g: {value: 0, as_claimed: 0.01, unit: 1\/h, hypothesis: test claim}/' \
-    -e 's/^  x: c \* x^2$/  x: (c + g) * x^2/' "$src/tests/trial/failing.yaml" > "$cl/failing_claims.yaml"
+    -e 's/^  x: k \* c \* x^2$/  x: k * (c + g) * x^2/' "$src/tests/trial/failing.yaml" > "$cl/failing_claims.yaml"
 sed 's/^model: failing.yaml/model: failing_claims.yaml/' "$src/tests/trial/failing_scenario.yaml" > "$cl/failing.yaml"
 "$ms" trial "$cl/failing.yaml" --out "$cl/failing" --quiet > "$cl/failing.txt" 2>&1 && ok || { bad "claims trial with failures"; cat "$cl/failing.txt" >&2; }
 f0=$(awk -F, 'NR == 2 { print $4 }' "$cl/failing/summary.csv"); f1=$(awk -F, 'NR == 2 { print $4 }' "$cl/failing/as_claimed/summary.csv")

@@ -45,11 +45,12 @@
 typedef enum {
     ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE,                      /* cohort, at baseline */
     ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION, /* trial arms */
-    ST_MIXTURE, ST_VARIANCE_RATIO
+    ST_MIXTURE, ST_VARIANCE_RATIO, ST_SUSTAINED
 } stat_kind;
 static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "mean_baseline",
                                         "mean_final", "mean_change", "response_rate",
-                                        "remission_rate", "mixture_weight", "variance_ratio", NULL};
+                                        "remission_rate", "mixture_weight", "variance_ratio",
+                                        "sustained_response", NULL};
 #define MIX_MAX 8
 
 typedef struct {
@@ -58,6 +59,7 @@ typedef struct {
     int obs;
     int arm, minus_arm;       /* trial targets: arm, and the arm subtracted (or -1) */
     int visit;                /* trial targets: the visit (week:), or -1 for the final one */
+    int from_visit;           /* sustained_response: the earlier visit (from_week:) */
     double threshold, q, value, lo, hi;
     /* mixture_weight: component means (improvement, points), the component
      * reported, and the arms fitted together (pool[0] = arm) */
@@ -143,6 +145,23 @@ static ms_status num(ms_context *ctx, const ms_ydoc *d, const ms_ynode *map, con
 }
 
 /* arm index of a scenario arm named by node an, or an error */
+/* The index of the scenario visit named by `node` (a week number). */
+static ms_status visit_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *node,
+                          const char *key, int *visit)
+{
+    double w;
+    ms_status st = ms_yget_number(c->ctx, d, node, key, &w, MS_ERR_ARG);
+    if (st)
+        return st;
+    *visit = -1;
+    for (size_t q = 0; q < c->sc->nvisits; q++)
+        if (c->sc->visits[q] == w)
+            *visit = (int)q;
+    if (*visit < 0)
+        return cfail(c->ctx, d, node, "week %g is not one of the scenario's visits_weeks", w);
+    return MS_OK;
+}
+
 static ms_status arm_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *an, int *out)
 {
     for (size_t q = 0; q < c->sc->narms; q++)
@@ -348,7 +367,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         static const char *const tk[] = {"name", "statistic", "observable", "threshold", "q",
                                          "arm", "minus_arm", "value", "ci", "tolerance",
                                          "source", "means", "component_mean", "pooled_with", "week",
-                                         "fitted", NULL};
+                                         "from_week", "fitted", NULL};
         const ms_ynode *e = ts->vals[i];
         target *t = &c->t[i];
         c->nt = i + 1;
@@ -368,7 +387,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         t->observable = ms_strdup(ctx, ob ? ob->str : "");
         if (!t->name || !t->source || !t->observable)
             return ms_nomem(ctx);
-        t->arm = t->minus_arm = t->visit = -1;
+        t->arm = t->minus_arm = t->visit = t->from_visit = -1;
         t->fitted = 1;
         const ms_ynode *fv = ms_ymap_get(e, "fitted");
         if (fv) {
@@ -385,7 +404,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, quantile "
                                       "(cohorts) or mean_baseline, mean_final, mean_change, "
                                       "response_rate, remission_rate, mixture_weight, "
-                                      "variance_ratio (trials)",
+                                      "variance_ratio, sustained_response (trials)",
                          stt->str);
         if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
             return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
@@ -420,20 +439,26 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (k == ST_VARIANCE_RATIO && t->minus_arm < 0)
             return cfail(ctx, d, e, "a variance_ratio target needs minus_arm: (the arm whose "
                                     "variance of change is the denominator)");
-        const ms_ynode *wk = ms_ymap_get(e, "week");
+        const ms_ynode *wk = ms_ymap_get(e, "week"), *fw = ms_ymap_get(e, "from_week");
         if (wk) {
-            double w;
             if (k != ST_MEAN_FINAL && k != ST_MEAN_CHANGE && k != ST_RESPONSE &&
-                k != ST_REMISSION)
+                k != ST_REMISSION && k != ST_SUSTAINED)
                 return cfail(ctx, d, wk, "week: applies to mean_final, mean_change, "
-                                         "response_rate and remission_rate");
-            if ((st = ms_yget_number(ctx, d, wk, "week", &w, MS_ERR_ARG)))
+                                         "response_rate, remission_rate and sustained_response");
+            if ((st = visit_of(c, d, wk, "week", &t->visit)))
                 return st;
-            for (size_t q = 0; q < c->sc->nvisits; q++)
-                if (c->sc->visits[q] == w)
-                    t->visit = (int)q;
-            if (t->visit < 0)
-                return cfail(ctx, d, wk, "week %g is not one of the scenario's visits_weeks", w);
+        }
+        if (fw && k != ST_SUSTAINED)
+            return cfail(ctx, d, fw, "from_week: belongs to a sustained_response target");
+        if (k == ST_SUSTAINED) {
+            /* of the responders at from_week, the fraction still responding at week */
+            if (!fw || !wk)
+                return cfail(ctx, d, e, "a sustained_response target needs from_week: (the "
+                                        "visit of the first response) and week: (a later visit)");
+            if ((st = visit_of(c, d, fw, "from_week", &t->from_visit)))
+                return st;
+            if (t->from_visit >= t->visit)
+                return cfail(ctx, d, wk, "week: must be a later visit than from_week:");
         }
         if (k >= ST_MEAN_BASELINE) {
             /* trial statistic: no observable or threshold */
@@ -488,10 +513,19 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     return MS_OK;
 }
 
-static double arm_stat(const ms_trial *tr, int arm, stat_kind kind, int visit)
+static double arm_stat(const ms_trial *tr, int arm, const target *t)
 {
     const ms_armstat *s = &tr->stat[arm];
     const ms_tally *ty = &tr->tally;
+    stat_kind kind = t->kind;
+    int visit = t->visit;
+    if (kind == ST_SUSTAINED) { /* responders at from_visit still responding at visit */
+        size_t nv = tr->sc->nvisits, a = (size_t)arm;
+        long r = ty->vresp[a * nv + (size_t)t->from_visit];
+        return r > 0 ? (double)ty->vsust[(a * nv + (size_t)t->from_visit) * nv + (size_t)visit] /
+                           (double)r
+                     : NAN;
+    }
     if (visit >= 0) { /* at a visit: counts and the score's moments there */
         size_t nv = tr->sc->nvisits;
         double n = ty->base[arm].n;
@@ -556,9 +590,9 @@ static int evaluate_trial(ms_calibration *c, const double *x)
             c->achieved[t] = b > 0 ? a * a / (b * b) : NAN;
             continue;
         }
-        double v = arm_stat(tr, c->t[t].arm, c->t[t].kind, c->t[t].visit);
+        double v = arm_stat(tr, c->t[t].arm, &c->t[t]);
         if (c->t[t].minus_arm >= 0)
-            v -= arm_stat(tr, c->t[t].minus_arm, c->t[t].kind, c->t[t].visit);
+            v -= arm_stat(tr, c->t[t].minus_arm, &c->t[t]);
         c->achieved[t] = v;
     }
     ms_trial_free(tr);

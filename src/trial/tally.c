@@ -40,6 +40,8 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
     ty->visit = ms_alloc(ctx, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
     ty->vresp = ms_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vresp);
     ty->vrem = ms_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vrem);
+    size_t nvv = ty->na * sc->nvisits * sc->nvisits;
+    ty->vsust = ms_alloc(ctx, nvv * sizeof *ty->vsust);
     ty->keep_change = ms_alloc(ctx, ty->na * sizeof *ty->keep_change);
     ty->keep_base = ms_alloc(ctx, ty->na * sizeof *ty->keep_base);
     ty->nkeep = ms_alloc(ctx, ty->na * sizeof *ty->nkeep);
@@ -56,7 +58,8 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
         ty->psub = ms_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
     }
     int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->base || !ty->fin ||
-              !ty->visit || !ty->vresp || !ty->vrem || !ty->keep_change || !ty->keep_base || !ty->nkeep ||
+              !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->keep_change ||
+              !ty->keep_base || !ty->nkeep ||
               (ty->nboot && !ty->boot) ||
               (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub));
     if (bad) {
@@ -73,6 +76,7 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
     memset(ty->nkeep, 0, ty->na * sizeof *ty->nkeep);
     memset(ty->vresp, 0, ty->na * sc->nvisits * sizeof *ty->vresp);
     memset(ty->vrem, 0, ty->na * sc->nvisits * sizeof *ty->vrem);
+    memset(ty->vsust, 0, nvv * sizeof *ty->vsust);
     if (ty->boot)
         memset(ty->boot, 0, ty->nboot * 12 * sizeof *ty->boot);
     if (matched) {
@@ -112,6 +116,7 @@ void ms_tally_free(ms_tally *ty)
     ms_free(ctx, ty->visit);
     ms_free(ctx, ty->vresp);
     ms_free(ctx, ty->vrem);
+    ms_free(ctx, ty->vsust);
     ms_free(ctx, ty->boot);
     ms_free(ctx, ty->pdiff);
     ms_free(ctx, ty->pchg);
@@ -191,10 +196,16 @@ static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const d
     size_t per = sc->nvisits * ty->nobs;
     for (size_t j = 0; j < per; j++)
         ms_moments_add(&ty->visit[a * per + j], obs[j]);
-    for (size_t v = 0; v < sc->nvisits; v++) {
+    size_t nv = sc->nvisits;
+    double resp_max = (1 - sc->response_frac) * h->baseline;
+    for (size_t v = 0; v < nv; v++) {
         double y = obs[v * ty->nobs + sc->score];
-        ty->vresp[a * sc->nvisits + v] += y <= (1 - sc->response_frac) * h->baseline;
-        ty->vrem[a * sc->nvisits + v] += y <= sc->remission_max;
+        ty->vresp[a * nv + v] += y <= resp_max;
+        ty->vrem[a * nv + v] += y <= sc->remission_max;
+        if (!(y <= resp_max))
+            continue;
+        for (size_t w = v + 1; w < nv; w++)
+            ty->vsust[(a * nv + v) * nv + w] += obs[w * ty->nobs + sc->score] <= resp_max;
     }
     if (ty->nkeep[a] < MS_KEEP_PER_ARM) {
         ty->keep_change[a][ty->nkeep[a]] = h->change;
