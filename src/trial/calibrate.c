@@ -144,7 +144,6 @@ static ms_status num(ms_context *ctx, const ms_ydoc *d, const ms_ynode *map, con
     return ms_yget_number(ctx, d, v, key, out, MS_ERR_ARG);
 }
 
-/* arm index of a scenario arm named by node an, or an error */
 /* The index of the scenario visit named by `node` (a week number). */
 static ms_status visit_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *node,
                           const char *key, int *visit)
@@ -162,6 +161,7 @@ static ms_status visit_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *n
     return MS_OK;
 }
 
+/* arm index of a scenario arm named by node an, or an error */
 static ms_status arm_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *an, int *out)
 {
     for (size_t q = 0; q < c->sc->narms; q++)
