@@ -59,18 +59,17 @@ static void versus(ms_armstat *s, const ms_armstat *c)
 static void paired(const ms_tally *ty, size_t i, ms_armstat *s)
 {
     s->n_paired = 0;
-    s->pdmean = s->pdsd = s->pdmean_lo = s->pdmean_hi = s->p_paired = NAN;
+    s->pdmean = s->pdmean_lo = s->pdmean_hi = s->p_paired = NAN;
     if (!ty->pdiff || ty->pdiff[i].n < 1)
         return;
     const ms_moments *m = &ty->pdiff[i];
     s->n_paired = (long)m->n;
     s->pdmean = m->mean;
-    s->pdsd = ms_moments_sd(m);
     ms_moments_ci(m, &s->pdmean_lo, &s->pdmean_hi);
     if (m->n < 2)
         return;
     /* identical patients in both arms (sd 0): no difference, or certain */
-    double se = s->pdsd / sqrt(m->n);
+    double se = ms_moments_sd(m) / sqrt(m->n);
     s->p_paired = se > 0 ? 2 * gsl_cdf_tdist_Q(fabs(m->mean) / se, m->n - 1)
                          : (m->mean != 0 ? 0 : 1);
 }

@@ -124,7 +124,7 @@ typedef struct {
     /* matched designs: the same patients' paired difference from control
      * (t interval and paired t-test; n_paired 0 and NAN otherwise) */
     long n_paired;
-    double pdmean, pdsd, pdmean_lo, pdmean_hi, p_paired;
+    double pdmean, pdmean_lo, pdmean_hi, p_paired;
     long n_power;             /* per arm for the power target vs control (-1: beyond max) */
 } ms_armstat;
 
