@@ -3,8 +3,11 @@
  * figures.  A targets file (docs/model.md, calibration/ files) names the
  * model, a cohort (size, seed), the parameters to fit (start, bounds) and
  * targets: statistics of baseline observables over the cohort (fraction
- * above a threshold, median, a quantile), each with its published value and
- * 95 % interval and citation.  The objective is the sum of squared
+ * above a threshold, median, a quantile; Hedges' g and the ratio of
+ * coefficients of variation against a reference group drawn from the same
+ * equations with some parameters set otherwise, as case-control
+ * meta-analyses compare patients with healthy controls), each with its
+ * published value and 95 % interval and citation.  The objective is the sum of squared
  * deviations in units of each target's standard error (interval width /
  * 3.92); it is minimised with GSL's Nelder-Mead simplex (nmsimplex2) or,
  * with `method: levenberg-marquardt`, by GSL's trust-region
@@ -43,15 +46,17 @@
 #define MAX_TARGETS 32
 
 typedef enum {
-    ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE,                      /* cohort, at baseline */
+    ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE, ST_HEDGES_G, ST_CV_RATIO, /* cohort, at baseline */
     ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION, /* trial arms */
     ST_MIXTURE, ST_VARIANCE_RATIO, ST_SUSTAINED
 } stat_kind;
-static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "mean_baseline",
+static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "hedges_g",
+                                        "cv_ratio", "mean_baseline",
                                         "mean_final", "mean_change", "response_rate",
                                         "remission_rate", "mixture_weight", "variance_ratio",
                                         "sustained_response", NULL};
 #define MIX_MAX 8
+#define REF_MAX 8
 
 typedef struct {
     char *name, *source, *observable;
@@ -68,6 +73,12 @@ typedef struct {
     int pool[MIX_MAX];
     int mix_minus;            /* with minus_arm: its group in pool[], else -1 */
     int fitted;               /* in the objective (1), or only checked (fitted: false) */
+    /* hedges_g, cv_ratio: the reference group's parameters (reference:), set
+     * over the drawn and fitted values, and the largest value counted in
+     * either group (at_most:, else +inf) */
+    int ref_idx[REF_MAX];
+    double ref_val[REF_MAX], at_most;
+    size_t nref;
 } target;
 
 struct ms_calibration {
@@ -90,6 +101,8 @@ struct ms_calibration {
     /* workspace */
     double *draws; /* n x nparams, drawn once (common random numbers) */
     double *values; /* n */
+    double *ref_draws, *ref_values; /* the reference group (patients n..2n-1 of the seed),
+                                     * when a target has reference:; else NULL */
     ms_sim *sim;
     int iterations, evaluations;
     ms_calibration_progress_fn progress; /* may be NULL */
@@ -126,6 +139,8 @@ void ms_calibration_free(ms_calibration *c)
         ms_model_free(c->model);
     ms_free(ctx, c->draws);
     ms_free(ctx, c->values);
+    ms_free(ctx, c->ref_draws);
+    ms_free(ctx, c->ref_values);
     ms_free(ctx, c->file);
     ms_free(ctx, c->name);
     ms_free(ctx, c->model_path);
@@ -223,6 +238,46 @@ static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynod
             return cfail(ctx, d, ms_ymap_get(e, "minus_arm"),
                          "minus_arm: of a mixture_weight target must be one of pooled_with: "
                          "(the two arms' weights come from one fit)");
+    }
+    return MS_OK;
+}
+
+/* A hedges_g or cv_ratio target's comparison group: reference: {param:
+ * value, ...} (the parameters in which the reference group differs, e.g. the
+ * healthy population's) and at_most: (values above it left out in both
+ * groups, as case-control studies leave out acute-phase values). */
+static ms_status read_reference(ms_calibration *c, const ms_ydoc *d, const ms_ynode *e, target *t)
+{
+    ms_context *ctx = c->ctx;
+    const ms_ynode *rf = ms_ymap_get(e, "reference");
+    if (!rf || rf->type != MS_Y_MAP || rf->n == 0 || rf->n > REF_MAX)
+        return cfail(ctx, d, rf ? rf : e, "a %s target needs reference: {parameter: value, ...} "
+                                          "(1 to %d parameters of the comparison group, e.g. "
+                                          "healthy people)",
+                     t->kind == ST_HEDGES_G ? "hedges_g" : "cv_ratio", REF_MAX);
+    for (size_t i = 0; i < rf->n; i++) {
+        int idx = ms_model_find(c->model, MS_PARAM, rf->keys[i]->str);
+        if (idx < 0)
+            return cfail(ctx, d, rf->keys[i], "'%s' is not a parameter of the model",
+                         rf->keys[i]->str);
+        for (size_t k = 0; k < c->model->nvar; k++)
+            if (c->model->var[k].param == idx)
+                return cfail(ctx, d, rf->keys[i], "'%s' varies between patients; set the "
+                                                  "parameters of its distribution instead",
+                             rf->keys[i]->str);
+        ms_status st = ms_yget_number(ctx, d, rf->vals[i], rf->keys[i]->str, &t->ref_val[i],
+                                      MS_ERR_ARG);
+        if (st)
+            return st;
+        t->ref_idx[i] = idx;
+    }
+    t->nref = rf->n;
+    t->at_most = INFINITY;
+    const ms_ynode *am = ms_ymap_get(e, "at_most");
+    if (am) {
+        ms_status st = ms_yget_number(ctx, d, am, "at_most", &t->at_most, MS_ERR_ARG);
+        if (st)
+            return st;
     }
     return MS_OK;
 }
@@ -367,7 +422,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         static const char *const tk[] = {"name", "statistic", "observable", "threshold", "q",
                                          "arm", "minus_arm", "value", "ci", "tolerance",
                                          "source", "means", "component_mean", "pooled_with", "week",
-                                         "from_week", "fitted", NULL};
+                                         "from_week", "fitted", "reference", "at_most", NULL};
         const ms_ynode *e = ts->vals[i];
         target *t = &c->t[i];
         c->nt = i + 1;
@@ -401,8 +456,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             if (strcmp(STAT_NAME[j], stt->str) == 0)
                 k = j;
         if (k < 0)
-            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, quantile "
-                                      "(cohorts) or mean_baseline, mean_final, mean_change, "
+            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, quantile, "
+                                      "hedges_g, cv_ratio (cohorts) or mean_baseline, mean_final, mean_change, "
                                       "response_rate, remission_rate, mixture_weight, "
                                       "variance_ratio, sustained_response (trials)",
                          stt->str);
@@ -477,7 +532,15 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                 return st;
             if (!(t->q > 0 && t->q < 1))
                 return cfail(ctx, d, ms_ymap_get(e, "q"), "q must be between 0 and 1");
+        } else {
+            t->kind = strcmp(stt->str, "hedges_g") == 0 ? ST_HEDGES_G : ST_CV_RATIO;
+            if ((st = read_reference(c, d, e, t)))
+                return st;
         }
+        if (t->kind != ST_HEDGES_G && t->kind != ST_CV_RATIO &&
+            (ms_ymap_get(e, "reference") || ms_ymap_get(e, "at_most")))
+            return cfail(ctx, d, e, "reference: and at_most: belong to a hedges_g or cv_ratio "
+                                    "target");
         if ((st = num(ctx, d, e, "value", 1, &t->value)))
             return st;
         const ms_ynode *ci = ms_ymap_get(e, "ci"), *tol = ms_ymap_get(e, "tolerance");
@@ -599,35 +662,76 @@ static int evaluate_trial(ms_calibration *c, const double *x)
     return 0;
 }
 
+/* The observable obs at baseline of the n patients whose drawn parameters
+ * are at draws, with the fitted parameters at x and then reference t's
+ * parameters (t NULL: none) set over them; values above at_most are left
+ * out.  Returns how many values are in out, or -1 if a patient could not be
+ * evaluated. */
+static long cohort_values(ms_calibration *c, double *draws, const double *x, const target *t,
+                          int obs_idx, double at_most, double *out)
+{
+    const ms_model *m = c->model;
+    size_t np = m->count[MS_PARAM];
+    double y[512], obs[512];
+    if (m->count[MS_STATE] > 512 || m->count[MS_OBSERVABLE] > 512)
+        return -1;
+    long k = 0;
+    for (long i = 0; i < c->n; i++) {
+        double *p = draws + (size_t)i * np;
+        for (size_t j = 0; j < c->nfit; j++)
+            p[c->fit_idx[j]] = x[j];
+        for (size_t j = 0; t && j < t->nref; j++)
+            p[t->ref_idx[j]] = t->ref_val[j];
+        if (ms_sim_set_params(c->sim, p) || ms_sim_initial(c->sim, y) ||
+            ms_sim_observe(c->sim, 0, y, obs))
+            return -1;
+        if (!(obs[obs_idx] > at_most)) /* NaN kept, as the statistics always had it */
+            out[k++] = obs[obs_idx];
+    }
+    return k;
+}
+
+/* Hedges' g of a against b (pooled SD, small-sample correction), or the
+ * ratio of their coefficients of variation (SD / mean). */
+static double compare_groups(stat_kind kind, const double *a, long na, const double *b, long nb)
+{
+    if (na < 2 || nb < 2)
+        return NAN;
+    double ma = gsl_stats_mean(a, 1, (size_t)na), mb = gsl_stats_mean(b, 1, (size_t)nb);
+    double va = gsl_stats_variance_m(a, 1, (size_t)na, ma);
+    double vb = gsl_stats_variance_m(b, 1, (size_t)nb, mb);
+    if (kind == ST_CV_RATIO)
+        return (sqrt(va) / ma) / (sqrt(vb) / mb);
+    double sp = sqrt(((double)(na - 1) * va + (double)(nb - 1) * vb) / (double)(na + nb - 2));
+    return (ma - mb) / sp * (1 - 3 / (4 * (double)(na + nb) - 9));
+}
+
 /* Statistics of the cohort at the parameter vector x (natural scale). */
 static int evaluate(ms_calibration *c, const double *x)
 {
     if (c->sc)
         return evaluate_trial(c, x);
-    const ms_model *m = c->model;
-    size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
-    double y[512], obs[512];
-    if (ns > 512 || no > 512)
-        return -1;
     for (size_t t = 0; t < c->nt; t++) {
-        for (long i = 0; i < c->n; i++) {
-            double *p = c->draws + (size_t)i * np;
-            for (size_t k = 0; k < c->nfit; k++)
-                p[c->fit_idx[k]] = x[k];
-            if (ms_sim_set_params(c->sim, p) || ms_sim_initial(c->sim, y) ||
-                ms_sim_observe(c->sim, 0, y, obs))
+        const target *tg = &c->t[t];
+        int cmp = tg->kind == ST_HEDGES_G || tg->kind == ST_CV_RATIO;
+        long n = cohort_values(c, c->draws, x, NULL, tg->obs, cmp ? tg->at_most : INFINITY,
+                               c->values);
+        if (n < 0)
+            return -1;
+        if (cmp) {
+            long nr = cohort_values(c, c->ref_draws, x, tg, tg->obs, tg->at_most,
+                                    c->ref_values);
+            if (nr < 0)
                 return -1;
-            c->values[i] = obs[c->t[t].obs];
-        }
-        if (c->t[t].kind == ST_FRACTION_ABOVE) {
+            c->achieved[t] = compare_groups(tg->kind, c->values, n, c->ref_values, nr);
+        } else if (tg->kind == ST_FRACTION_ABOVE) {
             long k = 0;
-            for (long i = 0; i < c->n; i++)
-                k += c->values[i] > c->t[t].threshold;
-            c->achieved[t] = (double)k / (double)c->n;
+            for (long i = 0; i < n; i++)
+                k += c->values[i] > tg->threshold;
+            c->achieved[t] = (double)k / (double)n;
         } else {
-            gsl_sort(c->values, 1, (size_t)c->n);
-            c->achieved[t] = gsl_stats_quantile_from_sorted_data(c->values, 1, (size_t)c->n,
-                                                                 c->t[t].q);
+            gsl_sort(c->values, 1, (size_t)n);
+            c->achieved[t] = gsl_stats_quantile_from_sorted_data(c->values, 1, (size_t)n, tg->q);
         }
     }
     return 0;
@@ -830,7 +934,8 @@ static void fit_start(ms_calibration *c, gsl_vector *u)
 static int in_interval(const target *t, double a) { return a >= t->lo && a <= t->hi; }
 
 /* Draws the cohort of a cohort calibration with c->seed (common random
- * numbers: drawn once per evaluation series). */
+ * numbers: drawn once per evaluation series), and the reference group, if
+ * any, as the seed's next n patients. */
 static ms_status draw_cohort(ms_calibration *c)
 {
     size_t np = c->model->count[MS_PARAM];
@@ -838,6 +943,9 @@ static ms_status draw_cohort(ms_calibration *c)
     for (long i = 0; !st && i < c->n; i++)
         st = ms_cohort_draw(c->ctx, c->model, c->seed, (unsigned long long)i,
                             c->draws + (size_t)i * np);
+    for (long i = 0; !st && c->ref_draws && i < c->n; i++)
+        st = ms_cohort_draw(c->ctx, c->model, c->seed, (unsigned long long)(c->n + i),
+                            c->ref_draws + (size_t)i * np);
     return st;
 }
 
@@ -959,6 +1067,15 @@ ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run
         c->draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->draws);
         c->values = ms_alloc(ctx, (size_t)c->n * sizeof *c->values);
         st = (!c->draws || !c->values) ? ms_nomem(ctx) : ms_sim_new(ctx, c->model, &c->sim);
+        int ref = 0;
+        for (size_t t = 0; t < c->nt; t++)
+            ref |= c->t[t].nref > 0;
+        if (!st && ref) {
+            c->ref_draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->ref_draws);
+            c->ref_values = ms_alloc(ctx, (size_t)c->n * sizeof *c->ref_values);
+            if (!c->ref_draws || !c->ref_values)
+                st = ms_nomem(ctx);
+        }
     }
     if (!st && !c->sc)
         st = draw_cohort(c);
