@@ -278,6 +278,26 @@ refused_target "from_week: outside a sustained_response target" \
   "from_week: belongs to a sustained_response target"
 refused_target "from_week: not a visit" '    statistic: sustained_response\n    arm: tms_trd\n    from_week: 2\n    week: 6\n' \
   "week 2 is not one of the scenario's visits_weeks"
+refused_target "hedges_g on a trial calibration" '    statistic: hedges_g\n    arm: placebo\n' \
+  "statistic 'hedges_g' needs a model: calibration"
+# a comparison with a reference group (hedges_g, cv_ratio) in a cohort calibration
+cohort_target() { # description, target body (printf format), expected error (regex)
+  { printf 'calibration: t\nmodel: %s/models/depression_inflammation.yaml\ncohort: {n: 200, seed: 1}\n' "$src"
+    printf 'fit:\n  drive_median: {start: 1.2, lower: 0.3, upper: 6}\ntargets:\n'
+    printf '  - name: x\n    source: y\n    value: 0.7\n    ci: [0.5, 0.92]\n    observable: CRP_mgL\n'; printf "$2"; } > "$tmp/targets.yaml"
+  expect_rc 2 "$1" "$ms" calibrate "$tmp/targets.yaml" --evaluate
+  grep -q "targets.yaml:[0-9]*:[0-9]*: $3" "$tmp/err" && ok || bad "$1: the error names the line and says '$3': $(cat "$tmp/err")"
+}
+cohort_target "hedges_g without reference:" '    statistic: hedges_g\n' "a hedges_g target needs reference:"
+cohort_target "cv_ratio with an empty reference:" '    statistic: cv_ratio\n    reference: {}\n' "a cv_ratio target needs reference:"
+cohort_target "reference: names no parameter" '    statistic: hedges_g\n    reference: {drive_mean: 1}\n' \
+  "'drive_mean' is not a parameter of the model"
+cohort_target "reference: sets a parameter that varies between patients" \
+  '    statistic: hedges_g\n    reference: {z_drive: 0}\n' "'z_drive' varies between patients"
+cohort_target "reference: value not a number" '    statistic: hedges_g\n    reference: {drive_median: low}\n' \
+  "drive_median"
+cohort_target "at_most: on a fraction_above target" '    statistic: fraction_above\n    threshold: 3\n    at_most: 10\n' \
+  "reference: and at_most: belong to a hedges_g or cv_ratio target"
 
 # A calibration plan: targets files run in order as one calibration; a step's
 # kept values replace the model file's in every later stage; checks evaluate
