@@ -7,10 +7,10 @@
  * coefficients of variation against a reference group drawn from the same
  * equations with some parameters set otherwise, as case-control
  * meta-analyses compare patients with healthy controls), each with its
- * published value and 95 % interval and citation.  The objective is the sum of squared
- * deviations in units of each target's standard error (interval width /
- * 3.92); it is minimised with GSL's Nelder-Mead simplex (nmsimplex2) or,
- * with `method: levenberg-marquardt`, by GSL's trust-region
+ * published value and 95 % interval and citation.  The objective is the
+ * sum of squared deviations in units of each target's standard error
+ * (interval width / 3.92); it is minimised with GSL's Nelder-Mead simplex
+ * (nmsimplex2) or, with `method: levenberg-marquardt`, by GSL's trust-region
  * Levenberg-Marquardt on the same deviations as residuals (forward
  * differences with an absolute step on the transformed parameters), on
  * bounded parameters (logistic transform), with common random numbers so
@@ -242,6 +242,22 @@ static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynod
     return MS_OK;
 }
 
+/* The index of the parameter named by key, which must be one that does not
+ * vary between patients (what `verb` does to it - fit, set - belongs to its
+ * distribution's parameters otherwise), or an error at key. */
+static ms_status fixed_param(ms_calibration *c, const ms_ydoc *d, const ms_ynode *key,
+                             const char *verb, int *idx)
+{
+    *idx = ms_model_find(c->model, MS_PARAM, key->str);
+    if (*idx < 0)
+        return cfail(c->ctx, d, key, "'%s' is not a parameter of the model", key->str);
+    for (size_t k = 0; k < c->model->nvar; k++)
+        if (c->model->var[k].param == *idx)
+            return cfail(c->ctx, d, key, "'%s' varies between patients; %s the parameters of "
+                                         "its distribution instead", key->str, verb);
+    return MS_OK;
+}
+
 /* A hedges_g or cv_ratio target's comparison group: reference: {param:
  * value, ...} (the parameters in which the reference group differs, e.g. the
  * healthy population's) and at_most: (values above it left out in both
@@ -256,20 +272,12 @@ static ms_status read_reference(ms_calibration *c, const ms_ydoc *d, const ms_yn
                                           "healthy people)",
                      t->kind == ST_HEDGES_G ? "hedges_g" : "cv_ratio", REF_MAX);
     for (size_t i = 0; i < rf->n; i++) {
-        int idx = ms_model_find(c->model, MS_PARAM, rf->keys[i]->str);
-        if (idx < 0)
-            return cfail(ctx, d, rf->keys[i], "'%s' is not a parameter of the model",
-                         rf->keys[i]->str);
-        for (size_t k = 0; k < c->model->nvar; k++)
-            if (c->model->var[k].param == idx)
-                return cfail(ctx, d, rf->keys[i], "'%s' varies between patients; set the "
-                                                  "parameters of its distribution instead",
-                             rf->keys[i]->str);
-        ms_status st = ms_yget_number(ctx, d, rf->vals[i], rf->keys[i]->str, &t->ref_val[i],
-                                      MS_ERR_ARG);
+        ms_status st = fixed_param(c, d, rf->keys[i], "set", &t->ref_idx[i]);
+        if (!st)
+            st = ms_yget_number(ctx, d, rf->vals[i], rf->keys[i]->str, &t->ref_val[i],
+                                MS_ERR_ARG);
         if (st)
             return st;
-        t->ref_idx[i] = idx;
     }
     t->nref = rf->n;
     t->at_most = INFINITY;
@@ -384,15 +392,9 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         return cfail(ctx, d, fit ? fit : root, "fit: expected 1 to %d parameters with start:, "
                                                "lower:, upper:", MAX_FIT);
     for (size_t i = 0; i < fit->n; i++) {
-        int idx = ms_model_find(c->model, MS_PARAM, fit->keys[i]->str);
-        if (idx < 0)
-            return cfail(ctx, d, fit->keys[i], "'%s' is not a parameter of the model",
-                         fit->keys[i]->str);
-        for (size_t k = 0; k < c->model->nvar; k++)
-            if (c->model->var[k].param == idx)
-                return cfail(ctx, d, fit->keys[i], "'%s' varies between patients; fit the "
-                                                   "parameters of its distribution instead",
-                             fit->keys[i]->str);
+        int idx;
+        if ((st = fixed_param(c, d, fit->keys[i], "fit", &idx)))
+            return st;
         c->fit_idx[i] = idx;
         const ms_ynode *f = fit->vals[i];
         if ((st = num(ctx, d, f, "start", 1, &c->start[i])) ||
@@ -456,8 +458,9 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             if (strcmp(STAT_NAME[j], stt->str) == 0)
                 k = j;
         if (k < 0)
-            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, quantile, "
-                                      "hedges_g, cv_ratio (cohorts) or mean_baseline, mean_final, mean_change, "
+            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, "
+                                      "quantile, hedges_g, cv_ratio (cohorts) or "
+                                      "mean_baseline, mean_final, mean_change, "
                                       "response_rate, remission_rate, mixture_weight, "
                                       "variance_ratio, sustained_response (trials)",
                          stt->str);
