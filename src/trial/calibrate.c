@@ -61,7 +61,7 @@ static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", 
 typedef struct {
     char *name, *source, *observable;
     stat_kind kind;
-    int obs;
+    int obs, col;             /* cohort targets: the observable, its column in cols */
     int arm, minus_arm;       /* trial targets: arm, and the arm subtracted (or -1) */
     int visit;                /* trial targets: the visit (week:), or -1 for the final one */
     int from_visit;           /* sustained_response: the earlier visit (from_week:) */
@@ -100,9 +100,18 @@ struct ms_calibration {
     int rep_within[MAX_TARGETS];
     /* workspace */
     double *draws; /* n x nparams, drawn once (common random numbers) */
-    double *values; /* n */
-    double *ref_draws, *ref_values; /* the reference group (patients n..2n-1 of the seed),
-                                     * when a target has reference:; else NULL */
+    double *values; /* n: one target's values, as its statistic needs them */
+    /* a cohort's observables the targets use: col_obs[j] in column j of cols
+     * (n x ncol, a column per observable), simulated once per evaluation */
+    int col_obs[MAX_TARGETS];
+    size_t ncol;
+    double *cols;
+    /* the reference group (patients n..2n-1 of the seed) when a target has
+     * reference:, else NULL: its draws, values and observables (ref_cols,
+     * for the reference of the target ref_of, re-simulated when the next
+     * target's reference differs) */
+    double *ref_draws, *ref_values, *ref_cols;
+    const target *ref_of;
     ms_sim *sim;
     int iterations, evaluations;
     ms_calibration_progress_fn progress; /* may be NULL */
@@ -141,6 +150,8 @@ void ms_calibration_free(ms_calibration *c)
     ms_free(ctx, c->values);
     ms_free(ctx, c->ref_draws);
     ms_free(ctx, c->ref_values);
+    ms_free(ctx, c->cols);
+    ms_free(ctx, c->ref_cols);
     ms_free(ctx, c->file);
     ms_free(ctx, c->name);
     ms_free(ctx, c->model_path);
@@ -665,20 +676,18 @@ static int evaluate_trial(ms_calibration *c, const double *x)
     return 0;
 }
 
-/* The observable obs at baseline of the n patients whose drawn parameters
- * are at draws, with the fitted parameters at x and then reference t's
- * parameters (t NULL: none) set over them; values above at_most are left
- * out.  Returns how many values are in out, or -1 if a patient could not be
- * evaluated. */
-static long cohort_values(ms_calibration *c, double *draws, const double *x, const target *t,
-                          int obs_idx, double at_most, double *out)
+/* Simulates the baseline of the n patients whose drawn parameters are at
+ * draws, with the fitted parameters at x and then reference t's parameters
+ * (t NULL: none) set over them, into cols (the targets' observables, a
+ * column each).  Returns 0, or -1 if a patient could not be evaluated. */
+static int simulate_cohort(ms_calibration *c, double *draws, const double *x, const target *t,
+                           double *cols)
 {
     const ms_model *m = c->model;
     size_t np = m->count[MS_PARAM];
     double y[512], obs[512];
     if (m->count[MS_STATE] > 512 || m->count[MS_OBSERVABLE] > 512)
         return -1;
-    long k = 0;
     for (long i = 0; i < c->n; i++) {
         double *p = draws + (size_t)i * np;
         for (size_t j = 0; j < c->nfit; j++)
@@ -688,10 +697,33 @@ static long cohort_values(ms_calibration *c, double *draws, const double *x, con
         if (ms_sim_set_params(c->sim, p) || ms_sim_initial(c->sim, y) ||
             ms_sim_observe(c->sim, 0, y, obs))
             return -1;
-        if (!(obs[obs_idx] > at_most)) /* NaN kept, as the statistics always had it */
-            out[k++] = obs[obs_idx];
+        for (size_t j = 0; j < c->ncol; j++)
+            cols[j * (size_t)c->n + (size_t)i] = obs[c->col_obs[j]];
     }
+    return 0;
+}
+
+/* Column col of cols into out, leaving out values above at_most (NaN kept,
+ * as the statistics always had it); returns how many. */
+static long gather(const ms_calibration *c, const double *cols, int col, double at_most,
+                   double *out)
+{
+    const double *v = cols + (size_t)col * (size_t)c->n;
+    long k = 0;
+    for (long i = 0; i < c->n; i++)
+        if (!(v[i] > at_most))
+            out[k++] = v[i];
     return k;
+}
+
+static int same_reference(const target *a, const target *b)
+{
+    if (a->nref != b->nref)
+        return 0;
+    for (size_t j = 0; j < a->nref; j++)
+        if (a->ref_idx[j] != b->ref_idx[j] || a->ref_val[j] != b->ref_val[j])
+            return 0;
+    return 1;
 }
 
 /* Hedges' g of a against b (pooled SD, small-sample correction), or the
@@ -714,18 +746,21 @@ static int evaluate(ms_calibration *c, const double *x)
 {
     if (c->sc)
         return evaluate_trial(c, x);
+    if (simulate_cohort(c, c->draws, x, NULL, c->cols))
+        return -1;
+    c->ref_of = NULL; /* the parameters changed: the reference group too */
     for (size_t t = 0; t < c->nt; t++) {
         const target *tg = &c->t[t];
         int cmp = tg->kind == ST_HEDGES_G || tg->kind == ST_CV_RATIO;
-        long n = cohort_values(c, c->draws, x, NULL, tg->obs, cmp ? tg->at_most : INFINITY,
-                               c->values);
-        if (n < 0)
-            return -1;
+        long n = gather(c, c->cols, tg->col, cmp ? tg->at_most : INFINITY, c->values);
         if (cmp) {
-            long nr = cohort_values(c, c->ref_draws, x, tg, tg->obs, tg->at_most,
-                                    c->ref_values);
-            if (nr < 0)
-                return -1;
+            const target *had = c->ref_of;
+            if (!had || !same_reference(had, tg)) {
+                if (simulate_cohort(c, c->ref_draws, x, tg, c->ref_cols))
+                    return -1;
+                c->ref_of = tg;
+            }
+            long nr = gather(c, c->ref_cols, tg->col, tg->at_most, c->ref_values);
             c->achieved[t] = compare_groups(tg->kind, c->values, n, c->ref_values, nr);
         } else if (tg->kind == ST_FRACTION_ABOVE) {
             long k = 0;
@@ -1069,16 +1104,27 @@ ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run
     if (!st && !c->sc) {
         c->draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->draws);
         c->values = ms_alloc(ctx, (size_t)c->n * sizeof *c->values);
-        st = (!c->draws || !c->values) ? ms_nomem(ctx) : ms_sim_new(ctx, c->model, &c->sim);
         int ref = 0;
-        for (size_t t = 0; t < c->nt; t++)
+        for (size_t t = 0; t < c->nt; t++) { /* a column per observable the targets use */
+            size_t j = 0;
+            while (j < c->ncol && c->col_obs[j] != c->t[t].obs)
+                j++;
+            if (j == c->ncol)
+                c->col_obs[c->ncol++] = c->t[t].obs;
+            c->t[t].col = (int)j;
             ref |= c->t[t].nref > 0;
-        if (!st && ref) {
+        }
+        size_t ncell = (size_t)c->n * c->ncol;
+        c->cols = ms_alloc(ctx, ncell * sizeof *c->cols);
+        if (ref) {
             c->ref_draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->ref_draws);
             c->ref_values = ms_alloc(ctx, (size_t)c->n * sizeof *c->ref_values);
-            if (!c->ref_draws || !c->ref_values)
-                st = ms_nomem(ctx);
+            c->ref_cols = ms_alloc(ctx, ncell * sizeof *c->ref_cols);
         }
+        st = (!c->draws || !c->values || !c->cols ||
+              (ref && (!c->ref_draws || !c->ref_values || !c->ref_cols)))
+                 ? ms_nomem(ctx)
+                 : ms_sim_new(ctx, c->model, &c->sim);
     }
     if (!st && !c->sc)
         st = draw_cohort(c);
