@@ -298,6 +298,21 @@ cohort_target "reference: value not a number" '    statistic: hedges_g\n    refe
   "drive_median"
 cohort_target "at_most: on a fraction_above target" '    statistic: fraction_above\n    threshold: 3\n    at_most: 10\n' \
   "reference: and at_most: belong to a hedges_g or cv_ratio target"
+# targets against different reference groups in one file each get their own
+# group: the same values as each target alone
+cmp_file() { # FILE, then target bodies (printf formats), one per target
+  local f=$1; shift
+  { printf 'calibration: t\nmodel: %s/models/depression_inflammation.yaml\ncohort: {n: 2000, seed: 3}\n' "$src"
+    printf 'fit:\n  drive_median: {start: 1.2, lower: 0.3, upper: 6}\ntargets:\n'
+    for b in "$@"; do printf '  - name: x\n    source: y\n    value: 0.7\n    ci: [0, 2]\n    observable: CRP_mgL\n'; printf "$b"; done; } > "$tmp/$f"
+}
+ref_a='    statistic: hedges_g\n    reference: {drive_median: 0.9907, drive_sigma: 1.041}\n    at_most: 10\n'
+ref_b='    statistic: cv_ratio\n    reference: {drive_median: 0.5}\n'
+cmp_file three.yaml "$ref_a" "$ref_b" "$ref_a"; cmp_file a.yaml "$ref_a"; cmp_file b.yaml "$ref_b"
+got() { "$ms" calibrate "$tmp/$1" --evaluate | awk '$NF == "ok" || $NF == "OUTSIDE" { print $(NF - 1) }' | tr '\n' ' '; }
+three=$(got three.yaml); a=$(got a.yaml); b=$(got b.yaml)
+[ "$three" = "$a$b$a" ] && [ -n "$a" ] && [ "$a" != "$b " ] && ok ||
+  bad "targets with different references: '$three', alone '$a' '$b'"
 
 # A calibration plan: targets files run in order as one calibration; a step's
 # kept values replace the model file's in every later stage; checks evaluate

@@ -112,6 +112,7 @@ struct ms_calibration {
      * target's reference differs) */
     double *ref_draws, *ref_values, *ref_cols;
     const target *ref_of;
+    double *pvec; /* nparams: one patient's parameters as simulated */
     ms_sim *sim;
     int iterations, evaluations;
     ms_calibration_progress_fn progress; /* may be NULL */
@@ -152,6 +153,7 @@ void ms_calibration_free(ms_calibration *c)
     ms_free(ctx, c->ref_values);
     ms_free(ctx, c->cols);
     ms_free(ctx, c->ref_cols);
+    ms_free(ctx, c->pvec);
     ms_free(ctx, c->file);
     ms_free(ctx, c->name);
     ms_free(ctx, c->model_path);
@@ -680,7 +682,7 @@ static int evaluate_trial(ms_calibration *c, const double *x)
  * draws, with the fitted parameters at x and then reference t's parameters
  * (t NULL: none) set over them, into cols (the targets' observables, a
  * column each).  Returns 0, or -1 if a patient could not be evaluated. */
-static int simulate_cohort(ms_calibration *c, double *draws, const double *x, const target *t,
+static int simulate_cohort(ms_calibration *c, const double *draws, const double *x, const target *t,
                            double *cols)
 {
     const ms_model *m = c->model;
@@ -688,8 +690,9 @@ static int simulate_cohort(ms_calibration *c, double *draws, const double *x, co
     double y[512], obs[512];
     if (m->count[MS_STATE] > 512 || m->count[MS_OBSERVABLE] > 512)
         return -1;
+    double *p = c->pvec; /* a copy: a reference's values must not outlive it */
     for (long i = 0; i < c->n; i++) {
-        double *p = draws + (size_t)i * np;
+        memcpy(p, draws + (size_t)i * np, np * sizeof *p);
         for (size_t j = 0; j < c->nfit; j++)
             p[c->fit_idx[j]] = x[j];
         for (size_t j = 0; t && j < t->nref; j++)
@@ -1116,12 +1119,13 @@ ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run
         }
         size_t ncell = (size_t)c->n * c->ncol;
         c->cols = ms_alloc(ctx, ncell * sizeof *c->cols);
+        c->pvec = ms_alloc(ctx, (np ? np : 1) * sizeof *c->pvec);
         if (ref) {
             c->ref_draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->ref_draws);
             c->ref_values = ms_alloc(ctx, (size_t)c->n * sizeof *c->ref_values);
             c->ref_cols = ms_alloc(ctx, ncell * sizeof *c->ref_cols);
         }
-        st = (!c->draws || !c->values || !c->cols ||
+        st = (!c->draws || !c->values || !c->cols || !c->pvec ||
               (ref && (!c->ref_draws || !c->ref_values || !c->ref_cols)))
                  ? ms_nomem(ctx)
                  : ms_sim_new(ctx, c->model, &c->sim);
