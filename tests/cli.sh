@@ -297,7 +297,11 @@ cohort_target "reference: sets a parameter that varies between patients" \
 cohort_target "reference: value not a number" '    statistic: hedges_g\n    reference: {drive_median: low}\n' \
   "drive_median"
 cohort_target "at_most: on a fraction_above target" '    statistic: fraction_above\n    threshold: 3\n    at_most: 10\n' \
-  "reference: and at_most: belong to a hedges_g or cv_ratio target"
+  "reference: and at_most: belong to a hedges_g, cv_ratio or odds_ratio target"
+cohort_target "odds_ratio without threshold:" '    statistic: odds_ratio\n    reference: {drive_median: 1}\n' \
+  "no 'threshold:'"
+cohort_target "threshold: on a median target" '    statistic: median\n    threshold: 3\n' \
+  "threshold: belongs to a fraction_above or odds_ratio target"
 # targets against different reference groups in one file each get their own
 # group: the same values as each target alone
 cmp_file() { # FILE, then target bodies (printf formats), one per target

@@ -3,8 +3,9 @@
  * figures.  A targets file (docs/model.md, calibration/ files) names the
  * model, a cohort (size, seed), the parameters to fit (start, bounds) and
  * targets: statistics of baseline observables over the cohort (fraction
- * above a threshold, median, a quantile; Hedges' g and the ratio of
- * coefficients of variation against a reference group drawn from the same
+ * above a threshold, median, a quantile; Hedges' g, the ratio of
+ * coefficients of variation and the odds ratio of a value above a threshold
+ * against a reference group drawn from the same
  * equations with some parameters set otherwise, as case-control
  * meta-analyses compare patients with healthy controls), each with its
  * published value and 95 % interval and citation.  The objective is the
@@ -46,12 +47,13 @@
 #define MAX_TARGETS 32
 
 typedef enum {
-    ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE, ST_HEDGES_G, ST_CV_RATIO, /* cohort, at baseline */
+    ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE,              /* cohort, at baseline */
+    ST_HEDGES_G, ST_CV_RATIO, ST_ODDS_RATIO,                /* cohort vs reference */
     ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION, /* trial arms */
     ST_MIXTURE, ST_VARIANCE_RATIO, ST_SUSTAINED
 } stat_kind;
 static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "hedges_g",
-                                        "cv_ratio", "mean_baseline",
+                                        "cv_ratio", "odds_ratio", "mean_baseline",
                                         "mean_final", "mean_change", "response_rate",
                                         "remission_rate", "mixture_weight", "variance_ratio",
                                         "sustained_response", NULL};
@@ -271,7 +273,12 @@ static ms_status fixed_param(ms_calibration *c, const ms_ydoc *d, const ms_ynode
     return MS_OK;
 }
 
-/* A hedges_g or cv_ratio target's comparison group: reference: {param:
+static int is_comparison(stat_kind k)
+{
+    return k == ST_HEDGES_G || k == ST_CV_RATIO || k == ST_ODDS_RATIO;
+}
+
+/* A comparison target's (hedges_g, cv_ratio, odds_ratio) reference group: reference: {param:
  * value, ...} (the parameters in which the reference group differs, e.g. the
  * healthy population's) and at_most: (values above it left out in both
  * groups, as case-control studies leave out acute-phase values). */
@@ -283,7 +290,7 @@ static ms_status read_reference(ms_calibration *c, const ms_ydoc *d, const ms_yn
         return cfail(ctx, d, rf ? rf : e, "a %s target needs reference: {parameter: value, ...} "
                                           "(1 to %d parameters of the comparison group, e.g. "
                                           "healthy people)",
-                     t->kind == ST_HEDGES_G ? "hedges_g" : "cv_ratio", REF_MAX);
+                     STAT_NAME[t->kind], REF_MAX);
     for (size_t i = 0; i < rf->n; i++) {
         ms_status st = fixed_param(c, d, rf->keys[i], "set", &t->ref_idx[i]);
         if (!st)
@@ -472,7 +479,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                 k = j;
         if (k < 0)
             return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, "
-                                      "quantile, hedges_g, cv_ratio (cohorts) or "
+                                      "quantile, hedges_g, cv_ratio, odds_ratio (cohorts) or "
                                       "mean_baseline, mean_final, mean_change, "
                                       "response_rate, remission_rate, mixture_weight, "
                                       "variance_ratio, sustained_response (trials)",
@@ -548,15 +555,21 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                 return st;
             if (!(t->q > 0 && t->q < 1))
                 return cfail(ctx, d, ms_ymap_get(e, "q"), "q must be between 0 and 1");
-        } else {
-            t->kind = strcmp(stt->str, "hedges_g") == 0 ? ST_HEDGES_G : ST_CV_RATIO;
+        } else { /* a comparison with a reference group */
+            t->kind = (stat_kind)k;
             if ((st = read_reference(c, d, e, t)))
                 return st;
+            if (k == ST_ODDS_RATIO && (st = num(ctx, d, e, "threshold", 1, &t->threshold)))
+                return st;
         }
-        if (t->kind != ST_HEDGES_G && t->kind != ST_CV_RATIO &&
-            (ms_ymap_get(e, "reference") || ms_ymap_get(e, "at_most")))
-            return cfail(ctx, d, e, "reference: and at_most: belong to a hedges_g or cv_ratio "
-                                    "target");
+        if (!is_comparison(t->kind) && (ms_ymap_get(e, "reference") || ms_ymap_get(e, "at_most")))
+            return cfail(ctx, d, e, "reference: and at_most: belong to a hedges_g, cv_ratio or "
+                                    "odds_ratio target");
+        if (ms_ymap_get(e, "threshold") && t->kind != ST_FRACTION_ABOVE &&
+            t->kind != ST_ODDS_RATIO)
+            return cfail(ctx, d, ms_ymap_get(e, "threshold"), "threshold: belongs to a "
+                                                              "fraction_above or odds_ratio "
+                                                              "target");
         if ((st = num(ctx, d, e, "value", 1, &t->value)))
             return st;
         const ms_ynode *ci = ms_ymap_get(e, "ci"), *tol = ms_ymap_get(e, "tolerance");
@@ -729,12 +742,22 @@ static int same_reference(const target *a, const target *b)
     return 1;
 }
 
-/* Hedges' g of a against b (pooled SD, small-sample correction), or the
- * ratio of their coefficients of variation (SD / mean). */
-static double compare_groups(stat_kind kind, const double *a, long na, const double *b, long nb)
+/* Hedges' g of a against b (pooled SD, small-sample correction), the ratio
+ * of their coefficients of variation (SD / mean), or the odds ratio of a
+ * value above threshold. */
+static double compare_groups(const target *t, const double *a, long na, const double *b, long nb)
 {
+    stat_kind kind = t->kind;
     if (na < 2 || nb < 2)
         return NAN;
+    if (kind == ST_ODDS_RATIO) {
+        long ka = 0, kb = 0;
+        for (long i = 0; i < na; i++)
+            ka += a[i] > t->threshold;
+        for (long i = 0; i < nb; i++)
+            kb += b[i] > t->threshold;
+        return ((double)ka / (double)(na - ka)) / ((double)kb / (double)(nb - kb));
+    }
     double ma = gsl_stats_mean(a, 1, (size_t)na), mb = gsl_stats_mean(b, 1, (size_t)nb);
     double va = gsl_stats_variance_m(a, 1, (size_t)na, ma);
     double vb = gsl_stats_variance_m(b, 1, (size_t)nb, mb);
@@ -754,7 +777,7 @@ static int evaluate(ms_calibration *c, const double *x)
     c->ref_of = NULL; /* the parameters changed: the reference group too */
     for (size_t t = 0; t < c->nt; t++) {
         const target *tg = &c->t[t];
-        int cmp = tg->kind == ST_HEDGES_G || tg->kind == ST_CV_RATIO;
+        int cmp = is_comparison(tg->kind);
         long n = gather(c, c->cols, tg->col, cmp ? tg->at_most : INFINITY, c->values);
         if (cmp) {
             const target *had = c->ref_of;
@@ -764,7 +787,7 @@ static int evaluate(ms_calibration *c, const double *x)
                 c->ref_of = tg;
             }
             long nr = gather(c, c->ref_cols, tg->col, tg->at_most, c->ref_values);
-            c->achieved[t] = compare_groups(tg->kind, c->values, n, c->ref_values, nr);
+            c->achieved[t] = compare_groups(tg, c->values, n, c->ref_values, nr);
         } else if (tg->kind == ST_FRACTION_ABOVE) {
             long k = 0;
             for (long i = 0; i < n; i++)
