@@ -312,6 +312,12 @@ cmp_file() { # FILE, then target bodies (printf formats), one per target
 }
 ref_a='    statistic: hedges_g\n    reference: {drive_median: 0.9907, drive_sigma: 1.041}\n    at_most: 10\n'
 ref_b='    statistic: cv_ratio\n    reference: {drive_median: 0.5}\n'
+# a comparison that is not defined on the cohort (no patient of the
+# reference group above the threshold: odds of 0) is reported as such and
+# misses, never a crash or an infinite value
+cmp_file undefined.yaml '    statistic: odds_ratio\n    threshold: 3\n    reference: {drive_median: 0.01}\n'
+expect_rc 4 "an odds ratio with no reference patient above the threshold" "$ms" calibrate "$tmp/undefined.yaml" --evaluate
+grep -q "model nan  OUTSIDE" "$tmp/out" && ok || bad "an undefined odds ratio prints nan and misses: $(cat "$tmp/out")"
 cmp_file three.yaml "$ref_a" "$ref_b" "$ref_a"; cmp_file a.yaml "$ref_a"; cmp_file b.yaml "$ref_b"
 got() { "$ms" calibrate "$tmp/$1" --evaluate | awk '$NF == "ok" || $NF == "OUTSIDE" { print $(NF - 1) }' | tr '\n' ' '; }
 three=$(got three.yaml); a=$(got a.yaml); b=$(got b.yaml)

@@ -744,10 +744,13 @@ static int same_reference(const target *a, const target *b)
 
 /* Hedges' g of a against b (pooled SD, small-sample correction), the ratio
  * of their coefficients of variation (SD / mean), or the odds ratio of a
- * value above threshold. */
+ * value above threshold; NaN where it is not defined (no spread, no value
+ * or every value above the threshold in a group), which the objective
+ * counts as far off. */
 static double compare_groups(const target *t, const double *a, long na, const double *b, long nb)
 {
     stat_kind kind = t->kind;
+    double r;
     if (na < 2 || nb < 2)
         return NAN;
     if (kind == ST_ODDS_RATIO) {
@@ -756,15 +759,16 @@ static double compare_groups(const target *t, const double *a, long na, const do
             ka += a[i] > t->threshold;
         for (long i = 0; i < nb; i++)
             kb += b[i] > t->threshold;
-        return ((double)ka / (double)(na - ka)) / ((double)kb / (double)(nb - kb));
+        r = ((double)ka / (double)(na - ka)) / ((double)kb / (double)(nb - kb));
+    } else {
+        double ma = gsl_stats_mean(a, 1, (size_t)na), mb = gsl_stats_mean(b, 1, (size_t)nb);
+        double va = gsl_stats_variance_m(a, 1, (size_t)na, ma);
+        double vb = gsl_stats_variance_m(b, 1, (size_t)nb, mb);
+        double sp = sqrt(((double)(na - 1) * va + (double)(nb - 1) * vb) / (double)(na + nb - 2));
+        r = kind == ST_CV_RATIO ? (sqrt(va) / ma) / (sqrt(vb) / mb)
+                                : (ma - mb) / sp * (1 - 3 / (4 * (double)(na + nb) - 9));
     }
-    double ma = gsl_stats_mean(a, 1, (size_t)na), mb = gsl_stats_mean(b, 1, (size_t)nb);
-    double va = gsl_stats_variance_m(a, 1, (size_t)na, ma);
-    double vb = gsl_stats_variance_m(b, 1, (size_t)nb, mb);
-    if (kind == ST_CV_RATIO)
-        return (sqrt(va) / ma) / (sqrt(vb) / mb);
-    double sp = sqrt(((double)(na - 1) * va + (double)(nb - 1) * vb) / (double)(na + nb - 2));
-    return (ma - mb) / sp * (1 - 3 / (4 * (double)(na + nb) - 9));
+    return isfinite(r) ? r : NAN;
 }
 
 /* Statistics of the cohort at the parameter vector x (natural scale). */
