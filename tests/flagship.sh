@@ -113,10 +113,11 @@ echo "NOTE (docs/model.md): CRP depression vs healthy, 20,000 each: raw values g
 # calibration/crp_depression_joint.yaml fits drive_median/drive_sigma to the
 # 2019 prevalences and the 2020 effect size and variability ratio together,
 # against controls with the blood donors' drive.  Its controls must be
-# crp_healthy.yaml's fit; the fit must meet every target; and moodsim
-# calibrate's hedges_g and cv_ratio must equal a recomputation from moodsim
-# cohort's rows (calibrate draws the group as patients 0..n-1 of the seed and
-# the reference group as patients n..2n-1).
+# crp_healthy.yaml's fit; the fit must meet every target but the 2019 paper's
+# two odds ratios (checked, not fitted); and moodsim calibrate's hedges_g,
+# cv_ratio and odds_ratio must equal a recomputation from moodsim cohort's
+# rows (calibrate draws the group as patients 0..n-1 of the seed and the
+# reference group as patients n..2n-1; n = 20,000, the file's cohort).
 joint="$src/calibration/crp_depression_joint.yaml"
 refs=$(sed -n -E 's/^ *reference: \{drive_median: ([^,]+), drive_sigma: ([^}]+)\}$/\1 \2/p' "$joint" | sort -u)
 [ "$refs" = "$hm $hs" ] && ok || bad "the joint fit's controls ($refs) are crp_healthy.yaml's fit ($hm $hs)"
