@@ -9,7 +9,7 @@ CHECK_BUILD ?= build/check
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_SCENARIOS ?= scenarios/b_tms_exosome_null.yaml scenarios/b_tms_exosome_as_claimed.yaml
 
-.PHONY: all deps build demo check bench sbml-suite clean
+.PHONY: all deps build demo check bench measure sbml-suite clean
 
 SBML_SUITE ?= ../shared/sbml-test-suite/cases
 
@@ -44,6 +44,13 @@ check: build
 bench: build
 	@scripts/install-deps.sh bench
 	bench/run.sh $(BUILD)
+
+# The figures docs/model.md and the README quote, re-measured at the model
+# file's values after a change to the model: build/measure/ (about 25 minutes;
+# scripts/measure/remeasure.sh says what each file holds).
+measure: build
+	@scripts/install-deps.sh measure
+	scripts/measure/remeasure.sh $(BUILD)/moodsim build/measure
 
 # Every semantic case of the SBML Test Suite: build/sbml-suite/results.csv,
 # NNNNN-moodsim.csv per case, and a summary by component tag.

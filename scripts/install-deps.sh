@@ -3,6 +3,7 @@
 # Idempotent: a second run installs nothing and does not touch the network.
 # usage: install-deps.sh          what building and testing need
 #        install-deps.sh bench    that, and the benchmark's peers (make bench)
+#        install-deps.sh measure  that, and NumPy/SciPy for the documented figures (make measure)
 set -euo pipefail
 
 PACKAGES=(
@@ -19,8 +20,10 @@ PACKAGES=(
 )
 if [[ "${1:-}" == "bench" ]]; then
   PACKAGES+=(python3-scipy r-cran-desolve time)  # the peers and peak memory (make bench)
+elif [[ "${1:-}" == "measure" ]]; then
+  PACKAGES+=(python3-scipy)             # scripts/measure/*.py (NumPy comes with it)
 elif [[ -n "${1:-}" ]]; then
-  echo "install-deps: unknown group '$1' (expected nothing or 'bench')" >&2
+  echo "install-deps: unknown group '$1' (expected nothing, 'bench' or 'measure')" >&2
   exit 2
 fi
 
