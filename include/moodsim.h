@@ -669,6 +669,15 @@ typedef enum {
 } ms_fit_end;
 MS_API ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations,
                                      int *iterations);
+/* How many trials each evaluation of a fit ran: the targets file's
+ * fit_replicates: (scenario seeds seed .. seed + N - 1; the objective is the
+ * mean of the trials' objectives and the achieved statistics their means),
+ * 1 without it, for a cohort calibration and for an evaluation (no fit). */
+MS_API int ms_calibration_fit_replicates(const ms_calibration *c);
+/* The objective at the best point of a fit (or at the model's values for an
+ * evaluation): the fitted targets' squared deviations in standard errors
+ * (interval width / 3.92), summed; NaN for NULL. */
+MS_API double ms_calibration_objective(const ms_calibration *c);
 
 /* A calibration plan (docs/model.md, calibration/depression_inflammation.yaml):
  * targets files run in order as one calibration.  Each fitted step's kept

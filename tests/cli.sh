@@ -187,6 +187,46 @@ for v in 0 2.5 '"x"'; do
   grep -q "budget.yaml:3:[0-9]*: .*max_evaluations" "$tmp/err" && ok || bad "max_evaluations: $v -- the error names file, line and key: $(cat "$tmp/err")"
 done
 "$ms" help calibrate | grep -q "max_evaluations" && ok || bad "calibrate help names max_evaluations"
+# fit_replicates: N -- each evaluation of a trial fit runs N trials (seeds
+# seed .. seed + N - 1): the statistics printed are their means (those of
+# --evaluate --replicates N at the same values) and the objective the mean of
+# the trials' objectives, so that one trial's luck cannot carry a point
+printf 'calibration: fit_replicates_test\nscenario: %s\nmax_evaluations: 1\nfit_replicates: 2\n' \
+  "$src/tests/trial/toy_scenario.yaml" > "$tmp/reps.yaml"
+printf 'fit:\n  p_tms_inf: {start: 0.3, lower: 0.05, upper: 0.9}\ntargets:\n  - name: final mean on TMS\n    statistic: mean_final\n    arm: tms\n    value: 14.7\n    tolerance: 0.1\n    source: test\n' \
+  >> "$tmp/reps.yaml"
+expect_rc 0 "a fit with fit_replicates: 2 (one evaluation at the model's value; the mean meets the target)" "$ms" calibrate "$tmp/reps.yaml"
+fit_mean=$(sed -n 's/.*final mean on TMS .* model \([^ ]*\) .*/\1/p' "$tmp/out")
+fit_obj=$(sed -n 's/^objective \([^ ]*\) (.*; the mean over the trials of an evaluation)$/\1/p' "$tmp/out")
+grep -q "^targets (each statistic the mean over the 2 trials of an evaluation" "$tmp/out" && ok ||
+  bad "a fit over 2 trials says its statistics are means: $(cat "$tmp/out")"
+sed '/^fit_replicates:/d' "$tmp/reps.yaml" > "$tmp/reps1.yaml"
+expect_rc 0 "the same values, --evaluate --replicates 2" "$ms" calibrate "$tmp/reps1.yaml" --evaluate --replicates 2
+read -r ev_mean r1 r2 < <(sed -n 's/.*over 2 replicates: mean \([^,]*\), SD [^,]*, range \([^ ]*\) to \([^;]*\);.*/\1 \2 \3/p' "$tmp/out")
+[[ -n $fit_mean && $fit_mean == "$ev_mean" ]] && ok || bad "the fit's statistic ($fit_mean) is the mean over the two trials ($ev_mean)"
+expect_rc 4 "the same fit on one trial" "$ms" calibrate "$tmp/reps1.yaml"
+one=$(sed -n 's/.*final mean on TMS .* model \([^ ]*\) .*/\1/p' "$tmp/out")
+[[ -n $one && ( $one == "$r1" || $one == "$r2" ) && $one != "$fit_mean" ]] && ok ||
+  bad "one trial ($one) is one of the two ($r1, $r2), not their mean ($fit_mean)"
+# the objective: the mean of each trial's squared deviation in standard errors
+# (interval width / 3.92), not the squared deviation of the mean (the target
+# lies between the two trials, so the two differ many times over)
+within "$(awk -v f="${fit_obj:-0}" -v a="${r1:-0}" -v b="${r2:-0}" 'BEGIN { se = 0.2 / 3.92
+  print f / ((((a - 14.7) / se) ^ 2 + ((b - 14.7) / se) ^ 2) / 2) }')" 0.98 1.02 \
+  "fit_replicates: the objective ($fit_obj) is the mean of the two trials' ($r1, $r2)"
+for v in 0 1.5 101; do
+  sed "s/^fit_replicates: 2/fit_replicates: $v/" "$tmp/reps.yaml" > "$tmp/reps_bad.yaml"
+  expect_rc 2 "fit_replicates: $v" "$ms" calibrate "$tmp/reps_bad.yaml"
+  grep -q "reps_bad.yaml:4:[0-9]*: fit_replicates: expected a whole number from 1 to 100" "$tmp/err" && ok ||
+    bad "fit_replicates: $v -- the error names file, line and what is expected: $(cat "$tmp/err")"
+done
+sed 's/^fit_replicates: 2/fit_replicates: 2\nmethod: levenberg-marquardt/' "$tmp/reps.yaml" > "$tmp/reps_bad.yaml"
+expect_rc 2 "fit_replicates: with levenberg-marquardt" "$ms" calibrate "$tmp/reps_bad.yaml"
+grep -q "reps_bad.yaml:4:[0-9]*: fit_replicates: is for the simplex" "$tmp/err" && ok || bad "fit_replicates with LM: $(cat "$tmp/err")"
+sed -e "s|^model: ../|model: $src/|" -e 's/^fit:/fit_replicates: 2\nfit:/' "$src/calibration/crp_healthy.yaml" > "$tmp/reps_bad.yaml"
+expect_rc 2 "fit_replicates: on a cohort calibration" "$ms" calibrate "$tmp/reps_bad.yaml"
+grep -q "reps_bad.yaml:[0-9]*:[0-9]*: fit_replicates: is for a trial calibration" "$tmp/err" && ok || bad "fit_replicates on a cohort: $(cat "$tmp/err")"
+"$ms" help calibrate | grep -q "fit_replicates" && ok || bad "calibrate help names fit_replicates"
 # method: levenberg-marquardt (GSL's nonlinear least squares) reaches the
 # simplex's fit in fewer evaluations, keeps budgets, and rejects what it cannot do
 sed -e "s|^model: ../|model: $src/|" -e 's/^fit:/method: levenberg-marquardt\nfit:/' \

@@ -1361,8 +1361,12 @@ static const char *HELP_CALIBRATE =
     "of each parameter's bounds).\n"
     "A targets file's max_evaluations: N ends a fit after N evaluations with the best point\n"
     "evaluated (for trial fits, where each evaluation is a virtual trial); stderr says when a\n"
-    "fit ended without converging.  Ctrl-C stops a fit after the evaluation under way and\n"
-    "prints the best point found so far, with the targets it achieves (exit code 130).\n";
+    "fit ended without converging.  A trial targets file's fit_replicates: N runs N trials\n"
+    "(seeds seed, seed+1, ...) at each evaluation and minimises the mean of their objectives,\n"
+    "so that a point must meet the figures on every trial, not on one trial's luck; the\n"
+    "statistics printed are then the means over the N trials.  Ctrl-C stops a fit after the\n"
+    "evaluation under way and prints the best point found so far, with the targets it\n"
+    "achieves (exit code 130).\n";
 
 /* A fit's progress on stderr (after 2 s, then on one line), unless --quiet. */
 static int cal_progress(void *ud, int iteration, int evaluations, double best, double seconds)
@@ -1418,7 +1422,12 @@ static int print_calibration(const ms_calibration *c, int eval, int stopped, int
         const char *name = ms_calibration_param(c, i, &v);
         printf("  %-20s %.4g\n", name, v);
     }
-    printf("targets:\n");
+    int fr = eval ? 1 : ms_calibration_fit_replicates(c);
+    if (fr > 1)
+        printf("targets (each statistic the mean over the %d trials of an evaluation; the "
+               "objective the mean of their objectives):\n", fr);
+    else
+        printf("targets:\n");
     int outside = 0;
     for (size_t i = 0; i < ms_calibration_target_count(c); i++) {
         double v, lo, hi, a;
@@ -1437,6 +1446,10 @@ static int print_calibration(const ms_calibration *c, int eval, int stopped, int
         printf("      %s%s\n", ms_calibration_target_fitted(c, i) ? "" : "(checked, not fitted) ",
                src);
     }
+    if (!eval)
+        printf("objective %.6g (the fitted targets' squared deviations in standard errors, "
+               "summed%s)\n", ms_calibration_objective(c),
+               fr > 1 ? "; the mean over the trials of an evaluation" : "");
     return outside;
 }
 

@@ -124,6 +124,7 @@ struct ms_calibration {
     double best_achieved[MAX_TARGETS];   /* and the statistics there */
     int stop;                            /* progress asked the fit to stop */
     int max_evals;                       /* max_evaluations: (0: none) */
+    int fit_reps;                        /* fit_replicates: trials per evaluation (1: one) */
     int lm;                              /* method: levenberg-marquardt (else the simplex) */
     double fd_step;                      /* its difference step, on the logistic scale */
     double lm_u[MAX_FIT], lm_r[MAX_TARGETS]; /* its last point (transformed) and residuals */
@@ -314,8 +315,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
 {
     ms_context *ctx = c->ctx;
     static const char *const top[] = {"calibration", "description", "model", "scenario",
-                                      "cohort", "max_evaluations", "method", "difference_step",
-                                      "fit", "targets", NULL};
+                                      "cohort", "max_evaluations", "fit_replicates", "method",
+                                      "difference_step", "fit", "targets", NULL};
     const ms_ynode *root = d->root;
     ms_status st;
     if (!root || root->type != MS_Y_MAP)
@@ -394,6 +395,26 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return cfail(ctx, d, mt, "method: expected simplex (GSL's Nelder-Mead, the default) "
                                      "or levenberg-marquardt (GSL's nonlinear least squares)");
         c->lm = strcmp(mt->str, "levenberg-marquardt") == 0;
+    }
+    /* fit_replicates: N trials per evaluation (scenario seeds seed .. seed +
+     * N - 1), the objective the mean of theirs: a point is rewarded only for
+     * meeting the figures on every trial, not on one trial's luck */
+    c->fit_reps = 1;
+    const ms_ynode *fr = ms_ymap_get(root, "fit_replicates");
+    if (fr) {
+        double m;
+        if (!c->sc)
+            return cfail(ctx, d, fr, "fit_replicates: is for a trial calibration (scenario:); a "
+                                     "cohort's statistics are fitted on one cohort");
+        if (c->lm)
+            return cfail(ctx, d, fr, "fit_replicates: is for the simplex; method: "
+                                     "levenberg-marquardt fits one trial");
+        if ((st = ms_yget_number(ctx, d, fr, "fit_replicates", &m, MS_ERR_ARG)))
+            return st;
+        if (m < 1 || m > 100 || m != floor(m))
+            return cfail(ctx, d, fr, "fit_replicates: expected a whole number from 1 to 100 (the "
+                                     "trials each evaluation of the fit runs), not %g", m);
+        c->fit_reps = (int)m;
     }
     c->fd_step = 0.05;
     if (ds) {
@@ -833,15 +854,51 @@ static double objective_at(const ms_calibration *c)
     return f;
 }
 
+/* The statistics at x (natural values) as the fit sees them: one trial or
+ * cohort, or with fit_replicates: N, N trials (scenario seeds seed .. seed +
+ * N - 1) with c->achieved their means; *f the objective (for N trials the
+ * mean of theirs).  Returns 0, or -1 if the model could not be evaluated. */
+static int evaluate_fit(ms_calibration *c, const double *x, double *f)
+{
+    int reps = c->sc ? c->fit_reps : 1, rc = 0;
+    if (reps == 1) {
+        if (evaluate(c, x))
+            return -1;
+        *f = objective_at(c);
+        return 0;
+    }
+    double sum[MAX_TARGETS] = {0}, fsum = 0;
+    unsigned long long seed0 = c->sc->seed;
+    for (int r = 0; !rc && r < reps; r++) {
+        c->sc->seed = seed0 + (unsigned long long)r;
+        if (evaluate(c, x)) {
+            rc = -1;
+            break;
+        }
+        fsum += objective_at(c);
+        for (size_t t = 0; t < c->nt; t++)
+            sum[t] += c->achieved[t];
+    }
+    c->sc->seed = seed0;
+    if (rc)
+        return rc;
+    for (size_t t = 0; t < c->nt; t++)
+        c->achieved[t] = sum[t] / reps;
+    *f = fsum / reps;
+    return 0;
+}
+
 /* One evaluation of the fit at transformed point u: the statistics in
- * c->achieved, x (natural values) filled in; returns the objective
- * (INFINITY if the model could not be evaluated).  Keeps the best point,
- * reports progress and applies the budget. */
+ * c->achieved (evaluate_fit), x (natural values) filled in; returns the
+ * objective (INFINITY if the model could not be evaluated).  Keeps the best
+ * point, reports progress and applies the budget. */
 static double fit_evaluate(ms_calibration *c, const gsl_vector *u, double *x)
 {
     for (size_t k = 0; k < c->nfit; k++)
         x[k] = to_natural(c, k, gsl_vector_get(u, k));
-    double f = evaluate(c, x) ? INFINITY : objective_at(c);
+    double f;
+    if (evaluate_fit(c, x, &f))
+        f = INFINITY;
     c->evaluations++;
     if (f < c->best_f) {
         c->best_f = f;
@@ -1094,10 +1151,12 @@ static ms_status fit_simplex(ms_calibration *c, gsl_vector *u)
         } else {
             for (size_t k = 0; k < c->nfit; k++)
                 c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));
-            c->objective = s->fval;
-            if (c->stop || evaluate(c, c->best))
+            double f;
+            if (c->stop || evaluate_fit(c, c->best, &f))
                 st = ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0,
                              "the model could not be evaluated");
+            else
+                c->objective = f; /* s->fval, evaluated again with the statistics */
         }
     }
     gsl_multimin_fminimizer_free(s);
@@ -1246,6 +1305,13 @@ const char *ms_calibration_param(const ms_calibration *c, size_t i, double *valu
     return c->model->sym[MS_PARAM][c->fit_idx[i]].name;
 }
 size_t ms_calibration_target_count(const ms_calibration *c) { return c ? c->nt : 0; }
+double ms_calibration_objective(const ms_calibration *c) { return c ? c->objective : NAN; }
+
+int ms_calibration_fit_replicates(const ms_calibration *c)
+{
+    return c && c->sc && c->end != MS_FIT_NONE ? c->fit_reps : 1;
+}
+
 ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations, int *iterations)
 {
     if (evaluations)
