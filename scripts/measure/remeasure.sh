@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-measures, at the model file's values, the figures of the flagship model
 # that docs/model.md and the README quote, so that they can be brought up to
-# date after a change to the model (make measure; about 25 minutes on two
+# date after a change to the model (make measure; about 15 minutes on two
 # cores, most of it the calibration plan's --evaluate and the flagship test).
 # Nothing is judged here beyond what tests/flagship.sh judges; every output
 # is kept in OUT_DIR, one file per measurement:
@@ -22,6 +22,9 @@
 set -u
 ms=$(realpath "$1"); out=$2
 src=$(pwd); here=$(cd "$(dirname "$0")" && pwd)
+# Debian's interpreter, where install-deps.sh puts NumPy and SciPy (another
+# python3 earlier on PATH may lack them); PYTHON=... overrides
+py=${PYTHON:-$(command -v /usr/bin/python3 || command -v python3)}
 [ -f models/depression_inflammation.yaml ] || { echo "remeasure: run from the source directory" >&2; exit 2; }
 mkdir -p "$out"; out=$(realpath "$out")
 step() { echo "remeasure: $(date -u +%H:%M:%S) $*" >&2; }
@@ -40,19 +43,19 @@ if [ -f "$out/flagship/placebo8/visits.csv" ]; then
     "$out/flagship/placebo8/visits.csv" | sort -k2 -n > "$out/placebo_weeks.txt"
 fi
 step "the infliximab validation (Raison et al. 2013)"
-"$ms" trial scenarios/validation_infliximab_raison2013.yaml --out "$out/raison" --one-setting > "$out/raison.txt" 2>&1
-python3 "$here/raison_small_trials.py" "$out/raison" > "$out/raison_small_trials.txt" 2>&1
+"$ms" trial scenarios/validation_infliximab_raison2013.yaml --out "$out/raison" --one-setting --quiet > "$out/raison.txt" 2>&1
+"$py" "$here/raison_small_trials.py" "$out/raison" > "$out/raison_small_trials.txt" 2>&1
 step "the threshold load's hypotheses (18 runs)"
-python3 "$here/threshold_sensitivity.py" "$src" "$ms" "$out/sensitivity" > "$out/threshold_sensitivity.txt" 2>&1
+"$py" "$here/threshold_sensitivity.py" "$src" "$ms" "$out/sensitivity" > "$out/threshold_sensitivity.txt" 2>&1
 step "the seed scenarios and the monitor study"
 for s in a_exosome_nmn_null a_exosome_nmn_as_claimed b_tms_exosome_null b_tms_exosome_as_claimed \
          monitor_study_exosome_nmn; do
-  "$ms" trial "scenarios/$s.yaml" --out "$out/$s" > "$out/$s.txt" 2>&1
+  "$ms" trial "scenarios/$s.yaml" --out "$out/$s" --quiet > "$out/$s.txt" 2>&1
 done
 sed 's/^patients_per_arm: 20$/patients_per_arm: 2000/; s#\.\./#'"$src"'/#g' \
   scenarios/monitor_study_exosome_nmn.yaml > "$out/monitor2000.yaml"
-"$ms" trial "$out/monitor2000.yaml" --out "$out/monitor2000" > "$out/monitor2000.txt" 2>&1
-python3 "$here/monitor_resample.py" "$out/monitor2000/endpoints.csv" > "$out/monitor_resample.txt" 2>&1
+"$ms" trial "$out/monitor2000.yaml" --out "$out/monitor2000" --quiet > "$out/monitor2000.txt" 2>&1
+"$py" "$here/monitor_resample.py" "$out/monitor2000/endpoints.csv" > "$out/monitor_resample.txt" 2>&1
 for s in a_exosome_nmn_as_claimed a_exosome_nmn_null; do
   awk -F, -v s="$s" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
     $h["arm"] == "exosome_nmn" { w = $h["week"]; c[w] += $h["CRP_mgL"]; n[w]++ }
