@@ -871,17 +871,14 @@ static int evaluate_fit(ms_calibration *c, const double *x, double *f)
     unsigned long long seed0 = c->sc->seed;
     for (int r = 0; !rc && r < reps; r++) {
         c->sc->seed = seed0 + (unsigned long long)r;
-        if (evaluate(c, x)) {
-            rc = -1;
-            break;
-        }
+        rc = evaluate(c, x);
         fsum += objective_at(c);
         for (size_t t = 0; t < c->nt; t++)
             sum[t] += c->achieved[t];
     }
-    c->sc->seed = seed0;
+    c->sc->seed = seed0; /* the scenario as it was loaded */
     if (rc)
-        return rc;
+        return -1;
     for (size_t t = 0; t < c->nt; t++)
         c->achieved[t] = sum[t] / reps;
     *f = fsum / reps;
