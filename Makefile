@@ -46,7 +46,7 @@ bench: build
 	bench/run.sh $(BUILD)
 
 # The figures docs/model.md and the README quote, re-measured at the model
-# file's values after a change to the model: build/measure/ (about 15 minutes;
+# file's values after a change to the model: build/measure/ (about 16 minutes;
 # scripts/measure/remeasure.sh says what each file holds).
 measure: build
 	@scripts/install-deps.sh measure

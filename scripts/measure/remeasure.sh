@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-measures, at the model file's values, the figures of the flagship model
 # that docs/model.md and the README quote, so that they can be brought up to
-# date after a change to the model (make measure; about 15 minutes on two
+# date after a change to the model (make measure; about 16 minutes on two
 # cores, most of it the calibration plan's --evaluate and the flagship test).
 # Nothing is judged here beyond what tests/flagship.sh judges; every output
 # is kept in OUT_DIR, one file per measurement:
@@ -12,6 +12,8 @@
 #   placebo_weeks.txt     placebo response by week, the test trial's 2,000 followed to 8
 #   raison.txt, raison_small_trials.txt   the infliximab validation and small trials
 #   threshold_sensitivity.txt             the threshold load's two hypotheses varied
+#   spread_sensitivity.txt                the seed questions at 2,000 per arm on the model
+#                                         file and on the joint CRP spread (the other gap)
 #   <scenario>.txt        each seed scenario (both claim settings), the monitor study
 #   monitor2000.txt, monitor_resample.txt the monitor study's design on 2,000 patients
 #   scenario_a_crp.txt    mean CRP of scenario (a)'s treated patients, weeks 0 and 26
@@ -47,6 +49,8 @@ step "the infliximab validation (Raison et al. 2013)"
 "$py" "$here/raison_small_trials.py" "$out/raison" > "$out/raison_small_trials.txt" 2>&1
 step "the threshold load's hypotheses (18 runs)"
 "$py" "$here/threshold_sensitivity.py" "$src" "$ms" "$out/sensitivity" > "$out/threshold_sensitivity.txt" 2>&1
+step "the seed questions on the two spreads of inflammation (2,000 per arm)"
+"$py" "$here/spread_sensitivity.py" "$src" "$ms" "$out/spread" > "$out/spread_sensitivity.txt" 2>&1
 step "the seed scenarios and the monitor study"
 for s in a_exosome_nmn_null a_exosome_nmn_as_claimed b_tms_exosome_null b_tms_exosome_as_claimed \
          monitor_study_exosome_nmn; do
