@@ -71,6 +71,8 @@ def ci(r, est, lo, hi):
 
 
 def main(src, ms, out):
+    if not os.path.isfile(f"{src}/{MODEL}"):
+        sys.exit(f"spread_sensitivity: {src}/{MODEL}: no such file (SOURCE_DIR is the source tree)")
     os.makedirs(out, exist_ok=True)
     patients = int(os.environ.get("PATIENTS", "2000"))
     models = {"model file (prevalence-only spread)": f"{src}/{MODEL}",
@@ -82,8 +84,11 @@ def main(src, ms, out):
         for name in ("a_exosome_nmn_as_claimed.yaml", "b_tms_exosome_as_claimed.yaml"):
             tag = f"{key}_{name[:-5]}"
             p = scenario_copy(src, out, name, model, tag, patients)
-            subprocess.run([ms, "trial", p, "--out", f"{out}/{tag}", "--quiet"],
-                           check=True, stdout=subprocess.DEVNULL)
+            run = subprocess.run([ms, "trial", p, "--out", f"{out}/{tag}", "--quiet"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if run.returncode != 0:
+                sys.exit(f"spread_sensitivity: moodsim trial {p} failed (exit {run.returncode}):\n"
+                         + run.stderr.strip())
             for setting, sub in (("as-claimed", ""), ("null", "/null")):
                 S = table(f"{out}/{tag}{sub}/summary.csv")
                 if name.startswith("a_"):
