@@ -44,7 +44,7 @@ def alternative_model(src, out):
         text, n = re.subn(rf"(?m)^(  {name}:\n    value: )\S+$", rf"\g<1>{value}", text)
         if n != 1:
             sys.exit(f"spread_sensitivity: {src}/{MODEL}: parameter {name} found {n} times "
-                     "(expected once, as '  {name}:' followed by '    value:')")
+                     f"(expected once, as '  {name}:' followed by '    value:')")
     path = f"{out}/joint_spread.yaml"
     open(path, "w").write(text)
     return path
