@@ -58,7 +58,8 @@ MS_API const char *ms_version(void);
     X(MS_ERR_PROTOCOL, -5, "invalid protocol")                                 \
     X(MS_ERR_ARG, -6, "invalid argument")                                      \
     X(MS_ERR_SOLVER, -7, "numerical integration failed")                       \
-    X(MS_ERR_LIMIT, -8, "input exceeds a size limit")
+    X(MS_ERR_LIMIT, -8, "input exceeds a size limit")                          \
+    X(MS_ERR_WRITE, -9, "cannot write an output file")
 
 typedef enum {
 #define MS_X_ENUM(name, value, text) name = value,
@@ -153,8 +154,10 @@ MS_API void ms_model_free(ms_model *model);
  * of each named parameter replaced by values[i] (the shortest decimal that
  * reads back exactly), changing nothing else -- comments, sources and layout
  * stay as written (e.g. to use the values a calibration re-derived).  Each
- * value must be written as a plain number in the file.  The copy is loaded
- * again before the call returns; out_path may be model_path. */
+ * value must be written as a plain number in the file.  The new text must
+ * load as a model before it is written; it then replaces out_path only when
+ * completely written (through a temporary file beside it), so out_path may
+ * be model_path and a failed write leaves it as it was. */
 MS_API ms_status ms_model_write_values(ms_context *ctx, const char *model_path,
                                        const char *out_path, const char *const *names,
                                        const double *values, size_t n);
@@ -580,7 +583,10 @@ MS_API int ms_trial_counterpart_interrupted(const ms_trial *t);
 
 /* Writes summary.csv and (2x2 factorial) synergy.csv into dir (which must
  * exist), and those of the counterpart, if any, into dir/null or
- * dir/as_claimed; the per-patient files are written while the trial runs
+ * dir/as_claimed; copies the scenario, model and protocol files into
+ * dir/inputs (two files of one name as NAME and 2-NAME; an input already
+ * there is left alone).  Each file replaces its destination only when
+ * complete.  The per-patient files are written while the trial runs
  * (ms_trial_options.out_dir). */
 MS_API ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir);
 /* Writes dir/report.html (self-contained; figures embedded) in lang "en" or

@@ -28,7 +28,8 @@ static int exit_code(ms_status st)
     switch (st) {
     case MS_OK: return EXIT_OK;
     case MS_ERR_SOLVER: return EXIT_NUMERIC;
-    case MS_ERR_NOMEM: return EXIT_INTERNAL;
+    case MS_ERR_NOMEM:
+    case MS_ERR_WRITE: return EXIT_INTERNAL;
     default: return EXIT_INPUT;
     }
 }
@@ -677,8 +678,7 @@ static int cmd_protocol(int argc, char **argv)
                              strcmp(format, "nonmem") == 0 ? MS_EVENTS_NONMEM : MS_EVENTS_CSV,
                              patient < 0 ? 1 : (long)patient);
         if (st)
-            rc = st == MS_ERR_IO ? (fprintf(stderr, "%s\n", ms_errmsg(ctx)), EXIT_INTERNAL)
-                                 : report(ctx, st);
+            rc = report(ctx, st);
     }
     ms_events_free(plan);
     ms_events_free(given);
@@ -938,26 +938,6 @@ static const char *HELP_POWER =
     "two-sided alpha (default 0.05): for the difference between the combination and the\n"
     "control arm, and for the interaction (2x2 factorial scenarios), and for every arm\n"
     "against the control.\n";
-
-/* Copies a file into dir (for the exact inputs of a run). */
-static int copy_file(const char *src, const char *dir)
-{
-    const char *base = strrchr(src, '/');
-    base = base ? base + 1 : src;
-    char dst[4096];
-    snprintf(dst, sizeof dst, "%s/%s", dir, base);
-    FILE *in = fopen(src, "rb"), *out = in ? fopen(dst, "wb") : NULL;
-    int ok = in && out;
-    char buf[65536];
-    size_t n;
-    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        ok = fwrite(buf, 1, n, out) == n;
-    if (in)
-        fclose(in);
-    if (out && fclose(out) != 0)
-        ok = 0;
-    return ok ? 0 : -1;
-}
 
 static void print_n(long n, const char *what)
 {
@@ -1284,19 +1264,6 @@ static int run_trial(int argc, char **argv, int power_only)
         rc = st == MS_STOPPED ? 130 : EXIT_OK;
         goto done;
     }
-    char inputs[4096];
-    snprintf(inputs, sizeof inputs, "%s/inputs", out_dir);
-    if (mkdir(inputs, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "%s: cannot create: %s\n", inputs, strerror(errno));
-        rc = EXIT_INTERNAL;
-        goto done;
-    }
-    int copy_bad = copy_file(sc_path, inputs) || copy_file(ms_scenario_model_path(sc), inputs);
-    for (size_t a = 0; a < ms_scenario_arm_count(sc); a++)
-        if (ms_scenario_arm_protocol(sc, a))
-            copy_bad |= copy_file(ms_scenario_arm_protocol(sc, a), inputs);
-    if (copy_bad)
-        fprintf(stderr, "moodsim trial: warning: could not copy every input into %s\n", inputs);
     char command[8192];
     size_t off = (size_t)snprintf(command, sizeof command, "moodsim");
     for (int i = -1; i < argc && off < sizeof command; i++)
@@ -1304,8 +1271,7 @@ static int run_trial(int argc, char **argv, int power_only)
                                 i < 0 ? "trial" : argv[i]);
     if ((st = ms_trial_write(ctx, t, out_dir)) ||
         (st = ms_report_write(ctx, t, out_dir, lang, command))) {
-        rc = st == MS_ERR_IO ? (fprintf(stderr, "%s\n", ms_errmsg(ctx)), EXIT_INTERNAL)
-                             : report(ctx, st);
+        rc = report(ctx, st);
         goto done;
     }
     print_summary(sc, t, out_dir, 0);
@@ -1714,9 +1680,7 @@ static int cmd_export(int argc, char **argv)
     ms_status st = ms_model_load(ctx, model_path, &m);
     if (!st)
         st = ms_model_export_sbml(ctx, m, out);
-    int rc = st ? (st == MS_ERR_IO ? (fprintf(stderr, "%s\n", ms_errmsg(ctx)), EXIT_INTERNAL)
-                                   : report(ctx, st))
-                : EXIT_OK;
+    int rc = st ? report(ctx, st) : EXIT_OK;
     ms_model_free(m);
     ms_context_free(ctx);
     return rc;

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define MS_ERRMSG_MAX 1024
 
@@ -38,6 +39,21 @@ ms_status ms_vfail(ms_context *ctx, ms_status code, const char *file, int line, 
 ms_status ms_nomem(ms_context *ctx);
 /* Marks the last call as successful. */
 ms_status ms_ok(ms_context *ctx);
+
+/* An output file that replaces its destination only when complete
+ * (outfile.c): the text goes to a temporary file beside `path`; closing with
+ * keep nonzero syncs it and renames it over path, closing with keep zero (or
+ * after a write error) removes it and leaves path as it was.  A symlink at
+ * path is replaced, not followed.  Path "-" writes to standard output.  The
+ * ms_outfile owns the temporary file and its name until ms_out_close(). */
+typedef struct ms_outfile {
+    FILE *f;   /* write here */
+    char *path, *tmp;
+} ms_outfile;
+ms_status ms_out_open(ms_context *ctx, ms_outfile *o, const char *path);
+ms_status ms_out_close(ms_context *ctx, ms_outfile *o, int keep);
+/* Copies src to dst through an ms_outfile; nothing to do if dst is src. */
+ms_status ms_file_copy(ms_context *ctx, const char *src, const char *dst);
 
 /* Parses a whole string as a finite double.  0 on success. */
 int ms_parse_double(const char *s, double *out);

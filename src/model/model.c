@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
@@ -167,10 +168,15 @@ static int valid_identifier(const char *s)
     return 1;
 }
 
+/* libSBML's infix parser compares its constants and function names without
+ * regard to case ("Pi", "TIME" and "True" are pi, time and 1), so they are
+ * refused in any case; only "t", moodsim's own name for time, is exact. */
 static int is_reserved(const char *s)
 {
-    for (const char *const *r = RESERVED; *r; r++)
-        if (strcmp(*r, s) == 0)
+    if (strcmp(s, "t") == 0)
+        return 1;
+    for (const char *const *r = RESERVED + 1; *r; r++)
+        if (strcasecmp(*r, s) == 0)
             return 1;
     return 0;
 }

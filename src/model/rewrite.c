@@ -103,7 +103,6 @@ ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const c
         ed[k] = (edit){at, v->len, k};
     }
     ms_ydoc_free(ctx, &d);
-    FILE *f = NULL;
     if (!st) {
         qsort(ed, n, sizeof *ed, by_start);
         for (size_t k = 1; !st && k < n; k++)
@@ -111,27 +110,31 @@ ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const c
                 st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is named twice",
                              names[ed[k].k]);
     }
-    if (!st && !(f = fopen(out_path, "wb")))
-        st = ms_fail(ctx, MS_ERR_IO, out_path, 0, 0, "cannot write");
-    size_t pos = 0;
+    /* the new text in memory, checked to load before it replaces anything */
+    char *out = !st ? ms_alloc(ctx, len + 40 * n + 1) : NULL;
+    size_t pos = 0, olen = 0;
+    if (!st && !out)
+        st = ms_nomem(ctx);
     for (size_t k = 0; !st && k < n; k++) {
-        char num[40];
-        shortest(num, sizeof num, values[ed[k].k]);
-        fwrite(text + pos, 1, ed[k].start - pos, f);
-        fputs(num, f);
+        memcpy(out + olen, text + pos, ed[k].start - pos);
+        olen += ed[k].start - pos;
+        shortest(out + olen, 40, values[ed[k].k]);
+        olen += strlen(out + olen);
         pos = ed[k].start + ed[k].len;
     }
-    if (f) {
-        if (!st)
-            fwrite(text + pos, 1, len - pos, f);
-        if ((ferror(f) | fclose(f)) && !st)
-            st = ms_fail(ctx, MS_ERR_IO, out_path, 0, 0, "cannot write");
-        if (st)
-            remove(out_path);
+    if (!st) {
+        memcpy(out + olen, text + pos, len - pos);
+        olen += len - pos;
+        if ((st = ms_model_load_string(ctx, out_path, out, olen, &m)) == MS_OK)
+            ms_model_free(m);
     }
+    ms_outfile o;
+    if (!st && !(st = ms_out_open(ctx, &o, out_path))) {
+        fwrite(out, 1, olen, o.f);
+        st = ms_out_close(ctx, &o, 1); /* a failed write is seen there */
+    }
+    ms_free(ctx, out);
     ms_free(ctx, ed);
     ms_free(ctx, text);
-    if (!st && (st = ms_model_load(ctx, out_path, &m)) == MS_OK) /* it still loads */
-        ms_model_free(m);
     return st ? st : ms_ok(ctx);
 }

@@ -1185,8 +1185,15 @@ ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *p
                              XMLError_getMessage((const XMLError_t *)e));
         }
     }
-    if (!st && !writeSBMLToFile(doc, path))
-        st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write");
+    char *xml = !st ? writeSBMLToString(doc) : NULL;
+    if (!st && !xml)
+        st = ms_nomem(ctx);
+    ms_outfile o;
+    if (!st && !(st = ms_out_open(ctx, &o, path))) {
+        fputs(xml, o.f);
+        st = ms_out_close(ctx, &o, 1); /* a failed write is seen there */
+    }
+    free(xml);
     SBMLDocument_free(doc);
     return st ? st : ms_ok(ctx);
 }

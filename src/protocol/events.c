@@ -246,9 +246,11 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
 {
     if (!ctx || !ev || !path)
         return MS_ERR_ARG;
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (!f)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    ms_outfile o;
+    ms_status st = ms_out_open(ctx, &o, path);
+    if (st)
+        return st;
+    FILE *f = o.f;
     if (format == MS_EVENTS_NONMEM) {
         /* '#' records are skipped by NONMEM's default IGNORE=# */
         fputs("# moodsim events: TIME in hours; RATE > 0: infusion or level of RATE for "
@@ -267,8 +269,7 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
             ms_event_info in;
             ms_events_get(ev, i, &in);
             if (in.kind == MS_EVENT_PULSE && !isfinite(in.duration_h)) {
-                if (f != stdout)
-                    fclose(f);
+                ms_out_close(ctx, &o, 0);
                 return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
                                "a level without an end (input '%s' at %g h) has no NONMEM form",
                                in.input, in.time_h);
@@ -300,13 +301,8 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
                     in.duration_h);
         }
     }
-    int bad = ferror(f);
-    if (f != stdout)
-        bad |= fclose(f) != 0;
-    else
-        bad |= fflush(f) != 0;
-    if (bad)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "write error");
+    if ((st = ms_out_close(ctx, &o, 1)))
+        return st;
     return ms_ok(ctx);
 }
 

@@ -18,14 +18,22 @@
 static const int PAL[8][3] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115}, {204, 121, 167},
                               {230, 159, 0},  {86, 180, 233}, {0, 0, 0},     {240, 228, 66}};
 
-static int open_png(const char *path, int w, int h, int panels)
+/* Starts a PNG figure that replaces `path` only when drawn: PLplot writes
+ * into the temporary file of an ms_outfile, which finish_png() renames. */
+static ms_status open_png(ms_context *ctx, ms_outfile *o, const char *path, int w, int h,
+                          int panels)
 {
+    ms_status st = ms_out_open(ctx, o, path);
+    if (st)
+        return st;
     PLINT strm;
     plmkstrm(&strm);
-    if (strm < 0)
-        return -1;
+    if (strm < 0) {
+        ms_out_close(ctx, o, 0);
+        return ms_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot open a PLplot stream");
+    }
     plsdev("pngcairo");
-    plsfnam(path);
+    plsfnam(o->tmp);
     plspage(0, 0, w, h, 0, 0);
     plscolbg(255, 255, 255);
     plscol0(15, 40, 40, 40); /* text and axes */
@@ -35,24 +43,29 @@ static int open_png(const char *path, int w, int h, int panels)
     plstar(panels, 1);
     plfont(1);
     plschr(0, 0.9);
-    return 0;
+    return MS_OK;
 }
 
-static void close_png(void) { plend1(); }
-
-static ms_status check_file(ms_context *ctx, const char *path)
+/* Ends the figure; keep zero drops it (path stays as it was). */
+static ms_status finish_png(ms_context *ctx, ms_outfile *o, int keep)
 {
-    FILE *f = fopen(path, "rb");
+    plend1();
+    if (!keep)
+        return ms_out_close(ctx, o, 0);
+    FILE *f = fopen(o->tmp, "rb");
     long n = 0;
     if (f) {
         fseek(f, 0, SEEK_END);
         n = ftell(f);
         fclose(f);
     }
-    if (n <= 0)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0,
-                       "PLplot wrote no figure (is the pngcairo driver installed?)");
-    return MS_OK;
+    if (n <= 0) {
+        ms_status st = ms_fail(ctx, MS_ERR_WRITE, o->path, 0, 0,
+                               "PLplot wrote no figure (is the pngcairo driver installed?)");
+        ms_out_close(ctx, o, 0);
+        return st;
+    }
+    return ms_out_close(ctx, o, 1);
 }
 
 static void legend(const ms_trial *t, int with_lines)
@@ -115,8 +128,10 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
         ymax = isfinite(ymax) ? ymax + 1 : 1;
     }
     double pad = 0.08 * (ymax - ymin);
-    if (open_png(path, 900, 520, 1))
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
+    ms_outfile o;
+    ms_status st = open_png(ctx, &o, path, 900, 520, 1);
+    if (st)
+        return st;
     plcol0(15);
     plenv(sc->visits[0], sc->visits[nv - 1], ymin - pad, ymax + pad, 0, 0);
     pllab(tx->xlabel, tx->ylabel, tx->title);
@@ -143,8 +158,7 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
     }
     plwidth(1);
     legend(t, 1);
-    close_png();
-    return check_file(ctx, path);
+    return finish_png(ctx, &o, 1);
 }
 
 ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
@@ -152,8 +166,10 @@ ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx
 {
     const ms_scenario *sc = t->sc;
     size_t na = sc->narms > 16 ? 16 : sc->narms;
-    if (open_png(path, 900, 480, 1))
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
+    ms_outfile o;
+    ms_status st = open_png(ctx, &o, path, 900, 480, 1);
+    if (st)
+        return st;
     plcol0(15);
     double width = 0.8 / (double)na;
     plenv(0, 2, 0, 100, 0, -2);
@@ -179,8 +195,7 @@ ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx
             }
         }
     legend(t, 0);
-    close_png();
-    return check_file(ctx, path);
+    return finish_png(ctx, &o, 1);
 }
 
 ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
@@ -188,12 +203,14 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
 {
     const ms_scenario *sc = t->sc;
     size_t na = sc->narms > 8 ? 8 : sc->narms;
-    if (open_png(path, 900, 180 * (int)((na + 1) / 2) + 80, 1))
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open a PLplot stream");
+    ms_outfile o;
+    ms_status st = open_png(ctx, &o, path, 900, 180 * (int)((na + 1) / 2) + 80, 1);
+    if (st)
+        return st;
     plssub(2, (PLINT)((na + 1) / 2));
     double *pct = ms_alloc(ctx, (MS_KEEP_PER_ARM + 1) * sizeof *pct);
     if (!pct) {
-        close_png();
+        finish_png(ctx, &o, 0);
         return ms_nomem(ctx);
     }
     for (size_t a = 0; a < na; a++) {
@@ -242,6 +259,5 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
         pllsty(1);
     }
     ms_free(ctx, pct);
-    close_png();
-    return check_file(ctx, path);
+    return finish_png(ctx, &o, 1);
 }

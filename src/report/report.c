@@ -579,9 +579,10 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     }
 
     snprintf(path, sizeof path, "%s/report.html", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    ms_outfile of;
+    if ((st = ms_out_open(ctx, &of, path)))
+        return st;
+    FILE *f = of.f;
     out_t o = {f, S, ja};
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
                "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
@@ -711,7 +712,9 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
             continue;
         fputs("<li>", f);
         esc(f, arm_label(sc, a));
-        fprintf(f, " vs %s: ", arm_label(sc, (size_t)sc->control));
+        fputs(" vs ", f);
+        esc(f, arm_label(sc, (size_t)sc->control));
+        fputs(": ", f);
         if (t->stat[a].n_power < 0)
             fprintf(f, "&gt; %ld", sc->power_max);
         else
@@ -783,9 +786,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
             S[S_VERSIONS], MS_VERSION, SUNDIALS_VERSION, getLibSBMLDottedVersion(),
             yaml_get_version_string(), GSL_VERSION, plver, t->threads, t->seconds, S[S_INPUTS]);
     fputs("</body></html>\n", f);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "write error");
+    if ((st = ms_out_close(ctx, &of, 1)))
+        return st;
     return ms_ok(ctx);
 }

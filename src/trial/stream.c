@@ -10,6 +10,7 @@
 #include "trial_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +105,8 @@ ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st)
         bad |= fclose(o->f[i]) != 0;
         o->f[i] = NULL;
         if (bad && !st)
-            st = ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s", OUT_NAMES[i]);
+            st = ms_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write", o->dir,
+                         OUT_NAMES[i]);
     }
     ms_free(ctx, o->fp);
     o->fp = NULL;
@@ -112,30 +114,49 @@ ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st)
 }
 
 /* The checkpoint: blocks done, records, and the length of every output. */
+/* Opens one of the streamed files, new (truncating a previous run's) or to
+ * append to when resuming.  A symbolic link there is refused, not followed:
+ * the run writes only files of its own. */
+static ms_status open_stream(ms_context *ctx, const char *path, int append, FILE **out)
+{
+    int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_CREAT | O_TRUNC);
+    int fd = open(path, flags, 0666);
+    if (fd < 0 && errno == ELOOP)
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "is a symbolic link; moodsim writes only "
+                                                    "files of its own: remove the link or "
+                                                    "choose another output directory");
+    if (fd < 0 || !(*out = fdopen(fd, append ? "ab" : "wb"))) {
+        ms_status st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return st;
+    }
+    return MS_OK;
+}
+
 ms_status ms_stream_checkpoint(ms_context *ctx, ms_stream *o, long blocks, long records)
 {
     long off[4];
     for (int i = 0; i < 4; i++) {
         FILE *f = o->f[i];
-        if (fflush(f) != 0 || ferror(f) || (off[i] = ftell(f)) < 0)
-            return ms_fail(ctx, MS_ERR_IO, o->dir, 0, 0, "write error in %s: %s", OUT_NAMES[i],
+        /* the data on disk before the checkpoint that counts it */
+        if (fflush(f) != 0 || ferror(f) || (off[i] = ftell(f)) < 0 || fsync(fileno(f)) != 0)
+            return ms_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write: %s", o->dir,
+                           OUT_NAMES[i],
                            strerror(errno));
     }
-    char tmp[4096], path[4096];
-    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", o->dir);
+    char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint", o->dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return ms_fail(ctx, MS_ERR_IO, tmp, 0, 0, "cannot write: %s", strerror(errno));
+    ms_outfile of;
+    ms_status st = ms_out_open(ctx, &of, path);
+    if (st)
+        return st;
+    FILE *f = of.f;
     fprintf(f, "moodsim-checkpoint 1\nfingerprint %s\nblocks %ld\nrecords %ld\n", o->fp, blocks,
             records);
     for (int i = 0; i < 4; i++)
         fprintf(f, "%s %ld\n", OUT_NAMES[i], off[i]);
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    return MS_OK;
+    return ms_out_close(ctx, &of, 1);
 }
 
 /* FNV-1a over every input file and the run's settings: a checkpoint only
@@ -204,8 +225,8 @@ ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_
                        dir);
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, OUT_NAMES[i]);
-        if (!(o->f[i] = fopen(path, i == 3 ? "wb" : "w")))
-            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+        if ((st = open_stream(ctx, path, 0, &o->f[i])))
+            return st;
     }
     write_headers(sc, o);
     return MS_OK;
@@ -312,8 +333,10 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
         /* at the end, so that ftell gives the length even before a write */
-        if (!(o->f[i] = fopen(path, i == 3 ? "ab" : "a")) || fseek(o->f[i], 0, SEEK_END) != 0)
-            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+        if ((st = open_stream(ctx, path, 1, &o->f[i])))
+            return st;
+        if (fseek(o->f[i], 0, SEEK_END) != 0)
+            return ms_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot write: %s", strerror(errno));
     }
     return MS_OK;
 }

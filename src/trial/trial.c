@@ -533,23 +533,55 @@ done:
 
 /* ---------------------------------------------------------------- output */
 
-static FILE *open_out(ms_context *ctx, const char *dir, const char *name, ms_status *st)
+/* Opens dir/name as an ms_outfile (replaced only when complete). */
+static ms_status open_out(ms_context *ctx, const char *dir, const char *name, ms_outfile *o)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        *st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-    return f;
+    return ms_out_open(ctx, o, path);
 }
 
-static ms_status close_out(ms_context *ctx, FILE *f, const char *dir, const char *name)
+/* Copies the run's inputs (scenario, model, every arm's protocol) into
+ * dir/inputs, as a record of what ran.  Two different files of one name are
+ * kept apart as NAME, 2-NAME, 3-NAME...; an input that already lies there
+ * (the scenario was read from dir/inputs) is left as it is. */
+static ms_status copy_inputs(ms_context *ctx, const ms_scenario *sc, const char *dir)
 {
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad)
-        return ms_fail(ctx, MS_ERR_IO, dir, 0, 0, "write error in %s", name);
-    return MS_OK;
+    char in_dir[4096];
+    snprintf(in_dir, sizeof in_dir, "%s/inputs", dir);
+    if (mkdir(in_dir, 0777) != 0 && errno != EEXIST)
+        return ms_fail(ctx, MS_ERR_WRITE, in_dir, 0, 0, "cannot create: %s", strerror(errno));
+    size_t n = 2 + sc->narms;
+    const char **src = ms_alloc(ctx, n * sizeof *src);
+    if (!src)
+        return ms_nomem(ctx);
+    size_t k = 0;
+    src[k++] = sc->file;
+    src[k++] = sc->model_path;
+    for (size_t a = 0; a < sc->narms; a++)
+        if (sc->arms[a].protocol_path)
+            src[k++] = sc->arms[a].protocol_path;
+    ms_status st = MS_OK;
+    for (size_t i = 0; !st && i < k; i++) {
+        const char *base = strrchr(src[i], '/');
+        base = base ? base + 1 : src[i];
+        int dup = 0, same = 0;
+        for (size_t j = 0; j < i; j++) {
+            const char *b = strrchr(src[j], '/');
+            if (strcmp(b ? b + 1 : src[j], base) == 0)
+                strcmp(src[j], src[i]) == 0 ? (void)(same = 1) : (void)dup++;
+        }
+        if (same)
+            continue;
+        char dst[4096 + 512];
+        if (dup)
+            snprintf(dst, sizeof dst, "%s/%d-%s", in_dir, dup + 1, base);
+        else
+            snprintf(dst, sizeof dst, "%s/%s", in_dir, base);
+        st = ms_file_copy(ctx, src[i], dst);
+    }
+    ms_free(ctx, (void *)src);
+    return st;
 }
 
 static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char *group,
@@ -575,15 +607,15 @@ static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char 
                 s->pdmean_hi, s->p_paired);
 }
 
-ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
+/* summary.csv and synergy.csv of t, and its counterpart's under dir */
+static ms_status write_summary(ms_context *ctx, const ms_trial *t, const char *dir)
 {
-    if (!ctx || !t || !dir)
-        return MS_ERR_ARG;
     const ms_scenario *sc = t->sc;
-    ms_status st = MS_OK;
-    FILE *f;
-    if (!(f = open_out(ctx, dir, "summary.csv", &st)))
+    ms_status st;
+    ms_outfile o;
+    if ((st = open_out(ctx, dir, "summary.csv", &o)))
         return st;
+    FILE *f = o.f;
     fputs("arm,subgroup,n,failed,mean_change,sd_change,mean_change_lo,mean_change_hi,"
           "response_rate,response_lo,response_hi,remission_rate,remission_lo,remission_hi,"
           "diff_change_vs_control,diff_change_lo,diff_change_hi,p_value,"
@@ -600,12 +632,13 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
             for (size_t a = 0; a < sc->narms; a++)
                 write_stat_row(f, sc, a, g, &t->stat[sc->narms * (1 + 2 * s + (size_t)side) + a]);
         }
-    if ((st = close_out(ctx, f, dir, "summary.csv")))
+    if ((st = ms_out_close(ctx, &o, 1)))
         return st;
 
     if (t->syn.valid) {
-        if (!(f = open_out(ctx, dir, "synergy.csv", &st)))
+        if ((st = open_out(ctx, dir, "synergy.csv", &o)))
             return st;
+        f = o.f;
         const ms_synergy *y = &t->syn;
         fputs("measure,estimate,lo,hi\n", f);
         fprintf(f, "interaction_contrast_mean_change,%.6g,%.6g,%.6g\n", y->contrast, y->lo, y->hi);
@@ -614,7 +647,7 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
         fprintf(f, "response_minus_highest_single_agent,%.6g,%.6g,%.6g\n", y->hsa, y->hsa_lo,
                 y->hsa_hi);
         fprintf(f, "verdict,%s,,\n", y->verdict);
-        if ((st = close_out(ctx, f, dir, "synergy.csv")))
+        if ((st = ms_out_close(ctx, &o, 1)))
             return st;
     }
     if (t->cp.trial) {
@@ -623,10 +656,20 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
         snprintf(sub, sizeof sub, "%s/%s", dir,
                  ms_claims_dir((ms_claims_setting)t->cp.other));
         if (mkdir(sub, 0777) != 0 && errno != EEXIST)
-            return ms_fail(ctx, MS_ERR_IO, sub, 0, 0, "cannot create: %s", strerror(errno));
-        return ms_trial_write(ctx, t->cp.trial, sub);
+            return ms_fail(ctx, MS_ERR_WRITE, sub, 0, 0, "cannot create: %s", strerror(errno));
+        return write_summary(ctx, t->cp.trial, sub);
     }
-    return ms_ok(ctx);
+    return MS_OK;
+}
+
+ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
+{
+    if (!ctx || !t || !dir)
+        return MS_ERR_ARG;
+    ms_status st = copy_inputs(ctx, t->sc, dir);
+    if (!st)
+        st = write_summary(ctx, t, dir);
+    return st ? st : ms_ok(ctx);
 }
 
 ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *out)
