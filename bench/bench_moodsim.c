@@ -33,8 +33,9 @@ static int fail(ms_context *ctx, ms_status st)
 int main(int argc, char **argv)
 {
     if (argc < 7) {
-        fprintf(stderr, "usage: bench_moodsim MODEL PROTOCOL DAYS REPS RTOL ATOL [--method=bdf|dirk] "
-                        "[--native] [NAME=VALUE ...]\n");
+        fprintf(stderr,
+                "usage: bench_moodsim MODEL PROTOCOL DAYS REPS RTOL ATOL [--method=bdf|dirk] "
+                "[--native] [NAME=VALUE ...]\n");
         return 2;
     }
     double days = atof(argv[3]), rtol = atof(argv[5]), abstol = atof(argv[6]);
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
     for (; first < argc && strncmp(argv[first], "--", 2) == 0; first++) {
         if (strncmp(argv[first], "--method=", 9) == 0) {
             if ((method = ms_method_from_name(argv[first] + 9)) < 0) {
-                fprintf(stderr, "bench_moodsim: unknown method '%s' (bdf, dirk)\n", argv[first] + 9);
+                fprintf(stderr, "bench_moodsim: unknown method '%s' (bdf, dirk)\n",
+                        argv[first] + 9);
                 return 2;
             }
             if (!st)
@@ -113,8 +115,7 @@ int main(int argc, char **argv)
     ms_sim_stats_get(sim, &s);
     printf("moodsim%s%s%s,%.4f,%.10g,%.10g,%ld,%ld\n", method ? "-" : "",
            method ? ms_method_name((ms_method)method) : "", native ? "-native" : "",
-           1e3 * dt / (double)reps, out[ih], out[ic],
-           s.steps, s.restarts);
+           1e3 * dt / (double)reps, out[ih], out[ic], s.steps, s.restarts);
     free(out);
     ms_sim_free(sim);
     ms_events_free(ev);

@@ -27,17 +27,20 @@
 
 /* ------------------------------------------------------------ parameters */
 
+// clang-format off
 #define PARAMS(X)                                                                               \
     X(u_nat) X(u_plac) X(u_tms_resp) X(u_tms_depth) X(z_drive) X(drive_median) X(drive_sigma) \
     X(h_core) X(IL6_ref) X(TNF_ref) X(IL1B_ref) X(h_il1b) X(CRP_ref) X(t_half_NFKB)           \
     X(t_half_IL6) X(t_half_TNF) X(t_half_IL1B) X(t_half_CRP) X(t_half_BBB) X(t_half_MG)       \
     X(t_half_KYN) X(t_half_BDNF) X(bbb_gain) X(mg_gain) X(ido_gain) X(bdnf_inf) X(w_kyn)      \
-    X(w_mg) X(w_bdnf) X(nat_mean) X(nat_spread) X(t_nat) X(plac_hi) X(placebo_scale) X(plac_large_frac) X(plac_large)          \
+    X(w_mg) X(w_bdnf) X(nat_mean) X(nat_spread) X(t_nat) X(plac_hi) X(placebo_scale)     \
+    X(plac_large_frac) X(plac_large)                                                          \
     X(k_expect_on) X(t_half_expect) X(tms_resp_frac) X(tms_depth_lo) X(k_dlpfc_on)            \
     X(t_half_dlpfc) X(k_plast_on) X(t_half_plast) X(ka_SSRI) X(t_half_SSRI) X(ssri_ec50)      \
     X(t_half_SSRI_F) X(ssri_max) X(ab_neutral) X(t_half_AB) X(challenge_gain) X(t_half_EXO)   \
     X(k_exo_e) X(t_half_exo_e) X(exo_strength) X(exo_bdnf) X(synergy_strength) X(t_half_NMN)  \
     X(nad_per_mg) X(t_half_NAD) X(nmn_strength)
+// clang-format on
 
 typedef struct {
 #define FIELD(n) double n;
@@ -51,18 +54,40 @@ typedef struct {
 
 static int set_param(model *m, const char *name, double v)
 {
-#define SET(n)                                                                                 \
-    if (strcmp(name, #n) == 0) {                                                               \
-        m->n = v;                                                                              \
-        return 0;                                                                              \
+#define SET(n)                                                                                     \
+    if (strcmp(name, #n) == 0) {                                                                   \
+        m->n = v;                                                                                  \
+        return 0;                                                                                  \
     }
     PARAMS(SET)
 #undef SET
     return -1;
 }
 
-enum { NFKB, IL6, TNF, IL1B, CRP, BBB, MG, KYN, BDNF, DLPFC, PLAST, EXPECT, EXO_P, EXO_E,
-       NMN_P, NAD, SSRI_G, SSRI_C, SSRI_F, AB, PILL, NS };
+enum {
+    NFKB,
+    IL6,
+    TNF,
+    IL1B,
+    CRP,
+    BBB,
+    MG,
+    KYN,
+    BDNF,
+    DLPFC,
+    PLAST,
+    EXPECT,
+    EXO_P,
+    EXO_E,
+    NMN_P,
+    NAD,
+    SSRI_G,
+    SSRI_C,
+    SSRI_F,
+    AB,
+    PILL,
+    NS
+};
 
 static const double LN2 = 0.693147180559945;
 
@@ -72,8 +97,8 @@ static void derive(model *m)
     m->nat_max = m->nat_mean + m->nat_spread * (2 * m->u_nat - 1);
     /* expectation: large responders (plac_large_frac) or uniform up to plac_hi */
     double f = m->plac_large_frac;
-    m->plac_max = m->u_plac < f ? m->plac_large
-                                : m->placebo_scale * m->plac_hi * (m->u_plac - f) / (1 - f);
+    m->plac_max =
+        m->u_plac < f ? m->plac_large : m->placebo_scale * m->plac_hi * (m->u_plac - f) / (1 - f);
     m->tms_effect = m->u_tms_resp < m->tms_resp_frac
                         ? m->tms_depth_lo + (1 - m->tms_depth_lo) * m->u_tms_depth
                         : 0;
@@ -109,8 +134,7 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector dv, void *ud)
                        fmax(1 - sirt_inhib, 0.05) * (1 - exo_block);
     double load = log(y[NFKB] * tnf_free_frac);
     double contact = fmin(m->tms + m->tms_sham + m->exosome_iv / (m->exosome_iv + 1) +
-                              m->nmn_iv / (m->nmn_iv + 1) +
-                              m->anti_tnf_iv / (m->anti_tnf_iv + 1) +
+                              m->nmn_iv / (m->nmn_iv + 1) + m->anti_tnf_iv / (m->anti_tnf_iv + 1) +
                               y[SSRI_C] / (y[SSRI_C] + 1) + y[PILL] / (y[PILL] + 1),
                           1);
     double ssri_occ = y[SSRI_C] / (y[SSRI_C] + m->ssri_ec50);
@@ -125,9 +149,9 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector dv, void *ud)
     dy[BDNF] = LN2 / m->t_half_BDNF *
                ((1 + m->exo_bdnf * y[EXO_E]) / (1 + m->bdnf_inf * fmax(y[MG] - 1, 0)) - y[BDNF]);
     dy[DLPFC] = m->k_dlpfc_on * m->tms * (1 - y[DLPFC]) - LN2 / m->t_half_dlpfc * y[DLPFC];
-    dy[PLAST] = m->k_plast_on * y[DLPFC] * y[BDNF] * (1 + m->synergy_strength * y[EXO_E]) *
-                    (1 - y[PLAST]) -
-                LN2 / m->t_half_plast * y[PLAST];
+    dy[PLAST] =
+        m->k_plast_on * y[DLPFC] * y[BDNF] * (1 + m->synergy_strength * y[EXO_E]) * (1 - y[PLAST]) -
+        LN2 / m->t_half_plast * y[PLAST];
     dy[EXPECT] = m->k_expect_on * contact * (1 - y[EXPECT]) - LN2 / m->t_half_expect * y[EXPECT];
     dy[EXO_P] = m->exosome_iv - LN2 / m->t_half_EXO * y[EXO_P];
     dy[EXO_E] = m->k_exo_e * y[EXO_P] * (1 - y[EXO_E]) - LN2 / m->t_half_exo_e * y[EXO_E];
@@ -143,11 +167,11 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector dv, void *ud)
 
 static double hamd(const model *m, double t, const double *y)
 {
-    double hamd_inflam = m->w_kyn * (y[KYN] - 1) + m->w_mg * (y[MG] - 1) +
-                         m->w_bdnf * fmax(1 - y[BDNF], 0);
+    double hamd_inflam =
+        m->w_kyn * (y[KYN] - 1) + m->w_mg * (y[MG] - 1) + m->w_bdnf * fmax(1 - y[BDNF], 0);
     double improvement = 1 - (1 - m->nat_max * (1 - exp(-t / m->t_nat))) *
-                                 (1 - m->plac_max * y[EXPECT]) *
-                                 (1 - m->tms_effect * y[PLAST]) * (1 - m->ssri_max * y[SSRI_F]);
+                                 (1 - m->plac_max * y[EXPECT]) * (1 - m->tms_effect * y[PLAST]) *
+                                 (1 - m->ssri_max * y[SSRI_F]);
     return fmax((m->h_core + hamd_inflam) * (1 - improvement), 0);
 }
 
@@ -161,8 +185,8 @@ typedef struct {
 
 static double *input_ref(model *m, int i)
 {
-    double *p[6] = {&m->tms, &m->tms_sham, &m->exosome_iv, &m->nmn_iv, &m->anti_tnf_iv,
-                    &m->challenge};
+    double *p[6] = {&m->tms,    &m->tms_sham,    &m->exosome_iv,
+                    &m->nmn_iv, &m->anti_tnf_iv, &m->challenge};
     return p[i];
 }
 
@@ -174,8 +198,8 @@ static int cmp_change(const void *a, const void *b)
 
 static change *read_events(const char *path, size_t *n)
 {
-    static const char *const names[6] = {"tms", "tms_sham", "exosome_iv", "nmn_iv",
-                                         "anti_tnf_iv", "challenge"};
+    static const char *const names[6] = {"tms",    "tms_sham",    "exosome_iv",
+                                         "nmn_iv", "anti_tnf_iv", "challenge"};
     FILE *f = fopen(path, "r");
     if (!f)
         return NULL;
@@ -248,15 +272,17 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     if (argc < 7) {
-        fprintf(stderr, "usage: peer_cvode LEDGER.tsv EVENTS.csv DAYS REPS RTOL ATOL [NAME=VALUE ...]\n");
+        fprintf(stderr,
+                "usage: peer_cvode LEDGER.tsv EVENTS.csv DAYS REPS RTOL ATOL [NAME=VALUE ...]\n");
         return 2;
     }
     model m;
     memset(&m, 0, sizeof m);
     read_ledger(argv[1], &m);
-    static const char *const snames[NS] = {
-        "NFKB", "IL6", "TNF", "IL1B", "CRP", "BBB", "MG", "KYN", "BDNF", "DLPFC", "PLAST",
-        "EXPECT", "EXO_P", "EXO_E", "NMN_P", "NAD", "SSRI_G", "SSRI_C", "SSRI_F", "AB", "PILL"};
+    static const char *const snames[NS] = {"NFKB",   "IL6",   "TNF",   "IL1B",  "CRP",    "BBB",
+                                           "MG",     "KYN",   "BDNF",  "DLPFC", "PLAST",  "EXPECT",
+                                           "EXO_P",  "EXO_E", "NMN_P", "NAD",   "SSRI_G", "SSRI_C",
+                                           "SSRI_F", "AB",    "PILL"};
     double scale[NS];
     int first = 7, scaled = 0;
     for (int i = 0; i < NS; i++)

@@ -68,8 +68,7 @@ int main(int argc, char **argv)
     if (!st)
         st = run(sim, ev, treated);
     if (st) /* the message names the file, line and column where there is one */
-        fprintf(stderr, "tms_course: %s\n",
-                *ms_errmsg(ctx) ? ms_errmsg(ctx) : ms_strerror(st));
+        fprintf(stderr, "tms_course: %s\n", *ms_errmsg(ctx) ? ms_errmsg(ctx) : ms_strerror(st));
     else {
         printf("the model's nominal patient, %s (%zu events)\n", ms_protocol_name(proto),
                ms_events_count(ev));

@@ -48,17 +48,17 @@ MS_API const char *ms_version(void);
 /* ---------------------------------------------------------------- status */
 
 /* One list, expanded into the enum and into ms_strerror(). */
-#define MS_STATUS_LIST(X)                                                      \
-    X(MS_OK, 0, "ok")                                                          \
-    X(MS_STOPPED, 1, "stopped on request")                                     \
-    X(MS_ERR_NOMEM, -1, "out of memory")                                       \
-    X(MS_ERR_IO, -2, "cannot read or write a file")                            \
-    X(MS_ERR_SYNTAX, -3, "malformed input file")                               \
-    X(MS_ERR_MODEL, -4, "invalid model")                                       \
-    X(MS_ERR_PROTOCOL, -5, "invalid protocol")                                 \
-    X(MS_ERR_ARG, -6, "invalid argument")                                      \
-    X(MS_ERR_SOLVER, -7, "numerical integration failed")                       \
-    X(MS_ERR_LIMIT, -8, "input exceeds a size limit")                          \
+#define MS_STATUS_LIST(X)                                                                          \
+    X(MS_OK, 0, "ok")                                                                              \
+    X(MS_STOPPED, 1, "stopped on request")                                                         \
+    X(MS_ERR_NOMEM, -1, "out of memory")                                                           \
+    X(MS_ERR_IO, -2, "cannot read or write a file")                                                \
+    X(MS_ERR_SYNTAX, -3, "malformed input file")                                                   \
+    X(MS_ERR_MODEL, -4, "invalid model")                                                           \
+    X(MS_ERR_PROTOCOL, -5, "invalid protocol")                                                     \
+    X(MS_ERR_ARG, -6, "invalid argument")                                                          \
+    X(MS_ERR_SOLVER, -7, "numerical integration failed")                                           \
+    X(MS_ERR_LIMIT, -8, "input exceeds a size limit")                                              \
     X(MS_ERR_WRITE, -9, "cannot write an output file")
 
 typedef enum {
@@ -120,26 +120,26 @@ typedef enum {
  * not apply to the symbol's kind are NULL (strings) or 0. */
 typedef struct ms_symbol {
     const char *name;
-    const char *unit;        /* "1" for dimensionless */
-    const char *description; /* may be NULL */
-    const char *expr;        /* ODE right-hand side (states), formula (rules,
-                                observables), initial-value formula is `init` */
-    const char *init;        /* states: initial value as written */
-    double value;            /* parameters: nominal value; inputs: default level */
-    const char *source;      /* parameters: citation, or NULL */
-    const char *hypothesis;  /* parameters: what is assumed, or NULL */
-    const char *evidence;    /* parameters: evidence level, or NULL */
-    const char *contested;   /* parameters: note on disagreement, or NULL */
-    ms_input_kind input_kind;/* inputs */
-    int target;              /* bolus inputs: index of the target state */
-    int line, column;        /* where the symbol is defined (1-based) */
-    double abs_tol;          /* states: floor of the absolute tolerance, in the
-                                state's unit (abs_tol: in the model), or 0 */
-    int claim;               /* parameters: 1 if the strength of a claim without
-                                human evidence (as_claimed: in the model); its
-                                null value is 0 */
-    double as_claimed;       /* parameters with claim = 1: the value under which
-                                the claim would hold */
+    const char *unit;         /* "1" for dimensionless */
+    const char *description;  /* may be NULL */
+    const char *expr;         /* ODE right-hand side (states), formula (rules,
+                                 observables), initial-value formula is `init` */
+    const char *init;         /* states: initial value as written */
+    double value;             /* parameters: nominal value; inputs: default level */
+    const char *source;       /* parameters: citation, or NULL */
+    const char *hypothesis;   /* parameters: what is assumed, or NULL */
+    const char *evidence;     /* parameters: evidence level, or NULL */
+    const char *contested;    /* parameters: note on disagreement, or NULL */
+    ms_input_kind input_kind; /* inputs */
+    int target;               /* bolus inputs: index of the target state */
+    int line, column;         /* where the symbol is defined (1-based) */
+    double abs_tol;           /* states: floor of the absolute tolerance, in the
+                                 state's unit (abs_tol: in the model), or 0 */
+    int claim;                /* parameters: 1 if the strength of a claim without
+                                 human evidence (as_claimed: in the model); its
+                                 null value is 0 */
+    double as_claimed;        /* parameters with claim = 1: the value under which
+                                 the claim would hold */
 } ms_symbol;
 
 /* Loads, checks and compiles a model file (YAML; see docs/model-format.md).
@@ -147,8 +147,8 @@ typedef struct ms_symbol {
  * *out is NULL and ms_errmsg(ctx) names the file, line and column. */
 MS_API ms_status ms_model_load(ms_context *ctx, const char *path, ms_model **out);
 /* The same from text in memory; `name` is used in messages. */
-MS_API ms_status ms_model_load_string(ms_context *ctx, const char *name,
-                                     const char *text, size_t len, ms_model **out);
+MS_API ms_status ms_model_load_string(ms_context *ctx, const char *name, const char *text,
+                                      size_t len, ms_model **out);
 MS_API void ms_model_free(ms_model *model);
 /* Writes a copy of the model file at model_path to out_path with the value:
  * of each named parameter replaced by values[i] (the shortest decimal that
@@ -178,8 +178,7 @@ MS_API size_t ms_model_count(const ms_model *model, ms_symkind kind);
 /* How many parameters are the strengths of claims (as_claimed:; ms_symbol.claim). */
 MS_API size_t ms_model_claim_count(const ms_model *model);
 /* Fills *out for symbol i of `kind`.  MS_ERR_ARG if out of range. */
-MS_API ms_status ms_model_symbol(const ms_model *model, ms_symkind kind, size_t i,
-                                 ms_symbol *out);
+MS_API ms_status ms_model_symbol(const ms_model *model, ms_symkind kind, size_t i, ms_symbol *out);
 /* Index of the symbol `name` of `kind`, or -1. */
 MS_API int ms_model_find(const ms_model *model, ms_symkind kind, const char *name);
 /* Writes the model as SBML Level 3 Version 2 (checked by libSBML's
@@ -195,8 +194,8 @@ MS_API size_t ms_model_jacobian_nnz(const ms_model *model);
 
 /* Between-patient variability declared by the model (variability: section). */
 typedef struct ms_variability {
-    const char *param;      /* the parameter that varies */
-    const char *summary;    /* "lognormal(median 1, cv 0.5) truncated to [0, 10]" */
+    const char *param;   /* the parameter that varies */
+    const char *summary; /* "lognormal(median 1, cv 0.5) truncated to [0, 10]" */
     const char *source, *hypothesis, *evidence; /* as for parameters */
 } ms_variability;
 
@@ -235,13 +234,13 @@ typedef struct ms_events ms_events;
 typedef enum { MS_EVENT_BOLUS = 0, MS_EVENT_PULSE = 1 } ms_event_kind;
 
 typedef struct ms_event_info {
-    double time_h;          /* start, hours from the protocol's start */
+    double time_h; /* start, hours from the protocol's start */
     ms_event_kind kind;
-    const char *input;      /* the model input it drives */
-    const char *treatment;  /* the protocol treatment it comes from, or NULL */
-    double amount;          /* bolus: amount; pulse: level x duration (amount infused) */
-    double level;           /* pulse: the level (for rate inputs, the rate); bolus: 0 */
-    double duration_h;      /* pulse: duration (INFINITY: to the end); bolus: 0 */
+    const char *input;     /* the model input it drives */
+    const char *treatment; /* the protocol treatment it comes from, or NULL */
+    double amount;         /* bolus: amount; pulse: level x duration (amount infused) */
+    double level;          /* pulse: the level (for rate inputs, the rate); bolus: 0 */
+    double duration_h;     /* pulse: duration (INFINITY: to the end); bolus: 0 */
 } ms_event_info;
 
 /* `model` may be NULL: the table then holds input names only. */
@@ -263,7 +262,8 @@ MS_API size_t ms_events_count(const ms_events *ev);
 MS_API ms_status ms_events_get(const ms_events *ev, size_t i, ms_event_info *out);
 
 typedef enum {
-    MS_EVENTS_CSV = 0,   /* time_h,day,date,weekday,clock,treatment,input,kind,amount,level,duration_h */
+    MS_EVENTS_CSV =
+        0, /* time_h,day,date,weekday,clock,treatment,input,kind,amount,level,duration_h */
     MS_EVENTS_NONMEM = 1 /* ID,TIME,EVID,CMT,AMT,RATE (after one '#' line mapping CMT to inputs) */
 } ms_events_format;
 /* Writes the table to `path` ("-": standard output).  `id` is the patient ID
@@ -415,10 +415,10 @@ MS_API ms_status ms_sim_rhs(ms_sim *sim, double t, const double *y, double *ydot
 MS_API ms_status ms_sim_jacobian(ms_sim *sim, double t, const double *y, double *jac);
 
 typedef struct ms_sim_stats {
-    long steps;        /* the integrator's internal steps */
-    long rhs_evals;    /* right-hand-side evaluations */
-    long jac_evals;    /* Jacobian evaluations */
-    long restarts;     /* solver re-initialisations at discontinuities */
+    long steps;     /* the integrator's internal steps */
+    long rhs_evals; /* right-hand-side evaluations */
+    long jac_evals; /* Jacobian evaluations */
+    long restarts;  /* solver re-initialisations at discontinuities */
 } ms_sim_stats;
 /* Counters of the last run. */
 MS_API void ms_sim_stats_get(const ms_sim *sim, ms_sim_stats *out);
@@ -447,12 +447,12 @@ MS_API const char *ms_scenario_arm_protocol(const ms_scenario *sc, size_t arm);
 typedef struct ms_trial ms_trial;
 
 typedef struct ms_trial_options {
-    int threads;                /* 0: all cores */
+    int threads; /* 0: all cores */
     /* called from one thread, about twice a second, if not NULL */
     void (*progress)(void *ud, size_t done, size_t total, double seconds);
     void *ud;
-    volatile int *stop;         /* when *stop becomes nonzero the run stops early (Ctrl-C);
-                                   what finished is kept and analysed */
+    volatile int *stop; /* when *stop becomes nonzero the run stops early (Ctrl-C);
+                           what finished is kept and analysed */
     /* parameters set for every patient before the arms' own settings (e.g.
      * population parameters under calibration); may be NULL / 0 */
     const int *set_param;
@@ -495,9 +495,9 @@ typedef struct ms_trial_options {
  * arm it is assigned to (threads over patients; processes over blocks of
  * patients) and analyses the results as they stream past (memory does not
  * grow with the number of patients).  On a rank other than 0 the trial
- * holds no results (its blocks went to rank 0).  A patient whose integration fails is kept apart with its reason;
- * the rest complete.  Returns MS_STOPPED (and a usable partial trial) if
- * stopped early. */
+ * holds no results (its blocks went to rank 0).  A patient whose integration fails is kept apart
+ * with its reason; the rest complete.  Returns MS_STOPPED (and a usable partial trial) if stopped
+ * early. */
 MS_API ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
                               ms_trial **out);
 MS_API void ms_trial_free(ms_trial *t);
@@ -505,11 +505,11 @@ MS_API void ms_trial_free(ms_trial *t);
 typedef struct ms_arm_summary {
     long n, failed;
     double mean_change, mean_change_lo, mean_change_hi;
-    double response, response_lo, response_hi;   /* rates with Wilson 95 % CIs */
+    double response, response_lo, response_hi; /* rates with Wilson 95 % CIs */
     double remission, remission_lo, remission_hi;
     double diff_change, diff_change_lo, diff_change_hi, p_value; /* vs control (NAN for it) */
     double diff_response, diff_response_lo, diff_response_hi;
-    long n_for_power;   /* per arm for the scenario's power vs control; -1 beyond the maximum */
+    long n_for_power; /* per arm for the scenario's power vs control; -1 beyond the maximum */
     /* matched designs (every patient in every arm): the same patients' change
      * minus their change on control, over the n_paired patients whose both
      * simulations succeeded, with a t interval and a paired t-test.  The
@@ -523,11 +523,11 @@ MS_API ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summ
 /* The synergy analysis of a 2x2 factorial (valid = 0 otherwise). */
 typedef struct ms_synergy_summary {
     int valid;
-    double contrast, contrast_lo, contrast_hi;  /* (AB - B) - (A - control), mean change */
-    double bliss, bliss_lo, bliss_hi;           /* response rate minus Bliss expectation */
-    double hsa, hsa_lo, hsa_hi;                 /* minus the highest single agent */
-    const char *verdict;                        /* synergistic / additive / less than additive */
-    long n_difference, n_interaction;           /* per arm for the power target; -1 beyond max */
+    double contrast, contrast_lo, contrast_hi; /* (AB - B) - (A - control), mean change */
+    double bliss, bliss_lo, bliss_hi;          /* response rate minus Bliss expectation */
+    double hsa, hsa_lo, hsa_hi;                /* minus the highest single agent */
+    const char *verdict;                       /* synergistic / additive / less than additive */
+    long n_difference, n_interaction;          /* per arm for the power target; -1 beyond max */
     double alpha, power;
 } ms_synergy_summary;
 MS_API ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out);
@@ -538,14 +538,14 @@ MS_API int ms_trial_interrupted(const ms_trial *t);
  * the two integrators apart are on the records checked.  n = 0 if none
  * was made. */
 typedef struct ms_numerics_check {
-    int n;                  /* patient-arms simulated with both methods */
-    int failed_one;         /* of those, how many failed with one method only */
+    int n;                   /* patient-arms simulated with both methods */
+    int failed_one;          /* of those, how many failed with one method only */
     ms_method method, other; /* the scenario's method, and the one it was checked against */
-    double score_diff;      /* largest |difference| of the score at any visit (score units) */
-    double rel_diff;        /* largest relative difference of any observable at any visit */
-    int disagree;           /* nonzero if a report could show the difference: the score
-                               apart by more than 0.01 points, an observable by more than a
-                               relative 1e-3, or a record that failed with one method only */
+    double score_diff;       /* largest |difference| of the score at any visit (score units) */
+    double rel_diff;         /* largest relative difference of any observable at any visit */
+    int disagree;            /* nonzero if a report could show the difference: the score
+                                apart by more than 0.01 points, an observable by more than a
+                                relative 1e-3, or a record that failed with one method only */
 } ms_numerics_check;
 MS_API void ms_trial_numerics(const ms_trial *t, ms_numerics_check *out);
 
@@ -611,8 +611,8 @@ MS_API ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_cali
  * fit can take an hour.  If progress returns nonzero the fit stops there:
  * the call returns MS_STOPPED and sets *out to the best point evaluated so
  * far, with the targets achieved there (the caller frees it as usual). */
-typedef int (*ms_calibration_progress_fn)(void *ud, int iteration, int evaluations,
-                                          double best, double seconds);
+typedef int (*ms_calibration_progress_fn)(void *ud, int iteration, int evaluations, double best,
+                                          double seconds);
 MS_API ms_status ms_calibrate_progress(ms_context *ctx, const char *targets_path,
                                        ms_calibration_progress_fn progress, void *ud,
                                        ms_calibration **out);
@@ -635,9 +635,8 @@ MS_API ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char 
 /* Target i over the replicates of an evaluation: their number, the SD (0
  * for one), the smallest and largest value, and how many fell within the
  * target's interval.  MS_ERR_ARG if i is out of range or a pointer is NULL. */
-MS_API ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i,
-                                              int *replicates, double *sd, double *min,
-                                              double *max, int *within);
+MS_API ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i, int *replicates,
+                                              double *sd, double *min, double *max, int *within);
 MS_API void ms_calibration_free(ms_calibration *c);
 MS_API size_t ms_calibration_param_count(const ms_calibration *c);
 /* The model file the calibration ran, as opened (for a trial calibration,
@@ -656,9 +655,9 @@ MS_API const char *ms_calibration_target(const ms_calibration *c, size_t i, doub
  * i is out of range. */
 MS_API int ms_calibration_target_fitted(const ms_calibration *c, size_t i);
 /* How a fit ended, and (if not NULL) the evaluations of the objective and
- * the iterations (of the simplex or Levenberg-Marquardt) it took.  Only MS_FIT_CONVERGED is a converged
- * fit; after the others *c holds the best point evaluated, with the targets
- * achieved there.  MS_FIT_NONE for an evaluation (no fit) or NULL. */
+ * the iterations (of the simplex or Levenberg-Marquardt) it took.  Only MS_FIT_CONVERGED is a
+ * converged fit; after the others *c holds the best point evaluated, with the targets achieved
+ * there.  MS_FIT_NONE for an evaluation (no fit) or NULL. */
 typedef enum {
     MS_FIT_NONE = 0,
     MS_FIT_CONVERGED,  /* the simplex shrank below its tolerance; or Levenberg-Marquardt's
@@ -673,8 +672,7 @@ typedef enum {
                           over that step, or a noisy objective misleading its differences
                           -- not a tested convergence */
 } ms_fit_end;
-MS_API ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations,
-                                     int *iterations);
+MS_API ms_fit_end ms_calibration_end(const ms_calibration *c, int *evaluations, int *iterations);
 /* How many trials each evaluation of a fit ran: the targets file's
  * fit_replicates: (scenario seeds seed .. seed + N - 1; the objective is the
  * mean of the trials' objectives and the achieved statistics their means),

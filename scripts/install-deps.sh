@@ -8,6 +8,7 @@ set -euo pipefail
 
 PACKAGES=(
   gcc make cmake pkg-config            # build
+  clang-format                         # make check fails on unformatted C (scripts/check-format.sh)
   libsundials-dev                      # CVODE: stiff ODE integration
   libsuitesparse-dev                   # KLU: sparse LU for CVODE (large sparse models)
   libsbml5-dev                         # formula parsing (L3 infix), SBML

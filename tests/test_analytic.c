@@ -222,7 +222,8 @@ static void test_method_switch(ms_context *ctx)
     CHECK(ms_sim_run(s, ev, times, 4, a) == MS_OK, "%s", ms_errmsg(ctx));
     CHECK(ms_sim_set_method(s, MS_METHOD_DIRK) == MS_OK, "%s", ms_errmsg(ctx));
     CHECK(ms_sim_run(s, ev, times, 4, b) == MS_OK, "%s", ms_errmsg(ctx));
-    CHECK(memcmp(a, b, sizeof a) != 0, "DIRK is a different integrator (results differ in the last bits)");
+    CHECK(memcmp(a, b, sizeof a) != 0,
+          "DIRK is a different integrator (results differ in the last bits)");
     for (int i = 0; i < 8; i++)
         CHECK(close_rel(a[i], b[i], 1e-7, 1e-9), "BDF and DIRK agree: %.17g vs %.17g", a[i], b[i]);
     CHECK(ms_sim_set_method(s, MS_METHOD_BDF) == MS_OK, "%s", ms_errmsg(ctx));
@@ -232,8 +233,9 @@ static void test_method_switch(ms_context *ctx)
     CHECK(ms_sim_method(s) == MS_METHOD_BDF, "still BDF");
     CHECK(ms_sim_run(s, ev, times, 4, c) == MS_OK, "%s", ms_errmsg(ctx));
     CHECK(memcmp(a, c, sizeof a) == 0, "back to BDF: the first run, bit for bit");
-    CHECK(ms_method_from_name("dirk") == MS_METHOD_DIRK && ms_method_from_name("bdf") == MS_METHOD_BDF &&
-              ms_method_from_name("rk45") == -1 && ms_method_from_name(NULL) == -1,
+    CHECK(ms_method_from_name("dirk") == MS_METHOD_DIRK &&
+              ms_method_from_name("bdf") == MS_METHOD_BDF && ms_method_from_name("rk45") == -1 &&
+              ms_method_from_name(NULL) == -1,
           "method names");
     ms_events_free(ev);
     ms_sim_free(s);

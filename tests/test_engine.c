@@ -149,8 +149,8 @@ static long run_fast_slow(ms_context *ctx, const char *floor, double *e_err)
     char text[1024];
     fast_slow(text, sizeof text, floor);
     ms_model *m = NULL;
-    CHECK(ms_model_load_string(ctx, "fast_slow.yaml", text, strlen(text), &m) == MS_OK,
-          "load: %s", ms_errmsg(ctx));
+    CHECK(ms_model_load_string(ctx, "fast_slow.yaml", text, strlen(text), &m) == MS_OK, "load: %s",
+          ms_errmsg(ctx));
     if (!m)
         return -1;
     ms_sim *s;
@@ -188,15 +188,14 @@ static void test_abs_tol(ms_context *ctx)
     ms_symbol sym;
     CHECK(m && ms_model_symbol(m, MS_STATE, 0, &sym) == MS_OK && sym.abs_tol == 0.01,
           "abs_tol reported");
-    CHECK(m && ms_model_symbol(m, MS_STATE, 1, &sym) == MS_OK && sym.abs_tol == 0,
-          "no abs_tol: 0");
+    CHECK(m && ms_model_symbol(m, MS_STATE, 1, &sym) == MS_OK && sym.abs_tol == 0, "no abs_tol: 0");
     ms_model_free(m);
     static const char *const bad[] = {", abs_tol: 0", ", abs_tol: -1", ", abs_tol: tiny"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         m = NULL;
         fast_slow(text, sizeof text, bad[i]);
-        CHECK(ms_model_load_string(ctx, "fast_slow.yaml", text, strlen(text), &m) ==
-                  MS_ERR_MODEL, "refused: %s", bad[i]);
+        CHECK(ms_model_load_string(ctx, "fast_slow.yaml", text, strlen(text), &m) == MS_ERR_MODEL,
+              "refused: %s", bad[i]);
         CHECK(strncmp(ms_errmsg(ctx), "fast_slow.yaml:3:", 17) == 0 &&
                   strstr(ms_errmsg(ctx), "abs_tol") != NULL,
               "named: %s", ms_errmsg(ctx));
@@ -236,8 +235,8 @@ static void test_alloc_failures(void)
         else {
             failures++;
             if (st != MS_ERR_NOMEM)
-                CHECK(st == MS_ERR_NOMEM, "budget %ld: expected out of memory, got %d: %s",
-                      budget, st, ms_errmsg(ctx));
+                CHECK(st == MS_ERR_NOMEM, "budget %ld: expected out of memory, got %d: %s", budget,
+                      st, ms_errmsg(ctx));
         }
         ms_sim_free(s);
         ms_events_free(ev);
@@ -247,8 +246,7 @@ static void test_alloc_failures(void)
     }
     CHECK(succeeded, "a large enough budget succeeds");
     CHECK(failures > 20, "failure injected at %d points", failures);
-    printf("allocation failure injected at %d points, each reported as out of memory\n",
-           failures);
+    printf("allocation failure injected at %d points, each reported as out of memory\n", failures);
 }
 
 int main(int argc, char **argv)

@@ -47,9 +47,10 @@ static char *slurp(const char *path, size_t *n)
     return b;
 }
 
-static const char *const EXTREMES[] = {"1e999", "-1e999", "nan", ".inf", "0", "-0", "1e-320",
-                                       "99999999999999999999", "[", "]", "{", "}", ":", "&a",
-                                       "*a", "!!binary", "'", "\"", "\t", "\n  - ", "%YAML 1.1"};
+static const char *const EXTREMES[] = {
+    "1e999", "-1e999", "nan", ".inf",   "0",        "-0", "1e-320", "99999999999999999999",
+    "[",     "]",      "{",   "}",      ":",        "&a", "*a",     "!!binary",
+    "'",     "\"",     "\t",  "\n  - ", "%YAML 1.1"};
 
 /* One mutation of buf (capacity cap) in place; returns the new length. */
 static size_t mutate(char *buf, size_t n, size_t cap)
@@ -85,8 +86,7 @@ static size_t mutate(char *buf, size_t n, size_t cap)
         memmove(buf + pos + len, buf + pos, n - pos);
         return n + len;
     }
-    case 4: /* truncate */
-        return pos;
+    case 4: /* truncate */ return pos;
     default: /* replace a digit run by another number */
         for (size_t i = pos; i < n; i++)
             if (buf[i] >= '0' && buf[i] <= '9') {

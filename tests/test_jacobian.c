@@ -22,8 +22,7 @@ static void check_model(ms_context *ctx, const char *path)
     CHECK(ms_sim_new(ctx, m, &s) == MS_OK, "sim");
     size_t n = ms_model_count(m, MS_STATE);
     double *y = calloc(n, sizeof *y), *yp = calloc(n, sizeof *yp), *f1 = calloc(n, sizeof *f1),
-           *f2 = calloc(n, sizeof *f2), *J = calloc(n * n, sizeof *J),
-           *y0 = calloc(n, sizeof *y0);
+           *f2 = calloc(n, sizeof *f2), *J = calloc(n * n, sizeof *J), *y0 = calloc(n, sizeof *y0);
     CHECK(ms_sim_initial(s, y0) == MS_OK, "%s", ms_errmsg(ctx));
     double worst = 0;
     size_t checked = 0;
@@ -48,8 +47,8 @@ static void check_model(ms_context *ctx, const char *path)
                 worst = fmax(worst, err);
                 checked++;
                 if (!(fabs(J[i * n + j] - fd) <= 1e-6 * rowmax + 1e-9))
-                    CHECK(0, "%s: d f[%zu] / d y[%zu] at point %d: exact %.12g, FD %.12g", path,
-                          i, j, point, J[i * n + j], fd);
+                    CHECK(0, "%s: d f[%zu] / d y[%zu] at point %d: exact %.12g, FD %.12g", path, i,
+                          j, point, J[i * n + j], fd);
             }
         }
     }

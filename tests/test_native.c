@@ -22,15 +22,43 @@
  * right-hand side of its own state, so that no operation's result can hide
  * behind another's (a NaN from one term would mask a difference in the
  * next). */
-static const char *const OPS[] = {
-    "x + y", "x - y", "x * y", "x / y", "-x", "x^y", "exp(x)", "ln(x)", "log10(x)", "sqrt(x)",
-    "abs(x)", "sin(x)", "cos(x)", "tan(x)", "asin(x)", "acos(x)", "atan(x)", "sinh(x)",
-    "cosh(x)", "tanh(x)", "floor(x)", "ceil(x)", "factorial(x)", "min(x, y)", "max(x, y)",
-    "piecewise(1, x < y, 0)", "piecewise(1, x <= y, 0)", "piecewise(1, x > y, 0)",
-    "piecewise(1, x >= y, 0)", "piecewise(1, x == y, 0)", "piecewise(1, x != y, 0)",
-    "piecewise(1, x < y && y < z, 0)", "piecewise(1, x < y || y < z, 0)",
-    "piecewise(1, xor(x < y, y < z), 0)", "piecewise(1, !(x < y), 0)", "piecewise(x, y, z)",
-    "x * y * z + x / (y - z)"};
+static const char *const OPS[] = {"x + y",
+                                  "x - y",
+                                  "x * y",
+                                  "x / y",
+                                  "-x",
+                                  "x^y",
+                                  "exp(x)",
+                                  "ln(x)",
+                                  "log10(x)",
+                                  "sqrt(x)",
+                                  "abs(x)",
+                                  "sin(x)",
+                                  "cos(x)",
+                                  "tan(x)",
+                                  "asin(x)",
+                                  "acos(x)",
+                                  "atan(x)",
+                                  "sinh(x)",
+                                  "cosh(x)",
+                                  "tanh(x)",
+                                  "floor(x)",
+                                  "ceil(x)",
+                                  "factorial(x)",
+                                  "min(x, y)",
+                                  "max(x, y)",
+                                  "piecewise(1, x < y, 0)",
+                                  "piecewise(1, x <= y, 0)",
+                                  "piecewise(1, x > y, 0)",
+                                  "piecewise(1, x >= y, 0)",
+                                  "piecewise(1, x == y, 0)",
+                                  "piecewise(1, x != y, 0)",
+                                  "piecewise(1, x < y && y < z, 0)",
+                                  "piecewise(1, x < y || y < z, 0)",
+                                  "piecewise(1, xor(x < y, y < z), 0)",
+                                  "piecewise(1, !(x < y), 0)",
+                                  "piecewise(x, y, z)",
+                                  "x * y * z + x / (y - z)"};
 #define NOPS (sizeof OPS / sizeof *OPS)
 
 /* The model: states x, y, z (constant) and one state per formula. */
@@ -79,8 +107,8 @@ static void test_every_op(ms_context *ctx)
     CHECK(ms_model_compile_native(ctx, mn) == MS_OK, "a second compile is a no-op");
     ms_sim *sb = NULL, *sn = NULL;
     CHECK(ms_sim_new(ctx, mb, &sb) == MS_OK && ms_sim_new(ctx, mn, &sn) == MS_OK, "sims");
-    static const double v[] = {0.3,  -0.7,     0.0,      -0.0,     2.5, 1e-310, 1e308,
-                               -1e308, INFINITY, -INFINITY, NAN,   0.99, -1.0,   7.0};
+    static const double v[] = {0.3,    -0.7,     0.0,       -0.0, 2.5,  1e-310, 1e308,
+                               -1e308, INFINITY, -INFINITY, NAN,  0.99, -1.0,   7.0};
     size_t nv = sizeof v / sizeof *v, points = 0, diff = 0;
     for (size_t i = 0; i < nv && sb && sn; i++)
         for (size_t j = 0; j < nv; j++)
@@ -137,8 +165,7 @@ static void same_run(ms_context *ctx, const char *model, const char *protocol, d
         ms_events *ev = NULL;
         ms_sim *s = NULL;
         if (protocol)
-            CHECK(ms_protocol_load(ctx, m[i], protocol, NULL, &ev) == MS_OK, "%s",
-                  ms_errmsg(ctx));
+            CHECK(ms_protocol_load(ctx, m[i], protocol, NULL, &ev) == MS_OK, "%s", ms_errmsg(ctx));
         CHECK(ms_sim_new(ctx, m[i], &s) == MS_OK && ms_sim_set_method(s, method) == MS_OK, "%s",
               ms_errmsg(ctx));
         if (s) {
@@ -154,8 +181,8 @@ static void same_run(ms_context *ctx, const char *model, const char *protocol, d
     }
     CHECK(st[0] == st[1], "%s (%s): the same status with both (%d, %d)", model,
           ms_method_name(method), st[0], st[1]);
-    CHECK(steps[0] == steps[1], "%s (%s): the same steps (%ld, %ld)", model,
-          ms_method_name(method), steps[0], steps[1]);
+    CHECK(steps[0] == steps[1], "%s (%s): the same steps (%ld, %ld)", model, ms_method_name(method),
+          steps[0], steps[1]);
     if (out[0] && out[1])
         CHECK(memcmp(out[0], out[1], N * nout * sizeof *out[0]) == 0,
               "%s (%s): machine code changes the simulation", model, ms_method_name(method));

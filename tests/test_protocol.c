@@ -39,10 +39,10 @@ static ms_model *fixture(ms_context *ctx)
 typedef struct {
     int n;
     double first_h, last_h;
-    int bad_clock;     /* events not at the expected clock time */
-    int bad_weekday;   /* events on a weekday not allowed */
-    double amount;     /* of the last event */
-    double duration;   /* of the last event */
+    int bad_clock;   /* events not at the expected clock time */
+    int bad_weekday; /* events on a weekday not allowed */
+    double amount;   /* of the last event */
+    double duration; /* of the last event */
 } tally;
 
 /* Counts the events of `treatment`; checks clock time (hours) and allowed
@@ -81,10 +81,10 @@ static void test_seed_protocols(ms_context *ctx)
     struct {
         const char *file;
         int n_events;
-    } all[] = {{"protocols/tms.yaml", 70},          {"protocols/sham_tms.yaml", 70},
-               {"protocols/exosome.yaml", 13},      {"protocols/nmn.yaml", 26},
-               {"protocols/tms_exosome.yaml", 83},  {"protocols/tms_exosome_nmn.yaml", 109},
-               {"protocols/ssri.yaml", 182},        {"protocols/anti_cytokine.yaml", 3}};
+    } all[] = {{"protocols/tms.yaml", 70},         {"protocols/sham_tms.yaml", 70},
+               {"protocols/exosome.yaml", 13},     {"protocols/nmn.yaml", 26},
+               {"protocols/tms_exosome.yaml", 83}, {"protocols/tms_exosome_nmn.yaml", 109},
+               {"protocols/ssri.yaml", 182},       {"protocols/anti_cytokine.yaml", 3}};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) {
         ms_protocol *p = read_proto(ctx, all[k].file);
         if (!p)
@@ -141,16 +141,14 @@ static void test_seed_protocols(ms_context *ctx)
         }
         if (strstr(f, "ssri")) {
             tally t = count(ev, "sertraline", 8.0, EVERY_DAY);
-            CHECK(t.n == 182 && t.bad_clock == 0 && t.amount == 50, "%s: 50 mg daily at 08:00",
-                  f);
+            CHECK(t.n == 182 && t.bad_clock == 0 && t.amount == 50, "%s: 50 mg daily at 08:00", f);
         }
         if (strstr(f, "anti_cytokine")) {
             tally t = count(ev, "infliximab", 10.0, 0x01u);
             CHECK(t.n == 3 && t.first_h == 10 && t.last_h == 42 * 24 + 10,
                   "%s: weeks 0, 2, 6 (days 0, 14, 42)", f);
             CHECK(close_rel(t.amount, 5 * 70, 1e-12, 1) && t.duration == 2,
-                  "%s: 5 mg/kg x 70 kg = 350 mg over 2 h, got %g over %g", f, t.amount,
-                  t.duration);
+                  "%s: 5 mg/kg x 70 kg = 350 mg over 2 h, got %g over %g", f, t.amount, t.duration);
             ms_events *nw = NULL;
             ms_patient unknown = {1, 1, NAN, 0};
             CHECK(ms_protocol_compile(ctx, p, m, &unknown, &nw) == MS_ERR_PROTOCOL,
@@ -261,8 +259,7 @@ static void test_skip_dates(ms_context *ctx)
     CHECK(ms_protocol_read(ctx, path, &p) == MS_OK, "%s", ms_errmsg(ctx));
     ms_events *ev = NULL;
     CHECK(ms_protocol_compile(ctx, p, NULL, NULL, &ev) == MS_OK, "%s", ms_errmsg(ctx));
-    CHECK(ms_events_count(ev) == 14, "8 weeks x 2 - 2 holidays = 14, got %zu",
-          ms_events_count(ev));
+    CHECK(ms_events_count(ev) == 14, "8 weeks x 2 - 2 holidays = 14, got %zu", ms_events_count(ev));
     for (size_t i = 0; i < ms_events_count(ev); i++) {
         ms_event_info e;
         ms_events_get(ev, i, &e);

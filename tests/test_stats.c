@@ -7,8 +7,8 @@
  * normal samples (nominal 95 %), and the fixed-means normal mixture
  * recovering known weights and SDs from data drawn from it.
  */
-#include "trial/trial_impl.h"
 #include "testlib.h"
+#include "trial/trial_impl.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -38,8 +38,7 @@ int main(void)
     ms_mean_ci(x, 5, &mean, &sd, &lo, &hi);
     double half = 2.776445105 * sqrt(2.5) / sqrt(5.0);
     CHECK(mean == 3 && fabs(sd - sqrt(2.5)) < 1e-12, "mean and sd");
-    CHECK(fabs(lo - (3 - half)) < 1e-6 && fabs(hi - (3 + half)) < 1e-6, "t interval %g %g", lo,
-          hi);
+    CHECK(fabs(lo - (3 - half)) < 1e-6 && fabs(hi - (3 + half)) < 1e-6, "t interval %g %g", lo, hi);
     /* Welch: equal variances and sizes reduce to df = 2(n-1); t = 1/sqrt(2*1/10) */
     double p = ms_welch_p(1, 1, 10, 0, 1, 10, &lo, &hi);
     double tq = 2.100922040; /* t(0.975, 18) */

@@ -129,8 +129,8 @@ static void test_closed_form(ms_context *ctx)
     double h0 = a.mean_change / (exp(-kA * T) - 1);
     CHECK(close_rel(b.mean_change, h0 * (exp(-kB * T) - 1), 1e-6, 1e-9), "arm B %g vs %g",
           b.mean_change, h0 * (exp(-kB * T) - 1));
-    CHECK(close_rel(ab.mean_change, h0 * (exp(-(kA + kB + kAB) * T) - 1), 1e-6, 1e-9),
-          "arm AB %g", ab.mean_change);
+    CHECK(close_rel(ab.mean_change, h0 * (exp(-(kA + kB + kAB) * T) - 1), 1e-6, 1e-9), "arm AB %g",
+          ab.mean_change);
     ms_synergy_summary y;
     ms_trial_synergy(t, &y);
     double exact = h0 * (exp(-(kA + kB + kAB) * T) - exp(-kB * T) - exp(-kA * T) + 1);
@@ -155,7 +155,8 @@ static void test_closed_form(ms_context *ctx)
      * these exponential decays far inside the warning thresholds */
     ms_numerics_check nc;
     ms_trial_numerics(t, &nc);
-    CHECK(nc.n == 8 && nc.method == MS_METHOD_BDF && nc.other == MS_METHOD_DIRK, "checked %d", nc.n);
+    CHECK(nc.n == 8 && nc.method == MS_METHOD_BDF && nc.other == MS_METHOD_DIRK, "checked %d",
+          nc.n);
     CHECK(nc.score_diff > 0 && nc.score_diff < 1e-5 && nc.rel_diff < 1e-6 && !nc.disagree &&
               !nc.failed_one,
           "BDF and DIRK agree: score %.3g, relative %.3g", nc.score_diff, nc.rel_diff);
@@ -187,7 +188,8 @@ static void test_counterpart(ms_context *ctx)
         ms_trial_arm_summary(c, 3, &ab);
         double h0 = a.mean_change / (exp(-kA * T) - 1);
         CHECK(close_rel(ab.mean_change, h0 * (exp(-(kA + kB) * T) - 1), 1e-6, 1e-9),
-              "counterpart arm AB %g vs kAB = 0: %g", ab.mean_change, h0 * (exp(-(kA + kB) * T) - 1));
+              "counterpart arm AB %g vs kAB = 0: %g", ab.mean_change,
+              h0 * (exp(-(kA + kB) * T) - 1));
         ms_synergy_summary y, y0;
         ms_trial_synergy(c, &y0);
         ms_trial_synergy(t, &y);
@@ -241,9 +243,9 @@ static void test_failures_kept_apart(ms_context *ctx)
     ms_trial_arm_summary(t, 1, &h);
     CHECK(u.failed > 0 && h.n > u.n, "more fail untreated (%ld) than at half the rate (%ld)",
           u.failed, h.failed);
-    CHECK(h.n_paired == u.n, "pairs: the %ld patients ok in both arms, got %ld", u.n,
-          h.n_paired);
-    CHECK(isfinite(h.paired_diff) && h.paired_diff_lo <= h.paired_diff && h.paired_diff <= h.paired_diff_hi,
+    CHECK(h.n_paired == u.n, "pairs: the %ld patients ok in both arms, got %ld", u.n, h.n_paired);
+    CHECK(isfinite(h.paired_diff) && h.paired_diff_lo <= h.paired_diff &&
+              h.paired_diff <= h.paired_diff_hi,
           "paired difference %g [%g, %g]", h.paired_diff, h.paired_diff_lo, h.paired_diff_hi);
     ms_trial_free(t);
     ms_scenario_free(sc);
@@ -313,8 +315,9 @@ static void test_calplan(ms_context *ctx)
     if (fd < 0)
         return;
     FILE *f = fdopen(fd, "w");
-    fprintf(f, "calibration: t\nmodel: %s\nsignificant_digits: 3\nsteps:\n"
-               "  - {targets: %s, keep: [drive_sigma]}\nchecks:\n  - %s\n",
+    fprintf(f,
+            "calibration: t\nmodel: %s\nsignificant_digits: 3\nsteps:\n"
+            "  - {targets: %s, keep: [drive_sigma]}\nchecks:\n  - %s\n",
             model, targets, targets);
     fclose(f);
     p = NULL;
@@ -332,8 +335,10 @@ static void test_calplan(ms_context *ctx)
         const char *name = ms_calplan_value(p, 0, &v, &fv, &st);
         CHECK(ms_calplan_value_count(p) == 1 && name && strcmp(name, "drive_sigma") == 0,
               "only the kept value is carried");
-        CHECK(v == 1.04 && fv == 1.35 && st == 0, "carried %g (rounded to 3 digits), file %g, "
-                                                  "step %zu", v, fv, st);
+        CHECK(v == 1.04 && fv == 1.35 && st == 0,
+              "carried %g (rounded to 3 digits), file %g, "
+              "step %zu",
+              v, fv, st);
         c = NULL;
         CHECK(ms_calplan_run(ctx, p, 1, 0, NULL, NULL, &c) == MS_OK, "%s", ms_errmsg(ctx));
         for (size_t i = 0; c && i < ms_calibration_param_count(c); i++) {
@@ -353,8 +358,10 @@ static void test_calplan(ms_context *ctx)
         ms_model *wm = NULL;
         CHECK(ms_model_load(ctx, written, &wm) == MS_OK, "%s", ms_errmsg(ctx));
         ms_symbol sym = {0};
-        CHECK(wm && ms_model_symbol(wm, MS_PARAM, (size_t)ms_model_find(wm, MS_PARAM, "drive_sigma"),
-                                    &sym) == MS_OK && sym.value == 1.04,
+        CHECK(wm &&
+                  ms_model_symbol(wm, MS_PARAM, (size_t)ms_model_find(wm, MS_PARAM, "drive_sigma"),
+                                  &sym) == MS_OK &&
+                  sym.value == 1.04,
               "the written model holds the carried value, got %g", sym.value);
         ms_model_free(wm);
         remove(written);
@@ -415,8 +422,7 @@ static void test_write_values(ms_context *ctx)
               strstr(ms_errmsg(ctx), "'nope' is not a parameter"),
           "an unknown name: %s", ms_errmsg(ctx));
     const char *twice[] = {"k", "k"};
-    CHECK(ms_model_write_values(ctx, in, out, twice, values, 2) == MS_ERR_ARG,
-          "a name twice");
+    CHECK(ms_model_write_values(ctx, in, out, twice, values, 2) == MS_ERR_ARG, "a name twice");
     double inf[] = {INFINITY};
     CHECK(ms_model_write_values(ctx, in, out, names, inf, 1) == MS_ERR_ARG, "a non-finite value");
     remove(in);

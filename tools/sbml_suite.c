@@ -161,8 +161,8 @@ static int run_case(ms_context *ctx, const char *dir, int num, const char *out, 
         snprintf(reason, rn, "no time course to simulate (flux balance or steady-state case)");
         return 2;
     }
-    static const char *const levels[] = {"l3v2", "l3v1", "l2v5", "l2v4", "l2v3", "l2v2", "l2v1",
-                                         "l1v2", NULL};
+    static const char *const levels[] = {"l3v2", "l3v1", "l2v5", "l2v4", "l2v3",
+                                         "l2v2", "l2v1", "l1v2", NULL};
     for (int i = 0; levels[i]; i++) {
         snprintf(path, sizeof path, "%s-sbml-%s.xml", base, levels[i]);
         FILE *probe = fopen(path, "r");
@@ -183,8 +183,7 @@ static int run_case(ms_context *ctx, const char *dir, int num, const char *out, 
     double *times = calloc(npts, sizeof *times), *res = NULL;
     int col[MAXV];
     if ((native && ms_model_compile_native(ctx, m)) || ms_sim_new(ctx, m, &sim) ||
-        ms_sim_set_tolerances(sim, 1e-10, 1e-14) ||
-        ms_sim_set_method(sim, method)) {
+        ms_sim_set_tolerances(sim, 1e-10, 1e-14) || ms_sim_set_method(sim, method)) {
         snprintf(reason, rn, "%s", ms_errmsg(ctx));
         goto done;
     }
@@ -350,7 +349,10 @@ int main(int argc, char **argv)
         for (char *q = reason; *q; q++)
             if (*q == '"' || *q == '\n')
                 *q = '\'';
-        fprintf(rf, "%05d,%s,\"%s\"\n", c, r == 0 ? "pass" : r == 1 ? "fail" : "unsupported",
+        fprintf(rf, "%05d,%s,\"%s\"\n", c,
+                r == 0   ? "pass"
+                : r == 1 ? "fail"
+                         : "unsupported",
                 reason);
         if (r == 0)
             np++;
@@ -360,8 +362,8 @@ int main(int argc, char **argv)
             nu++;
     }
     fclose(rf);
-    printf("SBML test suite, cases %d-%d: %d pass, %d fail, %d unsupported (%.1f %% pass)\n",
-           first, last, np, nf, nu, 100.0 * np / (np + nf + nu ? np + nf + nu : 1));
+    printf("SBML test suite, cases %d-%d: %d pass, %d fail, %d unsupported (%.1f %% pass)\n", first,
+           last, np, nf, nu, 100.0 * np / (np + nf + nu ? np + nf + nu : 1));
     printf("%-32s %6s %6s %6s\n", "component tag", "pass", "fail", "unsup");
     for (int i = 0; i < ntc; i++)
         printf("%-32s %6d %6d %6d\n", tc[i].tag, tc[i].pass, tc[i].fail, tc[i].unsup);

@@ -11,12 +11,12 @@
 #include "mpi_transport.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <sys/stat.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int g_rank, g_ranks = 1; /* MPI: this process, and how many (mpi.c) */
@@ -575,7 +575,9 @@ static void show_calendar(const ms_protocol *p, const ms_events *plan, const ms_
         for (int d = 0; d < 7 && off > 0 && off < (int)sizeof row; d++) {
             long day = 7 * w + d;
             off += snprintf(row + off, sizeof row - (size_t)off, "%-8s",
-                            day >= days ? "" : cells[d][0] ? cells[d] : ".");
+                            day >= days   ? ""
+                            : cells[d][0] ? cells[d]
+                                          : ".");
         }
         size_t len = strlen(row);
         while (len && row[len - 1] == ' ')
@@ -786,8 +788,8 @@ static int cmd_cohort(int argc, char **argv)
     }
     for (int j = 0; j < nset; j++)
         if ((set_idx[j] = ms_model_find(m, MS_PARAM, set_names[j])) < 0) {
-            fprintf(stderr, "moodsim cohort: --set: '%s' is not a parameter of %s\n",
-                    set_names[j], model_path);
+            fprintf(stderr, "moodsim cohort: --set: '%s' is not a parameter of %s\n", set_names[j],
+                    model_path);
             rc = EXIT_INPUT;
             goto done;
         }
@@ -818,8 +820,10 @@ static int cmd_cohort(int argc, char **argv)
     unsigned long long k = 0;
     for (; got < (long)n; k++) {
         if (k > (unsigned long long)n * 1000 + 1000) {
-            fprintf(stderr, "moodsim cohort: the criteria accepted %ld of %llu candidates; "
-                            "stopping\n", got, k);
+            fprintf(stderr,
+                    "moodsim cohort: the criteria accepted %ld of %llu candidates; "
+                    "stopping\n",
+                    got, k);
             rc = EXIT_INPUT;
             break;
         }
@@ -892,8 +896,8 @@ static void progress(void *ud, size_t done, size_t total, double seconds)
         return;
     double rate = seconds > 0 ? (double)done / seconds : 0;
     double left = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\rtrial: %zu/%zu patient-arms (%3.0f%%), %.0f/s, %.0f s left   ", done,
-            total, total ? 100.0 * (double)done / (double)total : 100.0, rate, left);
+    fprintf(stderr, "\rtrial: %zu/%zu patient-arms (%3.0f%%), %.0f/s, %.0f s left   ", done, total,
+            total ? 100.0 * (double)done / (double)total : 100.0, rate, left);
     ps->shown = 1;
 }
 
@@ -988,8 +992,8 @@ static void print_arms(const ms_scenario *sc, const ms_trial *t)
         ms_trial_arm_summary(t, a, &s);
         paired |= s.n_paired > 0;
     }
-    printf("%-18s %6s %22s %22s %22s", "arm", "n", "mean change [95% CI]",
-           "response [95% CI]", "remission [95% CI]");
+    printf("%-18s %6s %22s %22s %22s", "arm", "n", "mean change [95% CI]", "response [95% CI]",
+           "remission [95% CI]");
     printf(paired ? " %26s\n" : "\n", "paired vs control [95% CI]");
     for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
         ms_arm_summary s;
@@ -1029,8 +1033,8 @@ static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *
 {
     long screened, included, failed;
     ms_trial_counts(t, &screened, &included, &failed);
-    printf("%ld candidates screened, %ld included, %ld simulations failed\n", screened,
-           included, failed);
+    printf("%ld candidates screened, %ld included, %ld simulations failed\n", screened, included,
+           failed);
     ms_claims_setting set, other;
     const ms_trial *cp = ms_trial_counterpart(t, &set, &other);
     if (cp)
@@ -1179,8 +1183,10 @@ static int run_trial(int argc, char **argv, int power_only)
     }
     if (resume_dir) {
         if (sc_path || out_dir)
-            return usage_error(cmd, "--resume DIR takes the scenario and output directory of "
-                                    "the run in DIR; give no SCENARIO or --out%s", "");
+            return usage_error(cmd,
+                               "--resume DIR takes the scenario and output directory of "
+                               "the run in DIR; give no SCENARIO or --out%s",
+                               "");
         if (read_run_file(resume_dir, run_sc, sizeof run_sc, run_lang, sizeof run_lang,
                           &one_setting))
             return EXIT_INPUT;
@@ -1205,14 +1211,17 @@ static int run_trial(int argc, char **argv, int power_only)
     }
     /* the model as machine code: the same results, faster (docs/model-format.md) */
     if (!bytecode && ms_scenario_compile_native(ctx, sc) != MS_OK && g_rank == 0)
-        fprintf(stderr, "moodsim %s: note: %s; the model runs as bytecode (the same results, "
-                        "slower)\n", cmd, ms_errmsg(ctx));
+        fprintf(stderr,
+                "moodsim %s: note: %s; the model runs as bytecode (the same results, "
+                "slower)\n",
+                cmd, ms_errmsg(ctx));
     if (g_rank == 0 && out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "%s: cannot create: %s\n", out_dir, strerror(errno));
         rc = EXIT_INTERNAL;
         goto done;
     }
-    if (g_rank == 0 && out_dir && !resume_dir && write_run_file(out_dir, sc_path, lang, one_setting)) {
+    if (g_rank == 0 && out_dir && !resume_dir &&
+        write_run_file(out_dir, sc_path, lang, one_setting)) {
         rc = EXIT_INTERNAL;
         goto done;
     }
@@ -1238,8 +1247,10 @@ static int run_trial(int argc, char **argv, int power_only)
     if (st == MS_OK && !power_only && !one_setting &&
         ms_model_claim_count(ms_scenario_model(sc)) > 0) {
         if (g_rank == 0 && !quiet)
-            fprintf(stderr, "moodsim %s: the model has claims without human evidence; the same "
-                            "patients again with them at the other setting\n", cmd);
+            fprintf(stderr,
+                    "moodsim %s: the model has claims without human evidence; the same "
+                    "patients again with them at the other setting\n",
+                    cmd);
         ms_status cst = ms_trial_run_counterpart(ctx, t, &opt);
         if (ps.shown)
             fputc('\n', stderr);
@@ -1267,8 +1278,8 @@ static int run_trial(int argc, char **argv, int power_only)
     char command[8192];
     size_t off = (size_t)snprintf(command, sizeof command, "moodsim");
     for (int i = -1; i < argc && off < sizeof command; i++)
-        off += (size_t)snprintf(command + off, sizeof command - off, " %s",
-                                i < 0 ? "trial" : argv[i]);
+        off +=
+            (size_t)snprintf(command + off, sizeof command - off, " %s", i < 0 ? "trial" : argv[i]);
     if ((st = ms_trial_write(ctx, t, out_dir)) ||
         (st = ms_report_write(ctx, t, out_dir, lang, command))) {
         rc = report(ctx, st);
@@ -1289,7 +1300,8 @@ done:
 /* ------------------------------------------------------------- calibrate */
 
 static const char *HELP_CALIBRATE =
-    "usage: moodsim calibrate TARGETS.yaml [--evaluate [--scenario SCENARIO.yaml] [--replicates N]]\n"
+    "usage: moodsim calibrate TARGETS.yaml [--evaluate [--scenario SCENARIO.yaml] [--replicates "
+    "N]]\n"
     "                          [--quiet]\n"
     "       moodsim calibrate PLAN.yaml [--evaluate] [--from N] [--quiet]\n"
     "       (with a fit, of either: [--write-model OUT.yaml])\n"
@@ -1310,7 +1322,8 @@ static const char *HELP_CALIBRATE =
     "                    the exit code then judges the mean\n"
     "  --quiet           no progress on stderr (a fit reports its iterations there)\n"
     "\n"
-    "A plan (calibration:, model:, steps:, checks:; e.g. calibration/depression_inflammation.yaml)\n"
+    "A plan (calibration:, model:, steps:, checks:; e.g. "
+    "calibration/depression_inflammation.yaml)\n"
     "runs targets files in order as one calibration: each step's kept values (keep:, all it\n"
     "fits by default) replace the model file's in every later step, rounded to the plan's\n"
     "significant_digits:; checks then evaluate targets at the values re-derived, optionally\n"
@@ -1339,8 +1352,7 @@ static int cal_progress(void *ud, int iteration, int evaluations, double best, d
 {
     progress_state *ps = ud;
     if (!ps->quiet && (seconds >= 2 || ps->shown)) {
-        fprintf(stderr,
-                "\rcalibrate: iteration %d, %d evaluations, best objective %.4g, %.0f s   ",
+        fprintf(stderr, "\rcalibrate: iteration %d, %d evaluations, best objective %.4g, %.0f s   ",
                 iteration, evaluations, best, seconds);
         ps->shown = 1;
     }
@@ -1353,25 +1365,30 @@ static void print_fit_end(const ms_calibration *c, int stopped, int quiet)
     int nev, nit;
     ms_fit_end end = ms_calibration_end(c, &nev, &nit);
     if (stopped)
-        fprintf(stderr, "moodsim calibrate: interrupted after %d evaluations; the best point so "
-                        "far (not a converged fit):\n", nev);
+        fprintf(stderr,
+                "moodsim calibrate: interrupted after %d evaluations; the best point so "
+                "far (not a converged fit):\n",
+                nev);
     else if (end == MS_FIT_BUDGET)
-        fprintf(stderr, "moodsim calibrate: stopped after %d evaluations (the targets file's "
-                        "max_evaluations:); the best point evaluated (not a converged fit)\n",
+        fprintf(stderr,
+                "moodsim calibrate: stopped after %d evaluations (the targets file's "
+                "max_evaluations:); the best point evaluated (not a converged fit)\n",
                 nev);
     else if (end == MS_FIT_ITERATIONS)
-        fprintf(stderr, "moodsim calibrate: the fit did not converge in %d iterations (%d "
-                        "evaluations); its best point (not a converged fit)\n",
+        fprintf(stderr,
+                "moodsim calibrate: the fit did not converge in %d iterations (%d "
+                "evaluations); its best point (not a converged fit)\n",
                 nit, nev);
     else if (end == MS_FIT_NO_PROGRESS)
-        fprintf(stderr, "moodsim calibrate: after %d evaluations (%d iterations) no step lowered "
-                        "the objective (levenberg-marquardt); the best point evaluated: a "
-                        "minimum at the scale of difference_step:, an objective flat over "
-                        "that step, or a noisy one (not a tested convergence)\n",
+        fprintf(stderr,
+                "moodsim calibrate: after %d evaluations (%d iterations) no step lowered "
+                "the objective (levenberg-marquardt); the best point evaluated: a "
+                "minimum at the scale of difference_step:, an objective flat over "
+                "that step, or a noisy one (not a tested convergence)\n",
                 nev, nit);
     else if (end == MS_FIT_CONVERGED && !quiet)
-        fprintf(stderr, "moodsim calibrate: converged after %d evaluations (%d iterations)\n",
-                nev, nit);
+        fprintf(stderr, "moodsim calibrate: converged after %d evaluations (%d iterations)\n", nev,
+                nit);
 }
 
 /* Prints a calibration's parameters and targets on stdout; returns how
@@ -1379,8 +1396,8 @@ static void print_fit_end(const ms_calibration *c, int stopped, int quiet)
 static int print_calibration(const ms_calibration *c, int eval, int stopped, int reps)
 {
     ms_fit_end end = ms_calibration_end(c, NULL, NULL);
-    printf(eval ? "the model's parameters:\n"
-           : stopped ? "best parameters so far:\n"
+    printf(eval                      ? "the model's parameters:\n"
+           : stopped                 ? "best parameters so far:\n"
            : end == MS_FIT_CONVERGED ? "fitted parameters:\n"
                                      : "best parameters evaluated (not converged):\n");
     for (size_t i = 0; i < ms_calibration_param_count(c); i++) {
@@ -1391,7 +1408,8 @@ static int print_calibration(const ms_calibration *c, int eval, int stopped, int
     int fr = eval ? 1 : ms_calibration_fit_replicates(c);
     if (fr > 1)
         printf("targets (each statistic the mean over the %d trials of an evaluation; the "
-               "objective the mean of their objectives):\n", fr);
+               "objective the mean of their objectives):\n",
+               fr);
     else
         printf("targets:\n");
     int outside = 0;
@@ -1414,7 +1432,8 @@ static int print_calibration(const ms_calibration *c, int eval, int stopped, int
     }
     if (!eval)
         printf("objective %.6g (the fitted targets' squared deviations in standard errors, "
-               "summed%s)\n", ms_calibration_objective(c),
+               "summed%s)\n",
+               ms_calibration_objective(c),
                fr > 1 ? "; the mean over the trials of an evaluation" : "");
     return outside;
 }
@@ -1426,8 +1445,8 @@ static int write_values(ms_context *ctx, const char *model, const char *out,
     ms_status st = ms_model_write_values(ctx, model, out, names, values, n);
     if (st)
         return report(ctx, st);
-    fprintf(stderr, "moodsim calibrate: wrote %s: %s with the %zu value%s re-derived\n", out,
-            model, n, n == 1 ? "" : "s");
+    fprintf(stderr, "moodsim calibrate: wrote %s: %s with the %zu value%s re-derived\n", out, model,
+            n, n == 1 ? "" : "s");
     return EXIT_OK;
 }
 
@@ -1451,19 +1470,21 @@ static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progr
     int outside_steps = 0, outside_checks = 0, stopped = 0;
     if (from > 0)
         printf("(steps 1 to %zu skipped: --from %zu; their parameters keep the model file's "
-               "values)\n\n", from, from + 1);
+               "values)\n\n",
+               from, from + 1);
     if (!eval)
         signal(SIGINT, on_sigint);
     for (size_t i = from; i < n && !stopped; i++) {
         int check;
         const char *scen, *targets = ms_calplan_stage(p, i, &check, &scen);
         if (check)
-            printf("== check %zu of %zu: %s%s%s, at the %s ==\n", i - nsteps + 1, nchecks,
-                   targets, scen ? " on " : "", scen ? scen : "",
+            printf("== check %zu of %zu: %s%s%s, at the %s ==\n", i - nsteps + 1, nchecks, targets,
+                   scen ? " on " : "", scen ? scen : "",
                    eval ? "model file's values" : "values re-derived");
         else if (eval && ms_calplan_stage_keeps(p, i) == 0) {
             printf("== step %zu of %zu: %s: not evaluated (it keeps nothing, so the model file "
-                   "holds none of its values) ==\n\n", i + 1, nsteps, targets);
+                   "holds none of its values) ==\n\n",
+                   i + 1, nsteps, targets);
             continue;
         } else
             printf("== step %zu of %zu: %s%s ==\n", i + 1, nsteps, targets,
@@ -1502,11 +1523,10 @@ static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progr
             size_t st;
             const char *name = ms_calplan_value(p, i, &v, &fv, &st);
             if (v == fv)
-                printf("  %-20s %-10.6g step %zu   model file %-10.6g same\n", name, v, st + 1,
-                       fv);
+                printf("  %-20s %-10.6g step %zu   model file %-10.6g same\n", name, v, st + 1, fv);
             else
-                printf("  %-20s %-10.6g step %zu   model file %-10.6g differs by %.2g %%\n",
-                       name, v, st + 1, fv, 100 * fabs(v - fv) / fmax(fabs(fv), 1e-300));
+                printf("  %-20s %-10.6g step %zu   model file %-10.6g differs by %.2g %%\n", name,
+                       v, st + 1, fv, 100 * fabs(v - fv) / fmax(fabs(fv), 1e-300));
         }
     } else if (eval) {
         printf("(--evaluate: every stage at the model file's values; nothing re-derived)\n");
@@ -1525,8 +1545,10 @@ static int run_plan(ms_context *ctx, ms_calplan *p, size_t from, int eval, progr
     /* judged by the checks (targets on trials no step fitted) when there are any */
     int outside = nchecks ? outside_checks : outside_steps;
     if (outside)
-        fprintf(stderr, "moodsim calibrate: %d target%s outside %s interval%s in the plan's "
-                        "%s\n", outside, outside > 1 ? "s" : "", outside > 1 ? "their" : "its",
+        fprintf(stderr,
+                "moodsim calibrate: %d target%s outside %s interval%s in the plan's "
+                "%s\n",
+                outside, outside > 1 ? "s" : "", outside > 1 ? "their" : "its",
                 outside > 1 ? "s" : "", nchecks ? "checks" : "steps");
     return outside ? 4 : EXIT_OK;
 }
@@ -1552,15 +1574,13 @@ static int cmd_calibrate(int argc, char **argv)
             if (*end || v < 1 || v > 1000)
                 return usage_error("calibrate", "--replicates '%s'; expected 1 to 1000", argv[i]);
             reps = (int)v;
-        }
-        else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc) {
             char *end;
             from = strtol(argv[++i], &end, 10);
             if (*end || from < 1 || from > 1000)
                 return usage_error("calibrate", "--from '%s'; expected a step number (1, 2, ...)",
                                    argv[i]);
-        }
-        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+        } else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
             scenario = argv[++i];
         else if (strcmp(argv[i], "--write-model") == 0 && i + 1 < argc)
             write_model = argv[++i];
@@ -1578,8 +1598,10 @@ static int cmd_calibrate(int argc, char **argv)
     if (reps && !eval)
         return usage_error("calibrate", "--replicates needs --evaluate%s", "");
     if (write_model && eval)
-        return usage_error("calibrate", "--write-model writes fitted values; --evaluate fits "
-                                        "nothing%s", "");
+        return usage_error("calibrate",
+                           "--write-model writes fitted values; --evaluate fits "
+                           "nothing%s",
+                           "");
     ms_context *ctx;
     if (ms_context_new(&ctx, NULL) != MS_OK)
         return EXIT_INTERNAL;
@@ -1592,9 +1614,11 @@ static int cmd_calibrate(int argc, char **argv)
     }
     if (!ms_calplan_single(p)) {
         int rc = scenario || reps
-                     ? usage_error("calibrate", "--scenario and --replicates apply to a targets "
-                                                "file; '%s' is a plan (its checks: name their "
-                                                "scenarios)", file)
+                     ? usage_error("calibrate",
+                                   "--scenario and --replicates apply to a targets "
+                                   "file; '%s' is a plan (its checks: name their "
+                                   "scenarios)",
+                                   file)
                      : run_plan(ctx, p, (size_t)(from ? from - 1 : 0), eval, &ps, write_model);
         ms_calplan_free(p);
         ms_context_free(ctx);
@@ -1603,8 +1627,10 @@ static int cmd_calibrate(int argc, char **argv)
     ms_calplan_free(p);
     if (from) {
         ms_context_free(ctx);
-        return usage_error("calibrate", "--from applies to a plan (steps:); '%s' is a targets "
-                                        "file", file);
+        return usage_error("calibrate",
+                           "--from applies to a plan (steps:); '%s' is a targets "
+                           "file",
+                           file);
     }
     ms_calibration *c = NULL;
     if (!eval)

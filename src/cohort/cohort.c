@@ -9,8 +9,8 @@
  * key, which is what makes cohorts reproducible across N, threads and MPI
  * ranks.  Also the model's read-only variability accessors.
  */
-#include "../model/model_impl.h"
 #include "../core/rng.h"
+#include "../model/model_impl.h"
 
 #include <math.h>
 #include <string.h>
@@ -20,9 +20,15 @@
 #define MS_MAX_ATTEMPTS 1000
 #define MS_MAX_VAR 256
 
-size_t ms_model_variability_count(const ms_model *m) { return m ? m->nvar : 0; }
+size_t ms_model_variability_count(const ms_model *m)
+{
+    return m ? m->nvar : 0;
+}
 
-int ms_model_body_weight(const ms_model *m) { return m ? m->body_weight : -1; }
+int ms_model_body_weight(const ms_model *m)
+{
+    return m ? m->body_weight : -1;
+}
 
 ms_status ms_model_variability(const ms_model *m, size_t i, ms_variability *out)
 {
@@ -44,15 +50,15 @@ ms_status ms_cohort_draw(ms_context *ctx, const ms_model *m, unsigned long long 
         return MS_ERR_ARG;
     size_t n = m->nvar;
     if (n > MS_MAX_VAR)
-        return ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
-                       "more than %d varying parameters", MS_MAX_VAR);
+        return ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0, "more than %d varying parameters",
+                       MS_MAX_VAR);
     for (size_t i = 0; i < m->count[MS_PARAM]; i++)
         params[i] = m->sym[MS_PARAM][i].value;
     double z[MS_MAX_VAR], x[MS_MAX_VAR];
     for (unsigned attempt = 0; attempt < MS_MAX_ATTEMPTS; attempt++) {
         for (size_t j = 0; j < n; j++)
-            z[j] = gsl_cdf_ugaussian_Pinv(
-                ms_rng_open01(seed, MS_RNG_PARAMS, candidate, j, attempt));
+            z[j] =
+                gsl_cdf_ugaussian_Pinv(ms_rng_open01(seed, MS_RNG_PARAMS, candidate, j, attempt));
         for (size_t i = 0; i < n; i++) {
             if (!m->chol) {
                 x[i] = z[i];

@@ -13,14 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *ms_version(void) { return MS_VERSION; }
+const char *ms_version(void)
+{
+    return MS_VERSION;
+}
 
 const char *ms_strerror(ms_status code)
 {
     switch (code) {
-#define MS_X_CASE(name, value, text)                                                     \
-    case name:                                                                           \
-        return text;
+#define MS_X_CASE(name, value, text)                                                               \
+    case name: return text;
         MS_STATUS_LIST(MS_X_CASE)
 #undef MS_X_CASE
     }
@@ -68,8 +70,14 @@ void ms_context_free(ms_context *ctx)
         ctx->alloc.free(ctx->alloc.ud, ctx);
 }
 
-const char *ms_errmsg(const ms_context *ctx) { return ctx ? ctx->msg : "no context"; }
-ms_status ms_errcode(const ms_context *ctx) { return ctx ? ctx->last : MS_ERR_ARG; }
+const char *ms_errmsg(const ms_context *ctx)
+{
+    return ctx ? ctx->msg : "no context";
+}
+ms_status ms_errcode(const ms_context *ctx)
+{
+    return ctx ? ctx->last : MS_ERR_ARG;
+}
 
 void *ms_alloc(ms_context *ctx, size_t size)
 {

@@ -47,7 +47,7 @@ ms_status ms_ok(ms_context *ctx);
  * path is replaced, not followed.  Path "-" writes to standard output.  The
  * ms_outfile owns the temporary file and its name until ms_out_close(). */
 typedef struct ms_outfile {
-    FILE *f;   /* write here */
+    FILE *f; /* write here */
     char *path, *tmp;
 } ms_outfile;
 ms_status ms_out_open(ms_context *ctx, ms_outfile *o, const char *path);

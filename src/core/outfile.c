@@ -35,8 +35,7 @@ ms_status ms_out_open(ms_context *ctx, ms_outfile *o, const char *path)
     }
     int fd = -1;
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
-        snprintf(o->tmp, n, "%s.tmp-%ld-%u", path, (long)getpid(),
-                 atomic_fetch_add(&g_serial, 1u));
+        snprintf(o->tmp, n, "%s.tmp-%ld-%u", path, (long)getpid(), atomic_fetch_add(&g_serial, 1u));
         fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST)
             break;

@@ -42,8 +42,7 @@ static inline uint64_t ms_rng_bits(uint64_t seed, uint64_t domain, uint64_t id, 
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static inline double ms_rng_u01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
-                                uint64_t b)
+static inline double ms_rng_u01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a, uint64_t b)
 {
     return (double)(ms_rng_bits(seed, domain, id, a, b) >> 11) * (1.0 / 9007199254740992.0);
 }
@@ -52,8 +51,7 @@ static inline double ms_rng_u01(uint64_t seed, uint64_t domain, uint64_t id, uin
 static inline double ms_rng_open01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
                                    uint64_t b)
 {
-    return ((double)(ms_rng_bits(seed, domain, id, a, b) >> 11) + 0.5) *
-           (1.0 / 9007199254740992.0);
+    return ((double)(ms_rng_bits(seed, domain, id, a, b) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
 /* A Poisson(1) count from 64 random bits, by inversion: the weight of one

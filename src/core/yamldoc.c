@@ -103,9 +103,9 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
             int line = (int)m->line + 1, col = (int)m->column + 1;
             if (p->error == YAML_READER_ERROR)
                 offset_pos(text, len, p->problem_offset, &line, &col);
-            st = ms_fail(ctx, MS_ERR_SYNTAX, file, line, col,
-                         "malformed YAML: %s%s%s", p->problem ? p->problem : "parse error",
-                         p->context ? " " : "", p->context ? p->context : "");
+            st = ms_fail(ctx, MS_ERR_SYNTAX, file, line, col, "malformed YAML: %s%s%s",
+                         p->problem ? p->problem : "parse error", p->context ? " " : "",
+                         p->context ? p->context : "");
             break;
         }
         yaml_event_type_t t = ev.type;
@@ -130,8 +130,8 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
         case YAML_SCALAR_EVENT:
             made = node_new(ctx, MS_Y_SCALAR, m);
             if (made) {
-                made->str = ms_strndup(ctx, (const char *)ev.data.scalar.value,
-                                       ev.data.scalar.length);
+                made->str =
+                    ms_strndup(ctx, (const char *)ev.data.scalar.value, ev.data.scalar.length);
                 made->len = ev.data.scalar.length;
                 made->style = (int)ev.data.scalar.style;
                 if (!made->str) {
@@ -140,8 +140,9 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
                 } else {
                     /* block scalars end with a newline (YAML's default "clip"):
                      * the text a user wrote has none */
-                    while (made->len && (made->style == YAML_LITERAL_SCALAR_STYLE ||
-                                         made->style == YAML_FOLDED_SCALAR_STYLE) &&
+                    while (made->len &&
+                           (made->style == YAML_LITERAL_SCALAR_STYLE ||
+                            made->style == YAML_FOLDED_SCALAR_STYLE) &&
                            (made->str[made->len - 1] == '\n' || made->str[made->len - 1] == ' '))
                         made->str[--made->len] = '\0';
                 }
@@ -165,8 +166,7 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
             made = stack[--depth].node; /* completed container: already attached */
             ms_strmap_free(&stack[depth].keys);
             break;
-        default:
-            break;
+        default: break;
         }
         int closing = t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT;
         int opening = t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT;
@@ -252,8 +252,7 @@ ms_status ms_ydoc_load_string(ms_context *ctx, const char *name, const char *tex
     doc->root = NULL;
     if (len > MS_YAML_MAX_BYTES)
         return ms_fail(ctx, MS_ERR_LIMIT, name, 1, 1,
-                       "file is %zu bytes; the limit is %u bytes (16 MiB)", len,
-                       MS_YAML_MAX_BYTES);
+                       "file is %zu bytes; the limit is %u bytes (16 MiB)", len, MS_YAML_MAX_BYTES);
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         return ms_nomem(ctx);
@@ -278,8 +277,8 @@ ms_status ms_read_text_file(ms_context *ctx, const char *path, char **out, size_
     if ((unsigned long long)sb.st_size > MS_YAML_MAX_BYTES) {
         fclose(f);
         return ms_fail(ctx, MS_ERR_LIMIT, path, 1, 1,
-                       "file is %lld bytes; the limit is %u bytes (16 MiB)",
-                       (long long)sb.st_size, MS_YAML_MAX_BYTES);
+                       "file is %lld bytes; the limit is %u bytes (16 MiB)", (long long)sb.st_size,
+                       MS_YAML_MAX_BYTES);
     }
     size_t n = (size_t)sb.st_size;
     char *buf = ms_alloc(ctx, n + 1);
@@ -335,8 +334,8 @@ ms_status ms_yfail(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *node, ms
 {
     va_list ap;
     va_start(ap, fmt);
-    ms_status s = ms_vfail(ctx, code, doc->file, node ? node->line : 1, node ? node->col : 1,
-                           fmt, ap);
+    ms_status s =
+        ms_vfail(ctx, code, doc->file, node ? node->line : 1, node ? node->col : 1, fmt, ap);
     va_end(ap);
     return s;
 }
@@ -373,9 +372,8 @@ ms_status ms_ymap_check_keys(ms_context *ctx, const ms_ydoc *doc, const ms_ynode
     return MS_OK;
 }
 
-ms_status ms_yget_string(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *map,
-                         const char *key, const char *what, int required, const ms_ynode **out,
-                         ms_status code)
+ms_status ms_yget_string(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *map, const char *key,
+                         const char *what, int required, const ms_ynode **out, ms_status code)
 {
     const ms_ynode *v = ms_ymap_get(map, key);
     *out = NULL;
@@ -397,8 +395,7 @@ ms_status ms_yget_number(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *no
                          const char *what, double *out, ms_status code)
 {
     if (node->type != MS_Y_SCALAR)
-        return ms_yfail(ctx, doc, node, code, "%s is %s; expected a number", what,
-                        type_name(node));
+        return ms_yfail(ctx, doc, node, code, "%s is %s; expected a number", what, type_name(node));
     if (ms_parse_double(node->str, out) != 0) {
         double v;
         char *end;

@@ -19,19 +19,19 @@ typedef enum { MS_Y_SCALAR, MS_Y_MAP, MS_Y_SEQ } ms_ytype;
 typedef struct ms_ynode ms_ynode;
 struct ms_ynode {
     ms_ytype type;
-    int line, col;     /* 1-based position of the node's first character */
-    int style;         /* scalars: libyaml style (plain, quoted, block) */
-    char *str;         /* scalars: the text (NUL-terminated) */
-    size_t len;        /* scalars: its length */
-    size_t n;          /* maps: pairs; sequences: items */
+    int line, col; /* 1-based position of the node's first character */
+    int style;     /* scalars: libyaml style (plain, quoted, block) */
+    char *str;     /* scalars: the text (NUL-terminated) */
+    size_t len;    /* scalars: its length */
+    size_t n;      /* maps: pairs; sequences: items */
     size_t cap;
-    ms_ynode **keys;   /* maps: key scalars */
-    ms_ynode **vals;   /* maps: values; sequences: items */
+    ms_ynode **keys; /* maps: key scalars */
+    ms_ynode **vals; /* maps: values; sequences: items */
 };
 
 typedef struct ms_ydoc {
-    const char *file;  /* the name given to the loader (borrowed) */
-    ms_ynode *root;    /* NULL for an empty document */
+    const char *file; /* the name given to the loader (borrowed) */
+    ms_ynode *root;   /* NULL for an empty document */
 } ms_ydoc;
 
 /* Reads a whole regular file of at most 16 MiB into *out (NUL-terminated;
@@ -39,8 +39,8 @@ typedef struct ms_ydoc {
 ms_status ms_read_text_file(ms_context *ctx, const char *path, char **out, size_t *len);
 /* Reads and parses `path`.  On error the context holds "path:line:col: ...". */
 ms_status ms_ydoc_load_file(ms_context *ctx, const char *path, ms_ydoc *doc);
-ms_status ms_ydoc_load_string(ms_context *ctx, const char *name, const char *text,
-                              size_t len, ms_ydoc *doc);
+ms_status ms_ydoc_load_string(ms_context *ctx, const char *name, const char *text, size_t len,
+                              ms_ydoc *doc);
 void ms_ydoc_free(ms_context *ctx, ms_ydoc *doc);
 
 /* Value for `key` in a map, or NULL. */
@@ -58,9 +58,8 @@ ms_status ms_ymap_check_keys(ms_context *ctx, const ms_ydoc *doc, const ms_ynode
                              const char *what, const char *const *allowed, ms_status code);
 /* Scalar accessors: fail with a message naming `what` if the node is missing
  * or of the wrong type.  A string must be non-empty. */
-ms_status ms_yget_string(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *map,
-                         const char *key, const char *what, int required, const ms_ynode **out,
-                         ms_status code);
+ms_status ms_yget_string(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *map, const char *key,
+                         const char *what, int required, const ms_ynode **out, ms_status code);
 ms_status ms_yget_number(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *node,
                          const char *what, double *out, ms_status code);
 

@@ -36,20 +36,20 @@
 /* One change at a known time. */
 typedef struct {
     double t;
-    int bolus;     /* 1: add amount to state `target`; 0: level change */
-    int index;     /* input index */
-    double delta;  /* amount, or level change (+ on, - off) */
-    int on;        /* level changes: +1 start, -1 end */
+    int bolus;    /* 1: add amount to state `target`; 0: level change */
+    int index;    /* input index */
+    double delta; /* amount, or level change (+ on, - off) */
+    int on;       /* level changes: +1 start, -1 end */
 } transition;
 
 struct ms_sim {
     ms_context *ctx;
     const ms_model *m;
     size_t ns, nout;
-    double *regs;      /* one register per DAG node */
+    double *regs; /* one register per DAG node */
     double *params;
-    double *inputs;    /* current level of each input */
-    int *active;       /* pulses currently on, per input */
+    double *inputs; /* current level of each input */
+    int *active;    /* pulses currently on, per input */
     int params_dirty;
     double rtol, atol;
     long max_steps;
@@ -60,11 +60,11 @@ struct ms_sim {
     void *ark;
     ms_sim_stats ark_seen; /* ARKStep's counters survive a reset: last values read */
     N_Vector y;
-    N_Vector atolv;    /* absolute tolerance per state: atol * max(1, peak) */
-    double *peak;      /* largest |y_i| seen in this run at a restart */
-    SUNMatrix A;       /* dense, or sparse (CSC) when `slot` is set */
+    N_Vector atolv; /* absolute tolerance per state: atol * max(1, peak) */
+    double *peak;   /* largest |y_i| seen in this run at a restart */
+    SUNMatrix A;    /* dense, or sparse (CSC) when `slot` is set */
     SUNLinearSolver LS;
-    sunindextype *slot; /* sparse: position of each Jacobian entry in A's data */
+    sunindextype *slot;    /* sparse: position of each Jacobian entry in A's data */
     sunindextype *pattern; /* sparse: column pointers (ns + 1) then row indices */
     char cvmsg[512];
     /* workspace */
@@ -72,17 +72,17 @@ struct ms_sim {
     size_t tr_cap;
     ms_sim_stats stats;
     size_t rows_done;
-    unsigned char *trig;   /* each state event's trigger value, as last seen */
+    unsigned char *trig;    /* each state event's trigger value, as last seen */
     unsigned char *pending; /* workspace: events waiting to execute */
-    double *ev_store;      /* values of pending events computed when triggered */
+    double *ev_store;       /* values of pending events computed when triggered */
     /* delayed executions, unordered: time, event, values (trigger-time values) */
     struct ms_delayed {
         double t;
         size_t e;
         double *val;
-    } *queue;
+    } * queue;
     size_t nq, qcap;
-    double *ev_val;        /* workspace: assignment values of one event */
+    double *ev_val; /* workspace: assignment values of one event */
 };
 
 /* ------------------------------------------------------ model evaluation */
@@ -277,8 +277,7 @@ static const char *solver_create(ms_sim *s)
         return "CVodeCreate";
     void *c = s->cvode;
     if (CVodeSetErrHandlerFn(c, err_cb, s) != CV_SUCCESS ||
-        CVodeInit(c, rhs_cb, 0.0, s->y) != CV_SUCCESS ||
-        CVodeSetUserData(c, s) != CV_SUCCESS ||
+        CVodeInit(c, rhs_cb, 0.0, s->y) != CV_SUCCESS || CVodeSetUserData(c, s) != CV_SUCCESS ||
         CVodeSStolerances(c, s->rtol, s->atol) != CV_SUCCESS ||
         CVodeSetLinearSolver(c, s->LS, s->A) != CV_SUCCESS ||
         CVodeSetJacFn(c, jac_cb) != CV_SUCCESS ||
@@ -421,8 +420,7 @@ static int make_sparse(ms_sim *s)
         mark[i * n + i] = 1;
     for (size_t i = 0; i < n * n; i++)
         nnz += mark[i];
-    s->A = SUNSparseMatrix((sunindextype)n, (sunindextype)n, (sunindextype)nnz, CSC_MAT,
-                           s->sunctx);
+    s->A = SUNSparseMatrix((sunindextype)n, (sunindextype)n, (sunindextype)nnz, CSC_MAT, s->sunctx);
     if (!s->A) {
         ms_free(s->ctx, mark);
         return -1;
@@ -478,8 +476,9 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
         maxn = m->ev[e].n > maxn ? m->ev[e].n : maxn;
     s->trig = ms_alloc(ctx, m->nev + 1);
     s->pending = ms_alloc(ctx, m->nev + 1);
-    s->ev_store = ms_alloc(ctx, ((m->nev ? m->ev[m->nev - 1].offset + m->ev[m->nev - 1].n : 0) +
-                                 1) * sizeof *s->ev_store);
+    s->ev_store =
+        ms_alloc(ctx, ((m->nev ? m->ev[m->nev - 1].offset + m->ev[m->nev - 1].n : 0) + 1) *
+                          sizeof *s->ev_store);
     s->ev_val = ms_alloc(ctx, maxn * sizeof *s->ev_val);
     if (!s->regs || !s->params || !s->inputs || !s->active || !s->trig || !s->ev_val ||
         !s->pending || !s->ev_store) {
@@ -589,7 +588,10 @@ ms_status ms_sim_set_method(ms_sim *s, ms_method method)
     return ms_ok(s->ctx);
 }
 
-ms_method ms_sim_method(const ms_sim *s) { return s ? s->method : MS_METHOD_BDF; }
+ms_method ms_sim_method(const ms_sim *s)
+{
+    return s ? s->method : MS_METHOD_BDF;
+}
 
 int ms_method_from_name(const char *name)
 {
@@ -623,7 +625,10 @@ double ms_sim_param(const ms_sim *s, size_t i)
     return (s && i < s->m->count[MS_PARAM]) ? s->params[i] : NAN;
 }
 
-size_t ms_sim_output_count(const ms_sim *s) { return s ? s->nout : 0; }
+size_t ms_sim_output_count(const ms_sim *s)
+{
+    return s ? s->nout : 0;
+}
 
 const char *ms_sim_output_name(const ms_sim *s, size_t j)
 {
@@ -632,7 +637,10 @@ const char *ms_sim_output_name(const ms_sim *s, size_t j)
     return j < s->ns ? s->m->sym[MS_STATE][j].name : s->m->sym[MS_OBSERVABLE][j - s->ns].name;
 }
 
-size_t ms_sim_rows_done(const ms_sim *s) { return s ? s->rows_done : 0; }
+size_t ms_sim_rows_done(const ms_sim *s)
+{
+    return s ? s->rows_done : 0;
+}
 
 void ms_sim_stats_get(const ms_sim *s, ms_sim_stats *out)
 {
@@ -709,8 +717,7 @@ ms_status ms_sim_baseline(ms_sim *s, const char *name, double *value)
         return ms_ok(s->ctx);
     }
     return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                   "'%s' is not an observable, state or parameter of model '%s'", name,
-                   s->m->name);
+                   "'%s' is not an observable, state or parameter of model '%s'", name, s->m->name);
 }
 
 ms_status ms_sim_rhs(ms_sim *s, double t, const double *y, double *ydot)
@@ -977,8 +984,7 @@ static ms_status after_root(ms_sim *s, double tret, double *y, double *target)
 {
     add_stats(s);
     if (fire_events(s, tret, y))
-        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h",
-                       tret);
+        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", tret);
     if (next_delayed(s) < *target)
         *target = next_delayed(s);
     if (scale_tolerances(s, y) != CV_SUCCESS || solver_restart(s, tret, *target))
@@ -1057,8 +1063,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
                 add_stats(s);
                 s->rows_done = o;
                 return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                               "integration failed between t = %g h and t = %g h: %s", t,
-                               times[o], s->cvmsg[0] ? s->cvmsg : solver_flag_name(s, flag));
+                               "integration failed between t = %g h and t = %g h: %s", t, times[o],
+                               s->cvmsg[0] ? s->cvmsg : solver_flag_name(s, flag));
             }
             if (times[o] == target)
                 break; /* recorded after the events at `target` */

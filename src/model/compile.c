@@ -190,8 +190,8 @@ ms_status ms_model_compile(ms_model *m)
     c->ode_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->ode_reg);
     c->init_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->init_reg);
     c->obs_reg = ms_alloc(ctx, (nobs + 1) * sizeof *c->obs_reg);
-    if (!mark || !c->reg_init || !c->state_reg || !c->param_reg || !c->input_reg ||
-        !c->ode_reg || !c->init_reg || !c->obs_reg)
+    if (!mark || !c->reg_init || !c->state_reg || !c->param_reg || !c->input_reg || !c->ode_reg ||
+        !c->init_reg || !c->obs_reg)
         goto nomem;
 
     /* leaves */

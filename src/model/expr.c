@@ -171,7 +171,10 @@ ms_xid ms_x_leaf(ms_xdag *g, ms_xop op, int32_t index)
     return intern(g, x);
 }
 
-static int is_const(const ms_xdag *g, ms_xid a) { return g->n[a].op == X_CONST; }
+static int is_const(const ms_xdag *g, ms_xid a)
+{
+    return g->n[a].op == X_CONST;
+}
 
 ms_xid ms_x_unary(ms_xdag *g, ms_xop op, ms_xid a)
 {
@@ -187,8 +190,8 @@ ms_xid ms_x_unary(ms_xdag *g, ms_xop op, ms_xid a)
 
 static int commutative(ms_xop op)
 {
-    return op == X_ADD || op == X_MUL || op == X_MIN || op == X_MAX || op == X_EQ ||
-           op == X_NE || op == X_AND || op == X_OR || op == X_XOR;
+    return op == X_ADD || op == X_MUL || op == X_MIN || op == X_MAX || op == X_EQ || op == X_NE ||
+           op == X_AND || op == X_OR || op == X_XOR;
 }
 
 ms_xid ms_x_binary(ms_xdag *g, ms_xop op, ms_xid a, ms_xid b)
@@ -240,8 +243,7 @@ ms_xid ms_x_binary(ms_xdag *g, ms_xop op, ms_xid a, ms_xid b)
         if (ms_x_is_const(g, b, 1))
             return a;
         break;
-    default:
-        break;
+    default: break;
     }
     if (commutative(op) && a > b) {
         ms_xid t = a;
@@ -326,7 +328,10 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
 #define B(op, p, q) ms_x_binary(g, (op), (p), (q))
     switch ((ms_xop)x.op) {
     case X_STATE: r = C(x.a == var ? 1.0 : 0.0); break;
-    case X_CONST: case X_PARAM: case X_INPUT: case X_TIME: r = C(0); break;
+    case X_CONST:
+    case X_PARAM:
+    case X_INPUT:
+    case X_TIME: r = C(0); break;
     case X_ADD: r = B(X_ADD, da, db); break;
     case X_SUB: r = B(X_SUB, da, db); break;
     case X_NEG: r = U(X_NEG, da); break;
@@ -338,8 +343,7 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
         if (ms_x_is_const(g, db, 0)) /* b a^(b-1) a' */
             r = B(X_MUL, B(X_MUL, b, B(X_POW, a, B(X_SUB, b, C(1)))), da);
         else /* a^b (b' ln a + b a'/a) */
-            r = B(X_MUL, id,
-                  B(X_ADD, B(X_MUL, db, U(X_LN, a)), B(X_DIV, B(X_MUL, b, da), a)));
+            r = B(X_MUL, id, B(X_ADD, B(X_MUL, db, U(X_LN, a)), B(X_DIV, B(X_MUL, b, da), a)));
         break;
     case X_EXP: r = B(X_MUL, id, da); break;
     case X_LN: r = B(X_DIV, da, a); break;
@@ -349,19 +353,25 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
     case X_SIN: r = B(X_MUL, U(X_COS, a), da); break;
     case X_COS: r = U(X_NEG, B(X_MUL, U(X_SIN, a), da)); break;
     case X_TAN: r = B(X_MUL, B(X_ADD, C(1), B(X_MUL, id, id)), da); break;
-    case X_ASIN:
-        r = B(X_DIV, da, U(X_SQRT, B(X_SUB, C(1), B(X_MUL, a, a))));
-        break;
-    case X_ACOS:
-        r = U(X_NEG, B(X_DIV, da, U(X_SQRT, B(X_SUB, C(1), B(X_MUL, a, a)))));
-        break;
+    case X_ASIN: r = B(X_DIV, da, U(X_SQRT, B(X_SUB, C(1), B(X_MUL, a, a)))); break;
+    case X_ACOS: r = U(X_NEG, B(X_DIV, da, U(X_SQRT, B(X_SUB, C(1), B(X_MUL, a, a))))); break;
     case X_ATAN: r = B(X_DIV, da, B(X_ADD, C(1), B(X_MUL, a, a))); break;
     case X_SINH: r = B(X_MUL, U(X_COSH, a), da); break;
     case X_COSH: r = B(X_MUL, U(X_SINH, a), da); break;
     case X_TANH: r = B(X_MUL, B(X_SUB, C(1), B(X_MUL, id, id)), da); break;
-    case X_FLOOR: case X_CEIL: case X_FACT: /* factorial: defined on integers only */
-    case X_LT: case X_LE: case X_GT: case X_GE: case X_EQ: case X_NE:
-    case X_AND: case X_OR: case X_XOR: case X_NOT:
+    case X_FLOOR:
+    case X_CEIL:
+    case X_FACT: /* factorial: defined on integers only */
+    case X_LT:
+    case X_LE:
+    case X_GT:
+    case X_GE:
+    case X_EQ:
+    case X_NE:
+    case X_AND:
+    case X_OR:
+    case X_XOR:
+    case X_NOT:
         r = C(0); /* piecewise constant: derivative zero almost everywhere */
         break;
     case X_MIN: r = ms_x_select(g, B(X_LE, a, b), da, db); break;
@@ -383,4 +393,7 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
     return r;
 }
 
-ms_xid ms_x_diff(ms_xdag *g, ms_xid node, int32_t state) { return diff(g, node, state); }
+ms_xid ms_x_diff(ms_xdag *g, ms_xid node, int32_t state)
+{
+    return diff(g, node, state);
+}

@@ -87,8 +87,8 @@ ms_status ms_math_parse(ms_math_env *env, ASTNode_t **out)
         size_t len = strlen(env->text);
         col = env->col + (int)((size_t)pos - 1 < len ? (size_t)pos - 1 : len);
     }
-    ms_status st = ms_fail(env->ctx, MS_ERR_MODEL, env->file, line, col, "in %s: %s", env->what,
-                           reason);
+    ms_status st =
+        ms_fail(env->ctx, MS_ERR_MODEL, env->file, line, col, "in %s: %s", env->what, reason);
     free(msg);
     return st;
 }
@@ -208,8 +208,7 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
 
     /* leaves */
     switch (type) {
-    case AST_INTEGER:
-        return ms_x_const(g, (double)ASTNode_getInteger(n));
+    case AST_INTEGER: return ms_x_const(g, (double)ASTNode_getInteger(n));
     case AST_REAL:
     case AST_REAL_E:
     case AST_RATIONAL: {
@@ -247,24 +246,20 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         if (v[i] < 0)
             goto out;
     }
-#define NEED(k)                                                                              \
-    do {                                                                                     \
-        if (nc != (k)) {                                                                     \
-            char b_[64];                                                                     \
-            snprintf(b_, sizeof b_, "%u argument%s; expected %d", nc, nc == 1 ? "" : "s", (k)); \
-            ms_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,                 \
-                    "in %s: '%s' given %s", env->what, fname, b_);                           \
-            goto out;                                                                        \
-        }                                                                                    \
+#define NEED(k)                                                                                    \
+    do {                                                                                           \
+        if (nc != (k)) {                                                                           \
+            char b_[64];                                                                           \
+            snprintf(b_, sizeof b_, "%u argument%s; expected %d", nc, nc == 1 ? "" : "s", (k));    \
+            ms_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,                        \
+                    "in %s: '%s' given %s", env->what, fname, b_);                                 \
+            goto out;                                                                              \
+        }                                                                                          \
     } while (0)
     ms_xop op;
     switch (type) {
-    case AST_PLUS:
-        r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_ADD, v, 0, nc);
-        break;
-    case AST_TIMES:
-        r = nc == 0 ? ms_x_const(g, 1) : fold(env, X_MUL, v, 0, nc);
-        break;
+    case AST_PLUS: r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_ADD, v, 0, nc); break;
+    case AST_TIMES: r = nc == 0 ? ms_x_const(g, 1) : fold(env, X_MUL, v, 0, nc); break;
     case AST_MINUS:
         if (nc == 1)
             r = ms_x_unary(g, X_NEG, v[0]);
@@ -308,7 +303,8 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         if (nc == 0) {
             ms_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,
                     "in %s: piecewise() with no arguments; expected value, condition, ..., "
-                    "otherwise", env->what);
+                    "otherwise",
+                    env->what);
             goto out;
         }
         r = (nc % 2) ? v[nc - 1] : ms_x_const(g, NAN);
@@ -335,15 +331,9 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         r = ms_x_binary(g, X_SUB, v[0], ms_x_binary(g, X_MUL, v[1], tr));
         break;
     }
-    case AST_LOGICAL_AND:
-        r = nc == 0 ? ms_x_const(g, 1) : fold(env, X_AND, v, 0, nc);
-        break;
-    case AST_LOGICAL_OR:
-        r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_OR, v, 0, nc);
-        break;
-    case AST_LOGICAL_XOR:
-        r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_XOR, v, 0, nc);
-        break;
+    case AST_LOGICAL_AND: r = nc == 0 ? ms_x_const(g, 1) : fold(env, X_AND, v, 0, nc); break;
+    case AST_LOGICAL_OR: r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_OR, v, 0, nc); break;
+    case AST_LOGICAL_XOR: r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_XOR, v, 0, nc); break;
     case AST_LOGICAL_IMPLIES:
         NEED(2);
         r = ms_x_binary(g, X_OR, ms_x_unary(g, X_NOT, v[0]), v[1]);
@@ -354,9 +344,7 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         break;
     case AST_FUNCTION_DELAY:
     case AST_FUNCTION_RATE_OF:
-    case AST_LAMBDA:
-        fail_at(env, fname, "'%s' is not supported by the engine", fname);
-        break;
+    case AST_LAMBDA: fail_at(env, fname, "'%s' is not supported by the engine", fname); break;
     default:
         if (rel_op(type, &op)) {
             if (op == X_NE) {

@@ -7,9 +7,9 @@
  * ms_model; knows nothing of protocols or solvers.  The format is documented
  * in docs/model-format.md.
  */
-#include "model_impl.h"
 #include "../core/strmap.h"
 #include "../core/yamldoc.h"
+#include "model_impl.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -24,17 +24,18 @@
 #define MS_RULE_MAX_NESTING 500
 
 static const char *const KIND_NAME[MS_SYMKIND_COUNT] = {"state", "parameter", "input", "rule",
-                                                         "observable"};
+                                                        "observable"};
 static const char *const SECTION[MS_SYMKIND_COUNT] = {"states", "parameters", "inputs", "rules",
-                                                       "observables"};
-static const char *const EVIDENCE[] = {"human-rct", "human-observational", "animal", "in-vitro",
-                                       "assumption", NULL};
+                                                      "observables"};
+static const char *const EVIDENCE[] = {"human-rct", "human-observational", "animal",
+                                       "in-vitro",  "assumption",          NULL};
 /* Names the formula language gives a meaning of its own. */
 static const char *const RESERVED[] = {
-    "t", "time", "pi", "exponentiale", "true", "false", "avogadro", "inf", "infinity", "nan",
-    "notanumber", "exp", "ln", "log", "log10", "sqrt", "abs", "sin", "cos", "tan", "min", "max",
-    "piecewise", "floor", "ceil", "ceiling", "pow", "power", "root", "and", "or", "not", "xor",
-    "delay", "rateOf", "factorial", NULL};
+    "t",        "time",    "pi",         "exponentiale", "true", "false", "avogadro",  "inf",
+    "infinity", "nan",     "notanumber", "exp",          "ln",   "log",   "log10",     "sqrt",
+    "abs",      "sin",     "cos",        "tan",          "min",  "max",   "piecewise", "floor",
+    "ceil",     "ceiling", "pow",        "power",        "root", "and",   "or",        "not",
+    "xor",      "delay",   "rateOf",     "factorial",    NULL};
 
 typedef struct loader {
     ms_context *ctx;
@@ -97,8 +98,14 @@ void ms_model_free(ms_model *m)
     ms_free(ctx, m);
 }
 
-const char *ms_model_name(const ms_model *m) { return m ? m->name : NULL; }
-const char *ms_model_description(const ms_model *m) { return m && m->desc ? m->desc : ""; }
+const char *ms_model_name(const ms_model *m)
+{
+    return m ? m->name : NULL;
+}
+const char *ms_model_description(const ms_model *m)
+{
+    return m && m->desc ? m->desc : "";
+}
 
 size_t ms_model_count(const ms_model *m, ms_symkind kind)
 {
@@ -151,7 +158,10 @@ int ms_model_find(const ms_model *m, ms_symkind kind, const char *name)
     return -1;
 }
 
-size_t ms_model_jacobian_nnz(const ms_model *m) { return m ? m->c.jac_nnz : 0; }
+size_t ms_model_jacobian_nnz(const ms_model *m)
+{
+    return m ? m->c.jac_nnz : 0;
+}
 
 /* -------------------------------------------------------------- helpers */
 
@@ -282,13 +292,14 @@ static ms_status read_state(loader *L, const ms_ynode *def, ms_symdef *s, size_t
 
 static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
 {
-    static const char *const keys[] = {"value", "unit", "source", "hypothesis", "evidence",
-                                       "contested", "description", "note", "as_claimed", NULL};
+    static const char *const keys[] = {"value",      "unit",      "source",      "hypothesis",
+                                       "evidence",   "contested", "description", "note",
+                                       "as_claimed", NULL};
     char what[160];
     snprintf(what, sizeof what, "parameter '%s'", s->name);
     if (def->type != MS_Y_MAP)
-        return yfail(L, def, "%s must be a mapping with value:, unit: and source: or hypothesis:",
-                     what);
+        return yfail(L, def,
+                     "%s must be a mapping with value:, unit: and source: or hypothesis:", what);
     ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
     if (st)
         return st;
@@ -319,8 +330,7 @@ static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
      * claim would hold; a claim is a hypothesis, never a citation */
     const ms_ynode *ac = ms_ymap_get(def, "as_claimed");
     if (ac) {
-        if ((st = ms_yget_number(L->ctx, &L->doc, ac, "as_claimed", &s->as_claimed,
-                                 MS_ERR_MODEL)))
+        if ((st = ms_yget_number(L->ctx, &L->doc, ac, "as_claimed", &s->as_claimed, MS_ERR_MODEL)))
             return st;
         if (s->as_claimed == 0)
             return yfail(L, ac,
@@ -383,8 +393,7 @@ static ms_status read_input(loader *L, const ms_ynode *def, ms_symdef *s)
     s->target = -1;
     if (s->input_kind == MS_INPUT_BOLUS) {
         if (!tg)
-            return yfail(L, def, "bolus %s has no 'target:'; expected the state it adds to",
-                         what);
+            return yfail(L, def, "bolus %s has no 'target:'; expected the state it adds to", what);
         if (tg->type != MS_Y_SCALAR)
             return yfail(L, tg, "'target' of %s must be a state name", what);
         const ms_strmap_entry *e = ms_strmap_get(&L->names, tg->str);
@@ -453,14 +462,13 @@ static ms_xid env_name(ms_math_env *env, const char *name)
         ms_math_locate(env, name, &line, &col);
         const char *s = suggest(L, name);
         ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
-                "unknown symbol '%s' in %s; expected a state, parameter, input or rule%s%s%s",
-                name, env->what, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+                "unknown symbol '%s' in %s; expected a state, parameter, input or rule%s%s%s", name,
+                env->what, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         return -1;
     }
     ms_symdef *s = &L->m->sym[e->kind][e->index];
     switch (e->kind) {
-    case MS_RULE:
-        return rule_node(L, (size_t)e->index);
+    case MS_RULE: return rule_node(L, (size_t)e->index);
     case MS_INPUT:
         if (s->input_kind == MS_INPUT_BOLUS) {
             ms_math_locate(env, name, &line, &col);
@@ -478,8 +486,7 @@ static ms_xid env_name(ms_math_env *env, const char *name)
                 "rules (make '%s' a rule to use it)",
                 name, env->what, name);
         return -1;
-    default:
-        return s->leaf;
+    default: return s->leaf;
     }
 }
 
@@ -499,8 +506,14 @@ static ms_xid env_call(ms_math_env *env, const char *name, const ms_xid *args, s
 /* Converts the formula in scalar `fn` (text `text`). */
 static ms_xid formula(loader *L, const ms_ynode *fn, const char *text, const char *what)
 {
-    ms_math_env env = {.ctx = L->ctx, .g = &L->m->g, .file = L->doc.file, .text = text,
-                       .what = what, .name = env_name, .call = env_call, .ud = L};
+    ms_math_env env = {.ctx = L->ctx,
+                       .g = &L->m->g,
+                       .file = L->doc.file,
+                       .text = text,
+                       .what = what,
+                       .name = env_name,
+                       .call = env_call,
+                       .ud = L};
     env.line = fn ? fn->line : 1;
     env.col = fn ? fn->col : 1;
     if (fn && (fn->style == 2 || fn->style == 3)) /* single or double quoted */
@@ -578,8 +591,10 @@ static ms_status collect(loader *L, const ms_ynode *sec, ms_symkind kind)
                          "letters, digits or '_'",
                          k->str);
         if (is_reserved(k->str))
-            return yfail(L, k, "'%s' is a reserved word of the formula language; choose another "
-                               "name", k->str);
+            return yfail(L, k,
+                         "'%s' is a reserved word of the formula language; choose another "
+                         "name",
+                         k->str);
         ms_symdef *s = &m->sym[kind][i];
         s->name = ms_strdup(L->ctx, k->str);
         if (!s->name)
@@ -630,9 +645,9 @@ static ms_status num_key(loader *L, const ms_ynode *map, const char *key, const 
 
 static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def, ms_vardef *v)
 {
-    static const char *const keys[] = {"dist", "mean", "sd", "median", "cv", "gsd", "min",
-                                       "max", "lower", "upper", "values", "probs", "source",
-                                       "hypothesis", "evidence", "note", NULL};
+    static const char *const keys[] = {
+        "dist",  "mean",   "sd",    "median", "cv",         "gsd",      "min",  "max", "lower",
+        "upper", "values", "probs", "source", "hypothesis", "evidence", "note", NULL};
     char what[160];
     ms_status st;
     snprintf(what, sizeof what, "the variability of '%s'", key->str);
@@ -663,16 +678,17 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
                                                : -1;
     ms_free(L->ctx, dist);
     if (d < 0)
-        return yfail(L, dn, "dist of %s; expected normal, lognormal, uniform or categorical",
-                     what);
+        return yfail(L, dn, "dist of %s; expected normal, lognormal, uniform or categorical", what);
     v->dist = (ms_dist)d;
     if ((st = opt_text(L, def, "source", what, &v->source)) ||
         (st = opt_text(L, def, "hypothesis", what, &v->hypothesis)) ||
         (st = opt_text(L, def, "evidence", what, &v->evidence)))
         return st;
     if (!v->source && !v->hypothesis)
-        return yfail(L, key, "%s has neither 'source:' nor 'hypothesis:'; every distribution "
-                             "needs one", what);
+        return yfail(L, key,
+                     "%s has neither 'source:' nor 'hypothesis:'; every distribution "
+                     "needs one",
+                     what);
     char sum[256];
     switch (v->dist) {
     case MS_DIST_NORMAL:
@@ -690,8 +706,10 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
         if (!(v->a > 0))
             return yfail(L, ms_ymap_get(def, "median"), "median of %s must be > 0", what);
         if ((cv && gsd) || (!cv && !gsd))
-            return yfail(L, def, "%s needs exactly one of cv: (coefficient of variation) or gsd: "
-                                 "(geometric SD)", what);
+            return yfail(L, def,
+                         "%s needs exactly one of cv: (coefficient of variation) or gsd: "
+                         "(geometric SD)",
+                         what);
         double x;
         if ((st = ms_yget_number(L->ctx, &L->doc, cv ? cv : gsd, cv ? "cv" : "gsd", &x,
                                  MS_ERR_MODEL)))
@@ -758,9 +776,9 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
             snprintf(sum + len, sizeof sum - len, " truncated to [%g, %g]", v->lower, v->upper);
         }
     } else if (ms_ymap_get(def, "lower") || ms_ymap_get(def, "upper")) {
-        return yfail(L, ms_ymap_get(def, "lower") ? ms_ymap_get(def, "lower")
-                                                  : ms_ymap_get(def, "upper"),
-                     "lower/upper truncate normal and lognormal distributions only");
+        return yfail(
+            L, ms_ymap_get(def, "lower") ? ms_ymap_get(def, "lower") : ms_ymap_get(def, "upper"),
+            "lower/upper truncate normal and lognormal distributions only");
     }
     v->summary = ms_strdup(L->ctx, sum);
     return v->summary ? MS_OK : ms_nomem(L->ctx);
@@ -827,8 +845,9 @@ static ms_status read_variability(loader *L, const ms_ynode *root)
                     strcmp(m->sym[MS_PARAM][m->var[j].param].name, nm->str) == 0)
                     break;
             if (j == n)
-                return yfail(L, nm, "'%s' has no variability: entry; only varying parameters "
-                                    "correlate",
+                return yfail(L, nm,
+                             "'%s' has no variability: entry; only varying parameters "
+                             "correlate",
                              nm->type == MS_Y_SCALAR ? nm->str : "?");
             ix[k] = j;
         }
@@ -849,8 +868,9 @@ static ms_status read_variability(loader *L, const ms_ynode *root)
     /* lower Cholesky factor (GSL); the correlation matrix must be positive definite */
     gsl_matrix_view A = gsl_matrix_view_array(R, n, n);
     if (gsl_linalg_cholesky_decomp1(&A.matrix) != GSL_SUCCESS)
-        return yfail(L, cor, "these correlations are not jointly possible (the correlation "
-                             "matrix is not positive definite)");
+        return yfail(L, cor,
+                     "these correlations are not jointly possible (the correlation "
+                     "matrix is not positive definite)");
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
             R[i * n + j] = 0;
@@ -859,9 +879,9 @@ static ms_status read_variability(loader *L, const ms_ynode *root)
 
 static ms_status load_tree(loader *L)
 {
-    static const char *const top[] = {"model", "description", "states", "parameters", "inputs",
-                                       "rules", "odes", "observables", "variability",
-                                       "correlations", "body_weight", NULL};
+    static const char *const top[] = {"model",       "description",  "states",      "parameters",
+                                      "inputs",      "rules",        "odes",        "observables",
+                                      "variability", "correlations", "body_weight", NULL};
     const ms_ynode *root = L->doc.root;
     ms_model *m = L->m;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
@@ -914,8 +934,8 @@ static ms_status load_tree(loader *L)
         m->sym[MS_INPUT][i].leaf = ms_x_leaf(&m->g, X_INPUT, (int32_t)i);
     }
     for (size_t i = 0; i < nr && !st; i++)
-        st = read_formula_def(L, sec[MS_RULE]->vals[i], &m->sym[MS_RULE][i],
-                              &L->fnode[MS_RULE][i], 0);
+        st = read_formula_def(L, sec[MS_RULE]->vals[i], &m->sym[MS_RULE][i], &L->fnode[MS_RULE][i],
+                              0);
     for (size_t i = 0; i < m->count[MS_OBSERVABLE] && !st; i++)
         st = read_formula_def(L, sec[MS_OBSERVABLE]->vals[i], &m->sym[MS_OBSERVABLE][i],
                               &L->fnode[MS_OBSERVABLE][i], 1);
@@ -953,8 +973,8 @@ static ms_status load_tree(loader *L)
         const ms_symdef *s = &m->sym[MS_STATE][i];
         if (!s->expr)
             return ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, s->line, s->col,
-                           "state '%s' has no ODE; expected '%s: <formula>' under odes:",
-                           s->name, s->name);
+                           "state '%s' has no ODE; expected '%s: <formula>' under odes:", s->name,
+                           s->name);
     }
 
     /* 4. formulas: rules (in dependency order), ODEs, observables, initial values */
@@ -1046,7 +1066,10 @@ ms_status ms_model_compile_native(ms_context *ctx, ms_model *m)
     return st ? st : ms_ok(ctx);
 }
 
-int ms_model_native(const ms_model *m) { return m && m->c.rhs_fn; }
+int ms_model_native(const ms_model *m)
+{
+    return m && m->c.rhs_fn;
+}
 
 ms_status ms_model_load(ms_context *ctx, const char *path, ms_model **out)
 {

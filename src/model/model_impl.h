@@ -13,19 +13,19 @@
 
 typedef struct ms_symdef {
     char *name, *unit, *desc;
-    char *expr;        /* states: ODE; rules and observables: formula */
-    char *init;        /* states: initial value as written */
+    char *expr; /* states: ODE; rules and observables: formula */
+    char *init; /* states: initial value as written */
     char *source, *hypothesis, *evidence, *contested;
     double value;      /* parameters: nominal value; inputs: default level */
     double abs_tol;    /* states: floor of the absolute tolerance (abs_tol:), 0 if none */
     double as_claimed; /* parameters with claim = 1: the value under which a claim holds */
     int claim;         /* parameters: 1 if a claim's strength (as_claimed:; null is 0) */
     ms_input_kind input_kind;
-    int target;        /* bolus inputs: target state */
-    int line, col;     /* definition */
-    ms_xid leaf;       /* states, parameters, inputs: the symbol itself */
-    ms_xid node;       /* states: ODE right-hand side; rules, observables: formula */
-    ms_xid init_node;  /* states */
+    int target;       /* bolus inputs: target state */
+    int line, col;    /* definition */
+    ms_xid leaf;      /* states, parameters, inputs: the symbol itself */
+    ms_xid node;      /* states: ODE right-hand side; rules, observables: formula */
+    ms_xid init_node; /* states */
 } ms_symdef;
 
 /* One instruction: regs[dst] = op(regs[a], regs[b], regs[c]). */
@@ -44,33 +44,33 @@ typedef struct {
 
 typedef struct ms_compiled {
     size_t nregs;
-    double *reg_init;        /* constants in place, everything else 0 */
-    int32_t *state_reg;      /* per state: its leaf register, or -1 */
-    int32_t *param_reg;      /* per parameter */
-    int32_t *input_reg;      /* per rate/level input */
-    int32_t time_reg;        /* -1 if no formula uses time */
-    ms_prog pre;             /* parameter-only subexpressions */
-    ms_prog rhs, jac, obs;   /* state-, input- or time-dependent parts */
-    ms_prog evp;             /* event triggers and assignment values */
-    int32_t *ode_reg;        /* per state: register of its ODE right-hand side */
-    int32_t *init_reg;       /* per state: register of its initial value */
-    int32_t *obs_reg;        /* per observable */
+    double *reg_init;      /* constants in place, everything else 0 */
+    int32_t *state_reg;    /* per state: its leaf register, or -1 */
+    int32_t *param_reg;    /* per parameter */
+    int32_t *input_reg;    /* per rate/level input */
+    int32_t time_reg;      /* -1 if no formula uses time */
+    ms_prog pre;           /* parameter-only subexpressions */
+    ms_prog rhs, jac, obs; /* state-, input- or time-dependent parts */
+    ms_prog evp;           /* event triggers and assignment values */
+    int32_t *ode_reg;      /* per state: register of its ODE right-hand side */
+    int32_t *init_reg;     /* per state: register of its initial value */
+    int32_t *obs_reg;      /* per observable */
     ms_jentry *jac_entries;
     size_t jac_nnz;
     /* machine code for rhs and jac (native.c), or NULL: the bytecode runs */
     void (*rhs_fn)(double *regs);
     void (*jac_fn)(double *regs);
-    void *native;            /* dlopen handle */
+    void *native; /* dlopen handle */
 } ms_compiled;
 
 typedef enum { MS_DIST_NORMAL, MS_DIST_LOGNORMAL, MS_DIST_UNIFORM, MS_DIST_CATEGORICAL } ms_dist;
 
 /* How one parameter varies between patients. */
 typedef struct ms_vardef {
-    int param;          /* index of the parameter */
+    int param; /* index of the parameter */
     ms_dist dist;
-    double a, b;        /* normal: mean, sd; lognormal: median, sigma of ln; uniform: min, max */
-    double lower, upper;/* truncation (normal, lognormal); -inf/+inf if none */
+    double a, b;          /* normal: mean, sd; lognormal: median, sigma of ln; uniform: min, max */
+    double lower, upper;  /* truncation (normal, lognormal); -inf/+inf if none */
     double *values, *cum; /* categorical: values and cumulative probabilities */
     size_t ncat;
     char *source, *hypothesis, *evidence, *summary;
@@ -81,15 +81,15 @@ typedef struct ms_vardef {
  * target state takes its value (all values computed before any is set). */
 typedef struct ms_eventdef {
     ms_xid trigger;
-    ms_xid priority;         /* -1: none (executes after prioritised events) */
-    ms_xid delay;            /* -1: executes when triggered */
-    int initial_value;       /* the trigger's value just before t = 0 */
-    int persistent;          /* 0: cancelled if its trigger turns false before it executes */
-    int trigger_values;      /* 1: values computed when triggered, not when executed */
-    size_t offset;           /* of its values in a simulator's store */
+    ms_xid priority;    /* -1: none (executes after prioritised events) */
+    ms_xid delay;       /* -1: executes when triggered */
+    int initial_value;  /* the trigger's value just before t = 0 */
+    int persistent;     /* 0: cancelled if its trigger turns false before it executes */
+    int trigger_values; /* 1: values computed when triggered, not when executed */
+    size_t offset;      /* of its values in a simulator's store */
     size_t n;
-    int32_t *target;         /* state indices */
-    ms_xid *value;           /* value nodes (new state values) */
+    int32_t *target; /* state indices */
+    ms_xid *value;   /* value nodes (new state values) */
 } ms_eventdef;
 
 struct ms_model {
@@ -97,12 +97,12 @@ struct ms_model {
     char *file, *name, *desc;
     ms_symdef *sym[MS_SYMKIND_COUNT];
     size_t count[MS_SYMKIND_COUNT];
-    size_t *rule_order;      /* rules in dependency order */
-    ms_vardef *var;          /* between-patient variability */
+    size_t *rule_order; /* rules in dependency order */
+    ms_vardef *var;     /* between-patient variability */
     size_t nvar;
-    double *chol;            /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
-    int body_weight;         /* parameter giving body weight in kg, or -1 */
-    ms_eventdef *ev;         /* state events (SBML), in document order */
+    double *chol;    /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
+    int body_weight; /* parameter giving body weight in kg, or -1 */
+    ms_eventdef *ev; /* state events (SBML), in document order */
     size_t nev;
     /* root functions for the events: a - b for every comparison in a trigger
      * (continuous, so CVODE cannot step over a short true interval), and
@@ -120,10 +120,10 @@ struct ms_model {
 typedef struct ms_math_env {
     ms_context *ctx;
     ms_xdag *g;
-    const char *file;  /* for messages */
-    int line, col;     /* position of the formula in the file */
-    const char *text;  /* the formula as written, to locate names */
-    const char *what;  /* "the ODE of 'A'" */
+    const char *file; /* for messages */
+    int line, col;    /* position of the formula in the file */
+    const char *text; /* the formula as written, to locate names */
+    const char *what; /* "the ODE of 'A'" */
     ms_xid (*name)(struct ms_math_env *env, const char *name);
     ms_xid (*call)(struct ms_math_env *env, const char *name, const ms_xid *args, size_t n);
     /* rateOf(name), or NULL if the model has no such notion */

@@ -115,8 +115,19 @@ ms_status ms_native_compile(ms_context *ctx, ms_compiled *c)
         st = ms_fail(ctx, MS_ERR_IO, src, 0, 0, "cannot write the model as C");
         goto done;
     }
-    char *argv[] = {"cc", "-std=c11", "-O2", "-ffp-contract=off", "-fno-fast-math", "-fPIC",
-                    "-shared", "-w", "-o", so, src, "-lm", NULL};
+    char *argv[] = {"cc",
+                    "-std=c11",
+                    "-O2",
+                    "-ffp-contract=off",
+                    "-fno-fast-math",
+                    "-fPIC",
+                    "-shared",
+                    "-w",
+                    "-o",
+                    so,
+                    src,
+                    "-lm",
+                    NULL};
     int rc = run_cc(argv, err);
     if (rc != 0) {
         char line[300];

@@ -5,8 +5,8 @@
  * position and replaced in the file's text, so comments, sources and layout
  * stay as written.  Owns nothing after it returns.
  */
-#include "model_impl.h"
 #include "../core/yamldoc.h"
+#include "model_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -82,13 +82,17 @@ ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const c
         const ms_ynode *def = params ? ms_ymap_get(params, names[k]) : NULL;
         const ms_ynode *v = def && def->type == MS_Y_MAP ? ms_ymap_get(def, "value") : NULL;
         if (!v || v->type != MS_Y_SCALAR) {
-            st = ms_fail(ctx, MS_ERR_ARG, model_path, 0, 0, "'%s' is not a parameter with a "
-                                                            "value: of the model", names[k]);
+            st = ms_fail(ctx, MS_ERR_ARG, model_path, 0, 0,
+                         "'%s' is not a parameter with a "
+                         "value: of the model",
+                         names[k]);
             break;
         }
         if (!isfinite(values[k])) {
-            st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "the value for '%s' is not a finite "
-                                                      "number", names[k]);
+            st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
+                         "the value for '%s' is not a finite "
+                         "number",
+                         names[k]);
             break;
         }
         size_t at = offset_of(text, len, v->line, v->col);
@@ -107,8 +111,7 @@ ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const c
         qsort(ed, n, sizeof *ed, by_start);
         for (size_t k = 1; !st && k < n; k++)
             if (ed[k].start == ed[k - 1].start)
-                st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is named twice",
-                             names[ed[k].k]);
+                st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is named twice", names[ed[k].k]);
     }
     /* the new text in memory, checked to load before it replaces anything */
     char *out = !st ? ms_alloc(ctx, len + 40 * n + 1) : NULL;

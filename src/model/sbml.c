@@ -13,8 +13,8 @@
  * wrongly.  Every SBML symbol is also an observable (`id`), and every
  * species has `__amount_<id>` and `__conc_<id>` for the test suite.
  */
-#include "model_impl.h"
 #include "../core/strmap.h"
+#include "model_impl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -24,9 +24,9 @@
 
 #include <sbml/SBMLTypes.h>
 #include <sbml/conversion/ConversionProperties.h>
+#include <sbml/math/L3FormulaFormatter.h>
 #include <sbml/math/L3Parser.h>
 #include <sbml/math/L3ParserSettings.h>
-#include <sbml/math/L3FormulaFormatter.h>
 
 typedef enum { K_COMP, K_SPECIES, K_PARAM, K_REACTION, K_SPECREF } skind;
 
@@ -34,22 +34,22 @@ typedef enum { K_COMP, K_SPECIES, K_PARAM, K_REACTION, K_SPECREF } skind;
 typedef struct {
     const char *id;
     skind kind;
-    int role;            /* 0 constant (param), 1 state, 2 assignment rule */
-    int state, param;    /* indices when state / param */
-    const ASTNode_t *rule;       /* assignment or rate rule math */
-    const ASTNode_t *init_math;  /* initial assignment */
-    double value;        /* SBML value (size, amount or concentration, parameter value) */
+    int role;                   /* 0 constant (param), 1 state, 2 assignment rule */
+    int state, param;           /* indices when state / param */
+    const ASTNode_t *rule;      /* assignment or rate rule math */
+    const ASTNode_t *init_math; /* initial assignment */
+    double value;               /* SBML value (size, amount or concentration, parameter value) */
     int value_set;
     /* species */
-    int comp;            /* symbol index of the compartment */
+    int comp;                                   /* symbol index of the compartment */
     int hosu, boundary, constant, amount_state; /* amount_state: state holds the amount */
     double init_amount, init_conc;
     int has_amount, has_conc;
-    int conv;            /* symbol of the conversion factor, or -1 */
-    ms_xid dyn, init;    /* DAG nodes: value during the run, value at t0 */
-    ms_xid rhs;          /* states: the right-hand side (built on demand) */
+    int conv;             /* symbol of the conversion factor, or -1 */
+    ms_xid dyn, init;     /* DAG nodes: value during the run, value at t0 */
+    ms_xid rhs;           /* states: the right-hand side (built on demand) */
     const ASTNode_t *alg; /* the algebraic rule this symbol is solved from */
-    int mark, rhs_mark;  /* cycle detection */
+    int mark, rhs_mark;   /* cycle detection */
 } ssym;
 
 typedef struct {
@@ -61,9 +61,9 @@ typedef struct {
     size_t n, cap;
     ms_strmap names;
     ms_xdag *g;
-    int init_ctx;        /* resolving initial values */
-    int model_conv;      /* model conversion factor symbol or -1 */
-    char **owned;        /* names the importer made up (freed at the end) */
+    int init_ctx;   /* resolving initial values */
+    int model_conv; /* model conversion factor symbol or -1 */
+    char **owned;   /* names the importer made up (freed at the end) */
     size_t nowned, owned_cap;
 } importer;
 
@@ -98,8 +98,7 @@ static ms_xid env_name(ms_math_env *env, const char *name)
     importer *I = env->ud;
     const ms_strmap_entry *e = ms_strmap_get(&I->names, name);
     if (!e) {
-        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "in %s: unknown symbol '%s'", env->what,
-                name);
+        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "in %s: unknown symbol '%s'", env->what, name);
         return -1;
     }
     return node_of(I, e->index);
@@ -109,9 +108,18 @@ static ms_xid env_rate_of(ms_math_env *env, const char *name);
 
 static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
 {
-    ms_math_env env = {.ctx = I->ctx, .g = I->g, .file = I->file, .line = 0, .col = 0,
-                       .text = NULL, .what = what, .name = env_name, .call = NULL,
-                       .rate_of = env_rate_of, .ud = I, .time_is_zero = I->init_ctx};
+    ms_math_env env = {.ctx = I->ctx,
+                       .g = I->g,
+                       .file = I->file,
+                       .line = 0,
+                       .col = 0,
+                       .text = NULL,
+                       .what = what,
+                       .name = env_name,
+                       .call = NULL,
+                       .rate_of = env_rate_of,
+                       .ud = I,
+                       .time_is_zero = I->init_ctx};
     if (!ast) {
         ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "%s has no math", what);
         return -1;
@@ -324,9 +332,8 @@ static ms_xid rhs_of(importer *I, int k)
     if (x->amount_state) {
         rhs = ms_x_const(I->g, 0);
         /* reactions do not change boundary or constant species */
-        for (unsigned i = 0; i < Model_getNumReactions(sm) && rhs >= 0 && !x->boundary &&
-                             !x->constant;
-             i++) {
+        for (unsigned i = 0;
+             i < Model_getNumReactions(sm) && rhs >= 0 && !x->boundary && !x->constant; i++) {
             Reaction_t *r = Model_getReaction(sm, i);
             ms_xid rate = node_of(I, ms_strmap_get(&I->names, Reaction_getId(r))->index);
             for (int side = 0; side < 2 && rate >= 0; side++) {
@@ -341,8 +348,8 @@ static ms_xid rhs_of(importer *I, int k)
                     const char *sid = SpeciesReference_getId(sr);
                     char synth[512];
                     if (SpeciesReference_isSetStoichiometryMath(sr)) {
-                        snprintf(synth, sizeof synth, "__stoich_%s_%d_%u", Reaction_getId(r),
-                                 side, j);
+                        snprintf(synth, sizeof synth, "__stoich_%s_%d_%u", Reaction_getId(r), side,
+                                 j);
                         sid = synth;
                     }
                     ms_xid stoich;
@@ -397,8 +404,8 @@ static ms_xid env_rate_of(ms_math_env *env, const char *name)
         ms_xid v = node_of(I, x->comp);
         ms_xid dv = c->role == 1 ? rhs_of(I, x->comp) : ms_x_const(I->g, 0);
         ms_xid conc = node_of(I, e->index);
-        r = ms_x_binary(I->g, X_DIV, ms_x_binary(I->g, X_SUB, r, ms_x_binary(I->g, X_MUL, conc, dv)),
-                        v);
+        r = ms_x_binary(I->g, X_DIV,
+                        ms_x_binary(I->g, X_SUB, r, ms_x_binary(I->g, X_MUL, conc, dv)), v);
     }
     return r;
 }
@@ -537,7 +544,7 @@ static ms_status import(importer *I)
                                      Compartment_getId(c))
                            : ms_nomem(I->ctx);
         I->s[k].value_set = Compartment_isSetSize(c) || Compartment_isSetVolume(c);
-        I->s[k].value = Compartment_isSetSize(c) ? Compartment_getSize(c)
+        I->s[k].value = Compartment_isSetSize(c)     ? Compartment_getSize(c)
                         : Compartment_isSetVolume(c) ? Compartment_getVolume(c)
                                                      : 1;
         if (!I->s[k].value_set && Compartment_getSpatialDimensionsAsDouble(c) == 0) {
@@ -585,7 +592,8 @@ static ms_status import(importer *I)
         for (int side = 0; side < 2; side++) {
             unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
             for (unsigned j = 0; j < nr; j++) {
-                SpeciesReference_t *sr = side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+                SpeciesReference_t *sr =
+                    side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
                 if (SpeciesReference_isSetStoichiometryMath(sr)) {
                     /* SBML Level 2: the stoichiometry is a formula; it becomes
                      * an assignment rule of a synthetic species reference */
@@ -634,8 +642,8 @@ static ms_status import(importer *I)
         const ms_strmap_entry *e = ms_strmap_get(&I->names, Species_getId(sp));
         const ms_strmap_entry *c = ms_strmap_get(&I->names, Species_getCompartment(sp));
         if (!c || I->s[c->index].kind != K_COMP)
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                           "species '%s' names no compartment", Species_getId(sp));
+            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "species '%s' names no compartment",
+                           Species_getId(sp));
         I->s[e->index].comp = c->index;
         I->s[e->index].conv = I->model_conv;
         if (Species_isSetConversionFactor(sp)) {
@@ -687,9 +695,10 @@ static ms_status import(importer *I)
         for (int side = 0; side < 2; side++) {
             unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
             for (unsigned j = 0; j < nr; j++) {
-                SpeciesReference_t *sr = side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
-                const ms_strmap_entry *e = ms_strmap_get(
-                    &I->names, SpeciesReference_getSpecies(sr));
+                SpeciesReference_t *sr =
+                    side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+                const ms_strmap_entry *e =
+                    ms_strmap_get(&I->names, SpeciesReference_getSpecies(sr));
                 if (!e || I->s[e->index].kind != K_SPECIES)
                     return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
                                    "reaction '%s' names an unknown species", Reaction_getId(r));
@@ -719,8 +728,8 @@ static ms_status import(importer *I)
             EventAssignment_t *ea = Event_getEventAssignment(ev, j);
             const ms_strmap_entry *e = ms_strmap_get(&I->names, EventAssignment_getVariable(ea));
             if (!e)
-                return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                               "an event assigns unknown '%s'", EventAssignment_getVariable(ea));
+                return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an event assigns unknown '%s'",
+                               EventAssignment_getVariable(ea));
             if ((st = scan_math(I, EventAssignment_getMath(ea), "an event assignment")))
                 return st;
             ssym *x = &I->s[e->index];
@@ -856,8 +865,8 @@ static ms_status import(importer *I)
         d->unit = ms_strdup(I->ctx, "(SBML)");
         if (!d->name || !d->unit)
             return ms_nomem(I->ctx);
-        d->leaf = ms_x_leaf(I->g, x->role == 1 ? X_STATE : X_PARAM, x->role == 1 ? x->state
-                                                                                 : x->param);
+        d->leaf =
+            ms_x_leaf(I->g, x->role == 1 ? X_STATE : X_PARAM, x->role == 1 ? x->state : x->param);
         double v0 = I->g->n[x->init].v;
         if (x->kind == K_SPECIES && !x->hosu && (x->amount_state || x->role == 0))
             v0 *= I->g->n[I->s[x->comp].init].v; /* held as an amount */
@@ -881,9 +890,9 @@ static ms_status import(importer *I)
         d->node = rhs;
         /* what `check` shows: the rate rule, or where the rate comes from */
         char *f = x->rule && !x->amount_state ? SBML_formulaToL3String(x->rule) : NULL;
-        d->expr = ms_strdup(I->ctx, f ? f
-                                      : x->amount_state ? "(reactions, as an amount)"
-                                                        : "0 (changed by events only)");
+        d->expr = ms_strdup(I->ctx, f                 ? f
+                                    : x->amount_state ? "(reactions, as an amount)"
+                                                      : "0 (changed by events only)");
         free(f);
         char v[64];
         snprintf(v, sizeof v, "%.10g", I->g->n[d->init_node].v);
@@ -944,9 +953,8 @@ static ms_status import(importer *I)
         Trigger_t *tg = Event_getTrigger(ev);
         d->trigger = convert(I, Trigger_getMath(tg), "an event trigger");
         d->persistent = Trigger_isSetPersistent(tg) ? Trigger_getPersistent(tg) : 1;
-        d->trigger_values = Event_isSetUseValuesFromTriggerTime(ev)
-                                ? Event_getUseValuesFromTriggerTime(ev)
-                                : 1;
+        d->trigger_values =
+            Event_isSetUseValuesFromTriggerTime(ev) ? Event_getUseValuesFromTriggerTime(ev) : 1;
         d->priority = -1;
         d->delay = -1;
         if (Event_isSetDelay(ev) && Delay_getMath(Event_getDelay(ev)))
@@ -1079,8 +1087,11 @@ static void xml_attr(char *out, size_t n, const char *s)
 {
     size_t o = 0;
     for (; s && *s && o + 7 < n; s++) {
-        const char *rep = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
-                          : *s == '"' ? "&quot;" : NULL;
+        const char *rep = *s == '&'   ? "&amp;"
+                          : *s == '<' ? "&lt;"
+                          : *s == '>' ? "&gt;"
+                          : *s == '"' ? "&quot;"
+                                      : NULL;
         if (rep) {
             memcpy(out + o, rep, strlen(rep));
             o += strlen(rep);

@@ -9,7 +9,7 @@
 #include <strings.h>
 
 const char *const ms_weekday_abbr[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-static const char *const FULL[7] = {"monday", "tuesday", "wednesday", "thursday",
+static const char *const FULL[7] = {"monday", "tuesday",  "wednesday", "thursday",
                                     "friday", "saturday", "sunday"};
 
 long ms_days_from_civil(int y, int m, int d)

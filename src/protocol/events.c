@@ -5,8 +5,8 @@
  * Also its export as CSV or in the NONMEM data convention, and NONMEM-style
  * import.  Owns ms_events; the engine reads it and turns it into stops.
  */
-#include "events_impl.h"
 #include "calendar.h"
+#include "events_impl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -42,7 +42,10 @@ void ms_events_free(ms_events *ev)
     ms_free(ev->ctx, ev);
 }
 
-size_t ms_events_count(const ms_events *ev) { return ev ? ev->n : 0; }
+size_t ms_events_count(const ms_events *ev)
+{
+    return ev ? ev->n : 0;
+}
 
 static int intern_name(ms_events *ev, const char *name)
 {
@@ -70,8 +73,8 @@ static ms_status add(ms_events *ev, double t, ms_event_kind kind, int input, int
     const char *name = input_name >= 0 ? ev->names[input_name] : "?";
     if (m) {
         if (input < 0 || (size_t)input >= m->count[MS_INPUT])
-            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                           "input index %d out of range (0..%zu)", input, m->count[MS_INPUT]);
+            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "input index %d out of range (0..%zu)",
+                           input, m->count[MS_INPUT]);
         const ms_symdef *in = &m->sym[MS_INPUT][input];
         name = in->name;
         if (kind == MS_EVENT_BOLUS && in->input_kind != MS_INPUT_BOLUS)
@@ -81,15 +84,13 @@ static ms_status add(ms_events *ev, double t, ms_event_kind kind, int input, int
                            in->name, kind_name(in->input_kind));
         if (kind == MS_EVENT_PULSE && in->input_kind == MS_INPUT_BOLUS)
             return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                           "an infusion or level on input '%s', which is a bolus input",
-                           in->name);
+                           "an infusion or level on input '%s', which is a bolus input", in->name);
     }
     if (!isfinite(t) || t < 0)
         return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
                        "event time %g h for input '%s'; expected a finite time >= 0", t, name);
     if (!isfinite(amount))
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "non-finite amount for input '%s'",
-                       name);
+        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "non-finite amount for input '%s'", name);
     if (kind == MS_EVENT_PULSE && !(duration > 0))
         return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
                        "duration %g h for input '%s'; expected > 0", duration, name);
@@ -128,8 +129,7 @@ ms_status ms_events_pulse(ms_events *ev, double t_h, int input, double level, do
     return add(ev, t_h, MS_EVENT_PULSE, input, -1, -1, level, duration_h);
 }
 
-ms_status ms_events_infusion(ms_events *ev, double t_h, int input, double amount,
-                             double duration_h)
+ms_status ms_events_infusion(ms_events *ev, double t_h, int input, double amount, double duration_h)
 {
     if (!ev)
         return MS_ERR_ARG;
@@ -308,8 +308,8 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
 
 /* ------------------------------------------------------------ import */
 
-ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const char *path,
-                                long id, ms_events **out)
+ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const char *path, long id,
+                                ms_events **out)
 {
     if (!ctx || !model || !path || !out)
         return MS_ERR_ARG;
@@ -400,7 +400,8 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
     if (!st && ferror(f))
         st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
     if (!st && !header)
-        st = ms_fail(ctx, MS_ERR_SYNTAX, path, 1, 1, "no header; expected ID,TIME,EVID,CMT,AMT,RATE");
+        st = ms_fail(ctx, MS_ERR_SYNTAX, path, 1, 1,
+                     "no header; expected ID,TIME,EVID,CMT,AMT,RATE");
     fclose(f);
     if (!st)
         st = ms_events_sort(ev);

@@ -8,13 +8,13 @@
 #include "../model/model_impl.h"
 
 typedef struct ms_event {
-    double t;          /* hours from the start */
+    double t; /* hours from the start */
     ms_event_kind kind;
-    int input;         /* index into the model's inputs; -1 in a table without a model */
-    int input_name;    /* index into names */
-    int treatment;     /* index into names, or -1 */
-    double amount;     /* bolus: amount added; pulse: level added */
-    double duration;   /* pulse: hours (INFINITY: to the end) */
+    int input;       /* index into the model's inputs; -1 in a table without a model */
+    int input_name;  /* index into names */
+    int treatment;   /* index into names, or -1 */
+    double amount;   /* bolus: amount added; pulse: level added */
+    double duration; /* pulse: hours (INFINITY: to the end) */
 } ms_event;
 
 struct ms_events {
@@ -22,16 +22,16 @@ struct ms_events {
     const ms_model *model; /* may be NULL */
     ms_event *e;
     size_t n, cap;
-    char **names;          /* input and treatment names */
+    char **names; /* input and treatment names */
     size_t nnames, names_cap;
-    ms_event *tmp;         /* scratch of ms_events_sort */
+    ms_event *tmp; /* scratch of ms_events_sort */
     size_t tmp_cap;
-    void *sess;            /* protocol.c's workspace: sessions of every treatment */
+    void *sess; /* protocol.c's workspace: sessions of every treatment */
     size_t sess_cap;
-    void *sess_idx;        /* and where each treatment's are */
+    void *sess_idx; /* and where each treatment's are */
     size_t sess_idx_cap;
-    long start_day;        /* civil day of t = 0, or MS_NO_DATE */
-    int start_weekday;     /* 0 = Monday, or -1 if unknown */
+    long start_day;    /* civil day of t = 0, or MS_NO_DATE */
+    int start_weekday; /* 0 = Monday, or -1 if unknown */
 };
 
 #define MS_NO_DATE (-2147483647L)

@@ -11,17 +11,17 @@
  * that cannot finish before the next starts, an "after" without its anchor
  * that day) are found when the file is read, each with file, line, column.
  */
-#include "events_impl.h"
-#include "calendar.h"
 #include "../core/rng.h"
 #include "../core/yamldoc.h"
+#include "calendar.h"
+#include "events_impl.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MS_MAX_DAYS (366L * 20)   /* a protocol of at most 20 years */
+#define MS_MAX_DAYS (366L * 20) /* a protocol of at most 20 years */
 #define MS_MAX_REPEATS 100000
 
 typedef struct {
@@ -35,12 +35,12 @@ typedef enum { R_WEEKDAYS, R_EVERY, R_TIMES_PER_WEEK, R_ON_DAYS, R_DAILY } rkind
 
 typedef struct {
     rkind kind;
-    unsigned mask;      /* weekdays (bit 0 = Monday), for R_WEEKDAYS and R_TIMES_PER_WEEK */
-    long every;         /* days, for R_EVERY */
-    int first_weekday;  /* R_EVERY: first occurrence on this weekday, or -1 */
-    long *days;         /* R_ON_DAYS: days from the start */
+    unsigned mask;     /* weekdays (bit 0 = Monday), for R_WEEKDAYS and R_TIMES_PER_WEEK */
+    long every;        /* days, for R_EVERY */
+    int first_weekday; /* R_EVERY: first occurrence on this weekday, or -1 */
+    long *days;        /* R_ON_DAYS: days from the start */
     size_t ndays;
-    long from, until;   /* window [from, until) in days */
+    long from, until; /* window [from, until) in days */
     double clock;
     int has_clock;
     pos at;
@@ -51,11 +51,11 @@ typedef struct {
     tkind kind;
     double clock;
     int has_clock;
-    double duration_h;  /* sessions, infusions (0: from rate) */
-    double level;       /* sessions */
-    double amount;      /* dose amount, per kg if per_kg */
+    double duration_h; /* sessions, infusions (0: from rate) */
+    double level;      /* sessions */
+    double amount;     /* dose amount, per kg if per_kg */
     int per_kg;
-    double rate;        /* infusions given by rate: dose units per hour (per kg if per_kg) */
+    double rate; /* infusions given by rate: dose units per hour (per kg if per_kg) */
     double gap_h;
     double missed;
     int after_idx;
@@ -67,7 +67,7 @@ typedef struct {
 typedef struct {
     char *input;
     ms_event_kind kind;
-    int form;           /* 0 amount, 1 rate, 2 level */
+    int form; /* 0 amount, 1 rate, 2 level */
     double t, value, duration;
     pos at, at_input, at_value, at_dur;
 } pdose;
@@ -86,7 +86,7 @@ struct ms_protocol {
     long length_days;
     pphase *phases;
     size_t nphases;
-    long *skip;         /* days from the start, sorted */
+    long *skip; /* days from the start, sorted */
     size_t nskip;
     ptreat *tr;
     size_t ntr;
@@ -138,14 +138,16 @@ typedef struct {
 /* An error at a node of the protocol file. */
 #define rfail(R, n, ...) ms_yfail((R)->ctx, &(R)->doc, (n), MS_ERR_PROTOCOL, __VA_ARGS__)
 
-static pos pos_of(const ms_ynode *n) { return (pos){n ? n->line : 1, n ? n->col : 1}; }
+static pos pos_of(const ms_ynode *n)
+{
+    return (pos){n ? n->line : 1, n ? n->col : 1};
+}
 
 static ms_status text(reader *R, const ms_ynode *map, const char *key, const char *what,
                       int required, char **out)
 {
     const ms_ynode *v;
-    ms_status st = ms_yget_string(R->ctx, &R->doc, map, key, what, required, &v,
-                                  MS_ERR_PROTOCOL);
+    ms_status st = ms_yget_string(R->ctx, &R->doc, map, key, what, required, &v, MS_ERR_PROTOCOL);
     if (st || !v)
         return st;
     *out = ms_strdup(R->ctx, v->str);
@@ -163,8 +165,7 @@ static ms_status number(reader *R, const ms_ynode *n, const char *what, double l
     return MS_OK;
 }
 
-static ms_status whole(reader *R, const ms_ynode *n, const char *what, long lo, long hi,
-                       long *out)
+static ms_status whole(reader *R, const ms_ynode *n, const char *what, long lo, long hi, long *out)
 {
     double v = 0;
     ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, &v, MS_ERR_PROTOCOL);
@@ -187,8 +188,7 @@ static ms_status duration(reader *R, const ms_ynode *map, const char *kh, const 
     if (!h && !m)
         return MS_OK;
     double v = 0;
-    ms_status st = ms_yget_number(R->ctx, &R->doc, h ? h : m, "the duration", &v,
-                                  MS_ERR_PROTOCOL);
+    ms_status st = ms_yget_number(R->ctx, &R->doc, h ? h : m, "the duration", &v, MS_ERR_PROTOCOL);
     if (st)
         return st;
     if (!(v > 0))
@@ -222,7 +222,8 @@ static ms_status weekday_list(reader *R, const ms_ynode *n, unsigned *mask)
         const ms_ynode *w = n->vals[i];
         int d = w->type == MS_Y_SCALAR ? ms_parse_weekday(w->str) : -1;
         if (d < 0)
-            return rfail(R, w, "'%s' is not a weekday; expected mon, tue, wed, thu, fri, sat or sun",
+            return rfail(R, w,
+                         "'%s' is not a weekday; expected mon, tue, wed, thu, fri, sat or sun",
                          w->type == MS_Y_SCALAR ? w->str : "?");
         if (*mask & (1u << d))
             return rfail(R, w, "%s appears twice", ms_weekday_abbr[d]);
@@ -236,17 +237,16 @@ static const unsigned PER_WEEK[8] = {0, 0x01, 0x09, 0x15, 0x1B, 0x1F, 0x3F, 0x7F
 
 static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
 {
-    static const char *const keys[] = {"phase", "from_week", "until_week", "from_day",
-                                       "until_day", "weekdays", "every_days", "every_weeks",
-                                       "weekday", "times_per_week", "on_days", "on_weeks",
-                                       "daily", "time", "note", NULL};
+    static const char *const keys[] = {"phase",     "from_week",      "until_week", "from_day",
+                                       "until_day", "weekdays",       "every_days", "every_weeks",
+                                       "weekday",   "times_per_week", "on_days",    "on_weeks",
+                                       "daily",     "time",           "note",       NULL};
     ms_protocol *p = R->p;
     r->at = pos_of(n);
     r->first_weekday = -1;
     if (n->type != MS_Y_MAP)
         return rfail(R, n, "a schedule rule must be a mapping such as {weekdays: [mon, thu]}");
-    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, "a schedule rule", keys,
-                                      MS_ERR_PROTOCOL);
+    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, "a schedule rule", keys, MS_ERR_PROTOCOL);
     if (st)
         return st;
     /* window */
@@ -259,8 +259,9 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
             if (ph->type == MS_Y_SCALAR && strcmp(p->phases[i].name, ph->str) == 0)
                 break;
         if (i == p->nphases)
-            return rfail(R, ph, "unknown phase '%s'; the protocol's phases are listed under "
-                                "phases:",
+            return rfail(R, ph,
+                         "unknown phase '%s'; the protocol's phases are listed under "
+                         "phases:",
                          ph->type == MS_Y_SCALAR ? ph->str : "?");
         r->from = p->phases[i].from;
         r->until = p->phases[i].until;
@@ -286,7 +287,7 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
         return rfail(R, n, "the rule's window is empty (days %ld to %ld)", r->from, r->until);
     /* recurrence: exactly one */
     static const char *const forms[] = {"weekdays", "every_days", "every_weeks", "times_per_week",
-                                        "on_days", "on_weeks", "daily"};
+                                        "on_days",  "on_weeks",   "daily"};
     const ms_ynode *f = NULL;
     int which = -1;
     for (int k = 0; k < 7; k++) {
@@ -300,8 +301,9 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
         which = k;
     }
     if (!f)
-        return rfail(R, n, "a schedule rule needs one of weekdays:, every_days:, every_weeks:, "
-                           "times_per_week:, on_days:, on_weeks:, daily:");
+        return rfail(R, n,
+                     "a schedule rule needs one of weekdays:, every_days:, every_weeks:, "
+                     "times_per_week:, on_days:, on_weeks:, daily:");
     const ms_ynode *wd = ms_ymap_get(n, "weekday");
     if (wd && which != 1 && which != 2)
         return rfail(R, wd, "'weekday' goes with every_days or every_weeks");
@@ -388,9 +390,9 @@ static ms_status read_dose(reader *R, const ms_ynode *n, ptreat *t)
 static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *n, ptreat *t,
                                 size_t index)
 {
-    static const char *const keys[] = {"input", "kind", "device", "time", "duration_min",
-                                       "duration_h", "level", "dose", "rate", "after", "gap_min",
-                                       "missed", "schedule", "description", "note", NULL};
+    static const char *const keys[] = {
+        "input", "kind",  "device",  "time",   "duration_min", "duration_h",  "level", "dose",
+        "rate",  "after", "gap_min", "missed", "schedule",     "description", "note",  NULL};
     ms_protocol *p = R->p;
     char what[160];
     snprintf(what, sizeof what, "treatment '%s'", key->str);
@@ -435,8 +437,9 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
     switch (t->kind) {
     case T_SESSION:
         if (dose)
-            return rfail(R, dose, "a session has no dose; it sets its input to 'level' (default "
-                                  "1) for its duration");
+            return rfail(R, dose,
+                         "a session has no dose; it sets its input to 'level' (default "
+                         "1) for its duration");
         if (rate)
             return rfail(R, rate, "a session has no rate");
         if (!has_dur)
@@ -454,17 +457,20 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
         if (rate && has_dur)
             return rfail(R, rate, "both a duration and a rate; expected one");
         if (!rate && !has_dur)
-            return rfail(R, n, "%s is an infusion; expected duration_min:, duration_h: or rate:",
-                         what);
-        if (rate && (st = number(R, rate, "the rate (dose units per hour)", 1e-300, 1e300,
-                                 &t->rate)))
+            return rfail(R, n,
+                         "%s is an infusion; expected duration_min:, duration_h: or rate:", what);
+        if (rate &&
+            (st = number(R, rate, "the rate (dose units per hour)", 1e-300, 1e300, &t->rate)))
             return st;
         break;
     case T_BOLUS:
     case T_ORAL:
         if (lvl || rate || has_dur)
-            return rfail(R, lvl ? lvl : rate ? rate : n, "a %s dose has no level, rate or duration",
-                         TKIND[t->kind]);
+            return rfail(R,
+                         lvl    ? lvl
+                         : rate ? rate
+                                : n,
+                         "a %s dose has no level, rate or duration", TKIND[t->kind]);
         if (!dose)
             return rfail(R, n, "%s needs dose: {amount:, unit:}", what);
         if ((st = read_dose(R, dose, t)))
@@ -495,8 +501,8 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
         return rfail(R, ms_ymap_get(n, "gap_min"), "'gap_min' goes with 'after'");
     }
     const ms_ynode *missed = ms_ymap_get(n, "missed");
-    if (missed && (st = number(R, missed, "the probability of missing a session", 0, 0.99,
-                               &t->missed)))
+    if (missed &&
+        (st = number(R, missed, "the probability of missing a session", 0, 0.99, &t->missed)))
         return st;
     /* schedule */
     const ms_ynode *sch = ms_ymap_get(n, "schedule");
@@ -513,8 +519,10 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
             return st;
         prule *r = &t->rules[i];
         if (!r->has_clock && !t->has_clock && t->after_idx < 0)
-            return rfail(R, sch->vals[i], "no time of day for %s; expected time: \"HH:MM\" on "
-                                          "the treatment or the rule", what);
+            return rfail(R, sch->vals[i],
+                         "no time of day for %s; expected time: \"HH:MM\" on "
+                         "the treatment or the rule",
+                         what);
         if (r->has_clock && t->after_idx >= 0)
             return rfail(R, sch->vals[i], "'time' in a rule of %s, which follows '%s'", what,
                          t->after);
@@ -524,9 +532,9 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
 
 static ms_status read_doses(reader *R, const ms_ynode *list)
 {
-    static const char *const keys[] = {"input", "at_h", "at_d", "amount", "rate", "level",
-                                       "duration_h", "duration_min", "every_h", "every_d",
-                                       "times", "note", NULL};
+    static const char *const keys[] = {
+        "input",        "at_h",    "at_d",    "amount", "rate", "level", "duration_h",
+        "duration_min", "every_h", "every_d", "times",  "note", NULL};
     ms_protocol *p = R->p;
     if (list->type != MS_Y_SEQ || list->n == 0)
         return rfail(R, list, "expected 'doses:' with a list of doses");
@@ -534,8 +542,9 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
     for (size_t i = 0; i < list->n; i++) {
         const ms_ynode *d = list->vals[i];
         if (d->type != MS_Y_MAP)
-            return rfail(R, d, "a dose must be a mapping with input:, at_h: and "
-                               "amount:/rate:/level:");
+            return rfail(R, d,
+                         "a dose must be a mapping with input:, at_h: and "
+                         "amount:/rate:/level:");
         ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, d, "a dose", keys, MS_ERR_PROTOCOL);
         char *input = NULL;
         if (!st)
@@ -611,8 +620,9 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
                 every *= 24;
         }
         if (has_dur && times > 1 && dur > every)
-            return rfail(R, ms_ymap_get(d, has_dur && ms_ymap_get(d, "duration_h") ? "duration_h"
-                                                                                  : "duration_min"),
+            return rfail(R,
+                         ms_ymap_get(d, has_dur && ms_ymap_get(d, "duration_h") ? "duration_h"
+                                                                                : "duration_min"),
                          "each dose lasts %g h but they repeat every %g h; they would overlap", dur,
                          every);
         for (long r = 1; r < times; r++) {
@@ -631,8 +641,8 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
 
 static ms_status read_top(reader *R)
 {
-    static const char *const top[] = {"protocol", "description", "start", "weeks", "days",
-                                      "phases", "skip_dates", "treatments", "doses", NULL};
+    static const char *const top[] = {"protocol", "description", "start",      "weeks", "days",
+                                      "phases",   "skip_dates",  "treatments", "doses", NULL};
     ms_protocol *p = R->p;
     const ms_ynode *root = R->doc.root;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
@@ -641,8 +651,7 @@ static ms_status read_top(reader *R)
                        "doses:)");
     if (root->type != MS_Y_MAP)
         return rfail(R, root, "expected a mapping with protocol: and treatments: or doses:");
-    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, root, "the protocol", top,
-                                      MS_ERR_PROTOCOL);
+    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, root, "the protocol", top, MS_ERR_PROTOCOL);
     if (!st)
         st = text(R, root, "protocol", "the protocol", 1, &p->name);
     if (!st)
@@ -717,8 +726,8 @@ static ms_status read_top(reader *R)
                                  p->phases[i].name);
             const ms_ynode *pw = ms_ymap_get(ph, "weeks"), *pd = ms_ymap_get(ph, "days");
             if ((pw && pd) || (!pw && !pd))
-                return rfail(R, ph, "phase '%s' needs exactly one of weeks:, days:",
-                             p->phases[i].name);
+                return rfail(R, ph,
+                             "phase '%s' needs exactly one of weeks:, days:", p->phases[i].name);
             long x = 0;
             if ((st = whole(R, pw ? pw : pd, "the phase length", 1, MS_MAX_DAYS, &x)))
                 return st;
@@ -729,8 +738,9 @@ static ms_status read_top(reader *R)
                 return rfail(R, ph, "the phases last more than %ld days", MS_MAX_DAYS);
         }
         if (length >= 0 && length != day)
-            return rfail(R, wn ? wn : dn, "the protocol lasts %ld days but its phases add up to "
-                                          "%ld",
+            return rfail(R, wn ? wn : dn,
+                         "the protocol lasts %ld days but its phases add up to "
+                         "%ld",
                          length, day);
         length = day;
     }
@@ -816,10 +826,8 @@ static int rule_hits(const ms_protocol *p, const prule *r, long day)
     int wd = (p->start_wd + (int)(day % 7)) % 7;
     switch (r->kind) {
     case R_WEEKDAYS:
-    case R_TIMES_PER_WEEK:
-        return (r->mask >> wd) & 1u;
-    case R_DAILY:
-        return 1;
+    case R_TIMES_PER_WEEK: return (r->mask >> wd) & 1u;
+    case R_DAILY: return 1;
     case R_EVERY: {
         long first = r->from;
         if (r->first_weekday >= 0) {
@@ -849,8 +857,8 @@ static int unit_factor(const char *from, const char *to, double *f)
     static const struct {
         const char *u;
         double g;
-    } mass[] = {{"kg", 1e3}, {"g", 1}, {"mg", 1e-3}, {"ug", 1e-6}, {"µg", 1e-6}, {"mcg", 1e-6},
-                {"ng", 1e-9}, {"pg", 1e-12}};
+    } mass[] = {{"kg", 1e3},  {"g", 1},      {"mg", 1e-3}, {"ug", 1e-6},
+                {"µg", 1e-6}, {"mcg", 1e-6}, {"ng", 1e-9}, {"pg", 1e-12}};
     if (strcmp(from, to) == 0) {
         *f = 1;
         return 0;
@@ -900,8 +908,9 @@ static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, cons
     int idx = ms_model_find(m, MS_INPUT, t->input);
     if (idx < 0) {
         const char *best = ms_model_suggest(m, MS_INPUT, t->input);
-        return pfail_at(ctx, p, t->at_input, "input '%s' of treatment '%s' is not an input of "
-                                             "model '%s'%s%s%s",
+        return pfail_at(ctx, p, t->at_input,
+                        "input '%s' of treatment '%s' is not an input of "
+                        "model '%s'%s%s%s",
                         t->input, t->name, m->name, best ? " (did you mean '" : "",
                         best ? best : "", best ? "'?)" : "");
     }
@@ -1036,8 +1045,8 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
             if (SESS(i)[k].start < SESS(i)[k - 1].end ||
                 (dur == 0 && SESS(i)[k].start == SESS(i)[k - 1].start)) {
                 day_label(p, SESS(i)[k].day, lab, sizeof lab);
-                st = pfail_at(ctx, p, t->rules[SESS(i)[k].rule].at,
-                              "two %ss of '%s' overlap on %s", TKIND[t->kind], t->name, lab);
+                st = pfail_at(ctx, p, t->rules[SESS(i)[k].rule].at, "two %ss of '%s' overlap on %s",
+                              TKIND[t->kind], t->name, lab);
             }
         /* the same device in another treatment */
         for (size_t j = 0; j < i && !st; j++) {
@@ -1068,7 +1077,8 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                 st = ms_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name,
                                          amount / dur, dur);
             else
-                st = ms_events_add_named(ev, s->start, MS_EVENT_BOLUS, t->input, t->name, amount, 0);
+                st =
+                    ms_events_add_named(ev, s->start, MS_EVENT_BOLUS, t->input, t->name, amount, 0);
         }
     }
 #undef SESS
@@ -1086,15 +1096,14 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
             int idx = ms_model_find(m, MS_INPUT, d->input);
             if (idx < 0) {
                 const char *best = ms_model_suggest(m, MS_INPUT, d->input);
-                return pfail_at(ctx, p, d->at_input,
-                                "input '%s' is not an input of model '%s'%s%s%s",
-                                d->input, m->name, best ? " (did you mean '" : "",
-                                best ? best : "", best ? "'?)" : "");
+                return pfail_at(
+                    ctx, p, d->at_input, "input '%s' is not an input of model '%s'%s%s%s", d->input,
+                    m->name, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
             }
             const ms_symdef *in = &m->sym[MS_INPUT][idx];
             if (in->input_kind == MS_INPUT_BOLUS && d->form == 0 && d->kind != MS_EVENT_BOLUS)
-                return pfail_at(ctx, p, d->at_dur,
-                                "a bolus has no duration; '%s' is a bolus input", in->name);
+                return pfail_at(ctx, p, d->at_dur, "a bolus has no duration; '%s' is a bolus input",
+                                in->name);
             if (in->input_kind == MS_INPUT_BOLUS && d->form != 0)
                 return pfail_at(ctx, p, d->at_value,
                                 "'%s' is a bolus input; expected 'amount:' (in %s)", in->name,
@@ -1109,8 +1118,8 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                                 "an infusion amount needs 'duration_h:' or 'duration_min:'");
             if (in->input_kind == MS_INPUT_LEVEL && d->form != 2)
                 return pfail_at(ctx, p, d->at_value,
-                                "'%s' is a level input; expected 'level:' (in %s)",
-                                in->name, in->unit);
+                                "'%s' is a level input; expected 'level:' (in %s)", in->name,
+                                in->unit);
         }
         if (ev) {
             st = ms_events_add_named(ev, d->t, d->kind, d->input, NULL, d->value, d->duration);
@@ -1129,11 +1138,11 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
 {
     char buf[1024];
     size_t off = 0;
-#define PUT(...)                                                                              \
-    do {                                                                                     \
-        int w_ = snprintf(buf + off, sizeof buf - off, __VA_ARGS__);                         \
-        if (w_ > 0)                                                                          \
-            off = off + (size_t)w_ < sizeof buf ? off + (size_t)w_ : sizeof buf - 1;        \
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(buf + off, sizeof buf - off, __VA_ARGS__);                               \
+        if (w_ > 0)                                                                                \
+            off = off + (size_t)w_ < sizeof buf ? off + (size_t)w_ : sizeof buf - 1;               \
     } while (0)
     double dur = t->rate > 0 ? t->amount / t->rate : t->duration_h;
     switch (t->kind) {
@@ -1233,8 +1242,8 @@ ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out)
     return ms_ok(ctx);
 }
 
-ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p,
-                                   const ms_patient *patient, ms_events *ev)
+ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p, const ms_patient *patient,
+                                   ms_events *ev)
 {
     if (!ctx || !p || !ev || ev->ctx != ctx)
         return MS_ERR_ARG;
@@ -1286,15 +1295,30 @@ ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *p
     return st;
 }
 
-const char *ms_protocol_name(const ms_protocol *p) { return p ? p->name : NULL; }
+const char *ms_protocol_name(const ms_protocol *p)
+{
+    return p ? p->name : NULL;
+}
 const char *ms_protocol_description(const ms_protocol *p)
 {
     return p && p->desc ? p->desc : "";
 }
-double ms_protocol_days(const ms_protocol *p) { return p ? (double)p->length_days : 0; }
-const char *ms_protocol_start_date(const ms_protocol *p) { return p ? p->start_date : ""; }
-int ms_protocol_start_weekday(const ms_protocol *p) { return p ? p->start_wd : 0; }
-size_t ms_protocol_treatment_count(const ms_protocol *p) { return p ? p->ntr : 0; }
+double ms_protocol_days(const ms_protocol *p)
+{
+    return p ? (double)p->length_days : 0;
+}
+const char *ms_protocol_start_date(const ms_protocol *p)
+{
+    return p ? p->start_date : "";
+}
+int ms_protocol_start_weekday(const ms_protocol *p)
+{
+    return p ? p->start_wd : 0;
+}
+size_t ms_protocol_treatment_count(const ms_protocol *p)
+{
+    return p ? p->ntr : 0;
+}
 const char *ms_protocol_treatment_name(const ms_protocol *p, size_t i)
 {
     return p && i < p->ntr ? p->tr[i].name : NULL;

@@ -15,8 +15,8 @@
 #include <plplot/plplot.h>
 
 /* Colour-blind-safe palette (Okabe & Ito 2008, "Color universal design"). */
-static const int PAL[8][3] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115}, {204, 121, 167},
-                              {230, 159, 0},  {86, 180, 233}, {0, 0, 0},     {240, 228, 66}};
+static const int PAL[8][3] = {{0, 114, 178}, {213, 94, 0},   {0, 158, 115}, {204, 121, 167},
+                              {230, 159, 0}, {86, 180, 233}, {0, 0, 0},     {240, 228, 66}};
 
 /* Starts a PNG figure that replaces `path` only when drawn: PLplot writes
  * into the temporary file of an ms_outfile, which finish_png() renames. */
@@ -95,9 +95,9 @@ static void legend(const ms_trial *t, int with_lines)
     PLFLT lw_out, lh_out;
     plcol0(15);
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_RIGHT | PL_POSITION_TOP | PL_POSITION_INSIDE, 0.01, 0.01, 0.1, 0, 14, 1,
-             0, 0, n, opt, 1.0, 0.8, 2.0, 0, tcol, txt, bcol, bpat, bsc, bw, lcol, lsty, lw, scol,
-             ssc, snum, sym);
+             PL_POSITION_RIGHT | PL_POSITION_TOP | PL_POSITION_INSIDE, 0.01, 0.01, 0.1, 0, 14, 1, 0,
+             0, n, opt, 1.0, 0.8, 2.0, 0, tcol, txt, bcol, bpat, bsc, bw, lcol, lsty, lw, scol, ssc,
+             snum, sym);
 }
 
 ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_fig_text *tx,
@@ -238,7 +238,8 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
         plcol0(15);
         plbox("bc", 0, 0, "bcnstv", 0, 0);
         char title[256];
-        snprintf(title, sizeof title, "%s", sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name);
+        snprintf(title, sizeof title, "%s",
+                 sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name);
         pllab(tx->xlabel, tx->ylabel, title);
         for (size_t i = 0; i < n; i++) {
             double bx[4] = {(double)i, (double)i + 0.9, (double)i + 0.9, (double)i};
@@ -251,8 +252,8 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
                 plfill(4, bx, by);
             }
         }
-        double lx[2] = {0, n ? (double)n : 1}, ly[2] = {-100 * sc->response_frac,
-                                                       -100 * sc->response_frac};
+        double lx[2] = {0, n ? (double)n : 1},
+               ly[2] = {-100 * sc->response_frac, -100 * sc->response_frac};
         plcol0(15);
         pllsty(2);
         plline(2, lx, ly);

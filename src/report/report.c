@@ -7,8 +7,8 @@
  * exact command and library versions to reproduce the run.  Reads the trial
  * (never changes it); the figures are in figures.c.
  */
-#include "figures.h"
 #include "../protocol/events_impl.h"
+#include "figures.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,46 +25,157 @@
 /* ------------------------------------------------------------ language */
 
 enum {
-    S_TITLE, S_QUESTION, S_SUMMARY, S_DESIGN, S_ARMS, S_FIGURES, S_RESULTS, S_SUBGROUPS,
-    S_SYNERGY, S_POWER, S_LEDGER, S_FAILURES, S_REPRO, S_MODEL, S_SEED, S_PER_ARM, S_RANDOM,
-    S_VISITS, S_SCORE, S_RESPONSE_DEF, S_REMISSION_DEF, S_SCREENED, S_ARM, S_N, S_MEAN_CHANGE,
-    S_RESPONSE, S_REMISSION, S_DIFF, S_DIFF_RESP, S_FIG_SCORE, S_FIG_RATES, S_FIG_WATERFALL,
-    S_FIG_MARKER, S_WEEK, S_PCT_CHANGE, S_PATIENTS, S_PARAM, S_VALUE, S_EVIDENCE, S_BASIS,
-    S_HYP_BANNER, S_NO_HYP, S_NONE_FAILED, S_COMMAND, S_VERSIONS, S_INPUTS, S_SYN_MEASURE,
-    S_ESTIMATE, S_INTERACTION, S_BLISS, S_HSA, S_NOT_FACTORIAL, S_VARIABILITY, S_INTERRUPTED,
-    S_CALENDAR, S_NO_TREATMENT, S_RATE_PCT, S_FAILED, S_CONTROL, S_SOURCED, S_N_POWER,
-    S_SOLVER, S_NUMCHECK, S_NUMFAILED, S_NUMWARN, S_NATIVE, S_BYTECODE, S_SUB_REST, S_AT_BASELINE, S_CLAIMS, S_CLAIMS_INTRO, S_CLAIMS_RUN,
-    S_CLAIMS_OTHER, S_CLAIMS_STOPPED, S_CLAIMS_NOT_RUN, S_SET_NULL, S_SET_CLAIMED, S_SET_AS_SET,
-    S_SYN_SHORT, S_PAIRED, S_PAIRED_NOTE, S_COUNT
+    S_TITLE,
+    S_QUESTION,
+    S_SUMMARY,
+    S_DESIGN,
+    S_ARMS,
+    S_FIGURES,
+    S_RESULTS,
+    S_SUBGROUPS,
+    S_SYNERGY,
+    S_POWER,
+    S_LEDGER,
+    S_FAILURES,
+    S_REPRO,
+    S_MODEL,
+    S_SEED,
+    S_PER_ARM,
+    S_RANDOM,
+    S_VISITS,
+    S_SCORE,
+    S_RESPONSE_DEF,
+    S_REMISSION_DEF,
+    S_SCREENED,
+    S_ARM,
+    S_N,
+    S_MEAN_CHANGE,
+    S_RESPONSE,
+    S_REMISSION,
+    S_DIFF,
+    S_DIFF_RESP,
+    S_FIG_SCORE,
+    S_FIG_RATES,
+    S_FIG_WATERFALL,
+    S_FIG_MARKER,
+    S_WEEK,
+    S_PCT_CHANGE,
+    S_PATIENTS,
+    S_PARAM,
+    S_VALUE,
+    S_EVIDENCE,
+    S_BASIS,
+    S_HYP_BANNER,
+    S_NO_HYP,
+    S_NONE_FAILED,
+    S_COMMAND,
+    S_VERSIONS,
+    S_INPUTS,
+    S_SYN_MEASURE,
+    S_ESTIMATE,
+    S_INTERACTION,
+    S_BLISS,
+    S_HSA,
+    S_NOT_FACTORIAL,
+    S_VARIABILITY,
+    S_INTERRUPTED,
+    S_CALENDAR,
+    S_NO_TREATMENT,
+    S_RATE_PCT,
+    S_FAILED,
+    S_CONTROL,
+    S_SOURCED,
+    S_N_POWER,
+    S_SOLVER,
+    S_NUMCHECK,
+    S_NUMFAILED,
+    S_NUMWARN,
+    S_NATIVE,
+    S_BYTECODE,
+    S_SUB_REST,
+    S_AT_BASELINE,
+    S_CLAIMS,
+    S_CLAIMS_INTRO,
+    S_CLAIMS_RUN,
+    S_CLAIMS_OTHER,
+    S_CLAIMS_STOPPED,
+    S_CLAIMS_NOT_RUN,
+    S_SET_NULL,
+    S_SET_CLAIMED,
+    S_SET_AS_SET,
+    S_SYN_SHORT,
+    S_PAIRED,
+    S_PAIRED_NOTE,
+    S_COUNT
 };
 
 static const char *const EN[S_COUNT] = {
-    "Virtual trial report", "Question", "Summary", "Design", "Arms and calendars", "Figures",
-    "Results", "Subgroups", "Synergy", "Sample size", "Evidence ledger", "Failed simulations",
-    "How to reproduce", "Model", "Seed", "Patients per arm", "Randomisation", "Visits (weeks)",
-    "Score", "Response: a reduction of the score from baseline of at least",
-    "Remission: a final score of at most", "Screening", "Arm", "n", "Mean change [95% CI]",
-    "Response [95% CI]", "Remission [95% CI]", "Change vs control [95% CI]",
-    "Response vs control [95% CI]", "Mean score by week (95% CI bands)",
-    "Response and remission (Wilson 95% CI)", "Individual change of the score from baseline",
-    "mean by week (95% CI bands)", "week", "change from baseline (%)", "patients", "Parameter",
-    "Value", "Evidence", "Source or hypothesis",
+    "Virtual trial report",
+    "Question",
+    "Summary",
+    "Design",
+    "Arms and calendars",
+    "Figures",
+    "Results",
+    "Subgroups",
+    "Synergy",
+    "Sample size",
+    "Evidence ledger",
+    "Failed simulations",
+    "How to reproduce",
+    "Model",
+    "Seed",
+    "Patients per arm",
+    "Randomisation",
+    "Visits (weeks)",
+    "Score",
+    "Response: a reduction of the score from baseline of at least",
+    "Remission: a final score of at most",
+    "Screening",
+    "Arm",
+    "n",
+    "Mean change [95% CI]",
+    "Response [95% CI]",
+    "Remission [95% CI]",
+    "Change vs control [95% CI]",
+    "Response vs control [95% CI]",
+    "Mean score by week (95% CI bands)",
+    "Response and remission (Wilson 95% CI)",
+    "Individual change of the score from baseline",
+    "mean by week (95% CI bands)",
+    "week",
+    "change from baseline (%)",
+    "patients",
+    "Parameter",
+    "Value",
+    "Evidence",
+    "Source or hypothesis",
     "This result rests on hypotheses: %zu of the model's %zu parameters, and %zu of its "
     "distributions, are hypotheses rather than measurements, and %zu of those parameters are "
     "numbers chosen with no measurement behind them (evidence: assumption; listed below). A "
     "conclusion about a treatment is only as strong as the hypotheses its effect passes "
     "through.",
-    "Every parameter of this model has a published source.", "No simulation failed.",
-    "Command", "Versions", "The exact model, protocols and scenario used are copied to inputs/.",
-    "Measure", "Estimate [95% bootstrap CI]",
+    "Every parameter of this model has a published source.",
+    "No simulation failed.",
+    "Command",
+    "Versions",
+    "The exact model, protocols and scenario used are copied to inputs/.",
+    "Measure",
+    "Estimate [95% bootstrap CI]",
     "Interaction contrast on mean change, (AB - B) - (A - control); negative means more "
     "improvement than additive",
     "Response rate minus the Bliss-independence expectation 1 - (1-pA)(1-pB)/(1-p0)",
     "Response rate minus the highest single agent",
-    "This scenario is not a 2x2 factorial; no synergy analysis.", "Between-patient variability",
+    "This scenario is not a 2x2 factorial; no synergy analysis.",
+    "Between-patient variability",
     "The run was interrupted: these results cover only the patients that finished.",
-    "Calendar", "no treatment", "rate (%)", "failed", "control",
-    "Parameters with a published source", "Patients per arm for %.0f%% power (two-sided alpha %g)",
+    "Calendar",
+    "no treatment",
+    "rate (%)",
+    "failed",
+    "control",
+    "Parameters with a published source",
+    "Patients per arm for %.0f%% power (two-sided alpha %g)",
     "Solver",
     "Numerical check: %d patient-arms were simulated again with the other integration method "
     "(%s) at the same tolerances. The score differed by at most %.2g points at any visit, and "
@@ -73,16 +184,23 @@ static const char *const EN[S_COUNT] = {
     " %d of them failed with one method only.",
     "The two integration methods disagree: tighten the scenario's solver rtol and run again "
     "before relying on small differences.",
-    "the model ran as machine code (cc -O2)", "the model ran as bytecode", "The other patients",
-    "at baseline", "Claims: null and as-claimed",
+    "the model ran as machine code (cc -O2)",
+    "the model ran as bytecode",
+    "The other patients",
+    "at baseline",
+    "Claims: null and as-claimed",
     "%zu parameters of this model are the strengths of claims without human evidence in "
     "depression (null 0; as-claimed: the value under which the claim would hold):",
-    "This run:", "The same patients were simulated again with every claim at",
+    "This run:",
+    "The same patients were simulated again with every claim at",
     "The run with the claims at the other setting was interrupted: this report shows one "
     "setting only.",
     "The run with the claims at the other setting was not made: this report shows one setting "
     "only.",
-"null", "as-claimed", "as set in the scenario", "Synergy: interaction contrast",
+    "null",
+    "as-claimed",
+    "as set in the scenario",
+    "Synergy: interaction contrast",
     "Same patients vs control, paired [95% CI]",
     "Matched design: every virtual patient was simulated in every arm.  \"Change vs control\" "
     "is unpaired (Welch): the interval a parallel trial of this size would give.  \"Same "
@@ -91,27 +209,69 @@ static const char *const EN[S_COUNT] = {
     "virtual patients — not the uncertainty a real trial would have."};
 
 static const char *const JA[S_COUNT] = {
-    "仮想臨床試験レポート", "問い", "要約", "試験デザイン", "群とスケジュール", "図", "結果",
-    "サブグループ", "相乗効果", "必要症例数", "エビデンス台帳", "シミュレーション失敗",
-    "再現方法", "モデル", "乱数シード", "1群あたりの患者数", "割付", "来院（週）", "評価尺度",
-    "反応: ベースラインからの尺度の減少が次以上", "寛解: 最終スコアが次以下", "スクリーニング",
-    "群", "n", "平均変化量 [95%信頼区間]", "反応率 [95%信頼区間]", "寛解率 [95%信頼区間]",
-    "対照群との差（変化量）[95%信頼区間]", "対照群との差（反応率）[95%信頼区間]",
-    "週ごとの平均スコア（95%信頼区間の帯）", "反応率と寛解率（Wilson 95%信頼区間）",
-    "ベースラインからの個々の患者の変化", "週ごとの平均（95%信頼区間の帯）", "週",
-    "ベースラインからの変化 (%)", "患者", "パラメータ", "値", "エビデンス", "出典または仮説",
+    "仮想臨床試験レポート",
+    "問い",
+    "要約",
+    "試験デザイン",
+    "群とスケジュール",
+    "図",
+    "結果",
+    "サブグループ",
+    "相乗効果",
+    "必要症例数",
+    "エビデンス台帳",
+    "シミュレーション失敗",
+    "再現方法",
+    "モデル",
+    "乱数シード",
+    "1群あたりの患者数",
+    "割付",
+    "来院（週）",
+    "評価尺度",
+    "反応: ベースラインからの尺度の減少が次以上",
+    "寛解: 最終スコアが次以下",
+    "スクリーニング",
+    "群",
+    "n",
+    "平均変化量 [95%信頼区間]",
+    "反応率 [95%信頼区間]",
+    "寛解率 [95%信頼区間]",
+    "対照群との差（変化量）[95%信頼区間]",
+    "対照群との差（反応率）[95%信頼区間]",
+    "週ごとの平均スコア（95%信頼区間の帯）",
+    "反応率と寛解率（Wilson 95%信頼区間）",
+    "ベースラインからの個々の患者の変化",
+    "週ごとの平均（95%信頼区間の帯）",
+    "週",
+    "ベースラインからの変化 (%)",
+    "患者",
+    "パラメータ",
+    "値",
+    "エビデンス",
+    "出典または仮説",
     "この結果は仮説に依存しています: モデルの%zu個中%zu個のパラメータ（分布は%zu個）が測定値では"
     "なく仮説で、そのうち%zu個のパラメータは測定の裏付けなく選んだ値です（エビデンス: assumption、"
     "下記）。治療についての結論は、その効果が通る仮説以上に強くはありません。",
-    "このモデルのすべてのパラメータに出典があります。", "失敗したシミュレーションはありません。",
-    "コマンド", "バージョン", "使用したモデル・プロトコル・シナリオは inputs/ に複製されています。",
-    "指標", "推定値 [95%ブートストラップ信頼区間]",
+    "このモデルのすべてのパラメータに出典があります。",
+    "失敗したシミュレーションはありません。",
+    "コマンド",
+    "バージョン",
+    "使用したモデル・プロトコル・シナリオは inputs/ に複製されています。",
+    "指標",
+    "推定値 [95%ブートストラップ信頼区間]",
     "平均変化量の交互作用コントラスト (AB - B) - (A - 対照)。負の値は相加以上の改善",
-    "反応率 − Bliss独立性の期待値 1 - (1-pA)(1-pB)/(1-p0)", "反応率 − 単剤の最大値",
+    "反応率 − Bliss独立性の期待値 1 - (1-pA)(1-pB)/(1-p0)",
+    "反応率 − 単剤の最大値",
     "このシナリオは2×2要因デザインではないため、相乗効果の解析はありません。",
-    "患者間のばらつき", "実行は中断されました: 結果は完了した患者のみに基づきます。",
-    "スケジュール", "治療なし", "割合 (%)", "失敗", "対照",
-    "出典のあるパラメータ", "検出力%.0f%%に必要な1群あたりの患者数（両側α %g）",
+    "患者間のばらつき",
+    "実行は中断されました: 結果は完了した患者のみに基づきます。",
+    "スケジュール",
+    "治療なし",
+    "割合 (%)",
+    "失敗",
+    "対照",
+    "出典のあるパラメータ",
+    "検出力%.0f%%に必要な1群あたりの患者数（両側α %g）",
     "ソルバー",
     "数値検証: %d件の患者・群をもう一方の積分法（%s）で同じ許容誤差により再計算しました。"
     "評価尺度の差はどの来院でも最大%.2g点、すべての観測量の差は最大%.2g（相対）でした。"
@@ -119,14 +279,21 @@ static const char *const JA[S_COUNT] = {
     " うち%d件は一方の積分法でのみ失敗しました。",
     "2つの積分法の結果が一致しません。小さな差に依拠する前に、シナリオのソルバー rtol を"
     "小さくして再実行してください。",
-    "モデルは機械語（cc -O2）で実行", "モデルはバイトコードで実行", "それ以外の患者", "ベースライン時",
+    "モデルは機械語（cc -O2）で実行",
+    "モデルはバイトコードで実行",
+    "それ以外の患者",
+    "ベースライン時",
     "主張: null と as-claimed",
     "このモデルの%zu個のパラメータは、うつ病でのヒトのエビデンスがない主張の強さです（null は 0、"
     "as-claimed は主張が成り立つ値）:",
-    "この実行:", "同じ患者を、すべての主張を次の設定にして再度シミュレーションしました:",
+    "この実行:",
+    "同じ患者を、すべての主張を次の設定にして再度シミュレーションしました:",
     "主張をもう一方の設定にした実行は中断されました。このレポートは一方の設定のみを示します。",
     "主張をもう一方の設定にした実行は行われていません。このレポートは一方の設定のみを示します。",
-    "null", "as-claimed（主張どおり）", "シナリオの設定どおり", "相乗効果: 交互作用コントラスト",
+    "null",
+    "as-claimed（主張どおり）",
+    "シナリオの設定どおり",
+    "相乗効果: 交互作用コントラスト",
     "同じ患者での対照群との差（対応あり）[95%信頼区間]",
     "マッチドデザイン: すべての仮想患者をすべての群でシミュレーションしました。「対照群との差」は"
     "対応のない比較（Welch）で、この規模の並行群間試験で得られる区間です。「同じ患者での対照群との"
@@ -224,7 +391,8 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
         ci(f, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi, 100, 0, "%");
         fputs("</td><td>", f);
         if ((int)a == sc->control) {
-            fputs(matched ? "&ndash;</td><td>&ndash;</td><td>&ndash;" : "&ndash;</td><td>&ndash;", f);
+            fputs(matched ? "&ndash;</td><td>&ndash;</td><td>&ndash;" : "&ndash;</td><td>&ndash;",
+                  f);
         } else {
             ci(f, s->dmean, s->dmean_lo, s->dmean_hi, 1, 2, "");
             if (isfinite(s->p_value))
@@ -256,7 +424,7 @@ static const char *verdict_ja(const char *v)
 
 static const char *setting_name(const char *const *S, int setting)
 {
-    return S[setting == MS_CLAIMS_NULL ? S_SET_NULL
+    return S[setting == MS_CLAIMS_NULL         ? S_SET_NULL
              : setting == MS_CLAIMS_AS_CLAIMED ? S_SET_CLAIMED
                                                : S_SET_AS_SET];
 }
@@ -287,14 +455,14 @@ static void claims_section(out_t *o, const ms_trial *t)
         return;
     }
     const char *a_name = setting_name(S, t->cp.setting), *b_name = setting_name(S, t->cp.other);
-    fprintf(f, "<p>%s <b>%s</b>. %s <b>%s</b>", S[S_CLAIMS_RUN], a_name, S[S_CLAIMS_OTHER],
-            b_name);
+    fprintf(f, "<p>%s <b>%s</b>. %s <b>%s</b>", S[S_CLAIMS_RUN], a_name, S[S_CLAIMS_OTHER], b_name);
     for (size_t k = 0; k < t->cp.n; k++)
         fprintf(f, "%s<code>%s</code> = %g", k ? ", " : " (", m->sym[MS_PARAM][t->cp.idx[k]].name,
                 t->cp.val[k]);
     fputs(").</p>\n", f);
-    fprintf(f, "<table><tr><th rowspan=2>%s</th><th colspan=2>%s</th><th colspan=2>%s</th>"
-               "<th colspan=2>%s</th></tr>\n<tr>",
+    fprintf(f,
+            "<table><tr><th rowspan=2>%s</th><th colspan=2>%s</th><th colspan=2>%s</th>"
+            "<th colspan=2>%s</th></tr>\n<tr>",
             S[S_ARM], S[S_MEAN_CHANGE], S[S_DIFF], S[S_RESPONSE]);
     for (int j = 0; j < 3; j++)
         fprintf(f, "<th>%s</th><th>%s</th>", a_name, b_name);
@@ -329,10 +497,11 @@ static void claims_section(out_t *o, const ms_trial *t)
     }
     fputs("</table>\n", f);
     if (c->tally.nfailed > 0)
-        fprintf(f, o->ja ? "<p class=warn>もう一方の設定で%ld件のシミュレーションが失敗し、"
-                           "除外されています。</p>\n"
-                         : "<p class=warn>%ld simulations failed at the other setting and are left "
-                           "out of its figures.</p>\n",
+        fprintf(f,
+                o->ja ? "<p class=warn>もう一方の設定で%ld件のシミュレーションが失敗し、"
+                        "除外されています。</p>\n"
+                      : "<p class=warn>%ld simulations failed at the other setting and are left "
+                        "out of its figures.</p>\n",
                 (long)c->tally.nfailed);
     if (t->syn.valid && c->syn.valid) {
         fprintf(f, "<p>%s: %s ", S[S_SYN_SHORT], a_name);
@@ -356,7 +525,6 @@ static void figure(out_t *o, const char *dir, const char *name, const char *capt
     fputs("</figcaption></figure>\n", o->f);
 }
 
-
 static void summary_sentences(out_t *o, const ms_trial *t)
 {
     const ms_scenario *sc = t->sc;
@@ -376,8 +544,9 @@ static void summary_sentences(out_t *o, const ms_trial *t)
                     z(s->dmean_lo, 2), z(s->dmean_hi, 2));
         } else {
             esc(f, arm_label(sc, a));
-            fprintf(f, ": response %.0f%% (control %.0f%%); mean change differs from control by "
-                       "%.2f [%.2f, %.2f] points.",
+            fprintf(f,
+                    ": response %.0f%% (control %.0f%%); mean change differs from control by "
+                    "%.2f [%.2f, %.2f] points.",
                     100.0 * (double)s->nresp / (double)(s->n ? s->n : 1),
                     100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), z(s->dmean, 2),
                     z(s->dmean_lo, 2), z(s->dmean_hi, 2));
@@ -389,12 +558,14 @@ static void summary_sentences(out_t *o, const ms_trial *t)
         fputs("<li><strong>", f);
         if (o->ja) {
             const char *v = verdict_ja(y->verdict);
-            fprintf(f, "シミュレーション上の併用効果は%sです: 交互作用コントラスト %.2f "
-                       "[95%%信頼区間 %.2f, %.2f]。",
+            fprintf(f,
+                    "シミュレーション上の併用効果は%sです: 交互作用コントラスト %.2f "
+                    "[95%%信頼区間 %.2f, %.2f]。",
                     v, z(y->contrast, 2), z(y->lo, 2), z(y->hi, 2));
         } else {
-            fprintf(f, "The simulated combination is %s: interaction contrast %.2f points "
-                       "[95%% CI %.2f, %.2f]%s.",
+            fprintf(f,
+                    "The simulated combination is %s: interaction contrast %.2f points "
+                    "[95%% CI %.2f, %.2f]%s.",
                     y->verdict, z(y->contrast, 2), z(y->lo, 2), z(y->hi, 2),
                     strcmp(y->verdict, "additive") == 0 ? ", an interval that includes 0" : "");
         }
@@ -405,7 +576,10 @@ static void summary_sentences(out_t *o, const ms_trial *t)
     if (cp) {
         const char *other = setting_name(o->s, t->cp.other);
         fputs("<li><strong>", f);
-        fprintf(f, o->ja ? "すべての主張を %s にした同じ患者の、平均変化量の対照との差: " : "With every claim at %s, the same patients' difference in mean change from control: ",
+        fprintf(f,
+                o->ja ? "すべての主張を %s にした同じ患者の、平均変化量の対照との差: "
+                      : "With every claim at %s, the same patients' difference in mean change from "
+                        "control: ",
                 other);
         for (size_t a = 0, k = 0; a < sc->narms; a++) {
             if ((int)a == sc->control)
@@ -416,11 +590,13 @@ static void summary_sentences(out_t *o, const ms_trial *t)
                     z(cp->stat[a].dmean_hi, 2));
         }
         if (cp->syn.valid)
-            fprintf(f, o->ja ? "; 交互作用コントラスト %.2f [%.2f, %.2f]（%s）"
-                             : "; interaction contrast %.2f [%.2f, %.2f] (%s)",
+            fprintf(f,
+                    o->ja ? "; 交互作用コントラスト %.2f [%.2f, %.2f]（%s）"
+                          : "; interaction contrast %.2f [%.2f, %.2f] (%s)",
                     z(cp->syn.contrast, 2), z(cp->syn.lo, 2), z(cp->syn.hi, 2),
                     o->ja ? verdict_ja(cp->syn.verdict) : cp->syn.verdict);
-        fputs(o->ja ? "（「主張: null と as-claimed」参照）。" : " (section \"Claims\", below).", f);
+        fputs(o->ja ? "（「主張: null と as-claimed」参照）。" : " (section \"Claims\", below).",
+              f);
         fputs("</strong></li>", f);
     }
     fputs("</ul>\n", f);
@@ -584,9 +760,10 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         return st;
     FILE *f = of.f;
     out_t o = {f, S, ja};
-    fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-               "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
-               "<title>",
+    fprintf(f,
+            "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+            "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
+            "<title>",
             ja ? "ja" : "en");
     esc(f, sc->name);
     fputs(" — moodsim</title>\n<style>\n"
@@ -740,7 +917,9 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     for (size_t a = 0; a < sc->narms; a++)
         kept |= t->stat[a].n > MS_KEEP_PER_ARM;
     if (kept)
-        fprintf(f, ja ? "各群の最初の%d人から再標本化。" : " Resampled from the first %d patients of each arm.",
+        fprintf(f,
+                ja ? "各群の最初の%d人から再標本化。"
+                   : " Resampled from the first %d patients of each arm.",
                 MS_KEEP_PER_ARM);
     fputs("</p>\n", f);
 
@@ -781,8 +960,9 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         if (nc->disagree)
             fprintf(f, "<p class=warn>%s</p>\n", S[S_NUMWARN]);
     }
-    fprintf(f, "<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, "
-               "PLplot %s; %d threads, %.1f s.</p>\n<p class=small>%s</p>\n",
+    fprintf(f,
+            "<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, "
+            "PLplot %s; %d threads, %.1f s.</p>\n<p class=small>%s</p>\n",
             S[S_VERSIONS], MS_VERSION, SUNDIALS_VERSION, getLibSBMLDottedVersion(),
             yaml_get_version_string(), GSL_VERSION, plver, t->threads, t->seconds, S[S_INPUTS]);
     fputs("</body></html>\n", f);

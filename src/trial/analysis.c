@@ -11,8 +11,8 @@
  * trials drawn from the simulated patients (the first MS_KEEP_PER_ARM of
  * each arm).  Everything comes from the streaming tally (tally.c).
  */
-#include "trial_impl.h"
 #include "../core/rng.h"
+#include "trial_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,8 +46,7 @@ static void arm_stats(const ms_tally *ty, size_t i, ms_armstat *s)
 
 static void versus(ms_armstat *s, const ms_armstat *c)
 {
-    s->p_value = ms_welch_p(s->mean, s->sd, s->n, c->mean, c->sd, c->n, &s->dmean_lo,
-                            &s->dmean_hi);
+    s->p_value = ms_welch_p(s->mean, s->sd, s->n, c->mean, c->sd, c->n, &s->dmean_lo, &s->dmean_hi);
     s->dmean = s->mean - c->mean;
     s->dresp = (s->n ? (double)s->nresp / (double)s->n : NAN) -
                (c->n ? (double)c->nresp / (double)c->n : NAN);
@@ -70,8 +69,8 @@ static void paired(const ms_tally *ty, size_t i, ms_armstat *s)
         return;
     /* identical patients in both arms (sd 0): no difference, or certain */
     double se = ms_moments_sd(m) / sqrt(m->n);
-    s->p_paired = se > 0 ? 2 * gsl_cdf_tdist_Q(fabs(m->mean) / se, m->n - 1)
-                         : (m->mean != 0 ? 0 : 1);
+    s->p_paired =
+        se > 0 ? 2 * gsl_cdf_tdist_Q(fabs(m->mean) / se, m->n - 1) : (m->mean != 0 ? 0 : 1);
 }
 
 /* Synergy measures from the four arms' means and response rates. */
@@ -98,8 +97,8 @@ static double power_at(const ms_scenario *sc, const armdata *d, int which, long 
         for (int k = 0; k < arms; k++) {
             const armdata *dk = which ? &d[k] : (k ? &d[a] : &d[0]);
             for (long i = 0; i < n; i++) {
-                uint64_t u = ms_rng_bits(sc->seed, MS_RNG_POWER, (uint64_t)rep, (uint64_t)i,
-                                         (uint64_t)k);
+                uint64_t u =
+                    ms_rng_bits(sc->seed, MS_RNG_POWER, (uint64_t)rep, (uint64_t)i, (uint64_t)k);
                 scratch[i] = dk->change[u % dk->n];
             }
             mean[k] = gsl_stats_mean(scratch, 1, (size_t)n);

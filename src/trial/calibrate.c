@@ -28,8 +28,8 @@
  * after it returns.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "trial_impl.h"
 #include "../core/yamldoc.h"
+#include "trial_impl.h"
 
 #include <limits.h>
 #include <math.h>
@@ -47,34 +47,43 @@
 #define MAX_TARGETS 32
 
 typedef enum {
-    ST_FRACTION_ABOVE, ST_MEDIAN, ST_QUANTILE,              /* cohort, at baseline */
-    ST_HEDGES_G, ST_CV_RATIO, ST_ODDS_RATIO,                /* cohort vs reference */
-    ST_MEAN_BASELINE, ST_MEAN_FINAL, ST_MEAN_CHANGE, ST_RESPONSE, ST_REMISSION, /* trial arms */
-    ST_MIXTURE, ST_VARIANCE_RATIO, ST_SUSTAINED
+    ST_FRACTION_ABOVE,
+    ST_MEDIAN,
+    ST_QUANTILE, /* cohort, at baseline */
+    ST_HEDGES_G,
+    ST_CV_RATIO,
+    ST_ODDS_RATIO, /* cohort vs reference */
+    ST_MEAN_BASELINE,
+    ST_MEAN_FINAL,
+    ST_MEAN_CHANGE,
+    ST_RESPONSE,
+    ST_REMISSION, /* trial arms */
+    ST_MIXTURE,
+    ST_VARIANCE_RATIO,
+    ST_SUSTAINED
 } stat_kind;
-static const char *const STAT_NAME[] = {"fraction_above", "median", "quantile", "hedges_g",
-                                        "cv_ratio", "odds_ratio", "mean_baseline",
-                                        "mean_final", "mean_change", "response_rate",
-                                        "remission_rate", "mixture_weight", "variance_ratio",
-                                        "sustained_response", NULL};
+static const char *const STAT_NAME[] = {
+    "fraction_above", "median",         "quantile",       "hedges_g",           "cv_ratio",
+    "odds_ratio",     "mean_baseline",  "mean_final",     "mean_change",        "response_rate",
+    "remission_rate", "mixture_weight", "variance_ratio", "sustained_response", NULL};
 #define MIX_MAX 8
 #define REF_MAX 8
 
 typedef struct {
     char *name, *source, *observable;
     stat_kind kind;
-    int obs, col;             /* cohort targets: the observable, its column in cols */
-    int arm, minus_arm;       /* trial targets: arm, and the arm subtracted (or -1) */
-    int visit;                /* trial targets: the visit (week:), or -1 for the final one */
-    int from_visit;           /* sustained_response: the earlier visit (from_week:) */
+    int obs, col;       /* cohort targets: the observable, its column in cols */
+    int arm, minus_arm; /* trial targets: arm, and the arm subtracted (or -1) */
+    int visit;          /* trial targets: the visit (week:), or -1 for the final one */
+    int from_visit;     /* sustained_response: the earlier visit (from_week:) */
     double threshold, q, value, lo, hi;
     /* mixture_weight: component means (improvement, points), the component
      * reported, and the arms fitted together (pool[0] = arm) */
     double mix_mean[MIX_MAX];
     size_t nmix, mix_comp, npool;
     int pool[MIX_MAX];
-    int mix_minus;            /* with minus_arm: its group in pool[], else -1 */
-    int fitted;               /* in the objective (1), or only checked (fitted: false) */
+    int mix_minus; /* with minus_arm: its group in pool[], else -1 */
+    int fitted;    /* in the objective (1), or only checked (fitted: false) */
     /* hedges_g, cv_ratio: the reference group's parameters (reference:), set
      * over the drawn and fitted values, and the largest value counted in
      * either group (at_most:, else +inf) */
@@ -87,7 +96,7 @@ struct ms_calibration {
     ms_context *ctx;
     char *file, *name, *model_path; /* model_path: the model file as opened */
     ms_model *model;
-    ms_scenario *sc;          /* trial calibration: the scenario (owns its model) */
+    ms_scenario *sc; /* trial calibration: the scenario (owns its model) */
     long n;
     unsigned long long seed;
     int fit_idx[MAX_FIT];
@@ -101,7 +110,7 @@ struct ms_calibration {
     double rep_sd[MAX_TARGETS], rep_min[MAX_TARGETS], rep_max[MAX_TARGETS];
     int rep_within[MAX_TARGETS];
     /* workspace */
-    double *draws; /* n x nparams, drawn once (common random numbers) */
+    double *draws;  /* n x nparams, drawn once (common random numbers) */
     double *values; /* n: one target's values, as its statistic needs them */
     /* a cohort's observables the targets use: col_obs[j] in column j of cols
      * (n x ncol, a column per observable), simulated once per evaluation */
@@ -119,17 +128,17 @@ struct ms_calibration {
     int iterations, evaluations;
     ms_calibration_progress_fn progress; /* may be NULL */
     void *progress_ud;
-    double t0, best_f;                   /* fit start, lowest objective so far */
-    double best_x[MAX_FIT];              /* where best_f was reached (natural values) */
-    double best_achieved[MAX_TARGETS];   /* and the statistics there */
-    int stop;                            /* progress asked the fit to stop */
-    int max_evals;                       /* max_evaluations: (0: none) */
-    int fit_reps;                        /* fit_replicates: trials per evaluation (1: one) */
-    int lm;                              /* method: levenberg-marquardt (else the simplex) */
-    double fd_step;                      /* its difference step, on the logistic scale */
+    double t0, best_f;                       /* fit start, lowest objective so far */
+    double best_x[MAX_FIT];                  /* where best_f was reached (natural values) */
+    double best_achieved[MAX_TARGETS];       /* and the statistics there */
+    int stop;                                /* progress asked the fit to stop */
+    int max_evals;                           /* max_evaluations: (0: none) */
+    int fit_reps;                            /* fit_replicates: trials per evaluation (1: one) */
+    int lm;                                  /* method: levenberg-marquardt (else the simplex) */
+    double fd_step;                          /* its difference step, on the logistic scale */
     double lm_u[MAX_FIT], lm_r[MAX_TARGETS]; /* its last point (transformed) and residuals */
-    int lm_have;                         /* lm_u/lm_r hold an evaluation */
-    ms_fit_end end;                      /* how the fit ended */
+    int lm_have;                             /* lm_u/lm_r hold an evaluation */
+    ms_fit_end end;                          /* how the fit ended */
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
     double file_value[MAX_FIT];    /* the model file's values of the fitted parameters */
     const ms_cal_run *run;         /* the call's options (borrowed during the call) */
@@ -213,8 +222,9 @@ static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynod
     ms_status st;
     const ms_ynode *mn = ms_ymap_get(e, "means");
     if (!mn || mn->type != MS_Y_SEQ || mn->n < 2 || mn->n > MIX_MAX)
-        return cfail(ctx, d, mn ? mn : e, "a mixture_weight target needs means: [m1, m2, ...] "
-                                          "(2 to %d component means, improvement in points)",
+        return cfail(ctx, d, mn ? mn : e,
+                     "a mixture_weight target needs means: [m1, m2, ...] "
+                     "(2 to %d component means, improvement in points)",
                      MIX_MAX);
     for (size_t j = 0; j < mn->n; j++) {
         if ((st = ms_yget_number(ctx, d, mn->vals[j], "means", &t->mix_mean[j], MS_ERR_ARG)))
@@ -269,8 +279,10 @@ static ms_status fixed_param(ms_calibration *c, const ms_ydoc *d, const ms_ynode
         return cfail(c->ctx, d, key, "'%s' is not a parameter of the model", key->str);
     for (size_t k = 0; k < c->model->nvar; k++)
         if (c->model->var[k].param == *idx)
-            return cfail(c->ctx, d, key, "'%s' varies between patients; %s the parameters of "
-                                         "its distribution instead", key->str, verb);
+            return cfail(c->ctx, d, key,
+                         "'%s' varies between patients; %s the parameters of "
+                         "its distribution instead",
+                         key->str, verb);
     return MS_OK;
 }
 
@@ -288,15 +300,15 @@ static ms_status read_reference(ms_calibration *c, const ms_ydoc *d, const ms_yn
     ms_context *ctx = c->ctx;
     const ms_ynode *rf = ms_ymap_get(e, "reference");
     if (!rf || rf->type != MS_Y_MAP || rf->n == 0 || rf->n > REF_MAX)
-        return cfail(ctx, d, rf ? rf : e, "a %s target needs reference: {parameter: value, ...} "
-                                          "(1 to %d parameters of the comparison group, e.g. "
-                                          "healthy people)",
+        return cfail(ctx, d, rf ? rf : e,
+                     "a %s target needs reference: {parameter: value, ...} "
+                     "(1 to %d parameters of the comparison group, e.g. "
+                     "healthy people)",
                      STAT_NAME[t->kind], REF_MAX);
     for (size_t i = 0; i < rf->n; i++) {
         ms_status st = fixed_param(c, d, rf->keys[i], "set", &t->ref_idx[i]);
         if (!st)
-            st = ms_yget_number(ctx, d, rf->vals[i], rf->keys[i]->str, &t->ref_val[i],
-                                MS_ERR_ARG);
+            st = ms_yget_number(ctx, d, rf->vals[i], rf->keys[i]->str, &t->ref_val[i], MS_ERR_ARG);
         if (st)
             return st;
     }
@@ -314,14 +326,18 @@ static ms_status read_reference(ms_calibration *c, const ms_ydoc *d, const ms_yn
 static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
 {
     ms_context *ctx = c->ctx;
-    static const char *const top[] = {"calibration", "description", "model", "scenario",
-                                      "cohort", "max_evaluations", "fit_replicates", "method",
-                                      "difference_step", "fit", "targets", NULL};
+    static const char *const top[] = {"calibration",     "description",
+                                      "model",           "scenario",
+                                      "cohort",          "max_evaluations",
+                                      "fit_replicates",  "method",
+                                      "difference_step", "fit",
+                                      "targets",         NULL};
     const ms_ynode *root = d->root;
     ms_status st;
     if (!root || root->type != MS_Y_MAP)
-        return cfail(ctx, d, root, "expected a mapping with calibration:, model:, cohort:, fit:, "
-                                   "targets:");
+        return cfail(ctx, d, root,
+                     "expected a mapping with calibration:, model:, cohort:, fit:, "
+                     "targets:");
     if ((st = ms_ymap_check_keys(ctx, d, root, "the calibration", top, MS_ERR_ARG)))
         return st;
     const ms_ynode *v;
@@ -330,16 +346,18 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     c->name = ms_strdup(ctx, v->str);
     const ms_ynode *mv = ms_ymap_get(root, "model"), *sv = ms_ymap_get(root, "scenario");
     if ((mv && sv) || (!mv && !sv))
-        return cfail(ctx, d, root, "a calibration needs exactly one of model: (statistics of a "
-                                   "cohort at baseline) or scenario: (statistics of trial arms)");
+        return cfail(ctx, d, root,
+                     "a calibration needs exactly one of model: (statistics of a "
+                     "cohort at baseline) or scenario: (statistics of trial arms)");
     if ((st = ms_yget_string(ctx, d, root, mv ? "model" : "scenario", "the calibration", 1, &v,
                              MS_ERR_ARG)))
         return st;
     char path[4096];
     const char *slash = strrchr(c->file, '/');
     if (c->scenario_override && mv)
-        return cfail(ctx, d, mv, "a scenario can replace only a trial calibration's scenario:; "
-                                 "this one has model:");
+        return cfail(ctx, d, mv,
+                     "a scenario can replace only a trial calibration's scenario:; "
+                     "this one has model:");
     if (c->scenario_override)
         snprintf(path, sizeof path, "%s", c->scenario_override);
     else if (v->str[0] == '/' || !slash)
@@ -360,8 +378,10 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     if (c->run->model) { /* a plan's stage: the plan's model, and no other */
         char abs[PATH_MAX];
         if (!realpath(mp, abs) || strcmp(abs, c->run->model) != 0)
-            return cfail(ctx, d, mv ? mv : sv, "this calibrates the model '%s', not the plan's "
-                                               "model '%s'", mp, c->run->model);
+            return cfail(ctx, d, mv ? mv : sv,
+                         "this calibrates the model '%s', not the plan's "
+                         "model '%s'",
+                         mp, c->run->model);
     }
     /* thousands of simulations follow: machine code if a C compiler is
      * there (the same results either way; without one the bytecode runs) */
@@ -383,17 +403,20 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if ((st = ms_yget_number(ctx, d, me, "max_evaluations", &m, MS_ERR_ARG)))
             return st;
         if (m < 1 || m > 1e6 || m != floor(m))
-            return cfail(ctx, d, me, "max_evaluations: expected a whole number from 1 to 1e6 "
-                                     "(the evaluations after which a fit stops with its best "
-                                     "point), not %g", m);
+            return cfail(ctx, d, me,
+                         "max_evaluations: expected a whole number from 1 to 1e6 "
+                         "(the evaluations after which a fit stops with its best "
+                         "point), not %g",
+                         m);
         c->max_evals = (int)m;
     }
     const ms_ynode *mt = ms_ymap_get(root, "method"), *ds = ms_ymap_get(root, "difference_step");
     if (mt) {
-        if (mt->type != MS_Y_SCALAR || (strcmp(mt->str, "simplex") != 0 &&
-                                        strcmp(mt->str, "levenberg-marquardt") != 0))
-            return cfail(ctx, d, mt, "method: expected simplex (GSL's Nelder-Mead, the default) "
-                                     "or levenberg-marquardt (GSL's nonlinear least squares)");
+        if (mt->type != MS_Y_SCALAR ||
+            (strcmp(mt->str, "simplex") != 0 && strcmp(mt->str, "levenberg-marquardt") != 0))
+            return cfail(ctx, d, mt,
+                         "method: expected simplex (GSL's Nelder-Mead, the default) "
+                         "or levenberg-marquardt (GSL's nonlinear least squares)");
         c->lm = strcmp(mt->str, "levenberg-marquardt") == 0;
     }
     /* fit_replicates: N trials per evaluation (scenario seeds seed .. seed +
@@ -404,34 +427,42 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     if (fr) {
         double m;
         if (!c->sc)
-            return cfail(ctx, d, fr, "fit_replicates: is for a trial calibration (scenario:); a "
-                                     "cohort's statistics are fitted on one cohort");
+            return cfail(ctx, d, fr,
+                         "fit_replicates: is for a trial calibration (scenario:); a "
+                         "cohort's statistics are fitted on one cohort");
         if (c->lm)
-            return cfail(ctx, d, fr, "fit_replicates: is for the simplex; method: "
-                                     "levenberg-marquardt fits one trial");
+            return cfail(ctx, d, fr,
+                         "fit_replicates: is for the simplex; method: "
+                         "levenberg-marquardt fits one trial");
         if ((st = ms_yget_number(ctx, d, fr, "fit_replicates", &m, MS_ERR_ARG)))
             return st;
         if (m < 1 || m > 100 || m != floor(m))
-            return cfail(ctx, d, fr, "fit_replicates: expected a whole number from 1 to 100 (the "
-                                     "trials each evaluation of the fit runs), not %g", m);
+            return cfail(ctx, d, fr,
+                         "fit_replicates: expected a whole number from 1 to 100 (the "
+                         "trials each evaluation of the fit runs), not %g",
+                         m);
         c->fit_reps = (int)m;
     }
     c->fd_step = 0.05;
     if (ds) {
         if (!c->lm)
-            return cfail(ctx, d, ds, "difference_step: is the finite-difference step of "
-                                     "method: levenberg-marquardt; this fit uses the simplex");
+            return cfail(ctx, d, ds,
+                         "difference_step: is the finite-difference step of "
+                         "method: levenberg-marquardt; this fit uses the simplex");
         if ((st = ms_yget_number(ctx, d, ds, "difference_step", &c->fd_step, MS_ERR_ARG)))
             return st;
         if (!(c->fd_step >= 1e-6 && c->fd_step <= 1))
-            return cfail(ctx, d, ds, "difference_step: expected a number from 1e-6 to 1 (a step "
-                                     "on the logistic scale of each parameter's bounds), not %g",
+            return cfail(ctx, d, ds,
+                         "difference_step: expected a number from 1e-6 to 1 (a step "
+                         "on the logistic scale of each parameter's bounds), not %g",
                          c->fd_step);
     }
     const ms_ynode *fit = ms_ymap_get(root, "fit");
     if (!fit || fit->type != MS_Y_MAP || fit->n == 0 || fit->n > MAX_FIT)
-        return cfail(ctx, d, fit ? fit : root, "fit: expected 1 to %d parameters with start:, "
-                                               "lower:, upper:", MAX_FIT);
+        return cfail(ctx, d, fit ? fit : root,
+                     "fit: expected 1 to %d parameters with start:, "
+                     "lower:, upper:",
+                     MAX_FIT);
     for (size_t i = 0; i < fit->n; i++) {
         int idx;
         if ((st = fixed_param(c, d, fit->keys[i], "fit", &idx)))
@@ -462,10 +493,11 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         return cfail(ctx, d, ts ? ts : root, "targets: expected a list of 1 to %d targets",
                      MAX_TARGETS);
     for (size_t i = 0; i < ts->n; i++) {
-        static const char *const tk[] = {"name", "statistic", "observable", "threshold", "q",
-                                         "arm", "minus_arm", "value", "ci", "tolerance",
-                                         "source", "means", "component_mean", "pooled_with", "week",
-                                         "from_week", "fitted", "reference", "at_most", NULL};
+        static const char *const tk[] = {
+            "name",      "statistic", "observable",     "threshold",   "q",
+            "arm",       "minus_arm", "value",          "ci",          "tolerance",
+            "source",    "means",     "component_mean", "pooled_with", "week",
+            "from_week", "fitted",    "reference",      "at_most",     NULL};
         const ms_ynode *e = ts->vals[i];
         target *t = &c->t[i];
         c->nt = i + 1;
@@ -499,11 +531,12 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             if (strcmp(STAT_NAME[j], stt->str) == 0)
                 k = j;
         if (k < 0)
-            return cfail(ctx, d, stt, "statistic '%s'; expected fraction_above, median, "
-                                      "quantile, hedges_g, cv_ratio, odds_ratio (cohorts) or "
-                                      "mean_baseline, mean_final, mean_change, "
-                                      "response_rate, remission_rate, mixture_weight, "
-                                      "variance_ratio, sustained_response (trials)",
+            return cfail(ctx, d, stt,
+                         "statistic '%s'; expected fraction_above, median, "
+                         "quantile, hedges_g, cv_ratio, odds_ratio (cohorts) or "
+                         "mean_baseline, mean_final, mean_change, "
+                         "response_rate, remission_rate, mixture_weight, "
+                         "variance_ratio, sustained_response (trials)",
                          stt->str);
         if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
             return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
@@ -532,18 +565,21 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                 return st;
         } else if (ms_ymap_get(e, "means") || ms_ymap_get(e, "component_mean") ||
                    ms_ymap_get(e, "pooled_with")) {
-            return cfail(ctx, d, e, "means:, component_mean: and pooled_with: belong to a "
-                                    "mixture_weight target");
+            return cfail(ctx, d, e,
+                         "means:, component_mean: and pooled_with: belong to a "
+                         "mixture_weight target");
         }
         if (k == ST_VARIANCE_RATIO && t->minus_arm < 0)
-            return cfail(ctx, d, e, "a variance_ratio target needs minus_arm: (the arm whose "
-                                    "variance of change is the denominator)");
+            return cfail(ctx, d, e,
+                         "a variance_ratio target needs minus_arm: (the arm whose "
+                         "variance of change is the denominator)");
         const ms_ynode *wk = ms_ymap_get(e, "week"), *fw = ms_ymap_get(e, "from_week");
         if (wk) {
             if (k != ST_MEAN_FINAL && k != ST_MEAN_CHANGE && k != ST_RESPONSE &&
                 k != ST_REMISSION && k != ST_SUSTAINED)
-                return cfail(ctx, d, wk, "week: applies to mean_final, mean_change, "
-                                         "response_rate, remission_rate and sustained_response");
+                return cfail(ctx, d, wk,
+                             "week: applies to mean_final, mean_change, "
+                             "response_rate, remission_rate and sustained_response");
             if ((st = visit_of(c, d, wk, "week", &t->visit)))
                 return st;
         }
@@ -552,8 +588,9 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (k == ST_SUSTAINED) {
             /* of the responders at from_week, the fraction still responding at week */
             if (!fw || !wk)
-                return cfail(ctx, d, e, "a sustained_response target needs from_week: (the "
-                                        "visit of the first response) and week: (a later visit)");
+                return cfail(ctx, d, e,
+                             "a sustained_response target needs from_week: (the "
+                             "visit of the first response) and week: (a later visit)");
             if ((st = visit_of(c, d, fw, "from_week", &t->from_visit)))
                 return st;
             if (t->from_visit >= t->visit)
@@ -584,19 +621,21 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                 return st;
         }
         if (!is_comparison(t->kind) && (ms_ymap_get(e, "reference") || ms_ymap_get(e, "at_most")))
-            return cfail(ctx, d, e, "reference: and at_most: belong to a hedges_g, cv_ratio or "
-                                    "odds_ratio target");
-        if (ms_ymap_get(e, "threshold") && t->kind != ST_FRACTION_ABOVE &&
-            t->kind != ST_ODDS_RATIO)
-            return cfail(ctx, d, ms_ymap_get(e, "threshold"), "threshold: belongs to a "
-                                                              "fraction_above or odds_ratio "
-                                                              "target");
+            return cfail(ctx, d, e,
+                         "reference: and at_most: belong to a hedges_g, cv_ratio or "
+                         "odds_ratio target");
+        if (ms_ymap_get(e, "threshold") && t->kind != ST_FRACTION_ABOVE && t->kind != ST_ODDS_RATIO)
+            return cfail(ctx, d, ms_ymap_get(e, "threshold"),
+                         "threshold: belongs to a "
+                         "fraction_above or odds_ratio "
+                         "target");
         if ((st = num(ctx, d, e, "value", 1, &t->value)))
             return st;
         const ms_ynode *ci = ms_ymap_get(e, "ci"), *tol = ms_ymap_get(e, "tolerance");
         if ((ci && tol) || (!ci && !tol))
-            return cfail(ctx, d, e, "a target needs its published 95 %% interval ci: [lo, hi] "
-                                    "or, where none is published, a justified tolerance:");
+            return cfail(ctx, d, e,
+                         "a target needs its published 95 %% interval ci: [lo, hi] "
+                         "or, where none is published, a justified tolerance:");
         if (ci) {
             if (ci->type != MS_Y_SEQ || ci->n != 2)
                 return cfail(ctx, d, ci, "ci: expected [lo, hi]");
@@ -642,8 +681,8 @@ static double arm_stat(const ms_trial *tr, int arm, const target *t)
     if (visit >= 0) { /* at a visit: counts and the score's moments there */
         size_t nv = tr->sc->nvisits;
         double n = ty->base[arm].n;
-        const ms_moments *at = &ty->visit[((size_t)arm * nv + (size_t)visit) * ty->nobs +
-                                          (size_t)tr->sc->score];
+        const ms_moments *at =
+            &ty->visit[((size_t)arm * nv + (size_t)visit) * ty->nobs + (size_t)tr->sc->score];
         if (!(n > 0))
             return NAN;
         if (kind == ST_RESPONSE)
@@ -903,8 +942,7 @@ static double fit_evaluate(ms_calibration *c, const gsl_vector *u, double *x)
         memcpy(c->best_achieved, c->achieved, c->nt * sizeof *c->achieved);
     }
     if (c->progress && /* after every evaluation: one can be a whole virtual trial */
-        c->progress(c->progress_ud, c->iterations, c->evaluations, c->best_f,
-                    ms_now_s() - c->t0)) {
+        c->progress(c->progress_ud, c->iterations, c->evaluations, c->best_f, ms_now_s() - c->t0)) {
         c->stop = 1;
         c->end = MS_FIT_STOPPED;
     } else if (c->max_evals && c->evaluations >= c->max_evals) {
@@ -1003,8 +1041,8 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
         gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, c->nfit);
     if (!w)
         return ms_nomem(c->ctx);
-    gsl_multifit_nlinear_fdf fdf = {.f = lm_residuals, .df = lm_jacobian, .fvv = NULL,
-                                    .n = n, .p = c->nfit, .params = c};
+    gsl_multifit_nlinear_fdf fdf = {
+        .f = lm_residuals, .df = lm_jacobian, .fvv = NULL, .n = n, .p = c->nfit, .params = c};
     /* GSL's error handler is off (ms_context_new): its statuses are read here */
     int status = gsl_multifit_nlinear_init(u, &fdf, w);
     int max_iter = c->sc ? 60 : 200, info = 0;
@@ -1028,9 +1066,9 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
     }
     gsl_multifit_nlinear_free(w);
     if (!c->stop)
-        c->end = info || c->best_f < 1e-12    ? MS_FIT_CONVERGED
-                 : status == GSL_ENOPROG ? MS_FIT_NO_PROGRESS
-                                         : MS_FIT_ITERATIONS;
+        c->end = info || c->best_f < 1e-12 ? MS_FIT_CONVERGED
+                 : status == GSL_ENOPROG   ? MS_FIT_NO_PROGRESS
+                                           : MS_FIT_ITERATIONS;
     if (!isfinite(c->best_f))
         return ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "the model could not be evaluated");
     if (!c->stop && status && status != GSL_ENOPROG)
@@ -1053,7 +1091,10 @@ static void fit_start(ms_calibration *c, gsl_vector *u)
 }
 
 /* Whether value a lies within target t's interval. */
-static int in_interval(const target *t, double a) { return a >= t->lo && a <= t->hi; }
+static int in_interval(const target *t, double a)
+{
+    return a >= t->lo && a <= t->hi;
+}
 
 /* Draws the cohort of a cohort calibration with c->seed (common random
  * numbers: drawn once per evaluation series), and the reference group, if
@@ -1134,15 +1175,14 @@ static ms_status fit_simplex(ms_calibration *c, gsl_vector *u)
              c->iterations++) {
             if (gsl_multimin_fminimizer_iterate(s))
                 break;
-            status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s),
-                                            c->sc ? 1e-3 : 1e-5);
+            status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), c->sc ? 1e-3 : 1e-5);
         }
         /* A simplex on a region where every target is met exactly (a
          * statistic of a finite cohort is a step function) cannot shrink:
          * its objective is flat at the minimum, which is reached. */
         if (!c->stop)
-            c->end = status == GSL_SUCCESS || s->fval < 1e-12 ? MS_FIT_CONVERGED
-                                                              : MS_FIT_ITERATIONS;
+            c->end =
+                status == GSL_SUCCESS || s->fval < 1e-12 ? MS_FIT_CONVERGED : MS_FIT_ITERATIONS;
         if (c->stop && isfinite(c->best_f)) {
             take_best(c); /* stopped: the best point evaluated so far */
         } else {
@@ -1247,8 +1287,7 @@ ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration
 }
 
 ms_status ms_calibrate_progress(ms_context *ctx, const char *targets_path,
-                                ms_calibration_progress_fn progress, void *ud,
-                                ms_calibration **out)
+                                ms_calibration_progress_fn progress, void *ud, ms_calibration **out)
 {
     ms_cal_run run = {.fit = 1, .replicates = 1, .progress = progress, .ud = ud};
     return ms_calibration_run(ctx, targets_path, &run, out);
@@ -1292,7 +1331,10 @@ ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i, int *r
     return MS_OK;
 }
 
-size_t ms_calibration_param_count(const ms_calibration *c) { return c ? c->nfit : 0; }
+size_t ms_calibration_param_count(const ms_calibration *c)
+{
+    return c ? c->nfit : 0;
+}
 const char *ms_calibration_param(const ms_calibration *c, size_t i, double *value)
 {
     if (!c || i >= c->nfit)
@@ -1301,8 +1343,14 @@ const char *ms_calibration_param(const ms_calibration *c, size_t i, double *valu
         *value = c->best[i];
     return c->model->sym[MS_PARAM][c->fit_idx[i]].name;
 }
-size_t ms_calibration_target_count(const ms_calibration *c) { return c ? c->nt : 0; }
-double ms_calibration_objective(const ms_calibration *c) { return c ? c->objective : NAN; }
+size_t ms_calibration_target_count(const ms_calibration *c)
+{
+    return c ? c->nt : 0;
+}
+double ms_calibration_objective(const ms_calibration *c)
+{
+    return c ? c->objective : NAN;
+}
 
 int ms_calibration_fit_replicates(const ms_calibration *c)
 {
@@ -1323,8 +1371,8 @@ int ms_calibration_target_fitted(const ms_calibration *c, size_t i)
     return c && i < c->nt ? c->t[i].fitted : -1;
 }
 
-const char *ms_calibration_target(const ms_calibration *c, size_t i, double *value,
-                                  double *lo, double *hi, double *achieved, const char **source)
+const char *ms_calibration_target(const ms_calibration *c, size_t i, double *value, double *lo,
+                                  double *hi, double *achieved, const char **source)
 {
     if (!c || i >= c->nt)
         return NULL;

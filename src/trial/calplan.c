@@ -9,8 +9,8 @@
  * it gives them.  The fitting itself is calibrate.c's.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "trial_impl.h"
 #include "../core/yamldoc.h"
+#include "trial_impl.h"
 
 #include <limits.h>
 #include <math.h>
@@ -21,12 +21,12 @@
 #define PLAN_MAX_KEEP 8 /* a targets file fits at most 8 parameters */
 
 typedef struct {
-    char *targets, *scenario;   /* resolved paths (scenario: checks only, may be NULL) */
+    char *targets, *scenario; /* resolved paths (scenario: checks only, may be NULL) */
     int check;
-    char *keep[PLAN_MAX_KEEP];  /* names kept (steps) */
+    char *keep[PLAN_MAX_KEEP]; /* names kept (steps) */
     size_t nkeep;
-    int keep_all;               /* no keep: list: every fitted parameter */
-    int line, col;              /* the stage's position in the plan */
+    int keep_all;  /* no keep: list: every fitted parameter */
+    int line, col; /* the stage's position in the plan */
 } stage;
 
 typedef struct {
@@ -38,8 +38,8 @@ typedef struct {
 struct ms_calplan {
     ms_context *ctx;
     char *file, *name;
-    char *model;                /* realpath of the plan's model: (NULL for a targets file) */
-    int single, digits;         /* a targets file as a plan; significant digits (0: exact) */
+    char *model;        /* realpath of the plan's model: (NULL for a targets file) */
+    int single, digits; /* a targets file as a plan; significant digits (0: exact) */
     stage *st;
     size_t nst, cap;
     carried *v;
@@ -111,22 +111,24 @@ static ms_status read_stage_targets(ms_calplan *p, const ms_ydoc *d, const ms_yn
     ms_status st = ms_ydoc_load_file(p->ctx, s->targets, &td);
     if (st)
         return st;
-    const ms_ynode *fit = td.root && td.root->type == MS_Y_MAP ? ms_ymap_get(td.root, "fit")
-                                                               : NULL;
+    const ms_ynode *fit = td.root && td.root->type == MS_Y_MAP ? ms_ymap_get(td.root, "fit") : NULL;
     if (!fit || fit->type != MS_Y_MAP)
         st = pfail(p, d, tn, "'%s' is not a targets file (no fit: mapping)", s->targets);
     if (!st && ms_ymap_get(td.root, "steps"))
         st = pfail(p, d, tn, "'%s' is a plan; a plan's stages are targets files", s->targets);
     if (!st && keep) {
         if (keep->type != MS_Y_SEQ || keep->n > PLAN_MAX_KEEP)
-            st = pfail(p, d, keep, "keep: expected a list of the parameters the step fits "
-                                   "(up to %d; [] for none)", PLAN_MAX_KEEP);
+            st = pfail(p, d, keep,
+                       "keep: expected a list of the parameters the step fits "
+                       "(up to %d; [] for none)",
+                       PLAN_MAX_KEEP);
         s->keep_all = 0;
         for (size_t k = 0; !st && k < keep->n; k++) {
             const ms_ynode *kn = keep->vals[k];
             if (kn->type != MS_Y_SCALAR || ms_ymap_index(fit, kn->str) < 0)
-                st = pfail(p, d, kn, "keep: '%s' is not fitted by '%s' (its fit: names the "
-                                     "parameters a step can keep)",
+                st = pfail(p, d, kn,
+                           "keep: '%s' is not fitted by '%s' (its fit: names the "
+                           "parameters a step can keep)",
                            kn->type == MS_Y_SCALAR ? kn->str : "?", s->targets);
             else if (!(s->keep[s->nkeep++] = ms_strdup(p->ctx, kn->str)))
                 st = ms_nomem(p->ctx);
@@ -176,8 +178,8 @@ static ms_status read_stages(ms_calplan *p, const ms_ydoc *d, const ms_ynode *li
 
 static ms_status read_plan(ms_calplan *p, const ms_ydoc *d)
 {
-    static const char *const top[] = {"calibration", "description", "model",
-                                      "significant_digits", "steps", "checks", NULL};
+    static const char *const top[] = {"calibration", "description", "model", "significant_digits",
+                                      "steps",       "checks",      NULL};
     const ms_ynode *root = d->root;
     ms_status st;
     if ((st = ms_ymap_check_keys(p->ctx, d, root, "a calibration plan", top, MS_ERR_ARG)))
@@ -187,8 +189,8 @@ static ms_status read_plan(ms_calplan *p, const ms_ydoc *d)
         return st;
     if (!(p->name = ms_strdup(p->ctx, v->str)))
         return ms_nomem(p->ctx);
-    if ((st = ms_yget_string(p->ctx, d, root, "model", "the plan (the model it calibrates)", 1,
-                             &v, MS_ERR_ARG)))
+    if ((st = ms_yget_string(p->ctx, d, root, "model", "the plan (the model it calibrates)", 1, &v,
+                             MS_ERR_ARG)))
         return st;
     char *rel = resolve(p, v->str), abs[PATH_MAX];
     if (!rel)
@@ -205,8 +207,9 @@ static ms_status read_plan(ms_calplan *p, const ms_ydoc *d)
         if ((st = ms_yget_number(p->ctx, d, sd, "significant_digits", &g, MS_ERR_ARG)))
             return st;
         if (g < 1 || g > 17 || g != floor(g))
-            return pfail(p, d, sd, "significant_digits: expected a whole number from 1 to 17 "
-                                   "(the digits of the values carried to later steps), not %g",
+            return pfail(p, d, sd,
+                         "significant_digits: expected a whole number from 1 to 17 "
+                         "(the digits of the values carried to later steps), not %g",
                          g);
         p->digits = (int)g;
     }
@@ -230,8 +233,9 @@ ms_status ms_calplan_load(ms_context *ctx, const char *path, ms_calplan **out)
     if (!st)
         st = ms_ydoc_load_file(ctx, p->file, &d);
     if (!st && (!d.root || d.root->type != MS_Y_MAP))
-        st = pfail(p, &d, d.root, "expected a targets file (calibration:, fit:, targets:) or "
-                                  "a calibration plan (calibration:, model:, steps:)");
+        st = pfail(p, &d, d.root,
+                   "expected a targets file (calibration:, fit:, targets:) or "
+                   "a calibration plan (calibration:, model:, steps:)");
     if (!st && ms_ymap_get(d.root, "steps")) {
         st = read_plan(p, &d);
     } else if (!st) { /* a targets file: a plan of one step, read when it runs */
@@ -248,9 +252,18 @@ ms_status ms_calplan_load(ms_context *ctx, const char *path, ms_calplan **out)
     return ms_ok(ctx);
 }
 
-int ms_calplan_single(const ms_calplan *p) { return p ? p->single : 0; }
-const char *ms_calplan_model(const ms_calplan *p) { return p ? p->model : NULL; }
-size_t ms_calplan_stage_count(const ms_calplan *p) { return p ? p->nst : 0; }
+int ms_calplan_single(const ms_calplan *p)
+{
+    return p ? p->single : 0;
+}
+const char *ms_calplan_model(const ms_calplan *p)
+{
+    return p ? p->model : NULL;
+}
+size_t ms_calplan_stage_count(const ms_calplan *p)
+{
+    return p ? p->nst : 0;
+}
 
 const char *ms_calplan_stage(const ms_calplan *p, size_t i, int *check, const char **scenario)
 {
@@ -338,9 +351,14 @@ ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
     ms_status st = carried_arrays(p, &names, &values);
     if (st)
         return st;
-    ms_cal_run run = {.scenario = s->scenario, .fit = !s->check && !evaluate, .replicates = 1,
-                      .progress = progress, .ud = ud,
-                      .hold_names = names, .hold_values = values, .nhold = p->nv,
+    ms_cal_run run = {.scenario = s->scenario,
+                      .fit = !s->check && !evaluate,
+                      .replicates = 1,
+                      .progress = progress,
+                      .ud = ud,
+                      .hold_names = names,
+                      .hold_values = values,
+                      .nhold = p->nv,
                       .model = p->model};
     ms_calibration *c = NULL;
     st = ms_calibration_run(ctx, s->targets, &run, &c);
@@ -370,7 +388,10 @@ ms_status ms_calplan_write_model(ms_context *ctx, ms_calplan *p, const char *out
     return st;
 }
 
-size_t ms_calplan_value_count(const ms_calplan *p) { return p ? p->nv : 0; }
+size_t ms_calplan_value_count(const ms_calplan *p)
+{
+    return p ? p->nv : 0;
+}
 
 const char *ms_calplan_value(const ms_calplan *p, size_t i, double *value, double *file_value,
                              size_t *stage_index)

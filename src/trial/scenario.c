@@ -5,8 +5,8 @@
  * checks the model and every protocol, resolving paths relative to the
  * scenario file.  Owns ms_scenario.
  */
-#include "trial_impl.h"
 #include "../core/yamldoc.h"
+#include "trial_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -57,7 +57,10 @@ void ms_scenario_free(ms_scenario *sc)
     ms_free(ctx, sc);
 }
 
-const ms_model *ms_scenario_model(const ms_scenario *sc) { return sc ? sc->model : NULL; }
+const ms_model *ms_scenario_model(const ms_scenario *sc)
+{
+    return sc ? sc->model : NULL;
+}
 
 ms_status ms_scenario_compile_native(ms_context *ctx, ms_scenario *sc)
 {
@@ -76,8 +79,8 @@ static ms_status wrap(sreader *R, const ms_ynode *at, ms_status st, const char *
     char what[256], why[MS_ERRMSG_MAX];
     snprintf(what, sizeof what, fmt, arg);
     snprintf(why, sizeof why, "%s", ms_errmsg(R->ctx));
-    return ms_fail(R->ctx, st, R->doc.file, at ? at->line : 1, at ? at->col : 1, "in %s: %s",
-                   what, why);
+    return ms_fail(R->ctx, st, R->doc.file, at ? at->line : 1, at ? at->col : 1, "in %s: %s", what,
+                   why);
 }
 
 static ms_status text(sreader *R, const ms_ynode *map, const char *key, const char *what,
@@ -190,8 +193,9 @@ static ms_status read_arms(sreader *R, const ms_ynode *arms)
                                  set->keys[k]->str, sc->model->name);
                 for (size_t v = 0; v < sc->model->nvar; v++)
                     if (sc->model->var[v].param == idx)
-                        return sfail(R, set->keys[k], "'%s' varies between patients; an arm "
-                                                      "cannot fix it",
+                        return sfail(R, set->keys[k],
+                                     "'%s' varies between patients; an arm "
+                                     "cannot fix it",
                                      set->keys[k]->str);
                 arm->set_idx[k] = idx;
                 if ((st = ms_yget_number(R->ctx, &R->doc, set->vals[k], "the value",
@@ -234,8 +238,9 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
         sc->fac[k] = -1;
     const ms_ynode *fac = ms_ymap_get(root, "factorial");
     if (sc->design == MS_DESIGN_FACTORIAL && !fac)
-        return sfail(R, rz, "a factorial design needs factorial: {control:, a:, b:, ab:} naming "
-                            "its four arms");
+        return sfail(R, rz,
+                     "a factorial design needs factorial: {control:, a:, b:, ab:} naming "
+                     "its four arms");
     if (fac) {
         static const char *const roles[] = {"control", "a", "b", "ab", NULL};
         if (fac->type != MS_Y_MAP)
@@ -266,8 +271,9 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     /* visits */
     const ms_ynode *vis = ms_ymap_get(root, "visits_weeks");
     if (!vis || vis->type != MS_Y_SEQ || vis->n < 2)
-        return sfail(R, vis ? vis : root, "expected visits_weeks: a list starting at 0, e.g. "
-                                          "[0, 1, 2, 4, 6, 12, 26]");
+        return sfail(R, vis ? vis : root,
+                     "expected visits_weeks: a list starting at 0, e.g. "
+                     "[0, 1, 2, 4, 6, 12, 26]");
     sc->visits = ms_alloc(R->ctx, vis->n * sizeof *sc->visits);
     if (!sc->visits)
         return ms_nomem(R->ctx);
@@ -286,8 +292,9 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
         if ((st = number(R, fu, "follow_up_weeks", 0.1, 520, &w)))
             return st;
         if (w != sc->visits[sc->nvisits - 1])
-            return sfail(R, fu, "follow_up_weeks is %g but the last visit is week %g; they must "
-                                "agree",
+            return sfail(R, fu,
+                         "follow_up_weeks is %g but the last visit is week %g; they must "
+                         "agree",
                          w, sc->visits[sc->nvisits - 1]);
     }
 
@@ -306,7 +313,8 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
         return st;
     sc->response_frac = 0.5;
     sc->remission_max = 7;
-    const ms_ynode *rr = ms_ymap_get(ep, "response_reduction"), *rm = ms_ymap_get(ep, "remission_max");
+    const ms_ynode *rr = ms_ymap_get(ep, "response_reduction"),
+                   *rm = ms_ymap_get(ep, "remission_max");
     if (rr && (st = number(R, rr, "response_reduction", 0.01, 1, &sc->response_frac)))
         return st;
     if (rm && (st = number(R, rm, "remission_max", -1e300, 1e300, &sc->remission_max)))
@@ -450,11 +458,11 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
 
 ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
 {
-    static const char *const top[] = {"scenario", "question", "description", "model", "seed",
-                                      "patients_per_arm", "randomisation", "arms", "control",
-                                      "factorial", "follow_up_weeks", "visits_weeks",
-                                      "endpoints", "inclusion", "subgroups", "analysis", "solver",
-                                      NULL};
+    static const char *const top[] = {
+        "scenario",         "question",      "description", "model",     "seed",
+        "patients_per_arm", "randomisation", "arms",        "control",   "factorial",
+        "follow_up_weeks",  "visits_weeks",  "endpoints",   "inclusion", "subgroups",
+        "analysis",         "solver",        NULL};
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
@@ -536,8 +544,14 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
     return ms_ok(ctx);
 }
 
-const char *ms_scenario_model_path(const ms_scenario *sc) { return sc ? sc->model_path : NULL; }
-size_t ms_scenario_arm_count(const ms_scenario *sc) { return sc ? sc->narms : 0; }
+const char *ms_scenario_model_path(const ms_scenario *sc)
+{
+    return sc ? sc->model_path : NULL;
+}
+size_t ms_scenario_arm_count(const ms_scenario *sc)
+{
+    return sc ? sc->narms : 0;
+}
 const char *ms_scenario_arm_name(const ms_scenario *sc, size_t a)
 {
     return sc && a < sc->narms ? sc->arms[a].name : NULL;

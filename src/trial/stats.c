@@ -78,8 +78,7 @@ double ms_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, 
         *lo = *hi = d;
         return d == 0 ? 1.0 : 0.0;
     }
-    double df = (v1 + v0) * (v1 + v0) /
-                (v1 * v1 / ((double)n1 - 1) + v0 * v0 / ((double)n0 - 1));
+    double df = (v1 + v0) * (v1 + v0) / (v1 * v1 / ((double)n1 - 1) + v0 * v0 / ((double)n0 - 1));
     double t = gsl_cdf_tdist_Pinv(0.975, df);
     *lo = d - t * se;
     *hi = d + t * se;

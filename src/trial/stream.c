@@ -55,8 +55,7 @@ static void write_headers(const ms_scenario *sc, ms_stream *o)
     for (size_t j = 0; j < no; j++)
         fprintf(o->f[0], ",%s", m->sym[MS_OBSERVABLE][j].name);
     fputc('\n', o->f[0]);
-    fprintf(o->f[1], "arm,patient,baseline_%s,final_%s,change,response,remission", score,
-            score);
+    fprintf(o->f[1], "arm,patient,baseline_%s,final_%s,change,response,remission", score, score);
     for (size_t s = 0; s < sc->nsub; s++)
         fprintf(o->f[1], ",%s", sc->sub[s].var);
     fputc('\n', o->f[1]);
@@ -88,8 +87,8 @@ void ms_stream_write(ms_stream *o, const ms_scenario *sc, const ms_rechdr *h, co
             fputc('\n', o->f[0]);
         }
         ms_csv_str(o->f[1], sc->arms[r->arm].name);
-        fprintf(o->f[1], ",%" PRId64 ",%.8g,%.8g,%.8g,%d,%d", r->patient, r->baseline,
-                r->final, r->change, r->response, r->remission);
+        fprintf(o->f[1], ",%" PRId64 ",%.8g,%.8g,%.8g,%d,%d", r->patient, r->baseline, r->final,
+                r->change, r->response, r->remission);
         for (size_t s = 0; s < sc->nsub; s++)
             fprintf(o->f[1], ",%.8g", sub[s]);
         fputc('\n', o->f[1]);
@@ -105,8 +104,8 @@ ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st)
         bad |= fclose(o->f[i]) != 0;
         o->f[i] = NULL;
         if (bad && !st)
-            st = ms_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write", o->dir,
-                         OUT_NAMES[i]);
+            st =
+                ms_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write", o->dir, OUT_NAMES[i]);
     }
     ms_free(ctx, o->fp);
     o->fp = NULL;
@@ -122,9 +121,10 @@ static ms_status open_stream(ms_context *ctx, const char *path, int append, FILE
     int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_CREAT | O_TRUNC);
     int fd = open(path, flags, 0666);
     if (fd < 0 && errno == ELOOP)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "is a symbolic link; moodsim writes only "
-                                                    "files of its own: remove the link or "
-                                                    "choose another output directory");
+        return ms_fail(ctx, MS_ERR_IO, path, 0, 0,
+                       "is a symbolic link; moodsim writes only "
+                       "files of its own: remove the link or "
+                       "choose another output directory");
     if (fd < 0 || !(*out = fdopen(fd, append ? "ab" : "wb"))) {
         ms_status st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
         if (fd >= 0)
@@ -142,8 +142,7 @@ ms_status ms_stream_checkpoint(ms_context *ctx, ms_stream *o, long blocks, long 
         /* the data on disk before the checkpoint that counts it */
         if (fflush(f) != 0 || ferror(f) || (off[i] = ftell(f)) < 0 || fsync(fileno(f)) != 0)
             return ms_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write: %s", o->dir,
-                           OUT_NAMES[i],
-                           strerror(errno));
+                           OUT_NAMES[i], strerror(errno));
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint", o->dir);
@@ -259,8 +258,7 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     st = MS_OK;
     for (lineno = 1; !st && lineno <= 8; lineno++) {
         char key[64], val[64], extra[2];
-        if (!fgets(line, sizeof line, f) ||
-            sscanf(line, "%63s %63s %1s", key, val, extra) != 2) {
+        if (!fgets(line, sizeof line, f) || sscanf(line, "%63s %63s %1s", key, val, extra) != 2) {
             st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
                          "expected two fields on this line of a moodsim checkpoint");
             break;
@@ -274,7 +272,9 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
         if (strcmp(key, expect) != 0 || (lineno == 1 && strcmp(val, "1") != 0) ||
             (lineno > 2 && !number_ok)) {
             st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "expected '%s %s'", expect,
-                         lineno == 1 ? "1" : lineno == 2 ? "HEX" : "COUNT");
+                         lineno == 1   ? "1"
+                         : lineno == 2 ? "HEX"
+                                       : "COUNT");
             break;
         }
         if (lineno == 2)
@@ -297,8 +297,7 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     size_t rec = sizeof(ms_rechdr) + (sc->nsub + per) * sizeof(double);
     if ((size_t)off[3] != (size_t)records * rec)
         return ms_fail(ctx, MS_ERR_SYNTAX, path, 8, 1,
-                       "results.bin's length does not match the checkpoint's %ld records",
-                       records);
+                       "results.bin's length does not match the checkpoint's %ld records", records);
     for (int i = 0; i < 4; i++) {
         struct stat sb;
         snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
@@ -340,7 +339,6 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     }
     return MS_OK;
 }
-
 
 /* A finished run: the resume files are no longer needed. */
 void ms_stream_finished(const char *dir)

@@ -12,8 +12,8 @@
  * current patient is held).  Owns ms_tally.  Its size does
  * not depend on the number of patients.
  */
-#include "trial_impl.h"
 #include "../core/rng.h"
+#include "trial_impl.h"
 
 #include <math.h>
 #include <string.h>
@@ -59,8 +59,7 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
     }
     int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->base || !ty->fin ||
               !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->keep_change ||
-              !ty->keep_base || !ty->nkeep ||
-              (ty->nboot && !ty->boot) ||
+              !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
               (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub));
     if (bad) {
         ms_tally_free(ty);
@@ -214,8 +213,8 @@ static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const d
     }
 }
 
-void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs,
-                  size_t n, int threads)
+void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs, size_t n,
+                  int threads)
 {
     const ms_scenario *sc = ty->sc;
     size_t per = sc->nvisits * ty->nobs;
@@ -237,9 +236,9 @@ void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const dou
                     k = j;
             if (k < 0 || h[i].failed)
                 continue;
-            int w = ms_poisson1(ms_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, (uint64_t)r,
-                                            (uint64_t)h[i].patient,
-                                            ty->paired ? 0 : (uint64_t)k + 1));
+            int w =
+                ms_poisson1(ms_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, (uint64_t)r,
+                                        (uint64_t)h[i].patient, ty->paired ? 0 : (uint64_t)k + 1));
             if (!w)
                 continue;
             acc[3 * k] += w;

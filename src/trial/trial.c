@@ -16,8 +16,8 @@
  * which alone writes: the same bytes as one process.  Owns ms_trial.
  * Analysis is in analysis.c, the report in src/report/.
  */
-#include "trial_impl.h"
 #include "../core/rng.h"
+#include "trial_impl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -63,14 +63,14 @@ double ms_now_s(void)
 /* The records of one block: headers, subgroup values and visit
  * observables, in one buffer (sent whole between processes). */
 typedef struct {
-    size_t cap;                /* records */
+    size_t cap; /* records */
     size_t n;
     ms_rechdr *h;
     double *sub, *obs;
     unsigned char *mem;
     size_t bytes;
-    unsigned long long *cand;  /* per patient of the block: its candidate number */
-    long p0, np;               /* first patient, patients */
+    unsigned long long *cand; /* per patient of the block: its candidate number */
+    long p0, np;              /* first patient, patients */
 } block;
 
 static int block_init(ms_context *ctx, block *b, const ms_scenario *sc)
@@ -175,13 +175,13 @@ static ms_status screen_block(ms_context *ctx, ms_trial *t, const ms_trial_optio
 typedef struct {
     ms_context *ctx;
     ms_sim *sim;
-    ms_events *ev;             /* refilled for every patient */
+    ms_events *ev; /* refilled for every patient */
     double *params, *times, *buf;
 } worker;
 
 /* Simulates record i of the block.  Returns nonzero only if out of memory. */
-static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options *opt,
-                        block *b, size_t i)
+static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options *opt, block *b,
+                        size_t i)
 {
     const ms_model *m = sc->model;
     ms_rechdr *r = &b->h[i];
@@ -343,8 +343,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     int nranks = opt->nranks > 1 ? opt->nranks : 1, rank = nranks > 1 ? opt->rank : 0;
     if (rank < 0 || rank >= nranks || (nranks > 1 && (!opt->send || !opt->recv)))
         return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "rank %d of %d: expected 0 <= rank < ranks and send/recv functions",
-                       rank, nranks);
+                       "rank %d of %d: expected 0 <= rank < ranks and send/recv functions", rank,
+                       nranks);
     if (opt->resume && !opt->out_dir)
         return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "resuming needs the output directory");
     for (size_t j = 0; j < opt->n_set; j++)
@@ -591,9 +591,8 @@ static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char 
     fputc(',', f);
     ms_csv_str(f, group);
     fprintf(f, ",%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", s->n, s->nfail,
-            s->mean, s->sd, s->lo, s->hi, s->n ? (double)s->nresp / (double)s->n : NAN,
-            s->resp_lo, s->resp_hi, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo,
-            s->rem_hi);
+            s->mean, s->sd, s->lo, s->hi, s->n ? (double)s->nresp / (double)s->n : NAN, s->resp_lo,
+            s->resp_hi, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi);
     if ((int)a == sc->control)
         fputs(",,,,,,,", f);
     else
@@ -603,8 +602,8 @@ static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char 
     if ((int)a == sc->control || s->n_paired < 1)
         fputs(",,,,,\n", f);
     else
-        fprintf(f, ",%ld,%.6g,%.6g,%.6g,%.4g\n", s->n_paired, s->pdmean, s->pdmean_lo,
-                s->pdmean_hi, s->p_paired);
+        fprintf(f, ",%ld,%.6g,%.6g,%.6g,%.4g\n", s->n_paired, s->pdmean, s->pdmean_lo, s->pdmean_hi,
+                s->p_paired);
 }
 
 /* summary.csv and synergy.csv of t, and its counterpart's under dir */
@@ -653,8 +652,7 @@ static ms_status write_summary(ms_context *ctx, const ms_trial *t, const char *d
     if (t->cp.trial) {
         /* the counterpart's summary beside the run's (claims.c) */
         char sub[4096];
-        snprintf(sub, sizeof sub, "%s/%s", dir,
-                 ms_claims_dir((ms_claims_setting)t->cp.other));
+        snprintf(sub, sizeof sub, "%s/%s", dir, ms_claims_dir((ms_claims_setting)t->cp.other));
         if (mkdir(sub, 0777) != 0 && errno != EEXIST)
             return ms_fail(ctx, MS_ERR_WRITE, sub, 0, 0, "cannot create: %s", strerror(errno));
         return write_summary(ctx, t->cp.trial, sub);
@@ -679,15 +677,29 @@ ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *ou
     const ms_armstat *s = &t->stat[arm];
     double n = (double)s->n;
     int ctl = (int)arm == t->sc->control;
-    *out = (ms_arm_summary){s->n, s->nfail, s->mean, s->lo, s->hi,
-                            s->n ? (double)s->nresp / n : NAN, s->resp_lo, s->resp_hi,
-                            s->n ? (double)s->nrem / n : NAN, s->rem_lo, s->rem_hi,
-                            ctl ? NAN : s->dmean, ctl ? NAN : s->dmean_lo,
-                            ctl ? NAN : s->dmean_hi, ctl ? NAN : s->p_value,
-                            ctl ? NAN : s->dresp, ctl ? NAN : s->dresp_lo,
-                            ctl ? NAN : s->dresp_hi, ctl ? -1 : s->n_power,
-                            ctl ? 0 : s->n_paired, ctl ? NAN : s->pdmean,
-                            ctl ? NAN : s->pdmean_lo, ctl ? NAN : s->pdmean_hi,
+    *out = (ms_arm_summary){s->n,
+                            s->nfail,
+                            s->mean,
+                            s->lo,
+                            s->hi,
+                            s->n ? (double)s->nresp / n : NAN,
+                            s->resp_lo,
+                            s->resp_hi,
+                            s->n ? (double)s->nrem / n : NAN,
+                            s->rem_lo,
+                            s->rem_hi,
+                            ctl ? NAN : s->dmean,
+                            ctl ? NAN : s->dmean_lo,
+                            ctl ? NAN : s->dmean_hi,
+                            ctl ? NAN : s->p_value,
+                            ctl ? NAN : s->dresp,
+                            ctl ? NAN : s->dresp_lo,
+                            ctl ? NAN : s->dresp_hi,
+                            ctl ? -1 : s->n_power,
+                            ctl ? 0 : s->n_paired,
+                            ctl ? NAN : s->pdmean,
+                            ctl ? NAN : s->pdmean_lo,
+                            ctl ? NAN : s->pdmean_hi,
                             ctl ? NAN : s->p_paired};
     return MS_OK;
 }
@@ -697,10 +709,21 @@ ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out)
     if (!t || !out)
         return MS_ERR_ARG;
     const ms_synergy *y = &t->syn;
-    *out = (ms_synergy_summary){y->valid, y->contrast, y->lo, y->hi, y->bliss, y->bliss_lo,
-                                y->bliss_hi, y->hsa, y->hsa_lo, y->hsa_hi,
-                                y->verdict ? y->verdict : "", y->n_diff, y->n_inter,
-                                t->sc->alpha, t->sc->power_target};
+    *out = (ms_synergy_summary){y->valid,
+                                y->contrast,
+                                y->lo,
+                                y->hi,
+                                y->bliss,
+                                y->bliss_lo,
+                                y->bliss_hi,
+                                y->hsa,
+                                y->hsa_lo,
+                                y->hsa_hi,
+                                y->verdict ? y->verdict : "",
+                                y->n_diff,
+                                y->n_inter,
+                                t->sc->alpha,
+                                t->sc->power_target};
     return MS_OK;
 }
 

@@ -15,8 +15,8 @@ typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } ms_d
 
 typedef struct {
     char *name, *protocol_path, *label;
-    ms_protocol *proto;       /* NULL: no treatment */
-    int *set_idx;             /* parameter overrides */
+    ms_protocol *proto; /* NULL: no treatment */
+    int *set_idx;       /* parameter overrides */
     double *set_val;
     size_t nset;
 } ms_arm;
@@ -24,7 +24,7 @@ typedef struct {
 typedef struct {
     char *name, *var;
     double threshold;
-    int above;                /* 1: var > threshold; 0: var <= threshold */
+    int above; /* 1: var > threshold; 0: var <= threshold */
 } ms_subgroup;
 
 struct ms_scenario {
@@ -36,13 +36,13 @@ struct ms_scenario {
     ms_design design;
     ms_arm *arms;
     size_t narms;
-    int control;              /* arm index */
-    int fac[4];               /* factorial: control, a, b, ab (arm indices), or -1 */
-    double *visits;           /* weeks, increasing, first 0 */
+    int control;    /* arm index */
+    int fac[4];     /* factorial: control, a, b, ab (arm indices), or -1 */
+    double *visits; /* weeks, increasing, first 0 */
     size_t nvisits;
-    int score;                /* observable index */
+    int score; /* observable index */
     double response_frac, remission_max;
-    int *markers;             /* observable indices */
+    int *markers; /* observable indices */
     size_t nmarkers;
     ms_criterion *crit;
     char **crit_names;
@@ -52,17 +52,17 @@ struct ms_scenario {
     double alpha, power_target;
     long power_max;
     long bootstrap;
-    double rtol, atol;        /* solver tolerances */
-    ms_method method;         /* solver method (solver: method:) */
+    double rtol, atol; /* solver tolerances */
+    ms_method method;  /* solver method (solver: method:) */
 };
 
 /* One simulated patient in one arm: the record streamed to disk (results.bin)
  * and between processes, fixed-size header then doubles (see trial.c). */
 #define MS_REASON_MAX 232
 typedef struct {
-    int64_t patient;          /* id in the cohort (0 .. included - 1) */
+    int64_t patient; /* id in the cohort (0 .. included - 1) */
     int32_t arm;
-    int32_t failed;           /* 1: the integration failed (reason) */
+    int32_t failed; /* 1: the integration failed (reason) */
     int32_t response, remission;
     double baseline, final, change;
     char reason[MS_REASON_MAX];
@@ -71,7 +71,7 @@ typedef struct {
 /* Streaming accumulators (tally.c): everything the analysis and the report
  * need, of a size independent of the number of patients. */
 typedef struct {
-    double n, mean, m2;       /* Welford */
+    double n, mean, m2; /* Welford */
 } ms_moments;
 #define MS_KEEP_PER_ARM 100000 /* patients per arm kept for resampling (power, waterfall) */
 #define MS_FAIL_SHOWN 10
@@ -79,16 +79,16 @@ typedef struct {
     ms_context *ctx;
     const ms_scenario *sc;
     size_t na, ngroups, nobs;
-    ms_moments *change;       /* groups x arms */
+    ms_moments *change; /* groups x arms */
     long *nresp, *nrem, *nfail;
-    ms_moments *base, *fin;   /* per arm */
-    ms_moments *visit;        /* arms x visits x observables */
-    long *vresp, *vrem;       /* arms x visits: responders and remitters at each visit */
-    long *vsust;              /* arms x visits x visits: [i][j] responders at both visit i
-                                 and the later visit j (durability of response) */
+    ms_moments *base, *fin;            /* per arm */
+    ms_moments *visit;                 /* arms x visits x observables */
+    long *vresp, *vrem;                /* arms x visits: responders and remitters at each visit */
+    long *vsust;                       /* arms x visits x visits: [i][j] responders at both visit i
+                                          and the later visit j (durability of response) */
     double **keep_change, **keep_base; /* per arm: the first MS_KEEP_PER_ARM */
     size_t *nkeep;
-    double *boot;             /* bootstrap x 4 x 3: sum w, sum w*change, sum w*response */
+    double *boot; /* bootstrap x 4 x 3: sum w, sum w*change, sum w*response */
     size_t nboot;
     int paired;
     /* matched designs only (else NULL): per group and arm, the moments of each
@@ -98,7 +98,7 @@ typedef struct {
     ms_moments *pdiff;
     int64_t pcur;
     size_t pseen;
-    double *pchg, *psub;      /* per arm; arms x subgroups */
+    double *pchg, *psub; /* per arm; arms x subgroups */
     int *pok;
     long nrec, nfailed;
     ms_rechdr fail[MS_FAIL_SHOWN];
@@ -108,8 +108,8 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc);
 void ms_tally_free(ms_tally *ty);
 /* Adds n consecutive records (headers h, sub values sub[i * nsub], visit
  * observables obs[i * nvisits * nobs]); bootstrap replicates on `threads`. */
-void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs,
-                  size_t n, int threads);
+void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs, size_t n,
+                  int threads);
 void ms_moments_add(ms_moments *m, double x);
 double ms_moments_sd(const ms_moments *m);
 void ms_moments_ci(const ms_moments *m, double *lo, double *hi);
@@ -120,12 +120,12 @@ typedef struct {
     double resp_lo, resp_hi, rem_lo, rem_hi;
     /* against the control arm */
     double dmean, dmean_lo, dmean_hi, dresp, dresp_lo, dresp_hi;
-    double p_value;           /* Welch t-test on change vs control */
+    double p_value; /* Welch t-test on change vs control */
     /* matched designs: the same patients' paired difference from control
      * (t interval and paired t-test; n_paired 0 and NAN otherwise) */
     long n_paired;
     double pdmean, pdmean_lo, pdmean_hi, p_paired;
-    long n_power;             /* per arm for the power target vs control (-1: beyond max) */
+    long n_power; /* per arm for the power target vs control (-1: beyond max) */
 } ms_armstat;
 
 typedef struct {
@@ -135,38 +135,38 @@ typedef struct {
     double hsa, hsa_lo, hsa_hi;       /* observed - highest single agent response rate */
     const char *verdict;              /* "synergistic", "additive", "less than additive" */
     /* sample size */
-    long n_diff, n_inter;             /* per arm for 80 % power; -1 if > max */
+    long n_diff, n_inter; /* per arm for 80 % power; -1 if > max */
     double power_diff_at_n, power_inter_at_n;
 } ms_synergy;
 
 /* The same trial with the model's claims at the other setting (claims.c):
  * owned by the main trial. */
 typedef struct {
-    ms_trial *trial;          /* NULL: not run (no claims, or interrupted) */
-    int setting, other;       /* MS_CLAIMS_NULL / _AS_CLAIMED / _AS_SET: the main run's, and
-                                 the counterpart's */
-    int *idx;                 /* the claim parameters (model indices) */
-    double *val;              /* the values forced in the counterpart */
+    ms_trial *trial;    /* NULL: not run (no claims, or interrupted) */
+    int setting, other; /* MS_CLAIMS_NULL / _AS_CLAIMED / _AS_SET: the main run's, and
+                           the counterpart's */
+    int *idx;           /* the claim parameters (model indices) */
+    double *val;        /* the values forced in the counterpart */
     size_t n;
-    int interrupted;          /* the counterpart was stopped early and dropped */
+    int interrupted; /* the counterpart was stopped early and dropped */
 } ms_counterpart;
 
 struct ms_trial {
     ms_context *ctx;
     const ms_scenario *sc;
     long screened, included;
-    long *rejected;           /* per criterion */
+    long *rejected; /* per criterion */
     ms_tally tally;
-    size_t nres;              /* patient-arms planned */
+    size_t nres; /* patient-arms planned */
     long n_failed;
     int interrupted;
-    ms_armstat *stat;         /* per arm, then per (subgroup, side, arm) */
+    ms_armstat *stat; /* per arm, then per (subgroup, side, arm) */
     ms_synergy syn;
     double seconds;
     int threads;
-    int worker_rank;          /* > 0: a rank that only simulated blocks for rank 0 */
-    ms_numerics_check check;  /* the numerical check (trial.c) */
-    ms_counterpart cp;        /* the null / as-claimed counterpart (claims.c) */
+    int worker_rank;         /* > 0: a rank that only simulated blocks for rank 0 */
+    ms_numerics_check check; /* the numerical check (trial.c) */
+    ms_counterpart cp;       /* the null / as-claimed counterpart (claims.c) */
 };
 
 /* Patients simulated, then written, together (a checkpoint is a number of
@@ -175,9 +175,9 @@ struct ms_trial {
 
 /* stream.c: the per-patient files and the checkpoint of a run */
 typedef struct {
-    FILE *f[4];               /* visits.csv, endpoints.csv, failures.csv, results.bin */
+    FILE *f[4]; /* visits.csv, endpoints.csv, failures.csv, results.bin */
     char dir[3800];
-    char *fp;                 /* fingerprint of the inputs, hex */
+    char *fp; /* fingerprint of the inputs, hex */
 } ms_stream;
 /* New files in opt->out_dir (refused if it holds an unfinished run). */
 ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
@@ -226,9 +226,9 @@ int ms_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, c
  * for a calibration plan (calplan.c).  Every pointer is borrowed for the
  * call only. */
 typedef struct {
-    const char *scenario;               /* evaluation: replaces a trial calibration's scenario: */
-    int fit;                            /* 1: fit; 0: evaluate at the model's values */
-    int replicates;                     /* evaluation: 1 to 1000 */
+    const char *scenario;                /* evaluation: replaces a trial calibration's scenario: */
+    int fit;                             /* 1: fit; 0: evaluate at the model's values */
+    int replicates;                      /* evaluation: 1 to 1000 */
     ms_calibration_progress_fn progress; /* may be NULL */
     void *ud;
     /* values set in the model in place of the model file's (a plan's
@@ -236,7 +236,7 @@ typedef struct {
     const char *const *hold_names;
     const double *hold_values;
     size_t nhold;
-    const char *model;                  /* if not NULL: the real path of the only model allowed */
+    const char *model; /* if not NULL: the real path of the only model allowed */
 } ms_cal_run;
 ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run *run,
                              ms_calibration **out);
