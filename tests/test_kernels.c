@@ -79,7 +79,7 @@ static void vectors(sunindextype n)
         lib[i] = N_VNew_Serial(n, sctx);
         ours[i] = i == 0 ? N_VNew_Serial(n, sctx) : N_VClone(ours[0]);
         if (i == 0)
-            ms_kernels_vector(ours[0]);
+            msi_kernels_vector(ours[0]);
     }
     /* clones made after the replacement carry it */
     CHECK(ours[1]->ops->nvlinearsum == ours[0]->ops->nvlinearsum &&
@@ -179,7 +179,7 @@ static void matrices(void)
     for (int diag = 0; diag < 2; diag++) {
         SUNMatrix ours_m = band(diag), lib_m = SUNMatClone_Sparse(ours_m);
         SUNMatCopy_Sparse(ours_m, lib_m);
-        ms_kernels_matrix(ours_m);
+        msi_kernels_matrix(ours_m);
         SUNMatScaleAddI(-0.37, ours_m);
         SUNMatScaleAddI_Sparse(-0.37, lib_m);
         CHECK(same_sparse(ours_m, lib_m), "sparse c A + I, diagonal %s",
@@ -201,7 +201,7 @@ static void matrices(void)
     SUNMatrix a = SUNDenseMatrix(5, 5, sctx), b = SUNDenseMatrix(5, 5, sctx);
     for (sunindextype k = 0; k < SM_LDATA_D(a); k++)
         SM_DATA_D(a)[k] = SM_DATA_D(b)[k] = draw();
-    ms_kernels_matrix(a);
+    msi_kernels_matrix(a);
     SUNMatScaleAddI(2.5, a);
     SUNMatScaleAddI_Dense(2.5, b);
     CHECK(!memcmp(SM_DATA_D(a), SM_DATA_D(b), 25 * sizeof(double)), "dense c A + I");
@@ -226,8 +226,8 @@ static void dense_solver(sunindextype n)
     N_Vector x1 = N_VNew_Serial(n, sctx), x2 = N_VNew_Serial(n, sctx), b = N_VNew_Serial(n, sctx);
     SUNMatrix a1 = SUNDenseMatrix(n, n, sctx), a2 = SUNDenseMatrix(n, n, sctx);
     SUNLinearSolver ours_s = SUNLinSol_Dense(x1, a1, sctx), lib_s = SUNLinSol_Dense(x2, a2, sctx);
-    ms_kernels_vector(x1);
-    ms_kernels_dense_solver(ours_s);
+    msi_kernels_vector(x1);
+    msi_kernels_dense_solver(ours_s);
     for (int singular = 0; singular < 2; singular++) {
         for (sunindextype k = 0; k < SM_LDATA_D(a1); k++)
             SM_DATA_D(a1)[k] = SM_DATA_D(a2)[k] = draw();

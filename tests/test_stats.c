@@ -19,28 +19,28 @@ int main(void)
     double lo, hi;
     /* Newcombe (1998a) Table I: 81/263 -> 0.2553, 0.3662; 15/148 -> 0.0624, 0.1605;
      * 0/20 -> 0, 0.1611; 1/29 -> 0.0061, 0.1718 */
-    ms_wilson(81, 263, &lo, &hi);
+    msi_wilson(81, 263, &lo, &hi);
     CHECK(fabs(lo - 0.2553) < 1e-4 && fabs(hi - 0.3662) < 1e-4, "81/263: %.4f %.4f", lo, hi);
-    ms_wilson(15, 148, &lo, &hi);
+    msi_wilson(15, 148, &lo, &hi);
     CHECK(fabs(lo - 0.0624) < 1e-4 && fabs(hi - 0.1605) < 1e-4, "15/148: %.4f %.4f", lo, hi);
-    ms_wilson(0, 20, &lo, &hi);
+    msi_wilson(0, 20, &lo, &hi);
     CHECK(lo == 0 && fabs(hi - 0.1611) < 1e-4, "0/20: %.4f %.4f", lo, hi);
-    ms_wilson(1, 29, &lo, &hi);
+    msi_wilson(1, 29, &lo, &hi);
     CHECK(fabs(lo - 0.0061) < 1e-4 && fabs(hi - 0.1718) < 1e-4, "1/29: %.4f %.4f", lo, hi);
-    ms_wilson(0, 0, &lo, &hi);
+    msi_wilson(0, 0, &lo, &hi);
     CHECK(isnan(lo) && isnan(hi), "n = 0 gives no interval");
     /* Newcombe (1998b) Table II (a): 56/70 - 48/80, method 10: 0.0524, 0.3339 */
-    ms_newcombe_diff(56, 70, 48, 80, &lo, &hi);
+    msi_newcombe_diff(56, 70, 48, 80, &lo, &hi);
     CHECK(fabs(lo - 0.0524) < 1e-4 && fabs(hi - 0.3339) < 1e-4, "56/70-48/80: %.4f %.4f", lo, hi);
 
     /* t interval of 1..5: mean 3, sd sqrt(2.5), t(0.975, 4) = 2.776445 */
     double x[5] = {1, 2, 3, 4, 5}, mean, sd;
-    ms_mean_ci(x, 5, &mean, &sd, &lo, &hi);
+    msi_mean_ci(x, 5, &mean, &sd, &lo, &hi);
     double half = 2.776445105 * sqrt(2.5) / sqrt(5.0);
     CHECK(mean == 3 && fabs(sd - sqrt(2.5)) < 1e-12, "mean and sd");
     CHECK(fabs(lo - (3 - half)) < 1e-6 && fabs(hi - (3 + half)) < 1e-6, "t interval %g %g", lo, hi);
     /* Welch: equal variances and sizes reduce to df = 2(n-1); t = 1/sqrt(2*1/10) */
-    double p = ms_welch_p(1, 1, 10, 0, 1, 10, &lo, &hi);
+    double p = msi_welch_p(1, 1, 10, 0, 1, 10, &lo, &hi);
     double tq = 2.100922040; /* t(0.975, 18) */
     CHECK(fabs(lo - (1 - tq * sqrt(0.2))) < 1e-6 && fabs(hi - (1 + tq * sqrt(0.2))) < 1e-6,
           "Welch interval %g %g", lo, hi);
@@ -55,7 +55,7 @@ int main(void)
     for (int s = 0; s < sets; s++) {
         for (int i = 0; i < 40; i++)
             data[i] = gsl_ran_gaussian(r, 1.0);
-        ms_bootstrap_mean_ci(data, 40, (unsigned long long)s + 1, 1000, scratch, &lo, &hi);
+        msi_bootstrap_mean_ci(data, 40, (unsigned long long)s + 1, 1000, scratch, &lo, &hi);
         covered += lo <= 0 && 0 <= hi;
     }
     double cov = (double)covered / sets;
@@ -80,7 +80,7 @@ int main(void)
             grp[g][i] = mu[j] + gsl_ran_gaussian(r, true_sd[j]);
         }
     double msd[3], mw[6];
-    int its = ms_mixture_fixed_means((const double *const *)grp, nn, 2, mu, 3, msd, mw);
+    int its = msi_mixture_fixed_means((const double *const *)grp, nn, 2, mu, 3, msd, mw);
     CHECK(its > 0, "mixture fit ran (%d iterations)", its);
     for (int g = 0; g < 2; g++)
         for (int j = 0; j < 3; j++)
@@ -91,8 +91,8 @@ int main(void)
               true_sd[j]);
     printf("mixture: weights %.3f %.3f %.3f / %.3f %.3f %.3f in %d iterations\n", mw[0], mw[1],
            mw[2], mw[3], mw[4], mw[5], its);
-    CHECK(ms_mixture_fixed_means((const double *const *)grp, (size_t[2]){2, 1}, 2, mu, 3, msd,
-                                 mw) == -1,
+    CHECK(msi_mixture_fixed_means((const double *const *)grp, (size_t[2]){2, 1}, 2, mu, 3, msd,
+                                  mw) == -1,
           "too few data are refused");
     free(g0);
     free(g1);

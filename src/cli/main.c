@@ -1235,8 +1235,8 @@ static int run_trial(int argc, char **argv, int power_only)
                             .resume = resume_dir != NULL,
                             .rank = g_rank,
                             .nranks = g_ranks,
-                            .send = ms_cli_mpi_send,
-                            .recv = ms_cli_mpi_recv,
+                            .send = msi_cli_mpi_send,
+                            .recv = msi_cli_mpi_recv,
                             .check_records = power_only ? 0 : MS_CLI_CHECK_RECORDS};
     st = ms_trial_run(ctx, sc, &opt, &t);
     if (ps.shown)
@@ -1716,12 +1716,12 @@ static int dispatch(int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-    ms_cli_mpi_start(&argc, &argv, &g_rank, &g_ranks);
+    msi_cli_mpi_start(&argc, &argv, &g_rank, &g_ranks);
     int rc = dispatch(argc, argv);
     /* under MPI, a rank that failed or was interrupted would leave the others
      * waiting for it: stop them all (a resumed run goes on from the last
      * checkpoint) */
-    ms_cli_mpi_finish(g_ranks > 1 && rc != EXIT_OK ? rc : 0);
+    msi_cli_mpi_finish(g_ranks > 1 && rc != EXIT_OK ? rc : 0);
     return rc;
 }
 

@@ -24,7 +24,7 @@ static int launched_by_mpi(void)
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
 }
 
-void ms_cli_mpi_start(int *argc, char ***argv, int *rank, int *size)
+void msi_cli_mpi_start(int *argc, char ***argv, int *rank, int *size)
 {
     *rank = 0;
     *size = 1;
@@ -43,7 +43,7 @@ static int wait_pending(void)
     return MPI_Wait(&g_req, MPI_STATUS_IGNORE) != MPI_SUCCESS;
 }
 
-int ms_cli_mpi_send(void *ud, int peer, const void *buf, size_t len)
+int msi_cli_mpi_send(void *ud, int peer, const void *buf, size_t len)
 {
     (void)ud;
     if (len > (size_t)1 << 30 || wait_pending())
@@ -59,7 +59,7 @@ int ms_cli_mpi_send(void *ud, int peer, const void *buf, size_t len)
     return MPI_Isend(g_buf, (int)len, MPI_BYTE, peer, 0, MPI_COMM_WORLD, &g_req) != MPI_SUCCESS;
 }
 
-int ms_cli_mpi_recv(void *ud, int peer, void *buf, size_t len)
+int msi_cli_mpi_recv(void *ud, int peer, void *buf, size_t len)
 {
     (void)ud;
     if (len > (size_t)1 << 30)
@@ -68,7 +68,7 @@ int ms_cli_mpi_recv(void *ud, int peer, void *buf, size_t len)
            MPI_SUCCESS;
 }
 
-void ms_cli_mpi_finish(int abort_code)
+void msi_cli_mpi_finish(int abort_code)
 {
     if (!g_started)
         return;
@@ -83,7 +83,7 @@ void ms_cli_mpi_finish(int abort_code)
 
 #else
 
-void ms_cli_mpi_start(int *argc, char ***argv, int *rank, int *size)
+void msi_cli_mpi_start(int *argc, char ***argv, int *rank, int *size)
 {
     (void)argc;
     (void)argv;
@@ -91,19 +91,19 @@ void ms_cli_mpi_start(int *argc, char ***argv, int *rank, int *size)
     *size = 1;
 }
 
-int ms_cli_mpi_send(void *ud, int peer, const void *buf, size_t len)
+int msi_cli_mpi_send(void *ud, int peer, const void *buf, size_t len)
 {
     (void)ud, (void)peer, (void)buf, (void)len;
     return -1;
 }
 
-int ms_cli_mpi_recv(void *ud, int peer, void *buf, size_t len)
+int msi_cli_mpi_recv(void *ud, int peer, void *buf, size_t len)
 {
     (void)ud, (void)peer, (void)buf, (void)len;
     return -1;
 }
 
-void ms_cli_mpi_finish(int abort_code)
+void msi_cli_mpi_finish(int abort_code)
 {
     (void)abort_code;
 }

@@ -34,7 +34,7 @@ ms_status ms_model_variability(const ms_model *m, size_t i, ms_variability *out)
 {
     if (!m || !out || i >= m->nvar)
         return MS_ERR_ARG;
-    const ms_vardef *v = &m->var[i];
+    const msi_vardef *v = &m->var[i];
     out->param = m->sym[MS_PARAM][v->param].name;
     out->summary = v->summary;
     out->source = v->source;
@@ -50,15 +50,15 @@ ms_status ms_cohort_draw(ms_context *ctx, const ms_model *m, unsigned long long 
         return MS_ERR_ARG;
     size_t n = m->nvar;
     if (n > MS_MAX_VAR)
-        return ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0, "more than %d varying parameters",
-                       MS_MAX_VAR);
+        return msi_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0, "more than %d varying parameters",
+                        MS_MAX_VAR);
     for (size_t i = 0; i < m->count[MS_PARAM]; i++)
         params[i] = m->sym[MS_PARAM][i].value;
     double z[MS_MAX_VAR], x[MS_MAX_VAR];
     for (unsigned attempt = 0; attempt < MS_MAX_ATTEMPTS; attempt++) {
         for (size_t j = 0; j < n; j++)
             z[j] =
-                gsl_cdf_ugaussian_Pinv(ms_rng_open01(seed, MS_RNG_PARAMS, candidate, j, attempt));
+                gsl_cdf_ugaussian_Pinv(msi_rng_open01(seed, MS_RNG_PARAMS, candidate, j, attempt));
         for (size_t i = 0; i < n; i++) {
             if (!m->chol) {
                 x[i] = z[i];
@@ -71,7 +71,7 @@ ms_status ms_cohort_draw(ms_context *ctx, const ms_model *m, unsigned long long 
         }
         int ok = 1;
         for (size_t j = 0; j < n && ok; j++) {
-            const ms_vardef *v = &m->var[j];
+            const msi_vardef *v = &m->var[j];
             double val = 0;
             switch (v->dist) {
             case MS_DIST_NORMAL: val = v->a + v->b * x[j]; break;
@@ -90,9 +90,9 @@ ms_status ms_cohort_draw(ms_context *ctx, const ms_model *m, unsigned long long 
             params[v->param] = val;
         }
         if (ok)
-            return ms_ok(ctx);
+            return msi_ok(ctx);
     }
-    return ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
-                   "candidate %llu: the truncations rejected %d draws in a row; widen them",
-                   candidate, MS_MAX_ATTEMPTS);
+    return msi_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
+                    "candidate %llu: the truncations rejected %d draws in a row; widen them",
+                    candidate, MS_MAX_ATTEMPTS);
 }

@@ -79,7 +79,7 @@ ms_status ms_errcode(const ms_context *ctx)
     return ctx ? ctx->last : MS_ERR_ARG;
 }
 
-void *ms_alloc(ms_context *ctx, size_t size)
+void *msi_alloc(ms_context *ctx, size_t size)
 {
     void *p = ctx->alloc.realloc(ctx->alloc.ud, NULL, size ? size : 1);
     if (p)
@@ -87,18 +87,18 @@ void *ms_alloc(ms_context *ctx, size_t size)
     return p;
 }
 
-void *ms_realloc(ms_context *ctx, void *p, size_t size)
+void *msi_realloc(ms_context *ctx, void *p, size_t size)
 {
     return ctx->alloc.realloc(ctx->alloc.ud, p, size ? size : 1);
 }
 
-void ms_free(ms_context *ctx, void *p)
+void msi_free(ms_context *ctx, void *p)
 {
     if (p)
         ctx->alloc.free(ctx->alloc.ud, p);
 }
 
-int ms_grow(ms_context *ctx, void **arr, size_t *cap, size_t need, size_t elem)
+int msi_grow(ms_context *ctx, void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return 0;
@@ -110,7 +110,7 @@ int ms_grow(ms_context *ctx, void **arr, size_t *cap, size_t need, size_t elem)
     }
     if (ncap > SIZE_MAX / elem)
         return -1;
-    void *p = ms_realloc(ctx, *arr, ncap * elem);
+    void *p = msi_realloc(ctx, *arr, ncap * elem);
     if (!p)
         return -1;
     *arr = p;
@@ -118,9 +118,9 @@ int ms_grow(ms_context *ctx, void **arr, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-char *ms_strndup(ms_context *ctx, const char *s, size_t n)
+char *msi_strndup(ms_context *ctx, const char *s, size_t n)
 {
-    char *d = ms_alloc(ctx, n + 1);
+    char *d = msi_alloc(ctx, n + 1);
     if (!d)
         return NULL;
     memcpy(d, s, n);
@@ -128,13 +128,13 @@ char *ms_strndup(ms_context *ctx, const char *s, size_t n)
     return d;
 }
 
-char *ms_strdup(ms_context *ctx, const char *s)
+char *msi_strdup(ms_context *ctx, const char *s)
 {
-    return s ? ms_strndup(ctx, s, strlen(s)) : NULL;
+    return s ? msi_strndup(ctx, s, strlen(s)) : NULL;
 }
 
-ms_status ms_vfail(ms_context *ctx, ms_status code, const char *file, int line, int col,
-                   const char *fmt, va_list ap)
+ms_status msi_vfail(ms_context *ctx, ms_status code, const char *file, int line, int col,
+                    const char *fmt, va_list ap)
 {
     if (!ctx)
         return code;
@@ -155,22 +155,22 @@ ms_status ms_vfail(ms_context *ctx, ms_status code, const char *file, int line, 
     return code;
 }
 
-ms_status ms_fail(ms_context *ctx, ms_status code, const char *file, int line, int col,
-                  const char *fmt, ...)
+ms_status msi_fail(ms_context *ctx, ms_status code, const char *file, int line, int col,
+                   const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    ms_status s = ms_vfail(ctx, code, file, line, col, fmt, ap);
+    ms_status s = msi_vfail(ctx, code, file, line, col, fmt, ap);
     va_end(ap);
     return s;
 }
 
-ms_status ms_nomem(ms_context *ctx)
+ms_status msi_nomem(ms_context *ctx)
 {
-    return ms_fail(ctx, MS_ERR_NOMEM, NULL, 0, 0, "out of memory");
+    return msi_fail(ctx, MS_ERR_NOMEM, NULL, 0, 0, "out of memory");
 }
 
-ms_status ms_ok(ms_context *ctx)
+ms_status msi_ok(ms_context *ctx)
 {
     if (ctx) {
         ctx->last = MS_OK;
@@ -179,7 +179,7 @@ ms_status ms_ok(ms_context *ctx)
     return MS_OK;
 }
 
-int ms_parse_double(const char *s, double *out)
+int msi_parse_double(const char *s, double *out)
 {
     if (!s || !*s)
         return -1;
@@ -192,7 +192,7 @@ int ms_parse_double(const char *s, double *out)
     return 0;
 }
 
-size_t ms_edit_distance(const char *a, const char *b)
+size_t msi_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)

@@ -6,7 +6,7 @@
  * destination as it was, a symlink at the destination is replaced rather
  * than followed, and a file is never opened for writing while something
  * reads it (the copy of a trial's inputs into its own output directory).
- * Owns the temporary file between ms_out_open() and ms_out_close().
+ * Owns the temporary file between msi_out_open() and msi_out_close().
  */
 #include "core.h"
 
@@ -20,7 +20,7 @@
 
 static atomic_uint g_serial;
 
-ms_status ms_out_open(ms_context *ctx, ms_outfile *o, const char *path)
+ms_status msi_out_open(ms_context *ctx, msi_outfile *o, const char *path)
 {
     memset(o, 0, sizeof *o);
     if (strcmp(path, "-") == 0) {
@@ -28,10 +28,10 @@ ms_status ms_out_open(ms_context *ctx, ms_outfile *o, const char *path)
         return MS_OK;
     }
     size_t n = strlen(path) + 48;
-    if (!(o->path = ms_strdup(ctx, path)) || !(o->tmp = ms_alloc(ctx, n))) {
-        ms_free(ctx, o->path);
+    if (!(o->path = msi_strdup(ctx, path)) || !(o->tmp = msi_alloc(ctx, n))) {
+        msi_free(ctx, o->path);
         o->path = NULL;
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     }
     int fd = -1;
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
@@ -43,27 +43,27 @@ ms_status ms_out_open(ms_context *ctx, ms_outfile *o, const char *path)
     if (fd < 0 || !(o->f = fdopen(fd, "wb"))) {
         /* a place that cannot hold the file is a bad argument (exit 2); a
          * failure while writing (a full disk) is MS_ERR_WRITE (exit 1) */
-        ms_status st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+        ms_status st = msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
         if (fd >= 0) {
             close(fd);
             unlink(o->tmp);
         }
-        ms_free(ctx, o->path);
-        ms_free(ctx, o->tmp);
+        msi_free(ctx, o->path);
+        msi_free(ctx, o->tmp);
         memset(o, 0, sizeof *o);
         return st;
     }
     return MS_OK;
 }
 
-ms_status ms_out_close(ms_context *ctx, ms_outfile *o, int keep)
+ms_status msi_out_close(ms_context *ctx, msi_outfile *o, int keep)
 {
     ms_status st = MS_OK;
     if (!o->f)
         return MS_OK;
     if (!o->tmp) { /* stdout */
         if ((fflush(o->f) != 0 || ferror(o->f)) && keep)
-            st = ms_fail(ctx, MS_ERR_WRITE, "-", 0, 0, "cannot write to standard output");
+            st = msi_fail(ctx, MS_ERR_WRITE, "-", 0, 0, "cannot write to standard output");
         o->f = NULL;
         return st;
     }
@@ -77,37 +77,37 @@ ms_status ms_out_close(ms_context *ctx, ms_outfile *o, int keep)
     if (bad || !keep) {
         unlink(o->tmp);
         if (keep)
-            st = ms_fail(ctx, MS_ERR_WRITE, o->path, 0, 0, "cannot write: %s",
-                         err ? strerror(err) : "write error");
+            st = msi_fail(ctx, MS_ERR_WRITE, o->path, 0, 0, "cannot write: %s",
+                          err ? strerror(err) : "write error");
     }
-    ms_free(ctx, o->path);
-    ms_free(ctx, o->tmp);
+    msi_free(ctx, o->path);
+    msi_free(ctx, o->tmp);
     memset(o, 0, sizeof *o);
     return st;
 }
 
-ms_status ms_file_copy(ms_context *ctx, const char *src, const char *dst)
+ms_status msi_file_copy(ms_context *ctx, const char *src, const char *dst)
 {
     struct stat a, b;
     if (stat(src, &a) != 0)
-        return ms_fail(ctx, MS_ERR_IO, src, 0, 0, "cannot read: %s", strerror(errno));
+        return msi_fail(ctx, MS_ERR_IO, src, 0, 0, "cannot read: %s", strerror(errno));
     if (stat(dst, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
         return MS_OK; /* already there: the input lies in the output directory */
     FILE *in = fopen(src, "rb");
     if (!in)
-        return ms_fail(ctx, MS_ERR_IO, src, 0, 0, "cannot read: %s", strerror(errno));
-    ms_outfile o;
-    ms_status st = ms_out_open(ctx, &o, dst);
+        return msi_fail(ctx, MS_ERR_IO, src, 0, 0, "cannot read: %s", strerror(errno));
+    msi_outfile o;
+    ms_status st = msi_out_open(ctx, &o, dst);
     char buf[65536];
     size_t n;
     while (!st && (n = fread(buf, 1, sizeof buf, in)) > 0)
         if (fwrite(buf, 1, n, o.f) != n)
-            st = ms_fail(ctx, MS_ERR_WRITE, dst, 0, 0, "cannot write: %s", strerror(errno));
+            st = msi_fail(ctx, MS_ERR_WRITE, dst, 0, 0, "cannot write: %s", strerror(errno));
     if (!st && ferror(in))
-        st = ms_fail(ctx, MS_ERR_IO, src, 0, 0, "cannot read: %s", strerror(errno));
+        st = msi_fail(ctx, MS_ERR_IO, src, 0, 0, "cannot read: %s", strerror(errno));
     fclose(in);
     if (o.f) {
-        ms_status cst = ms_out_close(ctx, &o, !st);
+        ms_status cst = msi_out_close(ctx, &o, !st);
         st = st ? st : cst;
     }
     return st;

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-static inline uint64_t ms_mix64(uint64_t z)
+static inline uint64_t msi_mix64(uint64_t z)
 {
     z += 0x9e3779b97f4a7c15ull;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -31,34 +31,36 @@ enum {
 };
 
 /* 64 random bits for the key (seed, domain, id, a, b). */
-static inline uint64_t ms_rng_bits(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
-                                   uint64_t b)
+static inline uint64_t msi_rng_bits(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
+                                    uint64_t b)
 {
-    uint64_t h = ms_mix64(seed ^ 0x6a09e667f3bcc908ull);
-    h = ms_mix64(h ^ (domain * 0xd1b54a32d192ed03ull));
-    h = ms_mix64(h ^ id);
-    h = ms_mix64(h ^ a);
-    return ms_mix64(h ^ b);
+    uint64_t h = msi_mix64(seed ^ 0x6a09e667f3bcc908ull);
+    h = msi_mix64(h ^ (domain * 0xd1b54a32d192ed03ull));
+    h = msi_mix64(h ^ id);
+    h = msi_mix64(h ^ a);
+    return msi_mix64(h ^ b);
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
-static inline double ms_rng_u01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a, uint64_t b)
+static inline double msi_rng_u01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
+                                 uint64_t b)
 {
-    return (double)(ms_rng_bits(seed, domain, id, a, b) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(msi_rng_bits(seed, domain, id, a, b) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* Uniform in (0, 1), never 0 or 1 (for inverse-CDF sampling). */
-static inline double ms_rng_open01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
-                                   uint64_t b)
+static inline double msi_rng_open01(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,
+                                    uint64_t b)
 {
-    return ((double)(ms_rng_bits(seed, domain, id, a, b) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return ((double)(msi_rng_bits(seed, domain, id, a, b) >> 11) + 0.5) *
+           (1.0 / 9007199254740992.0);
 }
 
 /* A Poisson(1) count from 64 random bits, by inversion: the weight of one
  * observation in one replicate of the Poisson bootstrap (Hanley & MacGibbon
  * 2006, Comput Methods Programs Biomed 83:57-62), which, unlike drawing n
  * indices, can be accumulated as the observations stream past. */
-static inline int ms_poisson1(uint64_t bits)
+static inline int msi_poisson1(uint64_t bits)
 {
     /* P(K <= k) for Poisson(1), k = 0..11; beyond 11 (p < 1e-9) counts 12 */
     static const double cdf[12] = {0.36787944117144233, 0.7357588823428847, 0.9196986029286058,

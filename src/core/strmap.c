@@ -16,22 +16,22 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-void ms_strmap_init(ms_strmap *m, ms_context *ctx)
+void msi_strmap_init(msi_strmap *m, ms_context *ctx)
 {
     memset(m, 0, sizeof *m);
     m->ctx = ctx;
 }
 
-void ms_strmap_free(ms_strmap *m)
+void msi_strmap_free(msi_strmap *m)
 {
-    ms_free(m->ctx, m->e);
+    msi_free(m->ctx, m->e);
     m->e = NULL;
     m->cap = m->len = 0;
 }
 
-static int resize(ms_strmap *m, size_t ncap)
+static int resize(msi_strmap *m, size_t ncap)
 {
-    ms_strmap_entry *e = ms_alloc(m->ctx, ncap * sizeof *e);
+    msi_strmap_entry *e = msi_alloc(m->ctx, ncap * sizeof *e);
     if (!e)
         return -1;
     for (size_t i = 0; i < m->cap; i++) {
@@ -42,16 +42,16 @@ static int resize(ms_strmap *m, size_t ncap)
             k = (k + 1) & (ncap - 1);
         e[k] = m->e[i];
     }
-    ms_free(m->ctx, m->e);
+    msi_free(m->ctx, m->e);
     m->e = e;
     m->cap = ncap;
     return 0;
 }
 
-int ms_strmap_put(ms_strmap *m, const char *key, int32_t kind, int32_t index,
-                  const ms_strmap_entry **old)
+int msi_strmap_put(msi_strmap *m, const char *key, int32_t kind, int32_t index,
+                   const msi_strmap_entry **old)
 {
-    const ms_strmap_entry *o = ms_strmap_get(m, key);
+    const msi_strmap_entry *o = msi_strmap_get(m, key);
     if (o) {
         if (old)
             *old = o;
@@ -69,7 +69,7 @@ int ms_strmap_put(ms_strmap *m, const char *key, int32_t kind, int32_t index,
     return 0;
 }
 
-const ms_strmap_entry *ms_strmap_get(const ms_strmap *m, const char *key)
+const msi_strmap_entry *msi_strmap_get(const msi_strmap *m, const char *key)
 {
     if (!m->cap)
         return NULL;

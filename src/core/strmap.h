@@ -13,21 +13,21 @@
 typedef struct {
     const char *key;
     int32_t kind, index;
-} ms_strmap_entry;
+} msi_strmap_entry;
 
 typedef struct {
     ms_context *ctx;
-    ms_strmap_entry *e;
+    msi_strmap_entry *e;
     size_t cap, len;
-} ms_strmap;
+} msi_strmap;
 
-void ms_strmap_init(ms_strmap *m, ms_context *ctx);
-void ms_strmap_free(ms_strmap *m);
+void msi_strmap_init(msi_strmap *m, ms_context *ctx);
+void msi_strmap_free(msi_strmap *m);
 /* Inserts key.  Returns 0 if inserted, 1 if the key was present (then *old,
  * if given, points at the existing entry and nothing changes), -1 if out of
  * memory. */
-int ms_strmap_put(ms_strmap *m, const char *key, int32_t kind, int32_t index,
-                  const ms_strmap_entry **old);
-const ms_strmap_entry *ms_strmap_get(const ms_strmap *m, const char *key);
+int msi_strmap_put(msi_strmap *m, const char *key, int32_t kind, int32_t index,
+                   const msi_strmap_entry **old);
+const msi_strmap_entry *msi_strmap_get(const msi_strmap *m, const char *key);
 
 #endif

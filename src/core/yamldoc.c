@@ -1,7 +1,7 @@
 /*
- * yamldoc.c — builds an ms_ydoc tree from libyaml events, iteratively (an
+ * yamldoc.c — builds an msi_ydoc tree from libyaml events, iteratively (an
  * explicit stack, no recursion on the input), with the limits listed in
- * yamldoc.h.  Entry points: ms_ydoc_load_file, ms_ydoc_load_string.
+ * yamldoc.h.  Entry points: msi_ydoc_load_file, msi_ydoc_load_string.
  */
 #include "yamldoc.h"
 #include "strmap.h"
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-static void node_free(ms_context *ctx, ms_ynode *n)
+static void node_free(ms_context *ctx, msi_ynode *n)
 {
     if (!n)
         return;
@@ -23,13 +23,13 @@ static void node_free(ms_context *ctx, ms_ynode *n)
         if (n->vals)
             node_free(ctx, n->vals[i]);
     }
-    ms_free(ctx, n->keys);
-    ms_free(ctx, n->vals);
-    ms_free(ctx, n->str);
-    ms_free(ctx, n);
+    msi_free(ctx, n->keys);
+    msi_free(ctx, n->vals);
+    msi_free(ctx, n->str);
+    msi_free(ctx, n);
 }
 
-void ms_ydoc_free(ms_context *ctx, ms_ydoc *doc)
+void msi_ydoc_free(ms_context *ctx, msi_ydoc *doc)
 {
     if (!doc)
         return;
@@ -37,9 +37,9 @@ void ms_ydoc_free(ms_context *ctx, ms_ydoc *doc)
     doc->root = NULL;
 }
 
-static ms_ynode *node_new(ms_context *ctx, ms_ytype t, const yaml_mark_t *m)
+static msi_ynode *node_new(ms_context *ctx, msi_ytype t, const yaml_mark_t *m)
 {
-    ms_ynode *n = ms_alloc(ctx, sizeof *n);
+    msi_ynode *n = msi_alloc(ctx, sizeof *n);
     if (n) {
         n->type = t;
         n->line = (int)m->line + 1;
@@ -49,14 +49,14 @@ static ms_ynode *node_new(ms_context *ctx, ms_ytype t, const yaml_mark_t *m)
 }
 
 /* Appends child (and, for maps, the pending key) to parent. */
-static int node_append(ms_context *ctx, ms_ynode *parent, ms_ynode *key, ms_ynode *child)
+static int node_append(ms_context *ctx, msi_ynode *parent, msi_ynode *key, msi_ynode *child)
 {
     size_t cap = parent->cap;
-    if (ms_grow(ctx, (void **)&parent->vals, &cap, parent->n + 1, sizeof *parent->vals))
+    if (msi_grow(ctx, (void **)&parent->vals, &cap, parent->n + 1, sizeof *parent->vals))
         return -1;
     if (parent->type == MS_Y_MAP) {
         size_t kcap = parent->cap;
-        if (ms_grow(ctx, (void **)&parent->keys, &kcap, parent->n + 1, sizeof *parent->keys))
+        if (msi_grow(ctx, (void **)&parent->keys, &kcap, parent->n + 1, sizeof *parent->keys))
             return -1;
         parent->keys[parent->n] = key;
     }
@@ -66,9 +66,9 @@ static int node_append(ms_context *ctx, ms_ynode *parent, ms_ynode *key, ms_ynod
 }
 
 typedef struct {
-    ms_ynode *node;
-    ms_ynode *pending_key; /* maps: key read, value not yet */
-    ms_strmap keys;        /* maps: keys seen, for duplicates in linear time */
+    msi_ynode *node;
+    msi_ynode *pending_key; /* maps: key read, value not yet */
+    msi_strmap keys;        /* maps: keys seen, for duplicates in linear time */
 } frame;
 
 /* Line and column (1-based) of byte `off` of `text`; for libyaml's reader
@@ -87,7 +87,7 @@ static void offset_pos(const char *text, size_t len, size_t off, int *line, int 
     }
 }
 
-static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, const char *text,
+static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, msi_ydoc *doc, const char *text,
                               size_t len)
 {
     frame stack[MS_YAML_MAX_DEPTH + 1];
@@ -103,14 +103,14 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
             int line = (int)m->line + 1, col = (int)m->column + 1;
             if (p->error == YAML_READER_ERROR)
                 offset_pos(text, len, p->problem_offset, &line, &col);
-            st = ms_fail(ctx, MS_ERR_SYNTAX, file, line, col, "malformed YAML: %s%s%s",
-                         p->problem ? p->problem : "parse error", p->context ? " " : "",
-                         p->context ? p->context : "");
+            st = msi_fail(ctx, MS_ERR_SYNTAX, file, line, col, "malformed YAML: %s%s%s",
+                          p->problem ? p->problem : "parse error", p->context ? " " : "",
+                          p->context ? p->context : "");
             break;
         }
         yaml_event_type_t t = ev.type;
         const yaml_mark_t *m = &ev.start_mark;
-        ms_ynode *made = NULL;
+        msi_ynode *made = NULL;
 
         if (t == YAML_STREAM_END_EVENT) {
             yaml_event_delete(&ev);
@@ -119,19 +119,19 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
         switch (t) {
         case YAML_DOCUMENT_START_EVENT:
             if (++docs > 1)
-                st = ms_fail(ctx, MS_ERR_SYNTAX, file, (int)m->line + 1, (int)m->column + 1,
-                             "a second YAML document ('---'); expected exactly one");
+                st = msi_fail(ctx, MS_ERR_SYNTAX, file, (int)m->line + 1, (int)m->column + 1,
+                              "a second YAML document ('---'); expected exactly one");
             break;
         case YAML_ALIAS_EVENT:
-            st = ms_fail(ctx, MS_ERR_SYNTAX, file, (int)m->line + 1, (int)m->column + 1,
-                         "YAML alias '*%s': aliases are not supported; write the value out",
-                         (const char *)ev.data.alias.anchor);
+            st = msi_fail(ctx, MS_ERR_SYNTAX, file, (int)m->line + 1, (int)m->column + 1,
+                          "YAML alias '*%s': aliases are not supported; write the value out",
+                          (const char *)ev.data.alias.anchor);
             break;
         case YAML_SCALAR_EVENT:
             made = node_new(ctx, MS_Y_SCALAR, m);
             if (made) {
                 made->str =
-                    ms_strndup(ctx, (const char *)ev.data.scalar.value, ev.data.scalar.length);
+                    msi_strndup(ctx, (const char *)ev.data.scalar.value, ev.data.scalar.length);
                 made->len = ev.data.scalar.length;
                 made->style = (int)ev.data.scalar.style;
                 if (!made->str) {
@@ -148,23 +148,23 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
                 }
             }
             if (!made)
-                st = ms_nomem(ctx);
+                st = msi_nomem(ctx);
             break;
         case YAML_MAPPING_START_EVENT:
         case YAML_SEQUENCE_START_EVENT:
             if (depth >= MS_YAML_MAX_DEPTH) {
-                st = ms_fail(ctx, MS_ERR_LIMIT, file, (int)m->line + 1, (int)m->column + 1,
-                             "YAML nested deeper than %d levels", MS_YAML_MAX_DEPTH);
+                st = msi_fail(ctx, MS_ERR_LIMIT, file, (int)m->line + 1, (int)m->column + 1,
+                              "YAML nested deeper than %d levels", MS_YAML_MAX_DEPTH);
                 break;
             }
             made = node_new(ctx, t == YAML_MAPPING_START_EVENT ? MS_Y_MAP : MS_Y_SEQ, m);
             if (!made)
-                st = ms_nomem(ctx);
+                st = msi_nomem(ctx);
             break;
         case YAML_MAPPING_END_EVENT:
         case YAML_SEQUENCE_END_EVENT:
             made = stack[--depth].node; /* completed container: already attached */
-            ms_strmap_free(&stack[depth].keys);
+            msi_strmap_free(&stack[depth].keys);
             break;
         default: break;
         }
@@ -181,21 +181,21 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
         if (opening) {
             stack[depth].node = made;
             stack[depth].pending_key = NULL;
-            ms_strmap_init(&stack[depth].keys, ctx);
+            msi_strmap_init(&stack[depth].keys, ctx);
             /* attach now so that an error later frees it with the tree */
             if (depth == 0) {
                 doc->root = made;
             } else {
                 frame *f = &stack[depth - 1];
                 if (f->node->type == MS_Y_MAP && !f->pending_key) {
-                    st = ms_fail(ctx, MS_ERR_SYNTAX, file, made->line, made->col,
-                                 "a mapping or list used as a key; expected a name");
+                    st = msi_fail(ctx, MS_ERR_SYNTAX, file, made->line, made->col,
+                                  "a mapping or list used as a key; expected a name");
                     node_free(ctx, made);
                     break;
                 }
                 if (node_append(ctx, f->node, f->pending_key, made)) {
                     node_free(ctx, made);
-                    st = ms_nomem(ctx);
+                    st = msi_nomem(ctx);
                     break;
                 }
                 f->pending_key = NULL;
@@ -212,16 +212,16 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
         }
         frame *f = &stack[depth - 1];
         if (f->node->type == MS_Y_MAP && !f->pending_key) {
-            const ms_strmap_entry *old = NULL;
-            int r = ms_strmap_put(&f->keys, made->str, 0, made->line, &old);
+            const msi_strmap_entry *old = NULL;
+            int r = msi_strmap_put(&f->keys, made->str, 0, made->line, &old);
             if (r != 0) {
                 if (r < 0)
-                    st = ms_nomem(ctx);
+                    st = msi_nomem(ctx);
                 else
-                    st = ms_fail(ctx, MS_ERR_SYNTAX, file, made->line, made->col,
-                                 "duplicate key '%s' (first at line %d); each name may appear "
-                                 "once",
-                                 made->str, (int)old->index);
+                    st = msi_fail(ctx, MS_ERR_SYNTAX, file, made->line, made->col,
+                                  "duplicate key '%s' (first at line %d); each name may appear "
+                                  "once",
+                                  made->str, (int)old->index);
                 node_free(ctx, made);
                 break;
             }
@@ -230,7 +230,7 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
         }
         if (node_append(ctx, f->node, f->pending_key, made)) {
             node_free(ctx, made);
-            st = ms_nomem(ctx);
+            st = msi_nomem(ctx);
             break;
         }
         f->pending_key = NULL;
@@ -238,60 +238,61 @@ static ms_status parse_events(ms_context *ctx, yaml_parser_t *p, ms_ydoc *doc, c
     /* keys read without values, and key sets (only on error paths) */
     for (int i = 0; i < depth; i++) {
         node_free(ctx, stack[i].pending_key);
-        ms_strmap_free(&stack[i].keys);
+        msi_strmap_free(&stack[i].keys);
     }
     if (st != MS_OK)
-        ms_ydoc_free(ctx, doc);
+        msi_ydoc_free(ctx, doc);
     return st;
 }
 
-ms_status ms_ydoc_load_string(ms_context *ctx, const char *name, const char *text, size_t len,
-                              ms_ydoc *doc)
+ms_status msi_ydoc_load_string(ms_context *ctx, const char *name, const char *text, size_t len,
+                               msi_ydoc *doc)
 {
     doc->file = name;
     doc->root = NULL;
     if (len > MS_YAML_MAX_BYTES)
-        return ms_fail(ctx, MS_ERR_LIMIT, name, 1, 1,
-                       "file is %zu bytes; the limit is %u bytes (16 MiB)", len, MS_YAML_MAX_BYTES);
+        return msi_fail(ctx, MS_ERR_LIMIT, name, 1, 1,
+                        "file is %zu bytes; the limit is %u bytes (16 MiB)", len,
+                        MS_YAML_MAX_BYTES);
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     ms_status st = parse_events(ctx, &p, doc, text, len);
     yaml_parser_delete(&p);
     return st;
 }
 
-ms_status ms_read_text_file(ms_context *ctx, const char *path, char **out, size_t *len)
+ms_status msi_read_text_file(ms_context *ctx, const char *path, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fclose(f);
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "not a regular file");
+        return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "not a regular file");
     }
     if ((unsigned long long)sb.st_size > MS_YAML_MAX_BYTES) {
         fclose(f);
-        return ms_fail(ctx, MS_ERR_LIMIT, path, 1, 1,
-                       "file is %lld bytes; the limit is %u bytes (16 MiB)", (long long)sb.st_size,
-                       MS_YAML_MAX_BYTES);
+        return msi_fail(ctx, MS_ERR_LIMIT, path, 1, 1,
+                        "file is %lld bytes; the limit is %u bytes (16 MiB)", (long long)sb.st_size,
+                        MS_YAML_MAX_BYTES);
     }
     size_t n = (size_t)sb.st_size;
-    char *buf = ms_alloc(ctx, n + 1);
+    char *buf = msi_alloc(ctx, n + 1);
     if (!buf) {
         fclose(f);
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     }
     size_t got = fread(buf, 1, n, f);
     int err = ferror(f);
     fclose(f);
     if (err || got != n) {
-        ms_free(ctx, buf);
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
+        msi_free(ctx, buf);
+        return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
     }
     buf[n] = '\0';
     *out = buf;
@@ -299,21 +300,21 @@ ms_status ms_read_text_file(ms_context *ctx, const char *path, char **out, size_
     return MS_OK;
 }
 
-ms_status ms_ydoc_load_file(ms_context *ctx, const char *path, ms_ydoc *doc)
+ms_status msi_ydoc_load_file(ms_context *ctx, const char *path, msi_ydoc *doc)
 {
     doc->file = path;
     doc->root = NULL;
     char *buf;
     size_t n;
-    ms_status st = ms_read_text_file(ctx, path, &buf, &n);
+    ms_status st = msi_read_text_file(ctx, path, &buf, &n);
     if (st)
         return st;
-    st = ms_ydoc_load_string(ctx, path, buf, n, doc);
-    ms_free(ctx, buf);
+    st = msi_ydoc_load_string(ctx, path, buf, n, doc);
+    msi_free(ctx, buf);
     return st;
 }
 
-long ms_ymap_index(const ms_ynode *map, const char *key)
+long msi_ymap_index(const msi_ynode *map, const char *key)
 {
     if (!map || map->type != MS_Y_MAP)
         return -1;
@@ -323,32 +324,32 @@ long ms_ymap_index(const ms_ynode *map, const char *key)
     return -1;
 }
 
-ms_ynode *ms_ymap_get(const ms_ynode *map, const char *key)
+msi_ynode *msi_ymap_get(const msi_ynode *map, const char *key)
 {
-    long i = ms_ymap_index(map, key);
+    long i = msi_ymap_index(map, key);
     return i < 0 ? NULL : map->vals[i];
 }
 
-ms_status ms_yfail(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *node, ms_status code,
-                   const char *fmt, ...)
+ms_status msi_yfail(ms_context *ctx, const msi_ydoc *doc, const msi_ynode *node, ms_status code,
+                    const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     ms_status s =
-        ms_vfail(ctx, code, doc->file, node ? node->line : 1, node ? node->col : 1, fmt, ap);
+        msi_vfail(ctx, code, doc->file, node ? node->line : 1, node ? node->col : 1, fmt, ap);
     va_end(ap);
     return s;
 }
 
-static const char *type_name(const ms_ynode *n)
+static const char *type_name(const msi_ynode *n)
 {
     if (!n)
         return "nothing";
     return n->type == MS_Y_MAP ? "a mapping" : n->type == MS_Y_SEQ ? "a list" : "a scalar";
 }
 
-ms_status ms_ymap_check_keys(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *map,
-                             const char *what, const char *const *allowed, ms_status code)
+ms_status msi_ymap_check_keys(ms_context *ctx, const msi_ydoc *doc, const msi_ynode *map,
+                              const char *what, const char *const *allowed, ms_status code)
 {
     for (size_t i = 0; i < map->n; i++) {
         const char *k = map->keys[i]->str;
@@ -366,45 +367,47 @@ ms_status ms_ymap_check_keys(ms_context *ctx, const ms_ydoc *doc, const ms_ynode
                 break;
             off += (size_t)w;
         }
-        return ms_yfail(ctx, doc, map->keys[i], code, "unknown key '%s' in %s; expected one of: %s",
-                        k, what, list);
+        return msi_yfail(ctx, doc, map->keys[i], code,
+                         "unknown key '%s' in %s; expected one of: %s", k, what, list);
     }
     return MS_OK;
 }
 
-ms_status ms_yget_string(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *map, const char *key,
-                         const char *what, int required, const ms_ynode **out, ms_status code)
+ms_status msi_yget_string(ms_context *ctx, const msi_ydoc *doc, const msi_ynode *map,
+                          const char *key, const char *what, int required, const msi_ynode **out,
+                          ms_status code)
 {
-    const ms_ynode *v = ms_ymap_get(map, key);
+    const msi_ynode *v = msi_ymap_get(map, key);
     *out = NULL;
     if (!v) {
         if (required)
-            return ms_yfail(ctx, doc, map, code, "%s has no '%s:'; expected one", what, key);
+            return msi_yfail(ctx, doc, map, code, "%s has no '%s:'; expected one", what, key);
         return MS_OK;
     }
     if (v->type != MS_Y_SCALAR)
-        return ms_yfail(ctx, doc, v, code, "'%s' of %s is %s; expected text", key, what,
-                        type_name(v));
+        return msi_yfail(ctx, doc, v, code, "'%s' of %s is %s; expected text", key, what,
+                         type_name(v));
     if (v->len == 0 || strspn(v->str, " \t") == v->len)
-        return ms_yfail(ctx, doc, v, code, "'%s' of %s is empty; expected text", key, what);
+        return msi_yfail(ctx, doc, v, code, "'%s' of %s is empty; expected text", key, what);
     *out = v;
     return MS_OK;
 }
 
-ms_status ms_yget_number(ms_context *ctx, const ms_ydoc *doc, const ms_ynode *node,
-                         const char *what, double *out, ms_status code)
+ms_status msi_yget_number(ms_context *ctx, const msi_ydoc *doc, const msi_ynode *node,
+                          const char *what, double *out, ms_status code)
 {
     if (node->type != MS_Y_SCALAR)
-        return ms_yfail(ctx, doc, node, code, "%s is %s; expected a number", what, type_name(node));
-    if (ms_parse_double(node->str, out) != 0) {
+        return msi_yfail(ctx, doc, node, code, "%s is %s; expected a number", what,
+                         type_name(node));
+    if (msi_parse_double(node->str, out) != 0) {
         double v;
         char *end;
         v = strtod(node->str, &end);
         if (end != node->str && *end == '\0')
-            return ms_yfail(ctx, doc, node, code, "%s is '%s', not a finite number (%s)", what,
-                            node->str, v != v ? "NaN" : "overflow or infinity");
-        return ms_yfail(ctx, doc, node, code, "%s is '%s'; expected a finite number", what,
-                        node->str);
+            return msi_yfail(ctx, doc, node, code, "%s is '%s', not a finite number (%s)", what,
+                             node->str, v != v ? "NaN" : "overflow or infinity");
+        return msi_yfail(ctx, doc, node, code, "%s is '%s'; expected a finite number", what,
+                         node->str);
     }
     return MS_OK;
 }

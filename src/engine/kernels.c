@@ -279,7 +279,7 @@ static booleantype v_invtest(N_Vector x, N_Vector z)
     return no_zero;
 }
 
-void ms_kernels_vector(N_Vector v)
+void msi_kernels_vector(N_Vector v)
 {
     if (!v || N_VGetVectorID(v) != SUNDIALS_NVEC_SERIAL)
         return;
@@ -390,18 +390,18 @@ static int s_scaleaddi(realtype c, SUNMatrix A)
 static SUNMatrix d_clone(SUNMatrix A)
 {
     SUNMatrix B = SUNMatClone_Dense(A);
-    ms_kernels_matrix(B);
+    msi_kernels_matrix(B);
     return B;
 }
 
 static SUNMatrix s_clone(SUNMatrix A)
 {
     SUNMatrix B = SUNMatClone_Sparse(A);
-    ms_kernels_matrix(B);
+    msi_kernels_matrix(B);
     return B;
 }
 
-void ms_kernels_matrix(SUNMatrix A)
+void msi_kernels_matrix(SUNMatrix A)
 {
     if (!A)
         return;
@@ -496,7 +496,7 @@ static int dls_solve(SUNLinearSolver S, SUNMatrix A, N_Vector x, N_Vector b, rea
     return SUNLS_SUCCESS;
 }
 
-void ms_kernels_dense_solver(SUNLinearSolver LS)
+void msi_kernels_dense_solver(SUNLinearSolver LS)
 {
     if (LS && SUNLinSolGetID(LS) == SUNLINEARSOLVER_DENSE) {
         LS->ops->setup = dls_setup;

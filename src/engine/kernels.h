@@ -11,14 +11,14 @@
 
 /* Replaces the arithmetic entries of v's ops table (v must be a serial
  * N_Vector; clones made from it afterwards inherit the table). */
-void ms_kernels_vector(N_Vector v);
+void msi_kernels_vector(N_Vector v);
 
 /* Replaces zero, copy and scale-add-identity of a dense or CSC sparse
  * SUNMatrix (other matrices are left alone); clones inherit them. */
-void ms_kernels_matrix(SUNMatrix A);
+void msi_kernels_matrix(SUNMatrix A);
 
 /* Replaces the LU factorisation and solve of SUNDIALS' dense direct solver
  * (SUNLinSol_Dense; other solvers are left alone). */
-void ms_kernels_dense_solver(SUNLinearSolver LS);
+void msi_kernels_dense_solver(SUNLinearSolver LS);
 
 #endif

@@ -76,7 +76,7 @@ struct ms_sim {
     unsigned char *pending; /* workspace: events waiting to execute */
     double *ev_store;       /* values of pending events computed when triggered */
     /* delayed executions, unordered: time, event, values (trigger-time values) */
-    struct ms_delayed {
+    struct msi_delayed {
         double t;
         size_t e;
         double *val;
@@ -89,7 +89,7 @@ struct ms_sim {
 
 static void load_state(ms_sim *s, double t, const double *y)
 {
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     double *r = s->regs;
     for (size_t i = 0; i < s->ns; i++)
         if (c->state_reg[i] >= 0)
@@ -118,11 +118,11 @@ static void refresh_params(ms_sim *s)
 {
     if (!s->params_dirty)
         return;
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     for (size_t i = 0; i < s->m->count[MS_PARAM]; i++)
         if (c->param_reg[i] >= 0)
             s->regs[c->param_reg[i]] = s->params[i];
-    ms_prog_run(&c->pre, s->regs);
+    msi_prog_run(&c->pre, s->regs);
     s->params_dirty = 0;
 }
 
@@ -131,26 +131,26 @@ static void refresh_params(ms_sim *s)
  * bytecode; the results are the same bits. */
 static void run_rhs(ms_sim *s)
 {
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     if (c->rhs_fn)
         c->rhs_fn(s->regs);
     else
-        ms_prog_run(&c->rhs, s->regs);
+        msi_prog_run(&c->rhs, s->regs);
 }
 
 static void run_jac(ms_sim *s)
 {
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     if (c->jac_fn)
         c->jac_fn(s->regs);
     else
-        ms_prog_run(&c->jac, s->regs);
+        msi_prog_run(&c->jac, s->regs);
 }
 
 static int rhs_cb(sunrealtype t, N_Vector y, N_Vector ydot, void *ud)
 {
     ms_sim *s = ud;
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     double *yd = N_VGetArrayPointer(ydot);
     load_state(s, t, N_VGetArrayPointer(y));
     run_rhs(s);
@@ -170,7 +170,7 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     (void)t2;
     (void)t3;
     ms_sim *s = ud;
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     load_state(s, t, N_VGetArrayPointer(y));
     run_jac(s);
     int bad = 0;
@@ -191,7 +191,7 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     }
     SUNMatZero(J);
     for (size_t k = 0; k < c->jac_nnz; k++) {
-        const ms_jentry *e = &c->jac_entries[k];
+        const msi_jentry *e = &c->jac_entries[k];
         double v = s->regs[e->reg];
         bad |= !isfinite(v);
         SM_ELEMENT_D(J, e->row, e->col) = v;
@@ -206,7 +206,7 @@ static int root_cb(sunrealtype t, N_Vector y, sunrealtype *g, void *ud)
     ms_sim *s = ud;
     const ms_model *m = s->m;
     load_state(s, t, N_VGetArrayPointer(y));
-    ms_prog_run(&m->c.evp, s->regs);
+    msi_prog_run(&m->c.evp, s->regs);
     for (size_t r = 0; r < m->nroot; r++)
         g[r] = m->root_b[r] >= 0 ? s->regs[m->root_a[r]] - s->regs[m->root_b[r]]
                                  : (s->regs[m->root_a[r]] != 0 ? 1.0 : -1.0);
@@ -361,26 +361,26 @@ void ms_sim_free(ms_sim *s)
         SUNMatDestroy(s->A);
     if (s->y)
         N_VDestroy(s->y);
-    ms_free(ctx, s->slot);
-    ms_free(ctx, s->pattern);
+    msi_free(ctx, s->slot);
+    msi_free(ctx, s->pattern);
     if (s->atolv)
         N_VDestroy(s->atolv);
-    ms_free(ctx, s->peak);
+    msi_free(ctx, s->peak);
     if (s->sunctx)
         SUNContext_Free(&s->sunctx);
-    ms_free(ctx, s->regs);
-    ms_free(ctx, s->params);
-    ms_free(ctx, s->inputs);
-    ms_free(ctx, s->active);
-    ms_free(ctx, s->tr);
-    ms_free(ctx, s->trig);
-    ms_free(ctx, s->pending);
-    ms_free(ctx, s->ev_store);
+    msi_free(ctx, s->regs);
+    msi_free(ctx, s->params);
+    msi_free(ctx, s->inputs);
+    msi_free(ctx, s->active);
+    msi_free(ctx, s->tr);
+    msi_free(ctx, s->trig);
+    msi_free(ctx, s->pending);
+    msi_free(ctx, s->ev_store);
     for (size_t i = 0; i < s->qcap; i++)
-        ms_free(ctx, s->queue ? s->queue[i].val : NULL);
-    ms_free(ctx, s->queue);
-    ms_free(ctx, s->ev_val);
-    ms_free(ctx, s);
+        msi_free(ctx, s->queue ? s->queue[i].val : NULL);
+    msi_free(ctx, s->queue);
+    msi_free(ctx, s->ev_val);
+    msi_free(ctx, s);
 }
 
 /* Sparse (KLU) when the Jacobian and the diagonal fill at most a quarter of
@@ -404,12 +404,12 @@ static int make_dense(ms_sim *s)
  * I - gamma J in place, which must not need new entries). */
 static int make_sparse(ms_sim *s)
 {
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     size_t n = s->ns;
-    unsigned char *mark = ms_alloc(s->ctx, n * n);
-    s->slot = ms_alloc(s->ctx, (c->jac_nnz + 1) * sizeof *s->slot);
+    unsigned char *mark = msi_alloc(s->ctx, n * n);
+    s->slot = msi_alloc(s->ctx, (c->jac_nnz + 1) * sizeof *s->slot);
     if (!mark || !s->slot) {
-        ms_free(s->ctx, mark);
+        msi_free(s->ctx, mark);
         return -1;
     }
     memset(mark, 0, n * n);
@@ -422,7 +422,7 @@ static int make_sparse(ms_sim *s)
         nnz += mark[i];
     s->A = SUNSparseMatrix((sunindextype)n, (sunindextype)n, (sunindextype)nnz, CSC_MAT, s->sunctx);
     if (!s->A) {
-        ms_free(s->ctx, mark);
+        msi_free(s->ctx, mark);
         return -1;
     }
     sunindextype *colptr = SUNSparseMatrix_IndexPointers(s->A);
@@ -435,9 +435,9 @@ static int make_sparse(ms_sim *s)
                 rowval[at++] = (sunindextype)row;
     }
     colptr[n] = at;
-    s->pattern = ms_alloc(s->ctx, (n + 1 + nnz) * sizeof *s->pattern);
+    s->pattern = msi_alloc(s->ctx, (n + 1 + nnz) * sizeof *s->pattern);
     if (!s->pattern) {
-        ms_free(s->ctx, mark);
+        msi_free(s->ctx, mark);
         return -1;
     }
     memcpy(s->pattern, colptr, (n + 1) * sizeof *colptr);
@@ -448,7 +448,7 @@ static int make_sparse(ms_sim *s)
             if (rowval[j] == row)
                 s->slot[k] = j;
     }
-    ms_free(s->ctx, mark);
+    msi_free(s->ctx, mark);
     return !(s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx));
 }
 
@@ -457,9 +457,9 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     if (!ctx || !m || !out)
         return MS_ERR_ARG;
     *out = NULL;
-    ms_sim *s = ms_alloc(ctx, sizeof *s);
+    ms_sim *s = msi_alloc(ctx, sizeof *s);
     if (!s)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     s->ctx = ctx;
     s->m = m;
     s->ns = m->count[MS_STATE];
@@ -467,23 +467,23 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     s->rtol = 1e-6;
     s->atol = 1e-9;
     s->max_steps = 100000;
-    s->regs = ms_alloc(ctx, m->c.nregs * sizeof *s->regs);
-    s->params = ms_alloc(ctx, (m->count[MS_PARAM] + 1) * sizeof *s->params);
-    s->inputs = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->inputs);
-    s->active = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->active);
+    s->regs = msi_alloc(ctx, m->c.nregs * sizeof *s->regs);
+    s->params = msi_alloc(ctx, (m->count[MS_PARAM] + 1) * sizeof *s->params);
+    s->inputs = msi_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->inputs);
+    s->active = msi_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *s->active);
     size_t maxn = 1;
     for (size_t e = 0; e < m->nev; e++)
         maxn = m->ev[e].n > maxn ? m->ev[e].n : maxn;
-    s->trig = ms_alloc(ctx, m->nev + 1);
-    s->pending = ms_alloc(ctx, m->nev + 1);
+    s->trig = msi_alloc(ctx, m->nev + 1);
+    s->pending = msi_alloc(ctx, m->nev + 1);
     s->ev_store =
-        ms_alloc(ctx, ((m->nev ? m->ev[m->nev - 1].offset + m->ev[m->nev - 1].n : 0) + 1) *
-                          sizeof *s->ev_store);
-    s->ev_val = ms_alloc(ctx, maxn * sizeof *s->ev_val);
+        msi_alloc(ctx, ((m->nev ? m->ev[m->nev - 1].offset + m->ev[m->nev - 1].n : 0) + 1) *
+                           sizeof *s->ev_store);
+    s->ev_val = msi_alloc(ctx, maxn * sizeof *s->ev_val);
     if (!s->regs || !s->params || !s->inputs || !s->active || !s->trig || !s->ev_val ||
         !s->pending || !s->ev_store) {
         ms_sim_free(s);
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     }
     memcpy(s->regs, m->c.reg_init, m->c.nregs * sizeof *s->regs);
     for (size_t i = 0; i < m->count[MS_PARAM]; i++)
@@ -497,25 +497,25 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     else if (!(s->y = N_VNew_Serial((sunindextype)s->ns, s->sunctx)))
         fail = "N_VNew_Serial";
     else if (!(s->atolv = N_VNew_Serial((sunindextype)s->ns, s->sunctx)) ||
-             !(s->peak = ms_alloc(ctx, (s->ns + 1) * sizeof *s->peak)))
+             !(s->peak = msi_alloc(ctx, (s->ns + 1) * sizeof *s->peak)))
         fail = "tolerance vector";
     if (!fail) { /* our arithmetic in SUNDIALS' vectors (kernels.c); clones inherit it */
-        ms_kernels_vector(s->y);
-        ms_kernels_vector(s->atolv);
+        msi_kernels_vector(s->y);
+        msi_kernels_vector(s->atolv);
         if (use_sparse(m) ? make_sparse(s) : make_dense(s))
             fail = "linear solver";
         else {
-            ms_kernels_matrix(s->A);
-            ms_kernels_dense_solver(s->LS);
+            msi_kernels_matrix(s->A);
+            msi_kernels_dense_solver(s->LS);
             fail = solver_create(s);
         }
     }
     if (fail) {
         ms_sim_free(s);
-        return ms_fail(ctx, MS_ERR_NOMEM, NULL, 0, 0, "cannot create the solver (%s)", fail);
+        return msi_fail(ctx, MS_ERR_NOMEM, NULL, 0, 0, "cannot create the solver (%s)", fail);
     }
     *out = s;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 /* Before every (re)start: the absolute tolerance of each state scales with
@@ -541,14 +541,14 @@ ms_status ms_sim_set_tolerances(ms_sim *s, double rtol, double atol)
     if (!s)
         return MS_ERR_ARG;
     if (!(rtol > 0 && rtol < 1 && isfinite(rtol)) || !(atol > 0 && isfinite(atol)))
-        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "tolerances rtol=%g atol=%g; expected 0 < rtol < 1 and atol > 0", rtol,
-                       atol);
+        return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "tolerances rtol=%g atol=%g; expected 0 < rtol < 1 and atol > 0", rtol,
+                        atol);
     s->rtol = rtol;
     s->atol = atol;
     if (s->ark ? ARKStepSStolerances(s->ark, rtol, atol) : CVodeSStolerances(s->cvode, rtol, atol))
-        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "cannot set the tolerances");
-    return ms_ok(s->ctx);
+        return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "cannot set the tolerances");
+    return msi_ok(s->ctx);
 }
 
 ms_status ms_sim_set_max_steps(ms_sim *s, long n)
@@ -556,11 +556,11 @@ ms_status ms_sim_set_max_steps(ms_sim *s, long n)
     if (!s)
         return MS_ERR_ARG;
     if (n <= 0)
-        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0, "max steps %ld; expected > 0", n);
+        return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0, "max steps %ld; expected > 0", n);
     s->max_steps = n;
     if (s->ark ? ARKStepSetMaxNumSteps(s->ark, n) : CVodeSetMaxNumSteps(s->cvode, n))
-        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "cannot set the step limit");
-    return ms_ok(s->ctx);
+        return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "cannot set the step limit");
+    return msi_ok(s->ctx);
 }
 
 ms_status ms_sim_set_method(ms_sim *s, ms_method method)
@@ -568,11 +568,11 @@ ms_status ms_sim_set_method(ms_sim *s, ms_method method)
     if (!s)
         return MS_ERR_ARG;
     if (method != MS_METHOD_BDF && method != MS_METHOD_DIRK)
-        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "integration method %d; expected MS_METHOD_BDF or MS_METHOD_DIRK",
-                       (int)method);
+        return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "integration method %d; expected MS_METHOD_BDF or MS_METHOD_DIRK",
+                        (int)method);
     if (method == s->method)
-        return ms_ok(s->ctx);
+        return msi_ok(s->ctx);
     solver_free(s);
     s->method = method;
     const char *fail = solver_create(s);
@@ -580,12 +580,12 @@ ms_status ms_sim_set_method(ms_sim *s, ms_method method)
         solver_free(s);
         s->method = MS_METHOD_BDF;
         const char *again = solver_create(s);
-        return ms_fail(s->ctx, again ? MS_ERR_NOMEM : MS_ERR_SOLVER, NULL, 0, 0,
-                       "cannot create the %s integrator (%s)%s",
-                       method == MS_METHOD_DIRK ? "DIRK" : "BDF", fail,
-                       again ? "; the simulator is unusable" : "");
+        return msi_fail(s->ctx, again ? MS_ERR_NOMEM : MS_ERR_SOLVER, NULL, 0, 0,
+                        "cannot create the %s integrator (%s)%s",
+                        method == MS_METHOD_DIRK ? "DIRK" : "BDF", fail,
+                        again ? "; the simulator is unusable" : "");
     }
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }
 
 ms_method ms_sim_method(const ms_sim *s)
@@ -612,12 +612,12 @@ ms_status ms_sim_set_param(ms_sim *s, size_t i, double v)
     if (!s)
         return MS_ERR_ARG;
     if (i >= s->m->count[MS_PARAM] || !isfinite(v))
-        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "parameter %zu = %g; expected an index below %zu and a finite value", i, v,
-                       s->m->count[MS_PARAM]);
+        return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "parameter %zu = %g; expected an index below %zu and a finite value", i, v,
+                        s->m->count[MS_PARAM]);
     s->params[i] = v;
     s->params_dirty = 1;
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }
 
 double ms_sim_param(const ms_sim *s, size_t i)
@@ -658,12 +658,12 @@ ms_status ms_sim_initial(ms_sim *s, double *y0)
     for (size_t i = 0; i < s->ns; i++) {
         y0[i] = s->regs[s->m->c.init_reg[i]];
         if (!isfinite(y0[i]))
-            return ms_fail(s->ctx, MS_ERR_MODEL, s->m->file, s->m->sym[MS_STATE][i].line,
-                           s->m->sym[MS_STATE][i].col,
-                           "the initial value of '%s' is not finite (%g) with these parameters",
-                           s->m->sym[MS_STATE][i].name, y0[i]);
+            return msi_fail(s->ctx, MS_ERR_MODEL, s->m->file, s->m->sym[MS_STATE][i].line,
+                            s->m->sym[MS_STATE][i].col,
+                            "the initial value of '%s' is not finite (%g) with these parameters",
+                            s->m->sym[MS_STATE][i].name, y0[i]);
     }
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }
 
 ms_status ms_sim_set_params(ms_sim *s, const double *params)
@@ -672,11 +672,11 @@ ms_status ms_sim_set_params(ms_sim *s, const double *params)
         return MS_ERR_ARG;
     for (size_t i = 0; i < s->m->count[MS_PARAM]; i++)
         if (!isfinite(params[i]))
-            return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0, "parameter '%s' = %g is not finite",
-                           s->m->sym[MS_PARAM][i].name, params[i]);
+            return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0, "parameter '%s' = %g is not finite",
+                            s->m->sym[MS_PARAM][i].name, params[i]);
     memcpy(s->params, params, s->m->count[MS_PARAM] * sizeof *params);
     s->params_dirty = 1;
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }
 
 ms_status ms_sim_observe(ms_sim *s, double t, const double *y, double *obs)
@@ -686,10 +686,10 @@ ms_status ms_sim_observe(ms_sim *s, double t, const double *y, double *obs)
     refresh_params(s);
     inputs_default(s);
     load_state(s, t, y);
-    ms_prog_run(&s->m->c.obs, s->regs);
+    msi_prog_run(&s->m->c.obs, s->regs);
     for (size_t i = 0; i < s->m->count[MS_OBSERVABLE]; i++)
         obs[i] = s->regs[s->m->c.obs_reg[i]];
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }
 
 ms_status ms_sim_baseline(ms_sim *s, const char *name, double *value)
@@ -699,7 +699,7 @@ ms_status ms_sim_baseline(ms_sim *s, const char *name, double *value)
     int k;
     if ((k = ms_model_find(s->m, MS_PARAM, name)) >= 0) {
         *value = s->params[k];
-        return ms_ok(s->ctx);
+        return msi_ok(s->ctx);
     }
     double *y = N_VGetArrayPointer(s->y);
     ms_status st = ms_sim_initial(s, y);
@@ -707,17 +707,18 @@ ms_status ms_sim_baseline(ms_sim *s, const char *name, double *value)
         return st;
     if ((k = ms_model_find(s->m, MS_STATE, name)) >= 0) {
         *value = y[k];
-        return ms_ok(s->ctx);
+        return msi_ok(s->ctx);
     }
     if ((k = ms_model_find(s->m, MS_OBSERVABLE, name)) >= 0) {
         inputs_default(s);
         load_state(s, 0, y);
-        ms_prog_run(&s->m->c.obs, s->regs);
+        msi_prog_run(&s->m->c.obs, s->regs);
         *value = s->regs[s->m->c.obs_reg[k]];
-        return ms_ok(s->ctx);
+        return msi_ok(s->ctx);
     }
-    return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                   "'%s' is not an observable, state or parameter of model '%s'", name, s->m->name);
+    return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                    "'%s' is not an observable, state or parameter of model '%s'", name,
+                    s->m->name);
 }
 
 ms_status ms_sim_rhs(ms_sim *s, double t, const double *y, double *ydot)
@@ -730,7 +731,7 @@ ms_status ms_sim_rhs(ms_sim *s, double t, const double *y, double *ydot)
     run_rhs(s);
     for (size_t i = 0; i < s->ns; i++)
         ydot[i] = s->regs[s->m->c.ode_reg[i]];
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }
 
 ms_status ms_sim_jacobian(ms_sim *s, double t, const double *y, double *jac)
@@ -743,10 +744,10 @@ ms_status ms_sim_jacobian(ms_sim *s, double t, const double *y, double *jac)
     run_jac(s);
     memset(jac, 0, s->ns * s->ns * sizeof *jac);
     for (size_t k = 0; k < s->m->c.jac_nnz; k++) {
-        const ms_jentry *e = &s->m->c.jac_entries[k];
+        const msi_jentry *e = &s->m->c.jac_entries[k];
         jac[(size_t)e->row * s->ns + (size_t)e->col] = s->regs[e->reg];
     }
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }
 
 /* ------------------------------------------------------------------ run */
@@ -763,10 +764,10 @@ static long build_transitions(ms_sim *s, const ms_events *ev, double t_end)
     size_t n = 0;
     if (!ev)
         return 0;
-    if (ms_grow(s->ctx, (void **)&s->tr, &s->tr_cap, 2 * ev->n + 1, sizeof *s->tr))
+    if (msi_grow(s->ctx, (void **)&s->tr, &s->tr_cap, 2 * ev->n + 1, sizeof *s->tr))
         return -1;
     for (size_t k = 0; k < ev->n; k++) {
-        const ms_event *e = &ev->e[k];
+        const msi_event *e = &ev->e[k];
         if (e->t > t_end)
             continue;
         if (e->kind == MS_EVENT_BOLUS) {
@@ -785,7 +786,7 @@ static long build_transitions(ms_sim *s, const ms_events *ev, double t_end)
 /* Applies every transition at time tr[*k].t; returns that time. */
 static void apply_at(ms_sim *s, double t, long ntr, long *k, double *y)
 {
-    const ms_symdef *in = s->m->sym[MS_INPUT];
+    const msi_symdef *in = s->m->sym[MS_INPUT];
     for (; *k < ntr && s->tr[*k].t <= t; (*k)++) {
         const transition *x = &s->tr[*k];
         if (x->bolus) {
@@ -809,33 +810,33 @@ static void apply_at(ms_sim *s, double t, long ntr, long *k, double *y)
 static void eval_events(ms_sim *s, double t, const double *y)
 {
     load_state(s, t, y);
-    ms_prog_run(&s->m->c.evp, s->regs);
+    msi_prog_run(&s->m->c.evp, s->regs);
 }
 
 /* Event e is triggered: it waits to execute, with its values as they are
  * now if it uses trigger-time values (the registers hold the current point). */
 static int trigger(ms_sim *s, size_t e, double t)
 {
-    const ms_eventdef *ev = &s->m->ev[e];
+    const msi_eventdef *ev = &s->m->ev[e];
     if (ev->delay >= 0) { /* runs later: into the queue, with its values if due now */
         double d = s->regs[ev->delay];
         if (!(d >= 0) || !isfinite(d))
             return -1;
         if (s->nq == s->qcap) {
             size_t ncap = s->qcap ? 2 * s->qcap : 16;
-            struct ms_delayed *q = ms_realloc(s->ctx, s->queue, ncap * sizeof *q);
+            struct msi_delayed *q = msi_realloc(s->ctx, s->queue, ncap * sizeof *q);
             if (!q)
                 return -1;
             memset(q + s->qcap, 0, (ncap - s->qcap) * sizeof *q);
             s->queue = q;
             s->qcap = ncap;
         }
-        struct ms_delayed *x = &s->queue[s->nq];
+        struct msi_delayed *x = &s->queue[s->nq];
         if (!x->val) {
             size_t maxn = 1;
             for (size_t i = 0; i < s->m->nev; i++)
                 maxn = s->m->ev[i].n > maxn ? s->m->ev[i].n : maxn;
-            x->val = ms_alloc(s->ctx, maxn * sizeof *x->val);
+            x->val = msi_alloc(s->ctx, maxn * sizeof *x->val);
             if (!x->val)
                 return -1;
         }
@@ -869,9 +870,9 @@ static void cancel_delayed(ms_sim *s)
 {
     const ms_model *m = s->m;
     for (size_t i = 0; i < s->nq;) {
-        const ms_eventdef *ev = &m->ev[s->queue[i].e];
+        const msi_eventdef *ev = &m->ev[s->queue[i].e];
         if (!ev->persistent && s->regs[ev->trigger] == 0) {
-            struct ms_delayed tmp = s->queue[i];
+            struct msi_delayed tmp = s->queue[i];
             s->queue[i] = s->queue[--s->nq];
             s->queue[s->nq] = tmp;
             continue;
@@ -894,12 +895,12 @@ static int take_due(ms_sim *s, double t, const double *y)
             i++;
             continue;
         }
-        const ms_eventdef *ev = &m->ev[e];
+        const msi_eventdef *ev = &m->ev[e];
         s->pending[e] = 1;
         for (size_t k = 0; k < ev->n; k++)
             s->ev_store[ev->offset + k] =
                 ev->trigger_values ? s->queue[i].val[k] : s->regs[ev->value[k]];
-        struct ms_delayed tmp = s->queue[i]; /* remove, keeping its buffer */
+        struct msi_delayed tmp = s->queue[i]; /* remove, keeping its buffer */
         s->queue[i] = s->queue[--s->nq];
         s->queue[s->nq] = tmp;
         taken++;
@@ -944,7 +945,7 @@ static int fire_events(ms_sim *s, double t, double *y)
                 return 0;
             continue;
         }
-        const ms_eventdef *ev = &m->ev[best];
+        const msi_eventdef *ev = &m->ev[best];
         pending[best] = 0;
         for (size_t k = 0; k < ev->n; k++)
             s->ev_val[k] = ev->trigger_values || ev->delay >= 0 ? s->ev_store[ev->offset + k]
@@ -967,13 +968,13 @@ static int fire_events(ms_sim *s, double t, double *y)
 
 static void record(ms_sim *s, double t, const double *y, double *row)
 {
-    const ms_compiled *c = &s->m->c;
+    const msi_compiled *c = &s->m->c;
     memcpy(row, y, s->ns * sizeof *row);
     size_t nobs = s->m->count[MS_OBSERVABLE];
     if (!nobs)
         return;
     load_state(s, t, y);
-    ms_prog_run(&c->obs, s->regs);
+    msi_prog_run(&c->obs, s->regs);
     for (size_t i = 0; i < nobs; i++)
         row[s->ns + i] = s->regs[c->obs_reg[i]];
 }
@@ -984,12 +985,12 @@ static ms_status after_root(ms_sim *s, double tret, double *y, double *target)
 {
     add_stats(s);
     if (fire_events(s, tret, y))
-        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", tret);
+        return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", tret);
     if (next_delayed(s) < *target)
         *target = next_delayed(s);
     if (scale_tolerances(s, y) != CV_SUCCESS || solver_restart(s, tret, *target))
-        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
-                       tret);
+        return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
+                        tret);
     s->stats.restarts++;
     return MS_OK;
 }
@@ -1002,19 +1003,19 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     s->rows_done = 0;
     memset(&s->stats, 0, sizeof s->stats);
     if (ev && ev->model != s->m)
-        return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "the event table was made for another model");
+        return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "the event table was made for another model");
     for (size_t k = 0; k < n_times; k++)
         if (!isfinite(times[k]) || times[k] < 0 || (k && times[k] < times[k - 1]))
-            return ms_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                           "output time %zu is %g; expected finite, >= 0 and non-decreasing", k,
-                           times[k]);
+            return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                            "output time %zu is %g; expected finite, >= 0 and non-decreasing", k,
+                            times[k]);
     if (n_times == 0)
-        return ms_ok(s->ctx);
+        return msi_ok(s->ctx);
     double t_end = times[n_times - 1];
     long ntr = build_transitions(s, ev, t_end);
     if (ntr < 0)
-        return ms_nomem(s->ctx);
+        return msi_nomem(s->ctx);
 
     double *y = N_VGetArrayPointer(s->y);
     ms_status st = ms_sim_initial(s, y);
@@ -1032,7 +1033,7 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         s->trig[e] = (unsigned char)(s->m->ev[e].initial_value != 0);
     s->nq = 0;
     if (fire_events(s, t, y))
-        return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = 0");
+        return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = 0");
     while (o < n_times && times[o] <= t)
         record(s, t, y, out + s->nout * o++);
     while (o < n_times) {
@@ -1041,8 +1042,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         if (due < target)
             target = due;
         if (scale_tolerances(s, y) != CV_SUCCESS || solver_restart(s, t, target))
-            return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
-                           t);
+            return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
+                            t);
         s->stats.restarts++;
         s->cvmsg[0] = '\0';
         while (o < n_times && (times[o] < target || (times[o] == target && target > t))) {
@@ -1062,9 +1063,9 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
             if (flag < 0) {
                 add_stats(s);
                 s->rows_done = o;
-                return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                               "integration failed between t = %g h and t = %g h: %s", t, times[o],
-                               s->cvmsg[0] ? s->cvmsg : solver_flag_name(s, flag));
+                return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                                "integration failed between t = %g h and t = %g h: %s", t, times[o],
+                                s->cvmsg[0] ? s->cvmsg : solver_flag_name(s, flag));
             }
             if (times[o] == target)
                 break; /* recorded after the events at `target` */
@@ -1086,19 +1087,19 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
             if (flag < 0) {
                 add_stats(s);
                 s->rows_done = o;
-                return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                               "integration failed between t = %g h and t = %g h: %s", t, target,
-                               s->cvmsg[0] ? s->cvmsg : solver_flag_name(s, flag));
+                return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0,
+                                "integration failed between t = %g h and t = %g h: %s", t, target,
+                                s->cvmsg[0] ? s->cvmsg : solver_flag_name(s, flag));
             }
         }
         add_stats(s);
         t = target;
         apply_at(s, t, ntr, &k, y);
         if (fire_events(s, t, y))
-            return ms_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", t);
+            return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", t);
         while (o < n_times && times[o] <= t)
             record(s, t, y, out + s->nout * o++);
     }
     s->rows_done = o;
-    return ms_ok(s->ctx);
+    return msi_ok(s->ctx);
 }

@@ -5,41 +5,41 @@
  * registers: `pre` (everything that depends only on parameters, run when
  * parameters change), `rhs` (the ODE right-hand sides), `jac` (the nonzero
  * entries of the exact Jacobian, from symbolic differentiation) and `obs`
- * (observables).  Owns ms_compiled; the interpreter is ms_prog_run in
+ * (observables).  Owns msi_compiled; the interpreter is msi_prog_run in
  * vm.h.
  */
 #include "model_impl.h"
 
 #include <string.h>
 
-void ms_compiled_free(ms_context *ctx, ms_compiled *c)
+void msi_compiled_free(ms_context *ctx, msi_compiled *c)
 {
-    ms_native_free(c);
-    ms_free(ctx, c->reg_init);
-    ms_free(ctx, c->state_reg);
-    ms_free(ctx, c->param_reg);
-    ms_free(ctx, c->input_reg);
-    ms_free(ctx, c->pre.code);
-    ms_free(ctx, c->rhs.code);
-    ms_free(ctx, c->jac.code);
-    ms_free(ctx, c->obs.code);
-    ms_free(ctx, c->evp.code);
-    ms_free(ctx, c->ode_reg);
-    ms_free(ctx, c->init_reg);
-    ms_free(ctx, c->obs_reg);
-    ms_free(ctx, c->jac_entries);
+    msi_native_free(c);
+    msi_free(ctx, c->reg_init);
+    msi_free(ctx, c->state_reg);
+    msi_free(ctx, c->param_reg);
+    msi_free(ctx, c->input_reg);
+    msi_free(ctx, c->pre.code);
+    msi_free(ctx, c->rhs.code);
+    msi_free(ctx, c->jac.code);
+    msi_free(ctx, c->obs.code);
+    msi_free(ctx, c->evp.code);
+    msi_free(ctx, c->ode_reg);
+    msi_free(ctx, c->init_reg);
+    msi_free(ctx, c->obs_reg);
+    msi_free(ctx, c->jac_entries);
     memset(c, 0, sizeof *c);
 }
 
 /* Marks every node reachable from the marked ones (children have smaller
  * indices, so one downward sweep suffices: no recursion). */
-static void close_marks(const ms_xdag *g, unsigned char *mark, size_t len)
+static void close_marks(const msi_xdag *g, unsigned char *mark, size_t len)
 {
     for (size_t i = len; i-- > 0;) {
         if (!mark[i])
             continue;
-        const ms_xnode *x = &g->n[i];
-        int ar = ms_x_arity((ms_xop)x->op);
+        const msi_xnode *x = &g->n[i];
+        int ar = msi_x_arity((msi_xop)x->op);
         if (ar >= 1)
             mark[x->a] = 1;
         if (ar >= 2)
@@ -51,23 +51,23 @@ static void close_marks(const ms_xdag *g, unsigned char *mark, size_t len)
 
 /* Emits the operation nodes among `mark` whose `varying` flag equals
  * `varying` (or any, if varying < 0) into prog. */
-static int emit(ms_context *ctx, const ms_xdag *g, const unsigned char *mark, size_t len,
-                int varying, ms_prog *prog)
+static int emit(ms_context *ctx, const msi_xdag *g, const unsigned char *mark, size_t len,
+                int varying, msi_prog *prog)
 {
     size_t n = 0;
     for (size_t i = 0; i < len; i++)
-        if (mark[i] && ms_x_arity((ms_xop)g->n[i].op) > 0 &&
+        if (mark[i] && msi_x_arity((msi_xop)g->n[i].op) > 0 &&
             (varying < 0 || g->n[i].varying == varying))
             n++;
-    prog->code = ms_alloc(ctx, (n ? n : 1) * sizeof *prog->code);
+    prog->code = msi_alloc(ctx, (n ? n : 1) * sizeof *prog->code);
     if (!prog->code)
         return -1;
     prog->n = 0;
     for (size_t i = 0; i < len; i++) {
-        const ms_xnode *x = &g->n[i];
-        if (!mark[i] || ms_x_arity((ms_xop)x->op) == 0 || (varying >= 0 && x->varying != varying))
+        const msi_xnode *x = &g->n[i];
+        if (!mark[i] || msi_x_arity((msi_xop)x->op) == 0 || (varying >= 0 && x->varying != varying))
             continue;
-        ms_instr *in = &prog->code[prog->n++];
+        msi_instr *in = &prog->code[prog->n++];
         in->op = x->op;
         in->dst = (int32_t)i;
         in->a = x->a;
@@ -102,11 +102,11 @@ static void mark_events(const ms_model *m, unsigned char *mark)
 static ms_status event_roots(ms_model *m)
 {
     ms_context *ctx = m->ctx;
-    const ms_xdag *g = &m->g;
+    const msi_xdag *g = &m->g;
     size_t cap = 0;
-    unsigned char *below = m->nev ? ms_alloc(ctx, g->len) : NULL;
+    unsigned char *below = m->nev ? msi_alloc(ctx, g->len) : NULL;
     if (m->nev && !below)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     for (size_t e = 0; e < m->nev; e++) {
         memset(below, 0, g->len);
         below[m->ev[e].trigger] = 1;
@@ -114,8 +114,8 @@ static ms_status event_roots(ms_model *m)
         for (size_t i = g->len; i-- > 0;) {
             if (!below[i])
                 continue;
-            const ms_xnode *x = &g->n[i];
-            int ar = ms_x_arity((ms_xop)x->op);
+            const msi_xnode *x = &g->n[i];
+            int ar = msi_x_arity((msi_xop)x->op);
             if (ar >= 1)
                 below[x->a] = 1;
             if (ar >= 2)
@@ -123,10 +123,10 @@ static ms_status event_roots(ms_model *m)
             if (ar >= 3)
                 below[x->c] = 1;
             if (x->op >= X_LT && x->op <= X_NE && x->varying) {
-                if (ms_grow(ctx, (void **)&m->root_a, &cap, m->nroot + 1, sizeof *m->root_a) ||
-                    !(m->root_b = ms_realloc(ctx, m->root_b, cap * sizeof *m->root_b))) {
-                    ms_free(ctx, below);
-                    return ms_nomem(ctx);
+                if (msi_grow(ctx, (void **)&m->root_a, &cap, m->nroot + 1, sizeof *m->root_a) ||
+                    !(m->root_b = msi_realloc(ctx, m->root_b, cap * sizeof *m->root_b))) {
+                    msi_free(ctx, below);
+                    return msi_nomem(ctx);
                 }
                 m->root_a[m->nroot] = x->a;
                 m->root_b[m->nroot++] = x->b;
@@ -137,24 +137,24 @@ static ms_status event_roots(ms_model *m)
         /* the trigger's own switch too: at a crossing found by a - b = 0 the
          * condition may not have flipped yet; this root is found just after */
         {
-            if (ms_grow(ctx, (void **)&m->root_a, &cap, m->nroot + 1, sizeof *m->root_a) ||
-                !(m->root_b = ms_realloc(ctx, m->root_b, cap * sizeof *m->root_b))) {
-                ms_free(ctx, below);
-                return ms_nomem(ctx);
+            if (msi_grow(ctx, (void **)&m->root_a, &cap, m->nroot + 1, sizeof *m->root_a) ||
+                !(m->root_b = msi_realloc(ctx, m->root_b, cap * sizeof *m->root_b))) {
+                msi_free(ctx, below);
+                return msi_nomem(ctx);
             }
             m->root_a[m->nroot] = m->ev[e].trigger;
             m->root_b[m->nroot++] = -1;
         }
     }
-    ms_free(ctx, below);
+    msi_free(ctx, below);
     return MS_OK;
 }
 
-ms_status ms_model_compile(ms_model *m)
+ms_status msi_model_compile(ms_model *m)
 {
     ms_context *ctx = m->ctx;
-    ms_xdag *g = &m->g;
-    ms_compiled *c = &m->c;
+    msi_xdag *g = &m->g;
+    msi_compiled *c = &m->c;
     size_t ns = m->count[MS_STATE], nobs = m->count[MS_OBSERVABLE];
     unsigned char *mark = NULL;
 
@@ -162,34 +162,34 @@ ms_status ms_model_compile(ms_model *m)
     size_t cap = 0;
     c->jac_nnz = 0;
     for (size_t j = 0; j < ns; j++) {
-        ms_x_diff_reset(g);
+        msi_x_diff_reset(g);
         for (size_t i = 0; i < ns; i++) {
-            ms_xid d = ms_x_diff(g, m->sym[MS_STATE][i].node, (int32_t)j);
+            msi_xid d = msi_x_diff(g, m->sym[MS_STATE][i].node, (int32_t)j);
             if (d < 0)
-                return g->oom ? ms_nomem(ctx)
-                              : ms_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
-                                        "the model is too large to differentiate");
-            if (ms_x_is_const(g, d, 0))
+                return g->oom ? msi_nomem(ctx)
+                              : msi_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
+                                         "the model is too large to differentiate");
+            if (msi_x_is_const(g, d, 0))
                 continue;
-            if (ms_grow(ctx, (void **)&c->jac_entries, &cap, c->jac_nnz + 1,
-                        sizeof *c->jac_entries))
-                return ms_nomem(ctx);
-            c->jac_entries[c->jac_nnz++] = (ms_jentry){(int32_t)i, (int32_t)j, d};
+            if (msi_grow(ctx, (void **)&c->jac_entries, &cap, c->jac_nnz + 1,
+                         sizeof *c->jac_entries))
+                return msi_nomem(ctx);
+            c->jac_entries[c->jac_nnz++] = (msi_jentry){(int32_t)i, (int32_t)j, d};
         }
     }
 
     if (event_roots(m))
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     size_t len = g->len;
     c->nregs = len;
-    mark = ms_alloc(ctx, len);
-    c->reg_init = ms_alloc(ctx, len * sizeof *c->reg_init);
-    c->state_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->state_reg);
-    c->param_reg = ms_alloc(ctx, (m->count[MS_PARAM] + 1) * sizeof *c->param_reg);
-    c->input_reg = ms_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *c->input_reg);
-    c->ode_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->ode_reg);
-    c->init_reg = ms_alloc(ctx, (ns + 1) * sizeof *c->init_reg);
-    c->obs_reg = ms_alloc(ctx, (nobs + 1) * sizeof *c->obs_reg);
+    mark = msi_alloc(ctx, len);
+    c->reg_init = msi_alloc(ctx, len * sizeof *c->reg_init);
+    c->state_reg = msi_alloc(ctx, (ns + 1) * sizeof *c->state_reg);
+    c->param_reg = msi_alloc(ctx, (m->count[MS_PARAM] + 1) * sizeof *c->param_reg);
+    c->input_reg = msi_alloc(ctx, (m->count[MS_INPUT] + 1) * sizeof *c->input_reg);
+    c->ode_reg = msi_alloc(ctx, (ns + 1) * sizeof *c->ode_reg);
+    c->init_reg = msi_alloc(ctx, (ns + 1) * sizeof *c->init_reg);
+    c->obs_reg = msi_alloc(ctx, (nobs + 1) * sizeof *c->obs_reg);
     if (!mark || !c->reg_init || !c->state_reg || !c->param_reg || !c->input_reg || !c->ode_reg ||
         !c->init_reg || !c->obs_reg)
         goto nomem;
@@ -203,7 +203,7 @@ ms_status ms_model_compile(ms_model *m)
     for (size_t i = 0; i < m->count[MS_INPUT]; i++)
         c->input_reg[i] = -1;
     for (size_t i = 0; i < len; i++) {
-        const ms_xnode *x = &g->n[i];
+        const msi_xnode *x = &g->n[i];
         switch (x->op) {
         case X_CONST: c->reg_init[i] = x->v; break;
         /* (leaves outside the model's ranges are scratch placeholders of an
@@ -275,9 +275,9 @@ ms_status ms_model_compile(ms_model *m)
     if (emit(ctx, g, mark, len, 1, &c->obs))
         goto nomem;
 
-    ms_free(ctx, mark);
+    msi_free(ctx, mark);
     return MS_OK;
 nomem:
-    ms_free(ctx, mark);
-    return ms_nomem(ctx);
+    msi_free(ctx, mark);
+    return msi_nomem(ctx);
 }

@@ -9,23 +9,23 @@
 
 #define MS_X_MAX_DEPTH 60000
 
-void ms_xdag_init(ms_xdag *g, ms_context *ctx)
+void msi_xdag_init(msi_xdag *g, ms_context *ctx)
 {
     memset(g, 0, sizeof *g);
     g->ctx = ctx;
     g->stamp = 1;
 }
 
-void ms_xdag_free(ms_xdag *g)
+void msi_xdag_free(msi_xdag *g)
 {
-    ms_free(g->ctx, g->n);
-    ms_free(g->ctx, g->hash);
-    ms_free(g->ctx, g->dmemo);
-    ms_free(g->ctx, g->dstamp);
+    msi_free(g->ctx, g->n);
+    msi_free(g->ctx, g->hash);
+    msi_free(g->ctx, g->dmemo);
+    msi_free(g->ctx, g->dstamp);
     memset(g, 0, sizeof *g);
 }
 
-int ms_x_arity(ms_xop op)
+int msi_x_arity(msi_xop op)
 {
     if (op <= X_TIME)
         return 0;
@@ -36,7 +36,7 @@ int ms_x_arity(ms_xop op)
     return 2;
 }
 
-const char *ms_x_c_text(ms_xop op)
+const char *msi_x_c_text(msi_xop op)
 {
     switch (op) {
     case X_ADD: return "A + B";
@@ -79,7 +79,7 @@ const char *ms_x_c_text(ms_xop op)
     }
 }
 
-static uint64_t node_hash(const ms_xnode *x)
+static uint64_t node_hash(const msi_xnode *x)
 {
     uint64_t h = 1469598103934665603ull;
     uint64_t bits;
@@ -94,15 +94,15 @@ static uint64_t node_hash(const ms_xnode *x)
     return h;
 }
 
-static int node_eq(const ms_xnode *x, const ms_xnode *y)
+static int node_eq(const msi_xnode *x, const msi_xnode *y)
 {
     return x->op == y->op && x->a == y->a && x->b == y->b && x->c == y->c &&
            memcmp(&x->v, &y->v, sizeof x->v) == 0;
 }
 
-static int rehash(ms_xdag *g, size_t ncap)
+static int rehash(msi_xdag *g, size_t ncap)
 {
-    int32_t *h = ms_alloc(g->ctx, ncap * sizeof *h);
+    int32_t *h = msi_alloc(g->ctx, ncap * sizeof *h);
     if (!h)
         return -1;
     memset(h, 0xff, ncap * sizeof *h);
@@ -112,23 +112,23 @@ static int rehash(ms_xdag *g, size_t ncap)
             k = (k + 1) & (ncap - 1);
         h[k] = (int32_t)i;
     }
-    ms_free(g->ctx, g->hash);
+    msi_free(g->ctx, g->hash);
     g->hash = h;
     g->hcap = ncap;
     return 0;
 }
 
 /* Finds or appends a node.  Fills in `varying` and `depth`. */
-static ms_xid intern(ms_xdag *g, ms_xnode x)
+static msi_xid intern(msi_xdag *g, msi_xnode x)
 {
-    int ar = ms_x_arity((ms_xop)x.op);
+    int ar = msi_x_arity((msi_xop)x.op);
     int32_t ch[3] = {x.a, x.b, x.c};
     unsigned depth = 0;
     x.varying = (x.op == X_STATE || x.op == X_INPUT || x.op == X_TIME);
     for (int i = 0; i < ar; i++) {
         if (ch[i] < 0)
             return -1;
-        const ms_xnode *c = &g->n[ch[i]];
+        const msi_xnode *c = &g->n[ch[i]];
         x.varying |= c->varying;
         if (c->depth + 1u > depth)
             depth = c->depth + 1u;
@@ -148,113 +148,113 @@ static ms_xid intern(ms_xdag *g, ms_xnode x)
             return g->hash[k];
         k = (k + 1) & (g->hcap - 1);
     }
-    if (ms_grow(g->ctx, (void **)&g->n, &g->cap, g->len + 1, sizeof *g->n)) {
+    if (msi_grow(g->ctx, (void **)&g->n, &g->cap, g->len + 1, sizeof *g->n)) {
         g->oom = 1;
         return -1;
     }
     g->n[g->len] = x;
     g->hash[k] = (int32_t)g->len;
-    return (ms_xid)g->len++;
+    return (msi_xid)g->len++;
 }
 
-ms_xid ms_x_const(ms_xdag *g, double v)
+msi_xid msi_x_const(msi_xdag *g, double v)
 {
     if (v == 0)
         v = 0; /* one zero: -0.0 and 0.0 fold together */
-    ms_xnode x = {.op = X_CONST, .a = -1, .b = -1, .c = -1, .v = v};
+    msi_xnode x = {.op = X_CONST, .a = -1, .b = -1, .c = -1, .v = v};
     return intern(g, x);
 }
 
-ms_xid ms_x_leaf(ms_xdag *g, ms_xop op, int32_t index)
+msi_xid msi_x_leaf(msi_xdag *g, msi_xop op, int32_t index)
 {
-    ms_xnode x = {.op = (uint8_t)op, .a = index, .b = -1, .c = -1};
+    msi_xnode x = {.op = (uint8_t)op, .a = index, .b = -1, .c = -1};
     return intern(g, x);
 }
 
-static int is_const(const ms_xdag *g, ms_xid a)
+static int is_const(const msi_xdag *g, msi_xid a)
 {
     return g->n[a].op == X_CONST;
 }
 
-ms_xid ms_x_unary(ms_xdag *g, ms_xop op, ms_xid a)
+msi_xid msi_x_unary(msi_xdag *g, msi_xop op, msi_xid a)
 {
     if (a < 0)
         return -1;
     if (is_const(g, a))
-        return ms_x_const(g, ms_x_apply(op, g->n[a].v, 0, 0));
+        return msi_x_const(g, msi_x_apply(op, g->n[a].v, 0, 0));
     if (op == X_NEG && g->n[a].op == X_NEG)
         return g->n[a].a;
-    ms_xnode x = {.op = (uint8_t)op, .a = a, .b = -1, .c = -1};
+    msi_xnode x = {.op = (uint8_t)op, .a = a, .b = -1, .c = -1};
     return intern(g, x);
 }
 
-static int commutative(ms_xop op)
+static int commutative(msi_xop op)
 {
     return op == X_ADD || op == X_MUL || op == X_MIN || op == X_MAX || op == X_EQ || op == X_NE ||
            op == X_AND || op == X_OR || op == X_XOR;
 }
 
-ms_xid ms_x_binary(ms_xdag *g, ms_xop op, ms_xid a, ms_xid b)
+msi_xid msi_x_binary(msi_xdag *g, msi_xop op, msi_xid a, msi_xid b)
 {
     if (a < 0 || b < 0)
         return -1;
     if (is_const(g, a) && is_const(g, b))
-        return ms_x_const(g, ms_x_apply(op, g->n[a].v, g->n[b].v, 0));
+        return msi_x_const(g, msi_x_apply(op, g->n[a].v, g->n[b].v, 0));
     switch (op) {
     case X_ADD:
-        if (ms_x_is_const(g, a, 0))
+        if (msi_x_is_const(g, a, 0))
             return b;
-        if (ms_x_is_const(g, b, 0))
+        if (msi_x_is_const(g, b, 0))
             return a;
         if (g->n[b].op == X_NEG)
-            return ms_x_binary(g, X_SUB, a, g->n[b].a);
+            return msi_x_binary(g, X_SUB, a, g->n[b].a);
         break;
     case X_SUB:
-        if (ms_x_is_const(g, b, 0))
+        if (msi_x_is_const(g, b, 0))
             return a;
-        if (ms_x_is_const(g, a, 0))
-            return ms_x_unary(g, X_NEG, b);
+        if (msi_x_is_const(g, a, 0))
+            return msi_x_unary(g, X_NEG, b);
         if (a == b)
-            return ms_x_const(g, 0);
+            return msi_x_const(g, 0);
         if (g->n[b].op == X_NEG)
-            return ms_x_binary(g, X_ADD, a, g->n[b].a);
+            return msi_x_binary(g, X_ADD, a, g->n[b].a);
         break;
     case X_MUL:
-        if (ms_x_is_const(g, a, 0) || ms_x_is_const(g, b, 0))
-            return ms_x_const(g, 0);
-        if (ms_x_is_const(g, a, 1))
+        if (msi_x_is_const(g, a, 0) || msi_x_is_const(g, b, 0))
+            return msi_x_const(g, 0);
+        if (msi_x_is_const(g, a, 1))
             return b;
-        if (ms_x_is_const(g, b, 1))
+        if (msi_x_is_const(g, b, 1))
             return a;
-        if (ms_x_is_const(g, a, -1))
-            return ms_x_unary(g, X_NEG, b);
-        if (ms_x_is_const(g, b, -1))
-            return ms_x_unary(g, X_NEG, a);
+        if (msi_x_is_const(g, a, -1))
+            return msi_x_unary(g, X_NEG, b);
+        if (msi_x_is_const(g, b, -1))
+            return msi_x_unary(g, X_NEG, a);
         break;
     case X_DIV:
-        if (ms_x_is_const(g, a, 0))
-            return ms_x_const(g, 0);
-        if (ms_x_is_const(g, b, 1))
+        if (msi_x_is_const(g, a, 0))
+            return msi_x_const(g, 0);
+        if (msi_x_is_const(g, b, 1))
             return a;
         break;
     case X_POW:
-        if (ms_x_is_const(g, b, 0))
-            return ms_x_const(g, 1);
-        if (ms_x_is_const(g, b, 1))
+        if (msi_x_is_const(g, b, 0))
+            return msi_x_const(g, 1);
+        if (msi_x_is_const(g, b, 1))
             return a;
         break;
     default: break;
     }
     if (commutative(op) && a > b) {
-        ms_xid t = a;
+        msi_xid t = a;
         a = b;
         b = t;
     }
-    ms_xnode x = {.op = (uint8_t)op, .a = a, .b = b, .c = -1};
+    msi_xnode x = {.op = (uint8_t)op, .a = a, .b = b, .c = -1};
     return intern(g, x);
 }
 
-ms_xid ms_x_select(ms_xdag *g, ms_xid c, ms_xid a, ms_xid b)
+msi_xid msi_x_select(msi_xdag *g, msi_xid c, msi_xid a, msi_xid b)
 {
     if (c < 0 || a < 0 || b < 0)
         return -1;
@@ -262,11 +262,11 @@ ms_xid ms_x_select(ms_xdag *g, ms_xid c, ms_xid a, ms_xid b)
         return g->n[c].v != 0 ? a : b;
     if (a == b)
         return a;
-    ms_xnode x = {.op = X_SELECT, .a = c, .b = a, .c = b};
+    msi_xnode x = {.op = X_SELECT, .a = c, .b = a, .c = b};
     return intern(g, x);
 }
 
-void ms_x_diff_reset(ms_xdag *g)
+void msi_x_diff_reset(msi_xdag *g)
 {
     g->stamp++;
     if (g->stamp == 0) { /* wrapped: clear */
@@ -276,20 +276,20 @@ void ms_x_diff_reset(ms_xdag *g)
     }
 }
 
-static int memo_fit(ms_xdag *g, size_t need)
+static int memo_fit(msi_xdag *g, size_t need)
 {
     if (need <= g->dcap)
         return 0;
     size_t ncap = g->dcap ? g->dcap : 256;
     while (ncap < need)
         ncap *= 2;
-    int32_t *m = ms_realloc(g->ctx, g->dmemo, ncap * sizeof *m);
+    int32_t *m = msi_realloc(g->ctx, g->dmemo, ncap * sizeof *m);
     if (!m) {
         g->oom = 1;
         return -1;
     }
     g->dmemo = m;
-    uint32_t *s = ms_realloc(g->ctx, g->dstamp, ncap * sizeof *s);
+    uint32_t *s = msi_realloc(g->ctx, g->dstamp, ncap * sizeof *s);
     if (!s) {
         g->oom = 1;
         return -1;
@@ -302,31 +302,31 @@ static int memo_fit(ms_xdag *g, size_t need)
 
 /* The derivative rules.  Recursion depth is bounded by the node depth, which
  * the model loader limits for user formulas. */
-static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
+static msi_xid diff(msi_xdag *g, msi_xid id, int32_t var)
 {
     if (id < 0)
         return -1;
     if (!g->n[id].varying)
-        return ms_x_const(g, 0);
+        return msi_x_const(g, 0);
     if (memo_fit(g, (size_t)id + 1))
         return -1;
     if (g->dstamp[id] == g->stamp)
         return g->dmemo[id];
 
-    ms_xnode x = g->n[id]; /* copy: g->n moves as nodes are added */
-    ms_xid a = x.a, b = x.b, r = -1;
-    ms_xid da = -1, db = -1;
-    int ar = ms_x_arity((ms_xop)x.op);
+    msi_xnode x = g->n[id]; /* copy: g->n moves as nodes are added */
+    msi_xid a = x.a, b = x.b, r = -1;
+    msi_xid da = -1, db = -1;
+    int ar = msi_x_arity((msi_xop)x.op);
     if (ar >= 1 && x.op != X_SELECT)
         da = diff(g, a, var);
     if (ar >= 2 && x.op != X_SELECT)
         db = diff(g, b, var);
     if ((ar >= 1 && x.op != X_SELECT && da < 0) || (ar >= 2 && x.op != X_SELECT && db < 0))
         return -1;
-#define C(v) ms_x_const(g, (v))
-#define U(op, p) ms_x_unary(g, (op), (p))
-#define B(op, p, q) ms_x_binary(g, (op), (p), (q))
-    switch ((ms_xop)x.op) {
+#define C(v) msi_x_const(g, (v))
+#define U(op, p) msi_x_unary(g, (op), (p))
+#define B(op, p, q) msi_x_binary(g, (op), (p), (q))
+    switch ((msi_xop)x.op) {
     case X_STATE: r = C(x.a == var ? 1.0 : 0.0); break;
     case X_CONST:
     case X_PARAM:
@@ -340,7 +340,7 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
         r = B(X_SUB, B(X_DIV, da, b), B(X_DIV, B(X_MUL, a, db), B(X_MUL, b, b)));
         break;
     case X_POW:
-        if (ms_x_is_const(g, db, 0)) /* b a^(b-1) a' */
+        if (msi_x_is_const(g, db, 0)) /* b a^(b-1) a' */
             r = B(X_MUL, B(X_MUL, b, B(X_POW, a, B(X_SUB, b, C(1)))), da);
         else /* a^b (b' ln a + b a'/a) */
             r = B(X_MUL, id, B(X_ADD, B(X_MUL, db, U(X_LN, a)), B(X_DIV, B(X_MUL, b, da), a)));
@@ -349,7 +349,7 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
     case X_LN: r = B(X_DIV, da, a); break;
     case X_LOG10: r = B(X_DIV, da, B(X_MUL, a, C(2.302585092994045684))); break;
     case X_SQRT: r = B(X_DIV, da, B(X_MUL, C(2), id)); break;
-    case X_ABS: r = ms_x_select(g, B(X_LT, a, C(0)), U(X_NEG, da), da); break;
+    case X_ABS: r = msi_x_select(g, B(X_LT, a, C(0)), U(X_NEG, da), da); break;
     case X_SIN: r = B(X_MUL, U(X_COS, a), da); break;
     case X_COS: r = U(X_NEG, B(X_MUL, U(X_SIN, a), da)); break;
     case X_TAN: r = B(X_MUL, B(X_ADD, C(1), B(X_MUL, id, id)), da); break;
@@ -374,11 +374,11 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
     case X_NOT:
         r = C(0); /* piecewise constant: derivative zero almost everywhere */
         break;
-    case X_MIN: r = ms_x_select(g, B(X_LE, a, b), da, db); break;
-    case X_MAX: r = ms_x_select(g, B(X_GE, a, b), da, db); break;
+    case X_MIN: r = msi_x_select(g, B(X_LE, a, b), da, db); break;
+    case X_MAX: r = msi_x_select(g, B(X_GE, a, b), da, db); break;
     case X_SELECT: {
-        ms_xid dt = diff(g, x.b, var), de = diff(g, x.c, var);
-        r = (dt < 0 || de < 0) ? -1 : ms_x_select(g, x.a, dt, de);
+        msi_xid dt = diff(g, x.b, var), de = diff(g, x.c, var);
+        r = (dt < 0 || de < 0) ? -1 : msi_x_select(g, x.a, dt, de);
         break;
     }
     case X_OP_COUNT: r = -1; break;
@@ -393,7 +393,7 @@ static ms_xid diff(ms_xdag *g, ms_xid id, int32_t var)
     return r;
 }
 
-ms_xid ms_x_diff(ms_xdag *g, ms_xid node, int32_t state)
+msi_xid msi_x_diff(msi_xdag *g, msi_xid node, int32_t state)
 {
     return diff(g, node, state);
 }

@@ -62,9 +62,9 @@ typedef enum {
     /* c ? a : b */
     X_SELECT,
     X_OP_COUNT
-} ms_xop;
+} msi_xop;
 
-typedef int32_t ms_xid; /* node index; -1 = error (out of memory or too deep) */
+typedef int32_t msi_xid; /* node index; -1 = error (out of memory or too deep) */
 
 typedef struct {
     uint8_t op;
@@ -72,11 +72,11 @@ typedef struct {
     uint16_t depth;  /* longest path to a leaf, capped at 65535 */
     int32_t a, b, c; /* children, or the index of a state/param/input */
     double v;        /* constants */
-} ms_xnode;
+} msi_xnode;
 
-typedef struct ms_xdag {
+typedef struct msi_xdag {
     ms_context *ctx;
-    ms_xnode *n;
+    msi_xnode *n;
     size_t len, cap;
     int32_t *hash; /* open addressing, -1 empty */
     size_t hcap;
@@ -86,37 +86,37 @@ typedef struct ms_xdag {
     size_t dcap;
     uint32_t stamp;
     int oom; /* set when an allocation failed (as opposed to a depth limit) */
-} ms_xdag;
+} msi_xdag;
 
-void ms_xdag_init(ms_xdag *g, ms_context *ctx);
-void ms_xdag_free(ms_xdag *g);
+void msi_xdag_init(msi_xdag *g, ms_context *ctx);
+void msi_xdag_free(msi_xdag *g);
 
-ms_xid ms_x_const(ms_xdag *g, double v);
-ms_xid ms_x_leaf(ms_xdag *g, ms_xop op, int32_t index); /* X_STATE/PARAM/INPUT/TIME */
-ms_xid ms_x_unary(ms_xdag *g, ms_xop op, ms_xid a);
-ms_xid ms_x_binary(ms_xdag *g, ms_xop op, ms_xid a, ms_xid b);
-ms_xid ms_x_select(ms_xdag *g, ms_xid c, ms_xid a, ms_xid b);
+msi_xid msi_x_const(msi_xdag *g, double v);
+msi_xid msi_x_leaf(msi_xdag *g, msi_xop op, int32_t index); /* X_STATE/PARAM/INPUT/TIME */
+msi_xid msi_x_unary(msi_xdag *g, msi_xop op, msi_xid a);
+msi_xid msi_x_binary(msi_xdag *g, msi_xop op, msi_xid a, msi_xid b);
+msi_xid msi_x_select(msi_xdag *g, msi_xid c, msi_xid a, msi_xid b);
 
 /* d(node)/d(state `state`).  -1 on allocation failure. */
-ms_xid ms_x_diff(ms_xdag *g, ms_xid node, int32_t state);
+msi_xid msi_x_diff(msi_xdag *g, msi_xid node, int32_t state);
 /* Starts a new differentiation variable (invalidates the memo). */
-void ms_x_diff_reset(ms_xdag *g);
+void msi_x_diff_reset(msi_xdag *g);
 
-static inline int ms_x_is_const(const ms_xdag *g, ms_xid x, double v)
+static inline int msi_x_is_const(const msi_xdag *g, msi_xid x, double v)
 {
     return g->n[x].op == X_CONST && g->n[x].v == v;
 }
 
 /* Number of children of an op (0..3). */
-int ms_x_arity(ms_xop op);
+int msi_x_arity(msi_xop op);
 /* The C text of an op with its arguments written A, B, C: the same
- * operations as ms_x_apply below (native.c compiles it; tests/test_native.c
- * checks every op against ms_x_apply).  NULL for leaves. */
-const char *ms_x_c_text(ms_xop op);
+ * operations as msi_x_apply below (native.c compiles it; tests/test_native.c
+ * checks every op against msi_x_apply).  NULL for leaves. */
+const char *msi_x_c_text(msi_xop op);
 /* Evaluates an op on its argument values: the single definition of every
  * op's meaning, used by constant folding and by the bytecode interpreter
  * (inline so that the interpreter's loop is one switch). */
-static inline double ms_x_apply(int op, double a, double b, double c)
+static inline double msi_x_apply(int op, double a, double b, double c)
 {
     switch (op) {
     case X_ADD: return a + b;

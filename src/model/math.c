@@ -3,7 +3,7 @@
  * abstract syntax trees converted into nodes of the expression DAG.  The
  * project writes no expression parser: this file only maps libSBML's node
  * types onto the DAG's operations and names onto symbols (through the
- * caller's callbacks).  Entry points: ms_math_parse, ms_math_convert.
+ * caller's callbacks).  Entry points: msi_math_parse, msi_math_convert.
  */
 #include "model_impl.h"
 
@@ -17,7 +17,7 @@
 
 #define MS_MATH_MAX_DEPTH 1000
 
-void ms_math_locate(const ms_math_env *env, const char *name, int *line, int *col)
+void msi_math_locate(const msi_math_env *env, const char *name, int *line, int *col)
 {
     *line = env->line;
     *col = env->col;
@@ -52,12 +52,12 @@ void ms_math_locate(const ms_math_env *env, const char *name, int *line, int *co
     }
 }
 
-ms_status ms_math_parse(ms_math_env *env, ASTNode_t **out)
+ms_status msi_math_parse(msi_math_env *env, ASTNode_t **out)
 {
     *out = NULL;
     L3ParserSettings_t *s = L3ParserSettings_create();
     if (!s)
-        return ms_nomem(env->ctx);
+        return msi_nomem(env->ctx);
     L3ParserSettings_setParseLog(s, L3P_PARSE_LOG_AS_ERROR);
     L3ParserSettings_setParseUnits(s, 0);
     ASTNode_t *ast = SBML_parseL3FormulaWithSettings(env->text, s);
@@ -88,52 +88,52 @@ ms_status ms_math_parse(ms_math_env *env, ASTNode_t **out)
         col = env->col + (int)((size_t)pos - 1 < len ? (size_t)pos - 1 : len);
     }
     ms_status st =
-        ms_fail(env->ctx, MS_ERR_MODEL, env->file, line, col, "in %s: %s", env->what, reason);
+        msi_fail(env->ctx, MS_ERR_MODEL, env->file, line, col, "in %s: %s", env->what, reason);
     free(msg);
     return st;
 }
 
-static ms_xid fail_at(ms_math_env *env, const char *name, const char *fmt, const char *arg)
+static msi_xid fail_at(msi_math_env *env, const char *name, const char *fmt, const char *arg)
 {
     int line, col;
-    ms_math_locate(env, name, &line, &col);
+    msi_math_locate(env, name, &line, &col);
     char buf[300];
     snprintf(buf, sizeof buf, fmt, arg);
-    ms_fail(env->ctx, MS_ERR_MODEL, env->file, line, col, "in %s: %s", env->what, buf);
+    msi_fail(env->ctx, MS_ERR_MODEL, env->file, line, col, "in %s: %s", env->what, buf);
     return -1;
 }
 
-static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth);
+static msi_xid conv(msi_math_env *env, const ASTNode_t *n, int depth);
 
 /* Folds the children of an n-ary node as a balanced tree (log depth). */
-static ms_xid fold(ms_math_env *env, ms_xop op, const ms_xid *v, size_t lo, size_t hi)
+static msi_xid fold(msi_math_env *env, msi_xop op, const msi_xid *v, size_t lo, size_t hi)
 {
     if (hi - lo == 1)
         return v[lo];
     size_t mid = lo + (hi - lo) / 2;
-    ms_xid a = fold(env, op, v, lo, mid);
-    ms_xid b = fold(env, op, v, mid, hi);
-    return ms_x_binary(env->g, op, a, b);
+    msi_xid a = fold(env, op, v, lo, mid);
+    msi_xid b = fold(env, op, v, mid, hi);
+    return msi_x_binary(env->g, op, a, b);
 }
 
-static ms_xid nomem(ms_math_env *env)
+static msi_xid nomem(msi_math_env *env)
 {
     if (env->g->oom) {
-        ms_nomem(env->ctx);
+        msi_nomem(env->ctx);
         return -1;
     }
     if (env->ctx->last == MS_OK || env->ctx->msg[0] == '\0')
-        ms_fail(env->ctx, MS_ERR_LIMIT, env->file, env->line, env->col,
-                "in %s: the formula is too large or too deeply nested", env->what);
+        msi_fail(env->ctx, MS_ERR_LIMIT, env->file, env->line, env->col,
+                 "in %s: the formula is too large or too deeply nested", env->what);
     return -1;
 }
 
-static ms_xid conv_unary_fn(ms_math_env *env, int type, ms_xid a)
+static msi_xid conv_unary_fn(msi_math_env *env, int type, msi_xid a)
 {
-    ms_xdag *g = env->g;
-#define C(x) ms_x_const(g, (x))
-#define U(op, p) ms_x_unary(g, (op), (p))
-#define B(op, p, q) ms_x_binary(g, (op), (p), (q))
+    msi_xdag *g = env->g;
+#define C(x) msi_x_const(g, (x))
+#define U(op, p) msi_x_unary(g, (op), (p))
+#define B(op, p, q) msi_x_binary(g, (op), (p), (q))
     switch (type) {
     case AST_FUNCTION_ABS: return U(X_ABS, a);
     case AST_FUNCTION_EXP: return U(X_EXP, a);
@@ -179,7 +179,7 @@ static ms_xid conv_unary_fn(ms_math_env *env, int type, ms_xid a)
 #undef B
 }
 
-static int rel_op(int type, ms_xop *op)
+static int rel_op(int type, msi_xop *op)
 {
     switch (type) {
     case AST_RELATIONAL_EQ: *op = X_EQ; return 1;
@@ -192,14 +192,14 @@ static int rel_op(int type, ms_xop *op)
     }
 }
 
-static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
+static msi_xid conv(msi_math_env *env, const ASTNode_t *n, int depth)
 {
-    ms_xdag *g = env->g;
+    msi_xdag *g = env->g;
     if (!n)
         return nomem(env);
     if (depth > MS_MATH_MAX_DEPTH) {
-        ms_fail(env->ctx, MS_ERR_LIMIT, env->file, env->line, env->col,
-                "in %s: formula nested deeper than %d levels", env->what, MS_MATH_MAX_DEPTH);
+        msi_fail(env->ctx, MS_ERR_LIMIT, env->file, env->line, env->col,
+                 "in %s: formula nested deeper than %d levels", env->what, MS_MATH_MAX_DEPTH);
         return -1;
     }
     int type = ASTNode_getType(n);
@@ -208,25 +208,25 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
 
     /* leaves */
     switch (type) {
-    case AST_INTEGER: return ms_x_const(g, (double)ASTNode_getInteger(n));
+    case AST_INTEGER: return msi_x_const(g, (double)ASTNode_getInteger(n));
     case AST_REAL:
     case AST_REAL_E:
     case AST_RATIONAL: {
         double v = ASTNode_getReal(n);
         if (!isfinite(v)) {
-            ms_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,
-                    "in %s: a non-finite number (%s); expected a finite constant", env->what,
-                    isnan(v) ? "NaN" : "infinity");
+            msi_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,
+                     "in %s: a non-finite number (%s); expected a finite constant", env->what,
+                     isnan(v) ? "NaN" : "infinity");
             return -1;
         }
-        return ms_x_const(g, v);
+        return msi_x_const(g, v);
     }
-    case AST_CONSTANT_E: return ms_x_const(g, 2.718281828459045235);
-    case AST_CONSTANT_PI: return ms_x_const(g, 3.141592653589793238);
-    case AST_CONSTANT_TRUE: return ms_x_const(g, 1);
-    case AST_CONSTANT_FALSE: return ms_x_const(g, 0);
-    case AST_NAME_AVOGADRO: return ms_x_const(g, 6.02214179e23); /* SBML L3V1 value */
-    case AST_NAME_TIME: return env->time_is_zero ? ms_x_const(g, 0) : ms_x_leaf(g, X_TIME, 0);
+    case AST_CONSTANT_E: return msi_x_const(g, 2.718281828459045235);
+    case AST_CONSTANT_PI: return msi_x_const(g, 3.141592653589793238);
+    case AST_CONSTANT_TRUE: return msi_x_const(g, 1);
+    case AST_CONSTANT_FALSE: return msi_x_const(g, 0);
+    case AST_NAME_AVOGADRO: return msi_x_const(g, 6.02214179e23); /* SBML L3V1 value */
+    case AST_NAME_TIME: return env->time_is_zero ? msi_x_const(g, 0) : msi_x_leaf(g, X_TIME, 0);
     case AST_NAME: return env->name(env, ASTNode_getName(n));
     default: break;
     }
@@ -236,11 +236,11 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         return env->rate_of(env, ASTNode_getName(ASTNode_getChild(n, 0)));
 
     /* convert the children */
-    ms_xid small[8];
-    ms_xid *v = nc <= 8 ? small : ms_alloc(env->ctx, nc * sizeof *v);
+    msi_xid small[8];
+    msi_xid *v = nc <= 8 ? small : msi_alloc(env->ctx, nc * sizeof *v);
     if (!v)
         return nomem(env);
-    ms_xid r = -1;
+    msi_xid r = -1;
     for (unsigned i = 0; i < nc; i++) {
         v[i] = conv(env, ASTNode_getChild(n, i), depth + 1);
         if (v[i] < 0)
@@ -251,65 +251,65 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         if (nc != (k)) {                                                                           \
             char b_[64];                                                                           \
             snprintf(b_, sizeof b_, "%u argument%s; expected %d", nc, nc == 1 ? "" : "s", (k));    \
-            ms_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,                        \
-                    "in %s: '%s' given %s", env->what, fname, b_);                                 \
+            msi_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,                       \
+                     "in %s: '%s' given %s", env->what, fname, b_);                                \
             goto out;                                                                              \
         }                                                                                          \
     } while (0)
-    ms_xop op;
+    msi_xop op;
     switch (type) {
-    case AST_PLUS: r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_ADD, v, 0, nc); break;
-    case AST_TIMES: r = nc == 0 ? ms_x_const(g, 1) : fold(env, X_MUL, v, 0, nc); break;
+    case AST_PLUS: r = nc == 0 ? msi_x_const(g, 0) : fold(env, X_ADD, v, 0, nc); break;
+    case AST_TIMES: r = nc == 0 ? msi_x_const(g, 1) : fold(env, X_MUL, v, 0, nc); break;
     case AST_MINUS:
         if (nc == 1)
-            r = ms_x_unary(g, X_NEG, v[0]);
+            r = msi_x_unary(g, X_NEG, v[0]);
         else {
             NEED(2);
-            r = ms_x_binary(g, X_SUB, v[0], v[1]);
+            r = msi_x_binary(g, X_SUB, v[0], v[1]);
         }
         break;
     case AST_DIVIDE:
         NEED(2);
-        r = ms_x_binary(g, X_DIV, v[0], v[1]);
+        r = msi_x_binary(g, X_DIV, v[0], v[1]);
         break;
     case AST_POWER:
     case AST_FUNCTION_POWER:
         NEED(2);
-        r = ms_x_binary(g, X_POW, v[0], v[1]);
+        r = msi_x_binary(g, X_POW, v[0], v[1]);
         break;
     case AST_FUNCTION_ROOT:
         if (nc == 1) {
-            r = ms_x_unary(g, X_SQRT, v[0]);
+            r = msi_x_unary(g, X_SQRT, v[0]);
         } else {
             NEED(2);
-            if (ms_x_is_const(g, v[0], 2))
-                r = ms_x_unary(g, X_SQRT, v[1]);
+            if (msi_x_is_const(g, v[0], 2))
+                r = msi_x_unary(g, X_SQRT, v[1]);
             else
-                r = ms_x_binary(g, X_POW, v[1], ms_x_binary(g, X_DIV, ms_x_const(g, 1), v[0]));
+                r = msi_x_binary(g, X_POW, v[1], msi_x_binary(g, X_DIV, msi_x_const(g, 1), v[0]));
         }
         break;
     case AST_FUNCTION_LOG:
         if (nc == 1) {
-            r = ms_x_unary(g, X_LOG10, v[0]);
+            r = msi_x_unary(g, X_LOG10, v[0]);
         } else {
             NEED(2);
-            if (ms_x_is_const(g, v[0], 10))
-                r = ms_x_unary(g, X_LOG10, v[1]);
+            if (msi_x_is_const(g, v[0], 10))
+                r = msi_x_unary(g, X_LOG10, v[1]);
             else
-                r = ms_x_binary(g, X_DIV, ms_x_unary(g, X_LN, v[1]), ms_x_unary(g, X_LN, v[0]));
+                r = msi_x_binary(g, X_DIV, msi_x_unary(g, X_LN, v[1]), msi_x_unary(g, X_LN, v[0]));
         }
         break;
     case AST_FUNCTION_PIECEWISE: {
         if (nc == 0) {
-            ms_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,
-                    "in %s: piecewise() with no arguments; expected value, condition, ..., "
-                    "otherwise",
-                    env->what);
+            msi_fail(env->ctx, MS_ERR_MODEL, env->file, env->line, env->col,
+                     "in %s: piecewise() with no arguments; expected value, condition, ..., "
+                     "otherwise",
+                     env->what);
             goto out;
         }
-        r = (nc % 2) ? v[nc - 1] : ms_x_const(g, NAN);
+        r = (nc % 2) ? v[nc - 1] : msi_x_const(g, NAN);
         for (unsigned k = nc / 2; k-- > 0;)
-            r = ms_x_select(g, v[2 * k + 1], v[2 * k], r);
+            r = msi_x_select(g, v[2 * k + 1], v[2 * k], r);
         break;
     }
     case AST_FUNCTION_MIN:
@@ -321,22 +321,22 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         break;
     case AST_FUNCTION_QUOTIENT:
         NEED(2);
-        r = ms_x_unary(g, X_FLOOR, ms_x_binary(g, X_DIV, v[0], v[1]));
+        r = msi_x_unary(g, X_FLOOR, msi_x_binary(g, X_DIV, v[0], v[1]));
         break;
     case AST_FUNCTION_REM: { /* a - b*trunc(a/b) */
         NEED(2);
-        ms_xid q = ms_x_binary(g, X_DIV, v[0], v[1]);
-        ms_xid tr = ms_x_select(g, ms_x_binary(g, X_LT, q, ms_x_const(g, 0)),
-                                ms_x_unary(g, X_CEIL, q), ms_x_unary(g, X_FLOOR, q));
-        r = ms_x_binary(g, X_SUB, v[0], ms_x_binary(g, X_MUL, v[1], tr));
+        msi_xid q = msi_x_binary(g, X_DIV, v[0], v[1]);
+        msi_xid tr = msi_x_select(g, msi_x_binary(g, X_LT, q, msi_x_const(g, 0)),
+                                  msi_x_unary(g, X_CEIL, q), msi_x_unary(g, X_FLOOR, q));
+        r = msi_x_binary(g, X_SUB, v[0], msi_x_binary(g, X_MUL, v[1], tr));
         break;
     }
-    case AST_LOGICAL_AND: r = nc == 0 ? ms_x_const(g, 1) : fold(env, X_AND, v, 0, nc); break;
-    case AST_LOGICAL_OR: r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_OR, v, 0, nc); break;
-    case AST_LOGICAL_XOR: r = nc == 0 ? ms_x_const(g, 0) : fold(env, X_XOR, v, 0, nc); break;
+    case AST_LOGICAL_AND: r = nc == 0 ? msi_x_const(g, 1) : fold(env, X_AND, v, 0, nc); break;
+    case AST_LOGICAL_OR: r = nc == 0 ? msi_x_const(g, 0) : fold(env, X_OR, v, 0, nc); break;
+    case AST_LOGICAL_XOR: r = nc == 0 ? msi_x_const(g, 0) : fold(env, X_XOR, v, 0, nc); break;
     case AST_LOGICAL_IMPLIES:
         NEED(2);
-        r = ms_x_binary(g, X_OR, ms_x_unary(g, X_NOT, v[0]), v[1]);
+        r = msi_x_binary(g, X_OR, msi_x_unary(g, X_NOT, v[0]), v[1]);
         break;
     case AST_FUNCTION:
         r = env->call ? env->call(env, fname, v, nc)
@@ -349,14 +349,14 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         if (rel_op(type, &op)) {
             if (op == X_NE) {
                 NEED(2);
-                r = ms_x_binary(g, X_NE, v[0], v[1]);
+                r = msi_x_binary(g, X_NE, v[0], v[1]);
             } else if (nc < 2) {
                 NEED(2);
             } else {
                 /* a < b < c  ==  (a < b) and (b < c) */
-                r = ms_x_binary(g, op, v[0], v[1]);
+                r = msi_x_binary(g, op, v[0], v[1]);
                 for (unsigned i = 2; i < nc && r >= 0; i++)
-                    r = ms_x_binary(g, X_AND, r, ms_x_binary(g, op, v[i - 1], v[i]));
+                    r = msi_x_binary(g, X_AND, r, msi_x_binary(g, op, v[i - 1], v[i]));
             }
             break;
         }
@@ -364,7 +364,7 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
             r = conv_unary_fn(env, type, v[0]);
             if (r != -2)
                 break;
-        } else if (conv_unary_fn(env, type, ms_x_const(g, 0)) != -2) {
+        } else if (conv_unary_fn(env, type, msi_x_const(g, 0)) != -2) {
             NEED(1);
         }
         r = fail_at(env, fname, "'%s' is not supported by the engine", fname);
@@ -375,14 +375,14 @@ static ms_xid conv(ms_math_env *env, const ASTNode_t *n, int depth)
         nomem(env);
 out:
     if (v != small)
-        ms_free(env->ctx, v);
+        msi_free(env->ctx, v);
     return r;
 }
 
-ms_xid ms_math_convert(ms_math_env *env, const ASTNode_t *ast)
+msi_xid msi_math_convert(msi_math_env *env, const ASTNode_t *ast)
 {
     env->ctx->msg[0] = '\0';
-    ms_xid r = conv(env, ast, 0);
+    msi_xid r = conv(env, ast, 0);
     if (r < 0)
         nomem(env);
     return r;

@@ -39,12 +39,12 @@ static const char *const RESERVED[] = {
 
 typedef struct loader {
     ms_context *ctx;
-    ms_ydoc doc;
+    msi_ydoc doc;
     ms_model *m;
-    ms_strmap names;
-    const ms_ynode **fnode[MS_SYMKIND_COUNT]; /* formula node of each symbol */
-    const ms_ynode **inode;                   /* states: initial value node */
-    unsigned char *rule_mark;                 /* 0 new, 1 in progress, 2 done */
+    msi_strmap names;
+    const msi_ynode **fnode[MS_SYMKIND_COUNT]; /* formula node of each symbol */
+    const msi_ynode **inode;                   /* states: initial value node */
+    unsigned char *rule_mark;                  /* 0 new, 1 in progress, 2 done */
     size_t *rule_stack;
     size_t rule_depth, order_n;
 } loader;
@@ -58,44 +58,44 @@ void ms_model_free(ms_model *m)
     ms_context *ctx = m->ctx;
     for (int k = 0; k < MS_SYMKIND_COUNT; k++) {
         for (size_t i = 0; i < m->count[k]; i++) {
-            ms_symdef *s = &m->sym[k][i];
-            ms_free(ctx, s->name);
-            ms_free(ctx, s->unit);
-            ms_free(ctx, s->desc);
-            ms_free(ctx, s->expr);
-            ms_free(ctx, s->init);
-            ms_free(ctx, s->source);
-            ms_free(ctx, s->hypothesis);
-            ms_free(ctx, s->evidence);
-            ms_free(ctx, s->contested);
+            msi_symdef *s = &m->sym[k][i];
+            msi_free(ctx, s->name);
+            msi_free(ctx, s->unit);
+            msi_free(ctx, s->desc);
+            msi_free(ctx, s->expr);
+            msi_free(ctx, s->init);
+            msi_free(ctx, s->source);
+            msi_free(ctx, s->hypothesis);
+            msi_free(ctx, s->evidence);
+            msi_free(ctx, s->contested);
         }
-        ms_free(ctx, m->sym[k]);
+        msi_free(ctx, m->sym[k]);
     }
-    ms_free(ctx, m->rule_order);
+    msi_free(ctx, m->rule_order);
     for (size_t i = 0; i < m->nvar; i++) {
-        ms_vardef *v = &m->var[i];
-        ms_free(ctx, v->values);
-        ms_free(ctx, v->cum);
-        ms_free(ctx, v->source);
-        ms_free(ctx, v->hypothesis);
-        ms_free(ctx, v->evidence);
-        ms_free(ctx, v->summary);
+        msi_vardef *v = &m->var[i];
+        msi_free(ctx, v->values);
+        msi_free(ctx, v->cum);
+        msi_free(ctx, v->source);
+        msi_free(ctx, v->hypothesis);
+        msi_free(ctx, v->evidence);
+        msi_free(ctx, v->summary);
     }
-    ms_free(ctx, m->var);
-    ms_free(ctx, m->chol);
+    msi_free(ctx, m->var);
+    msi_free(ctx, m->chol);
     for (size_t e = 0; e < m->nev; e++) {
-        ms_free(ctx, m->ev[e].target);
-        ms_free(ctx, m->ev[e].value);
+        msi_free(ctx, m->ev[e].target);
+        msi_free(ctx, m->ev[e].value);
     }
-    ms_free(ctx, m->ev);
-    ms_free(ctx, m->root_a);
-    ms_free(ctx, m->root_b);
-    ms_free(ctx, m->file);
-    ms_free(ctx, m->name);
-    ms_free(ctx, m->desc);
-    ms_compiled_free(ctx, &m->c);
-    ms_xdag_free(&m->g);
-    ms_free(ctx, m);
+    msi_free(ctx, m->ev);
+    msi_free(ctx, m->root_a);
+    msi_free(ctx, m->root_b);
+    msi_free(ctx, m->file);
+    msi_free(ctx, m->name);
+    msi_free(ctx, m->desc);
+    msi_compiled_free(ctx, &m->c);
+    msi_xdag_free(&m->g);
+    msi_free(ctx, m);
 }
 
 const char *ms_model_name(const ms_model *m)
@@ -126,7 +126,7 @@ ms_status ms_model_symbol(const ms_model *m, ms_symkind kind, size_t i, ms_symbo
 {
     if (!m || !out || (int)kind < 0 || kind >= MS_SYMKIND_COUNT || i >= m->count[kind])
         return MS_ERR_ARG;
-    const ms_symdef *s = &m->sym[kind][i];
+    const msi_symdef *s = &m->sym[kind][i];
     memset(out, 0, sizeof *out);
     out->name = s->name;
     out->unit = s->unit;
@@ -166,7 +166,7 @@ size_t ms_model_jacobian_nnz(const ms_model *m)
 /* -------------------------------------------------------------- helpers */
 
 /* An error at a node of the model file. */
-#define yfail(L, n, ...) ms_yfail((L)->ctx, &(L)->doc, (n), MS_ERR_MODEL, __VA_ARGS__)
+#define yfail(L, n, ...) msi_yfail((L)->ctx, &(L)->doc, (n), MS_ERR_MODEL, __VA_ARGS__)
 
 static int valid_identifier(const char *s)
 {
@@ -191,7 +191,7 @@ static int is_reserved(const char *s)
     return 0;
 }
 
-const char *ms_model_suggest(const ms_model *m, int kind, const char *name)
+const char *msi_model_suggest(const ms_model *m, int kind, const char *name)
 {
     const char *best = NULL;
     size_t bd = (size_t)-1;
@@ -199,7 +199,7 @@ const char *ms_model_suggest(const ms_model *m, int kind, const char *name)
         if (kind >= 0 && k != kind)
             continue;
         for (size_t i = 0; i < m->count[k]; i++) {
-            size_t d = ms_edit_distance(name, m->sym[k][i].name);
+            size_t d = msi_edit_distance(name, m->sym[k][i].name);
             if (d < bd) {
                 bd = d;
                 best = m->sym[k][i].name;
@@ -212,37 +212,37 @@ const char *ms_model_suggest(const ms_model *m, int kind, const char *name)
 
 static const char *suggest(const loader *L, const char *name)
 {
-    return ms_model_suggest(L->m, -1, name);
+    return msi_model_suggest(L->m, -1, name);
 }
 
 /* An optional text field into *dst (copied). */
-static ms_status opt_text(loader *L, const ms_ynode *map, const char *key, const char *what,
+static ms_status opt_text(loader *L, const msi_ynode *map, const char *key, const char *what,
                           char **dst)
 {
-    const ms_ynode *v;
-    ms_status st = ms_yget_string(L->ctx, &L->doc, map, key, what, 0, &v, MS_ERR_MODEL);
+    const msi_ynode *v;
+    ms_status st = msi_yget_string(L->ctx, &L->doc, map, key, what, 0, &v, MS_ERR_MODEL);
     if (st != MS_OK || !v)
         return st;
-    *dst = ms_strdup(L->ctx, v->str);
-    return *dst ? MS_OK : ms_nomem(L->ctx);
+    *dst = msi_strdup(L->ctx, v->str);
+    return *dst ? MS_OK : msi_nomem(L->ctx);
 }
 
-static ms_status req_text(loader *L, const ms_ynode *map, const char *key, const char *what,
+static ms_status req_text(loader *L, const msi_ynode *map, const char *key, const char *what,
                           char **dst)
 {
-    const ms_ynode *v;
-    ms_status st = ms_yget_string(L->ctx, &L->doc, map, key, what, 1, &v, MS_ERR_MODEL);
+    const msi_ynode *v;
+    ms_status st = msi_yget_string(L->ctx, &L->doc, map, key, what, 1, &v, MS_ERR_MODEL);
     if (st != MS_OK)
         return st;
-    *dst = ms_strdup(L->ctx, v->str);
-    return *dst ? MS_OK : ms_nomem(L->ctx);
+    *dst = msi_strdup(L->ctx, v->str);
+    return *dst ? MS_OK : msi_nomem(L->ctx);
 }
 
 /* A section: a mapping of names to definitions; an empty value counts as
  * an empty mapping. */
-static ms_status section(loader *L, const ms_ynode *root, const char *key, const ms_ynode **out)
+static ms_status section(loader *L, const msi_ynode *root, const char *key, const msi_ynode **out)
 {
-    const ms_ynode *v = ms_ymap_get(root, key);
+    const msi_ynode *v = msi_ymap_get(root, key);
     *out = NULL;
     if (!v || (v->type == MS_Y_SCALAR && v->len == 0 && v->style == 1 /* plain */))
         return MS_OK;
@@ -254,29 +254,29 @@ static ms_status section(loader *L, const ms_ynode *root, const char *key, const
 
 /* --------------------------------------------------------- definitions */
 
-static ms_status read_state(loader *L, const ms_ynode *def, ms_symdef *s, size_t i)
+static ms_status read_state(loader *L, const msi_ynode *def, msi_symdef *s, size_t i)
 {
     static const char *const keys[] = {"unit", "initial", "description", "abs_tol", NULL};
     char what[160];
     snprintf(what, sizeof what, "state '%s'", s->name);
     if (def->type != MS_Y_MAP)
         return yfail(L, def, "%s must be a mapping with unit: and initial:", what);
-    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    ms_status st = msi_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
     if (!st)
         st = req_text(L, def, "unit", what, &s->unit);
     if (!st)
         st = opt_text(L, def, "description", what, &s->desc);
     if (st)
         return st;
-    const ms_ynode *init = ms_ymap_get(def, "initial");
+    const msi_ynode *init = msi_ymap_get(def, "initial");
     if (!init)
         return yfail(L, def, "%s has no 'initial:'; expected a number or a formula of parameters",
                      what);
     if (init->type != MS_Y_SCALAR || init->len == 0)
         return yfail(L, init, "'initial' of %s must be a number or a formula", what);
-    const ms_ynode *tol = ms_ymap_get(def, "abs_tol");
+    const msi_ynode *tol = msi_ymap_get(def, "abs_tol");
     if (tol) {
-        st = ms_yget_number(L->ctx, &L->doc, tol, "abs_tol", &s->abs_tol, MS_ERR_MODEL);
+        st = msi_yget_number(L->ctx, &L->doc, tol, "abs_tol", &s->abs_tol, MS_ERR_MODEL);
         if (st)
             return st;
         if (!(s->abs_tol > 0))
@@ -286,11 +286,11 @@ static ms_status read_state(loader *L, const ms_ynode *def, ms_symdef *s, size_t
                          what, s->abs_tol);
     }
     L->inode[i] = init;
-    s->init = ms_strdup(L->ctx, init->str);
-    return s->init ? MS_OK : ms_nomem(L->ctx);
+    s->init = msi_strdup(L->ctx, init->str);
+    return s->init ? MS_OK : msi_nomem(L->ctx);
 }
 
-static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
+static ms_status read_param(loader *L, const msi_ynode *def, msi_symdef *s)
 {
     static const char *const keys[] = {"value",      "unit",      "source",      "hypothesis",
                                        "evidence",   "contested", "description", "note",
@@ -300,13 +300,13 @@ static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
     if (def->type != MS_Y_MAP)
         return yfail(L, def,
                      "%s must be a mapping with value:, unit: and source: or hypothesis:", what);
-    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    ms_status st = msi_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
     if (st)
         return st;
-    const ms_ynode *v = ms_ymap_get(def, "value");
+    const msi_ynode *v = msi_ymap_get(def, "value");
     if (!v)
         return yfail(L, def, "%s has no 'value:'; expected a finite number", what);
-    st = ms_yget_number(L->ctx, &L->doc, v, "the value", &s->value, MS_ERR_MODEL);
+    st = msi_yget_number(L->ctx, &L->doc, v, "the value", &s->value, MS_ERR_MODEL);
     if (!st)
         st = req_text(L, def, "unit", what, &s->unit);
     if (!st)
@@ -328,9 +328,9 @@ static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
                      what);
     /* a claim's strength: null is 0, as_claimed the value under which the
      * claim would hold; a claim is a hypothesis, never a citation */
-    const ms_ynode *ac = ms_ymap_get(def, "as_claimed");
+    const msi_ynode *ac = msi_ymap_get(def, "as_claimed");
     if (ac) {
-        if ((st = ms_yget_number(L->ctx, &L->doc, ac, "as_claimed", &s->as_claimed, MS_ERR_MODEL)))
+        if ((st = msi_yget_number(L->ctx, &L->doc, ac, "as_claimed", &s->as_claimed, MS_ERR_MODEL)))
             return st;
         if (s->as_claimed == 0)
             return yfail(L, ac,
@@ -349,7 +349,7 @@ static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
         for (const char *const *e = EVIDENCE; *e; e++)
             ok |= strcmp(*e, s->evidence) == 0;
         if (!ok)
-            return yfail(L, ms_ymap_get(def, "evidence"),
+            return yfail(L, msi_ymap_get(def, "evidence"),
                          "evidence '%s' of %s; expected one of: human-rct, human-observational, "
                          "animal, in-vitro, assumption",
                          s->evidence, what);
@@ -357,14 +357,14 @@ static ms_status read_param(loader *L, const ms_ynode *def, ms_symdef *s)
     return MS_OK;
 }
 
-static ms_status read_input(loader *L, const ms_ynode *def, ms_symdef *s)
+static ms_status read_input(loader *L, const msi_ynode *def, msi_symdef *s)
 {
     static const char *const keys[] = {"kind", "unit", "target", "default", "description", NULL};
     char what[160];
     snprintf(what, sizeof what, "input '%s'", s->name);
     if (def->type != MS_Y_MAP)
         return yfail(L, def, "%s must be a mapping with kind: and unit:", what);
-    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    ms_status st = msi_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
     char *kind = NULL;
     if (!st)
         st = req_text(L, def, "kind", what, &kind);
@@ -373,10 +373,10 @@ static ms_status read_input(loader *L, const ms_ynode *def, ms_symdef *s)
     if (!st)
         st = opt_text(L, def, "description", what, &s->desc);
     if (st) {
-        ms_free(L->ctx, kind);
+        msi_free(L->ctx, kind);
         return st;
     }
-    const ms_ynode *kn = ms_ymap_get(def, "kind");
+    const msi_ynode *kn = msi_ymap_get(def, "kind");
     if (strcmp(kind, "rate") == 0)
         s->input_kind = MS_INPUT_RATE;
     else if (strcmp(kind, "level") == 0)
@@ -385,18 +385,18 @@ static ms_status read_input(loader *L, const ms_ynode *def, ms_symdef *s)
         s->input_kind = MS_INPUT_BOLUS;
     else
         st = yfail(L, kn, "kind '%s' of %s; expected rate, level or bolus", kind, what);
-    ms_free(L->ctx, kind);
+    msi_free(L->ctx, kind);
     if (st)
         return st;
-    const ms_ynode *tg = ms_ymap_get(def, "target");
-    const ms_ynode *dv = ms_ymap_get(def, "default");
+    const msi_ynode *tg = msi_ymap_get(def, "target");
+    const msi_ynode *dv = msi_ymap_get(def, "default");
     s->target = -1;
     if (s->input_kind == MS_INPUT_BOLUS) {
         if (!tg)
             return yfail(L, def, "bolus %s has no 'target:'; expected the state it adds to", what);
         if (tg->type != MS_Y_SCALAR)
             return yfail(L, tg, "'target' of %s must be a state name", what);
-        const ms_strmap_entry *e = ms_strmap_get(&L->names, tg->str);
+        const msi_strmap_entry *e = msi_strmap_get(&L->names, tg->str);
         if (!e || e->kind != MS_STATE)
             return yfail(L, tg, "target '%s' of %s is not a state; expected one of the states",
                          tg->str, what);
@@ -408,7 +408,7 @@ static ms_status read_input(loader *L, const ms_ynode *def, ms_symdef *s)
             return yfail(L, tg, "'target:' is for bolus inputs; %s is a %s input", what,
                          s->input_kind == MS_INPUT_RATE ? "rate" : "level");
         if (dv) {
-            st = ms_yget_number(L->ctx, &L->doc, dv, "the default", &s->value, MS_ERR_MODEL);
+            st = msi_yget_number(L->ctx, &L->doc, dv, "the default", &s->value, MS_ERR_MODEL);
             if (st)
                 return st;
         }
@@ -418,8 +418,8 @@ static ms_status read_input(loader *L, const ms_ynode *def, ms_symdef *s)
 
 /* rules: `name: formula` or `name: {expr:, unit:, description:}`;
  * observables: the mapping form, unit required. */
-static ms_status read_formula_def(loader *L, const ms_ynode *def, ms_symdef *s,
-                                  const ms_ynode **fnode, int need_unit)
+static ms_status read_formula_def(loader *L, const msi_ynode *def, msi_symdef *s,
+                                  const msi_ynode **fnode, int need_unit)
 {
     static const char *const keys[] = {"expr", "unit", "description", NULL};
     char what[160];
@@ -428,13 +428,13 @@ static ms_status read_formula_def(loader *L, const ms_ynode *def, ms_symdef *s,
         if (def->len == 0)
             return yfail(L, def, "%s is empty; expected a formula", what);
         *fnode = def;
-        s->expr = ms_strdup(L->ctx, def->str);
-        return s->expr ? MS_OK : ms_nomem(L->ctx);
+        s->expr = msi_strdup(L->ctx, def->str);
+        return s->expr ? MS_OK : msi_nomem(L->ctx);
     }
     if (def->type != MS_Y_MAP)
         return yfail(L, def, "%s must be a mapping with expr:%s", what,
                      need_unit ? " and unit:" : "");
-    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
+    ms_status st = msi_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
     if (!st)
         st = req_text(L, def, "expr", what, &s->expr);
     if (!st)
@@ -443,77 +443,77 @@ static ms_status read_formula_def(loader *L, const ms_ynode *def, ms_symdef *s,
     if (!st)
         st = opt_text(L, def, "description", what, &s->desc);
     if (!st)
-        *fnode = ms_ymap_get(def, "expr");
+        *fnode = msi_ymap_get(def, "expr");
     return st;
 }
 
 /* ------------------------------------------------------------- formulas */
 
-static ms_xid rule_node(loader *L, size_t i);
+static msi_xid rule_node(loader *L, size_t i);
 
-static ms_xid env_name(ms_math_env *env, const char *name)
+static msi_xid env_name(msi_math_env *env, const char *name)
 {
     loader *L = env->ud;
     int line, col;
     if (strcmp(name, "t") == 0)
-        return ms_x_leaf(&L->m->g, X_TIME, 0);
-    const ms_strmap_entry *e = ms_strmap_get(&L->names, name);
+        return msi_x_leaf(&L->m->g, X_TIME, 0);
+    const msi_strmap_entry *e = msi_strmap_get(&L->names, name);
     if (!e) {
-        ms_math_locate(env, name, &line, &col);
+        msi_math_locate(env, name, &line, &col);
         const char *s = suggest(L, name);
-        ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
-                "unknown symbol '%s' in %s; expected a state, parameter, input or rule%s%s%s", name,
-                env->what, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        msi_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
+                 "unknown symbol '%s' in %s; expected a state, parameter, input or rule%s%s%s",
+                 name, env->what, s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
         return -1;
     }
-    ms_symdef *s = &L->m->sym[e->kind][e->index];
+    msi_symdef *s = &L->m->sym[e->kind][e->index];
     switch (e->kind) {
     case MS_RULE: return rule_node(L, (size_t)e->index);
     case MS_INPUT:
         if (s->input_kind == MS_INPUT_BOLUS) {
-            ms_math_locate(env, name, &line, &col);
-            ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
-                    "'%s' in %s is a bolus input, which adds to state '%s' and has no value; "
-                    "expected a rate or level input",
-                    name, env->what, L->m->sym[MS_STATE][s->target].name);
+            msi_math_locate(env, name, &line, &col);
+            msi_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
+                     "'%s' in %s is a bolus input, which adds to state '%s' and has no value; "
+                     "expected a rate or level input",
+                     name, env->what, L->m->sym[MS_STATE][s->target].name);
             return -1;
         }
         return s->leaf;
     case MS_OBSERVABLE:
-        ms_math_locate(env, name, &line, &col);
-        ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
-                "'%s' in %s is an observable; formulas may use states, parameters, inputs and "
-                "rules (make '%s' a rule to use it)",
-                name, env->what, name);
+        msi_math_locate(env, name, &line, &col);
+        msi_fail(L->ctx, MS_ERR_MODEL, L->doc.file, line, col,
+                 "'%s' in %s is an observable; formulas may use states, parameters, inputs and "
+                 "rules (make '%s' a rule to use it)",
+                 name, env->what, name);
         return -1;
     default: return s->leaf;
     }
 }
 
-static ms_xid env_call(ms_math_env *env, const char *name, const ms_xid *args, size_t n)
+static msi_xid env_call(msi_math_env *env, const char *name, const msi_xid *args, size_t n)
 {
     (void)args;
     (void)n;
     int line, col;
-    ms_math_locate(env, name, &line, &col);
-    ms_fail(env->ctx, MS_ERR_MODEL, env->file, line, col,
-            "unknown function '%s' in %s; expected one of exp, ln, log10, sqrt, abs, min, max, "
-            "piecewise, floor, ceil, sin, cos, tan and the like",
-            name, env->what);
+    msi_math_locate(env, name, &line, &col);
+    msi_fail(env->ctx, MS_ERR_MODEL, env->file, line, col,
+             "unknown function '%s' in %s; expected one of exp, ln, log10, sqrt, abs, min, max, "
+             "piecewise, floor, ceil, sin, cos, tan and the like",
+             name, env->what);
     return -1;
 }
 
 /* Converts the formula in scalar `fn` (text `text`). */
-static ms_xid formula(loader *L, const ms_ynode *fn, const char *text, const char *what)
+static msi_xid formula(loader *L, const msi_ynode *fn, const char *text, const char *what)
 {
-    ms_math_env env = {.ctx = L->ctx,
-                       .g = &L->m->g,
-                       .file = L->doc.file,
-                       .text = text,
-                       .what = what,
-                       .name = env_name,
-                       .call = env_call,
-                       .ud = L};
+    msi_math_env env = {.ctx = L->ctx,
+                        .g = &L->m->g,
+                        .file = L->doc.file,
+                        .text = text,
+                        .what = what,
+                        .name = env_name,
+                        .call = env_call,
+                        .ud = L};
     env.line = fn ? fn->line : 1;
     env.col = fn ? fn->col : 1;
     if (fn && (fn->style == 2 || fn->style == 3)) /* single or double quoted */
@@ -523,16 +523,16 @@ static ms_xid formula(loader *L, const ms_ynode *fn, const char *text, const cha
         env.col = fn->col + 2;
     }
     ASTNode_t *ast = NULL;
-    if (ms_math_parse(&env, &ast) != MS_OK)
+    if (msi_math_parse(&env, &ast) != MS_OK)
         return -1;
-    ms_xid r = ms_math_convert(&env, ast);
+    msi_xid r = msi_math_convert(&env, ast);
     ASTNode_free(ast);
     return r;
 }
 
-static ms_xid rule_node(loader *L, size_t i)
+static msi_xid rule_node(loader *L, size_t i)
 {
-    ms_symdef *s = &L->m->sym[MS_RULE][i];
+    msi_symdef *s = &L->m->sym[MS_RULE][i];
     if (L->rule_mark[i] == 2)
         return s->node;
     if (L->rule_mark[i] == 1) {
@@ -548,20 +548,20 @@ static ms_xid rule_node(loader *L, size_t i)
                 off += (size_t)w;
         }
         snprintf(path + off, sizeof path - off, "%s", s->name);
-        ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, s->line, s->col,
-                "cycle in assignment rules: %s; rules must not depend on themselves", path);
+        msi_fail(L->ctx, MS_ERR_MODEL, L->doc.file, s->line, s->col,
+                 "cycle in assignment rules: %s; rules must not depend on themselves", path);
         return -1;
     }
     if (L->rule_depth >= MS_RULE_MAX_NESTING) {
-        ms_fail(L->ctx, MS_ERR_LIMIT, L->doc.file, s->line, s->col,
-                "assignment rules nested deeper than %d levels", MS_RULE_MAX_NESTING);
+        msi_fail(L->ctx, MS_ERR_LIMIT, L->doc.file, s->line, s->col,
+                 "assignment rules nested deeper than %d levels", MS_RULE_MAX_NESTING);
         return -1;
     }
     L->rule_mark[i] = 1;
     L->rule_stack[L->rule_depth++] = i;
     char what[160];
     snprintf(what, sizeof what, "the rule '%s'", s->name);
-    ms_xid r = formula(L, L->fnode[MS_RULE][i], s->expr, what);
+    msi_xid r = formula(L, L->fnode[MS_RULE][i], s->expr, what);
     L->rule_depth--;
     if (r < 0)
         return -1;
@@ -573,18 +573,18 @@ static ms_xid rule_node(loader *L, size_t i)
 
 /* --------------------------------------------------------------- loading */
 
-static ms_status collect(loader *L, const ms_ynode *sec, ms_symkind kind)
+static ms_status collect(loader *L, const msi_ynode *sec, ms_symkind kind)
 {
     if (!sec)
         return MS_OK;
     ms_model *m = L->m;
     size_t n = sec->n;
-    m->sym[kind] = ms_alloc(L->ctx, (n ? n : 1) * sizeof *m->sym[kind]);
-    L->fnode[kind] = ms_alloc(L->ctx, (n ? n : 1) * sizeof *L->fnode[kind]);
+    m->sym[kind] = msi_alloc(L->ctx, (n ? n : 1) * sizeof *m->sym[kind]);
+    L->fnode[kind] = msi_alloc(L->ctx, (n ? n : 1) * sizeof *L->fnode[kind]);
     if (!m->sym[kind] || !L->fnode[kind])
-        return ms_nomem(L->ctx);
+        return msi_nomem(L->ctx);
     for (size_t i = 0; i < n; i++) {
-        const ms_ynode *k = sec->keys[i];
+        const msi_ynode *k = sec->keys[i];
         if (!valid_identifier(k->str))
             return yfail(L, k,
                          "'%s' is not a valid name; expected a letter or '_' followed by "
@@ -595,22 +595,22 @@ static ms_status collect(loader *L, const ms_ynode *sec, ms_symkind kind)
                          "'%s' is a reserved word of the formula language; choose another "
                          "name",
                          k->str);
-        ms_symdef *s = &m->sym[kind][i];
-        s->name = ms_strdup(L->ctx, k->str);
+        msi_symdef *s = &m->sym[kind][i];
+        s->name = msi_strdup(L->ctx, k->str);
         if (!s->name)
-            return ms_nomem(L->ctx);
+            return msi_nomem(L->ctx);
         s->line = k->line;
         s->col = k->col;
         s->leaf = -1;
         s->node = -1;
         s->init_node = -1;
         m->count[kind] = i + 1;
-        const ms_strmap_entry *old;
-        int r = ms_strmap_put(&L->names, s->name, (int32_t)kind, (int32_t)i, &old);
+        const msi_strmap_entry *old;
+        int r = msi_strmap_put(&L->names, s->name, (int32_t)kind, (int32_t)i, &old);
         if (r < 0)
-            return ms_nomem(L->ctx);
+            return msi_nomem(L->ctx);
         if (r > 0) {
-            const ms_symdef *o = &m->sym[old->kind][old->index];
+            const msi_symdef *o = &m->sym[old->kind][old->index];
             return yfail(L, k, "duplicate name '%s': already defined as a %s at line %d", s->name,
                          KIND_NAME[old->kind], o->line);
         }
@@ -619,9 +619,9 @@ static ms_status collect(loader *L, const ms_ynode *sec, ms_symkind kind)
 }
 
 /* The parameter a key names, or an error at the key. */
-static ms_status param_ref(loader *L, const ms_ynode *k, const char *what, int *out)
+static ms_status param_ref(loader *L, const msi_ynode *k, const char *what, int *out)
 {
-    const ms_strmap_entry *e = ms_strmap_get(&L->names, k->str);
+    const msi_strmap_entry *e = msi_strmap_get(&L->names, k->str);
     if (!e || e->kind != MS_PARAM) {
         const char *s = suggest(L, k->str);
         return yfail(L, k, "%s '%s' is not a parameter%s%s%s", what, k->str,
@@ -631,19 +631,19 @@ static ms_status param_ref(loader *L, const ms_ynode *k, const char *what, int *
     return MS_OK;
 }
 
-static ms_status num_key(loader *L, const ms_ynode *map, const char *key, const char *what,
+static ms_status num_key(loader *L, const msi_ynode *map, const char *key, const char *what,
                          int required, double *out)
 {
-    const ms_ynode *v = ms_ymap_get(map, key);
+    const msi_ynode *v = msi_ymap_get(map, key);
     if (!v) {
         if (required)
             return yfail(L, map, "%s has no '%s:'", what, key);
         return MS_OK;
     }
-    return ms_yget_number(L->ctx, &L->doc, v, key, out, MS_ERR_MODEL);
+    return msi_yget_number(L->ctx, &L->doc, v, key, out, MS_ERR_MODEL);
 }
 
-static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def, ms_vardef *v)
+static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *def, msi_vardef *v)
 {
     static const char *const keys[] = {
         "dist",  "mean",   "sd",    "median", "cv",         "gsd",      "min",  "max", "lower",
@@ -665,21 +665,21 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
                      key->str);
     if (def->type != MS_Y_MAP)
         return yfail(L, def, "%s must be a mapping with dist: and its parameters", what);
-    if ((st = ms_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL)))
+    if ((st = msi_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL)))
         return st;
     char *dist = NULL;
     if ((st = req_text(L, def, "dist", what, &dist)))
         return st;
-    const ms_ynode *dn = ms_ymap_get(def, "dist");
+    const msi_ynode *dn = msi_ymap_get(def, "dist");
     int d = strcmp(dist, "normal") == 0        ? MS_DIST_NORMAL
             : strcmp(dist, "lognormal") == 0   ? MS_DIST_LOGNORMAL
             : strcmp(dist, "uniform") == 0     ? MS_DIST_UNIFORM
             : strcmp(dist, "categorical") == 0 ? MS_DIST_CATEGORICAL
                                                : -1;
-    ms_free(L->ctx, dist);
+    msi_free(L->ctx, dist);
     if (d < 0)
         return yfail(L, dn, "dist of %s; expected normal, lognormal, uniform or categorical", what);
-    v->dist = (ms_dist)d;
+    v->dist = (msi_dist)d;
     if ((st = opt_text(L, def, "source", what, &v->source)) ||
         (st = opt_text(L, def, "hypothesis", what, &v->hypothesis)) ||
         (st = opt_text(L, def, "evidence", what, &v->evidence)))
@@ -696,23 +696,23 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
             (st = num_key(L, def, "sd", what, 1, &v->b)))
             return st;
         if (!(v->b > 0))
-            return yfail(L, ms_ymap_get(def, "sd"), "sd of %s must be > 0", what);
+            return yfail(L, msi_ymap_get(def, "sd"), "sd of %s must be > 0", what);
         snprintf(sum, sizeof sum, "normal(mean %g, sd %g)", v->a, v->b);
         break;
     case MS_DIST_LOGNORMAL: {
-        const ms_ynode *cv = ms_ymap_get(def, "cv"), *gsd = ms_ymap_get(def, "gsd");
+        const msi_ynode *cv = msi_ymap_get(def, "cv"), *gsd = msi_ymap_get(def, "gsd");
         if ((st = num_key(L, def, "median", what, 1, &v->a)))
             return st;
         if (!(v->a > 0))
-            return yfail(L, ms_ymap_get(def, "median"), "median of %s must be > 0", what);
+            return yfail(L, msi_ymap_get(def, "median"), "median of %s must be > 0", what);
         if ((cv && gsd) || (!cv && !gsd))
             return yfail(L, def,
                          "%s needs exactly one of cv: (coefficient of variation) or gsd: "
                          "(geometric SD)",
                          what);
         double x;
-        if ((st = ms_yget_number(L->ctx, &L->doc, cv ? cv : gsd, cv ? "cv" : "gsd", &x,
-                                 MS_ERR_MODEL)))
+        if ((st = msi_yget_number(L->ctx, &L->doc, cv ? cv : gsd, cv ? "cv" : "gsd", &x,
+                                  MS_ERR_MODEL)))
             return st;
         if (cv ? !(x > 0) : !(x > 1))
             return yfail(L, cv ? cv : gsd, "%s of %s must be %s", cv ? "cv" : "gsd", what,
@@ -726,27 +726,27 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
             (st = num_key(L, def, "max", what, 1, &v->b)))
             return st;
         if (!(v->b > v->a))
-            return yfail(L, ms_ymap_get(def, "max"), "max of %s must exceed min", what);
+            return yfail(L, msi_ymap_get(def, "max"), "max of %s must exceed min", what);
         snprintf(sum, sizeof sum, "uniform(%g, %g)", v->a, v->b);
         break;
     case MS_DIST_CATEGORICAL: {
-        const ms_ynode *vs = ms_ymap_get(def, "values"), *ps = ms_ymap_get(def, "probs");
+        const msi_ynode *vs = msi_ymap_get(def, "values"), *ps = msi_ymap_get(def, "probs");
         if (!vs || !ps || vs->type != MS_Y_SEQ || ps->type != MS_Y_SEQ || vs->n == 0 ||
             vs->n != ps->n)
             return yfail(L, vs ? vs : def, "%s needs values: and probs: lists of the same length",
                          what);
         v->ncat = vs->n;
-        v->values = ms_alloc(L->ctx, vs->n * sizeof *v->values);
-        v->cum = ms_alloc(L->ctx, vs->n * sizeof *v->cum);
+        v->values = msi_alloc(L->ctx, vs->n * sizeof *v->values);
+        v->cum = msi_alloc(L->ctx, vs->n * sizeof *v->cum);
         if (!v->values || !v->cum)
-            return ms_nomem(L->ctx);
+            return msi_nomem(L->ctx);
         double total = 0;
         for (size_t i = 0; i < vs->n; i++) {
             double pr;
-            if ((st = ms_yget_number(L->ctx, &L->doc, vs->vals[i], "a value", &v->values[i],
-                                     MS_ERR_MODEL)) ||
-                (st = ms_yget_number(L->ctx, &L->doc, ps->vals[i], "a probability", &pr,
-                                     MS_ERR_MODEL)))
+            if ((st = msi_yget_number(L->ctx, &L->doc, vs->vals[i], "a value", &v->values[i],
+                                      MS_ERR_MODEL)) ||
+                (st = msi_yget_number(L->ctx, &L->doc, ps->vals[i], "a probability", &pr,
+                                      MS_ERR_MODEL)))
                 return st;
             if (pr < 0 || pr > 1)
                 return yfail(L, ps->vals[i], "probability %g; expected 0 to 1", pr);
@@ -775,21 +775,21 @@ static ms_status read_vardef(loader *L, const ms_ynode *key, const ms_ynode *def
             size_t len = strlen(sum);
             snprintf(sum + len, sizeof sum - len, " truncated to [%g, %g]", v->lower, v->upper);
         }
-    } else if (ms_ymap_get(def, "lower") || ms_ymap_get(def, "upper")) {
+    } else if (msi_ymap_get(def, "lower") || msi_ymap_get(def, "upper")) {
         return yfail(
-            L, ms_ymap_get(def, "lower") ? ms_ymap_get(def, "lower") : ms_ymap_get(def, "upper"),
+            L, msi_ymap_get(def, "lower") ? msi_ymap_get(def, "lower") : msi_ymap_get(def, "upper"),
             "lower/upper truncate normal and lognormal distributions only");
     }
-    v->summary = ms_strdup(L->ctx, sum);
-    return v->summary ? MS_OK : ms_nomem(L->ctx);
+    v->summary = msi_strdup(L->ctx, sum);
+    return v->summary ? MS_OK : msi_nomem(L->ctx);
 }
 
-static ms_status read_variability(loader *L, const ms_ynode *root)
+static ms_status read_variability(loader *L, const msi_ynode *root)
 {
     ms_model *m = L->m;
     ms_status st;
     m->body_weight = -1;
-    const ms_ynode *bw = ms_ymap_get(root, "body_weight");
+    const msi_ynode *bw = msi_ymap_get(root, "body_weight");
     if (bw) {
         if (bw->type != MS_Y_SCALAR)
             return yfail(L, bw, "body_weight must name a parameter (in kg)");
@@ -799,46 +799,46 @@ static ms_status read_variability(loader *L, const ms_ynode *root)
             return yfail(L, bw, "body_weight '%s' has unit '%s'; expected kg", bw->str,
                          m->sym[MS_PARAM][m->body_weight].unit);
     }
-    const ms_ynode *var;
+    const msi_ynode *var;
     if ((st = section(L, root, "variability", &var)))
         return st;
     if (var && var->n) {
-        m->var = ms_alloc(L->ctx, var->n * sizeof *m->var);
+        m->var = msi_alloc(L->ctx, var->n * sizeof *m->var);
         if (!m->var)
-            return ms_nomem(L->ctx);
+            return msi_nomem(L->ctx);
         for (size_t i = 0; i < var->n; i++) {
             m->nvar = i + 1;
             if ((st = read_vardef(L, var->keys[i], var->vals[i], &m->var[i])))
                 return st;
         }
     }
-    const ms_ynode *cor = ms_ymap_get(root, "correlations");
+    const msi_ynode *cor = msi_ymap_get(root, "correlations");
     if (!cor)
         return MS_OK;
     if (cor->type != MS_Y_SEQ)
         return yfail(L, cor, "correlations must be a list of {between: [a, b], r: 0.3}");
     size_t n = m->nvar;
-    double *R = ms_alloc(L->ctx, (n * n + 1) * sizeof *R);
+    double *R = msi_alloc(L->ctx, (n * n + 1) * sizeof *R);
     if (!R)
-        return ms_nomem(L->ctx);
+        return msi_nomem(L->ctx);
     for (size_t i = 0; i < n; i++)
         R[i * n + i] = 1;
     m->chol = R;
     for (size_t c = 0; c < cor->n; c++) {
         static const char *const keys[] = {"between", "r", "source", "hypothesis", "note", NULL};
-        const ms_ynode *e = cor->vals[c];
+        const msi_ynode *e = cor->vals[c];
         if (e->type != MS_Y_MAP)
             return yfail(L, e, "a correlation must be a mapping {between: [a, b], r: 0.3}");
-        if ((st = ms_ymap_check_keys(L->ctx, &L->doc, e, "a correlation", keys, MS_ERR_MODEL)))
+        if ((st = msi_ymap_check_keys(L->ctx, &L->doc, e, "a correlation", keys, MS_ERR_MODEL)))
             return st;
-        if (!ms_ymap_get(e, "source") && !ms_ymap_get(e, "hypothesis"))
+        if (!msi_ymap_get(e, "source") && !msi_ymap_get(e, "hypothesis"))
             return yfail(L, e, "a correlation has neither 'source:' nor 'hypothesis:'");
-        const ms_ynode *bt = ms_ymap_get(e, "between");
+        const msi_ynode *bt = msi_ymap_get(e, "between");
         if (!bt || bt->type != MS_Y_SEQ || bt->n != 2)
             return yfail(L, bt ? bt : e, "between: must list two varying parameters");
         size_t ix[2];
         for (int k = 0; k < 2; k++) {
-            const ms_ynode *nm = bt->vals[k];
+            const msi_ynode *nm = bt->vals[k];
             size_t j;
             for (j = 0; j < n; j++)
                 if (nm->type == MS_Y_SCALAR &&
@@ -854,10 +854,10 @@ static ms_status read_variability(loader *L, const ms_ynode *root)
         if (ix[0] == ix[1])
             return yfail(L, bt, "a parameter cannot correlate with itself");
         double r;
-        const ms_ynode *rn = ms_ymap_get(e, "r");
+        const msi_ynode *rn = msi_ymap_get(e, "r");
         if (!rn)
             return yfail(L, e, "a correlation has no 'r:'");
-        if ((st = ms_yget_number(L->ctx, &L->doc, rn, "r", &r, MS_ERR_MODEL)))
+        if ((st = msi_yget_number(L->ctx, &L->doc, rn, "r", &r, MS_ERR_MODEL)))
             return st;
         if (!(r > -1 && r < 1))
             return yfail(L, rn, "r is %g; expected a number between -1 and 1", r);
@@ -882,15 +882,15 @@ static ms_status load_tree(loader *L)
     static const char *const top[] = {"model",       "description",  "states",      "parameters",
                                       "inputs",      "rules",        "odes",        "observables",
                                       "variability", "correlations", "body_weight", NULL};
-    const ms_ynode *root = L->doc.root;
+    const msi_ynode *root = L->doc.root;
     ms_model *m = L->m;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
-        return ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, 1, 1,
-                       "the file is empty; expected a model (a mapping with model:, states:, "
-                       "parameters:, odes:)");
+        return msi_fail(L->ctx, MS_ERR_MODEL, L->doc.file, 1, 1,
+                        "the file is empty; expected a model (a mapping with model:, states:, "
+                        "parameters:, odes:)");
     if (root->type != MS_Y_MAP)
         return yfail(L, root, "expected a mapping with model:, states:, parameters:, odes:");
-    ms_status st = ms_ymap_check_keys(L->ctx, &L->doc, root, "the model", top, MS_ERR_MODEL);
+    ms_status st = msi_ymap_check_keys(L->ctx, &L->doc, root, "the model", top, MS_ERR_MODEL);
     if (!st)
         st = req_text(L, root, "model", "the model", &m->name);
     if (!st)
@@ -898,7 +898,7 @@ static ms_status load_tree(loader *L)
     if (st)
         return st;
 
-    const ms_ynode *sec[MS_SYMKIND_COUNT], *odes;
+    const msi_ynode *sec[MS_SYMKIND_COUNT], *odes;
     for (int k = 0; k < MS_SYMKIND_COUNT; k++)
         if ((st = section(L, root, SECTION[k], &sec[k])))
             return st;
@@ -913,25 +913,25 @@ static ms_status load_tree(loader *L)
         if ((st = collect(L, sec[k], (ms_symkind)k)))
             return st;
     size_t ns = m->count[MS_STATE], nr = m->count[MS_RULE];
-    L->inode = ms_alloc(L->ctx, ns * sizeof *L->inode);
-    L->rule_mark = ms_alloc(L->ctx, nr + 1);
-    L->rule_stack = ms_alloc(L->ctx, (nr + 1) * sizeof *L->rule_stack);
-    m->rule_order = ms_alloc(L->ctx, (nr + 1) * sizeof *m->rule_order);
+    L->inode = msi_alloc(L->ctx, ns * sizeof *L->inode);
+    L->rule_mark = msi_alloc(L->ctx, nr + 1);
+    L->rule_stack = msi_alloc(L->ctx, (nr + 1) * sizeof *L->rule_stack);
+    m->rule_order = msi_alloc(L->ctx, (nr + 1) * sizeof *m->rule_order);
     if (!L->inode || !L->rule_mark || !L->rule_stack || !m->rule_order)
-        return ms_nomem(L->ctx);
+        return msi_nomem(L->ctx);
 
     /* 2. definitions and leaves */
     for (size_t i = 0; i < ns && !st; i++) {
         st = read_state(L, sec[MS_STATE]->vals[i], &m->sym[MS_STATE][i], i);
-        m->sym[MS_STATE][i].leaf = ms_x_leaf(&m->g, X_STATE, (int32_t)i);
+        m->sym[MS_STATE][i].leaf = msi_x_leaf(&m->g, X_STATE, (int32_t)i);
     }
     for (size_t i = 0; i < m->count[MS_PARAM] && !st; i++) {
         st = read_param(L, sec[MS_PARAM]->vals[i], &m->sym[MS_PARAM][i]);
-        m->sym[MS_PARAM][i].leaf = ms_x_leaf(&m->g, X_PARAM, (int32_t)i);
+        m->sym[MS_PARAM][i].leaf = msi_x_leaf(&m->g, X_PARAM, (int32_t)i);
     }
     for (size_t i = 0; i < m->count[MS_INPUT] && !st; i++) {
         st = read_input(L, sec[MS_INPUT]->vals[i], &m->sym[MS_INPUT][i]);
-        m->sym[MS_INPUT][i].leaf = ms_x_leaf(&m->g, X_INPUT, (int32_t)i);
+        m->sym[MS_INPUT][i].leaf = msi_x_leaf(&m->g, X_INPUT, (int32_t)i);
     }
     for (size_t i = 0; i < nr && !st; i++)
         st = read_formula_def(L, sec[MS_RULE]->vals[i], &m->sym[MS_RULE][i], &L->fnode[MS_RULE][i],
@@ -944,7 +944,7 @@ static ms_status load_tree(loader *L)
     for (int k = MS_STATE; k <= MS_INPUT; k++)
         for (size_t i = 0; i < m->count[k]; i++)
             if (m->sym[k][i].leaf < 0)
-                return ms_nomem(L->ctx);
+                return msi_nomem(L->ctx);
 
     if ((st = read_variability(L, root)))
         return st;
@@ -953,8 +953,8 @@ static ms_status load_tree(loader *L)
     if (!odes)
         return yfail(L, root, "the model has no 'odes:'; expected one ODE per state");
     for (size_t i = 0; i < odes->n; i++) {
-        const ms_ynode *k = odes->keys[i], *v = odes->vals[i];
-        const ms_strmap_entry *e = ms_strmap_get(&L->names, k->str);
+        const msi_ynode *k = odes->keys[i], *v = odes->vals[i];
+        const msi_strmap_entry *e = msi_strmap_get(&L->names, k->str);
         if (!e || e->kind != MS_STATE) {
             const char *s = suggest(L, k->str);
             return yfail(L, k, "ODE for '%s', which is not a state%s%s%s", k->str,
@@ -963,18 +963,18 @@ static ms_status load_tree(loader *L)
         }
         if (v->type != MS_Y_SCALAR || v->len == 0)
             return yfail(L, v, "the ODE of '%s' must be a formula", k->str);
-        ms_symdef *s = &m->sym[MS_STATE][e->index];
-        s->expr = ms_strdup(L->ctx, v->str);
+        msi_symdef *s = &m->sym[MS_STATE][e->index];
+        s->expr = msi_strdup(L->ctx, v->str);
         if (!s->expr)
-            return ms_nomem(L->ctx);
+            return msi_nomem(L->ctx);
         L->fnode[MS_STATE][e->index] = v;
     }
     for (size_t i = 0; i < ns; i++) {
-        const ms_symdef *s = &m->sym[MS_STATE][i];
+        const msi_symdef *s = &m->sym[MS_STATE][i];
         if (!s->expr)
-            return ms_fail(L->ctx, MS_ERR_MODEL, L->doc.file, s->line, s->col,
-                           "state '%s' has no ODE; expected '%s: <formula>' under odes:", s->name,
-                           s->name);
+            return msi_fail(L->ctx, MS_ERR_MODEL, L->doc.file, s->line, s->col,
+                            "state '%s' has no ODE; expected '%s: <formula>' under odes:", s->name,
+                            s->name);
     }
 
     /* 4. formulas: rules (in dependency order), ODEs, observables, initial values */
@@ -983,22 +983,22 @@ static ms_status load_tree(loader *L)
         if (rule_node(L, i) < 0)
             return L->ctx->last;
     for (size_t i = 0; i < ns; i++) {
-        ms_symdef *s = &m->sym[MS_STATE][i];
+        msi_symdef *s = &m->sym[MS_STATE][i];
         snprintf(what, sizeof what, "the ODE of '%s'", s->name);
         if ((s->node = formula(L, L->fnode[MS_STATE][i], s->expr, what)) < 0)
             return L->ctx->last;
     }
     for (size_t i = 0; i < m->count[MS_OBSERVABLE]; i++) {
-        ms_symdef *s = &m->sym[MS_OBSERVABLE][i];
+        msi_symdef *s = &m->sym[MS_OBSERVABLE][i];
         snprintf(what, sizeof what, "the observable '%s'", s->name);
         if ((s->node = formula(L, L->fnode[MS_OBSERVABLE][i], s->expr, what)) < 0)
             return L->ctx->last;
     }
     for (size_t i = 0; i < ns; i++) {
-        ms_symdef *s = &m->sym[MS_STATE][i];
+        msi_symdef *s = &m->sym[MS_STATE][i];
         double v;
-        if (ms_parse_double(s->init, &v) == 0) {
-            s->init_node = ms_x_const(&m->g, v);
+        if (msi_parse_double(s->init, &v) == 0) {
+            s->init_node = msi_x_const(&m->g, v);
         } else {
             snprintf(what, sizeof what, "the initial value of '%s'", s->name);
             s->init_node = formula(L, L->inode[i], s->init, what);
@@ -1011,9 +1011,9 @@ static ms_status load_tree(loader *L)
                              s->name);
         }
         if (s->init_node < 0)
-            return ms_nomem(L->ctx);
+            return msi_nomem(L->ctx);
     }
-    return ms_model_compile(m);
+    return msi_model_compile(m);
 }
 
 static ms_status load(ms_context *ctx, const char *name, const char *text, size_t len,
@@ -1022,48 +1022,48 @@ static ms_status load(ms_context *ctx, const char *name, const char *text, size_
     if (!ctx || !out || !name)
         return MS_ERR_ARG;
     *out = NULL;
-    ms_model *m = ms_alloc(ctx, sizeof *m);
+    ms_model *m = msi_alloc(ctx, sizeof *m);
     if (!m)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     m->ctx = ctx;
-    ms_xdag_init(&m->g, ctx);
-    m->file = ms_strdup(ctx, name);
+    msi_xdag_init(&m->g, ctx);
+    m->file = msi_strdup(ctx, name);
     if (!m->file) {
         ms_model_free(m);
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     }
-    ms_ok(ctx); /* from here, ctx->last == MS_OK after a failure means out of memory */
+    msi_ok(ctx); /* from here, ctx->last == MS_OK after a failure means out of memory */
     loader L = {.ctx = ctx, .m = m};
-    ms_strmap_init(&L.names, ctx);
-    ms_status st = from_file ? ms_ydoc_load_file(ctx, m->file, &L.doc)
-                             : ms_ydoc_load_string(ctx, m->file, text, len, &L.doc);
+    msi_strmap_init(&L.names, ctx);
+    ms_status st = from_file ? msi_ydoc_load_file(ctx, m->file, &L.doc)
+                             : msi_ydoc_load_string(ctx, m->file, text, len, &L.doc);
     if (st == MS_OK) {
         L.doc.file = m->file;
         st = load_tree(&L);
     }
-    ms_ydoc_free(ctx, &L.doc);
-    ms_strmap_free(&L.names);
+    msi_ydoc_free(ctx, &L.doc);
+    msi_strmap_free(&L.names);
     for (int k = 0; k < MS_SYMKIND_COUNT; k++)
-        ms_free(ctx, L.fnode[k]);
-    ms_free(ctx, L.inode);
-    ms_free(ctx, L.rule_mark);
-    ms_free(ctx, L.rule_stack);
+        msi_free(ctx, L.fnode[k]);
+    msi_free(ctx, L.inode);
+    msi_free(ctx, L.rule_mark);
+    msi_free(ctx, L.rule_stack);
     if (st != MS_OK) {
         if (ctx->last == MS_OK) /* a path that ran out of memory without a message */
-            ms_nomem(ctx);
+            msi_nomem(ctx);
         ms_model_free(m);
         return ctx->last;
     }
     *out = m;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 ms_status ms_model_compile_native(ms_context *ctx, ms_model *m)
 {
     if (!ctx || !m)
         return MS_ERR_ARG;
-    ms_status st = ms_native_compile(ctx, &m->c);
-    return st ? st : ms_ok(ctx);
+    ms_status st = msi_native_compile(ctx, &m->c);
+    return st ? st : msi_ok(ctx);
 }
 
 int ms_model_native(const ms_model *m)
@@ -1078,7 +1078,7 @@ ms_status ms_model_load(ms_context *ctx, const char *path, ms_model **out)
     size_t n = strlen(path);
     if ((n > 4 && strcmp(path + n - 4, ".xml") == 0) ||
         (n > 5 && strcmp(path + n - 5, ".sbml") == 0))
-        return ms_model_load_sbml(ctx, path, out);
+        return msi_model_load_sbml(ctx, path, out);
     return load(ctx, path, NULL, 0, 1, out);
 }
 

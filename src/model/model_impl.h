@@ -11,7 +11,7 @@
 
 #include <sbml/math/ASTNode.h>
 
-typedef struct ms_symdef {
+typedef struct msi_symdef {
     char *name, *unit, *desc;
     char *expr; /* states: ODE; rules and observables: formula */
     char *init; /* states: initial value as written */
@@ -21,142 +21,142 @@ typedef struct ms_symdef {
     double as_claimed; /* parameters with claim = 1: the value under which a claim holds */
     int claim;         /* parameters: 1 if a claim's strength (as_claimed:; null is 0) */
     ms_input_kind input_kind;
-    int target;       /* bolus inputs: target state */
-    int line, col;    /* definition */
-    ms_xid leaf;      /* states, parameters, inputs: the symbol itself */
-    ms_xid node;      /* states: ODE right-hand side; rules, observables: formula */
-    ms_xid init_node; /* states */
-} ms_symdef;
+    int target;        /* bolus inputs: target state */
+    int line, col;     /* definition */
+    msi_xid leaf;      /* states, parameters, inputs: the symbol itself */
+    msi_xid node;      /* states: ODE right-hand side; rules, observables: formula */
+    msi_xid init_node; /* states */
+} msi_symdef;
 
 /* One instruction: regs[dst] = op(regs[a], regs[b], regs[c]). */
 typedef struct {
     int32_t op, dst, a, b, c;
-} ms_instr;
+} msi_instr;
 
 typedef struct {
-    ms_instr *code;
+    msi_instr *code;
     size_t n;
-} ms_prog;
+} msi_prog;
 
 typedef struct {
     int32_t row, col, reg;
-} ms_jentry;
+} msi_jentry;
 
-typedef struct ms_compiled {
+typedef struct msi_compiled {
     size_t nregs;
-    double *reg_init;      /* constants in place, everything else 0 */
-    int32_t *state_reg;    /* per state: its leaf register, or -1 */
-    int32_t *param_reg;    /* per parameter */
-    int32_t *input_reg;    /* per rate/level input */
-    int32_t time_reg;      /* -1 if no formula uses time */
-    ms_prog pre;           /* parameter-only subexpressions */
-    ms_prog rhs, jac, obs; /* state-, input- or time-dependent parts */
-    ms_prog evp;           /* event triggers and assignment values */
-    int32_t *ode_reg;      /* per state: register of its ODE right-hand side */
-    int32_t *init_reg;     /* per state: register of its initial value */
-    int32_t *obs_reg;      /* per observable */
-    ms_jentry *jac_entries;
+    double *reg_init;       /* constants in place, everything else 0 */
+    int32_t *state_reg;     /* per state: its leaf register, or -1 */
+    int32_t *param_reg;     /* per parameter */
+    int32_t *input_reg;     /* per rate/level input */
+    int32_t time_reg;       /* -1 if no formula uses time */
+    msi_prog pre;           /* parameter-only subexpressions */
+    msi_prog rhs, jac, obs; /* state-, input- or time-dependent parts */
+    msi_prog evp;           /* event triggers and assignment values */
+    int32_t *ode_reg;       /* per state: register of its ODE right-hand side */
+    int32_t *init_reg;      /* per state: register of its initial value */
+    int32_t *obs_reg;       /* per observable */
+    msi_jentry *jac_entries;
     size_t jac_nnz;
     /* machine code for rhs and jac (native.c), or NULL: the bytecode runs */
     void (*rhs_fn)(double *regs);
     void (*jac_fn)(double *regs);
     void *native; /* dlopen handle */
-} ms_compiled;
+} msi_compiled;
 
-typedef enum { MS_DIST_NORMAL, MS_DIST_LOGNORMAL, MS_DIST_UNIFORM, MS_DIST_CATEGORICAL } ms_dist;
+typedef enum { MS_DIST_NORMAL, MS_DIST_LOGNORMAL, MS_DIST_UNIFORM, MS_DIST_CATEGORICAL } msi_dist;
 
 /* How one parameter varies between patients. */
-typedef struct ms_vardef {
+typedef struct msi_vardef {
     int param; /* index of the parameter */
-    ms_dist dist;
+    msi_dist dist;
     double a, b;          /* normal: mean, sd; lognormal: median, sigma of ln; uniform: min, max */
     double lower, upper;  /* truncation (normal, lognormal); -inf/+inf if none */
     double *values, *cum; /* categorical: values and cumulative probabilities */
     size_t ncat;
     char *source, *hypothesis, *evidence, *summary;
     int line, col;
-} ms_vardef;
+} msi_vardef;
 
 /* A state event (from SBML): when `trigger` goes from false to true, each
  * target state takes its value (all values computed before any is set). */
-typedef struct ms_eventdef {
-    ms_xid trigger;
-    ms_xid priority;    /* -1: none (executes after prioritised events) */
-    ms_xid delay;       /* -1: executes when triggered */
+typedef struct msi_eventdef {
+    msi_xid trigger;
+    msi_xid priority;   /* -1: none (executes after prioritised events) */
+    msi_xid delay;      /* -1: executes when triggered */
     int initial_value;  /* the trigger's value just before t = 0 */
     int persistent;     /* 0: cancelled if its trigger turns false before it executes */
     int trigger_values; /* 1: values computed when triggered, not when executed */
     size_t offset;      /* of its values in a simulator's store */
     size_t n;
     int32_t *target; /* state indices */
-    ms_xid *value;   /* value nodes (new state values) */
-} ms_eventdef;
+    msi_xid *value;  /* value nodes (new state values) */
+} msi_eventdef;
 
 struct ms_model {
     ms_context *ctx;
     char *file, *name, *desc;
-    ms_symdef *sym[MS_SYMKIND_COUNT];
+    msi_symdef *sym[MS_SYMKIND_COUNT];
     size_t count[MS_SYMKIND_COUNT];
     size_t *rule_order; /* rules in dependency order */
-    ms_vardef *var;     /* between-patient variability */
+    msi_vardef *var;    /* between-patient variability */
     size_t nvar;
-    double *chol;    /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
-    int body_weight; /* parameter giving body weight in kg, or -1 */
-    ms_eventdef *ev; /* state events (SBML), in document order */
+    double *chol;     /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
+    int body_weight;  /* parameter giving body weight in kg, or -1 */
+    msi_eventdef *ev; /* state events (SBML), in document order */
     size_t nev;
     /* root functions for the events: a - b for every comparison in a trigger
      * (continuous, so CVODE cannot step over a short true interval), and
      * each trigger's own (trigger ? 1 : -1), found just after a crossing */
     int32_t *root_a, *root_b; /* b < 0: the trigger's boolean itself */
     size_t nroot;
-    ms_xdag g;
-    ms_compiled c;
+    msi_xdag g;
+    msi_compiled c;
 };
 
 /* --- math.c: libSBML formulas into the DAG --- */
 
 /* How names and calls in a formula are resolved.  Each callback returns a
  * node, or -1 after recording an error on the context. */
-typedef struct ms_math_env {
+typedef struct msi_math_env {
     ms_context *ctx;
-    ms_xdag *g;
+    msi_xdag *g;
     const char *file; /* for messages */
     int line, col;    /* position of the formula in the file */
     const char *text; /* the formula as written, to locate names */
     const char *what; /* "the ODE of 'A'" */
-    ms_xid (*name)(struct ms_math_env *env, const char *name);
-    ms_xid (*call)(struct ms_math_env *env, const char *name, const ms_xid *args, size_t n);
+    msi_xid (*name)(struct msi_math_env *env, const char *name);
+    msi_xid (*call)(struct msi_math_env *env, const char *name, const msi_xid *args, size_t n);
     /* rateOf(name), or NULL if the model has no such notion */
-    ms_xid (*rate_of)(struct ms_math_env *env, const char *name);
+    msi_xid (*rate_of)(struct msi_math_env *env, const char *name);
     void *ud;
     int time_is_zero; /* initial values: the time csymbol means t = 0 */
-} ms_math_env;
+} msi_math_env;
 
 /* Parses infix text with libSBML's L3 parser (log(x) refused as ambiguous,
  * no units on numbers).  On error records "file:line:col: ..." with the
  * column of the parser's position. */
-ms_status ms_math_parse(ms_math_env *env, ASTNode_t **out);
+ms_status msi_math_parse(msi_math_env *env, ASTNode_t **out);
 /* Converts a libSBML AST to a DAG node. */
-ms_xid ms_math_convert(ms_math_env *env, const ASTNode_t *ast);
+msi_xid msi_math_convert(msi_math_env *env, const ASTNode_t *ast);
 /* Column of the first whole-word occurrence of `name` in env->text, for
  * messages; the formula's own position when not found. */
-void ms_math_locate(const ms_math_env *env, const char *name, int *line, int *col);
+void msi_math_locate(const msi_math_env *env, const char *name, int *line, int *col);
 
 /* --- model.c --- */
 
 /* The nearest name to `name` among the model's symbols of `kind` (or of every
  * kind if kind < 0), for "did you mean" messages; NULL if none is close. */
-const char *ms_model_suggest(const ms_model *m, int kind, const char *name);
+const char *msi_model_suggest(const ms_model *m, int kind, const char *name);
 
 /* --- sbml.c --- */
-ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out);
+ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out);
 
 /* --- native.c --- */
-ms_status ms_native_compile(ms_context *ctx, ms_compiled *c);
-void ms_native_free(ms_compiled *c);
+ms_status msi_native_compile(ms_context *ctx, msi_compiled *c);
+void msi_native_free(msi_compiled *c);
 
 /* --- compile.c --- */
-ms_status ms_model_compile(ms_model *m);
-void ms_compiled_free(ms_context *ctx, ms_compiled *c);
+ms_status msi_model_compile(ms_model *m);
+void msi_compiled_free(ms_context *ctx, msi_compiled *c);
 
 #endif

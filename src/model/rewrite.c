@@ -65,59 +65,59 @@ ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const c
         return MS_ERR_ARG;
     char *text = NULL;
     size_t len = 0;
-    ms_status st = ms_read_text_file(ctx, model_path, &text, &len);
+    ms_status st = msi_read_text_file(ctx, model_path, &text, &len);
     if (st)
         return st;
     ms_model *m = NULL; /* a valid model, read from the same text */
     if ((st = ms_model_load_string(ctx, model_path, text, len, &m))) {
-        ms_free(ctx, text);
+        msi_free(ctx, text);
         return st;
     }
     ms_model_free(m);
-    ms_ydoc d = {0};
-    edit *ed = ms_alloc(ctx, (n ? n : 1) * sizeof *ed);
-    st = ed ? ms_ydoc_load_string(ctx, model_path, text, len, &d) : ms_nomem(ctx);
-    const ms_ynode *params = !st ? ms_ymap_get(d.root, "parameters") : NULL;
+    msi_ydoc d = {0};
+    edit *ed = msi_alloc(ctx, (n ? n : 1) * sizeof *ed);
+    st = ed ? msi_ydoc_load_string(ctx, model_path, text, len, &d) : msi_nomem(ctx);
+    const msi_ynode *params = !st ? msi_ymap_get(d.root, "parameters") : NULL;
     for (size_t k = 0; !st && k < n; k++) {
-        const ms_ynode *def = params ? ms_ymap_get(params, names[k]) : NULL;
-        const ms_ynode *v = def && def->type == MS_Y_MAP ? ms_ymap_get(def, "value") : NULL;
+        const msi_ynode *def = params ? msi_ymap_get(params, names[k]) : NULL;
+        const msi_ynode *v = def && def->type == MS_Y_MAP ? msi_ymap_get(def, "value") : NULL;
         if (!v || v->type != MS_Y_SCALAR) {
-            st = ms_fail(ctx, MS_ERR_ARG, model_path, 0, 0,
-                         "'%s' is not a parameter with a "
-                         "value: of the model",
-                         names[k]);
+            st = msi_fail(ctx, MS_ERR_ARG, model_path, 0, 0,
+                          "'%s' is not a parameter with a "
+                          "value: of the model",
+                          names[k]);
             break;
         }
         if (!isfinite(values[k])) {
-            st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
-                         "the value for '%s' is not a finite "
-                         "number",
-                         names[k]);
+            st = msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
+                          "the value for '%s' is not a finite "
+                          "number",
+                          names[k]);
             break;
         }
         size_t at = offset_of(text, len, v->line, v->col);
         if (v->style != YAML_PLAIN_SCALAR_STYLE || at == (size_t)-1 || at + v->len > len ||
             memcmp(text + at, v->str, v->len) != 0) {
-            st = ms_fail(ctx, MS_ERR_ARG, model_path, v->line, v->col,
-                         "the value of '%s' is not a plain number where the parser found it; "
-                         "write it as a plain number (value: 0.5) to have it replaced",
-                         names[k]);
+            st = msi_fail(ctx, MS_ERR_ARG, model_path, v->line, v->col,
+                          "the value of '%s' is not a plain number where the parser found it; "
+                          "write it as a plain number (value: 0.5) to have it replaced",
+                          names[k]);
             break;
         }
         ed[k] = (edit){at, v->len, k};
     }
-    ms_ydoc_free(ctx, &d);
+    msi_ydoc_free(ctx, &d);
     if (!st) {
         qsort(ed, n, sizeof *ed, by_start);
         for (size_t k = 1; !st && k < n; k++)
             if (ed[k].start == ed[k - 1].start)
-                st = ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is named twice", names[ed[k].k]);
+                st = msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is named twice", names[ed[k].k]);
     }
     /* the new text in memory, checked to load before it replaces anything */
-    char *out = !st ? ms_alloc(ctx, len + 40 * n + 1) : NULL;
+    char *out = !st ? msi_alloc(ctx, len + 40 * n + 1) : NULL;
     size_t pos = 0, olen = 0;
     if (!st && !out)
-        st = ms_nomem(ctx);
+        st = msi_nomem(ctx);
     for (size_t k = 0; !st && k < n; k++) {
         memcpy(out + olen, text + pos, ed[k].start - pos);
         olen += ed[k].start - pos;
@@ -131,13 +131,13 @@ ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const c
         if ((st = ms_model_load_string(ctx, out_path, out, olen, &m)) == MS_OK)
             ms_model_free(m);
     }
-    ms_outfile o;
-    if (!st && !(st = ms_out_open(ctx, &o, out_path))) {
+    msi_outfile o;
+    if (!st && !(st = msi_out_open(ctx, &o, out_path))) {
         fwrite(out, 1, olen, o.f);
-        st = ms_out_close(ctx, &o, 1); /* a failed write is seen there */
+        st = msi_out_close(ctx, &o, 1); /* a failed write is seen there */
     }
-    ms_free(ctx, out);
-    ms_free(ctx, ed);
-    ms_free(ctx, text);
-    return st ? st : ms_ok(ctx);
+    msi_free(ctx, out);
+    msi_free(ctx, ed);
+    msi_free(ctx, text);
+    return st ? st : msi_ok(ctx);
 }

@@ -46,8 +46,8 @@ typedef struct {
     double init_amount, init_conc;
     int has_amount, has_conc;
     int conv;             /* symbol of the conversion factor, or -1 */
-    ms_xid dyn, init;     /* DAG nodes: value during the run, value at t0 */
-    ms_xid rhs;           /* states: the right-hand side (built on demand) */
+    msi_xid dyn, init;    /* DAG nodes: value during the run, value at t0 */
+    msi_xid rhs;          /* states: the right-hand side (built on demand) */
     const ASTNode_t *alg; /* the algebraic rule this symbol is solved from */
     int mark, rhs_mark;   /* cycle detection */
 } ssym;
@@ -59,8 +59,8 @@ typedef struct {
     ms_model *m;
     ssym *s;
     size_t n, cap;
-    ms_strmap names;
-    ms_xdag *g;
+    msi_strmap names;
+    msi_xdag *g;
     int init_ctx;   /* resolving initial values */
     int model_conv; /* model conversion factor symbol or -1 */
     char **owned;   /* names the importer made up (freed at the end) */
@@ -69,15 +69,15 @@ typedef struct {
 
 static ms_status unsupported(importer *I, const char *what)
 {
-    return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                   "%s: not supported by the engine yet; the model is refused rather than "
-                   "simulated wrongly",
-                   what);
+    return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                    "%s: not supported by the engine yet; the model is refused rather than "
+                    "simulated wrongly",
+                    what);
 }
 
 static int add_sym(importer *I, const char *id, skind kind)
 {
-    if (ms_grow(I->ctx, (void **)&I->s, &I->cap, I->n + 1, sizeof *I->s))
+    if (msi_grow(I->ctx, (void **)&I->s, &I->cap, I->n + 1, sizeof *I->s))
         return -1;
     ssym *x = &I->s[I->n];
     memset(x, 0, sizeof *x);
@@ -86,45 +86,46 @@ static int add_sym(importer *I, const char *id, skind kind)
     x->comp = x->conv = -1;
     x->dyn = x->init = x->rhs = -1;
     x->state = x->param = -1;
-    if (ms_strmap_put(&I->names, id, 0, (int32_t)I->n, NULL) != 0)
+    if (msi_strmap_put(&I->names, id, 0, (int32_t)I->n, NULL) != 0)
         return -2;
     return (int)I->n++;
 }
 
-static ms_xid node_of(importer *I, int k);
+static msi_xid node_of(importer *I, int k);
 
-static ms_xid env_name(ms_math_env *env, const char *name)
+static msi_xid env_name(msi_math_env *env, const char *name)
 {
     importer *I = env->ud;
-    const ms_strmap_entry *e = ms_strmap_get(&I->names, name);
+    const msi_strmap_entry *e = msi_strmap_get(&I->names, name);
     if (!e) {
-        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "in %s: unknown symbol '%s'", env->what, name);
+        msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "in %s: unknown symbol '%s'", env->what,
+                 name);
         return -1;
     }
     return node_of(I, e->index);
 }
 
-static ms_xid env_rate_of(ms_math_env *env, const char *name);
+static msi_xid env_rate_of(msi_math_env *env, const char *name);
 
-static ms_xid convert(importer *I, const ASTNode_t *ast, const char *what)
+static msi_xid convert(importer *I, const ASTNode_t *ast, const char *what)
 {
-    ms_math_env env = {.ctx = I->ctx,
-                       .g = I->g,
-                       .file = I->file,
-                       .line = 0,
-                       .col = 0,
-                       .text = NULL,
-                       .what = what,
-                       .name = env_name,
-                       .call = NULL,
-                       .rate_of = env_rate_of,
-                       .ud = I,
-                       .time_is_zero = I->init_ctx};
+    msi_math_env env = {.ctx = I->ctx,
+                        .g = I->g,
+                        .file = I->file,
+                        .line = 0,
+                        .col = 0,
+                        .text = NULL,
+                        .what = what,
+                        .name = env_name,
+                        .call = NULL,
+                        .rate_of = env_rate_of,
+                        .ud = I,
+                        .time_is_zero = I->init_ctx};
     if (!ast) {
-        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "%s has no math", what);
+        msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "%s has no math", what);
         return -1;
     }
-    return ms_math_convert(&env, ast);
+    return msi_math_convert(&env, ast);
 }
 
 /* SBML L3V2 lets a rule or an event assignment lack math and an event lack
@@ -168,20 +169,20 @@ static ms_status unique_bvars(ms_context *ctx, Model_t *sm)
             continue;
         ASTNode_t *copy = ASTNode_deepCopy(lam);
         if (!copy)
-            return ms_nomem(ctx);
+            return msi_nomem(ctx);
         unsigned nb = ASTNode_getNumChildren(copy) - 1;
         for (unsigned j = 0; j < nb; j++) {
             const char *old = ASTNode_getName(ASTNode_getChild(copy, j));
             if (!old)
                 continue;
-            char *from = ms_strdup(ctx, old), to[64];
+            char *from = msi_strdup(ctx, old), to[64];
             if (!from) {
                 ASTNode_free(copy);
-                return ms_nomem(ctx);
+                return msi_nomem(ctx);
             }
             snprintf(to, sizeof to, "moodsim__bvar_%u_%u", i, j);
             rename_name(copy, from, to);
-            ms_free(ctx, from);
+            msi_free(ctx, from);
         }
         FunctionDefinition_setMath(fd, copy);
         ASTNode_free(copy);
@@ -207,46 +208,46 @@ static int event_assigns(Model_t *sm, const char *id)
 
 /* Symbol k from its algebraic rule 0 = E, when E is linear in it:
  * k = -E(k = 0) / (dE/dk).  Refuses what is not linear. */
-static ms_xid solve_linear(importer *I, int k)
+static msi_xid solve_linear(importer *I, int k)
 {
     ssym *x = &I->s[k];
-    ms_xid *slot = I->init_ctx ? &x->init : &x->dyn;
-    *slot = ms_x_leaf(I->g, X_STATE, PLACEHOLDER);
-    ms_xid e = *slot >= 0 ? convert(I, x->alg, "an algebraic rule") : -1;
-    ms_xid a = -1, b = -1, r = -1;
+    msi_xid *slot = I->init_ctx ? &x->init : &x->dyn;
+    *slot = msi_x_leaf(I->g, X_STATE, PLACEHOLDER);
+    msi_xid e = *slot >= 0 ? convert(I, x->alg, "an algebraic rule") : -1;
+    msi_xid a = -1, b = -1, r = -1;
     if (e >= 0) {
-        ms_x_diff_reset(I->g);
-        a = ms_x_diff(I->g, e, PLACEHOLDER);
-        ms_x_diff_reset(I->g);
-        ms_xid a2 = a >= 0 ? ms_x_diff(I->g, a, PLACEHOLDER) : -1;
-        if (a2 < 0 || !ms_x_is_const(I->g, a2, 0) || ms_x_is_const(I->g, a, 0)) {
+        msi_x_diff_reset(I->g);
+        a = msi_x_diff(I->g, e, PLACEHOLDER);
+        msi_x_diff_reset(I->g);
+        msi_xid a2 = a >= 0 ? msi_x_diff(I->g, a, PLACEHOLDER) : -1;
+        if (a2 < 0 || !msi_x_is_const(I->g, a2, 0) || msi_x_is_const(I->g, a, 0)) {
             *slot = -1;
             unsupported(I, "an algebraic rule that is not linear in the quantity it determines");
             return -1;
         }
-        *slot = ms_x_const(I->g, 0);
+        *slot = msi_x_const(I->g, 0);
         b = convert(I, x->alg, "an algebraic rule");
     }
     *slot = -1;
     if (a >= 0 && b >= 0)
-        r = ms_x_unary(I->g, X_NEG, ms_x_binary(I->g, X_DIV, b, a));
+        r = msi_x_unary(I->g, X_NEG, msi_x_binary(I->g, X_DIV, b, a));
     return r;
 }
 
 /* The value of symbol k in math: during the run, or at t0 (init_ctx). */
-static ms_xid node_of(importer *I, int k)
+static msi_xid node_of(importer *I, int k)
 {
     ssym *x = &I->s[k];
-    ms_xid *slot = I->init_ctx ? &x->init : &x->dyn;
+    msi_xid *slot = I->init_ctx ? &x->init : &x->dyn;
     if (*slot >= 0)
         return *slot;
     if (x->mark) {
-        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                "'%s' depends on itself through rules or initial assignments", x->id);
+        msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                 "'%s' depends on itself through rules or initial assignments", x->id);
         return -1;
     }
     x->mark = 1;
-    ms_xid r = -1;
+    msi_xid r = -1;
     char what[300];
     if (I->init_ctx) {
         if (x->role == 2 && x->alg) { /* so do algebraic rules */
@@ -258,43 +259,43 @@ static ms_xid node_of(importer *I, int k)
             snprintf(what, sizeof what, "the initial assignment of '%s'", x->id);
             r = convert(I, x->init_math, what);
         } else if (x->kind == K_SPECIES) {
-            ms_xid size = node_of(I, x->comp);
+            msi_xid size = node_of(I, x->comp);
             double amount = x->has_amount ? x->init_amount : NAN;
             if (x->has_amount)
-                r = x->hosu ? ms_x_const(I->g, amount)
-                            : ms_x_binary(I->g, X_DIV, ms_x_const(I->g, amount), size);
+                r = x->hosu ? msi_x_const(I->g, amount)
+                            : msi_x_binary(I->g, X_DIV, msi_x_const(I->g, amount), size);
             else if (x->has_conc)
-                r = x->hosu ? ms_x_binary(I->g, X_MUL, ms_x_const(I->g, x->init_conc), size)
-                            : ms_x_const(I->g, x->init_conc);
+                r = x->hosu ? msi_x_binary(I->g, X_MUL, msi_x_const(I->g, x->init_conc), size)
+                            : msi_x_const(I->g, x->init_conc);
             else
-                ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                        "species '%s' has no initial amount, concentration or assignment", x->id);
+                msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                         "species '%s' has no initial amount, concentration or assignment", x->id);
         } else if (x->kind == K_REACTION) {
-            ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                    "a reaction rate ('%s') in an initial value is not supported", x->id);
+            msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                     "a reaction rate ('%s') in an initial value is not supported", x->id);
         } else if (x->value_set) {
-            r = ms_x_const(I->g, x->value);
+            r = msi_x_const(I->g, x->value);
         } else {
-            ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "'%s' has no value", x->id);
+            msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "'%s' has no value", x->id);
         }
         if (r >= 0 && I->g->n[r].op != X_CONST) {
-            ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                    "the initial value of '%s' does not reduce to a number", x->id);
+            msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                     "the initial value of '%s' does not reduce to a number", x->id);
             r = -1;
         }
     } else {
         switch (x->role) {
         case 0:
-            r = ms_x_leaf(I->g, X_PARAM, x->param);
+            r = msi_x_leaf(I->g, X_PARAM, x->param);
             /* an unchanging species keeps its amount: its concentration follows
              * the size of its compartment */
             if (x->kind == K_SPECIES && !x->hosu)
-                r = ms_x_binary(I->g, X_DIV, r, node_of(I, x->comp));
+                r = msi_x_binary(I->g, X_DIV, r, node_of(I, x->comp));
             break;
         case 1: {
-            ms_xid st = ms_x_leaf(I->g, X_STATE, x->state);
+            msi_xid st = msi_x_leaf(I->g, X_STATE, x->state);
             if (x->kind == K_SPECIES && x->amount_state && !x->hosu)
-                st = ms_x_binary(I->g, X_DIV, st, node_of(I, x->comp));
+                st = msi_x_binary(I->g, X_DIV, st, node_of(I, x->comp));
             r = st;
             break;
         }
@@ -316,26 +317,26 @@ static ms_xid node_of(importer *I, int k)
 
 /* The right-hand side of state k (built once): reactions for an amount,
  * the rate rule otherwise, 0 for what only events change. */
-static ms_xid rhs_of(importer *I, int k)
+static msi_xid rhs_of(importer *I, int k)
 {
     ssym *x = &I->s[k];
     if (x->rhs >= 0)
         return x->rhs;
     if (x->rhs_mark) {
-        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "the rate of '%s' depends on itself (rateOf)",
-                x->id);
+        msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "the rate of '%s' depends on itself (rateOf)",
+                 x->id);
         return -1;
     }
     x->rhs_mark = 1;
     Model_t *sm = I->sm;
-    ms_xid rhs;
+    msi_xid rhs;
     if (x->amount_state) {
-        rhs = ms_x_const(I->g, 0);
+        rhs = msi_x_const(I->g, 0);
         /* reactions do not change boundary or constant species */
         for (unsigned i = 0;
              i < Model_getNumReactions(sm) && rhs >= 0 && !x->boundary && !x->constant; i++) {
             Reaction_t *r = Model_getReaction(sm, i);
-            ms_xid rate = node_of(I, ms_strmap_get(&I->names, Reaction_getId(r))->index);
+            msi_xid rate = node_of(I, msi_strmap_get(&I->names, Reaction_getId(r))->index);
             for (int side = 0; side < 2 && rate >= 0; side++) {
                 unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
                 for (unsigned j = 0; j < nr; j++) {
@@ -352,24 +353,24 @@ static ms_xid rhs_of(importer *I, int k)
                                  j);
                         sid = synth;
                     }
-                    ms_xid stoich;
+                    msi_xid stoich;
                     if (sid && *sid)
-                        stoich = node_of(I, ms_strmap_get(&I->names, sid)->index);
+                        stoich = node_of(I, msi_strmap_get(&I->names, sid)->index);
                     else
-                        stoich = ms_x_const(I->g, SpeciesReference_isSetStoichiometry(sr)
-                                                      ? SpeciesReference_getStoichiometry(sr)
-                                                      : 1);
-                    ms_xid term = ms_x_binary(I->g, X_MUL, stoich, rate);
+                        stoich = msi_x_const(I->g, SpeciesReference_isSetStoichiometry(sr)
+                                                       ? SpeciesReference_getStoichiometry(sr)
+                                                       : 1);
+                    msi_xid term = msi_x_binary(I->g, X_MUL, stoich, rate);
                     if (x->conv >= 0)
-                        term = ms_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
-                    rhs = ms_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
+                        term = msi_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
+                    rhs = msi_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
                 }
             }
         }
     } else if (x->rule) {
         rhs = convert(I, x->rule, x->id);
     } else { /* changed only by events */
-        rhs = ms_x_const(I->g, 0);
+        rhs = msi_x_const(I->g, 0);
     }
     x->rhs_mark = 0;
     if (rhs >= 0)
@@ -379,12 +380,12 @@ static ms_xid rhs_of(importer *I, int k)
 
 /* rateOf(name): the state's rate (a species' in its own units: for an
  * amount held for a concentration, (A' - S V') / V); 0 for constants. */
-static ms_xid env_rate_of(ms_math_env *env, const char *name)
+static msi_xid env_rate_of(msi_math_env *env, const char *name)
 {
     importer *I = env->ud;
-    const ms_strmap_entry *e = ms_strmap_get(&I->names, name);
+    const msi_strmap_entry *e = msi_strmap_get(&I->names, name);
     if (!e) {
-        ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "rateOf of unknown '%s'", name);
+        msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "rateOf of unknown '%s'", name);
         return -1;
     }
     if (I->init_ctx) {
@@ -393,19 +394,19 @@ static ms_xid env_rate_of(ms_math_env *env, const char *name)
     }
     ssym *x = &I->s[e->index];
     if (x->role == 0)
-        return ms_x_const(I->g, 0);
+        return msi_x_const(I->g, 0);
     if (x->role != 1) {
         unsupported(I, "rateOf() of a quantity defined by an assignment rule");
         return -1;
     }
-    ms_xid r = rhs_of(I, e->index);
+    msi_xid r = rhs_of(I, e->index);
     if (r >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu) {
         ssym *c = &I->s[x->comp];
-        ms_xid v = node_of(I, x->comp);
-        ms_xid dv = c->role == 1 ? rhs_of(I, x->comp) : ms_x_const(I->g, 0);
-        ms_xid conc = node_of(I, e->index);
-        r = ms_x_binary(I->g, X_DIV,
-                        ms_x_binary(I->g, X_SUB, r, ms_x_binary(I->g, X_MUL, conc, dv)), v);
+        msi_xid v = node_of(I, x->comp);
+        msi_xid dv = c->role == 1 ? rhs_of(I, x->comp) : msi_x_const(I->g, 0);
+        msi_xid conc = node_of(I, e->index);
+        r = msi_x_binary(I->g, X_DIV,
+                         msi_x_binary(I->g, X_SUB, r, msi_x_binary(I->g, X_MUL, conc, dv)), v);
     }
     return r;
 }
@@ -419,10 +420,10 @@ static ms_status check_doc(importer *I, SBMLDocument_t *doc)
         if (XMLError_getErrorId((const XMLError_t *)e) == MissingXMLEncoding)
             continue;
         if (XMLError_getSeverity((const XMLError_t *)e) >= LIBSBML_SEV_ERROR)
-            return ms_fail(I->ctx, MS_ERR_SYNTAX, I->file,
-                           (int)XMLError_getLine((const XMLError_t *)e),
-                           (int)XMLError_getColumn((const XMLError_t *)e), "%s",
-                           XMLError_getMessage((const XMLError_t *)e));
+            return msi_fail(I->ctx, MS_ERR_SYNTAX, I->file,
+                            (int)XMLError_getLine((const XMLError_t *)e),
+                            (int)XMLError_getColumn((const XMLError_t *)e), "%s",
+                            XMLError_getMessage((const XMLError_t *)e));
     }
     return MS_OK;
 }
@@ -456,7 +457,7 @@ static ms_status scan_math(importer *I, const ASTNode_t *a, const char *where)
 
 /* The unit, source or hypothesis and evidence level that moodsim's export
  * keeps in a parameter's annotation; other parameters cite the SBML file. */
-static ms_status read_provenance(importer *I, const ssym *x, ms_symdef *d)
+static ms_status read_provenance(importer *I, const ssym *x, msi_symdef *d)
 {
     Parameter_t *p = x->kind == K_PARAM ? Model_getParameterById(I->sm, x->id) : NULL;
     XMLNode_t *ann = p ? SBase_getAnnotation((SBase_t *)p) : NULL;
@@ -469,11 +470,11 @@ static ms_status read_provenance(importer *I, const ssym *x, ms_symdef *d)
         for (int k = 0; k < 4; k++) {
             char *v = XMLNode_getAttrValueByName(c, keys[k]);
             if (v && *v) {
-                ms_free(I->ctx, *dst[k]);
-                *dst[k] = ms_strdup(I->ctx, v);
+                msi_free(I->ctx, *dst[k]);
+                *dst[k] = msi_strdup(I->ctx, v);
                 if (!*dst[k]) {
                     free(v);
-                    return ms_nomem(I->ctx);
+                    return msi_nomem(I->ctx);
                 }
             }
             free(v);
@@ -482,9 +483,9 @@ static ms_status read_provenance(importer *I, const ssym *x, ms_symdef *d)
     if (!d->source && !d->hypothesis) {
         char buf[1200];
         snprintf(buf, sizeof buf, "SBML model file %s", I->file);
-        d->source = ms_strdup(I->ctx, buf);
+        d->source = msi_strdup(I->ctx, buf);
         if (!d->source)
-            return ms_nomem(I->ctx);
+            return msi_nomem(I->ctx);
     }
     return MS_OK;
 }
@@ -540,9 +541,9 @@ static ms_status import(importer *I)
         Compartment_t *c = Model_getCompartment(sm, i);
         int k = add_sym(I, Compartment_getId(c), K_COMP);
         if (k < 0)
-            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                     Compartment_getId(c))
-                           : ms_nomem(I->ctx);
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                      Compartment_getId(c))
+                           : msi_nomem(I->ctx);
         I->s[k].value_set = Compartment_isSetSize(c) || Compartment_isSetVolume(c);
         I->s[k].value = Compartment_isSetSize(c)     ? Compartment_getSize(c)
                         : Compartment_isSetVolume(c) ? Compartment_getVolume(c)
@@ -557,9 +558,9 @@ static ms_status import(importer *I)
         Parameter_t *p = Model_getParameter(sm, i);
         int k = add_sym(I, Parameter_getId(p), K_PARAM);
         if (k < 0)
-            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                     Parameter_getId(p))
-                           : ms_nomem(I->ctx);
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                      Parameter_getId(p))
+                           : msi_nomem(I->ctx);
         I->s[k].value_set = Parameter_isSetValue(p);
         I->s[k].value = Parameter_getValue(p);
         I->s[k].constant = Parameter_getConstant(p);
@@ -568,9 +569,9 @@ static ms_status import(importer *I)
         Species_t *sp = Model_getSpecies(sm, i);
         int k = add_sym(I, Species_getId(sp), K_SPECIES);
         if (k < 0)
-            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                     Species_getId(sp))
-                           : ms_nomem(I->ctx);
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                      Species_getId(sp))
+                           : msi_nomem(I->ctx);
         ssym *x = &I->s[k];
         x->hosu = Species_getHasOnlySubstanceUnits(sp);
         x->boundary = Species_getBoundaryCondition(sp);
@@ -586,9 +587,9 @@ static ms_status import(importer *I)
             return unsupported(I, "fast reactions");
         int k = add_sym(I, Reaction_getId(r), K_REACTION);
         if (k < 0)
-            return k == -2 ? ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                     Reaction_getId(r))
-                           : ms_nomem(I->ctx);
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
+                                      Reaction_getId(r))
+                           : msi_nomem(I->ctx);
         for (int side = 0; side < 2; side++) {
             unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
             for (unsigned j = 0; j < nr; j++) {
@@ -600,19 +601,19 @@ static ms_status import(importer *I)
                     const StoichiometryMath_t *smath = SpeciesReference_getStoichiometryMath(sr);
                     if (!smath || !StoichiometryMath_getMath(smath))
                         return unsupported(I, "stoichiometryMath without math");
-                    char *name = ms_alloc(I->ctx, 64 + strlen(Reaction_getId(r)));
+                    char *name = msi_alloc(I->ctx, 64 + strlen(Reaction_getId(r)));
                     if (!name)
-                        return ms_nomem(I->ctx);
+                        return msi_nomem(I->ctx);
                     sprintf(name, "__stoich_%s_%d_%u", Reaction_getId(r), side, j);
-                    if (ms_grow(I->ctx, (void **)&I->owned, &I->owned_cap, I->nowned + 1,
-                                sizeof *I->owned)) {
-                        ms_free(I->ctx, name);
-                        return ms_nomem(I->ctx);
+                    if (msi_grow(I->ctx, (void **)&I->owned, &I->owned_cap, I->nowned + 1,
+                                 sizeof *I->owned)) {
+                        msi_free(I->ctx, name);
+                        return msi_nomem(I->ctx);
                     }
                     I->owned[I->nowned++] = name;
                     int q = add_sym(I, name, K_SPECREF);
                     if (q < 0)
-                        return ms_nomem(I->ctx);
+                        return msi_nomem(I->ctx);
                     I->s[q].role = 2;
                     I->s[q].rule = StoichiometryMath_getMath(smath);
                     if ((st = scan_math(I, I->s[q].rule, "stoichiometryMath")))
@@ -623,7 +624,7 @@ static ms_status import(importer *I)
                 if (sid && *sid) {
                     int q = add_sym(I, sid, K_SPECREF);
                     if (q < 0)
-                        return ms_nomem(I->ctx);
+                        return msi_nomem(I->ctx);
                     I->s[q].value_set = SpeciesReference_isSetStoichiometry(sr);
                     I->s[q].value = I->s[q].value_set ? SpeciesReference_getStoichiometry(sr) : 1;
                     I->s[q].constant = SpeciesReference_getConstant(sr);
@@ -634,20 +635,20 @@ static ms_status import(importer *I)
     /* species compartments and conversion factors */
     I->model_conv = -1;
     if (Model_isSetConversionFactor(sm)) {
-        const ms_strmap_entry *e = ms_strmap_get(&I->names, Model_getConversionFactor(sm));
+        const msi_strmap_entry *e = msi_strmap_get(&I->names, Model_getConversionFactor(sm));
         I->model_conv = e ? e->index : -1;
     }
     for (unsigned i = 0; i < Model_getNumSpecies(sm); i++) {
         Species_t *sp = Model_getSpecies(sm, i);
-        const ms_strmap_entry *e = ms_strmap_get(&I->names, Species_getId(sp));
-        const ms_strmap_entry *c = ms_strmap_get(&I->names, Species_getCompartment(sp));
+        const msi_strmap_entry *e = msi_strmap_get(&I->names, Species_getId(sp));
+        const msi_strmap_entry *c = msi_strmap_get(&I->names, Species_getCompartment(sp));
         if (!c || I->s[c->index].kind != K_COMP)
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "species '%s' names no compartment",
-                           Species_getId(sp));
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                            "species '%s' names no compartment", Species_getId(sp));
         I->s[e->index].comp = c->index;
         I->s[e->index].conv = I->model_conv;
         if (Species_isSetConversionFactor(sp)) {
-            const ms_strmap_entry *f = ms_strmap_get(&I->names, Species_getConversionFactor(sp));
+            const msi_strmap_entry *f = msi_strmap_get(&I->names, Species_getConversionFactor(sp));
             I->s[e->index].conv = f ? f->index : -1;
         }
     }
@@ -657,11 +658,11 @@ static ms_status import(importer *I)
         if (Rule_isAlgebraic(ru))
             continue; /* handled once every other role is known */
         if (!Rule_getVariable(ru))
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule without a variable");
-        const ms_strmap_entry *e = ms_strmap_get(&I->names, Rule_getVariable(ru));
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule without a variable");
+        const msi_strmap_entry *e = msi_strmap_get(&I->names, Rule_getVariable(ru));
         if (!e)
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule for unknown '%s'",
-                           Rule_getVariable(ru));
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule for unknown '%s'",
+                            Rule_getVariable(ru));
         ssym *x = &I->s[e->index];
         if ((st = scan_math(I, Rule_getMath(ru), x->id)))
             return st;
@@ -670,11 +671,11 @@ static ms_status import(importer *I)
     }
     for (unsigned i = 0; i < Model_getNumInitialAssignments(sm); i++) {
         InitialAssignment_t *ia = Model_getInitialAssignment(sm, i);
-        const ms_strmap_entry *e = ms_strmap_get(&I->names, InitialAssignment_getSymbol(ia));
+        const msi_strmap_entry *e = msi_strmap_get(&I->names, InitialAssignment_getSymbol(ia));
         if (!e)
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                           "an initial assignment for unknown '%s'",
-                           InitialAssignment_getSymbol(ia));
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                            "an initial assignment for unknown '%s'",
+                            InitialAssignment_getSymbol(ia));
         if ((st = scan_math(I, InitialAssignment_getMath(ia), "initial assignment")))
             return st;
         I->s[e->index].init_math = InitialAssignment_getMath(ia);
@@ -683,11 +684,11 @@ static ms_status import(importer *I)
         Reaction_t *r = Model_getReaction(sm, i);
         KineticLaw_t *kl = Reaction_getKineticLaw(r);
         if (!kl || !KineticLaw_getMath(kl))
-            return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "reaction '%s' has no rate law",
-                           Reaction_getId(r));
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "reaction '%s' has no rate law",
+                            Reaction_getId(r));
         if ((st = scan_math(I, KineticLaw_getMath(kl), "a kinetic law")))
             return st;
-        I->s[ms_strmap_get(&I->names, Reaction_getId(r))->index].rule = KineticLaw_getMath(kl);
+        I->s[msi_strmap_get(&I->names, Reaction_getId(r))->index].rule = KineticLaw_getMath(kl);
     }
     /* reactions drive the amounts of non-boundary species */
     for (unsigned i = 0; i < Model_getNumReactions(sm); i++) {
@@ -697,18 +698,18 @@ static ms_status import(importer *I)
             for (unsigned j = 0; j < nr; j++) {
                 SpeciesReference_t *sr =
                     side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
-                const ms_strmap_entry *e =
-                    ms_strmap_get(&I->names, SpeciesReference_getSpecies(sr));
+                const msi_strmap_entry *e =
+                    msi_strmap_get(&I->names, SpeciesReference_getSpecies(sr));
                 if (!e || I->s[e->index].kind != K_SPECIES)
-                    return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                                   "reaction '%s' names an unknown species", Reaction_getId(r));
+                    return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                                    "reaction '%s' names an unknown species", Reaction_getId(r));
                 ssym *x = &I->s[e->index];
                 if (!x->boundary && !x->constant) {
                     if (x->role == 2)
-                        return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                                       "species '%s' has an assignment rule and takes part in a "
-                                       "reaction",
-                                       x->id);
+                        return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                                        "species '%s' has an assignment rule and takes part in a "
+                                        "reaction",
+                                        x->id);
                     if (x->role == 1 && !x->amount_state)
                         return unsupported(I, "a species with both a rate rule and reactions");
                     x->role = 1;
@@ -726,16 +727,16 @@ static ms_status import(importer *I)
             return st;
         for (unsigned j = 0; j < Event_getNumEventAssignments(ev); j++) {
             EventAssignment_t *ea = Event_getEventAssignment(ev, j);
-            const ms_strmap_entry *e = ms_strmap_get(&I->names, EventAssignment_getVariable(ea));
+            const msi_strmap_entry *e = msi_strmap_get(&I->names, EventAssignment_getVariable(ea));
             if (!e)
-                return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "an event assigns unknown '%s'",
-                               EventAssignment_getVariable(ea));
+                return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                                "an event assigns unknown '%s'", EventAssignment_getVariable(ea));
             if ((st = scan_math(I, EventAssignment_getMath(ea), "an event assignment")))
                 return st;
             ssym *x = &I->s[e->index];
             if (x->role == 2 || x->kind == K_REACTION)
-                return ms_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
-                               "an event assigns '%s', which a rule defines", x->id);
+                return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                                "an event assigns '%s', which a rule defines", x->id);
             if (x->role == 0) {
                 x->role = 1;
                 if (x->kind == K_SPECIES)
@@ -770,7 +771,7 @@ static ms_status import(importer *I)
             const ASTNode_t *nm = List_get(names, j);
             if (ASTNode_getType(nm) != AST_NAME || !ASTNode_getName(nm))
                 continue;
-            const ms_strmap_entry *e = ms_strmap_get(&I->names, ASTNode_getName(nm));
+            const msi_strmap_entry *e = msi_strmap_get(&I->names, ASTNode_getName(nm));
             if (!e)
                 continue;
             ssym *x = &I->s[e->index];
@@ -819,26 +820,26 @@ static ms_status import(importer *I)
             x->param = (int)np++;
     }
     size_t nobs = I->n + 2 * Model_getNumSpecies(sm);
-    m->sym[MS_STATE] = ms_alloc(I->ctx, (ns + 1) * sizeof(ms_symdef));
-    m->sym[MS_PARAM] = ms_alloc(I->ctx, (np + 1) * sizeof(ms_symdef));
-    m->sym[MS_OBSERVABLE] = ms_alloc(I->ctx, (nobs + 1) * sizeof(ms_symdef));
-    m->rule_order = ms_alloc(I->ctx, sizeof *m->rule_order);
+    m->sym[MS_STATE] = msi_alloc(I->ctx, (ns + 1) * sizeof(msi_symdef));
+    m->sym[MS_PARAM] = msi_alloc(I->ctx, (np + 1) * sizeof(msi_symdef));
+    m->sym[MS_OBSERVABLE] = msi_alloc(I->ctx, (nobs + 1) * sizeof(msi_symdef));
+    m->rule_order = msi_alloc(I->ctx, sizeof *m->rule_order);
     if (!m->sym[MS_STATE] || !m->sym[MS_PARAM] || !m->sym[MS_OBSERVABLE] || !m->rule_order)
-        return ms_nomem(I->ctx);
+        return msi_nomem(I->ctx);
     /* counts first: ms_model_free releases what is filled in, even on an error */
     m->count[MS_STATE] = ns ? ns : 1;
     m->count[MS_PARAM] = np;
     if (ns == 0) { /* only rules: the engine integrates one constant placeholder */
-        ms_symdef *d = &m->sym[MS_STATE][0];
-        d->name = ms_strdup(I->ctx, "__no_state");
-        d->unit = ms_strdup(I->ctx, "1");
-        d->expr = ms_strdup(I->ctx, "0");
-        d->init = ms_strdup(I->ctx, "0");
+        msi_symdef *d = &m->sym[MS_STATE][0];
+        d->name = msi_strdup(I->ctx, "__no_state");
+        d->unit = msi_strdup(I->ctx, "1");
+        d->expr = msi_strdup(I->ctx, "0");
+        d->init = msi_strdup(I->ctx, "0");
         if (!d->name || !d->unit || !d->expr || !d->init)
-            return ms_nomem(I->ctx);
-        d->leaf = ms_x_leaf(I->g, X_STATE, 0);
-        d->init_node = ms_x_const(I->g, 0);
-        d->node = ms_x_const(I->g, 0);
+            return msi_nomem(I->ctx);
+        d->leaf = msi_x_leaf(I->g, X_STATE, 0);
+        d->init_node = msi_x_const(I->g, 0);
+        d->node = msi_x_const(I->g, 0);
         ns = 1;
     }
     m->count[MS_STATE] = ns;
@@ -849,24 +850,24 @@ static ms_status import(importer *I)
         if (x->kind == K_REACTION || x->role == 2)
             continue;
         if (node_of(I, (int)k) < 0)
-            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+            return I->ctx->last ? I->ctx->last : msi_nomem(I->ctx);
     }
     I->init_ctx = 0;
     for (size_t k = 0; k < I->n; k++) {
         ssym *x = &I->s[k];
-        ms_symdef *d = NULL;
+        msi_symdef *d = NULL;
         if (x->role == 1)
             d = &m->sym[MS_STATE][x->state];
         else if (x->role == 0)
             d = &m->sym[MS_PARAM][x->param];
         if (!d)
             continue;
-        d->name = ms_strdup(I->ctx, x->id);
-        d->unit = ms_strdup(I->ctx, "(SBML)");
+        d->name = msi_strdup(I->ctx, x->id);
+        d->unit = msi_strdup(I->ctx, "(SBML)");
         if (!d->name || !d->unit)
-            return ms_nomem(I->ctx);
+            return msi_nomem(I->ctx);
         d->leaf =
-            ms_x_leaf(I->g, x->role == 1 ? X_STATE : X_PARAM, x->role == 1 ? x->state : x->param);
+            msi_x_leaf(I->g, x->role == 1 ? X_STATE : X_PARAM, x->role == 1 ? x->state : x->param);
         double v0 = I->g->n[x->init].v;
         if (x->kind == K_SPECIES && !x->hosu && (x->amount_state || x->role == 0))
             v0 *= I->g->n[I->s[x->comp].init].v; /* held as an amount */
@@ -875,7 +876,7 @@ static ms_status import(importer *I)
             if ((st = read_provenance(I, x, d)))
                 return st;
         } else {
-            d->init_node = ms_x_const(I->g, v0);
+            d->init_node = msi_x_const(I->g, v0);
         }
     }
     /* state right-hand sides */
@@ -883,52 +884,52 @@ static ms_status import(importer *I)
         ssym *x = &I->s[k];
         if (x->role != 1)
             continue;
-        ms_xid rhs = rhs_of(I, (int)k);
+        msi_xid rhs = rhs_of(I, (int)k);
         if (rhs < 0)
-            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
-        ms_symdef *d = &m->sym[MS_STATE][x->state];
+            return I->ctx->last ? I->ctx->last : msi_nomem(I->ctx);
+        msi_symdef *d = &m->sym[MS_STATE][x->state];
         d->node = rhs;
         /* what `check` shows: the rate rule, or where the rate comes from */
         char *f = x->rule && !x->amount_state ? SBML_formulaToL3String(x->rule) : NULL;
-        d->expr = ms_strdup(I->ctx, f                 ? f
-                                    : x->amount_state ? "(reactions, as an amount)"
-                                                      : "0 (changed by events only)");
+        d->expr = msi_strdup(I->ctx, f                 ? f
+                                     : x->amount_state ? "(reactions, as an amount)"
+                                                       : "0 (changed by events only)");
         free(f);
         char v[64];
         snprintf(v, sizeof v, "%.10g", I->g->n[d->init_node].v);
-        d->init = ms_strdup(I->ctx, v);
+        d->init = msi_strdup(I->ctx, v);
         if (!d->expr || !d->init)
-            return ms_nomem(I->ctx);
+            return msi_nomem(I->ctx);
     }
     /* observables: every symbol, and species amounts and concentrations */
     size_t no = 0;
     for (size_t k = 0; k < I->n; k++) {
         ssym *x = &I->s[k];
-        ms_xid v = node_of(I, (int)k);
+        msi_xid v = node_of(I, (int)k);
         if (v < 0)
-            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
-        ms_symdef *d = &m->sym[MS_OBSERVABLE][no++];
+            return I->ctx->last ? I->ctx->last : msi_nomem(I->ctx);
+        msi_symdef *d = &m->sym[MS_OBSERVABLE][no++];
         m->count[MS_OBSERVABLE] = no;
-        d->name = ms_strdup(I->ctx, x->id);
-        d->expr = ms_strdup(I->ctx, "(its value)");
-        d->unit = ms_strdup(I->ctx, "(SBML)");
+        d->name = msi_strdup(I->ctx, x->id);
+        d->expr = msi_strdup(I->ctx, "(its value)");
+        d->unit = msi_strdup(I->ctx, "(SBML)");
         d->node = v;
         if (x->kind != K_SPECIES)
             continue;
-        ms_xid size = node_of(I, x->comp);
-        ms_xid amount = x->hosu ? v : ms_x_binary(I->g, X_MUL, v, size);
-        ms_xid conc = x->hosu ? ms_x_binary(I->g, X_DIV, v, size) : v;
+        msi_xid size = node_of(I, x->comp);
+        msi_xid amount = x->hosu ? v : msi_x_binary(I->g, X_MUL, v, size);
+        msi_xid conc = x->hosu ? msi_x_binary(I->g, X_DIV, v, size) : v;
         char name[512];
         snprintf(name, sizeof name, "__amount_%s", x->id);
-        m->sym[MS_OBSERVABLE][no].name = ms_strdup(I->ctx, name);
-        m->sym[MS_OBSERVABLE][no].unit = ms_strdup(I->ctx, "(SBML)");
-        m->sym[MS_OBSERVABLE][no].expr = ms_strdup(I->ctx, "(amount)");
+        m->sym[MS_OBSERVABLE][no].name = msi_strdup(I->ctx, name);
+        m->sym[MS_OBSERVABLE][no].unit = msi_strdup(I->ctx, "(SBML)");
+        m->sym[MS_OBSERVABLE][no].expr = msi_strdup(I->ctx, "(amount)");
         m->sym[MS_OBSERVABLE][no++].node = amount;
         m->count[MS_OBSERVABLE] = no;
         snprintf(name, sizeof name, "__conc_%s", x->id);
-        m->sym[MS_OBSERVABLE][no].name = ms_strdup(I->ctx, name);
-        m->sym[MS_OBSERVABLE][no].unit = ms_strdup(I->ctx, "(SBML)");
-        m->sym[MS_OBSERVABLE][no].expr = ms_strdup(I->ctx, "(concentration)");
+        m->sym[MS_OBSERVABLE][no].name = msi_strdup(I->ctx, name);
+        m->sym[MS_OBSERVABLE][no].unit = msi_strdup(I->ctx, "(SBML)");
+        m->sym[MS_OBSERVABLE][no].expr = msi_strdup(I->ctx, "(concentration)");
         m->sym[MS_OBSERVABLE][no++].node = conc;
         m->count[MS_OBSERVABLE] = no;
     }
@@ -936,19 +937,19 @@ static ms_status import(importer *I)
     for (size_t i = 0; i < no; i++)
         if (!m->sym[MS_OBSERVABLE][i].name || !m->sym[MS_OBSERVABLE][i].unit ||
             !m->sym[MS_OBSERVABLE][i].expr || m->sym[MS_OBSERVABLE][i].node < 0)
-            return ms_nomem(I->ctx);
+            return msi_nomem(I->ctx);
     for (size_t i = 0; i < ns; i++)
         if (m->sym[MS_STATE][i].node < 0 || m->sym[MS_STATE][i].leaf < 0)
-            return ms_nomem(I->ctx);
+            return msi_nomem(I->ctx);
     unsigned nev = Model_getNumEvents(sm);
     if (nev) {
-        m->ev = ms_alloc(I->ctx, nev * sizeof *m->ev);
+        m->ev = msi_alloc(I->ctx, nev * sizeof *m->ev);
         if (!m->ev)
-            return ms_nomem(I->ctx);
+            return msi_nomem(I->ctx);
     }
     for (unsigned i = 0; i < nev; i++) {
         Event_t *ev = Model_getEvent(sm, i);
-        ms_eventdef *d = &m->ev[i];
+        msi_eventdef *d = &m->ev[i];
         m->nev = i + 1;
         Trigger_t *tg = Event_getTrigger(ev);
         d->trigger = convert(I, Trigger_getMath(tg), "an event trigger");
@@ -964,56 +965,56 @@ static ms_status import(importer *I)
         /* SBML Level 2 has no initialValue: the trigger was true "before" t0 */
         d->initial_value = Trigger_isSetInitialValue(tg) ? Trigger_getInitialValue(tg) : 1;
         unsigned na = Event_getNumEventAssignments(ev);
-        d->target = ms_alloc(I->ctx, (na + 1) * sizeof *d->target);
-        d->value = ms_alloc(I->ctx, (na + 1) * sizeof *d->value);
+        d->target = msi_alloc(I->ctx, (na + 1) * sizeof *d->target);
+        d->value = msi_alloc(I->ctx, (na + 1) * sizeof *d->value);
         if (d->trigger < 0 || !d->target || !d->value)
-            return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+            return I->ctx->last ? I->ctx->last : msi_nomem(I->ctx);
         for (unsigned j = 0; j < na; j++) {
             EventAssignment_t *ea = Event_getEventAssignment(ev, j);
-            ssym *x = &I->s[ms_strmap_get(&I->names, EventAssignment_getVariable(ea))->index];
-            ms_xid v = convert(I, EventAssignment_getMath(ea), "an event assignment");
+            ssym *x = &I->s[msi_strmap_get(&I->names, EventAssignment_getVariable(ea))->index];
+            msi_xid v = convert(I, EventAssignment_getMath(ea), "an event assignment");
             if (v >= 0 && x->kind == K_SPECIES && x->amount_state && !x->hosu)
-                v = ms_x_binary(I->g, X_MUL, v, node_of(I, x->comp)); /* to an amount */
+                v = msi_x_binary(I->g, X_MUL, v, node_of(I, x->comp)); /* to an amount */
             if (v < 0)
-                return I->ctx->last ? I->ctx->last : ms_nomem(I->ctx);
+                return I->ctx->last ? I->ctx->last : msi_nomem(I->ctx);
             d->target[j] = x->state;
             d->value[j] = v;
             d->n = j + 1;
         }
         d->offset = i ? m->ev[i - 1].offset + m->ev[i - 1].n : 0;
     }
-    return ms_model_compile(m);
+    return msi_model_compile(m);
 }
 
 #define MS_SBML_MAX_BYTES (64u * 1024u * 1024u)
 
-ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
+ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
 {
     *out = NULL;
-    ms_ok(ctx);
+    msi_ok(ctx);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     fclose(f);
     if (size < 0 || (unsigned long)size > MS_SBML_MAX_BYTES)
-        return ms_fail(ctx, MS_ERR_LIMIT, path, 1, 1,
-                       "file is %ld bytes; the limit for SBML is %u bytes (64 MiB)", size,
-                       MS_SBML_MAX_BYTES);
+        return msi_fail(ctx, MS_ERR_LIMIT, path, 1, 1,
+                        "file is %ld bytes; the limit for SBML is %u bytes (64 MiB)", size,
+                        MS_SBML_MAX_BYTES);
     SBMLDocument_t *doc = readSBMLFromFile(path);
     if (!doc)
-        return ms_nomem(ctx);
-    ms_model *m = ms_alloc(ctx, sizeof *m);
+        return msi_nomem(ctx);
+    ms_model *m = msi_alloc(ctx, sizeof *m);
     importer I = {.ctx = ctx, .file = path};
-    ms_strmap_init(&I.names, ctx);
-    ms_status st = m ? MS_OK : ms_nomem(ctx);
+    msi_strmap_init(&I.names, ctx);
+    ms_status st = m ? MS_OK : msi_nomem(ctx);
     if (!st) {
         m->ctx = ctx;
-        ms_xdag_init(&m->g, ctx);
+        msi_xdag_init(&m->g, ctx);
         m->body_weight = -1;
-        m->file = ms_strdup(ctx, path);
-        st = m->file ? check_doc(&I, doc) : ms_nomem(ctx);
+        m->file = msi_strdup(ctx, path);
+        st = m->file ? check_doc(&I, doc) : msi_nomem(ctx);
     }
     if (!st && SBMLDocument_isSetPackageRequired(doc, "comp"))
         st = convert_doc(doc, "flatten comp") ? unsupported(&I, "hierarchical models (comp) that "
@@ -1025,12 +1026,12 @@ ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         st = unique_bvars(ctx, SBMLDocument_getModel(doc));
     if (!st && (convert_doc(doc, "expandFunctionDefinitions") ||
                 convert_doc(doc, "promoteLocalParameters")))
-        st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0,
-                     "libSBML could not expand function definitions or promote local parameters");
+        st = msi_fail(ctx, MS_ERR_MODEL, path, 0, 0,
+                      "libSBML could not expand function definitions or promote local parameters");
     if (!st) {
         I.sm = SBMLDocument_getModel(doc);
         if (!I.sm)
-            st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0, "the document has no model");
+            st = msi_fail(ctx, MS_ERR_MODEL, path, 0, 0, "the document has no model");
         else
             drop_empty(I.sm);
     }
@@ -1038,23 +1039,23 @@ ms_status ms_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         I.m = m;
         I.g = &m->g;
         const char *id = Model_isSetId(I.sm) ? Model_getId(I.sm) : "sbml_model";
-        m->name = ms_strdup(ctx, id && *id ? id : "sbml_model");
-        st = m->name ? import(&I) : ms_nomem(ctx);
+        m->name = msi_strdup(ctx, id && *id ? id : "sbml_model");
+        st = m->name ? import(&I) : msi_nomem(ctx);
     }
-    ms_strmap_free(&I.names);
-    ms_free(ctx, I.s);
+    msi_strmap_free(&I.names);
+    msi_free(ctx, I.s);
     for (size_t i = 0; i < I.nowned; i++)
-        ms_free(ctx, I.owned[i]);
-    ms_free(ctx, I.owned);
+        msi_free(ctx, I.owned[i]);
+    msi_free(ctx, I.owned);
     SBMLDocument_free(doc);
     if (st) {
         if (ctx->last == MS_OK)
-            ms_nomem(ctx);
+            msi_nomem(ctx);
         ms_model_free(m);
         return ctx->last;
     }
     *out = m;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 /* ---------------------------------------------------------------- export */
@@ -1102,7 +1103,7 @@ static void xml_attr(char *out, size_t n, const char *s)
     out[o] = '\0';
 }
 
-static int add_param(Model_t *sm, const char *id, double value, int constant, const ms_symdef *d)
+static int add_param(Model_t *sm, const char *id, double value, int constant, const msi_symdef *d)
 {
     Parameter_t *p = Model_createParameter(sm);
     if (!p || Parameter_setId(p, id) != LIBSBML_OPERATION_SUCCESS)
@@ -1133,7 +1134,7 @@ ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *p
         return MS_ERR_ARG;
     SBMLDocument_t *doc = SBMLDocument_createWithLevelAndVersion(3, 2);
     if (!doc)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     Model_t *sm = SBMLDocument_createModel(doc);
     ms_status st = MS_OK;
     Model_setId(sm, m->name);
@@ -1152,7 +1153,7 @@ ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *p
         if (k == MS_PARAM || k == MS_INPUT)
             continue;
         for (size_t i = 0; i < m->count[k] && !bad; i++) {
-            const ms_symdef *d = &m->sym[k][i];
+            const msi_symdef *d = &m->sym[k][i];
             if (add_param(sm, d->name, 0, 0, d)) {
                 bad = d->name;
                 break;
@@ -1182,7 +1183,7 @@ ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *p
         }
     }
     if (bad)
-        st = ms_fail(ctx, MS_ERR_MODEL, m->file, 0, 0, "cannot export '%s' to SBML", bad);
+        st = msi_fail(ctx, MS_ERR_MODEL, m->file, 0, 0, "cannot export '%s' to SBML", bad);
     if (!st) {
         /* internal (structure) and full (identifiers, MathML, units,
          * overdetermination, ...) validation; warnings do not stop it */
@@ -1192,19 +1193,19 @@ ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *p
         for (unsigned i = 0; i < nerr && !st; i++) {
             const SBMLError_t *e = SBMLDocument_getError(doc, i);
             if (XMLError_getSeverity((const XMLError_t *)e) >= LIBSBML_SEV_ERROR)
-                st = ms_fail(ctx, MS_ERR_MODEL, path, 0, 0, "libSBML consistency check: %s",
-                             XMLError_getMessage((const XMLError_t *)e));
+                st = msi_fail(ctx, MS_ERR_MODEL, path, 0, 0, "libSBML consistency check: %s",
+                              XMLError_getMessage((const XMLError_t *)e));
         }
     }
     char *xml = !st ? writeSBMLToString(doc) : NULL;
     if (!st && !xml)
-        st = ms_nomem(ctx);
-    ms_outfile o;
-    if (!st && !(st = ms_out_open(ctx, &o, path))) {
+        st = msi_nomem(ctx);
+    msi_outfile o;
+    if (!st && !(st = msi_out_open(ctx, &o, path))) {
         fputs(xml, o.f);
-        st = ms_out_close(ctx, &o, 1); /* a failed write is seen there */
+        st = msi_out_close(ctx, &o, 1); /* a failed write is seen there */
     }
     free(xml);
     SBMLDocument_free(doc);
-    return st ? st : ms_ok(ctx);
+    return st ? st : msi_ok(ctx);
 }

@@ -18,14 +18,14 @@ ms_status ms_events_new(ms_context *ctx, const ms_model *model, ms_events **out)
 {
     if (!ctx || !out)
         return MS_ERR_ARG;
-    *out = ms_alloc(ctx, sizeof **out);
+    *out = msi_alloc(ctx, sizeof **out);
     if (!*out)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     (*out)->ctx = ctx;
     (*out)->model = model;
     (*out)->start_day = MS_NO_DATE;
     (*out)->start_weekday = -1;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 void ms_events_free(ms_events *ev)
@@ -33,13 +33,13 @@ void ms_events_free(ms_events *ev)
     if (!ev)
         return;
     for (size_t i = 0; i < ev->nnames; i++)
-        ms_free(ev->ctx, ev->names[i]);
-    ms_free(ev->ctx, ev->names);
-    ms_free(ev->ctx, ev->e);
-    ms_free(ev->ctx, ev->tmp);
-    ms_free(ev->ctx, ev->sess);
-    ms_free(ev->ctx, ev->sess_idx);
-    ms_free(ev->ctx, ev);
+        msi_free(ev->ctx, ev->names[i]);
+    msi_free(ev->ctx, ev->names);
+    msi_free(ev->ctx, ev->e);
+    msi_free(ev->ctx, ev->tmp);
+    msi_free(ev->ctx, ev->sess);
+    msi_free(ev->ctx, ev->sess_idx);
+    msi_free(ev->ctx, ev);
 }
 
 size_t ms_events_count(const ms_events *ev)
@@ -52,9 +52,9 @@ static int intern_name(ms_events *ev, const char *name)
     for (size_t i = 0; i < ev->nnames; i++)
         if (strcmp(ev->names[i], name) == 0)
             return (int)i;
-    if (ms_grow(ev->ctx, (void **)&ev->names, &ev->names_cap, ev->nnames + 1, sizeof *ev->names))
+    if (msi_grow(ev->ctx, (void **)&ev->names, &ev->names_cap, ev->nnames + 1, sizeof *ev->names))
         return -1;
-    char *c = ms_strdup(ev->ctx, name);
+    char *c = msi_strdup(ev->ctx, name);
     if (!c)
         return -1;
     ev->names[ev->nnames] = c;
@@ -73,42 +73,42 @@ static ms_status add(ms_events *ev, double t, ms_event_kind kind, int input, int
     const char *name = input_name >= 0 ? ev->names[input_name] : "?";
     if (m) {
         if (input < 0 || (size_t)input >= m->count[MS_INPUT])
-            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "input index %d out of range (0..%zu)",
-                           input, m->count[MS_INPUT]);
-        const ms_symdef *in = &m->sym[MS_INPUT][input];
+            return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "input index %d out of range (0..%zu)",
+                            input, m->count[MS_INPUT]);
+        const msi_symdef *in = &m->sym[MS_INPUT][input];
         name = in->name;
         if (kind == MS_EVENT_BOLUS && in->input_kind != MS_INPUT_BOLUS)
-            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                           "a bolus dose on input '%s', which is a %s input; expected a bolus "
-                           "input",
-                           in->name, kind_name(in->input_kind));
+            return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                            "a bolus dose on input '%s', which is a %s input; expected a bolus "
+                            "input",
+                            in->name, kind_name(in->input_kind));
         if (kind == MS_EVENT_PULSE && in->input_kind == MS_INPUT_BOLUS)
-            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                           "an infusion or level on input '%s', which is a bolus input", in->name);
+            return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                            "an infusion or level on input '%s', which is a bolus input", in->name);
     }
     if (!isfinite(t) || t < 0)
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "event time %g h for input '%s'; expected a finite time >= 0", t, name);
+        return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "event time %g h for input '%s'; expected a finite time >= 0", t, name);
     if (!isfinite(amount))
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "non-finite amount for input '%s'", name);
+        return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "non-finite amount for input '%s'", name);
     if (kind == MS_EVENT_PULSE && !(duration > 0))
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "duration %g h for input '%s'; expected > 0", duration, name);
+        return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "duration %g h for input '%s'; expected > 0", duration, name);
     if (input_name < 0 && m) {
         input_name = intern_name(ev, m->sym[MS_INPUT][input].name);
         if (input_name < 0)
-            return ms_nomem(ev->ctx);
+            return msi_nomem(ev->ctx);
     }
-    if (ms_grow(ev->ctx, (void **)&ev->e, &ev->cap, ev->n + 1, sizeof *ev->e))
-        return ms_nomem(ev->ctx);
-    ev->e[ev->n++] = (ms_event){t, kind, input, input_name, treatment, amount, duration};
-    return ms_ok(ev->ctx);
+    if (msi_grow(ev->ctx, (void **)&ev->e, &ev->cap, ev->n + 1, sizeof *ev->e))
+        return msi_nomem(ev->ctx);
+    ev->e[ev->n++] = (msi_event){t, kind, input, input_name, treatment, amount, duration};
+    return msi_ok(ev->ctx);
 }
 
 static ms_status need_model(ms_events *ev)
 {
-    return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                   "this event table has no model: add events by input name");
+    return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                    "this event table has no model: add events by input name");
 }
 
 ms_status ms_events_bolus(ms_events *ev, double t_h, int input, double amount)
@@ -136,44 +136,44 @@ ms_status ms_events_infusion(ms_events *ev, double t_h, int input, double amount
     if (!ev->model)
         return need_model(ev);
     if (!(duration_h > 0) || !isfinite(duration_h))
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "infusion duration %g h; expected a finite duration > 0", duration_h);
+        return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "infusion duration %g h; expected a finite duration > 0", duration_h);
     if (input >= 0 && (size_t)input < ev->model->count[MS_INPUT] &&
         ev->model->sym[MS_INPUT][input].input_kind != MS_INPUT_RATE)
-        return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "an infusion on input '%s', which is not a rate input",
-                       ev->model->sym[MS_INPUT][input].name);
+        return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "an infusion on input '%s', which is not a rate input",
+                        ev->model->sym[MS_INPUT][input].name);
     return add(ev, t_h, MS_EVENT_PULSE, input, -1, -1, amount / duration_h, duration_h);
 }
 
-ms_status ms_events_add_named(ms_events *ev, double t, ms_event_kind kind, const char *input,
-                              const char *treatment, double amount, double duration)
+ms_status msi_events_add_named(ms_events *ev, double t, ms_event_kind kind, const char *input,
+                               const char *treatment, double amount, double duration)
 {
     int idx = -1;
     if (ev->model) {
         idx = ms_model_find(ev->model, MS_INPUT, input);
         if (idx < 0)
-            return ms_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is not an input of model '%s'",
-                           input, ev->model->name);
+            return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0, "'%s' is not an input of model '%s'",
+                            input, ev->model->name);
     }
     int in = intern_name(ev, input);
     int tr = treatment ? intern_name(ev, treatment) : -1;
     if (in < 0 || (treatment && tr < 0))
-        return ms_nomem(ev->ctx);
+        return msi_nomem(ev->ctx);
     return add(ev, t, kind, idx, in, tr, amount, duration);
 }
 
 /* Stable merge sort by time (equal times keep insertion order), bottom-up,
  * with a scratch array kept by the table: sorting a refilled table
  * allocates nothing. */
-ms_status ms_events_sort(ms_events *ev)
+ms_status msi_events_sort(ms_events *ev)
 {
     size_t n = ev->n;
     if (n < 2)
         return MS_OK;
-    if (ms_grow(ev->ctx, (void **)&ev->tmp, &ev->tmp_cap, n, sizeof *ev->tmp))
-        return ms_nomem(ev->ctx);
-    ms_event *from = ev->e, *to = ev->tmp;
+    if (msi_grow(ev->ctx, (void **)&ev->tmp, &ev->tmp_cap, n, sizeof *ev->tmp))
+        return msi_nomem(ev->ctx);
+    msi_event *from = ev->e, *to = ev->tmp;
     for (size_t w = 1; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
@@ -185,7 +185,7 @@ ms_status ms_events_sort(ms_events *ev)
             while (j < hi)
                 to[k++] = from[j++];
         }
-        ms_event *x = from;
+        msi_event *x = from;
         from = to;
         to = x;
     }
@@ -203,7 +203,7 @@ ms_status ms_events_get(const ms_events *ev, size_t i, ms_event_info *out)
 {
     if (!ev || !out || i >= ev->n)
         return MS_ERR_ARG;
-    const ms_event *e = &ev->e[i];
+    const msi_event *e = &ev->e[i];
     out->time_h = e->t;
     out->kind = e->kind;
     out->input = ev->names[e->input_name];
@@ -224,7 +224,7 @@ ms_status ms_events_get(const ms_events *ev, size_t i, ms_event_info *out)
 
 /* CMT number of an event's input: 1-based model input index with a model,
  * else 1-based order of first appearance in the table. */
-static int cmt_of(const ms_events *ev, const ms_event *e)
+static int cmt_of(const ms_events *ev, const msi_event *e)
 {
     if (ev->model)
         return e->input + 1;
@@ -246,8 +246,8 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
 {
     if (!ctx || !ev || !path)
         return MS_ERR_ARG;
-    ms_outfile o;
-    ms_status st = ms_out_open(ctx, &o, path);
+    msi_outfile o;
+    ms_status st = msi_out_open(ctx, &o, path);
     if (st)
         return st;
     FILE *f = o.f;
@@ -269,10 +269,10 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
             ms_event_info in;
             ms_events_get(ev, i, &in);
             if (in.kind == MS_EVENT_PULSE && !isfinite(in.duration_h)) {
-                ms_out_close(ctx, &o, 0);
-                return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
-                               "a level without an end (input '%s' at %g h) has no NONMEM form",
-                               in.input, in.time_h);
+                msi_out_close(ctx, &o, 0);
+                return msi_fail(ctx, MS_ERR_ARG, path, 0, 0,
+                                "a level without an end (input '%s' at %g h) has no NONMEM form",
+                                in.input, in.time_h);
             }
             fprintf(f, "%ld,%.17g,1,%d,%.17g,%.17g\n", id, in.time_h, cmt_of(ev, &ev->e[i]),
                     in.amount, in.kind == MS_EVENT_PULSE ? in.level : 0.0);
@@ -291,9 +291,9 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
             }
             char date[16] = "";
             if (ev->start_day != MS_NO_DATE)
-                ms_format_date(ev->start_day + day, date);
+                msi_format_date(ev->start_day + day, date);
             const char *wd = ev->start_weekday >= 0
-                                 ? ms_weekday_abbr[(ev->start_weekday + day % 7 + 7) % 7]
+                                 ? msi_weekday_abbr[(ev->start_weekday + day % 7 + 7) % 7]
                                  : "";
             fprintf(f, "%.10g,%ld,%s,%s,%02d:%02d,%s,%s,%s,%.10g,%.10g,%.10g\n", in.time_h, day,
                     date, wd, hh, mm, in.treatment ? in.treatment : "", in.input,
@@ -301,9 +301,9 @@ ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path
                     in.duration_h);
         }
     }
-    if ((st = ms_out_close(ctx, &o, 1)))
+    if ((st = msi_out_close(ctx, &o, 1)))
         return st;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 /* ------------------------------------------------------------ import */
@@ -316,7 +316,7 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
     *out = NULL;
     FILE *f = fopen(path, "r");
     if (!f)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+        return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     ms_events *ev;
     ms_status st = ms_events_new(ctx, model, &ev);
     if (st) {
@@ -330,8 +330,8 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
         lineno++;
         size_t len = strlen(line);
         if (len == sizeof line - 1 && line[len - 1] != '\n') {
-            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "line longer than %zu characters",
-                         sizeof line - 2);
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "line longer than %zu characters",
+                          sizeof line - 2);
             break;
         }
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -355,9 +355,9 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
                         col[k] = i;
             for (int k = 0; k < 6 && !st; k++)
                 if (col[k] < 0)
-                    st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
-                                 "no %s column; expected a header with ID,TIME,EVID,CMT,AMT,RATE",
-                                 want[k]);
+                    st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                                  "no %s column; expected a header with ID,TIME,EVID,CMT,AMT,RATE",
+                                  want[k]);
             header = 1;
             continue;
         }
@@ -368,9 +368,9 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
                 v[k] = 0;
                 continue;
             }
-            if (ms_parse_double(s, &v[k]) != 0)
-                st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
-                             "%s is '%s'; expected a finite number", want[k], s);
+            if (msi_parse_double(s, &v[k]) != 0)
+                st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                              "%s is '%s'; expected a finite number", want[k], s);
         }
         if (st)
             break;
@@ -380,9 +380,9 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
             continue;
         int cmt = (int)v[3];
         if (v[3] != cmt || cmt < 1 || (size_t)cmt > model->count[MS_INPUT]) {
-            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
-                         "CMT %g is not an input of model '%s' (1..%zu)", v[3], model->name,
-                         model->count[MS_INPUT]);
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                          "CMT %g is not an input of model '%s' (1..%zu)", v[3], model->name,
+                          model->count[MS_INPUT]);
             break;
         }
         if (v[5] > 0)
@@ -390,25 +390,25 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
         else if (v[5] == 0)
             st = add(ev, v[1], MS_EVENT_BOLUS, cmt - 1, -1, -1, v[4], 0);
         else
-            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "RATE %g; expected >= 0", v[5]);
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "RATE %g; expected >= 0", v[5]);
         if (st && st != MS_ERR_NOMEM && strncmp(ctx->msg, path, strlen(path)) != 0) {
             char why[MS_ERRMSG_MAX];
             snprintf(why, sizeof why, "%s", ctx->msg);
-            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "%s", why);
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "%s", why);
         }
     }
     if (!st && ferror(f))
-        st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
+        st = msi_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
     if (!st && !header)
-        st = ms_fail(ctx, MS_ERR_SYNTAX, path, 1, 1,
-                     "no header; expected ID,TIME,EVID,CMT,AMT,RATE");
+        st = msi_fail(ctx, MS_ERR_SYNTAX, path, 1, 1,
+                      "no header; expected ID,TIME,EVID,CMT,AMT,RATE");
     fclose(f);
     if (!st)
-        st = ms_events_sort(ev);
+        st = msi_events_sort(ev);
     if (st) {
         ms_events_free(ev);
         return st;
     }
     *out = ev;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }

@@ -7,7 +7,7 @@
 
 #include "../model/model_impl.h"
 
-typedef struct ms_event {
+typedef struct msi_event {
     double t; /* hours from the start */
     ms_event_kind kind;
     int input;       /* index into the model's inputs; -1 in a table without a model */
@@ -15,16 +15,16 @@ typedef struct ms_event {
     int treatment;   /* index into names, or -1 */
     double amount;   /* bolus: amount added; pulse: level added */
     double duration; /* pulse: hours (INFINITY: to the end) */
-} ms_event;
+} msi_event;
 
 struct ms_events {
     ms_context *ctx;
     const ms_model *model; /* may be NULL */
-    ms_event *e;
+    msi_event *e;
     size_t n, cap;
     char **names; /* input and treatment names */
     size_t nnames, names_cap;
-    ms_event *tmp; /* scratch of ms_events_sort */
+    msi_event *tmp; /* scratch of msi_events_sort */
     size_t tmp_cap;
     void *sess; /* protocol.c's workspace: sessions of every treatment */
     size_t sess_cap;
@@ -38,9 +38,9 @@ struct ms_events {
 
 /* Adds an event by input name (resolved against the model when there is
  * one).  Checks as the public adders do.  `treatment` may be NULL. */
-ms_status ms_events_add_named(ms_events *ev, double t, ms_event_kind kind, const char *input,
-                              const char *treatment, double amount, double duration);
+ms_status msi_events_add_named(ms_events *ev, double t, ms_event_kind kind, const char *input,
+                               const char *treatment, double amount, double duration);
 /* Sorts by time (stable: equal times keep insertion order). */
-ms_status ms_events_sort(ms_events *ev);
+ms_status msi_events_sort(ms_events *ev);
 
 #endif

@@ -104,60 +104,60 @@ void ms_protocol_free(ms_protocol *p)
     for (size_t i = 0; i < p->ntr; i++) {
         ptreat *t = &p->tr[i];
         for (size_t r = 0; r < t->nrules; r++)
-            ms_free(ctx, t->rules[r].days);
-        ms_free(ctx, t->rules);
-        ms_free(ctx, t->name);
-        ms_free(ctx, t->input);
-        ms_free(ctx, t->device);
-        ms_free(ctx, t->after);
-        ms_free(ctx, t->unit);
-        ms_free(ctx, t->summary);
+            msi_free(ctx, t->rules[r].days);
+        msi_free(ctx, t->rules);
+        msi_free(ctx, t->name);
+        msi_free(ctx, t->input);
+        msi_free(ctx, t->device);
+        msi_free(ctx, t->after);
+        msi_free(ctx, t->unit);
+        msi_free(ctx, t->summary);
     }
     for (size_t i = 0; i < p->nphases; i++)
-        ms_free(ctx, p->phases[i].name);
+        msi_free(ctx, p->phases[i].name);
     for (size_t i = 0; i < p->ndoses; i++)
-        ms_free(ctx, p->doses[i].input);
-    ms_free(ctx, p->tr);
-    ms_free(ctx, p->phases);
-    ms_free(ctx, p->skip);
-    ms_free(ctx, p->doses);
-    ms_free(ctx, p->file);
-    ms_free(ctx, p->name);
-    ms_free(ctx, p->desc);
-    ms_free(ctx, p);
+        msi_free(ctx, p->doses[i].input);
+    msi_free(ctx, p->tr);
+    msi_free(ctx, p->phases);
+    msi_free(ctx, p->skip);
+    msi_free(ctx, p->doses);
+    msi_free(ctx, p->file);
+    msi_free(ctx, p->name);
+    msi_free(ctx, p->desc);
+    msi_free(ctx, p);
 }
 
 /* ------------------------------------------------------------- reading */
 
 typedef struct {
     ms_context *ctx;
-    ms_ydoc doc;
+    msi_ydoc doc;
     ms_protocol *p;
 } reader;
 
 /* An error at a node of the protocol file. */
-#define rfail(R, n, ...) ms_yfail((R)->ctx, &(R)->doc, (n), MS_ERR_PROTOCOL, __VA_ARGS__)
+#define rfail(R, n, ...) msi_yfail((R)->ctx, &(R)->doc, (n), MS_ERR_PROTOCOL, __VA_ARGS__)
 
-static pos pos_of(const ms_ynode *n)
+static pos pos_of(const msi_ynode *n)
 {
     return (pos){n ? n->line : 1, n ? n->col : 1};
 }
 
-static ms_status text(reader *R, const ms_ynode *map, const char *key, const char *what,
+static ms_status text(reader *R, const msi_ynode *map, const char *key, const char *what,
                       int required, char **out)
 {
-    const ms_ynode *v;
-    ms_status st = ms_yget_string(R->ctx, &R->doc, map, key, what, required, &v, MS_ERR_PROTOCOL);
+    const msi_ynode *v;
+    ms_status st = msi_yget_string(R->ctx, &R->doc, map, key, what, required, &v, MS_ERR_PROTOCOL);
     if (st || !v)
         return st;
-    *out = ms_strdup(R->ctx, v->str);
-    return *out ? MS_OK : ms_nomem(R->ctx);
+    *out = msi_strdup(R->ctx, v->str);
+    return *out ? MS_OK : msi_nomem(R->ctx);
 }
 
-static ms_status number(reader *R, const ms_ynode *n, const char *what, double lo, double hi,
+static ms_status number(reader *R, const msi_ynode *n, const char *what, double lo, double hi,
                         double *out)
 {
-    ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, out, MS_ERR_PROTOCOL);
+    ms_status st = msi_yget_number(R->ctx, &R->doc, n, what, out, MS_ERR_PROTOCOL);
     if (st)
         return st;
     if (*out < lo || *out > hi)
@@ -165,10 +165,10 @@ static ms_status number(reader *R, const ms_ynode *n, const char *what, double l
     return MS_OK;
 }
 
-static ms_status whole(reader *R, const ms_ynode *n, const char *what, long lo, long hi, long *out)
+static ms_status whole(reader *R, const msi_ynode *n, const char *what, long lo, long hi, long *out)
 {
     double v = 0;
-    ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, &v, MS_ERR_PROTOCOL);
+    ms_status st = msi_yget_number(R->ctx, &R->doc, n, what, &v, MS_ERR_PROTOCOL);
     if (st)
         return st;
     if (v != floor(v) || v < (double)lo || v > (double)hi)
@@ -178,17 +178,17 @@ static ms_status whole(reader *R, const ms_ynode *n, const char *what, long lo, 
 }
 
 /* One of two keys giving a duration, in hours: `<base>_h` or `<base>_min`. */
-static ms_status duration(reader *R, const ms_ynode *map, const char *kh, const char *km,
+static ms_status duration(reader *R, const msi_ynode *map, const char *kh, const char *km,
                           double *out, int *found)
 {
-    const ms_ynode *h = ms_ymap_get(map, kh), *m = ms_ymap_get(map, km);
+    const msi_ynode *h = msi_ymap_get(map, kh), *m = msi_ymap_get(map, km);
     *found = 0;
     if (h && m)
         return rfail(R, m, "both '%s' and '%s'; expected one", kh, km);
     if (!h && !m)
         return MS_OK;
     double v = 0;
-    ms_status st = ms_yget_number(R->ctx, &R->doc, h ? h : m, "the duration", &v, MS_ERR_PROTOCOL);
+    ms_status st = msi_yget_number(R->ctx, &R->doc, h ? h : m, "the duration", &v, MS_ERR_PROTOCOL);
     if (st)
         return st;
     if (!(v > 0))
@@ -200,33 +200,33 @@ static ms_status duration(reader *R, const ms_ynode *map, const char *kh, const 
     return MS_OK;
 }
 
-static ms_status clock_of(reader *R, const ms_ynode *map, double *out, int *found)
+static ms_status clock_of(reader *R, const msi_ynode *map, double *out, int *found)
 {
-    const ms_ynode *c = ms_ymap_get(map, "time");
+    const msi_ynode *c = msi_ymap_get(map, "time");
     *found = 0;
     if (!c)
         return MS_OK;
-    if (c->type != MS_Y_SCALAR || ms_parse_clock(c->str, out) != 0)
+    if (c->type != MS_Y_SCALAR || msi_parse_clock(c->str, out) != 0)
         return rfail(R, c, "time '%s'; expected a clock time such as \"09:30\"",
                      c->type == MS_Y_SCALAR ? c->str : "?");
     *found = 1;
     return MS_OK;
 }
 
-static ms_status weekday_list(reader *R, const ms_ynode *n, unsigned *mask)
+static ms_status weekday_list(reader *R, const msi_ynode *n, unsigned *mask)
 {
     *mask = 0;
     if (n->type != MS_Y_SEQ || n->n == 0)
         return rfail(R, n, "weekdays must be a list such as [mon, thu]");
     for (size_t i = 0; i < n->n; i++) {
-        const ms_ynode *w = n->vals[i];
-        int d = w->type == MS_Y_SCALAR ? ms_parse_weekday(w->str) : -1;
+        const msi_ynode *w = n->vals[i];
+        int d = w->type == MS_Y_SCALAR ? msi_parse_weekday(w->str) : -1;
         if (d < 0)
             return rfail(R, w,
                          "'%s' is not a weekday; expected mon, tue, wed, thu, fri, sat or sun",
                          w->type == MS_Y_SCALAR ? w->str : "?");
         if (*mask & (1u << d))
-            return rfail(R, w, "%s appears twice", ms_weekday_abbr[d]);
+            return rfail(R, w, "%s appears twice", msi_weekday_abbr[d]);
         *mask |= 1u << d;
     }
     return MS_OK;
@@ -235,7 +235,7 @@ static ms_status weekday_list(reader *R, const ms_ynode *n, unsigned *mask)
 /* Fixed weekday patterns for "times_per_week: N" (documented). */
 static const unsigned PER_WEEK[8] = {0, 0x01, 0x09, 0x15, 0x1B, 0x1F, 0x3F, 0x7F};
 
-static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
+static ms_status read_rule(reader *R, const msi_ynode *n, prule *r)
 {
     static const char *const keys[] = {"phase",     "from_week",      "until_week", "from_day",
                                        "until_day", "weekdays",       "every_days", "every_weeks",
@@ -246,13 +246,14 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
     r->first_weekday = -1;
     if (n->type != MS_Y_MAP)
         return rfail(R, n, "a schedule rule must be a mapping such as {weekdays: [mon, thu]}");
-    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, "a schedule rule", keys, MS_ERR_PROTOCOL);
+    ms_status st =
+        msi_ymap_check_keys(R->ctx, &R->doc, n, "a schedule rule", keys, MS_ERR_PROTOCOL);
     if (st)
         return st;
     /* window */
     r->from = 0;
     r->until = p->length_days;
-    const ms_ynode *ph = ms_ymap_get(n, "phase");
+    const msi_ynode *ph = msi_ymap_get(n, "phase");
     if (ph) {
         size_t i;
         for (i = 0; i < p->nphases; i++)
@@ -268,7 +269,7 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
     }
     static const char *const wk[4] = {"from_week", "until_week", "from_day", "until_day"};
     for (int k = 0; k < 4; k++) {
-        const ms_ynode *v = ms_ymap_get(n, wk[k]);
+        const msi_ynode *v = msi_ymap_get(n, wk[k]);
         if (!v)
             continue;
         if (ph)
@@ -288,10 +289,10 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
     /* recurrence: exactly one */
     static const char *const forms[] = {"weekdays", "every_days", "every_weeks", "times_per_week",
                                         "on_days",  "on_weeks",   "daily"};
-    const ms_ynode *f = NULL;
+    const msi_ynode *f = NULL;
     int which = -1;
     for (int k = 0; k < 7; k++) {
-        const ms_ynode *v = ms_ymap_get(n, forms[k]);
+        const msi_ynode *v = msi_ymap_get(n, forms[k]);
         if (!v)
             continue;
         if (f)
@@ -304,7 +305,7 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
         return rfail(R, n,
                      "a schedule rule needs one of weekdays:, every_days:, every_weeks:, "
                      "times_per_week:, on_days:, on_weeks:, daily:");
-    const ms_ynode *wd = ms_ymap_get(n, "weekday");
+    const msi_ynode *wd = msi_ymap_get(n, "weekday");
     if (wd && which != 1 && which != 2)
         return rfail(R, wd, "'weekday' goes with every_days or every_weeks");
     long x = 0;
@@ -319,7 +320,7 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
         st = whole(R, f, forms[which], 1, MS_MAX_DAYS, &x);
         r->every = which == 1 ? x : 7 * x;
         if (!st && wd) {
-            r->first_weekday = wd->type == MS_Y_SCALAR ? ms_parse_weekday(wd->str) : -1;
+            r->first_weekday = wd->type == MS_Y_SCALAR ? msi_parse_weekday(wd->str) : -1;
             if (r->first_weekday < 0)
                 st = rfail(R, wd, "'%s' is not a weekday", wd->type == MS_Y_SCALAR ? wd->str : "?");
         }
@@ -337,9 +338,9 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
             st = rfail(R, f, "%s must be a list of numbers", forms[which]);
             break;
         }
-        r->days = ms_alloc(R->ctx, f->n * sizeof *r->days);
+        r->days = msi_alloc(R->ctx, f->n * sizeof *r->days);
         if (!r->days)
-            return ms_nomem(R->ctx);
+            return msi_nomem(R->ctx);
         for (size_t i = 0; i < f->n && !st; i++) {
             st = whole(R, f->vals[i], which == 4 ? "a day" : "a week", 0, MS_MAX_DAYS, &x);
             r->days[i] = which == 4 ? x : 7 * x;
@@ -360,13 +361,13 @@ static ms_status read_rule(reader *R, const ms_ynode *n, prule *r)
 }
 
 /* Splits "mg/kg" into unit "mg" and per_kg. */
-static ms_status read_dose(reader *R, const ms_ynode *n, ptreat *t)
+static ms_status read_dose(reader *R, const msi_ynode *n, ptreat *t)
 {
     static const char *const keys[] = {"amount", "unit", NULL};
     if (n->type != MS_Y_MAP)
         return rfail(R, n, "dose must be a mapping such as {amount: 1.5e10, unit: particles}");
-    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, "a dose", keys, MS_ERR_PROTOCOL);
-    const ms_ynode *a = ms_ymap_get(n, "amount");
+    ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, n, "a dose", keys, MS_ERR_PROTOCOL);
+    const msi_ynode *a = msi_ymap_get(n, "amount");
     if (!st && !a)
         st = rfail(R, n, "the dose has no 'amount:'");
     if (!st)
@@ -387,7 +388,7 @@ static ms_status read_dose(reader *R, const ms_ynode *n, ptreat *t)
     return MS_OK;
 }
 
-static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *n, ptreat *t,
+static ms_status read_treatment(reader *R, const msi_ynode *key, const msi_ynode *n, ptreat *t,
                                 size_t index)
 {
     static const char *const keys[] = {
@@ -401,12 +402,12 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
     t->level = 1;
     if (n->type != MS_Y_MAP)
         return rfail(R, n, "%s must be a mapping with input:, kind: and schedule:", what);
-    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, n, what, keys, MS_ERR_PROTOCOL);
+    ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, n, what, keys, MS_ERR_PROTOCOL);
     if (!st)
         st = text(R, n, "input", what, 1, &t->input);
     if (st)
         return st;
-    t->at_input = pos_of(ms_ymap_get(n, "input"));
+    t->at_input = pos_of(msi_ymap_get(n, "input"));
     char *kind = NULL;
     if ((st = text(R, n, "kind", what, 1, &kind)))
         return st;
@@ -415,24 +416,24 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
         if (strcmp(TKIND[i], kind) == 0)
             k = i;
     if (k < 0) {
-        st = rfail(R, ms_ymap_get(n, "kind"),
+        st = rfail(R, msi_ymap_get(n, "kind"),
                    "kind '%s' of %s; expected session, infusion, bolus or oral", kind, what);
-        ms_free(R->ctx, kind);
+        msi_free(R->ctx, kind);
         return st;
     }
-    ms_free(R->ctx, kind);
+    msi_free(R->ctx, kind);
     t->kind = (tkind)k;
     if ((st = text(R, n, "device", what, 0, &t->device)))
         return st;
-    if (!t->device && !(t->device = ms_strdup(R->ctx, key->str)))
-        return ms_nomem(R->ctx);
+    if (!t->device && !(t->device = msi_strdup(R->ctx, key->str)))
+        return msi_nomem(R->ctx);
     if ((st = clock_of(R, n, &t->clock, &t->has_clock)))
         return st;
     int has_dur;
     if ((st = duration(R, n, "duration_h", "duration_min", &t->duration_h, &has_dur)))
         return st;
-    const ms_ynode *dose = ms_ymap_get(n, "dose"), *lvl = ms_ymap_get(n, "level"),
-                   *rate = ms_ymap_get(n, "rate");
+    const msi_ynode *dose = msi_ymap_get(n, "dose"), *lvl = msi_ymap_get(n, "level"),
+                    *rate = msi_ymap_get(n, "rate");
     t->at_dose = pos_of(dose ? dose : key);
     switch (t->kind) {
     case T_SESSION:
@@ -478,7 +479,7 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
         break;
     }
     /* ordering */
-    const ms_ynode *after = ms_ymap_get(n, "after");
+    const msi_ynode *after = msi_ymap_get(n, "after");
     if (after) {
         if ((st = text(R, n, "after", what, 1, &t->after)))
             return st;
@@ -489,30 +490,30 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
             return rfail(R, after, "'after: %s' must name a treatment defined above this one",
                          t->after);
         if (t->has_clock)
-            return rfail(R, ms_ymap_get(n, "time"),
+            return rfail(R, msi_ymap_get(n, "time"),
                          "'time' together with 'after'; the start follows '%s'", t->after);
-        const ms_ynode *gap = ms_ymap_get(n, "gap_min");
+        const msi_ynode *gap = msi_ymap_get(n, "gap_min");
         if (gap) {
             if ((st = number(R, gap, "gap_min", 0, 24 * 60, &t->gap_h)))
                 return st;
             t->gap_h /= 60.0;
         }
-    } else if (ms_ymap_get(n, "gap_min")) {
-        return rfail(R, ms_ymap_get(n, "gap_min"), "'gap_min' goes with 'after'");
+    } else if (msi_ymap_get(n, "gap_min")) {
+        return rfail(R, msi_ymap_get(n, "gap_min"), "'gap_min' goes with 'after'");
     }
-    const ms_ynode *missed = ms_ymap_get(n, "missed");
+    const msi_ynode *missed = msi_ymap_get(n, "missed");
     if (missed &&
         (st = number(R, missed, "the probability of missing a session", 0, 0.99, &t->missed)))
         return st;
     /* schedule */
-    const ms_ynode *sch = ms_ymap_get(n, "schedule");
+    const msi_ynode *sch = msi_ymap_get(n, "schedule");
     if (!sch)
         return rfail(R, n, "%s has no 'schedule:'; expected a list of rules", what);
     if (sch->type != MS_Y_SEQ || sch->n == 0)
         return rfail(R, sch, "schedule must be a list of rules such as - {weekdays: [mon]}");
-    t->rules = ms_alloc(R->ctx, sch->n * sizeof *t->rules);
+    t->rules = msi_alloc(R->ctx, sch->n * sizeof *t->rules);
     if (!t->rules)
-        return ms_nomem(R->ctx);
+        return msi_nomem(R->ctx);
     for (size_t i = 0; i < sch->n; i++) {
         t->nrules = i + 1;
         if ((st = read_rule(R, sch->vals[i], &t->rules[i])))
@@ -530,7 +531,7 @@ static ms_status read_treatment(reader *R, const ms_ynode *key, const ms_ynode *
     return MS_OK;
 }
 
-static ms_status read_doses(reader *R, const ms_ynode *list)
+static ms_status read_doses(reader *R, const msi_ynode *list)
 {
     static const char *const keys[] = {
         "input",        "at_h",    "at_d",    "amount", "rate", "level", "duration_h",
@@ -540,26 +541,27 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
         return rfail(R, list, "expected 'doses:' with a list of doses");
     size_t cap = 0;
     for (size_t i = 0; i < list->n; i++) {
-        const ms_ynode *d = list->vals[i];
+        const msi_ynode *d = list->vals[i];
         if (d->type != MS_Y_MAP)
             return rfail(R, d,
                          "a dose must be a mapping with input:, at_h: and "
                          "amount:/rate:/level:");
-        ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, d, "a dose", keys, MS_ERR_PROTOCOL);
+        ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, d, "a dose", keys, MS_ERR_PROTOCOL);
         char *input = NULL;
         if (!st)
             st = text(R, d, "input", "a dose", 1, &input);
         if (st)
             return st;
-        pdose base = {.input = input, .at = pos_of(d), .at_input = pos_of(ms_ymap_get(d, "input"))};
+        pdose base = {
+            .input = input, .at = pos_of(d), .at_input = pos_of(msi_ymap_get(d, "input"))};
         /* own it at once, so an error below frees it with the protocol */
-        if (ms_grow(R->ctx, (void **)&p->doses, &cap, p->ndoses + 1, sizeof *p->doses)) {
-            ms_free(R->ctx, input);
-            return ms_nomem(R->ctx);
+        if (msi_grow(R->ctx, (void **)&p->doses, &cap, p->ndoses + 1, sizeof *p->doses)) {
+            msi_free(R->ctx, input);
+            return msi_nomem(R->ctx);
         }
         size_t first = p->ndoses;
         p->doses[p->ndoses++] = base;
-        const ms_ynode *h = ms_ymap_get(d, "at_h"), *dd = ms_ymap_get(d, "at_d");
+        const msi_ynode *h = msi_ymap_get(d, "at_h"), *dd = msi_ymap_get(d, "at_d");
         if (h && dd)
             return rfail(R, dd, "both 'at_h' and 'at_d' given for the dose time; expected one");
         if (!h && !dd)
@@ -573,15 +575,15 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
         int has_dur;
         if ((st = duration(R, d, "duration_h", "duration_min", &dur, &has_dur)))
             return st;
-        const ms_ynode *amt = ms_ymap_get(d, "amount"), *rate = ms_ymap_get(d, "rate"),
-                       *lvl = ms_ymap_get(d, "level");
+        const msi_ynode *amt = msi_ymap_get(d, "amount"), *rate = msi_ymap_get(d, "rate"),
+                        *lvl = msi_ymap_get(d, "level");
         int forms = !!amt + !!rate + !!lvl;
         if (forms != 1)
             return rfail(R, d, "a dose needs exactly one of amount:, rate:, level: (found %d)",
                          forms);
-        const ms_ynode *vn = amt ? amt : rate ? rate : lvl;
+        const msi_ynode *vn = amt ? amt : rate ? rate : lvl;
         double v = 0;
-        if ((st = ms_yget_number(R->ctx, &R->doc, vn, "the dose", &v, MS_ERR_PROTOCOL)))
+        if ((st = msi_yget_number(R->ctx, &R->doc, vn, "the dose", &v, MS_ERR_PROTOCOL)))
             return st;
         if (amt && !has_dur)
             p->doses[first].kind = MS_EVENT_BOLUS;
@@ -590,8 +592,8 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
         p->doses[first].form = amt ? 0 : rate ? 1 : 2;
         p->doses[first].at_value = pos_of(vn);
         {
-            const ms_ynode *dn = ms_ymap_get(d, "duration_h");
-            p->doses[first].at_dur = pos_of(dn ? dn : ms_ymap_get(d, "duration_min"));
+            const msi_ynode *dn = msi_ymap_get(d, "duration_h");
+            p->doses[first].at_dur = pos_of(dn ? dn : msi_ymap_get(d, "duration_min"));
         }
         if (amt && has_dur)
             v /= dur; /* infusion: level = amount / duration */
@@ -599,8 +601,8 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
         p->doses[first].duration = dur;
         p->doses[first].t = at;
         /* repetition */
-        const ms_ynode *eh = ms_ymap_get(d, "every_h"), *ed = ms_ymap_get(d, "every_d"),
-                       *tn = ms_ymap_get(d, "times");
+        const msi_ynode *eh = msi_ymap_get(d, "every_h"), *ed = msi_ymap_get(d, "every_d"),
+                        *tn = msi_ymap_get(d, "times");
         if (eh && ed)
             return rfail(R, ed, "both 'every_h' and 'every_d'; expected one");
         long times = 1;
@@ -621,17 +623,17 @@ static ms_status read_doses(reader *R, const ms_ynode *list)
         }
         if (has_dur && times > 1 && dur > every)
             return rfail(R,
-                         ms_ymap_get(d, has_dur && ms_ymap_get(d, "duration_h") ? "duration_h"
-                                                                                : "duration_min"),
+                         msi_ymap_get(d, has_dur && msi_ymap_get(d, "duration_h") ? "duration_h"
+                                                                                  : "duration_min"),
                          "each dose lasts %g h but they repeat every %g h; they would overlap", dur,
                          every);
         for (long r = 1; r < times; r++) {
-            if (ms_grow(R->ctx, (void **)&p->doses, &cap, p->ndoses + 1, sizeof *p->doses))
-                return ms_nomem(R->ctx);
+            if (msi_grow(R->ctx, (void **)&p->doses, &cap, p->ndoses + 1, sizeof *p->doses))
+                return msi_nomem(R->ctx);
             pdose c = p->doses[first];
-            c.input = ms_strdup(R->ctx, input);
+            c.input = msi_strdup(R->ctx, input);
             if (!c.input)
-                return ms_nomem(R->ctx);
+                return msi_nomem(R->ctx);
             c.t = at + (double)r * every;
             p->doses[p->ndoses++] = c;
         }
@@ -644,14 +646,14 @@ static ms_status read_top(reader *R)
     static const char *const top[] = {"protocol", "description", "start",      "weeks", "days",
                                       "phases",   "skip_dates",  "treatments", "doses", NULL};
     ms_protocol *p = R->p;
-    const ms_ynode *root = R->doc.root;
+    const msi_ynode *root = R->doc.root;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
-        return ms_fail(R->ctx, MS_ERR_PROTOCOL, R->doc.file, 1, 1,
-                       "the file is empty; expected a protocol (protocol:, treatments: or "
-                       "doses:)");
+        return msi_fail(R->ctx, MS_ERR_PROTOCOL, R->doc.file, 1, 1,
+                        "the file is empty; expected a protocol (protocol:, treatments: or "
+                        "doses:)");
     if (root->type != MS_Y_MAP)
         return rfail(R, root, "expected a mapping with protocol: and treatments: or doses:");
-    ms_status st = ms_ymap_check_keys(R->ctx, &R->doc, root, "the protocol", top, MS_ERR_PROTOCOL);
+    ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, root, "the protocol", top, MS_ERR_PROTOCOL);
     if (!st)
         st = text(R, root, "protocol", "the protocol", 1, &p->name);
     if (!st)
@@ -662,28 +664,28 @@ static ms_status read_top(reader *R)
     /* start */
     p->start_day = MS_NO_DATE;
     p->start_wd = 0;
-    const ms_ynode *start = ms_ymap_get(root, "start");
+    const msi_ynode *start = msi_ymap_get(root, "start");
     if (start) {
         static const char *const sk[] = {"date", "weekday", NULL};
         if (start->type != MS_Y_MAP)
             return rfail(R, start, "start must be a mapping such as {date: 2027-01-04}");
-        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, start, "start", sk, MS_ERR_PROTOCOL)))
+        if ((st = msi_ymap_check_keys(R->ctx, &R->doc, start, "start", sk, MS_ERR_PROTOCOL)))
             return st;
-        const ms_ynode *d = ms_ymap_get(start, "date"), *w = ms_ymap_get(start, "weekday");
+        const msi_ynode *d = msi_ymap_get(start, "date"), *w = msi_ymap_get(start, "weekday");
         if (d) {
-            if (d->type != MS_Y_SCALAR || ms_parse_date(d->str, &p->start_day) != 0)
+            if (d->type != MS_Y_SCALAR || msi_parse_date(d->str, &p->start_day) != 0)
                 return rfail(R, d, "date '%s'; expected a date YYYY-MM-DD that exists",
                              d->type == MS_Y_SCALAR ? d->str : "?");
-            p->start_wd = ms_weekday(p->start_day);
-            ms_format_date(p->start_day, p->start_date);
+            p->start_wd = msi_weekday(p->start_day);
+            msi_format_date(p->start_day, p->start_date);
         }
         if (w) {
-            int wd = w->type == MS_Y_SCALAR ? ms_parse_weekday(w->str) : -1;
+            int wd = w->type == MS_Y_SCALAR ? msi_parse_weekday(w->str) : -1;
             if (wd < 0)
                 return rfail(R, w, "'%s' is not a weekday", w->type == MS_Y_SCALAR ? w->str : "?");
             if (d && wd != p->start_wd)
                 return rfail(R, w, "the start date %s is a %s, not a %s", p->start_date,
-                             ms_weekday_abbr[p->start_wd], ms_weekday_abbr[wd]);
+                             msi_weekday_abbr[p->start_wd], msi_weekday_abbr[wd]);
             p->start_wd = wd;
         }
         if (!d && !w)
@@ -691,8 +693,8 @@ static ms_status read_top(reader *R)
     }
 
     /* length and phases */
-    const ms_ynode *wn = ms_ymap_get(root, "weeks"), *dn = ms_ymap_get(root, "days"),
-                   *phs = ms_ymap_get(root, "phases");
+    const msi_ynode *wn = msi_ymap_get(root, "weeks"), *dn = msi_ymap_get(root, "days"),
+                    *phs = msi_ymap_get(root, "phases");
     if (wn && dn)
         return rfail(R, dn, "both 'weeks' and 'days'; expected one");
     long length = -1;
@@ -706,25 +708,25 @@ static ms_status read_top(reader *R)
     if (phs) {
         if (phs->type != MS_Y_SEQ || phs->n == 0)
             return rfail(R, phs, "phases must be a list such as - {name: induction, weeks: 6}");
-        p->phases = ms_alloc(R->ctx, phs->n * sizeof *p->phases);
+        p->phases = msi_alloc(R->ctx, phs->n * sizeof *p->phases);
         if (!p->phases)
-            return ms_nomem(R->ctx);
+            return msi_nomem(R->ctx);
         long day = 0;
         for (size_t i = 0; i < phs->n; i++) {
             static const char *const pk[] = {"name", "weeks", "days", "note", NULL};
-            const ms_ynode *ph = phs->vals[i];
+            const msi_ynode *ph = phs->vals[i];
             if (ph->type != MS_Y_MAP)
                 return rfail(R, ph, "a phase must be a mapping with name: and weeks: or days:");
-            if ((st = ms_ymap_check_keys(R->ctx, &R->doc, ph, "a phase", pk, MS_ERR_PROTOCOL)))
+            if ((st = msi_ymap_check_keys(R->ctx, &R->doc, ph, "a phase", pk, MS_ERR_PROTOCOL)))
                 return st;
             p->nphases = i + 1;
             if ((st = text(R, ph, "name", "a phase", 1, &p->phases[i].name)))
                 return st;
             for (size_t j = 0; j < i; j++)
                 if (strcmp(p->phases[j].name, p->phases[i].name) == 0)
-                    return rfail(R, ms_ymap_get(ph, "name"), "phase '%s' named twice",
+                    return rfail(R, msi_ymap_get(ph, "name"), "phase '%s' named twice",
                                  p->phases[i].name);
-            const ms_ynode *pw = ms_ymap_get(ph, "weeks"), *pd = ms_ymap_get(ph, "days");
+            const msi_ynode *pw = msi_ymap_get(ph, "weeks"), *pd = msi_ymap_get(ph, "days");
             if ((pw && pd) || (!pw && !pd))
                 return rfail(R, ph,
                              "phase '%s' needs exactly one of weeks:, days:", p->phases[i].name);
@@ -744,25 +746,25 @@ static ms_status read_top(reader *R)
                          length, day);
         length = day;
     }
-    const ms_ynode *trs = ms_ymap_get(root, "treatments"), *doses = ms_ymap_get(root, "doses");
+    const msi_ynode *trs = msi_ymap_get(root, "treatments"), *doses = msi_ymap_get(root, "doses");
     if (length < 0 && trs)
         return rfail(R, root, "the protocol needs its length: weeks:, days: or phases:");
     p->length_days = length;
 
     /* skipped dates */
-    const ms_ynode *sk = ms_ymap_get(root, "skip_dates");
+    const msi_ynode *sk = msi_ymap_get(root, "skip_dates");
     if (sk) {
         if (p->start_day == MS_NO_DATE)
             return rfail(R, sk, "skip_dates needs a start date (start: {date: YYYY-MM-DD})");
         if (sk->type != MS_Y_SEQ)
             return rfail(R, sk, "skip_dates must be a list of dates");
-        p->skip = ms_alloc(R->ctx, (sk->n + 1) * sizeof *p->skip);
+        p->skip = msi_alloc(R->ctx, (sk->n + 1) * sizeof *p->skip);
         if (!p->skip)
-            return ms_nomem(R->ctx);
+            return msi_nomem(R->ctx);
         for (size_t i = 0; i < sk->n; i++) {
-            const ms_ynode *d = sk->vals[i];
+            const msi_ynode *d = sk->vals[i];
             long day = 0;
-            if (d->type != MS_Y_SCALAR || ms_parse_date(d->str, &day) != 0)
+            if (d->type != MS_Y_SCALAR || msi_parse_date(d->str, &day) != 0)
                 return rfail(R, d, "'%s' is not a date YYYY-MM-DD",
                              d->type == MS_Y_SCALAR ? d->str : "?");
             day -= p->start_day;
@@ -779,13 +781,13 @@ static ms_status read_top(reader *R)
     if (trs) {
         if (trs->type != MS_Y_MAP || trs->n == 0)
             return rfail(R, trs, "treatments must be a mapping of names to treatments");
-        p->tr = ms_alloc(R->ctx, trs->n * sizeof *p->tr);
+        p->tr = msi_alloc(R->ctx, trs->n * sizeof *p->tr);
         if (!p->tr)
-            return ms_nomem(R->ctx);
+            return msi_nomem(R->ctx);
         for (size_t i = 0; i < trs->n; i++) {
             p->ntr = i + 1;
-            if (!(p->tr[i].name = ms_strdup(R->ctx, trs->keys[i]->str)))
-                return ms_nomem(R->ctx);
+            if (!(p->tr[i].name = msi_strdup(R->ctx, trs->keys[i]->str)))
+                return msi_nomem(R->ctx);
             if ((st = read_treatment(R, trs->keys[i], trs->vals[i], &p->tr[i], i)))
                 return st;
         }
@@ -883,7 +885,7 @@ static ms_status pfail_at(ms_context *ctx, const ms_protocol *p, pos at, const c
 {
     va_list ap;
     va_start(ap, fmt);
-    ms_status s = ms_vfail(ctx, MS_ERR_PROTOCOL, p->file, at.line, at.col, fmt, ap);
+    ms_status s = msi_vfail(ctx, MS_ERR_PROTOCOL, p->file, at.line, at.col, fmt, ap);
     va_end(ap);
     return s;
 }
@@ -892,10 +894,10 @@ static void day_label(const ms_protocol *p, long day, char *buf, size_t n)
 {
     if (p->start_day != MS_NO_DATE) {
         char d[16];
-        ms_format_date(p->start_day + day, d);
-        snprintf(buf, n, "day %ld (%s %s)", day, ms_weekday_abbr[(p->start_wd + day % 7) % 7], d);
+        msi_format_date(p->start_day + day, d);
+        snprintf(buf, n, "day %ld (%s %s)", day, msi_weekday_abbr[(p->start_wd + day % 7) % 7], d);
     } else {
-        snprintf(buf, n, "day %ld (%s)", day, ms_weekday_abbr[(p->start_wd + day % 7) % 7]);
+        snprintf(buf, n, "day %ld (%s)", day, msi_weekday_abbr[(p->start_wd + day % 7) % 7]);
     }
 }
 
@@ -907,14 +909,14 @@ static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, cons
     *factor = 1;
     int idx = ms_model_find(m, MS_INPUT, t->input);
     if (idx < 0) {
-        const char *best = ms_model_suggest(m, MS_INPUT, t->input);
+        const char *best = msi_model_suggest(m, MS_INPUT, t->input);
         return pfail_at(ctx, p, t->at_input,
                         "input '%s' of treatment '%s' is not an input of "
                         "model '%s'%s%s%s",
                         t->input, t->name, m->name, best ? " (did you mean '" : "",
                         best ? best : "", best ? "'?)" : "");
     }
-    const ms_symdef *in = &m->sym[MS_INPUT][idx];
+    const msi_symdef *in = &m->sym[MS_INPUT][idx];
     static const ms_input_kind need[] = {MS_INPUT_LEVEL, MS_INPUT_RATE, MS_INPUT_BOLUS,
                                          MS_INPUT_BOLUS};
     static const char *const need_name[] = {"level", "rate", "bolus", "bolus"};
@@ -958,8 +960,8 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
      * of them), kept by the event table between patients when there is one */
     ms_events scratch = {0};
     ms_events *keep = ev ? ev : &scratch;
-    if (ms_grow(ctx, &keep->sess_idx, &keep->sess_idx_cap, 2 * (p->ntr + 1), sizeof(size_t)))
-        return ms_nomem(ctx);
+    if (msi_grow(ctx, &keep->sess_idx, &keep->sess_idx_cap, 2 * (p->ntr + 1), sizeof(size_t)))
+        return msi_nomem(ctx);
     size_t *off = keep->sess_idx, *nall = off + p->ntr + 1, used = 0;
 #define SESS(i) ((session *)keep->sess + off[i])
     char lab[64], lab2[64];
@@ -1013,8 +1015,8 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                     start = 24.0 * (double)day + (ru->has_clock ? ru->clock : t->clock);
                 }
                 double end = start + dur;
-                if (ms_grow(ctx, &keep->sess, &keep->sess_cap, used + 1, sizeof(session))) {
-                    st = ms_nomem(ctx);
+                if (msi_grow(ctx, &keep->sess, &keep->sess_cap, used + 1, sizeof(session))) {
+                    st = msi_nomem(ctx);
                     break;
                 }
                 ((session *)keep->sess)[used++] = (session){day, start, end, (int)r};
@@ -1068,23 +1070,23 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         for (size_t k = 0; k < nall[i] && !st; k++) {
             const session *s = &SESS(i)[k];
             if (pt && pt->draw_missed && t->missed > 0 &&
-                ms_rng_u01(pt->seed, MS_RNG_MISSED, pt->id, i, k) < t->missed)
+                msi_rng_u01(pt->seed, MS_RNG_MISSED, pt->id, i, k) < t->missed)
                 continue; /* missed; it still anchors treatments that follow it */
             if (t->kind == T_SESSION)
-                st = ms_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name, t->level,
-                                         dur);
+                st = msi_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name, t->level,
+                                          dur);
             else if (t->kind == T_INFUSION)
-                st = ms_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name,
-                                         amount / dur, dur);
+                st = msi_events_add_named(ev, s->start, MS_EVENT_PULSE, t->input, t->name,
+                                          amount / dur, dur);
             else
-                st =
-                    ms_events_add_named(ev, s->start, MS_EVENT_BOLUS, t->input, t->name, amount, 0);
+                st = msi_events_add_named(ev, s->start, MS_EVENT_BOLUS, t->input, t->name, amount,
+                                          0);
         }
     }
 #undef SESS
     if (!ev) {
-        ms_free(ctx, scratch.sess);
-        ms_free(ctx, scratch.sess_idx);
+        msi_free(ctx, scratch.sess);
+        msi_free(ctx, scratch.sess_idx);
     }
     if (st)
         return st;
@@ -1095,12 +1097,12 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         if (m) {
             int idx = ms_model_find(m, MS_INPUT, d->input);
             if (idx < 0) {
-                const char *best = ms_model_suggest(m, MS_INPUT, d->input);
+                const char *best = msi_model_suggest(m, MS_INPUT, d->input);
                 return pfail_at(
                     ctx, p, d->at_input, "input '%s' is not an input of model '%s'%s%s%s", d->input,
                     m->name, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
             }
-            const ms_symdef *in = &m->sym[MS_INPUT][idx];
+            const msi_symdef *in = &m->sym[MS_INPUT][idx];
             if (in->input_kind == MS_INPUT_BOLUS && d->form == 0 && d->kind != MS_EVENT_BOLUS)
                 return pfail_at(ctx, p, d->at_dur, "a bolus has no duration; '%s' is a bolus input",
                                 in->name);
@@ -1122,7 +1124,7 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                                 in->unit);
         }
         if (ev) {
-            st = ms_events_add_named(ev, d->t, d->kind, d->input, NULL, d->value, d->duration);
+            st = msi_events_add_named(ev, d->t, d->kind, d->input, NULL, d->value, d->duration);
             if (st && st != MS_ERR_NOMEM) {
                 char why[MS_ERRMSG_MAX];
                 snprintf(why, sizeof why, "%s", ctx->msg);
@@ -1172,7 +1174,7 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
         case R_TIMES_PER_WEEK:
             for (int d = 0, n = 0; d < 7; d++)
                 if ((ru->mask >> d) & 1u)
-                    PUT("%s%s", n++ ? "," : "", ms_weekday_abbr[d]);
+                    PUT("%s%s", n++ ? "," : "", msi_weekday_abbr[d]);
             break;
         case R_DAILY: PUT("daily"); break;
         case R_EVERY:
@@ -1181,7 +1183,7 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
             else
                 PUT("every %ld day%s", ru->every, ru->every == 1 ? "" : "s");
             if (ru->first_weekday >= 0)
-                PUT(" on %s", ms_weekday_abbr[ru->first_weekday]);
+                PUT(" on %s", msi_weekday_abbr[ru->first_weekday]);
             break;
         case R_ON_DAYS:
             PUT("on day%s", ru->ndays > 1 ? "s" : "");
@@ -1202,7 +1204,7 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
         PUT("; each missed with probability %g", t->missed);
 #undef PUT
     (void)p;
-    return ms_strdup(ctx, buf);
+    return msi_strdup(ctx, buf);
 }
 
 ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out)
@@ -1210,36 +1212,36 @@ ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out)
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
-    ms_ok(ctx);
-    ms_protocol *p = ms_alloc(ctx, sizeof *p);
+    msi_ok(ctx);
+    ms_protocol *p = msi_alloc(ctx, sizeof *p);
     if (!p)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     p->ctx = ctx;
     p->start_day = MS_NO_DATE;
-    if (!(p->file = ms_strdup(ctx, path))) {
-        ms_free(ctx, p);
-        return ms_nomem(ctx);
+    if (!(p->file = msi_strdup(ctx, path))) {
+        msi_free(ctx, p);
+        return msi_nomem(ctx);
     }
     reader R = {.ctx = ctx, .p = p};
-    ms_status st = ms_ydoc_load_file(ctx, p->file, &R.doc);
+    ms_status st = msi_ydoc_load_file(ctx, p->file, &R.doc);
     if (!st) {
         R.doc.file = p->file;
         st = read_top(&R);
     }
-    ms_ydoc_free(ctx, &R.doc);
+    msi_ydoc_free(ctx, &R.doc);
     for (size_t i = 0; i < p->ntr && !st; i++)
         if (!(p->tr[i].summary = summarise(ctx, p, &p->tr[i])))
-            st = ms_nomem(ctx);
+            st = msi_nomem(ctx);
     if (!st) /* model-independent checks: generate once, keep nothing */
         st = generate(ctx, p, NULL, NULL, 1, NULL);
     if (st) {
         if (ctx->last == MS_OK)
-            ms_nomem(ctx);
+            msi_nomem(ctx);
         ms_protocol_free(p);
         return ctx->last;
     }
     *out = p;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p, const ms_patient *patient,
@@ -1252,12 +1254,12 @@ ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p, const 
     ev->start_weekday = p->start_wd;
     ms_status st = generate(ctx, p, ev->model, patient, 0, ev);
     if (!st)
-        st = ms_events_sort(ev);
+        st = msi_events_sort(ev);
     if (st) {
         ev->n = 0;
         return st;
     }
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_model *model,

@@ -19,18 +19,18 @@ static const int PAL[8][3] = {{0, 114, 178}, {213, 94, 0},   {0, 158, 115}, {204
                               {230, 159, 0}, {86, 180, 233}, {0, 0, 0},     {240, 228, 66}};
 
 /* Starts a PNG figure that replaces `path` only when drawn: PLplot writes
- * into the temporary file of an ms_outfile, which finish_png() renames. */
-static ms_status open_png(ms_context *ctx, ms_outfile *o, const char *path, int w, int h,
+ * into the temporary file of an msi_outfile, which finish_png() renames. */
+static ms_status open_png(ms_context *ctx, msi_outfile *o, const char *path, int w, int h,
                           int panels)
 {
-    ms_status st = ms_out_open(ctx, o, path);
+    ms_status st = msi_out_open(ctx, o, path);
     if (st)
         return st;
     PLINT strm;
     plmkstrm(&strm);
     if (strm < 0) {
-        ms_out_close(ctx, o, 0);
-        return ms_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot open a PLplot stream");
+        msi_out_close(ctx, o, 0);
+        return msi_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot open a PLplot stream");
     }
     plsdev("pngcairo");
     plsfnam(o->tmp);
@@ -47,11 +47,11 @@ static ms_status open_png(ms_context *ctx, ms_outfile *o, const char *path, int 
 }
 
 /* Ends the figure; keep zero drops it (path stays as it was). */
-static ms_status finish_png(ms_context *ctx, ms_outfile *o, int keep)
+static ms_status finish_png(ms_context *ctx, msi_outfile *o, int keep)
 {
     plend1();
     if (!keep)
-        return ms_out_close(ctx, o, 0);
+        return msi_out_close(ctx, o, 0);
     FILE *f = fopen(o->tmp, "rb");
     long n = 0;
     if (f) {
@@ -60,12 +60,12 @@ static ms_status finish_png(ms_context *ctx, ms_outfile *o, int keep)
         fclose(f);
     }
     if (n <= 0) {
-        ms_status st = ms_fail(ctx, MS_ERR_WRITE, o->path, 0, 0,
-                               "PLplot wrote no figure (is the pngcairo driver installed?)");
-        ms_out_close(ctx, o, 0);
+        ms_status st = msi_fail(ctx, MS_ERR_WRITE, o->path, 0, 0,
+                                "PLplot wrote no figure (is the pngcairo driver installed?)");
+        msi_out_close(ctx, o, 0);
         return st;
     }
-    return ms_out_close(ctx, o, 1);
+    return msi_out_close(ctx, o, 1);
 }
 
 static void legend(const ms_trial *t, int with_lines)
@@ -100,8 +100,8 @@ static void legend(const ms_trial *t, int with_lines)
              snum, sym);
 }
 
-ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_fig_text *tx,
-                         const char *path)
+ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi_fig_text *tx,
+                          const char *path)
 {
     const ms_scenario *sc = t->sc;
     size_t nv = sc->nvisits, no = sc->model->count[MS_OBSERVABLE];
@@ -110,12 +110,12 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
     if (nv > 64)
         nv = 64;
     size_t na = sc->narms > 16 ? 16 : sc->narms;
-    const ms_tally *ty = &t->tally;
+    const msi_tally *ty = &t->tally;
     for (size_t a = 0; a < na; a++)
         for (size_t v = 0; v < nv; v++) {
-            const ms_moments *mm = &ty->visit[(a * sc->nvisits + v) * no + (size_t)obs];
+            const msi_moments *mm = &ty->visit[(a * sc->nvisits + v) * no + (size_t)obs];
             mean[a][v] = mm->n > 0 ? mm->mean : NAN;
-            ms_moments_ci(mm, &lo[a][v], &hi[a][v]);
+            msi_moments_ci(mm, &lo[a][v], &hi[a][v]);
             if (mm->n < 2)
                 lo[a][v] = hi[a][v] = mean[a][v];
             if (isfinite(lo[a][v]))
@@ -128,7 +128,7 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
         ymax = isfinite(ymax) ? ymax + 1 : 1;
     }
     double pad = 0.08 * (ymax - ymin);
-    ms_outfile o;
+    msi_outfile o;
     ms_status st = open_png(ctx, &o, path, 900, 520, 1);
     if (st)
         return st;
@@ -161,12 +161,12 @@ ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_f
     return finish_png(ctx, &o, 1);
 }
 
-ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
-                       const char *resp_label, const char *rem_label, const char *path)
+ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *tx,
+                        const char *resp_label, const char *rem_label, const char *path)
 {
     const ms_scenario *sc = t->sc;
     size_t na = sc->narms > 16 ? 16 : sc->narms;
-    ms_outfile o;
+    msi_outfile o;
     ms_status st = open_png(ctx, &o, path, 900, 480, 1);
     if (st)
         return st;
@@ -179,7 +179,7 @@ ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx
     plmtex("b", 1.5, 0.75, 0.5, rem_label);
     for (int g = 0; g < 2; g++)
         for (size_t a = 0; a < na; a++) {
-            const ms_armstat *s = &t->stat[a];
+            const msi_armstat *s = &t->stat[a];
             double rate = s->n ? 100.0 * (double)(g ? s->nrem : s->nresp) / (double)s->n : 0;
             double l = 100 * (g ? s->rem_lo : s->resp_lo), h = 100 * (g ? s->rem_hi : s->resp_hi);
             double x0 = g + 0.1 + width * (double)a, x1 = x0 + width * 0.9;
@@ -198,25 +198,25 @@ ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx
     return finish_png(ctx, &o, 1);
 }
 
-ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
-                           const char *path)
+ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_text *tx,
+                            const char *path)
 {
     const ms_scenario *sc = t->sc;
     size_t na = sc->narms > 8 ? 8 : sc->narms;
-    ms_outfile o;
+    msi_outfile o;
     ms_status st = open_png(ctx, &o, path, 900, 180 * (int)((na + 1) / 2) + 80, 1);
     if (st)
         return st;
     plssub(2, (PLINT)((na + 1) / 2));
-    double *pct = ms_alloc(ctx, (MS_KEEP_PER_ARM + 1) * sizeof *pct);
+    double *pct = msi_alloc(ctx, (MS_KEEP_PER_ARM + 1) * sizeof *pct);
     if (!pct) {
         finish_png(ctx, &o, 0);
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     }
     for (size_t a = 0; a < na; a++) {
         size_t n = 0;
         /* the first MS_WATERFALL_MAX patients of the arm (all in most trials) */
-        const ms_tally *ty = &t->tally;
+        const msi_tally *ty = &t->tally;
         for (size_t i = 0; i < ty->nkeep[a] && i < MS_WATERFALL_MAX; i++)
             if (ty->keep_base[a][i] != 0)
                 pct[n++] = 100 * ty->keep_change[a][i] / ty->keep_base[a][i];
@@ -259,6 +259,6 @@ ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text
         plline(2, lx, ly);
         pllsty(1);
     }
-    ms_free(ctx, pct);
+    msi_free(ctx, pct);
     return finish_png(ctx, &o, 1);
 }

@@ -13,16 +13,16 @@
 
 typedef struct {
     const char *title, *xlabel, *ylabel;
-} ms_fig_text;
+} msi_fig_text;
 
 /* Mean of observable `obs` by visit week per arm, with 95 % CI bands. */
-ms_status ms_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const ms_fig_text *tx,
-                         const char *path);
+ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi_fig_text *tx,
+                          const char *path);
 /* Response and remission rates per arm with Wilson CIs. */
-ms_status ms_fig_rates(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
-                       const char *resp_label, const char *rem_label, const char *path);
+ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *tx,
+                        const char *resp_label, const char *rem_label, const char *path);
 /* Waterfall of individual percentage changes of the score, one panel per arm. */
-ms_status ms_fig_waterfall(ms_context *ctx, const ms_trial *t, const ms_fig_text *tx,
-                           const char *path);
+ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_text *tx,
+                            const char *path);
 
 #endif

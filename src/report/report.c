@@ -378,7 +378,7 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
         fprintf(f, "<th>%s</th>", o->s[S_PAIRED]);
     fprintf(f, "<th>%s</th><th>%s</th></tr>\n", o->s[S_DIFF_RESP], o->s[S_FAILED]);
     for (size_t a = 0; a < sc->narms; a++) {
-        const ms_armstat *s = &t->stat[group * sc->narms + a];
+        const msi_armstat *s = &t->stat[group * sc->narms + a];
         fputs("<tr><td>", f);
         esc(f, arm_label(sc, a));
         if ((int)a == sc->control)
@@ -443,7 +443,7 @@ static void claims_section(out_t *o, const ms_trial *t)
     fprintf(f, "<h2>%s</h2>\n<p>", S[S_CLAIMS]);
     fprintf(f, S[S_CLAIMS_INTRO], n);
     for (size_t i = 0, k = 0; i < m->count[MS_PARAM]; i++) {
-        const ms_symdef *p = &m->sym[MS_PARAM][i];
+        const msi_symdef *p = &m->sym[MS_PARAM][i];
         if (p->claim)
             fprintf(f, "%s <code>%s</code> (%g)", k++ ? "," : "", p->name, p->as_claimed);
     }
@@ -468,7 +468,7 @@ static void claims_section(out_t *o, const ms_trial *t)
         fprintf(f, "<th>%s</th><th>%s</th>", a_name, b_name);
     fputs("</tr>\n", f);
     for (size_t a = 0; a < sc->narms; a++) {
-        const ms_armstat *s[2] = {&t->stat[a], &c->stat[a]};
+        const msi_armstat *s[2] = {&t->stat[a], &c->stat[a]};
         fputs("<tr><td>", f);
         esc(f, arm_label(sc, a));
         if ((int)a == sc->control)
@@ -529,12 +529,12 @@ static void summary_sentences(out_t *o, const ms_trial *t)
 {
     const ms_scenario *sc = t->sc;
     FILE *f = o->f;
-    const ms_armstat *c = &t->stat[sc->control];
+    const msi_armstat *c = &t->stat[sc->control];
     fputs("<ul>", f);
     for (size_t a = 0; a < sc->narms; a++) {
         if ((int)a == sc->control)
             continue;
-        const ms_armstat *s = &t->stat[a];
+        const msi_armstat *s = &t->stat[a];
         fputs("<li>", f);
         if (o->ja) {
             esc(f, arm_label(sc, a));
@@ -554,7 +554,7 @@ static void summary_sentences(out_t *o, const ms_trial *t)
         fputs("</li>", f);
     }
     if (t->syn.valid) {
-        const ms_synergy *y = &t->syn;
+        const msi_synergy *y = &t->syn;
         fputs("<li><strong>", f);
         if (o->ja) {
             const char *v = verdict_ja(y->verdict);
@@ -607,7 +607,7 @@ static void arms_section(out_t *o, const ms_trial *t)
     const ms_scenario *sc = t->sc;
     FILE *f = o->f;
     for (size_t a = 0; a < sc->narms; a++) {
-        const ms_arm *arm = &sc->arms[a];
+        const msi_arm *arm = &sc->arms[a];
         fputs("<h3>", f);
         esc(f, arm_label(sc, a));
         fputs("</h3>", f);
@@ -641,7 +641,7 @@ static int hyp_banner(out_t *o, const ms_model *m)
 {
     size_t nh = 0, na = 0, nvh = 0, np = m->count[MS_PARAM];
     for (size_t i = 0; i < np; i++) {
-        const ms_symdef *p = &m->sym[MS_PARAM][i];
+        const msi_symdef *p = &m->sym[MS_PARAM][i];
         nh += p->hypothesis != NULL;
         na += p->hypothesis && p->evidence && strcmp(p->evidence, "assumption") == 0;
     }
@@ -667,7 +667,7 @@ static void ledger(out_t *o, const ms_trial *t)
         if (pass == 1)
             fprintf(f, "<tr><th colspan=4>%s</th></tr>\n", o->s[S_SOURCED]);
         for (size_t i = 0; i < m->count[MS_PARAM]; i++) {
-            const ms_symdef *p = &m->sym[MS_PARAM][i];
+            const msi_symdef *p = &m->sym[MS_PARAM][i];
             if ((p->hypothesis != NULL) != (pass == 0))
                 continue;
             fputs("<tr><td><code>", f);
@@ -696,7 +696,7 @@ static void ledger(out_t *o, const ms_trial *t)
     if (m->nvar) {
         fprintf(f, "<h3>%s</h3><table>", o->s[S_VARIABILITY]);
         for (size_t i = 0; i < m->nvar; i++) {
-            const ms_vardef *v = &m->var[i];
+            const msi_vardef *v = &m->var[i];
             fputs("<tr><td><code>", f);
             esc(f, m->sym[MS_PARAM][v->param].name);
             fputs("</code></td><td>", f);
@@ -729,17 +729,17 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     char path[4096];
 
     /* figures */
-    ms_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], m->sym[MS_OBSERVABLE][sc->score].name};
+    msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], m->sym[MS_OBSERVABLE][sc->score].name};
     snprintf(path, sizeof path, "%s/fig-score.png", dir);
-    if ((st = ms_fig_by_week(ctx, t, sc->score, &tx, path)))
+    if ((st = msi_fig_by_week(ctx, t, sc->score, &tx, path)))
         return st;
-    ms_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT]};
+    msi_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT]};
     snprintf(path, sizeof path, "%s/fig-rates.png", dir);
-    if ((st = ms_fig_rates(ctx, t, &tr, S[S_RESPONSE], S[S_REMISSION], path)))
+    if ((st = msi_fig_rates(ctx, t, &tr, S[S_RESPONSE], S[S_REMISSION], path)))
         return st;
-    ms_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE]};
+    msi_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE]};
     snprintf(path, sizeof path, "%s/fig-waterfall.png", dir);
-    if ((st = ms_fig_waterfall(ctx, t, &tw, path)))
+    if ((st = msi_fig_waterfall(ctx, t, &tw, path)))
         return st;
     for (size_t k = 0; k < sc->nmarkers; k++) {
         char title[256];
@@ -748,15 +748,15 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         char ylab[256];
         snprintf(ylab, sizeof ylab, "%s (%s)", m->sym[MS_OBSERVABLE][sc->markers[k]].name,
                  m->sym[MS_OBSERVABLE][sc->markers[k]].unit);
-        ms_fig_text tm = {title, S[S_WEEK], ylab};
+        msi_fig_text tm = {title, S[S_WEEK], ylab};
         snprintf(path, sizeof path, "%s/fig-marker-%zu.png", dir, k + 1);
-        if ((st = ms_fig_by_week(ctx, t, sc->markers[k], &tm, path)))
+        if ((st = msi_fig_by_week(ctx, t, sc->markers[k], &tm, path)))
             return st;
     }
 
     snprintf(path, sizeof path, "%s/report.html", dir);
-    ms_outfile of;
-    if ((st = ms_out_open(ctx, &of, path)))
+    msi_outfile of;
+    if ((st = msi_out_open(ctx, &of, path)))
         return st;
     FILE *f = of.f;
     out_t o = {f, S, ja};
@@ -868,7 +868,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
 
     fprintf(f, "<h2>%s</h2>\n", S[S_SYNERGY]);
     if (t->syn.valid) {
-        const ms_synergy *y = &t->syn;
+        const msi_synergy *y = &t->syn;
         fprintf(f, "<table><tr><th>%s</th><th>%s</th></tr>\n", S[S_SYN_MEASURE], S[S_ESTIMATE]);
         fprintf(f, "<tr><td>%s</td><td>", S[S_INTERACTION]);
         ci(f, y->contrast, y->lo, y->hi, 1, 2, "");
@@ -932,7 +932,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     } else {
         fprintf(f, "<p>%ld (failures.csv)</p><ul>", t->n_failed);
         for (size_t i = 0; i < t->tally.nfail_kept; i++) {
-            const ms_rechdr *r = &t->tally.fail[i];
+            const msi_rechdr *r = &t->tally.fail[i];
             fputs("<li>", f);
             esc(f, sc->arms[r->arm].name);
             fprintf(f, " #%lld: ", (long long)r->patient);
@@ -966,7 +966,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
             S[S_VERSIONS], MS_VERSION, SUNDIALS_VERSION, getLibSBMLDottedVersion(),
             yaml_get_version_string(), GSL_VERSION, plver, t->threads, t->seconds, S[S_INPUTS]);
     fputs("</body></html>\n", f);
-    if ((st = ms_out_close(ctx, &of, 1)))
+    if ((st = msi_out_close(ctx, &of, 1)))
         return st;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }

@@ -29,46 +29,47 @@ typedef struct {
     size_t n;
 } armdata;
 
-static void arm_stats(const ms_tally *ty, size_t i, ms_armstat *s)
+static void arm_stats(const msi_tally *ty, size_t i, msi_armstat *s)
 {
     memset(s, 0, sizeof *s);
-    const ms_moments *m = &ty->change[i];
+    const msi_moments *m = &ty->change[i];
     s->n = (long)m->n;
     s->nfail = ty->nfail[i];
     s->mean = m->n > 0 ? m->mean : NAN;
-    s->sd = ms_moments_sd(m);
-    ms_moments_ci(m, &s->lo, &s->hi);
+    s->sd = msi_moments_sd(m);
+    msi_moments_ci(m, &s->lo, &s->hi);
     s->nresp = ty->nresp[i];
     s->nrem = ty->nrem[i];
-    ms_wilson(s->nresp, s->n, &s->resp_lo, &s->resp_hi);
-    ms_wilson(s->nrem, s->n, &s->rem_lo, &s->rem_hi);
+    msi_wilson(s->nresp, s->n, &s->resp_lo, &s->resp_hi);
+    msi_wilson(s->nrem, s->n, &s->rem_lo, &s->rem_hi);
 }
 
-static void versus(ms_armstat *s, const ms_armstat *c)
+static void versus(msi_armstat *s, const msi_armstat *c)
 {
-    s->p_value = ms_welch_p(s->mean, s->sd, s->n, c->mean, c->sd, c->n, &s->dmean_lo, &s->dmean_hi);
+    s->p_value =
+        msi_welch_p(s->mean, s->sd, s->n, c->mean, c->sd, c->n, &s->dmean_lo, &s->dmean_hi);
     s->dmean = s->mean - c->mean;
     s->dresp = (s->n ? (double)s->nresp / (double)s->n : NAN) -
                (c->n ? (double)c->nresp / (double)c->n : NAN);
-    ms_newcombe_diff(s->nresp, s->n, c->nresp, c->n, &s->dresp_lo, &s->dresp_hi);
+    msi_newcombe_diff(s->nresp, s->n, c->nresp, c->n, &s->dresp_lo, &s->dresp_hi);
 }
 
 /* The paired difference from control of a matched design: the moments of
  * each patient's change minus the same patient's change on control. */
-static void paired(const ms_tally *ty, size_t i, ms_armstat *s)
+static void paired(const msi_tally *ty, size_t i, msi_armstat *s)
 {
     s->n_paired = 0;
     s->pdmean = s->pdmean_lo = s->pdmean_hi = s->p_paired = NAN;
     if (!ty->pdiff || ty->pdiff[i].n < 1)
         return;
-    const ms_moments *m = &ty->pdiff[i];
+    const msi_moments *m = &ty->pdiff[i];
     s->n_paired = (long)m->n;
     s->pdmean = m->mean;
-    ms_moments_ci(m, &s->pdmean_lo, &s->pdmean_hi);
+    msi_moments_ci(m, &s->pdmean_lo, &s->pdmean_hi);
     if (m->n < 2)
         return;
     /* identical patients in both arms (sd 0): no difference, or certain */
-    double se = ms_moments_sd(m) / sqrt(m->n);
+    double se = msi_moments_sd(m) / sqrt(m->n);
     s->p_paired =
         se > 0 ? 2 * gsl_cdf_tdist_Q(fabs(m->mean) / se, m->n - 1) : (m->mean != 0 ? 0 : 1);
 }
@@ -98,7 +99,7 @@ static double power_at(const ms_scenario *sc, const armdata *d, int which, long 
             const armdata *dk = which ? &d[k] : (k ? &d[a] : &d[0]);
             for (long i = 0; i < n; i++) {
                 uint64_t u =
-                    ms_rng_bits(sc->seed, MS_RNG_POWER, (uint64_t)rep, (uint64_t)i, (uint64_t)k);
+                    msi_rng_bits(sc->seed, MS_RNG_POWER, (uint64_t)rep, (uint64_t)i, (uint64_t)k);
                 scratch[i] = dk->change[u % dk->n];
             }
             mean[k] = gsl_stats_mean(scratch, 1, (size_t)n);
@@ -159,19 +160,19 @@ static long sample_size(const ms_scenario *sc, const armdata *d, int which, size
     return hi;
 }
 
-ms_status ms_trial_analyse(ms_trial *t)
+ms_status msi_trial_analyse(ms_trial *t)
 {
     const ms_scenario *sc = t->sc;
     ms_context *ctx = t->ctx;
-    const ms_tally *ty = &t->tally;
+    const msi_tally *ty = &t->tally;
     size_t na = sc->narms, groups = 1 + 2 * sc->nsub;
-    t->stat = ms_alloc(ctx, na * groups * sizeof *t->stat);
-    armdata *d = ms_alloc(ctx, na * sizeof *d);
-    double *scratch = ms_alloc(ctx, ((size_t)sc->power_max + 1) * sizeof *scratch);
+    t->stat = msi_alloc(ctx, na * groups * sizeof *t->stat);
+    armdata *d = msi_alloc(ctx, na * sizeof *d);
+    double *scratch = msi_alloc(ctx, ((size_t)sc->power_max + 1) * sizeof *scratch);
     if (!t->stat || !d || !scratch) {
-        ms_free(ctx, d);
-        ms_free(ctx, scratch);
-        return ms_nomem(ctx);
+        msi_free(ctx, d);
+        msi_free(ctx, scratch);
+        return msi_nomem(ctx);
     }
     ms_status st = MS_OK;
     t->n_failed = ty->nfailed;
@@ -200,19 +201,20 @@ ms_status ms_trial_analyse(ms_trial *t)
     for (int k = 0; k < 4 && fac_ok; k++)
         fac_ok = t->stat[sc->fac[k]].n >= 2;
     if (fac_ok) {
-        ms_synergy *y = &t->syn;
+        msi_synergy *y = &t->syn;
         double mean[4], p[4];
         for (int k = 0; k < 4; k++) {
-            const ms_armstat *s = &t->stat[sc->fac[k]];
+            const msi_armstat *s = &t->stat[sc->fac[k]];
             mean[k] = s->mean;
             p[k] = (double)s->nresp / (double)s->n;
         }
         measures(mean, p, &y->contrast, &y->bliss, &y->hsa);
         size_t B = ty->nboot, m = 0;
-        double *bc = ms_alloc(ctx, (B + 1) * sizeof *bc), *bb = ms_alloc(ctx, (B + 1) * sizeof *bb),
-               *bh = ms_alloc(ctx, (B + 1) * sizeof *bh);
+        double *bc = msi_alloc(ctx, (B + 1) * sizeof *bc),
+               *bb = msi_alloc(ctx, (B + 1) * sizeof *bb),
+               *bh = msi_alloc(ctx, (B + 1) * sizeof *bh);
         if (!bc || !bb || !bh) {
-            st = ms_nomem(ctx);
+            st = msi_nomem(ctx);
         } else {
             for (size_t r = 0; r < B; r++) {
                 const double *acc = ty->boot + r * 12;
@@ -227,9 +229,9 @@ ms_status ms_trial_analyse(ms_trial *t)
                     m++;
                 }
             }
-            ms_percentile_ci(bc, m, &y->lo, &y->hi);
-            ms_percentile_ci(bb, m, &y->bliss_lo, &y->bliss_hi);
-            ms_percentile_ci(bh, m, &y->hsa_lo, &y->hsa_hi);
+            msi_percentile_ci(bc, m, &y->lo, &y->hi);
+            msi_percentile_ci(bb, m, &y->bliss_lo, &y->bliss_hi);
+            msi_percentile_ci(bh, m, &y->hsa_lo, &y->hsa_hi);
             /* differences below the integration accuracy (e.g. null effects in
              * a matched design) are zero: additive, not a rounding verdict */
             double scale = 0;
@@ -247,11 +249,11 @@ ms_status ms_trial_analyse(ms_trial *t)
             armdata pair[2] = {f[0], f[3]};
             y->n_diff = sample_size(sc, pair, 0, 1, scratch, &y->power_diff_at_n);
         }
-        ms_free(ctx, bc);
-        ms_free(ctx, bb);
-        ms_free(ctx, bh);
+        msi_free(ctx, bc);
+        msi_free(ctx, bb);
+        msi_free(ctx, bh);
     }
-    ms_free(ctx, d);
-    ms_free(ctx, scratch);
+    msi_free(ctx, d);
+    msi_free(ctx, scratch);
     return st;
 }

@@ -141,7 +141,7 @@ struct ms_calibration {
     ms_fit_end end;                          /* how the fit ended */
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
     double file_value[MAX_FIT];    /* the model file's values of the fitted parameters */
-    const ms_cal_run *run;         /* the call's options (borrowed during the call) */
+    const msi_cal_run *run;        /* the call's options (borrowed during the call) */
 };
 
 void ms_calibration_free(ms_calibration *c)
@@ -150,46 +150,46 @@ void ms_calibration_free(ms_calibration *c)
         return;
     ms_context *ctx = c->ctx;
     for (size_t i = 0; i < c->nt; i++) {
-        ms_free(ctx, c->t[i].name);
-        ms_free(ctx, c->t[i].source);
-        ms_free(ctx, c->t[i].observable);
+        msi_free(ctx, c->t[i].name);
+        msi_free(ctx, c->t[i].source);
+        msi_free(ctx, c->t[i].observable);
     }
     ms_sim_free(c->sim);
     if (c->sc)
         ms_scenario_free(c->sc); /* owns c->model */
     else
         ms_model_free(c->model);
-    ms_free(ctx, c->draws);
-    ms_free(ctx, c->values);
-    ms_free(ctx, c->ref_draws);
-    ms_free(ctx, c->ref_values);
-    ms_free(ctx, c->cols);
-    ms_free(ctx, c->ref_cols);
-    ms_free(ctx, c->pvec);
-    ms_free(ctx, c->file);
-    ms_free(ctx, c->name);
-    ms_free(ctx, c->model_path);
-    ms_free(ctx, c);
+    msi_free(ctx, c->draws);
+    msi_free(ctx, c->values);
+    msi_free(ctx, c->ref_draws);
+    msi_free(ctx, c->ref_values);
+    msi_free(ctx, c->cols);
+    msi_free(ctx, c->ref_cols);
+    msi_free(ctx, c->pvec);
+    msi_free(ctx, c->file);
+    msi_free(ctx, c->name);
+    msi_free(ctx, c->model_path);
+    msi_free(ctx, c);
 }
 
 /* An error at a node of the targets file. */
-#define cfail(ctx, d, n, ...) ms_yfail((ctx), (d), (n), MS_ERR_ARG, __VA_ARGS__)
+#define cfail(ctx, d, n, ...) msi_yfail((ctx), (d), (n), MS_ERR_ARG, __VA_ARGS__)
 
-static ms_status num(ms_context *ctx, const ms_ydoc *d, const ms_ynode *map, const char *key,
+static ms_status num(ms_context *ctx, const msi_ydoc *d, const msi_ynode *map, const char *key,
                      int required, double *out)
 {
-    const ms_ynode *v = ms_ymap_get(map, key);
+    const msi_ynode *v = msi_ymap_get(map, key);
     if (!v)
         return required ? cfail(ctx, d, map, "no '%s:'", key) : MS_OK;
-    return ms_yget_number(ctx, d, v, key, out, MS_ERR_ARG);
+    return msi_yget_number(ctx, d, v, key, out, MS_ERR_ARG);
 }
 
 /* The index of the scenario visit named by `node` (a week number). */
-static ms_status visit_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *node,
+static ms_status visit_of(ms_calibration *c, const msi_ydoc *d, const msi_ynode *node,
                           const char *key, int *visit)
 {
     double w;
-    ms_status st = ms_yget_number(c->ctx, d, node, key, &w, MS_ERR_ARG);
+    ms_status st = msi_yget_number(c->ctx, d, node, key, &w, MS_ERR_ARG);
     if (st)
         return st;
     *visit = -1;
@@ -202,7 +202,7 @@ static ms_status visit_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *n
 }
 
 /* arm index of a scenario arm named by node an, or an error */
-static ms_status arm_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *an, int *out)
+static ms_status arm_of(ms_calibration *c, const msi_ydoc *d, const msi_ynode *an, int *out)
 {
     for (size_t q = 0; q < c->sc->narms; q++)
         if (an->type == MS_Y_SCALAR && strcmp(c->sc->arms[q].name, an->str) == 0) {
@@ -216,18 +216,18 @@ static ms_status arm_of(ms_calibration *c, const ms_ydoc *d, const ms_ynode *an,
 /* A mixture_weight target: means: [..] (improvement in points, the published
  * components), component_mean: (the one reported), pooled_with: [arms]
  * fitted together with arm: (shared SDs, weights per arm). */
-static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynode *e, target *t)
+static ms_status read_mixture(ms_calibration *c, const msi_ydoc *d, const msi_ynode *e, target *t)
 {
     ms_context *ctx = c->ctx;
     ms_status st;
-    const ms_ynode *mn = ms_ymap_get(e, "means");
+    const msi_ynode *mn = msi_ymap_get(e, "means");
     if (!mn || mn->type != MS_Y_SEQ || mn->n < 2 || mn->n > MIX_MAX)
         return cfail(ctx, d, mn ? mn : e,
                      "a mixture_weight target needs means: [m1, m2, ...] "
                      "(2 to %d component means, improvement in points)",
                      MIX_MAX);
     for (size_t j = 0; j < mn->n; j++) {
-        if ((st = ms_yget_number(ctx, d, mn->vals[j], "means", &t->mix_mean[j], MS_ERR_ARG)))
+        if ((st = msi_yget_number(ctx, d, mn->vals[j], "means", &t->mix_mean[j], MS_ERR_ARG)))
             return st;
         for (size_t q = 0; q < j; q++)
             if (t->mix_mean[q] == t->mix_mean[j])
@@ -243,10 +243,10 @@ static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynod
         if (t->mix_mean[j] == cm)
             t->mix_comp = j;
     if (t->mix_comp == MIX_MAX)
-        return cfail(ctx, d, ms_ymap_get(e, "component_mean"),
+        return cfail(ctx, d, msi_ymap_get(e, "component_mean"),
                      "component_mean %g is not one of means:", cm);
     t->npool = 1;
-    const ms_ynode *pw = ms_ymap_get(e, "pooled_with");
+    const msi_ynode *pw = msi_ymap_get(e, "pooled_with");
     if (pw) {
         if (pw->type != MS_Y_SEQ || pw->n + 1 > MIX_MAX)
             return cfail(ctx, d, pw, "pooled_with: expected a list of up to %d arm names",
@@ -261,7 +261,7 @@ static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynod
             if (t->pool[g] == t->minus_arm)
                 t->mix_minus = (int)g;
         if (t->mix_minus <= 0)
-            return cfail(ctx, d, ms_ymap_get(e, "minus_arm"),
+            return cfail(ctx, d, msi_ymap_get(e, "minus_arm"),
                          "minus_arm: of a mixture_weight target must be one of pooled_with: "
                          "(the two arms' weights come from one fit)");
     }
@@ -271,7 +271,7 @@ static ms_status read_mixture(ms_calibration *c, const ms_ydoc *d, const ms_ynod
 /* The index of the parameter named by key, which must be one that does not
  * vary between patients (what `verb` does to it - fit, set - belongs to its
  * distribution's parameters otherwise), or an error at key. */
-static ms_status fixed_param(ms_calibration *c, const ms_ydoc *d, const ms_ynode *key,
+static ms_status fixed_param(ms_calibration *c, const msi_ydoc *d, const msi_ynode *key,
                              const char *verb, int *idx)
 {
     *idx = ms_model_find(c->model, MS_PARAM, key->str);
@@ -295,10 +295,10 @@ static int is_comparison(stat_kind k)
  * value, ...} (the parameters in which the reference group differs, e.g. the
  * healthy population's) and at_most: (values above it left out in both
  * groups, as case-control studies leave out acute-phase values). */
-static ms_status read_reference(ms_calibration *c, const ms_ydoc *d, const ms_ynode *e, target *t)
+static ms_status read_reference(ms_calibration *c, const msi_ydoc *d, const msi_ynode *e, target *t)
 {
     ms_context *ctx = c->ctx;
-    const ms_ynode *rf = ms_ymap_get(e, "reference");
+    const msi_ynode *rf = msi_ymap_get(e, "reference");
     if (!rf || rf->type != MS_Y_MAP || rf->n == 0 || rf->n > REF_MAX)
         return cfail(ctx, d, rf ? rf : e,
                      "a %s target needs reference: {parameter: value, ...} "
@@ -308,22 +308,22 @@ static ms_status read_reference(ms_calibration *c, const ms_ydoc *d, const ms_yn
     for (size_t i = 0; i < rf->n; i++) {
         ms_status st = fixed_param(c, d, rf->keys[i], "set", &t->ref_idx[i]);
         if (!st)
-            st = ms_yget_number(ctx, d, rf->vals[i], rf->keys[i]->str, &t->ref_val[i], MS_ERR_ARG);
+            st = msi_yget_number(ctx, d, rf->vals[i], rf->keys[i]->str, &t->ref_val[i], MS_ERR_ARG);
         if (st)
             return st;
     }
     t->nref = rf->n;
     t->at_most = INFINITY;
-    const ms_ynode *am = ms_ymap_get(e, "at_most");
+    const msi_ynode *am = msi_ymap_get(e, "at_most");
     if (am) {
-        ms_status st = ms_yget_number(ctx, d, am, "at_most", &t->at_most, MS_ERR_ARG);
+        ms_status st = msi_yget_number(ctx, d, am, "at_most", &t->at_most, MS_ERR_ARG);
         if (st)
             return st;
     }
     return MS_OK;
 }
 
-static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
+static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
 {
     ms_context *ctx = c->ctx;
     static const char *const top[] = {"calibration",     "description",
@@ -332,25 +332,25 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                                       "fit_replicates",  "method",
                                       "difference_step", "fit",
                                       "targets",         NULL};
-    const ms_ynode *root = d->root;
+    const msi_ynode *root = d->root;
     ms_status st;
     if (!root || root->type != MS_Y_MAP)
         return cfail(ctx, d, root,
                      "expected a mapping with calibration:, model:, cohort:, fit:, "
                      "targets:");
-    if ((st = ms_ymap_check_keys(ctx, d, root, "the calibration", top, MS_ERR_ARG)))
+    if ((st = msi_ymap_check_keys(ctx, d, root, "the calibration", top, MS_ERR_ARG)))
         return st;
-    const ms_ynode *v;
-    if ((st = ms_yget_string(ctx, d, root, "calibration", "the calibration", 1, &v, MS_ERR_ARG)))
+    const msi_ynode *v;
+    if ((st = msi_yget_string(ctx, d, root, "calibration", "the calibration", 1, &v, MS_ERR_ARG)))
         return st;
-    c->name = ms_strdup(ctx, v->str);
-    const ms_ynode *mv = ms_ymap_get(root, "model"), *sv = ms_ymap_get(root, "scenario");
+    c->name = msi_strdup(ctx, v->str);
+    const msi_ynode *mv = msi_ymap_get(root, "model"), *sv = msi_ymap_get(root, "scenario");
     if ((mv && sv) || (!mv && !sv))
         return cfail(ctx, d, root,
                      "a calibration needs exactly one of model: (statistics of a "
                      "cohort at baseline) or scenario: (statistics of trial arms)");
-    if ((st = ms_yget_string(ctx, d, root, mv ? "model" : "scenario", "the calibration", 1, &v,
-                             MS_ERR_ARG)))
+    if ((st = msi_yget_string(ctx, d, root, mv ? "model" : "scenario", "the calibration", 1, &v,
+                              MS_ERR_ARG)))
         return st;
     char path[4096];
     const char *slash = strrchr(c->file, '/');
@@ -373,8 +373,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         c->model = c->sc->model;
     }
     const char *mp = mv ? path : c->sc->model_path;
-    if (!(c->model_path = ms_strdup(ctx, mp)))
-        return ms_nomem(ctx);
+    if (!(c->model_path = msi_strdup(ctx, mp)))
+        return msi_nomem(ctx);
     if (c->run->model) { /* a plan's stage: the plan's model, and no other */
         char abs[PATH_MAX];
         if (!realpath(mp, abs) || strcmp(abs, c->run->model) != 0)
@@ -386,8 +386,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     /* thousands of simulations follow: machine code if a C compiler is
      * there (the same results either way; without one the bytecode runs) */
     if (ms_model_compile_native(ctx, c->model) != MS_OK)
-        ms_ok(ctx);
-    const ms_ynode *co = ms_ymap_get(root, "cohort");
+        msi_ok(ctx);
+    const msi_ynode *co = msi_ymap_get(root, "cohort");
     double n = 2000, seed = 1;
     if (co) {
         if ((st = num(ctx, d, co, "n", 0, &n)) || (st = num(ctx, d, co, "seed", 0, &seed)))
@@ -397,10 +397,10 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         return cfail(ctx, d, co, "cohort n must be a whole number from 100 to 1e6");
     c->n = (long)n;
     c->seed = (unsigned long long)seed;
-    const ms_ynode *me = ms_ymap_get(root, "max_evaluations");
+    const msi_ynode *me = msi_ymap_get(root, "max_evaluations");
     if (me) {
         double m;
-        if ((st = ms_yget_number(ctx, d, me, "max_evaluations", &m, MS_ERR_ARG)))
+        if ((st = msi_yget_number(ctx, d, me, "max_evaluations", &m, MS_ERR_ARG)))
             return st;
         if (m < 1 || m > 1e6 || m != floor(m))
             return cfail(ctx, d, me,
@@ -410,7 +410,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                          m);
         c->max_evals = (int)m;
     }
-    const ms_ynode *mt = ms_ymap_get(root, "method"), *ds = ms_ymap_get(root, "difference_step");
+    const msi_ynode *mt = msi_ymap_get(root, "method"), *ds = msi_ymap_get(root, "difference_step");
     if (mt) {
         if (mt->type != MS_Y_SCALAR ||
             (strcmp(mt->str, "simplex") != 0 && strcmp(mt->str, "levenberg-marquardt") != 0))
@@ -423,7 +423,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
      * N - 1), the objective the mean of theirs: a point is rewarded only for
      * meeting the figures on every trial, not on one trial's luck */
     c->fit_reps = 1;
-    const ms_ynode *fr = ms_ymap_get(root, "fit_replicates");
+    const msi_ynode *fr = msi_ymap_get(root, "fit_replicates");
     if (fr) {
         double m;
         if (!c->sc)
@@ -434,7 +434,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return cfail(ctx, d, fr,
                          "fit_replicates: is for the simplex; method: "
                          "levenberg-marquardt fits one trial");
-        if ((st = ms_yget_number(ctx, d, fr, "fit_replicates", &m, MS_ERR_ARG)))
+        if ((st = msi_yget_number(ctx, d, fr, "fit_replicates", &m, MS_ERR_ARG)))
             return st;
         if (m < 1 || m > 100 || m != floor(m))
             return cfail(ctx, d, fr,
@@ -449,7 +449,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return cfail(ctx, d, ds,
                          "difference_step: is the finite-difference step of "
                          "method: levenberg-marquardt; this fit uses the simplex");
-        if ((st = ms_yget_number(ctx, d, ds, "difference_step", &c->fd_step, MS_ERR_ARG)))
+        if ((st = msi_yget_number(ctx, d, ds, "difference_step", &c->fd_step, MS_ERR_ARG)))
             return st;
         if (!(c->fd_step >= 1e-6 && c->fd_step <= 1))
             return cfail(ctx, d, ds,
@@ -457,7 +457,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
                          "on the logistic scale of each parameter's bounds), not %g",
                          c->fd_step);
     }
-    const ms_ynode *fit = ms_ymap_get(root, "fit");
+    const msi_ynode *fit = msi_ymap_get(root, "fit");
     if (!fit || fit->type != MS_Y_MAP || fit->n == 0 || fit->n > MAX_FIT)
         return cfail(ctx, d, fit ? fit : root,
                      "fit: expected 1 to %d parameters with start:, "
@@ -468,7 +468,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if ((st = fixed_param(c, d, fit->keys[i], "fit", &idx)))
             return st;
         c->fit_idx[i] = idx;
-        const ms_ynode *f = fit->vals[i];
+        const msi_ynode *f = fit->vals[i];
         if ((st = num(ctx, d, f, "start", 1, &c->start[i])) ||
             (st = num(ctx, d, f, "lower", 1, &c->lower[i])) ||
             (st = num(ctx, d, f, "upper", 1, &c->upper[i])))
@@ -482,13 +482,13 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     for (size_t h = 0; h < c->run->nhold; h++) {
         int idx = ms_model_find(c->model, MS_PARAM, c->run->hold_names[h]);
         if (idx < 0)
-            return ms_fail(ctx, MS_ERR_ARG, c->file, 0, 0,
-                           "'%s', fitted by an earlier step of the plan, is not a parameter "
-                           "of this calibration's model",
-                           c->run->hold_names[h]);
+            return msi_fail(ctx, MS_ERR_ARG, c->file, 0, 0,
+                            "'%s', fitted by an earlier step of the plan, is not a parameter "
+                            "of this calibration's model",
+                            c->run->hold_names[h]);
         c->model->sym[MS_PARAM][idx].value = c->run->hold_values[h];
     }
-    const ms_ynode *ts = ms_ymap_get(root, "targets");
+    const msi_ynode *ts = msi_ymap_get(root, "targets");
     if (!ts || ts->type != MS_Y_SEQ || ts->n == 0 || ts->n > MAX_TARGETS)
         return cfail(ctx, d, ts ? ts : root, "targets: expected a list of 1 to %d targets",
                      MAX_TARGETS);
@@ -498,28 +498,28 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             "arm",       "minus_arm", "value",          "ci",          "tolerance",
             "source",    "means",     "component_mean", "pooled_with", "week",
             "from_week", "fitted",    "reference",      "at_most",     NULL};
-        const ms_ynode *e = ts->vals[i];
+        const msi_ynode *e = ts->vals[i];
         target *t = &c->t[i];
         c->nt = i + 1;
         if (e->type != MS_Y_MAP)
             return cfail(ctx, d, e, "a target must be a mapping");
-        if ((st = ms_ymap_check_keys(ctx, d, e, "a target", tk, MS_ERR_ARG)))
+        if ((st = msi_ymap_check_keys(ctx, d, e, "a target", tk, MS_ERR_ARG)))
             return st;
-        const ms_ynode *nm, *stt, *ob, *src;
-        if ((st = ms_yget_string(ctx, d, e, "name", "a target", 1, &nm, MS_ERR_ARG)) ||
-            (st = ms_yget_string(ctx, d, e, "statistic", "a target", 1, &stt, MS_ERR_ARG)) ||
-            (st = ms_yget_string(ctx, d, e, "observable", "a target", c->sc == NULL, &ob,
-                                 MS_ERR_ARG)) ||
-            (st = ms_yget_string(ctx, d, e, "source", "a target", 1, &src, MS_ERR_ARG)))
+        const msi_ynode *nm, *stt, *ob, *src;
+        if ((st = msi_yget_string(ctx, d, e, "name", "a target", 1, &nm, MS_ERR_ARG)) ||
+            (st = msi_yget_string(ctx, d, e, "statistic", "a target", 1, &stt, MS_ERR_ARG)) ||
+            (st = msi_yget_string(ctx, d, e, "observable", "a target", c->sc == NULL, &ob,
+                                  MS_ERR_ARG)) ||
+            (st = msi_yget_string(ctx, d, e, "source", "a target", 1, &src, MS_ERR_ARG)))
             return st;
-        t->name = ms_strdup(ctx, nm->str);
-        t->source = ms_strdup(ctx, src->str);
-        t->observable = ms_strdup(ctx, ob ? ob->str : "");
+        t->name = msi_strdup(ctx, nm->str);
+        t->source = msi_strdup(ctx, src->str);
+        t->observable = msi_strdup(ctx, ob ? ob->str : "");
         if (!t->name || !t->source || !t->observable)
-            return ms_nomem(ctx);
+            return msi_nomem(ctx);
         t->arm = t->minus_arm = t->visit = t->from_visit = -1;
         t->fitted = 1;
-        const ms_ynode *fv = ms_ymap_get(e, "fitted");
+        const msi_ynode *fv = msi_ymap_get(e, "fitted");
         if (fv) {
             if (fv->type != MS_Y_SCALAR ||
                 (strcmp(fv->str, "true") != 0 && strcmp(fv->str, "false") != 0))
@@ -545,7 +545,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             t->kind = (stat_kind)k;
             static const char *const ak[2] = {"arm", "minus_arm"};
             for (int j = 0; j < 2; j++) {
-                const ms_ynode *an = ms_ymap_get(e, ak[j]);
+                const msi_ynode *an = msi_ymap_get(e, ak[j]);
                 if (!an) {
                     if (j == 0)
                         return cfail(ctx, d, e, "a trial target needs arm:");
@@ -563,8 +563,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (k == ST_MIXTURE) {
             if ((st = read_mixture(c, d, e, t)))
                 return st;
-        } else if (ms_ymap_get(e, "means") || ms_ymap_get(e, "component_mean") ||
-                   ms_ymap_get(e, "pooled_with")) {
+        } else if (msi_ymap_get(e, "means") || msi_ymap_get(e, "component_mean") ||
+                   msi_ymap_get(e, "pooled_with")) {
             return cfail(ctx, d, e,
                          "means:, component_mean: and pooled_with: belong to a "
                          "mixture_weight target");
@@ -573,7 +573,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             return cfail(ctx, d, e,
                          "a variance_ratio target needs minus_arm: (the arm whose "
                          "variance of change is the denominator)");
-        const ms_ynode *wk = ms_ymap_get(e, "week"), *fw = ms_ymap_get(e, "from_week");
+        const msi_ynode *wk = msi_ymap_get(e, "week"), *fw = msi_ymap_get(e, "from_week");
         if (wk) {
             if (k != ST_MEAN_FINAL && k != ST_MEAN_CHANGE && k != ST_RESPONSE &&
                 k != ST_REMISSION && k != ST_SUSTAINED)
@@ -612,7 +612,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             if ((st = num(ctx, d, e, "q", 1, &t->q)))
                 return st;
             if (!(t->q > 0 && t->q < 1))
-                return cfail(ctx, d, ms_ymap_get(e, "q"), "q must be between 0 and 1");
+                return cfail(ctx, d, msi_ymap_get(e, "q"), "q must be between 0 and 1");
         } else { /* a comparison with a reference group */
             t->kind = (stat_kind)k;
             if ((st = read_reference(c, d, e, t)))
@@ -620,18 +620,19 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
             if (k == ST_ODDS_RATIO && (st = num(ctx, d, e, "threshold", 1, &t->threshold)))
                 return st;
         }
-        if (!is_comparison(t->kind) && (ms_ymap_get(e, "reference") || ms_ymap_get(e, "at_most")))
+        if (!is_comparison(t->kind) && (msi_ymap_get(e, "reference") || msi_ymap_get(e, "at_most")))
             return cfail(ctx, d, e,
                          "reference: and at_most: belong to a hedges_g, cv_ratio or "
                          "odds_ratio target");
-        if (ms_ymap_get(e, "threshold") && t->kind != ST_FRACTION_ABOVE && t->kind != ST_ODDS_RATIO)
-            return cfail(ctx, d, ms_ymap_get(e, "threshold"),
+        if (msi_ymap_get(e, "threshold") && t->kind != ST_FRACTION_ABOVE &&
+            t->kind != ST_ODDS_RATIO)
+            return cfail(ctx, d, msi_ymap_get(e, "threshold"),
                          "threshold: belongs to a "
                          "fraction_above or odds_ratio "
                          "target");
         if ((st = num(ctx, d, e, "value", 1, &t->value)))
             return st;
-        const ms_ynode *ci = ms_ymap_get(e, "ci"), *tol = ms_ymap_get(e, "tolerance");
+        const msi_ynode *ci = msi_ymap_get(e, "ci"), *tol = msi_ymap_get(e, "tolerance");
         if ((ci && tol) || (!ci && !tol))
             return cfail(ctx, d, e,
                          "a target needs its published 95 %% interval ci: [lo, hi] "
@@ -639,12 +640,12 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
         if (ci) {
             if (ci->type != MS_Y_SEQ || ci->n != 2)
                 return cfail(ctx, d, ci, "ci: expected [lo, hi]");
-            if ((st = ms_yget_number(ctx, d, ci->vals[0], "ci", &t->lo, MS_ERR_ARG)) ||
-                (st = ms_yget_number(ctx, d, ci->vals[1], "ci", &t->hi, MS_ERR_ARG)))
+            if ((st = msi_yget_number(ctx, d, ci->vals[0], "ci", &t->lo, MS_ERR_ARG)) ||
+                (st = msi_yget_number(ctx, d, ci->vals[1], "ci", &t->hi, MS_ERR_ARG)))
                 return st;
         } else {
             double x;
-            if ((st = ms_yget_number(ctx, d, tol, "tolerance", &x, MS_ERR_ARG)))
+            if ((st = msi_yget_number(ctx, d, tol, "tolerance", &x, MS_ERR_ARG)))
                 return st;
             t->lo = t->value - x;
             t->hi = t->value + x;
@@ -658,7 +659,7 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
     if (!nfitted)
         return cfail(ctx, d, ts, "every target has fitted: false; at least one must be fitted");
     if (c->lm && nfitted < c->nfit)
-        return cfail(ctx, d, ms_ymap_get(root, "method"),
+        return cfail(ctx, d, msi_ymap_get(root, "method"),
                      "levenberg-marquardt needs at least as many fitted targets as fitted "
                      "parameters (%zu targets, %zu parameters); use method: simplex",
                      nfitted, c->nfit);
@@ -667,8 +668,8 @@ static ms_status read_targets(ms_calibration *c, const ms_ydoc *d)
 
 static double arm_stat(const ms_trial *tr, int arm, const target *t)
 {
-    const ms_armstat *s = &tr->stat[arm];
-    const ms_tally *ty = &tr->tally;
+    const msi_armstat *s = &tr->stat[arm];
+    const msi_tally *ty = &tr->tally;
     stat_kind kind = t->kind;
     int visit = t->visit;
     if (kind == ST_SUSTAINED) { /* responders at from_visit still responding at visit */
@@ -681,7 +682,7 @@ static double arm_stat(const ms_trial *tr, int arm, const target *t)
     if (visit >= 0) { /* at a visit: counts and the score's moments there */
         size_t nv = tr->sc->nvisits;
         double n = ty->base[arm].n;
-        const ms_moments *at =
+        const msi_moments *at =
             &ty->visit[((size_t)arm * nv + (size_t)visit) * ty->nobs + (size_t)tr->sc->score];
         if (!(n > 0))
             return NAN;
@@ -699,7 +700,7 @@ static double arm_stat(const ms_trial *tr, int arm, const target *t)
         return s->n ? (double)s->nresp / (double)s->n : NAN;
     if (kind == ST_REMISSION)
         return s->n ? (double)s->nrem / (double)s->n : NAN;
-    const ms_moments *mm = kind == ST_MEAN_BASELINE ? &tr->tally.base[arm] : &tr->tally.fin[arm];
+    const msi_moments *mm = kind == ST_MEAN_BASELINE ? &tr->tally.base[arm] : &tr->tally.fin[arm];
     return mm->n > 0 ? mm->mean : NAN;
 }
 
@@ -716,7 +717,7 @@ static double mixture_stat(const ms_trial *tr, const target *t)
     }
     for (size_t j = 0; j < t->nmix; j++)
         mu[j] = -t->mix_mean[j];
-    if (ms_mixture_fixed_means(x, n, t->npool, mu, t->nmix, sd, w) < 0)
+    if (msi_mixture_fixed_means(x, n, t->npool, mu, t->nmix, sd, w) < 0)
         return NAN;
     double v = w[t->mix_comp]; /* group 0 is the target's arm */
     if (t->mix_minus > 0)
@@ -942,7 +943,8 @@ static double fit_evaluate(ms_calibration *c, const gsl_vector *u, double *x)
         memcpy(c->best_achieved, c->achieved, c->nt * sizeof *c->achieved);
     }
     if (c->progress && /* after every evaluation: one can be a whole virtual trial */
-        c->progress(c->progress_ud, c->iterations, c->evaluations, c->best_f, ms_now_s() - c->t0)) {
+        c->progress(c->progress_ud, c->iterations, c->evaluations, c->best_f,
+                    msi_now_s() - c->t0)) {
         c->stop = 1;
         c->end = MS_FIT_STOPPED;
     } else if (c->max_evals && c->evaluations >= c->max_evals) {
@@ -1040,7 +1042,7 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
     gsl_multifit_nlinear_workspace *w =
         gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &fp, n, c->nfit);
     if (!w)
-        return ms_nomem(c->ctx);
+        return msi_nomem(c->ctx);
     gsl_multifit_nlinear_fdf fdf = {
         .f = lm_residuals, .df = lm_jacobian, .fvv = NULL, .n = n, .p = c->nfit, .params = c};
     /* GSL's error handler is off (ms_context_new): its statuses are read here */
@@ -1070,10 +1072,10 @@ static ms_status fit_lm(ms_calibration *c, gsl_vector *u)
                  : status == GSL_ENOPROG   ? MS_FIT_NO_PROGRESS
                                            : MS_FIT_ITERATIONS;
     if (!isfinite(c->best_f))
-        return ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "the model could not be evaluated");
+        return msi_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "the model could not be evaluated");
     if (!c->stop && status && status != GSL_ENOPROG)
-        return ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "levenberg-marquardt failed: %s",
-                       gsl_strerror(status));
+        return msi_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0, "levenberg-marquardt failed: %s",
+                        gsl_strerror(status));
     take_best(c);
     return MS_OK;
 }
@@ -1086,7 +1088,7 @@ static void fit_start(ms_calibration *c, gsl_vector *u)
         double r = (c->start[k] - c->lower[k]) / (c->upper[k] - c->lower[k]);
         gsl_vector_set(u, k, log(r / (1 - r)));
     }
-    c->t0 = ms_now_s();
+    c->t0 = msi_now_s();
     c->best_f = INFINITY;
 }
 
@@ -1130,8 +1132,8 @@ static ms_status evaluate_replicates(ms_calibration *c)
             st = draw_cohort(c);
         }
         if (!st && evaluate(c, c->best))
-            st = ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0,
-                         "the model could not be evaluated (replicate %d)", r + 1);
+            st = msi_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0,
+                          "the model could not be evaluated (replicate %d)", r + 1);
         for (size_t t = 0; !st && t < c->nt; t++) {
             double a = c->achieved[t];
             sum[t] += a;
@@ -1165,7 +1167,7 @@ static ms_status fit_simplex(ms_calibration *c, gsl_vector *u)
         gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, c->nfit);
     ms_status st = MS_OK;
     if (!step || !s) {
-        st = ms_nomem(c->ctx);
+        st = msi_nomem(c->ctx);
     } else {
         gsl_vector_set_all(step, 0.5);
         gsl_multimin_fminimizer_set(s, &fn, u, step);
@@ -1190,8 +1192,8 @@ static ms_status fit_simplex(ms_calibration *c, gsl_vector *u)
                 c->best[k] = to_natural(c, k, gsl_vector_get(s->x, k));
             double f;
             if (c->stop || evaluate_fit(c, c->best, &f))
-                st = ms_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0,
-                             "the model could not be evaluated");
+                st = msi_fail(c->ctx, MS_ERR_SOLVER, c->file, 0, 0,
+                              "the model could not be evaluated");
             else
                 c->objective = f; /* s->fval, evaluated again with the statistics */
         }
@@ -1201,35 +1203,35 @@ static ms_status fit_simplex(ms_calibration *c, gsl_vector *u)
     return st;
 }
 
-ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run *run,
-                             ms_calibration **out)
+ms_status msi_calibration_run(ms_context *ctx, const char *path, const msi_cal_run *run,
+                              ms_calibration **out)
 {
     if (!ctx || !path || !run || !out)
         return MS_ERR_ARG;
     *out = NULL;
     if (run->replicates < 1 || run->replicates > 1000)
-        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "%d replicates; expected a whole number from 1 to 1000", run->replicates);
-    ms_calibration *c = ms_alloc(ctx, sizeof *c);
+        return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "%d replicates; expected a whole number from 1 to 1000", run->replicates);
+    ms_calibration *c = msi_alloc(ctx, sizeof *c);
     if (!c)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     c->ctx = ctx;
     c->run = run;
     c->replicates = run->replicates;
     c->progress = run->progress;
     c->progress_ud = run->ud;
     c->scenario_override = run->scenario;
-    c->file = ms_strdup(ctx, path);
-    ms_ydoc doc;
-    ms_status st = c->file ? ms_ydoc_load_file(ctx, c->file, &doc) : ms_nomem(ctx);
+    c->file = msi_strdup(ctx, path);
+    msi_ydoc doc;
+    ms_status st = c->file ? msi_ydoc_load_file(ctx, c->file, &doc) : msi_nomem(ctx);
     if (!st) {
         st = read_targets(c, &doc);
-        ms_ydoc_free(ctx, &doc);
+        msi_ydoc_free(ctx, &doc);
     }
     size_t np = c->model ? c->model->count[MS_PARAM] : 0;
     if (!st && !c->sc) {
-        c->draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->draws);
-        c->values = ms_alloc(ctx, (size_t)c->n * sizeof *c->values);
+        c->draws = msi_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->draws);
+        c->values = msi_alloc(ctx, (size_t)c->n * sizeof *c->values);
         int ref = 0;
         for (size_t t = 0; t < c->nt; t++) { /* a column per observable the targets use */
             size_t j = 0;
@@ -1241,16 +1243,16 @@ ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run
             ref |= c->t[t].nref > 0;
         }
         size_t ncell = (size_t)c->n * c->ncol;
-        c->cols = ms_alloc(ctx, ncell * sizeof *c->cols);
-        c->pvec = ms_alloc(ctx, (np ? np : 1) * sizeof *c->pvec);
+        c->cols = msi_alloc(ctx, ncell * sizeof *c->cols);
+        c->pvec = msi_alloc(ctx, (np ? np : 1) * sizeof *c->pvec);
         if (ref) {
-            c->ref_draws = ms_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->ref_draws);
-            c->ref_values = ms_alloc(ctx, (size_t)c->n * sizeof *c->ref_values);
-            c->ref_cols = ms_alloc(ctx, ncell * sizeof *c->ref_cols);
+            c->ref_draws = msi_alloc(ctx, (size_t)c->n * (np ? np : 1) * sizeof *c->ref_draws);
+            c->ref_values = msi_alloc(ctx, (size_t)c->n * sizeof *c->ref_values);
+            c->ref_cols = msi_alloc(ctx, ncell * sizeof *c->ref_cols);
         }
         st = (!c->draws || !c->values || !c->cols || !c->pvec ||
               (ref && (!c->ref_draws || !c->ref_values || !c->ref_cols)))
-                 ? ms_nomem(ctx)
+                 ? msi_nomem(ctx)
                  : ms_sim_new(ctx, c->model, &c->sim);
     }
     if (!st && !c->sc)
@@ -1260,7 +1262,7 @@ ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run
     if (!st && run->fit) {
         gsl_vector *u = gsl_vector_alloc(c->nfit);
         if (!u) {
-            st = ms_nomem(ctx);
+            st = msi_nomem(ctx);
         } else {
             fit_start(c, u);
             st = c->lm ? fit_lm(c, u) : fit_simplex(c, u);
@@ -1277,35 +1279,35 @@ ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run
         return st;
     }
     *out = c;
-    return c->end == MS_FIT_STOPPED ? MS_STOPPED : ms_ok(ctx);
+    return c->end == MS_FIT_STOPPED ? MS_STOPPED : msi_ok(ctx);
 }
 
 ms_status ms_calibrate(ms_context *ctx, const char *targets_path, ms_calibration **out)
 {
-    ms_cal_run run = {.fit = 1, .replicates = 1};
-    return ms_calibration_run(ctx, targets_path, &run, out);
+    msi_cal_run run = {.fit = 1, .replicates = 1};
+    return msi_calibration_run(ctx, targets_path, &run, out);
 }
 
 ms_status ms_calibrate_progress(ms_context *ctx, const char *targets_path,
                                 ms_calibration_progress_fn progress, void *ud, ms_calibration **out)
 {
-    ms_cal_run run = {.fit = 1, .replicates = 1, .progress = progress, .ud = ud};
-    return ms_calibration_run(ctx, targets_path, &run, out);
+    msi_cal_run run = {.fit = 1, .replicates = 1, .progress = progress, .ud = ud};
+    return msi_calibration_run(ctx, targets_path, &run, out);
 }
 
 ms_status ms_calibration_evaluate(ms_context *ctx, const char *targets_path,
                                   const char *scenario_path, ms_calibration **out)
 {
-    ms_cal_run run = {.scenario = scenario_path, .replicates = 1};
-    return ms_calibration_run(ctx, targets_path, &run, out);
+    msi_cal_run run = {.scenario = scenario_path, .replicates = 1};
+    return msi_calibration_run(ctx, targets_path, &run, out);
 }
 
 ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *targets_path,
                                              const char *scenario_path, int replicates,
                                              ms_calibration **out)
 {
-    ms_cal_run run = {.scenario = scenario_path, .replicates = replicates};
-    return ms_calibration_run(ctx, targets_path, &run, out);
+    msi_cal_run run = {.scenario = scenario_path, .replicates = replicates};
+    return msi_calibration_run(ctx, targets_path, &run, out);
 }
 
 const char *ms_calibration_model_path(const ms_calibration *c)
@@ -1313,7 +1315,7 @@ const char *ms_calibration_model_path(const ms_calibration *c)
     return c ? c->model_path : NULL;
 }
 
-double ms_calibration_file_value(const ms_calibration *c, size_t i)
+double msi_calibration_file_value(const ms_calibration *c, size_t i)
 {
     return c && i < c->nfit ? c->file_value[i] : NAN;
 }

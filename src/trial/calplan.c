@@ -52,22 +52,22 @@ void ms_calplan_free(ms_calplan *p)
         return;
     ms_context *ctx = p->ctx;
     for (size_t i = 0; i < p->nst; i++) {
-        ms_free(ctx, p->st[i].targets);
-        ms_free(ctx, p->st[i].scenario);
+        msi_free(ctx, p->st[i].targets);
+        msi_free(ctx, p->st[i].scenario);
         for (size_t k = 0; k < p->st[i].nkeep; k++)
-            ms_free(ctx, p->st[i].keep[k]);
+            msi_free(ctx, p->st[i].keep[k]);
     }
     for (size_t i = 0; i < p->nv; i++)
-        ms_free(ctx, p->v[i].name);
-    ms_free(ctx, p->st);
-    ms_free(ctx, p->v);
-    ms_free(ctx, p->file);
-    ms_free(ctx, p->name);
-    ms_free(ctx, p->model);
-    ms_free(ctx, p);
+        msi_free(ctx, p->v[i].name);
+    msi_free(ctx, p->st);
+    msi_free(ctx, p->v);
+    msi_free(ctx, p->file);
+    msi_free(ctx, p->name);
+    msi_free(ctx, p->model);
+    msi_free(ctx, p);
 }
 
-#define pfail(p, d, n, ...) ms_yfail((p)->ctx, (d), (n), MS_ERR_ARG, __VA_ARGS__)
+#define pfail(p, d, n, ...) msi_yfail((p)->ctx, (d), (n), MS_ERR_ARG, __VA_ARGS__)
 
 /* path relative to the plan's directory (as the targets files resolve theirs) */
 static char *resolve(ms_calplan *p, const char *rel)
@@ -78,12 +78,12 @@ static char *resolve(ms_calplan *p, const char *rel)
         snprintf(buf, sizeof buf, "%s", rel);
     else
         snprintf(buf, sizeof buf, "%.*s/%s", (int)(slash - p->file), p->file, rel);
-    return ms_strdup(p->ctx, buf);
+    return msi_strdup(p->ctx, buf);
 }
 
-static stage *new_stage(ms_calplan *p, const ms_ynode *n, int check)
+static stage *new_stage(ms_calplan *p, const msi_ynode *n, int check)
 {
-    if (ms_grow(p->ctx, (void **)&p->st, &p->cap, p->nst + 1, sizeof *p->st))
+    if (msi_grow(p->ctx, (void **)&p->st, &p->cap, p->nst + 1, sizeof *p->st))
         return NULL;
     stage *s = &p->st[p->nst++];
     memset(s, 0, sizeof *s);
@@ -96,25 +96,26 @@ static stage *new_stage(ms_calplan *p, const ms_ynode *n, int check)
 
 /* The targets file named at node tn: it must open and hold a fit: mapping,
  * whose keys a step's keep: names must be among. */
-static ms_status read_stage_targets(ms_calplan *p, const ms_ydoc *d, const ms_ynode *tn,
-                                    const ms_ynode *keep, stage *s)
+static ms_status read_stage_targets(ms_calplan *p, const msi_ydoc *d, const msi_ynode *tn,
+                                    const msi_ynode *keep, stage *s)
 {
     if (tn->type != MS_Y_SCALAR || !tn->len)
         return pfail(p, d, tn, "expected the path of a targets file");
     if (!(s->targets = resolve(p, tn->str)))
-        return ms_nomem(p->ctx);
+        return msi_nomem(p->ctx);
     FILE *f = fopen(s->targets, "r");
     if (!f)
         return pfail(p, d, tn, "cannot open the targets file '%s'", s->targets);
     fclose(f);
-    ms_ydoc td;
-    ms_status st = ms_ydoc_load_file(p->ctx, s->targets, &td);
+    msi_ydoc td;
+    ms_status st = msi_ydoc_load_file(p->ctx, s->targets, &td);
     if (st)
         return st;
-    const ms_ynode *fit = td.root && td.root->type == MS_Y_MAP ? ms_ymap_get(td.root, "fit") : NULL;
+    const msi_ynode *fit =
+        td.root && td.root->type == MS_Y_MAP ? msi_ymap_get(td.root, "fit") : NULL;
     if (!fit || fit->type != MS_Y_MAP)
         st = pfail(p, d, tn, "'%s' is not a targets file (no fit: mapping)", s->targets);
-    if (!st && ms_ymap_get(td.root, "steps"))
+    if (!st && msi_ymap_get(td.root, "steps"))
         st = pfail(p, d, tn, "'%s' is a plan; a plan's stages are targets files", s->targets);
     if (!st && keep) {
         if (keep->type != MS_Y_SEQ || keep->n > PLAN_MAX_KEEP)
@@ -124,23 +125,23 @@ static ms_status read_stage_targets(ms_calplan *p, const ms_ydoc *d, const ms_yn
                        PLAN_MAX_KEEP);
         s->keep_all = 0;
         for (size_t k = 0; !st && k < keep->n; k++) {
-            const ms_ynode *kn = keep->vals[k];
-            if (kn->type != MS_Y_SCALAR || ms_ymap_index(fit, kn->str) < 0)
+            const msi_ynode *kn = keep->vals[k];
+            if (kn->type != MS_Y_SCALAR || msi_ymap_index(fit, kn->str) < 0)
                 st = pfail(p, d, kn,
                            "keep: '%s' is not fitted by '%s' (its fit: names the "
                            "parameters a step can keep)",
                            kn->type == MS_Y_SCALAR ? kn->str : "?", s->targets);
-            else if (!(s->keep[s->nkeep++] = ms_strdup(p->ctx, kn->str)))
-                st = ms_nomem(p->ctx);
+            else if (!(s->keep[s->nkeep++] = msi_strdup(p->ctx, kn->str)))
+                st = msi_nomem(p->ctx);
         }
     }
-    ms_ydoc_free(p->ctx, &td);
+    msi_ydoc_free(p->ctx, &td);
     return st;
 }
 
 /* steps: or checks: -- a list of targets files, or of mappings {targets:,
  * keep:} (steps) / {targets:, scenario:} (checks) */
-static ms_status read_stages(ms_calplan *p, const ms_ydoc *d, const ms_ynode *list, int check)
+static ms_status read_stages(ms_calplan *p, const msi_ydoc *d, const msi_ynode *list, int check)
 {
     const char *what = check ? "checks" : "steps";
     if (list->type != MS_Y_SEQ || (!check && list->n == 0))
@@ -149,25 +150,25 @@ static ms_status read_stages(ms_calplan *p, const ms_ydoc *d, const ms_ynode *li
     static const char *const step_keys[] = {"targets", "keep", NULL};
     static const char *const check_keys[] = {"targets", "scenario", NULL};
     for (size_t i = 0; i < list->n; i++) {
-        const ms_ynode *e = list->vals[i], *tn = e, *keep = NULL;
+        const msi_ynode *e = list->vals[i], *tn = e, *keep = NULL;
         stage *s = new_stage(p, e, check);
         if (!s)
-            return ms_nomem(p->ctx);
+            return msi_nomem(p->ctx);
         ms_status st;
         if (e->type == MS_Y_MAP) {
-            if ((st = ms_ymap_check_keys(p->ctx, d, e, check ? "a check" : "a step",
-                                         check ? check_keys : step_keys, MS_ERR_ARG)))
+            if ((st = msi_ymap_check_keys(p->ctx, d, e, check ? "a check" : "a step",
+                                          check ? check_keys : step_keys, MS_ERR_ARG)))
                 return st;
-            if (!(tn = ms_ymap_get(e, "targets")))
+            if (!(tn = msi_ymap_get(e, "targets")))
                 return pfail(p, d, e, "no 'targets:' (the targets file of this %s)",
                              check ? "check" : "step");
-            keep = ms_ymap_get(e, "keep");
-            const ms_ynode *sn = ms_ymap_get(e, "scenario");
+            keep = msi_ymap_get(e, "keep");
+            const msi_ynode *sn = msi_ymap_get(e, "scenario");
             if (sn) {
                 if (sn->type != MS_Y_SCALAR || !sn->len)
                     return pfail(p, d, sn, "scenario: expected the path of a scenario file");
                 if (!(s->scenario = resolve(p, sn->str)))
-                    return ms_nomem(p->ctx);
+                    return msi_nomem(p->ctx);
             }
         }
         if ((st = read_stage_targets(p, d, tn, keep, s)))
@@ -176,35 +177,35 @@ static ms_status read_stages(ms_calplan *p, const ms_ydoc *d, const ms_ynode *li
     return MS_OK;
 }
 
-static ms_status read_plan(ms_calplan *p, const ms_ydoc *d)
+static ms_status read_plan(ms_calplan *p, const msi_ydoc *d)
 {
     static const char *const top[] = {"calibration", "description", "model", "significant_digits",
                                       "steps",       "checks",      NULL};
-    const ms_ynode *root = d->root;
+    const msi_ynode *root = d->root;
     ms_status st;
-    if ((st = ms_ymap_check_keys(p->ctx, d, root, "a calibration plan", top, MS_ERR_ARG)))
+    if ((st = msi_ymap_check_keys(p->ctx, d, root, "a calibration plan", top, MS_ERR_ARG)))
         return st;
-    const ms_ynode *v;
-    if ((st = ms_yget_string(p->ctx, d, root, "calibration", "the plan", 1, &v, MS_ERR_ARG)))
+    const msi_ynode *v;
+    if ((st = msi_yget_string(p->ctx, d, root, "calibration", "the plan", 1, &v, MS_ERR_ARG)))
         return st;
-    if (!(p->name = ms_strdup(p->ctx, v->str)))
-        return ms_nomem(p->ctx);
-    if ((st = ms_yget_string(p->ctx, d, root, "model", "the plan (the model it calibrates)", 1, &v,
-                             MS_ERR_ARG)))
+    if (!(p->name = msi_strdup(p->ctx, v->str)))
+        return msi_nomem(p->ctx);
+    if ((st = msi_yget_string(p->ctx, d, root, "model", "the plan (the model it calibrates)", 1, &v,
+                              MS_ERR_ARG)))
         return st;
     char *rel = resolve(p, v->str), abs[PATH_MAX];
     if (!rel)
-        return ms_nomem(p->ctx);
+        return msi_nomem(p->ctx);
     const char *ok = realpath(rel, abs);
-    ms_free(p->ctx, rel);
+    msi_free(p->ctx, rel);
     if (!ok)
         return pfail(p, d, v, "cannot open the model '%s'", v->str);
-    if (!(p->model = ms_strdup(p->ctx, abs)))
-        return ms_nomem(p->ctx);
-    const ms_ynode *sd = ms_ymap_get(root, "significant_digits");
+    if (!(p->model = msi_strdup(p->ctx, abs)))
+        return msi_nomem(p->ctx);
+    const msi_ynode *sd = msi_ymap_get(root, "significant_digits");
     if (sd) {
         double g;
-        if ((st = ms_yget_number(p->ctx, d, sd, "significant_digits", &g, MS_ERR_ARG)))
+        if ((st = msi_yget_number(p->ctx, d, sd, "significant_digits", &g, MS_ERR_ARG)))
             return st;
         if (g < 1 || g > 17 || g != floor(g))
             return pfail(p, d, sd,
@@ -213,9 +214,9 @@ static ms_status read_plan(ms_calplan *p, const ms_ydoc *d)
                          g);
         p->digits = (int)g;
     }
-    if ((st = read_stages(p, d, ms_ymap_get(root, "steps"), 0)))
+    if ((st = read_stages(p, d, msi_ymap_get(root, "steps"), 0)))
         return st;
-    const ms_ynode *ck = ms_ymap_get(root, "checks");
+    const msi_ynode *ck = msi_ymap_get(root, "checks");
     return ck ? read_stages(p, d, ck, 1) : MS_OK;
 }
 
@@ -224,32 +225,32 @@ ms_status ms_calplan_load(ms_context *ctx, const char *path, ms_calplan **out)
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
-    ms_calplan *p = ms_alloc(ctx, sizeof *p);
+    ms_calplan *p = msi_alloc(ctx, sizeof *p);
     if (!p)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     p->ctx = ctx;
-    ms_status st = (p->file = ms_strdup(ctx, path)) ? MS_OK : ms_nomem(ctx);
-    ms_ydoc d = {0};
+    ms_status st = (p->file = msi_strdup(ctx, path)) ? MS_OK : msi_nomem(ctx);
+    msi_ydoc d = {0};
     if (!st)
-        st = ms_ydoc_load_file(ctx, p->file, &d);
+        st = msi_ydoc_load_file(ctx, p->file, &d);
     if (!st && (!d.root || d.root->type != MS_Y_MAP))
         st = pfail(p, &d, d.root,
                    "expected a targets file (calibration:, fit:, targets:) or "
                    "a calibration plan (calibration:, model:, steps:)");
-    if (!st && ms_ymap_get(d.root, "steps")) {
+    if (!st && msi_ymap_get(d.root, "steps")) {
         st = read_plan(p, &d);
     } else if (!st) { /* a targets file: a plan of one step, read when it runs */
         p->single = 1;
         stage *s = new_stage(p, d.root, 0);
-        st = !s || !(s->targets = ms_strdup(ctx, path)) ? ms_nomem(ctx) : MS_OK;
+        st = !s || !(s->targets = msi_strdup(ctx, path)) ? msi_nomem(ctx) : MS_OK;
     }
-    ms_ydoc_free(ctx, &d);
+    msi_ydoc_free(ctx, &d);
     if (st) {
         ms_calplan_free(p);
         return st;
     }
     *out = p;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 int ms_calplan_single(const ms_calplan *p)
@@ -309,10 +310,10 @@ static ms_status carry(ms_calplan *p, size_t i, const ms_calibration *c)
         while (j < p->nv && strcmp(p->v[j].name, name) != 0)
             j++;
         if (j == p->nv) {
-            if (ms_grow(p->ctx, (void **)&p->v, &p->vcap, p->nv + 1, sizeof *p->v) ||
-                !(p->v[j].name = ms_strdup(p->ctx, name)))
-                return ms_nomem(p->ctx);
-            p->v[j].file_value = ms_calibration_file_value(c, k);
+            if (msi_grow(p->ctx, (void **)&p->v, &p->vcap, p->nv + 1, sizeof *p->v) ||
+                !(p->v[j].name = msi_strdup(p->ctx, name)))
+                return msi_nomem(p->ctx);
+            p->v[j].file_value = msi_calibration_file_value(c, k);
             p->nv++;
         }
         p->v[j].value = rounded(p, x);
@@ -322,15 +323,15 @@ static ms_status carry(ms_calplan *p, size_t i, const ms_calibration *c)
 }
 
 /* The carried values as the arrays calibrate.c and the model rewriter take
- * (*names borrows the plan's strings); the caller frees both with ms_free. */
+ * (*names borrows the plan's strings); the caller frees both with msi_free. */
 static ms_status carried_arrays(ms_calplan *p, const char ***names, double **values)
 {
-    *names = ms_alloc(p->ctx, (p->nv ? p->nv : 1) * sizeof **names);
-    *values = ms_alloc(p->ctx, (p->nv ? p->nv : 1) * sizeof **values);
+    *names = msi_alloc(p->ctx, (p->nv ? p->nv : 1) * sizeof **names);
+    *values = msi_alloc(p->ctx, (p->nv ? p->nv : 1) * sizeof **values);
     if (!*names || !*values) {
-        ms_free(p->ctx, (void *)*names);
-        ms_free(p->ctx, *values);
-        return ms_nomem(p->ctx);
+        msi_free(p->ctx, (void *)*names);
+        msi_free(p->ctx, *values);
+        return msi_nomem(p->ctx);
     }
     for (size_t j = 0; j < p->nv; j++) {
         (*names)[j] = p->v[j].name;
@@ -351,19 +352,19 @@ ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
     ms_status st = carried_arrays(p, &names, &values);
     if (st)
         return st;
-    ms_cal_run run = {.scenario = s->scenario,
-                      .fit = !s->check && !evaluate,
-                      .replicates = 1,
-                      .progress = progress,
-                      .ud = ud,
-                      .hold_names = names,
-                      .hold_values = values,
-                      .nhold = p->nv,
-                      .model = p->model};
+    msi_cal_run run = {.scenario = s->scenario,
+                       .fit = !s->check && !evaluate,
+                       .replicates = 1,
+                       .progress = progress,
+                       .ud = ud,
+                       .hold_names = names,
+                       .hold_values = values,
+                       .nhold = p->nv,
+                       .model = p->model};
     ms_calibration *c = NULL;
-    st = ms_calibration_run(ctx, s->targets, &run, &c);
-    ms_free(ctx, (void *)names);
-    ms_free(ctx, values);
+    st = msi_calibration_run(ctx, s->targets, &run, &c);
+    msi_free(ctx, (void *)names);
+    msi_free(ctx, values);
     if (st && st != MS_STOPPED)
         return st;
     if (!st && run.fit && (st = carry(p, i, c))) {
@@ -371,7 +372,7 @@ ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
         return st;
     }
     *out = c;
-    return st ? st : ms_ok(ctx);
+    return st ? st : msi_ok(ctx);
 }
 
 ms_status ms_calplan_write_model(ms_context *ctx, ms_calplan *p, const char *out_path)
@@ -383,8 +384,8 @@ ms_status ms_calplan_write_model(ms_context *ctx, ms_calplan *p, const char *out
     ms_status st = carried_arrays(p, &names, &values);
     if (!st)
         st = ms_model_write_values(ctx, p->model, out_path, names, values, p->nv);
-    ms_free(ctx, (void *)names);
-    ms_free(ctx, values);
+    msi_free(ctx, (void *)names);
+    msi_free(ctx, values);
     return st;
 }
 

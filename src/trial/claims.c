@@ -5,7 +5,7 @@
  * model's values, the run's overrides and the arms' `set:`), and the second
  * run of the same scenario, seed and patients with every claim parameter
  * forced to the other setting, which the main trial then owns
- * (ms_counterpart in trial_impl.h).  The report and ms_trial_write() read it.
+ * (msi_counterpart in trial_impl.h).  The report and ms_trial_write() read it.
  */
 #include "trial_impl.h"
 
@@ -19,7 +19,7 @@ static ms_claims_setting run_setting(const ms_scenario *sc, const ms_trial_optio
     int any_claimed = 0, other = 0;
     for (size_t a = 0; a < sc->narms; a++)
         for (size_t k = 0; k < n; k++) {
-            const ms_symdef *s = &m->sym[MS_PARAM][idx[k]];
+            const msi_symdef *s = &m->sym[MS_PARAM][idx[k]];
             double v = s->value;
             for (size_t j = 0; j < opt->n_set; j++)
                 if (opt->set_param[j] == idx[k])
@@ -41,19 +41,19 @@ static ms_claims_setting run_setting(const ms_scenario *sc, const ms_trial_optio
 ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t, const ms_trial_options *opt)
 {
     if (!t || !opt)
-        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "no trial or options");
+        return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "no trial or options");
     const ms_scenario *sc = t->sc;
     const ms_model *m = sc->model;
     size_t np = m->count[MS_PARAM], n = ms_model_claim_count(m);
-    ms_counterpart *cp = &t->cp;
+    msi_counterpart *cp = &t->cp;
     if (cp->trial || cp->idx)
-        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "this trial's counterpart was already run");
+        return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "this trial's counterpart was already run");
     if (n == 0)
         return MS_OK;
-    cp->idx = ms_alloc(ctx, n * sizeof *cp->idx);
-    cp->val = ms_alloc(ctx, n * sizeof *cp->val);
+    cp->idx = msi_alloc(ctx, n * sizeof *cp->idx);
+    cp->val = msi_alloc(ctx, n * sizeof *cp->val);
     if (!cp->idx || !cp->val)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     for (size_t i = 0, k = 0; i < np; i++)
         if (m->sym[MS_PARAM][i].claim)
             cp->idx[k++] = (int)i;
@@ -63,12 +63,12 @@ ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t, const ms_trial_
     /* forced values: the run's own (for parameters that are not claims),
      * then every claim at the other setting, which wins */
     size_t nf = opt->n_force + n;
-    int *fidx = ms_alloc(ctx, nf * sizeof *fidx);
-    double *fval = ms_alloc(ctx, nf * sizeof *fval);
+    int *fidx = msi_alloc(ctx, nf * sizeof *fidx);
+    double *fval = msi_alloc(ctx, nf * sizeof *fval);
     if (!fidx || !fval) {
-        ms_free(ctx, fidx);
-        ms_free(ctx, fval);
-        return ms_nomem(ctx);
+        msi_free(ctx, fidx);
+        msi_free(ctx, fval);
+        return msi_nomem(ctx);
     }
     size_t f = 0;
     for (size_t j = 0; j < opt->n_force; j++) {
@@ -76,7 +76,7 @@ ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t, const ms_trial_
         fval[f++] = opt->force_value[j];
     }
     for (size_t k = 0; k < n; k++) {
-        const ms_symdef *s = &m->sym[MS_PARAM][cp->idx[k]];
+        const msi_symdef *s = &m->sym[MS_PARAM][cp->idx[k]];
         cp->val[k] = cp->other == MS_CLAIMS_NULL ? 0 : s->as_claimed;
         fidx[f] = cp->idx[k];
         fval[f++] = cp->val[k];
@@ -90,8 +90,8 @@ ms_status ms_trial_run_counterpart(ms_context *ctx, ms_trial *t, const ms_trial_
     o.n_force = f;
     ms_trial *c = NULL;
     ms_status st = ms_trial_run(ctx, sc, &o, &c);
-    ms_free(ctx, fidx);
-    ms_free(ctx, fval);
+    msi_free(ctx, fidx);
+    msi_free(ctx, fval);
     if (st == MS_STOPPED) {
         ms_trial_free(c);
         cp->interrupted = 1;

@@ -15,12 +15,12 @@
 
 typedef struct {
     ms_context *ctx;
-    ms_ydoc doc;
+    msi_ydoc doc;
     ms_scenario *sc;
 } sreader;
 
 /* An error at a node of the scenario file. */
-#define sfail(R, n, ...) ms_yfail((R)->ctx, &(R)->doc, (n), MS_ERR_ARG, __VA_ARGS__)
+#define sfail(R, n, ...) msi_yfail((R)->ctx, &(R)->doc, (n), MS_ERR_ARG, __VA_ARGS__)
 
 void ms_scenario_free(ms_scenario *sc)
 {
@@ -28,33 +28,33 @@ void ms_scenario_free(ms_scenario *sc)
         return;
     ms_context *ctx = sc->ctx;
     for (size_t i = 0; i < sc->narms; i++) {
-        ms_free(ctx, sc->arms[i].name);
-        ms_free(ctx, sc->arms[i].protocol_path);
-        ms_free(ctx, sc->arms[i].label);
+        msi_free(ctx, sc->arms[i].name);
+        msi_free(ctx, sc->arms[i].protocol_path);
+        msi_free(ctx, sc->arms[i].label);
         ms_protocol_free(sc->arms[i].proto);
-        ms_free(ctx, sc->arms[i].set_idx);
-        ms_free(ctx, sc->arms[i].set_val);
+        msi_free(ctx, sc->arms[i].set_idx);
+        msi_free(ctx, sc->arms[i].set_val);
     }
     for (size_t i = 0; i < sc->ncrit; i++)
-        ms_free(ctx, sc->crit_names[i]);
+        msi_free(ctx, sc->crit_names[i]);
     for (size_t i = 0; i < sc->nsub; i++) {
-        ms_free(ctx, sc->sub[i].name);
-        ms_free(ctx, sc->sub[i].var);
+        msi_free(ctx, sc->sub[i].name);
+        msi_free(ctx, sc->sub[i].var);
     }
-    ms_free(ctx, sc->arms);
-    ms_free(ctx, sc->crit);
-    ms_free(ctx, sc->crit_names);
-    ms_free(ctx, sc->sub);
-    ms_free(ctx, sc->visits);
-    ms_free(ctx, sc->markers);
+    msi_free(ctx, sc->arms);
+    msi_free(ctx, sc->crit);
+    msi_free(ctx, sc->crit_names);
+    msi_free(ctx, sc->sub);
+    msi_free(ctx, sc->visits);
+    msi_free(ctx, sc->markers);
     ms_model_free(sc->model);
-    ms_free(ctx, sc->file);
-    ms_free(ctx, sc->dir);
-    ms_free(ctx, sc->name);
-    ms_free(ctx, sc->question);
-    ms_free(ctx, sc->desc);
-    ms_free(ctx, sc->model_path);
-    ms_free(ctx, sc);
+    msi_free(ctx, sc->file);
+    msi_free(ctx, sc->dir);
+    msi_free(ctx, sc->name);
+    msi_free(ctx, sc->question);
+    msi_free(ctx, sc->desc);
+    msi_free(ctx, sc->model_path);
+    msi_free(ctx, sc);
 }
 
 const ms_model *ms_scenario_model(const ms_scenario *sc)
@@ -69,9 +69,9 @@ ms_status ms_scenario_compile_native(ms_context *ctx, ms_scenario *sc)
 
 /* An error in a file the scenario refers to, reported at the reference:
  * "scenario.yaml:6:33: in the protocol of arm 'A': tms.yaml:13:12: ..." */
-static ms_status wrap(sreader *R, const ms_ynode *at, ms_status st, const char *fmt,
+static ms_status wrap(sreader *R, const msi_ynode *at, ms_status st, const char *fmt,
                       const char *arg) __attribute__((format(printf, 4, 0)));
-static ms_status wrap(sreader *R, const ms_ynode *at, ms_status st, const char *fmt,
+static ms_status wrap(sreader *R, const msi_ynode *at, ms_status st, const char *fmt,
                       const char *arg)
 {
     if (st == MS_ERR_NOMEM)
@@ -79,37 +79,37 @@ static ms_status wrap(sreader *R, const ms_ynode *at, ms_status st, const char *
     char what[256], why[MS_ERRMSG_MAX];
     snprintf(what, sizeof what, fmt, arg);
     snprintf(why, sizeof why, "%s", ms_errmsg(R->ctx));
-    return ms_fail(R->ctx, st, R->doc.file, at ? at->line : 1, at ? at->col : 1, "in %s: %s", what,
-                   why);
+    return msi_fail(R->ctx, st, R->doc.file, at ? at->line : 1, at ? at->col : 1, "in %s: %s", what,
+                    why);
 }
 
-static ms_status text(sreader *R, const ms_ynode *map, const char *key, const char *what,
+static ms_status text(sreader *R, const msi_ynode *map, const char *key, const char *what,
                       int required, char **out)
 {
-    const ms_ynode *v;
-    ms_status st = ms_yget_string(R->ctx, &R->doc, map, key, what, required, &v, MS_ERR_ARG);
+    const msi_ynode *v;
+    ms_status st = msi_yget_string(R->ctx, &R->doc, map, key, what, required, &v, MS_ERR_ARG);
     if (st || !v)
         return st;
-    *out = ms_strdup(R->ctx, v->str);
-    return *out ? MS_OK : ms_nomem(R->ctx);
+    *out = msi_strdup(R->ctx, v->str);
+    return *out ? MS_OK : msi_nomem(R->ctx);
 }
 
 /* A path relative to the scenario's directory. */
 static char *rel_path(sreader *R, const char *p)
 {
     if (p[0] == '/' || !R->sc->dir[0])
-        return ms_strdup(R->ctx, p);
+        return msi_strdup(R->ctx, p);
     size_t n = strlen(R->sc->dir) + strlen(p) + 2;
-    char *s = ms_alloc(R->ctx, n);
+    char *s = msi_alloc(R->ctx, n);
     if (s)
         snprintf(s, n, "%s/%s", R->sc->dir, p);
     return s;
 }
 
-static ms_status number(sreader *R, const ms_ynode *n, const char *what, double lo, double hi,
+static ms_status number(sreader *R, const msi_ynode *n, const char *what, double lo, double hi,
                         double *out)
 {
-    ms_status st = ms_yget_number(R->ctx, &R->doc, n, what, out, MS_ERR_ARG);
+    ms_status st = msi_yget_number(R->ctx, &R->doc, n, what, out, MS_ERR_ARG);
     if (st)
         return st;
     if (*out < lo || *out > hi)
@@ -119,7 +119,7 @@ static ms_status number(sreader *R, const ms_ynode *n, const char *what, double 
 
 /* A name the model has as an observable (kind 0), or as observable, state
  * or parameter (kind 1). */
-static ms_status model_name(sreader *R, const ms_ynode *n, int any, const char *what, int *obs)
+static ms_status model_name(sreader *R, const msi_ynode *n, int any, const char *what, int *obs)
 {
     const ms_model *m = R->sc->model;
     if (n->type != MS_Y_SCALAR)
@@ -135,37 +135,37 @@ static ms_status model_name(sreader *R, const ms_ynode *n, int any, const char *
                  any ? "an observable, state or parameter" : "an observable", m->name);
 }
 
-static ms_status read_arms(sreader *R, const ms_ynode *arms)
+static ms_status read_arms(sreader *R, const msi_ynode *arms)
 {
     ms_scenario *sc = R->sc;
     ms_status st;
     if (!arms || arms->type != MS_Y_SEQ || arms->n == 0)
         return sfail(R, arms, "expected 'arms:' with a list of {name:, protocol:}");
-    sc->arms = ms_alloc(R->ctx, arms->n * sizeof *sc->arms);
+    sc->arms = msi_alloc(R->ctx, arms->n * sizeof *sc->arms);
     if (!sc->arms)
-        return ms_nomem(R->ctx);
+        return msi_nomem(R->ctx);
     for (size_t i = 0; i < arms->n; i++) {
         static const char *const keys[] = {"name", "protocol", "label", "set", "note", NULL};
-        const ms_ynode *a = arms->vals[i];
-        ms_arm *arm = &sc->arms[i];
+        const msi_ynode *a = arms->vals[i];
+        msi_arm *arm = &sc->arms[i];
         sc->narms = i + 1;
         if (a->type != MS_Y_MAP)
             return sfail(R, a, "an arm must be a mapping {name:, protocol:}");
-        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, a, "an arm", keys, MS_ERR_ARG)) ||
+        if ((st = msi_ymap_check_keys(R->ctx, &R->doc, a, "an arm", keys, MS_ERR_ARG)) ||
             (st = text(R, a, "name", "an arm", 1, &arm->name)) ||
             (st = text(R, a, "label", "an arm", 0, &arm->label)))
             return st;
         for (size_t j = 0; j < i; j++)
             if (strcmp(sc->arms[j].name, arm->name) == 0)
-                return sfail(R, ms_ymap_get(a, "name"), "arm '%s' named twice", arm->name);
+                return sfail(R, msi_ymap_get(a, "name"), "arm '%s' named twice", arm->name);
         char *pp = NULL;
         if ((st = text(R, a, "protocol", "an arm", 0, &pp)))
             return st;
         if (pp) {
             arm->protocol_path = rel_path(R, pp);
-            ms_free(R->ctx, pp);
+            msi_free(R->ctx, pp);
             if (!arm->protocol_path)
-                return ms_nomem(R->ctx);
+                return msi_nomem(R->ctx);
             st = ms_protocol_read(R->ctx, arm->protocol_path, &arm->proto);
             if (!st) {
                 /* check inputs, kinds and units now, with a 70 kg stand-in weight */
@@ -175,17 +175,17 @@ static ms_status read_arms(sreader *R, const ms_ynode *arms)
                 ms_events_free(ev);
             }
             if (st)
-                return wrap(R, ms_ymap_get(a, "protocol"), st, "the protocol of arm '%s'",
+                return wrap(R, msi_ymap_get(a, "protocol"), st, "the protocol of arm '%s'",
                             arm->name);
         }
-        const ms_ynode *set = ms_ymap_get(a, "set");
+        const msi_ynode *set = msi_ymap_get(a, "set");
         if (set) {
             if (set->type != MS_Y_MAP)
                 return sfail(R, set, "set: must map parameter names to values");
-            arm->set_idx = ms_alloc(R->ctx, (set->n + 1) * sizeof *arm->set_idx);
-            arm->set_val = ms_alloc(R->ctx, (set->n + 1) * sizeof *arm->set_val);
+            arm->set_idx = msi_alloc(R->ctx, (set->n + 1) * sizeof *arm->set_idx);
+            arm->set_val = msi_alloc(R->ctx, (set->n + 1) * sizeof *arm->set_val);
             if (!arm->set_idx || !arm->set_val)
-                return ms_nomem(R->ctx);
+                return msi_nomem(R->ctx);
             for (size_t k = 0; k < set->n; k++) {
                 int idx = ms_model_find(sc->model, MS_PARAM, set->keys[k]->str);
                 if (idx < 0)
@@ -198,8 +198,8 @@ static ms_status read_arms(sreader *R, const ms_ynode *arms)
                                      "cannot fix it",
                                      set->keys[k]->str);
                 arm->set_idx[k] = idx;
-                if ((st = ms_yget_number(R->ctx, &R->doc, set->vals[k], "the value",
-                                         &arm->set_val[k], MS_ERR_ARG)))
+                if ((st = msi_yget_number(R->ctx, &R->doc, set->vals[k], "the value",
+                                          &arm->set_val[k], MS_ERR_ARG)))
                     return st;
                 arm->nset = k + 1;
             }
@@ -216,12 +216,12 @@ static int arm_index(const ms_scenario *sc, const char *name)
     return -1;
 }
 
-static ms_status read_rest(sreader *R, const ms_ynode *root)
+static ms_status read_rest(sreader *R, const msi_ynode *root)
 {
     ms_scenario *sc = R->sc;
     ms_status st;
     /* randomisation and factorial roles */
-    const ms_ynode *rz = ms_ymap_get(root, "randomisation");
+    const msi_ynode *rz = msi_ymap_get(root, "randomisation");
     sc->design = MS_DESIGN_PARALLEL;
     if (rz) {
         if (rz->type != MS_Y_SCALAR)
@@ -236,7 +236,7 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     }
     for (int k = 0; k < 4; k++)
         sc->fac[k] = -1;
-    const ms_ynode *fac = ms_ymap_get(root, "factorial");
+    const msi_ynode *fac = msi_ymap_get(root, "factorial");
     if (sc->design == MS_DESIGN_FACTORIAL && !fac)
         return sfail(R, rz,
                      "a factorial design needs factorial: {control:, a:, b:, ab:} naming "
@@ -245,10 +245,10 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
         static const char *const roles[] = {"control", "a", "b", "ab", NULL};
         if (fac->type != MS_Y_MAP)
             return sfail(R, fac, "factorial: expected {control:, a:, b:, ab:}");
-        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, fac, "factorial", roles, MS_ERR_ARG)))
+        if ((st = msi_ymap_check_keys(R->ctx, &R->doc, fac, "factorial", roles, MS_ERR_ARG)))
             return st;
         for (int k = 0; k < 4; k++) {
-            const ms_ynode *v = ms_ymap_get(fac, roles[k]);
+            const msi_ynode *v = msi_ymap_get(fac, roles[k]);
             if (!v)
                 return sfail(R, fac, "factorial has no '%s:'", roles[k]);
             if (v->type != MS_Y_SCALAR || (sc->fac[k] = arm_index(sc, v->str)) < 0)
@@ -259,7 +259,7 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
         }
     }
     sc->control = sc->fac[0] >= 0 ? sc->fac[0] : 0;
-    const ms_ynode *ctl = ms_ymap_get(root, "control");
+    const msi_ynode *ctl = msi_ymap_get(root, "control");
     if (ctl) {
         if (ctl->type != MS_Y_SCALAR || (sc->control = arm_index(sc, ctl->str)) < 0)
             return sfail(R, ctl, "control '%s' is not an arm",
@@ -269,14 +269,14 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     }
 
     /* visits */
-    const ms_ynode *vis = ms_ymap_get(root, "visits_weeks");
+    const msi_ynode *vis = msi_ymap_get(root, "visits_weeks");
     if (!vis || vis->type != MS_Y_SEQ || vis->n < 2)
         return sfail(R, vis ? vis : root,
                      "expected visits_weeks: a list starting at 0, e.g. "
                      "[0, 1, 2, 4, 6, 12, 26]");
-    sc->visits = ms_alloc(R->ctx, vis->n * sizeof *sc->visits);
+    sc->visits = msi_alloc(R->ctx, vis->n * sizeof *sc->visits);
     if (!sc->visits)
-        return ms_nomem(R->ctx);
+        return msi_nomem(R->ctx);
     for (size_t i = 0; i < vis->n; i++) {
         if ((st = number(R, vis->vals[i], "a visit week", 0, 520, &sc->visits[i])))
             return st;
@@ -286,7 +286,7 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
             return sfail(R, vis->vals[i], "visit weeks must increase");
         sc->nvisits = i + 1;
     }
-    const ms_ynode *fu = ms_ymap_get(root, "follow_up_weeks");
+    const msi_ynode *fu = msi_ymap_get(root, "follow_up_weeks");
     if (fu) {
         double w;
         if ((st = number(R, fu, "follow_up_weeks", 0.1, 520, &w)))
@@ -301,31 +301,31 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     /* endpoints */
     static const char *const ek[] = {"score", "response_reduction", "remission_max", "markers",
                                      NULL};
-    const ms_ynode *ep = ms_ymap_get(root, "endpoints");
+    const msi_ynode *ep = msi_ymap_get(root, "endpoints");
     if (!ep || ep->type != MS_Y_MAP)
         return sfail(R, ep ? ep : root, "expected endpoints: {score: <observable>}");
-    if ((st = ms_ymap_check_keys(R->ctx, &R->doc, ep, "endpoints", ek, MS_ERR_ARG)))
+    if ((st = msi_ymap_check_keys(R->ctx, &R->doc, ep, "endpoints", ek, MS_ERR_ARG)))
         return st;
-    const ms_ynode *score = ms_ymap_get(ep, "score");
+    const msi_ynode *score = msi_ymap_get(ep, "score");
     if (!score)
         return sfail(R, ep, "endpoints has no 'score:' (the symptom-score observable)");
     if ((st = model_name(R, score, 0, "score", &sc->score)))
         return st;
     sc->response_frac = 0.5;
     sc->remission_max = 7;
-    const ms_ynode *rr = ms_ymap_get(ep, "response_reduction"),
-                   *rm = ms_ymap_get(ep, "remission_max");
+    const msi_ynode *rr = msi_ymap_get(ep, "response_reduction"),
+                    *rm = msi_ymap_get(ep, "remission_max");
     if (rr && (st = number(R, rr, "response_reduction", 0.01, 1, &sc->response_frac)))
         return st;
     if (rm && (st = number(R, rm, "remission_max", -1e300, 1e300, &sc->remission_max)))
         return st;
-    const ms_ynode *mk = ms_ymap_get(ep, "markers");
+    const msi_ynode *mk = msi_ymap_get(ep, "markers");
     if (mk) {
         if (mk->type != MS_Y_SEQ)
             return sfail(R, mk, "markers: expected a list of observables");
-        sc->markers = ms_alloc(R->ctx, (mk->n + 1) * sizeof *sc->markers);
+        sc->markers = msi_alloc(R->ctx, (mk->n + 1) * sizeof *sc->markers);
         if (!sc->markers)
-            return ms_nomem(R->ctx);
+            return msi_nomem(R->ctx);
         for (size_t i = 0; i < mk->n; i++) {
             if ((st = model_name(R, mk->vals[i], 0, "marker", &sc->markers[i])))
                 return st;
@@ -334,30 +334,30 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     }
 
     /* inclusion */
-    const ms_ynode *inc = ms_ymap_get(root, "inclusion");
+    const msi_ynode *inc = msi_ymap_get(root, "inclusion");
     if (inc) {
         if (inc->type != MS_Y_SEQ)
             return sfail(R, inc, "inclusion: expected a list of {name:, min:, max:}");
-        sc->crit = ms_alloc(R->ctx, (inc->n + 1) * sizeof *sc->crit);
-        sc->crit_names = ms_alloc(R->ctx, (inc->n + 1) * sizeof *sc->crit_names);
+        sc->crit = msi_alloc(R->ctx, (inc->n + 1) * sizeof *sc->crit);
+        sc->crit_names = msi_alloc(R->ctx, (inc->n + 1) * sizeof *sc->crit_names);
         if (!sc->crit || !sc->crit_names)
-            return ms_nomem(R->ctx);
+            return msi_nomem(R->ctx);
         for (size_t i = 0; i < inc->n; i++) {
             static const char *const ck[] = {"name", "min", "max", NULL};
-            const ms_ynode *c = inc->vals[i];
+            const msi_ynode *c = inc->vals[i];
             if (c->type != MS_Y_MAP)
                 return sfail(R, c, "an inclusion criterion must be {name:, min:, max:}");
-            if ((st = ms_ymap_check_keys(R->ctx, &R->doc, c, "an inclusion criterion", ck,
-                                         MS_ERR_ARG)) ||
+            if ((st = msi_ymap_check_keys(R->ctx, &R->doc, c, "an inclusion criterion", ck,
+                                          MS_ERR_ARG)) ||
                 (st = text(R, c, "name", "an inclusion criterion", 1, &sc->crit_names[i])))
                 return st;
             sc->ncrit = i + 1;
-            if ((st = model_name(R, ms_ymap_get(c, "name"), 1, "inclusion", NULL)))
+            if ((st = model_name(R, msi_ymap_get(c, "name"), 1, "inclusion", NULL)))
                 return st;
             sc->crit[i].name = sc->crit_names[i];
             sc->crit[i].min = -INFINITY;
             sc->crit[i].max = INFINITY;
-            const ms_ynode *mn = ms_ymap_get(c, "min"), *mx = ms_ymap_get(c, "max");
+            const msi_ynode *mn = msi_ymap_get(c, "min"), *mx = msi_ymap_get(c, "max");
             if (!mn && !mx)
                 return sfail(R, c, "an inclusion criterion needs min: or max:");
             if (mn && (st = number(R, mn, "min", -1e300, 1e300, &sc->crit[i].min)))
@@ -370,26 +370,26 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     }
 
     /* subgroups */
-    const ms_ynode *sg = ms_ymap_get(root, "subgroups");
+    const msi_ynode *sg = msi_ymap_get(root, "subgroups");
     if (sg) {
         if (sg->type != MS_Y_SEQ)
             return sfail(R, sg, "subgroups: expected a list of {name:, variable:, above:}");
-        sc->sub = ms_alloc(R->ctx, (sg->n + 1) * sizeof *sc->sub);
+        sc->sub = msi_alloc(R->ctx, (sg->n + 1) * sizeof *sc->sub);
         if (!sc->sub)
-            return ms_nomem(R->ctx);
+            return msi_nomem(R->ctx);
         for (size_t i = 0; i < sg->n; i++) {
             static const char *const gk[] = {"name", "variable", "above", NULL};
-            const ms_ynode *g = sg->vals[i];
+            const msi_ynode *g = sg->vals[i];
             if (g->type != MS_Y_MAP)
                 return sfail(R, g, "a subgroup must be {name:, variable:, above:}");
-            if ((st = ms_ymap_check_keys(R->ctx, &R->doc, g, "a subgroup", gk, MS_ERR_ARG)))
+            if ((st = msi_ymap_check_keys(R->ctx, &R->doc, g, "a subgroup", gk, MS_ERR_ARG)))
                 return st;
             sc->nsub = i + 1;
             if ((st = text(R, g, "name", "a subgroup", 1, &sc->sub[i].name)) ||
                 (st = text(R, g, "variable", "a subgroup", 1, &sc->sub[i].var)) ||
-                (st = model_name(R, ms_ymap_get(g, "variable"), 1, "subgroup variable", NULL)))
+                (st = model_name(R, msi_ymap_get(g, "variable"), 1, "subgroup variable", NULL)))
                 return st;
-            const ms_ynode *ab = ms_ymap_get(g, "above");
+            const msi_ynode *ab = msi_ymap_get(g, "above");
             if (!ab)
                 return sfail(R, g, "a subgroup needs above: (the baseline threshold)");
             if ((st = number(R, ab, "above", -1e300, 1e300, &sc->sub[i].threshold)))
@@ -402,19 +402,19 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     sc->rtol = 1e-6;
     sc->atol = 1e-9;
     sc->method = MS_METHOD_BDF;
-    const ms_ynode *sv = ms_ymap_get(root, "solver");
+    const msi_ynode *sv = msi_ymap_get(root, "solver");
     if (sv) {
         static const char *const svk[] = {"rtol", "atol", "method", NULL};
         if (sv->type != MS_Y_MAP)
             return sfail(R, sv, "solver: expected {rtol:, atol:, method:}");
-        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, sv, "solver", svk, MS_ERR_ARG)))
+        if ((st = msi_ymap_check_keys(R->ctx, &R->doc, sv, "solver", svk, MS_ERR_ARG)))
             return st;
-        const ms_ynode *v;
-        if ((v = ms_ymap_get(sv, "rtol")) && (st = number(R, v, "rtol", 1e-14, 0.1, &sc->rtol)))
+        const msi_ynode *v;
+        if ((v = msi_ymap_get(sv, "rtol")) && (st = number(R, v, "rtol", 1e-14, 0.1, &sc->rtol)))
             return st;
-        if ((v = ms_ymap_get(sv, "atol")) && (st = number(R, v, "atol", 1e-300, 1e300, &sc->atol)))
+        if ((v = msi_ymap_get(sv, "atol")) && (st = number(R, v, "atol", 1e-300, 1e300, &sc->atol)))
             return st;
-        if ((v = ms_ymap_get(sv, "method"))) {
+        if ((v = msi_ymap_get(sv, "method"))) {
             int k = v->type == MS_Y_SCALAR ? ms_method_from_name(v->str) : -1;
             if (k < 0)
                 return sfail(R, v, "solver method '%s'; expected bdf or dirk",
@@ -428,26 +428,26 @@ static ms_status read_rest(sreader *R, const ms_ynode *root)
     sc->power_target = 0.8;
     sc->power_max = 5000;
     sc->bootstrap = 2000;
-    const ms_ynode *an = ms_ymap_get(root, "analysis");
+    const msi_ynode *an = msi_ymap_get(root, "analysis");
     if (an) {
         static const char *const ak[] = {"alpha", "power", "max_per_arm", "bootstrap", NULL};
         double x;
         if (an->type != MS_Y_MAP)
             return sfail(R, an, "analysis: expected {alpha:, power:, max_per_arm:, bootstrap:}");
-        if ((st = ms_ymap_check_keys(R->ctx, &R->doc, an, "analysis", ak, MS_ERR_ARG)))
+        if ((st = msi_ymap_check_keys(R->ctx, &R->doc, an, "analysis", ak, MS_ERR_ARG)))
             return st;
-        const ms_ynode *v;
-        if ((v = ms_ymap_get(an, "alpha")) && (st = number(R, v, "alpha", 1e-6, 0.5, &sc->alpha)))
+        const msi_ynode *v;
+        if ((v = msi_ymap_get(an, "alpha")) && (st = number(R, v, "alpha", 1e-6, 0.5, &sc->alpha)))
             return st;
-        if ((v = ms_ymap_get(an, "power")) &&
+        if ((v = msi_ymap_get(an, "power")) &&
             (st = number(R, v, "power", 0.5, 0.999, &sc->power_target)))
             return st;
-        if ((v = ms_ymap_get(an, "max_per_arm"))) {
+        if ((v = msi_ymap_get(an, "max_per_arm"))) {
             if ((st = number(R, v, "max_per_arm", 2, 1e6, &x)))
                 return st;
             sc->power_max = (long)x;
         }
-        if ((v = ms_ymap_get(an, "bootstrap"))) {
+        if ((v = msi_ymap_get(an, "bootstrap"))) {
             if ((st = number(R, v, "bootstrap", 100, 1e5, &x)))
                 return st;
             sc->bootstrap = (long)x;
@@ -466,28 +466,28 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
-    ms_ok(ctx);
-    ms_scenario *sc = ms_alloc(ctx, sizeof *sc);
+    msi_ok(ctx);
+    ms_scenario *sc = msi_alloc(ctx, sizeof *sc);
     if (!sc)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     sc->ctx = ctx;
     sreader R = {.ctx = ctx, .sc = sc};
     ms_status st = MS_OK;
-    sc->file = ms_strdup(ctx, path);
+    sc->file = msi_strdup(ctx, path);
     const char *slash = strrchr(path, '/');
-    sc->dir = slash ? ms_strndup(ctx, path, (size_t)(slash - path)) : ms_strdup(ctx, "");
+    sc->dir = slash ? msi_strndup(ctx, path, (size_t)(slash - path)) : msi_strdup(ctx, "");
     if (!sc->file || !sc->dir)
-        st = ms_nomem(ctx);
+        st = msi_nomem(ctx);
     if (!st)
-        st = ms_ydoc_load_file(ctx, sc->file, &R.doc);
-    const ms_ynode *root = R.doc.root;
+        st = msi_ydoc_load_file(ctx, sc->file, &R.doc);
+    const msi_ynode *root = R.doc.root;
     if (!st && (!root || (root->type == MS_Y_SCALAR && root->len == 0)))
-        st = ms_fail(ctx, MS_ERR_ARG, sc->file, 1, 1,
-                     "the file is empty; expected a scenario (scenario:, model:, arms:, ...)");
+        st = msi_fail(ctx, MS_ERR_ARG, sc->file, 1, 1,
+                      "the file is empty; expected a scenario (scenario:, model:, arms:, ...)");
     else if (!st && root->type != MS_Y_MAP)
         st = sfail(&R, root, "expected a mapping with scenario:, model:, arms:, ...");
     if (!st)
-        st = ms_ymap_check_keys(ctx, &R.doc, root, "the scenario", top, MS_ERR_ARG);
+        st = msi_ymap_check_keys(ctx, &R.doc, root, "the scenario", top, MS_ERR_ARG);
     if (!st)
         st = text(&R, root, "scenario", "the scenario", 1, &sc->name);
     if (!st)
@@ -499,13 +499,13 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         st = text(&R, root, "model", "the scenario", 1, &mp);
     if (!st) {
         sc->model_path = rel_path(&R, mp);
-        ms_free(ctx, mp);
-        st = sc->model_path ? ms_model_load(ctx, sc->model_path, &sc->model) : ms_nomem(ctx);
+        msi_free(ctx, mp);
+        st = sc->model_path ? ms_model_load(ctx, sc->model_path, &sc->model) : msi_nomem(ctx);
         if (st)
-            st = wrap(&R, ms_ymap_get(root, "model"), st, "the model%s", "");
+            st = wrap(&R, msi_ymap_get(root, "model"), st, "the model%s", "");
     }
     if (!st) {
-        const ms_ynode *seed = ms_ymap_get(root, "seed");
+        const msi_ynode *seed = msi_ymap_get(root, "seed");
         double x;
         if (!seed)
             st = sfail(&R, root, "the scenario has no 'seed:'; a trial must be reproducible");
@@ -516,7 +516,7 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         }
     }
     if (!st) {
-        const ms_ynode *n = ms_ymap_get(root, "patients_per_arm");
+        const msi_ynode *n = msi_ymap_get(root, "patients_per_arm");
         double x;
         if (!n)
             st = sfail(&R, root, "the scenario has no 'patients_per_arm:'");
@@ -527,21 +527,21 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         }
     }
     if (!st)
-        st = read_arms(&R, ms_ymap_get(root, "arms"));
+        st = read_arms(&R, msi_ymap_get(root, "arms"));
     if (!st)
         st = read_rest(&R, root);
     if (!st && sc->design == MS_DESIGN_FACTORIAL && sc->narms != 4)
-        st = sfail(&R, ms_ymap_get(root, "arms"), "a 2x2 factorial has 4 arms; found %zu",
+        st = sfail(&R, msi_ymap_get(root, "arms"), "a 2x2 factorial has 4 arms; found %zu",
                    sc->narms);
-    ms_ydoc_free(ctx, &R.doc);
+    msi_ydoc_free(ctx, &R.doc);
     if (st) {
         if (ctx->last == MS_OK)
-            ms_nomem(ctx);
+            msi_nomem(ctx);
         ms_scenario_free(sc);
         return ctx->last;
     }
     *out = sc;
-    return ms_ok(ctx);
+    return msi_ok(ctx);
 }
 
 const char *ms_scenario_model_path(const ms_scenario *sc)

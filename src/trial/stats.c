@@ -18,7 +18,7 @@
 
 /* Wilson EB (1927) J Am Stat Assoc 22:209-212; Newcombe RG (1998) Stat Med
  * 17:857-872, method 3. */
-void ms_wilson(long x, long n, double *lo, double *hi)
+void msi_wilson(long x, long n, double *lo, double *hi)
 {
     if (n <= 0) {
         *lo = *hi = NAN;
@@ -32,7 +32,7 @@ void ms_wilson(long x, long n, double *lo, double *hi)
 }
 
 /* Newcombe RG (1998) Stat Med 17:873-890, method 10 (hybrid score). */
-void ms_newcombe_diff(long x1, long n1, long x0, long n0, double *lo, double *hi)
+void msi_newcombe_diff(long x1, long n1, long x0, long n0, double *lo, double *hi)
 {
     if (n1 <= 0 || n0 <= 0) {
         *lo = *hi = NAN;
@@ -40,14 +40,14 @@ void ms_newcombe_diff(long x1, long n1, long x0, long n0, double *lo, double *hi
     }
     double p1 = (double)x1 / (double)n1, p0 = (double)x0 / (double)n0;
     double l1, u1, l0, u0;
-    ms_wilson(x1, n1, &l1, &u1);
-    ms_wilson(x0, n0, &l0, &u0);
+    msi_wilson(x1, n1, &l1, &u1);
+    msi_wilson(x0, n0, &l0, &u0);
     double d = p1 - p0;
     *lo = d - sqrt((p1 - l1) * (p1 - l1) + (u0 - p0) * (u0 - p0));
     *hi = d + sqrt((u1 - p1) * (u1 - p1) + (p0 - l0) * (p0 - l0));
 }
 
-void ms_mean_ci(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi)
+void msi_mean_ci(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi)
 {
     if (n == 0) {
         *mean = *sd = *lo = *hi = NAN;
@@ -66,8 +66,8 @@ void ms_mean_ci(const double *x, size_t n, double *mean, double *sd, double *lo,
 
 /* Welch BL (1947) Biometrika 34:28-35: difference m1 - m0 with its 95 % CI;
  * returns the two-sided p value. */
-double ms_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, double *lo,
-                  double *hi)
+double msi_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, double *lo,
+                   double *hi)
 {
     *lo = *hi = NAN;
     if (n1 < 2 || n0 < 2)
@@ -85,7 +85,7 @@ double ms_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, 
     return 2 * gsl_cdf_tdist_Q(fabs(d) / se, df);
 }
 
-void ms_percentile_ci(double *x, size_t n, double *lo, double *hi)
+void msi_percentile_ci(double *x, size_t n, double *lo, double *hi)
 {
     gsl_sort(x, 1, n);
     *lo = gsl_stats_quantile_from_sorted_data(x, 1, n, 0.025);
@@ -94,24 +94,24 @@ void ms_percentile_ci(double *x, size_t n, double *lo, double *hi)
 
 /* Poisson bootstrap (the method the trial analysis streams): each
  * observation enters replicate r with weight Poisson(1). */
-void ms_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
-                          double *scratch, double *lo, double *hi)
+void msi_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
+                           double *scratch, double *lo, double *hi)
 {
     size_t m = 0;
     for (size_t r = 0; r < B; r++) {
         double s = 0, w = 0;
         for (size_t i = 0; i < n; i++) {
-            int k = ms_poisson1(ms_rng_bits(seed, MS_RNG_BOOTSTRAP, r, i, 99));
+            int k = msi_poisson1(msi_rng_bits(seed, MS_RNG_BOOTSTRAP, r, i, 99));
             s += k * x[i];
             w += k;
         }
         if (w > 0)
             scratch[m++] = s / w;
     }
-    ms_percentile_ci(scratch, m, lo, hi);
+    msi_percentile_ci(scratch, m, lo, hi);
 }
 
-void ms_moments_add(ms_moments *m, double x)
+void msi_moments_add(msi_moments *m, double x)
 {
     m->n += 1;
     double d = x - m->mean;
@@ -119,19 +119,19 @@ void ms_moments_add(ms_moments *m, double x)
     m->m2 += d * (x - m->mean);
 }
 
-double ms_moments_sd(const ms_moments *m)
+double msi_moments_sd(const msi_moments *m)
 {
     return m->n > 1 ? sqrt(m->m2 / (m->n - 1)) : NAN;
 }
 
 /* t interval of the mean. */
-void ms_moments_ci(const ms_moments *m, double *lo, double *hi)
+void msi_moments_ci(const msi_moments *m, double *lo, double *hi)
 {
     if (m->n < 2) {
         *lo = *hi = NAN;
         return;
     }
-    double t = gsl_cdf_tdist_Pinv(0.975, m->n - 1), half = t * ms_moments_sd(m) / sqrt(m->n);
+    double t = gsl_cdf_tdist_Pinv(0.975, m->n - 1), half = t * msi_moments_sd(m) / sqrt(m->n);
     *lo = m->mean - half;
     *hi = m->mean + half;
 }
@@ -142,8 +142,8 @@ void ms_moments_ci(const ms_moments *m, double *lo, double *hi)
  * decomposition put them, so that the weights answer "what fraction of
  * these data belongs to that component".  SDs are floored at 1e-3 of the
  * data's range so that a component cannot collapse onto one value. */
-int ms_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, const double *mu,
-                           size_t k, double *sd, double *w)
+int msi_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, const double *mu,
+                            size_t k, double *sd, double *w)
 {
     enum { KMAX = 8 };
     size_t total = 0;

@@ -4,7 +4,7 @@
  * (patient, arm) order), results.bin (the same records as exact doubles, for
  * rebuilding the tally when resuming) and the checkpoint (blocks done and the
  * length of every file, written atomically), with the fingerprint of the
- * inputs that ties a checkpoint to its run.  Owns ms_stream.  The run loop
+ * inputs that ties a checkpoint to its run.  Owns msi_stream.  The run loop
  * is in trial.c.
  */
 #include "trial_impl.h"
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void ms_lower_copy(char *dst, const char *src, size_t n)
+void msi_lower_copy(char *dst, const char *src, size_t n)
 {
     size_t i = 0;
     for (; src[i] && i + 1 < n; i++)
@@ -27,7 +27,7 @@ void ms_lower_copy(char *dst, const char *src, size_t n)
 }
 
 /* CSV field: quoted if it contains a comma, quote or newline. */
-void ms_csv_str(FILE *f, const char *s)
+void msi_csv_str(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\n")) {
         fputs(s, f);
@@ -45,12 +45,12 @@ void ms_csv_str(FILE *f, const char *s)
 static const char *const OUT_NAMES[4] = {"visits.csv", "endpoints.csv", "failures.csv",
                                          "results.bin"};
 
-static void write_headers(const ms_scenario *sc, ms_stream *o)
+static void write_headers(const ms_scenario *sc, msi_stream *o)
 {
     const ms_model *m = sc->model;
     size_t no = m->count[MS_OBSERVABLE];
     char score[128];
-    ms_lower_copy(score, m->sym[MS_OBSERVABLE][sc->score].name, sizeof score);
+    msi_lower_copy(score, m->sym[MS_OBSERVABLE][sc->score].name, sizeof score);
     fputs("arm,patient,week", o->f[0]);
     for (size_t j = 0; j < no; j++)
         fprintf(o->f[0], ",%s", m->sym[MS_OBSERVABLE][j].name);
@@ -62,31 +62,31 @@ static void write_headers(const ms_scenario *sc, ms_stream *o)
     fputs("arm,patient,reason\n", o->f[2]);
 }
 
-void ms_stream_write(ms_stream *o, const ms_scenario *sc, const ms_rechdr *h, const double *subs,
-                     const double *obss, size_t n)
+void msi_stream_write(msi_stream *o, const ms_scenario *sc, const msi_rechdr *h, const double *subs,
+                      const double *obss, size_t n)
 {
     size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
     for (size_t i = 0; i < n; i++) {
-        const ms_rechdr *r = &h[i];
+        const msi_rechdr *r = &h[i];
         const double *obs = obss + i * per, *sub = subs + i * sc->nsub;
         fwrite(r, sizeof *r, 1, o->f[3]);
         fwrite(sub, sizeof *sub, sc->nsub, o->f[3]);
         fwrite(obs, sizeof *obs, per, o->f[3]);
         if (r->failed) {
-            ms_csv_str(o->f[2], sc->arms[r->arm].name);
+            msi_csv_str(o->f[2], sc->arms[r->arm].name);
             fprintf(o->f[2], ",%" PRId64 ",", r->patient);
-            ms_csv_str(o->f[2], r->reason);
+            msi_csv_str(o->f[2], r->reason);
             fputc('\n', o->f[2]);
             continue;
         }
         for (size_t v = 0; v < sc->nvisits; v++) {
-            ms_csv_str(o->f[0], sc->arms[r->arm].name);
+            msi_csv_str(o->f[0], sc->arms[r->arm].name);
             fprintf(o->f[0], ",%" PRId64 ",%g", r->patient, sc->visits[v]);
             for (size_t j = 0; j < no; j++)
                 fprintf(o->f[0], ",%.8g", obs[v * no + j]);
             fputc('\n', o->f[0]);
         }
-        ms_csv_str(o->f[1], sc->arms[r->arm].name);
+        msi_csv_str(o->f[1], sc->arms[r->arm].name);
         fprintf(o->f[1], ",%" PRId64 ",%.8g,%.8g,%.8g,%d,%d", r->patient, r->baseline, r->final,
                 r->change, r->response, r->remission);
         for (size_t s = 0; s < sc->nsub; s++)
@@ -95,7 +95,7 @@ void ms_stream_write(ms_stream *o, const ms_scenario *sc, const ms_rechdr *h, co
     }
 }
 
-ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st)
+ms_status msi_stream_close(ms_context *ctx, msi_stream *o, ms_status st)
 {
     for (int i = 0; i < 4; i++) {
         if (!o->f[i])
@@ -104,10 +104,10 @@ ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st)
         bad |= fclose(o->f[i]) != 0;
         o->f[i] = NULL;
         if (bad && !st)
-            st =
-                ms_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write", o->dir, OUT_NAMES[i]);
+            st = msi_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write", o->dir,
+                          OUT_NAMES[i]);
     }
-    ms_free(ctx, o->fp);
+    msi_free(ctx, o->fp);
     o->fp = NULL;
     return st;
 }
@@ -121,12 +121,12 @@ static ms_status open_stream(ms_context *ctx, const char *path, int append, FILE
     int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (append ? O_APPEND : O_CREAT | O_TRUNC);
     int fd = open(path, flags, 0666);
     if (fd < 0 && errno == ELOOP)
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0,
-                       "is a symbolic link; moodsim writes only "
-                       "files of its own: remove the link or "
-                       "choose another output directory");
+        return msi_fail(ctx, MS_ERR_IO, path, 0, 0,
+                        "is a symbolic link; moodsim writes only "
+                        "files of its own: remove the link or "
+                        "choose another output directory");
     if (fd < 0 || !(*out = fdopen(fd, append ? "ab" : "wb"))) {
-        ms_status st = ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+        ms_status st = msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
         if (fd >= 0)
             close(fd);
         return st;
@@ -134,20 +134,20 @@ static ms_status open_stream(ms_context *ctx, const char *path, int append, FILE
     return MS_OK;
 }
 
-ms_status ms_stream_checkpoint(ms_context *ctx, ms_stream *o, long blocks, long records)
+ms_status msi_stream_checkpoint(ms_context *ctx, msi_stream *o, long blocks, long records)
 {
     long off[4];
     for (int i = 0; i < 4; i++) {
         FILE *f = o->f[i];
         /* the data on disk before the checkpoint that counts it */
         if (fflush(f) != 0 || ferror(f) || (off[i] = ftell(f)) < 0 || fsync(fileno(f)) != 0)
-            return ms_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write: %s", o->dir,
-                           OUT_NAMES[i], strerror(errno));
+            return msi_fail(ctx, MS_ERR_WRITE, NULL, 0, 0, "%s/%s: cannot write: %s", o->dir,
+                            OUT_NAMES[i], strerror(errno));
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/checkpoint", o->dir);
-    ms_outfile of;
-    ms_status st = ms_out_open(ctx, &of, path);
+    msi_outfile of;
+    ms_status st = msi_out_open(ctx, &of, path);
     if (st)
         return st;
     FILE *f = of.f;
@@ -155,7 +155,7 @@ ms_status ms_stream_checkpoint(ms_context *ctx, ms_stream *o, long blocks, long 
             records);
     for (int i = 0; i < 4; i++)
         fprintf(f, "%s %ld\n", OUT_NAMES[i], off[i]);
-    return ms_out_close(ctx, &of, 1);
+    return msi_out_close(ctx, &of, 1);
 }
 
 /* FNV-1a over every input file and the run's settings: a checkpoint only
@@ -182,7 +182,7 @@ static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_tr
     for (size_t i = 0; i < nf; i++) {
         FILE *f = fopen(files[i], "rb");
         if (!f)
-            return ms_fail(ctx, MS_ERR_IO, files[i], 0, 0, "cannot read: %s", strerror(errno));
+            return msi_fail(ctx, MS_ERR_IO, files[i], 0, 0, "cannot read: %s", strerror(errno));
         unsigned char buf[65536];
         size_t n;
         while ((n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -197,17 +197,17 @@ static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_tr
         h = fnv(h, &opt->force_param[j], sizeof opt->force_param[j]);
         h = fnv(h, &opt->force_value[j], sizeof opt->force_value[j]);
     }
-    int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(ms_rechdr)};
+    int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(msi_rechdr)};
     h = fnv(h, layout, sizeof layout);
-    *out = ms_alloc(ctx, 17);
+    *out = msi_alloc(ctx, 17);
     if (!*out)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     snprintf(*out, 17, "%016" PRIx64, h);
     return MS_OK;
 }
 
-ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
-                         ms_stream *o)
+ms_status msi_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                          msi_stream *o)
 {
     const char *dir = opt->out_dir;
     char path[4096];
@@ -218,10 +218,10 @@ ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_
         return st;
     snprintf(path, sizeof path, "%s/checkpoint", dir);
     if (access(path, F_OK) == 0)
-        return ms_fail(ctx, MS_ERR_ARG, dir, 0, 0,
-                       "holds an unfinished run (checkpoint); resume it (moodsim trial --resume "
-                       "%s) or choose another output directory",
-                       dir);
+        return msi_fail(ctx, MS_ERR_ARG, dir, 0, 0,
+                        "holds an unfinished run (checkpoint); resume it (moodsim trial --resume "
+                        "%s) or choose another output directory",
+                        dir);
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, OUT_NAMES[i]);
         if ((st = open_stream(ctx, path, 0, &o->f[i])))
@@ -234,9 +234,9 @@ ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_
 /* Resuming: the checkpoint must come from the same inputs; every output is
  * cut back to its length at the checkpoint, and the tally is rebuilt from
  * results.bin (the exact doubles, in the order they were added). */
-ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
-                           ms_stream *o, ms_tally *ty, ms_rechdr *h, double *subs, double *obss,
-                           size_t cap, int threads, long *blocks_done)
+ms_status msi_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                            msi_stream *o, msi_tally *ty, msi_rechdr *h, double *subs, double *obss,
+                            size_t cap, int threads, long *blocks_done)
 {
     char path[4096];
     memset(o, 0, sizeof *o);
@@ -247,8 +247,8 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     snprintf(path, sizeof path, "%s/checkpoint", o->dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return ms_fail(ctx, MS_ERR_ARG, o->dir, 0, 0,
-                       "no checkpoint to resume from (the run finished, or never started here)");
+        return msi_fail(ctx, MS_ERR_ARG, o->dir, 0, 0,
+                        "no checkpoint to resume from (the run finished, or never started here)");
     /* eight lines: the format, the fingerprint, blocks, records, then each
      * file's length */
     char fp[64] = "", line[256];
@@ -259,8 +259,8 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     for (lineno = 1; !st && lineno <= 8; lineno++) {
         char key[64], val[64], extra[2];
         if (!fgets(line, sizeof line, f) || sscanf(line, "%63s %63s %1s", key, val, extra) != 2) {
-            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
-                         "expected two fields on this line of a moodsim checkpoint");
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
+                          "expected two fields on this line of a moodsim checkpoint");
             break;
         }
         const char *expect = lineno == 1   ? "moodsim-checkpoint"
@@ -271,10 +271,10 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
         int number_ok = *end == '\0' && v >= 0;
         if (strcmp(key, expect) != 0 || (lineno == 1 && strcmp(val, "1") != 0) ||
             (lineno > 2 && !number_ok)) {
-            st = ms_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "expected '%s %s'", expect,
-                         lineno == 1   ? "1"
-                         : lineno == 2 ? "HEX"
-                                       : "COUNT");
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "expected '%s %s'", expect,
+                          lineno == 1   ? "1"
+                          : lineno == 2 ? "HEX"
+                                        : "COUNT");
             break;
         }
         if (lineno == 2)
@@ -290,33 +290,34 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
     if (st)
         return st;
     if (strcmp(fp, o->fp) != 0)
-        return ms_fail(ctx, MS_ERR_ARG, path, 2, 1,
-                       "the scenario, model, protocols or settings changed since this run "
-                       "started; it cannot be resumed with different inputs");
+        return msi_fail(ctx, MS_ERR_ARG, path, 2, 1,
+                        "the scenario, model, protocols or settings changed since this run "
+                        "started; it cannot be resumed with different inputs");
     size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
-    size_t rec = sizeof(ms_rechdr) + (sc->nsub + per) * sizeof(double);
+    size_t rec = sizeof(msi_rechdr) + (sc->nsub + per) * sizeof(double);
     if ((size_t)off[3] != (size_t)records * rec)
-        return ms_fail(ctx, MS_ERR_SYNTAX, path, 8, 1,
-                       "results.bin's length does not match the checkpoint's %ld records", records);
+        return msi_fail(ctx, MS_ERR_SYNTAX, path, 8, 1,
+                        "results.bin's length does not match the checkpoint's %ld records",
+                        records);
     for (int i = 0; i < 4; i++) {
         struct stat sb;
         snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
         if (stat(path, &sb) != 0)
-            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
+            return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
         if (sb.st_size < off[i])
-            return ms_fail(ctx, MS_ERR_ARG, path, 0, 0,
-                           "shorter (%lld bytes) than the checkpoint says (%ld bytes); the run "
-                           "cannot be resumed",
-                           (long long)sb.st_size, off[i]);
+            return msi_fail(ctx, MS_ERR_ARG, path, 0, 0,
+                            "shorter (%lld bytes) than the checkpoint says (%ld bytes); the run "
+                            "cannot be resumed",
+                            (long long)sb.st_size, off[i]);
     }
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
         if (truncate(path, off[i]) != 0)
-            return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
+            return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot resume: %s", strerror(errno));
     }
     snprintf(path, sizeof path, "%s/results.bin", o->dir);
     if (!(f = fopen(path, "rb")))
-        return ms_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+        return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
     for (long done = 0; done < records;) {
         size_t n = 0;
         for (; n < cap && done < records; n++, done++)
@@ -324,9 +325,9 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
                 fread(subs + n * sc->nsub, sizeof(double), sc->nsub, f) != sc->nsub ||
                 fread(obss + n * per, sizeof(double), per, f) != per) {
                 fclose(f);
-                return ms_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "truncated at record %ld", done);
+                return msi_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "truncated at record %ld", done);
             }
-        ms_tally_add(ty, h, subs, obss, n, threads);
+        msi_tally_add(ty, h, subs, obss, n, threads);
     }
     fclose(f);
     for (int i = 0; i < 4; i++) {
@@ -335,13 +336,13 @@ ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tria
         if ((st = open_stream(ctx, path, 1, &o->f[i])))
             return st;
         if (fseek(o->f[i], 0, SEEK_END) != 0)
-            return ms_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot write: %s", strerror(errno));
+            return msi_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot write: %s", strerror(errno));
     }
     return MS_OK;
 }
 
 /* A finished run: the resume files are no longer needed. */
-void ms_stream_finished(const char *dir)
+void msi_stream_finished(const char *dir)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/results.bin", dir);

@@ -9,7 +9,7 @@
  * sums of every Poisson-bootstrap replicate; and, in a matched design, the
  * moments of each patient's change in an arm minus the same patient's
  * change on control (a patient's records go past together, so only the
- * current patient is held).  Owns ms_tally.  Its size does
+ * current patient is held).  Owns msi_tally.  Its size does
  * not depend on the number of patients.
  */
 #include "../core/rng.h"
@@ -22,7 +22,7 @@
 #include <omp.h>
 #endif
 
-ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
+ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc)
 {
     memset(ty, 0, sizeof *ty);
     ty->ctx = ctx;
@@ -31,39 +31,39 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
     ty->ngroups = 1 + 2 * sc->nsub;
     ty->nobs = sc->model->count[MS_OBSERVABLE];
     size_t ng = ty->ngroups * ty->na;
-    ty->change = ms_alloc(ctx, ng * sizeof *ty->change);
-    ty->nresp = ms_alloc(ctx, ng * sizeof *ty->nresp);
-    ty->nrem = ms_alloc(ctx, ng * sizeof *ty->nrem);
-    ty->nfail = ms_alloc(ctx, ng * sizeof *ty->nfail);
-    ty->base = ms_alloc(ctx, ty->na * sizeof *ty->base);
-    ty->fin = ms_alloc(ctx, ty->na * sizeof *ty->fin);
-    ty->visit = ms_alloc(ctx, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
-    ty->vresp = ms_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vresp);
-    ty->vrem = ms_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vrem);
+    ty->change = msi_alloc(ctx, ng * sizeof *ty->change);
+    ty->nresp = msi_alloc(ctx, ng * sizeof *ty->nresp);
+    ty->nrem = msi_alloc(ctx, ng * sizeof *ty->nrem);
+    ty->nfail = msi_alloc(ctx, ng * sizeof *ty->nfail);
+    ty->base = msi_alloc(ctx, ty->na * sizeof *ty->base);
+    ty->fin = msi_alloc(ctx, ty->na * sizeof *ty->fin);
+    ty->visit = msi_alloc(ctx, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
+    ty->vresp = msi_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vresp);
+    ty->vrem = msi_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vrem);
     size_t nvv = ty->na * sc->nvisits * sc->nvisits;
-    ty->vsust = ms_alloc(ctx, nvv * sizeof *ty->vsust);
-    ty->keep_change = ms_alloc(ctx, ty->na * sizeof *ty->keep_change);
-    ty->keep_base = ms_alloc(ctx, ty->na * sizeof *ty->keep_base);
-    ty->nkeep = ms_alloc(ctx, ty->na * sizeof *ty->nkeep);
+    ty->vsust = msi_alloc(ctx, nvv * sizeof *ty->vsust);
+    ty->keep_change = msi_alloc(ctx, ty->na * sizeof *ty->keep_change);
+    ty->keep_base = msi_alloc(ctx, ty->na * sizeof *ty->keep_base);
+    ty->nkeep = msi_alloc(ctx, ty->na * sizeof *ty->nkeep);
     if (sc->fac[0] >= 0) {
         ty->nboot = (size_t)sc->bootstrap;
-        ty->boot = ms_alloc(ctx, ty->nboot * 12 * sizeof *ty->boot);
+        ty->boot = msi_alloc(ctx, ty->nboot * 12 * sizeof *ty->boot);
         ty->paired = sc->design == MS_DESIGN_MATCHED;
     }
     int matched = sc->design == MS_DESIGN_MATCHED && sc->control >= 0;
     if (matched) {
-        ty->pdiff = ms_alloc(ctx, ng * sizeof *ty->pdiff);
-        ty->pchg = ms_alloc(ctx, ty->na * sizeof *ty->pchg);
-        ty->pok = ms_alloc(ctx, ty->na * sizeof *ty->pok);
-        ty->psub = ms_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
+        ty->pdiff = msi_alloc(ctx, ng * sizeof *ty->pdiff);
+        ty->pchg = msi_alloc(ctx, ty->na * sizeof *ty->pchg);
+        ty->pok = msi_alloc(ctx, ty->na * sizeof *ty->pok);
+        ty->psub = msi_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
     }
     int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->base || !ty->fin ||
               !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->keep_change ||
               !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
               (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub));
     if (bad) {
-        ms_tally_free(ty);
-        return ms_nomem(ctx);
+        msi_tally_free(ty);
+        return msi_nomem(ctx);
     }
     memset(ty->change, 0, ng * sizeof *ty->change);
     memset(ty->nresp, 0, ng * sizeof *ty->nresp);
@@ -84,43 +84,43 @@ ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc)
         ty->pcur = -1;
     }
     for (size_t a = 0; a < ty->na; a++) {
-        ty->keep_change[a] = ms_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_change);
-        ty->keep_base[a] = ms_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_base);
+        ty->keep_change[a] = msi_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_change);
+        ty->keep_base[a] = msi_alloc(ctx, MS_KEEP_PER_ARM * sizeof **ty->keep_base);
         if (!ty->keep_change[a] || !ty->keep_base[a]) {
-            ms_tally_free(ty);
-            return ms_nomem(ctx);
+            msi_tally_free(ty);
+            return msi_nomem(ctx);
         }
     }
     return MS_OK;
 }
 
-void ms_tally_free(ms_tally *ty)
+void msi_tally_free(msi_tally *ty)
 {
     ms_context *ctx = ty->ctx;
     if (!ctx)
         return;
     for (size_t a = 0; ty->keep_change && a < ty->na; a++)
-        ms_free(ctx, ty->keep_change[a]);
+        msi_free(ctx, ty->keep_change[a]);
     for (size_t a = 0; ty->keep_base && a < ty->na; a++)
-        ms_free(ctx, ty->keep_base[a]);
-    ms_free(ctx, ty->keep_change);
-    ms_free(ctx, ty->keep_base);
-    ms_free(ctx, ty->nkeep);
-    ms_free(ctx, ty->change);
-    ms_free(ctx, ty->nresp);
-    ms_free(ctx, ty->nrem);
-    ms_free(ctx, ty->nfail);
-    ms_free(ctx, ty->base);
-    ms_free(ctx, ty->fin);
-    ms_free(ctx, ty->visit);
-    ms_free(ctx, ty->vresp);
-    ms_free(ctx, ty->vrem);
-    ms_free(ctx, ty->vsust);
-    ms_free(ctx, ty->boot);
-    ms_free(ctx, ty->pdiff);
-    ms_free(ctx, ty->pchg);
-    ms_free(ctx, ty->pok);
-    ms_free(ctx, ty->psub);
+        msi_free(ctx, ty->keep_base[a]);
+    msi_free(ctx, ty->keep_change);
+    msi_free(ctx, ty->keep_base);
+    msi_free(ctx, ty->nkeep);
+    msi_free(ctx, ty->change);
+    msi_free(ctx, ty->nresp);
+    msi_free(ctx, ty->nrem);
+    msi_free(ctx, ty->nfail);
+    msi_free(ctx, ty->base);
+    msi_free(ctx, ty->fin);
+    msi_free(ctx, ty->visit);
+    msi_free(ctx, ty->vresp);
+    msi_free(ctx, ty->vrem);
+    msi_free(ctx, ty->vsust);
+    msi_free(ctx, ty->boot);
+    msi_free(ctx, ty->pdiff);
+    msi_free(ctx, ty->pchg);
+    msi_free(ctx, ty->pok);
+    msi_free(ctx, ty->psub);
     memset(ty, 0, sizeof *ty);
 }
 
@@ -136,7 +136,7 @@ static int in_group(const ms_scenario *sc, size_t g, const double *sub)
 
 /* The held patient's differences from control into every group that holds
  * both records; then nothing is held. */
-static void pair_flush(ms_tally *ty)
+static void pair_flush(msi_tally *ty)
 {
     const ms_scenario *sc = ty->sc;
     size_t c = (size_t)sc->control, ns = sc->nsub;
@@ -145,13 +145,13 @@ static void pair_flush(ms_tally *ty)
             continue;
         for (size_t g = 0; g < ty->ngroups; g++)
             if (in_group(sc, g, ty->psub + a * ns) && in_group(sc, g, ty->psub + c * ns))
-                ms_moments_add(&ty->pdiff[g * ty->na + a], ty->pchg[a] - ty->pchg[c]);
+                msi_moments_add(&ty->pdiff[g * ty->na + a], ty->pchg[a] - ty->pchg[c]);
     }
     memset(ty->pok, 0, ty->na * sizeof *ty->pok);
     ty->pseen = 0;
 }
 
-static void pair_add(ms_tally *ty, const ms_rechdr *h, const double *sub)
+static void pair_add(msi_tally *ty, const msi_rechdr *h, const double *sub)
 {
     size_t a = (size_t)h->arm, ns = ty->sc->nsub;
     if (h->patient != ty->pcur) {
@@ -167,7 +167,7 @@ static void pair_add(ms_tally *ty, const ms_rechdr *h, const double *sub)
 }
 
 /* One record into every group it belongs to. */
-static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs)
+static void add_one(msi_tally *ty, const msi_rechdr *h, const double *sub, const double *obs)
 {
     const ms_scenario *sc = ty->sc;
     size_t a = (size_t)h->arm, na = ty->na;
@@ -186,15 +186,15 @@ static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const d
     for (size_t g = 0; g < ty->ngroups; g++) {
         if (!in_group(sc, g, sub))
             continue;
-        ms_moments_add(&ty->change[g * na + a], h->change);
+        msi_moments_add(&ty->change[g * na + a], h->change);
         ty->nresp[g * na + a] += h->response;
         ty->nrem[g * na + a] += h->remission;
     }
-    ms_moments_add(&ty->base[a], h->baseline);
-    ms_moments_add(&ty->fin[a], h->final);
+    msi_moments_add(&ty->base[a], h->baseline);
+    msi_moments_add(&ty->fin[a], h->final);
     size_t per = sc->nvisits * ty->nobs;
     for (size_t j = 0; j < per; j++)
-        ms_moments_add(&ty->visit[a * per + j], obs[j]);
+        msi_moments_add(&ty->visit[a * per + j], obs[j]);
     size_t nv = sc->nvisits;
     double resp_max = (1 - sc->response_frac) * h->baseline;
     for (size_t v = 0; v < nv; v++) {
@@ -213,8 +213,8 @@ static void add_one(ms_tally *ty, const ms_rechdr *h, const double *sub, const d
     }
 }
 
-void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs, size_t n,
-                  int threads)
+void msi_tally_add(msi_tally *ty, const msi_rechdr *h, const double *sub, const double *obs,
+                   size_t n, int threads)
 {
     const ms_scenario *sc = ty->sc;
     size_t per = sc->nvisits * ty->nobs;
@@ -236,9 +236,9 @@ void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const dou
                     k = j;
             if (k < 0 || h[i].failed)
                 continue;
-            int w =
-                ms_poisson1(ms_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, (uint64_t)r,
-                                        (uint64_t)h[i].patient, ty->paired ? 0 : (uint64_t)k + 1));
+            int w = msi_poisson1(msi_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, (uint64_t)r,
+                                              (uint64_t)h[i].patient,
+                                              ty->paired ? 0 : (uint64_t)k + 1));
             if (!w)
                 continue;
             acc[3 * k] += w;

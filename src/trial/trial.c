@@ -43,15 +43,15 @@ void ms_trial_free(ms_trial *t)
         return;
     ms_context *ctx = t->ctx;
     ms_trial_free(t->cp.trial);
-    ms_free(ctx, t->cp.idx);
-    ms_free(ctx, t->cp.val);
-    ms_tally_free(&t->tally);
-    ms_free(ctx, t->rejected);
-    ms_free(ctx, t->stat);
-    ms_free(ctx, t);
+    msi_free(ctx, t->cp.idx);
+    msi_free(ctx, t->cp.val);
+    msi_tally_free(&t->tally);
+    msi_free(ctx, t->rejected);
+    msi_free(ctx, t->stat);
+    msi_free(ctx, t);
 }
 
-double ms_now_s(void)
+double msi_now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -65,7 +65,7 @@ double ms_now_s(void)
 typedef struct {
     size_t cap; /* records */
     size_t n;
-    ms_rechdr *h;
+    msi_rechdr *h;
     double *sub, *obs;
     unsigned char *mem;
     size_t bytes;
@@ -78,15 +78,15 @@ static int block_init(ms_context *ctx, block *b, const ms_scenario *sc)
     size_t per_patient = sc->design == MS_DESIGN_MATCHED ? sc->narms : 1;
     size_t no = sc->model->count[MS_OBSERVABLE];
     b->cap = MS_BLOCK_PATIENTS * per_patient;
-    size_t hb = b->cap * sizeof(ms_rechdr), sb = b->cap * sc->nsub * sizeof(double),
+    size_t hb = b->cap * sizeof(msi_rechdr), sb = b->cap * sc->nsub * sizeof(double),
            ob = b->cap * sc->nvisits * no * sizeof(double);
     b->bytes = hb + sb + ob;
-    b->mem = ms_alloc(ctx, b->bytes);
-    b->cand = ms_alloc(ctx, MS_BLOCK_PATIENTS * sizeof *b->cand);
+    b->mem = msi_alloc(ctx, b->bytes);
+    b->cand = msi_alloc(ctx, MS_BLOCK_PATIENTS * sizeof *b->cand);
     if (!b->mem || !b->cand)
         return -1;
     memset(b->mem, 0, b->bytes);
-    b->h = (ms_rechdr *)(void *)b->mem;
+    b->h = (msi_rechdr *)(void *)b->mem;
     b->sub = (double *)(void *)(b->mem + hb);
     b->obs = (double *)(void *)(b->mem + hb + sb);
     return 0;
@@ -94,8 +94,8 @@ static int block_init(ms_context *ctx, block *b, const ms_scenario *sc)
 
 static void block_free(ms_context *ctx, block *b)
 {
-    ms_free(ctx, b->mem);
-    ms_free(ctx, b->cand);
+    msi_free(ctx, b->mem);
+    msi_free(ctx, b->cand);
 }
 
 /* Arm of patient p in a parallel or factorial design: permuted blocks of
@@ -108,7 +108,7 @@ static int arm_of(const ms_scenario *sc, long p)
     for (size_t i = 0; i < na; i++)
         perm[i] = (int)i;
     for (size_t i = na - 1; i > 0; i--) {
-        size_t j = ms_rng_bits(sc->seed, MS_RNG_ARMS, blk, i, 0) % (i + 1);
+        size_t j = msi_rng_bits(sc->seed, MS_RNG_ARMS, blk, i, 0) % (i + 1);
         int tmp = perm[i];
         perm[i] = perm[j];
         perm[j] = tmp;
@@ -124,9 +124,9 @@ static void block_plan(const ms_scenario *sc, block *b)
         long p = b->p0 + i;
         if (sc->design == MS_DESIGN_MATCHED) {
             for (size_t a = 0; a < sc->narms; a++)
-                b->h[b->n++] = (ms_rechdr){.patient = p, .arm = (int32_t)a};
+                b->h[b->n++] = (msi_rechdr){.patient = p, .arm = (int32_t)a};
         } else {
-            b->h[b->n++] = (ms_rechdr){.patient = p, .arm = arm_of(sc, p)};
+            b->h[b->n++] = (msi_rechdr){.patient = p, .arm = arm_of(sc, p)};
         }
     }
 }
@@ -142,10 +142,10 @@ static ms_status screen_block(ms_context *ctx, ms_trial *t, const ms_trial_optio
     ms_status st = MS_OK;
     for (long i = 0; i < b->np; (*k)++) {
         if (*k >= (unsigned long long)total * MS_MAX_SCREEN_RATIO + 1000)
-            return ms_fail(ctx, MS_ERR_ARG, sc->file, 0, 0,
-                           "the inclusion criteria accepted %ld of %llu candidates; they exclude "
-                           "almost everyone",
-                           b->p0 + i, *k);
+            return msi_fail(ctx, MS_ERR_ARG, sc->file, 0, 0,
+                            "the inclusion criteria accepted %ld of %llu candidates; they exclude "
+                            "almost everyone",
+                            b->p0 + i, *k);
         if ((st = ms_cohort_draw(ctx, m, sc->seed, *k, params)))
             return st;
         for (size_t j = 0; j < opt->n_set; j++)
@@ -184,8 +184,8 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
                         size_t i)
 {
     const ms_model *m = sc->model;
-    ms_rechdr *r = &b->h[i];
-    const ms_arm *arm = &sc->arms[r->arm];
+    msi_rechdr *r = &b->h[i];
+    const msi_arm *arm = &sc->arms[r->arm];
     size_t ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
     double *pp = w->params, *obs = b->obs + i * sc->nvisits * no, *sub = b->sub + i * sc->nsub;
     const ms_events *ev = NULL;
@@ -241,15 +241,15 @@ static ms_status worker_init(ms_context *ctx, worker *w, const ms_scenario *sc, 
     const ms_model *m = sc->model;
     size_t np = m->count[MS_PARAM], ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
     ms_status st;
-    w->params = ms_alloc(ctx, (np + 1) * sizeof *w->params);
-    w->times = ms_alloc(ctx, sc->nvisits * sizeof *w->times);
-    w->buf = ms_alloc(ctx, sc->nvisits * (ns + no) * sizeof *w->buf);
+    w->params = msi_alloc(ctx, (np + 1) * sizeof *w->params);
+    w->times = msi_alloc(ctx, sc->nvisits * sizeof *w->times);
+    w->buf = msi_alloc(ctx, sc->nvisits * (ns + no) * sizeof *w->buf);
     if (!w->params || !w->times || !w->buf || ms_context_new(&w->ctx, &ctx->alloc) != MS_OK)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     if ((st = ms_sim_new(w->ctx, m, &w->sim)) || (st = ms_events_new(w->ctx, m, &w->ev)) ||
         (st = ms_sim_set_tolerances(w->sim, sc->rtol, sc->atol)) ||
         (st = ms_sim_set_method(w->sim, method)))
-        return ms_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w->ctx));
+        return msi_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w->ctx));
     for (size_t v = 0; v < sc->nvisits; v++)
         w->times[v] = sc->visits[v] * 168.0;
     return MS_OK;
@@ -260,9 +260,9 @@ static void worker_free(ms_context *ctx, worker *w)
     ms_sim_free(w->sim);
     ms_events_free(w->ev);
     ms_context_free(w->ctx);
-    ms_free(ctx, w->params);
-    ms_free(ctx, w->times);
-    ms_free(ctx, w->buf);
+    msi_free(ctx, w->params);
+    msi_free(ctx, w->times);
+    msi_free(ctx, w->buf);
     memset(w, 0, sizeof *w);
 }
 
@@ -288,7 +288,7 @@ static ms_status numerics_check(ms_context *ctx, ms_trial *t, const ms_trial_opt
         if ((st = worker_init(ctx, &w[j], sc, j ? c->other : c->method)))
             break;
         if (block_init(ctx, &x[j], sc)) {
-            st = ms_nomem(ctx);
+            st = msi_nomem(ctx);
             break;
         }
         memcpy(x[j].h, b->h, k * sizeof *b->h);
@@ -298,10 +298,10 @@ static ms_status numerics_check(ms_context *ctx, ms_trial *t, const ms_trial_opt
         x[j].n = k;
         for (size_t i = 0; i < k && !st; i++)
             if (simulate_one(&w[j], sc, opt, &x[j], i))
-                st = ms_nomem(ctx);
+                st = msi_nomem(ctx);
     }
     for (size_t i = 0; i < k && !st; i++) {
-        const ms_rechdr *ra = &x[0].h[i], *rb = &x[1].h[i];
+        const msi_rechdr *ra = &x[0].h[i], *rb = &x[1].h[i];
         c->n++;
         if (ra->failed != rb->failed)
             c->failed_one++;
@@ -342,25 +342,25 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     size_t np = m->count[MS_PARAM];
     int nranks = opt->nranks > 1 ? opt->nranks : 1, rank = nranks > 1 ? opt->rank : 0;
     if (rank < 0 || rank >= nranks || (nranks > 1 && (!opt->send || !opt->recv)))
-        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
-                       "rank %d of %d: expected 0 <= rank < ranks and send/recv functions", rank,
-                       nranks);
+        return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "rank %d of %d: expected 0 <= rank < ranks and send/recv functions", rank,
+                        nranks);
     if (opt->resume && !opt->out_dir)
-        return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "resuming needs the output directory");
+        return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "resuming needs the output directory");
     for (size_t j = 0; j < opt->n_set; j++)
         if (!opt->set_param || opt->set_param[j] < 0 || (size_t)opt->set_param[j] >= np ||
             !isfinite(opt->set_value[j]))
-            return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid parameter override %zu", j);
+            return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid parameter override %zu", j);
     for (size_t j = 0; j < opt->n_force; j++)
         if (!opt->force_param || !opt->force_value || opt->force_param[j] < 0 ||
             (size_t)opt->force_param[j] >= np || !isfinite(opt->force_value[j]))
-            return ms_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid forced parameter %zu", j);
+            return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid forced parameter %zu", j);
     if (sc->narms > 64)
-        return ms_fail(ctx, MS_ERR_LIMIT, sc->file, 0, 0, "more than 64 arms");
-    double t0 = ms_now_s();
-    ms_trial *t = ms_alloc(ctx, sizeof *t);
+        return msi_fail(ctx, MS_ERR_LIMIT, sc->file, 0, 0, "more than 64 arms");
+    double t0 = msi_now_s();
+    ms_trial *t = msi_alloc(ctx, sizeof *t);
     if (!t)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     memset(t, 0, sizeof *t);
     t->ctx = ctx;
     t->sc = sc;
@@ -368,8 +368,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     long total = sc->design == MS_DESIGN_MATCHED ? sc->per_arm : sc->per_arm * (long)sc->narms;
     t->included = total;
     t->nres = sc->design == MS_DESIGN_MATCHED ? (size_t)total * sc->narms : (size_t)total;
-    t->rejected = ms_alloc(ctx, (sc->ncrit + 1) * sizeof *t->rejected);
-    ms_status st = t->rejected ? ms_tally_init(&t->tally, ctx, sc) : ms_nomem(ctx);
+    t->rejected = msi_alloc(ctx, (sc->ncrit + 1) * sizeof *t->rejected);
+    ms_status st = t->rejected ? msi_tally_init(&t->tally, ctx, sc) : msi_nomem(ctx);
     if (st) {
         ms_trial_free(t);
         return st;
@@ -385,13 +385,13 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
 #endif
     t->threads = threads;
     block b = {0};
-    ms_stream o = {0};
+    msi_stream o = {0};
     int stopped = 0;
-    worker *w = ms_alloc(ctx, (size_t)threads * sizeof *w);
+    worker *w = msi_alloc(ctx, (size_t)threads * sizeof *w);
     ms_sim *screen_sim = NULL;
-    double *screen_params = ms_alloc(ctx, (np + 1) * sizeof *screen_params);
+    double *screen_params = msi_alloc(ctx, (np + 1) * sizeof *screen_params);
     if (!w || !screen_params || block_init(ctx, &b, sc)) {
-        st = ms_nomem(ctx);
+        st = msi_nomem(ctx);
         goto done;
     }
     memset(w, 0, (size_t)threads * sizeof *w);
@@ -405,9 +405,9 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     /* outputs, and where to start */
     long start = 0;
     if (rank == 0 && opt->out_dir) {
-        st = opt->resume ? ms_stream_resume(ctx, sc, opt, &o, &t->tally, b.h, b.sub, b.obs, b.cap,
-                                            threads, &start)
-                         : ms_stream_open(ctx, sc, opt, &o);
+        st = opt->resume ? msi_stream_resume(ctx, sc, opt, &o, &t->tally, b.h, b.sub, b.obs, b.cap,
+                                             threads, &start)
+                         : msi_stream_open(ctx, sc, opt, &o);
         if (st)
             goto done;
     }
@@ -416,11 +416,11 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         int64_t s64 = start;
         for (int r = 1; r < nranks && rank == 0; r++)
             if (opt->send(opt->xud, r, &s64, sizeof s64)) {
-                st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "cannot reach rank %d", r);
+                st = msi_fail(ctx, MS_ERR_IO, NULL, 0, 0, "cannot reach rank %d", r);
                 goto done;
             }
         if (rank > 0 && opt->recv(opt->xud, 0, &s64, sizeof s64)) {
-            st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "no start from rank 0");
+            st = msi_fail(ctx, MS_ERR_IO, NULL, 0, 0, "no start from rank 0");
             goto done;
         }
         start = (long)s64;
@@ -428,7 +428,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
 
     long nblocks = (total + MS_BLOCK_PATIENTS - 1) / MS_BLOCK_PATIENTS;
     unsigned long long cand = 0;
-    double last_report = ms_now_s(), last_cp = ms_now_s();
+    double last_report = msi_now_s(), last_cp = msi_now_s();
     long consumed = t->tally.nrec, blocks_done = start;
     for (long bi = 0; bi < nblocks; bi++) {
         b.p0 = bi * MS_BLOCK_PATIENTS;
@@ -468,7 +468,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
                 }
             }
             if (nomem) {
-                st = ms_nomem(ctx);
+                st = msi_nomem(ctx);
                 break;
             }
             if (stop && *stop) {
@@ -476,24 +476,24 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
                 break;
             }
             if (rank != 0 && opt->send(opt->xud, 0, b.mem, b.bytes)) {
-                st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "cannot send block %ld", bi);
+                st = msi_fail(ctx, MS_ERR_IO, NULL, 0, 0, "cannot send block %ld", bi);
                 break;
             }
         } else if (rank == 0 && opt->recv(opt->xud, owner, b.mem, b.bytes)) {
-            st = ms_fail(ctx, MS_ERR_IO, NULL, 0, 0, "no block %ld from rank %d", bi, owner);
+            st = msi_fail(ctx, MS_ERR_IO, NULL, 0, 0, "no block %ld from rank %d", bi, owner);
             break;
         }
         if (rank != 0)
             continue;
         /* rank 0: in order, to disk and into the tally */
         if (o.f[0])
-            ms_stream_write(&o, sc, b.h, b.sub, b.obs, b.n);
-        ms_tally_add(&t->tally, b.h, b.sub, b.obs, b.n, threads);
+            msi_stream_write(&o, sc, b.h, b.sub, b.obs, b.n);
+        msi_tally_add(&t->tally, b.h, b.sub, b.obs, b.n, threads);
         consumed += (long)b.n;
         blocks_done = bi + 1;
-        double tn = ms_now_s();
+        double tn = msi_now_s();
         if (o.f[0] && (tn - last_cp >= MS_CHECKPOINT_S || bi + 1 == nblocks)) {
-            if ((st = ms_stream_checkpoint(ctx, &o, blocks_done, consumed)))
+            if ((st = msi_stream_checkpoint(ctx, &o, blocks_done, consumed)))
                 break;
             last_cp = tn;
         }
@@ -503,42 +503,42 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         }
     }
     if (!st && stopped && o.f[0])
-        st = ms_stream_checkpoint(ctx, &o, blocks_done, consumed);
+        st = msi_stream_checkpoint(ctx, &o, blocks_done, consumed);
     if (rank == 0 && opt->progress)
-        opt->progress(opt->ud, (size_t)consumed, t->nres, ms_now_s() - t0);
-    st = ms_stream_close(ctx, &o, st);
+        opt->progress(opt->ud, (size_t)consumed, t->nres, msi_now_s() - t0);
+    st = msi_stream_close(ctx, &o, st);
     if (!st && !stopped && rank == 0 && opt->out_dir)
-        ms_stream_finished(opt->out_dir);
+        msi_stream_finished(opt->out_dir);
     t->interrupted = stopped;
     if (!st && rank == 0)
-        st = ms_trial_analyse(t);
-    t->seconds = ms_now_s() - t0;
+        st = msi_trial_analyse(t);
+    t->seconds = msi_now_s() - t0;
 done:
     for (int i = 0; w && i < threads; i++)
         worker_free(ctx, &w[i]);
-    ms_free(ctx, w);
-    ms_free(ctx, screen_params);
+    msi_free(ctx, w);
+    msi_free(ctx, screen_params);
     ms_sim_free(screen_sim);
     block_free(ctx, &b);
     if (o.fp || o.f[0])
-        ms_stream_close(ctx, &o, st);
+        msi_stream_close(ctx, &o, st);
     if (st) {
         ms_trial_free(t);
         return st;
     }
     *out = t;
-    ms_ok(ctx);
+    msi_ok(ctx);
     return stopped ? MS_STOPPED : MS_OK;
 }
 
 /* ---------------------------------------------------------------- output */
 
-/* Opens dir/name as an ms_outfile (replaced only when complete). */
-static ms_status open_out(ms_context *ctx, const char *dir, const char *name, ms_outfile *o)
+/* Opens dir/name as an msi_outfile (replaced only when complete). */
+static ms_status open_out(ms_context *ctx, const char *dir, const char *name, msi_outfile *o)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    return ms_out_open(ctx, o, path);
+    return msi_out_open(ctx, o, path);
 }
 
 /* Copies the run's inputs (scenario, model, every arm's protocol) into
@@ -550,11 +550,11 @@ static ms_status copy_inputs(ms_context *ctx, const ms_scenario *sc, const char 
     char in_dir[4096];
     snprintf(in_dir, sizeof in_dir, "%s/inputs", dir);
     if (mkdir(in_dir, 0777) != 0 && errno != EEXIST)
-        return ms_fail(ctx, MS_ERR_WRITE, in_dir, 0, 0, "cannot create: %s", strerror(errno));
+        return msi_fail(ctx, MS_ERR_WRITE, in_dir, 0, 0, "cannot create: %s", strerror(errno));
     size_t n = 2 + sc->narms;
-    const char **src = ms_alloc(ctx, n * sizeof *src);
+    const char **src = msi_alloc(ctx, n * sizeof *src);
     if (!src)
-        return ms_nomem(ctx);
+        return msi_nomem(ctx);
     size_t k = 0;
     src[k++] = sc->file;
     src[k++] = sc->model_path;
@@ -578,18 +578,18 @@ static ms_status copy_inputs(ms_context *ctx, const ms_scenario *sc, const char 
             snprintf(dst, sizeof dst, "%s/%d-%s", in_dir, dup + 1, base);
         else
             snprintf(dst, sizeof dst, "%s/%s", in_dir, base);
-        st = ms_file_copy(ctx, src[i], dst);
+        st = msi_file_copy(ctx, src[i], dst);
     }
-    ms_free(ctx, (void *)src);
+    msi_free(ctx, (void *)src);
     return st;
 }
 
 static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char *group,
-                           const ms_armstat *s)
+                           const msi_armstat *s)
 {
-    ms_csv_str(f, sc->arms[a].name);
+    msi_csv_str(f, sc->arms[a].name);
     fputc(',', f);
-    ms_csv_str(f, group);
+    msi_csv_str(f, group);
     fprintf(f, ",%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", s->n, s->nfail,
             s->mean, s->sd, s->lo, s->hi, s->n ? (double)s->nresp / (double)s->n : NAN, s->resp_lo,
             s->resp_hi, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi);
@@ -611,7 +611,7 @@ static ms_status write_summary(ms_context *ctx, const ms_trial *t, const char *d
 {
     const ms_scenario *sc = t->sc;
     ms_status st;
-    ms_outfile o;
+    msi_outfile o;
     if ((st = open_out(ctx, dir, "summary.csv", &o)))
         return st;
     FILE *f = o.f;
@@ -631,14 +631,14 @@ static ms_status write_summary(ms_context *ctx, const ms_trial *t, const char *d
             for (size_t a = 0; a < sc->narms; a++)
                 write_stat_row(f, sc, a, g, &t->stat[sc->narms * (1 + 2 * s + (size_t)side) + a]);
         }
-    if ((st = ms_out_close(ctx, &o, 1)))
+    if ((st = msi_out_close(ctx, &o, 1)))
         return st;
 
     if (t->syn.valid) {
         if ((st = open_out(ctx, dir, "synergy.csv", &o)))
             return st;
         f = o.f;
-        const ms_synergy *y = &t->syn;
+        const msi_synergy *y = &t->syn;
         fputs("measure,estimate,lo,hi\n", f);
         fprintf(f, "interaction_contrast_mean_change,%.6g,%.6g,%.6g\n", y->contrast, y->lo, y->hi);
         fprintf(f, "response_minus_bliss_expected,%.6g,%.6g,%.6g\n", y->bliss, y->bliss_lo,
@@ -646,7 +646,7 @@ static ms_status write_summary(ms_context *ctx, const ms_trial *t, const char *d
         fprintf(f, "response_minus_highest_single_agent,%.6g,%.6g,%.6g\n", y->hsa, y->hsa_lo,
                 y->hsa_hi);
         fprintf(f, "verdict,%s,,\n", y->verdict);
-        if ((st = ms_out_close(ctx, &o, 1)))
+        if ((st = msi_out_close(ctx, &o, 1)))
             return st;
     }
     if (t->cp.trial) {
@@ -654,7 +654,7 @@ static ms_status write_summary(ms_context *ctx, const ms_trial *t, const char *d
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir, ms_claims_dir((ms_claims_setting)t->cp.other));
         if (mkdir(sub, 0777) != 0 && errno != EEXIST)
-            return ms_fail(ctx, MS_ERR_WRITE, sub, 0, 0, "cannot create: %s", strerror(errno));
+            return msi_fail(ctx, MS_ERR_WRITE, sub, 0, 0, "cannot create: %s", strerror(errno));
         return write_summary(ctx, t->cp.trial, sub);
     }
     return MS_OK;
@@ -667,14 +667,14 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
     ms_status st = copy_inputs(ctx, t->sc, dir);
     if (!st)
         st = write_summary(ctx, t, dir);
-    return st ? st : ms_ok(ctx);
+    return st ? st : msi_ok(ctx);
 }
 
 ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *out)
 {
     if (!t || !out || arm >= t->sc->narms)
         return MS_ERR_ARG;
-    const ms_armstat *s = &t->stat[arm];
+    const msi_armstat *s = &t->stat[arm];
     double n = (double)s->n;
     int ctl = (int)arm == t->sc->control;
     *out = (ms_arm_summary){s->n,
@@ -708,7 +708,7 @@ ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out)
 {
     if (!t || !out)
         return MS_ERR_ARG;
-    const ms_synergy *y = &t->syn;
+    const msi_synergy *y = &t->syn;
     *out = (ms_synergy_summary){y->valid,
                                 y->contrast,
                                 y->lo,

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } ms_design;
+typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } msi_design;
 
 typedef struct {
     char *name, *protocol_path, *label;
@@ -19,13 +19,13 @@ typedef struct {
     int *set_idx;       /* parameter overrides */
     double *set_val;
     size_t nset;
-} ms_arm;
+} msi_arm;
 
 typedef struct {
     char *name, *var;
     double threshold;
     int above; /* 1: var > threshold; 0: var <= threshold */
-} ms_subgroup;
+} msi_subgroup;
 
 struct ms_scenario {
     ms_context *ctx;
@@ -33,8 +33,8 @@ struct ms_scenario {
     ms_model *model;
     unsigned long long seed;
     long per_arm;
-    ms_design design;
-    ms_arm *arms;
+    msi_design design;
+    msi_arm *arms;
     size_t narms;
     int control;    /* arm index */
     int fac[4];     /* factorial: control, a, b, ab (arm indices), or -1 */
@@ -47,7 +47,7 @@ struct ms_scenario {
     ms_criterion *crit;
     char **crit_names;
     size_t ncrit;
-    ms_subgroup *sub;
+    msi_subgroup *sub;
     size_t nsub;
     double alpha, power_target;
     long power_max;
@@ -66,23 +66,23 @@ typedef struct {
     int32_t response, remission;
     double baseline, final, change;
     char reason[MS_REASON_MAX];
-} ms_rechdr;
+} msi_rechdr;
 
 /* Streaming accumulators (tally.c): everything the analysis and the report
  * need, of a size independent of the number of patients. */
 typedef struct {
     double n, mean, m2; /* Welford */
-} ms_moments;
+} msi_moments;
 #define MS_KEEP_PER_ARM 100000 /* patients per arm kept for resampling (power, waterfall) */
 #define MS_FAIL_SHOWN 10
 typedef struct {
     ms_context *ctx;
     const ms_scenario *sc;
     size_t na, ngroups, nobs;
-    ms_moments *change; /* groups x arms */
+    msi_moments *change; /* groups x arms */
     long *nresp, *nrem, *nfail;
-    ms_moments *base, *fin;            /* per arm */
-    ms_moments *visit;                 /* arms x visits x observables */
+    msi_moments *base, *fin;           /* per arm */
+    msi_moments *visit;                /* arms x visits x observables */
     long *vresp, *vrem;                /* arms x visits: responders and remitters at each visit */
     long *vsust;                       /* arms x visits x visits: [i][j] responders at both visit i
                                           and the later visit j (durability of response) */
@@ -95,24 +95,24 @@ typedef struct {
      * patient's change in the arm minus the same patient's change on control
      * (patients with both simulations ok and in the group in both); and the
      * current patient's records until all its arms have gone past */
-    ms_moments *pdiff;
+    msi_moments *pdiff;
     int64_t pcur;
     size_t pseen;
     double *pchg, *psub; /* per arm; arms x subgroups */
     int *pok;
     long nrec, nfailed;
-    ms_rechdr fail[MS_FAIL_SHOWN];
+    msi_rechdr fail[MS_FAIL_SHOWN];
     size_t nfail_kept;
-} ms_tally;
-ms_status ms_tally_init(ms_tally *ty, ms_context *ctx, const ms_scenario *sc);
-void ms_tally_free(ms_tally *ty);
+} msi_tally;
+ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc);
+void msi_tally_free(msi_tally *ty);
 /* Adds n consecutive records (headers h, sub values sub[i * nsub], visit
  * observables obs[i * nvisits * nobs]); bootstrap replicates on `threads`. */
-void ms_tally_add(ms_tally *ty, const ms_rechdr *h, const double *sub, const double *obs, size_t n,
-                  int threads);
-void ms_moments_add(ms_moments *m, double x);
-double ms_moments_sd(const ms_moments *m);
-void ms_moments_ci(const ms_moments *m, double *lo, double *hi);
+void msi_tally_add(msi_tally *ty, const msi_rechdr *h, const double *sub, const double *obs,
+                   size_t n, int threads);
+void msi_moments_add(msi_moments *m, double x);
+double msi_moments_sd(const msi_moments *m);
+void msi_moments_ci(const msi_moments *m, double *lo, double *hi);
 
 typedef struct {
     double mean, sd, lo, hi; /* mean change and its 95 % CI */
@@ -126,7 +126,7 @@ typedef struct {
     long n_paired;
     double pdmean, pdmean_lo, pdmean_hi, p_paired;
     long n_power; /* per arm for the power target vs control (-1: beyond max) */
-} ms_armstat;
+} msi_armstat;
 
 typedef struct {
     int valid;
@@ -137,7 +137,7 @@ typedef struct {
     /* sample size */
     long n_diff, n_inter; /* per arm for 80 % power; -1 if > max */
     double power_diff_at_n, power_inter_at_n;
-} ms_synergy;
+} msi_synergy;
 
 /* The same trial with the model's claims at the other setting (claims.c):
  * owned by the main trial. */
@@ -149,24 +149,24 @@ typedef struct {
     double *val;        /* the values forced in the counterpart */
     size_t n;
     int interrupted; /* the counterpart was stopped early and dropped */
-} ms_counterpart;
+} msi_counterpart;
 
 struct ms_trial {
     ms_context *ctx;
     const ms_scenario *sc;
     long screened, included;
     long *rejected; /* per criterion */
-    ms_tally tally;
+    msi_tally tally;
     size_t nres; /* patient-arms planned */
     long n_failed;
     int interrupted;
-    ms_armstat *stat; /* per arm, then per (subgroup, side, arm) */
-    ms_synergy syn;
+    msi_armstat *stat; /* per arm, then per (subgroup, side, arm) */
+    msi_synergy syn;
     double seconds;
     int threads;
     int worker_rank;         /* > 0: a rank that only simulated blocks for rank 0 */
     ms_numerics_check check; /* the numerical check (trial.c) */
-    ms_counterpart cp;       /* the null / as-claimed counterpart (claims.c) */
+    msi_counterpart cp;      /* the null / as-claimed counterpart (claims.c) */
 };
 
 /* Patients simulated, then written, together (a checkpoint is a number of
@@ -178,49 +178,49 @@ typedef struct {
     FILE *f[4]; /* visits.csv, endpoints.csv, failures.csv, results.bin */
     char dir[3800];
     char *fp; /* fingerprint of the inputs, hex */
-} ms_stream;
+} msi_stream;
 /* New files in opt->out_dir (refused if it holds an unfinished run). */
-ms_status ms_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
-                         ms_stream *o);
+ms_status msi_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                          msi_stream *o);
 /* Reopens the files of an unfinished run at its checkpoint, rebuilding the
  * tally from results.bin (through the record buffers h/subs/obss of `cap`
  * records); *blocks_done is where the run goes on. */
-ms_status ms_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
-                           ms_stream *o, ms_tally *ty, ms_rechdr *h, double *subs, double *obss,
-                           size_t cap, int threads, long *blocks_done);
-void ms_stream_write(ms_stream *o, const ms_scenario *sc, const ms_rechdr *h, const double *subs,
-                     const double *obss, size_t n);
-ms_status ms_stream_checkpoint(ms_context *ctx, ms_stream *o, long blocks, long records);
+ms_status msi_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                            msi_stream *o, msi_tally *ty, msi_rechdr *h, double *subs, double *obss,
+                            size_t cap, int threads, long *blocks_done);
+void msi_stream_write(msi_stream *o, const ms_scenario *sc, const msi_rechdr *h, const double *subs,
+                      const double *obss, size_t n);
+ms_status msi_stream_checkpoint(ms_context *ctx, msi_stream *o, long blocks, long records);
 /* Closes the files; returns st, or the first write error if st is MS_OK. */
-ms_status ms_stream_close(ms_context *ctx, ms_stream *o, ms_status st);
-void ms_stream_finished(const char *dir);
+ms_status msi_stream_close(ms_context *ctx, msi_stream *o, ms_status st);
+void msi_stream_finished(const char *dir);
 /* A CSV field (quoted when needed); a lower-case copy. */
-void ms_csv_str(FILE *f, const char *s);
-void ms_lower_copy(char *dst, const char *src, size_t n);
+void msi_csv_str(FILE *f, const char *s);
+void msi_lower_copy(char *dst, const char *src, size_t n);
 
 /* analysis.c */
-ms_status ms_trial_analyse(ms_trial *t);
+ms_status msi_trial_analyse(ms_trial *t);
 /* stats.c */
-void ms_wilson(long x, long n, double *lo, double *hi);
-void ms_newcombe_diff(long x1, long n1, long x0, long n0, double *lo, double *hi);
-void ms_mean_ci(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi);
-double ms_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, double *lo,
-                  double *hi);
+void msi_wilson(long x, long n, double *lo, double *hi);
+void msi_newcombe_diff(long x1, long n1, long x0, long n0, double *lo, double *hi);
+void msi_mean_ci(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi);
+double msi_welch_p(double m1, double s1, long n1, double m0, double s0, long n0, double *lo,
+                   double *hi);
 
 /* 2.5 and 97.5 percentiles of x (sorts x). */
-void ms_percentile_ci(double *x, size_t n, double *lo, double *hi);
+void msi_percentile_ci(double *x, size_t n, double *lo, double *hi);
 /* Percentile bootstrap 95 % CI of the mean with B replicates (scratch: B). */
-void ms_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
-                          double *scratch, double *lo, double *hi);
+void msi_bootstrap_mean_ci(const double *x, size_t n, unsigned long long seed, size_t B,
+                           double *scratch, double *lo, double *hi);
 /* Seconds on the monotonic clock (for progress and timing). */
-double ms_now_s(void);
+double msi_now_s(void);
 
 /* Normal mixture with k (<= 8) fixed component means mu, fitted by EM to ng
  * groups of data (x[g], n[g] values): SDs shared by the groups (sd[k]),
  * weights per group (w[g * k + j]).  Returns the EM iterations, -1 if there
  * are too few data. */
-int ms_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, const double *mu,
-                           size_t k, double *sd, double *w);
+int msi_mixture_fixed_means(const double *const *x, const size_t *n, size_t ng, const double *mu,
+                            size_t k, double *sd, double *w);
 
 /* One run of a targets file (calibrate.c), for the public entry points and
  * for a calibration plan (calplan.c).  Every pointer is borrowed for the
@@ -237,10 +237,10 @@ typedef struct {
     const double *hold_values;
     size_t nhold;
     const char *model; /* if not NULL: the real path of the only model allowed */
-} ms_cal_run;
-ms_status ms_calibration_run(ms_context *ctx, const char *path, const ms_cal_run *run,
-                             ms_calibration **out);
+} msi_cal_run;
+ms_status msi_calibration_run(ms_context *ctx, const char *path, const msi_cal_run *run,
+                              ms_calibration **out);
 /* The model file's value of fitted parameter i (NaN if out of range). */
-double ms_calibration_file_value(const ms_calibration *c, size_t i);
+double msi_calibration_file_value(const ms_calibration *c, size_t i);
 
 #endif
