@@ -438,6 +438,13 @@ MS_API const ms_model *ms_scenario_model(const ms_scenario *sc);
 MS_API ms_status ms_scenario_compile_native(ms_context *ctx, ms_scenario *sc);
 
 MS_API const char *ms_scenario_model_path(const ms_scenario *sc);
+/* The scenario's seed, and its visits (weeks from the start; visit 0 is
+ * baseline). */
+MS_API unsigned long long ms_scenario_seed(const ms_scenario *sc);
+/* The index of the control arm (the arm others are compared with). */
+MS_API size_t ms_scenario_control(const ms_scenario *sc);
+MS_API size_t ms_scenario_visit_count(const ms_scenario *sc);
+MS_API double ms_scenario_visit_week(const ms_scenario *sc, size_t visit);
 MS_API size_t ms_scenario_arm_count(const ms_scenario *sc);
 MS_API const char *ms_scenario_arm_name(const ms_scenario *sc, size_t arm);
 /* The protocol file of an arm, or NULL for an untreated arm. */
@@ -488,6 +495,10 @@ typedef struct ms_trial_options {
     const int *force_param;
     const double *force_value;
     size_t n_force;
+    /* If not NULL: the seed of this run in place of the scenario's (the
+     * cohort, randomisation, protocol variability, bootstrap and power
+     * resampling all follow it), e.g. replicate trials of one scenario. */
+    const unsigned long long *seed;
 } ms_trial_options;
 
 /* Screens a cohort, randomises it to the arms (permuted blocks of one
@@ -501,24 +512,174 @@ typedef struct ms_trial_options {
 MS_API ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
                               ms_trial **out);
 MS_API void ms_trial_free(ms_trial *t);
-/* Results of one arm (all patients), change = final - baseline score. */
+/* ---------------------------------------------------- per-arm statistics */
+
+/* Every per-arm statistic of a trial is one row of MS_ARM_STAT_LIST, from
+ * which ms_arm_summary's members, the columns of summary.csv, the CLI's
+ * table and the report's tables are made (and ms_arm_stat() describes each
+ * row to bindings).  Adding a statistic: a row here, its accumulator in the
+ * tally and its computation in the analysis (docs/architecture.md).
+ *
+ * X(key, shape, scope, outputs, (members), csv, scale, unit, digits,
+ *   cli_digits, cli, en, ja)
+ *   key      the statistic's name (the first value member's name)
+ *   shape    MS_SHAPE_*: the members it adds, in order:
+ *              COUNT   long x
+ *              VALUE   double x
+ *              CI      double x, x_lo, x_hi (estimate and its 95 % interval)
+ *              CI_P    double x, x_lo, x_hi, x_p (and a two-sided p-value)
+ *              SD_CI   double x, x_sd, x_lo, x_hi (a mean, its SD, interval)
+ *              N_CI_P  long n; double x, x_lo, x_hi, x_p (n: pairs used)
+ *   scope    MS_SCOPE_*: ARM every arm; VS_CONTROL every arm but the
+ *            control (a comparison with it: NAN / 0 for the control);
+ *            PAIRED as VS_CONTROL, in matched designs only
+ *   outputs  where it is shown: MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT
+ *   members  the ms_arm_summary member names, one per part of the shape
+ *   csv      the summary.csv column names, one per member, comma-separated
+ *   scale, unit, digits  shown as value * scale with `digits` decimals and
+ *            the unit after the estimate (cli_digits in the CLI's table)
+ *   cli, en, ja  the column heading in the CLI, the English and the
+ *            Japanese report (an interval shape adds "[95% CI]") */
+#define MS_ARM_STAT_LIST(X)                                                                        \
+    X(n, COUNT, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT, (n), "n", 1, "", 0, 0, "n", "n",     \
+      "n")                                                                                         \
+    X(failed, COUNT, ARM, MS_OUT_CSV | MS_OUT_REPORT, (failed), "failed", 1, "", 0, 0, "failed",   \
+      "Failed", "失敗")                                                                            \
+    X(mean_change, SD_CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                            \
+      (mean_change, mean_change_sd, mean_change_lo, mean_change_hi),                               \
+      "mean_change,sd_change,mean_change_lo,mean_change_hi", 1, "", 2, 1, "mean change",           \
+      "Mean change", "平均変化量")                                                                 \
+    X(response, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                                  \
+      (response, response_lo, response_hi), "response_rate,response_lo,response_hi", 100, "%", 0,  \
+      0, "response", "Response", "反応率")                                                         \
+    X(remission, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                                 \
+      (remission, remission_lo, remission_hi), "remission_rate,remission_lo,remission_hi", 100,    \
+      "%", 0, 0, "remission", "Remission", "寛解率")                                               \
+    X(diff_change, CI_P, VS_CONTROL, MS_OUT_CSV | MS_OUT_REPORT,                                   \
+      (diff_change, diff_change_lo, diff_change_hi, p_value),                                      \
+      "diff_change_vs_control,diff_change_lo,diff_change_hi,p_value", 1, "", 2, 2,                 \
+      "change vs control", "Change vs control", "対照群との差（変化量）")                          \
+    X(diff_response, CI, VS_CONTROL, MS_OUT_CSV | MS_OUT_REPORT,                                   \
+      (diff_response, diff_response_lo, diff_response_hi),                                         \
+      "diff_response_vs_control,diff_response_lo,diff_response_hi", 100, " pp", 0, 0,              \
+      "response vs control", "Response vs control", "対照群との差（反応率）")                      \
+    X(paired_diff, N_CI_P, PAIRED, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                        \
+      (n_paired, paired_diff, paired_diff_lo, paired_diff_hi, paired_p),                           \
+      "paired_n,paired_diff_change,paired_diff_lo,paired_diff_hi,paired_p_value", 1, "", 2, 2,     \
+      "paired vs control", "Same patients vs control, paired",                                     \
+      "同じ患者での対照群との差（対応あり）")                                                      \
+    X(n_for_power, COUNT, VS_CONTROL, 0, (n_for_power), "", 1, "", 0, 0, "", "", "")               \
+    X(baseline, VALUE, ARM, 0, (baseline), "", 1, "", 2, 2, "", "", "")                            \
+    X(final, VALUE, ARM, 0, (final), "", 1, "", 2, 2, "", "", "")                                  \
+    X(time_to_response, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                          \
+      (time_to_response, time_to_response_lo, time_to_response_hi),                                \
+      "time_to_response_median,time_to_response_lo,time_to_response_hi", 1, " wk", 1, 1,           \
+      "weeks to response", "Median weeks to first response", "初回反応までの週数（中央値）")
+
+typedef enum {
+    MS_SHAPE_COUNT,
+    MS_SHAPE_VALUE,
+    MS_SHAPE_CI,
+    MS_SHAPE_CI_P,
+    MS_SHAPE_SD_CI,
+    MS_SHAPE_N_CI_P
+} ms_stat_shape;
+typedef enum { MS_SCOPE_ARM, MS_SCOPE_VS_CONTROL, MS_SCOPE_PAIRED } ms_stat_scope;
+enum { MS_OUT_CSV = 1, MS_OUT_CLI = 2, MS_OUT_REPORT = 4 };
+
+#define MS_STAT_MEMBERS_COUNT(a) long a;
+#define MS_STAT_MEMBERS_VALUE(a) double a;
+#define MS_STAT_MEMBERS_CI(a, lo, hi) double a, lo, hi;
+#define MS_STAT_MEMBERS_CI_P(a, lo, hi, p) double a, lo, hi, p;
+#define MS_STAT_MEMBERS_SD_CI(a, sd, lo, hi) double a, sd, lo, hi;
+#define MS_STAT_MEMBERS_N_CI_P(n, a, lo, hi, p)                                                    \
+    long n;                                                                                        \
+    double a, lo, hi, p;
+
+/* Results of one arm, change = final - baseline score; members as
+ * MS_ARM_STAT_LIST says:
+ *   n, failed        patients analysed, and whose integration failed
+ *   mean_change      its SD and t interval
+ *   response, remission  rates with Wilson intervals
+ *   diff_change, p_value  vs control (Welch), NAN for the control
+ *   diff_response    vs control (Newcombe)
+ *   n_paired, paired_diff, paired_p  matched designs (every patient in every
+ *                    arm): the same patients' change minus their change on
+ *                    control, over the n_paired patients whose both
+ *                    simulations succeeded, t interval and paired t-test
+ *                    (diff_change is unpaired, as a parallel trial of this
+ *                    size would estimate it); n_paired 0 and NAN otherwise
+ *   n_for_power      per arm for the scenario's power vs control; -1 beyond
+ *                    the maximum searched
+ *   baseline, final  the mean score at baseline and at the end
+ *   time_to_response the median week of the first visit at which a patient
+ *                    responds (the visits' empirical distribution, patients
+ *                    who never respond counted as not yet responding at the
+ *                    last visit), its 95 % interval from the Wilson interval
+ *                    of the share responded by each visit; NAN where that
+ *                    share does not reach one half */
 typedef struct ms_arm_summary {
-    long n, failed;
-    double mean_change, mean_change_lo, mean_change_hi;
-    double response, response_lo, response_hi; /* rates with Wilson 95 % CIs */
-    double remission, remission_lo, remission_hi;
-    double diff_change, diff_change_lo, diff_change_hi, p_value; /* vs control (NAN for it) */
-    double diff_response, diff_response_lo, diff_response_hi;
-    long n_for_power; /* per arm for the scenario's power vs control; -1 beyond the maximum */
-    /* matched designs (every patient in every arm): the same patients' change
-     * minus their change on control, over the n_paired patients whose both
-     * simulations succeeded, with a t interval and a paired t-test.  The
-     * diff_change fields above are unpaired (Welch), as a parallel trial of
-     * this size would estimate them.  n_paired 0 and NAN otherwise. */
-    long n_paired;
-    double paired_diff, paired_diff_lo, paired_diff_hi, paired_p;
+#define MS_X_MEMBERS(key, shape, scope, outputs, members, ...) MS_STAT_MEMBERS_##shape members
+    MS_ARM_STAT_LIST(MS_X_MEMBERS)
+#undef MS_X_MEMBERS
 } ms_arm_summary;
+
+/* What each member of a statistic is. */
+typedef enum {
+    MS_PART_COUNT,    /* a long: patients (n, failed, n_paired, n_for_power) */
+    MS_PART_ESTIMATE, /* a double: the estimate */
+    MS_PART_SD,       /* its standard deviation */
+    MS_PART_LO,       /* its 95 % interval */
+    MS_PART_HI,
+    MS_PART_P /* a two-sided p-value */
+} ms_stat_part;
+/* One row of MS_ARM_STAT_LIST, for code that walks the list at run time
+ * (bindings, tables).  Static storage; never freed. */
+typedef struct ms_arm_stat {
+    const char *key;
+    ms_stat_shape shape;
+    ms_stat_scope scope;
+    int outputs;           /* MS_OUT_* bits */
+    size_t nparts;         /* members: 1 to 5 */
+    const char *member[5]; /* their names in ms_arm_summary */
+    const char *csv;       /* their summary.csv columns, comma-separated */
+    size_t offset[5];      /* offsetof(ms_arm_summary, member) */
+    ms_stat_part part[5];  /* what each member is (MS_PART_COUNT: a long) */
+    double scale;
+    const char *unit;
+    int digits, cli_digits;
+    const char *cli, *en, *ja; /* headings */
+} ms_arm_stat;
+/* The number of rows, and row i (NULL beyond). */
+MS_API size_t ms_arm_stat_count(void);
+MS_API const ms_arm_stat *ms_arm_stat_get(size_t i);
+/* Member `part` of statistic `stat` of s, as a double (a count converted). */
+MS_API double ms_arm_summary_value(const ms_arm_summary *s, size_t stat, size_t part);
+/* Nonzero if arm `arm` has statistic `stat` (its scope): every arm but the
+ * control for comparisons, and paired ones only in a matched design (where
+ * n_paired > 0). */
+MS_API int ms_arm_summary_has(const ms_arm_summary *s, size_t stat, int is_control);
 MS_API ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *out);
+/* The same in group `group`: 0 every patient (as ms_trial_arm_summary), 1 +
+ * 2s + side the scenario's subgroup s, above (side 0) or at most (side 1)
+ * its threshold.  n_for_power is computed for group 0 only (-1 here). */
+MS_API ms_status ms_trial_group_summary(const ms_trial *t, size_t group, size_t arm,
+                                        ms_arm_summary *out);
+/* The score at one visit of one arm (patients whose simulation succeeded):
+ * its mean, its mean change from baseline, and the shares responding and
+ * in remission there (by the scenario's definitions). */
+typedef struct ms_visit_summary {
+    long n;
+    double score, change, response, remission;
+} ms_visit_summary;
+MS_API ms_status ms_trial_visit(const ms_trial *t, size_t arm, size_t visit, ms_visit_summary *out);
+/* Of the patients of `arm` responding at visit `from`, the share still
+ * responding at `visit` (durability of response); NAN if none responded. */
+MS_API double ms_trial_sustained(const ms_trial *t, size_t arm, size_t from, size_t visit);
+/* The change of each of the first (up to 100,000) patients of `arm` whose
+ * simulation succeeded, in the order they were simulated; *changes points
+ * into t (valid until ms_trial_free).  Returns their number. */
+MS_API size_t ms_trial_arm_changes(const ms_trial *t, size_t arm, const double **changes);
 
 /* The synergy analysis of a 2x2 factorial (valid = 0 otherwise). */
 typedef struct ms_synergy_summary {

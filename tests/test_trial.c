@@ -9,6 +9,12 @@
  *  - in a matched design, each arm's paired difference from control is the
  *    closed form's mean change (the control does not change), and a patient
  *    whose integration fails in either arm has none;
+ *  - the median week of first response and its interval are those the
+ *    closed form gives (every patient of an arm responds at the same visit);
+ *    the visit and durability accessors agree with the arm's summary; a
+ *    run's seed option replaces the scenario's (the same seed, the same
+ *    bits; another seed, other patients);
+ *  - every row of MS_ARM_STAT_LIST names one summary.csv column per member;
  *  - patients whose integration fails are kept apart and the rest complete;
  *  - the per-patient loop of a trial (draw, protocol, simulation of the
  *    flagship model over the seeds' 26-week combined calendar) allocates
@@ -160,8 +166,84 @@ static void test_closed_form(ms_context *ctx)
     CHECK(nc.score_diff > 0 && nc.score_diff < 1e-5 && nc.rel_diff < 1e-6 && !nc.disagree &&
               !nc.failed_one,
           "BDF and DIRK agree: score %.3g, relative %.3g", nc.score_diff, nc.rel_diff);
+    /* time to first response: AB and A respond at weeks 2 and 4 (H0 e^-kT
+     * below H0 / 2 first there), B never does within 4 weeks */
+    CHECK(ab.time_to_response == 2 && ab.time_to_response_lo == 2 && ab.time_to_response_hi == 2,
+          "AB responds at week 2: %g [%g, %g]", ab.time_to_response, ab.time_to_response_lo,
+          ab.time_to_response_hi);
+    CHECK(a.time_to_response == 4 && a.time_to_response_lo == 4 && a.time_to_response_hi == 4,
+          "A responds at week 4: %g [%g, %g]", a.time_to_response, a.time_to_response_lo,
+          a.time_to_response_hi);
+    CHECK(isnan(b.time_to_response) && isnan(b.time_to_response_lo) && isnan(c.time_to_response),
+          "B and the control never respond: %g", b.time_to_response);
+    /* visits: the last visit is the end of follow-up */
+    ms_visit_summary v0, v1, v2;
+    CHECK(ms_trial_visit(t, 1, 0, &v0) == MS_OK && ms_trial_visit(t, 1, 1, &v1) == MS_OK &&
+              ms_trial_visit(t, 1, 2, &v2) == MS_OK,
+          "visit accessors");
+    CHECK(v0.n == 40 && fabs(v0.change) < 1e-12 && close_rel(v0.score, a.baseline, 1e-12, 1e-12),
+          "visit 0 is baseline: %g vs %g", v0.score, a.baseline);
+    CHECK(close_rel(v2.change, a.mean_change, 1e-9, 1e-9) &&
+              close_rel(v2.score, a.final, 1e-12, 1e-12),
+          "the last visit's change %g, the arm's %g", v2.change, a.mean_change);
+    CHECK(v1.response == 0 && v2.response == 1, "A: responders at weeks 2, 4: %g, %g", v1.response,
+          v2.response);
+    CHECK(ms_trial_sustained(t, 3, 1, 2) == 1 && isnan(ms_trial_sustained(t, 2, 1, 2)),
+          "AB's week-2 responders still respond at week 4; B has none");
+    CHECK(ms_trial_visit(t, 1, 3, &v0) == MS_ERR_ARG, "visit out of range refused");
+    const double *chg = NULL;
+    CHECK(ms_trial_arm_changes(t, 1, &chg) == 40 && chg, "40 kept changes");
+    /* the run's seed: the scenario's gives the same bits, another seed other patients */
+    unsigned long long same = ms_scenario_seed(sc), other = same + 1;
+    ms_trial_options o1 = {.threads = 1, .seed = &same}, o2 = {.threads = 1, .seed = &other};
+    ms_trial *t1 = NULL, *t2 = NULL;
+    CHECK(ms_trial_run(ctx, sc, &o1, &t1) == MS_OK && ms_trial_run(ctx, sc, &o2, &t2) == MS_OK,
+          "%s", ms_errmsg(ctx));
+    if (t1 && t2) {
+        ms_arm_summary a1, a2;
+        ms_trial_arm_summary(t1, 1, &a1);
+        ms_trial_arm_summary(t2, 1, &a2);
+        CHECK(a1.mean_change == a.mean_change && a1.baseline == a.baseline,
+              "seed option = the scenario's seed: the same result");
+        CHECK(a2.baseline != a.baseline, "another seed: other patients (%g vs %g)", a2.baseline,
+              a.baseline);
+    }
+    ms_trial_free(t1);
+    ms_trial_free(t2);
     ms_trial_free(t);
     ms_scenario_free(sc);
+}
+
+/* Every row of the per-arm statistics list is consistent: one summary.csv
+ * column per member, members inside ms_arm_summary and distinct. */
+static void test_stat_list(void)
+{
+    size_t n = ms_arm_stat_count();
+    CHECK(n >= 10 && ms_arm_stat_get(n) == NULL, "%zu statistics", n);
+    size_t seen[64] = {0}, nseen = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ms_arm_stat *d = ms_arm_stat_get(i);
+        size_t commas = 0;
+        for (const char *c = d->csv; *c; c++)
+            commas += *c == ',';
+        if (d->outputs & MS_OUT_CSV)
+            CHECK(*d->csv && commas + 1 == d->nparts, "%s: %zu members, csv '%s'", d->key,
+                  d->nparts, d->csv);
+        CHECK(strcmp(d->member[d->part[0] == MS_PART_COUNT && d->nparts > 1 ? 1 : 0], d->key) == 0,
+              "%s: its estimate is the member of its name", d->key);
+        for (size_t k = 0; k < d->nparts; k++) {
+            CHECK(d->offset[k] < sizeof(ms_arm_summary), "%s.%s inside", d->key, d->member[k]);
+            for (size_t j = 0; j < nseen; j++)
+                CHECK(seen[j] != d->offset[k], "%s.%s overlaps another member", d->key,
+                      d->member[k]);
+            if (nseen < 64)
+                seen[nseen++] = d->offset[k];
+        }
+    }
+    ms_arm_summary s = {.n = 12, .mean_change_lo = -3.5, .n_paired = 0};
+    CHECK(ms_arm_summary_value(&s, 0, 0) == 12 && ms_arm_summary_value(&s, 2, 2) == -3.5,
+          "generic access");
+    CHECK(isnan(ms_arm_summary_value(&s, n, 0)), "out of range: NAN");
 }
 
 /* Claims: kAB is a claim (as_claimed 0.0015, the model's value), so the run
@@ -437,6 +519,7 @@ int main(int argc, char **argv)
         return 2;
     test_cohort(ctx);
     test_closed_form(ctx);
+    test_stat_list();
     test_counterpart(ctx);
     test_failures_kept_apart(ctx);
     test_no_allocation_per_patient();

@@ -974,15 +974,33 @@ static void print_numerics(const ms_trial *t)
                "solver: {rtol:} and run again\n");
 }
 
-/* x rounded to 2 decimals, without the sign of a value that rounds to zero
- * (a null effect's difference is zero to the integration accuracy, either sign) */
-static double r2(double x)
+/* The arms' table and the synergy line of a trial (or of its counterpart). */
+/* x with `digits` decimals, without the sign of a value that rounds to zero
+ * (a null effect's difference is zero to the integration accuracy); "-"
+ * for a value that does not exist (a median not reached) */
+static void number(char *buf, size_t n, double x, int digits)
 {
-    double r = round(x * 100) / 100;
-    return r == 0 ? 0.0 : r;
+    if (!isfinite(x)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    double p = pow(10, digits), r = round(x * p) / p;
+    snprintf(buf, n, "%.*f", digits, r == 0 ? 0.0 : r);
 }
 
-/* The arms' table and the synergy line of a trial (or of its counterpart). */
+/* The CLI's columns: the statistics MS_ARM_STAT_LIST shows in the CLI
+ * (paired ones only if a matched design gave them). */
+static int cli_column(const ms_arm_stat *d, int paired)
+{
+    return (d->outputs & MS_OUT_CLI) && (d->scope != MS_SCOPE_PAIRED || paired);
+}
+
+static int cli_width(const ms_arm_stat *d)
+{
+    size_t w = strlen(d->cli) + (d->shape == MS_SHAPE_COUNT ? 0 : strlen(" [95% CI]"));
+    return d->shape == MS_SHAPE_COUNT ? (w > 6 ? (int)w : 6) : (w > 22 ? (int)w : 22);
+}
+
 static void print_arms(const ms_scenario *sc, const ms_trial *t)
 {
     /* a matched design adds the same patients' paired difference from control */
@@ -992,27 +1010,40 @@ static void print_arms(const ms_scenario *sc, const ms_trial *t)
         ms_trial_arm_summary(t, a, &s);
         paired |= s.n_paired > 0;
     }
-    printf("%-18s %6s %22s %22s %22s", "arm", "n", "mean change [95% CI]", "response [95% CI]",
-           "remission [95% CI]");
-    printf(paired ? " %26s\n" : "\n", "paired vs control [95% CI]");
+    size_t ns = ms_arm_stat_count();
+    printf("%-18s", "arm");
+    for (size_t i = 0; i < ns; i++) {
+        const ms_arm_stat *d = ms_arm_stat_get(i);
+        if (!cli_column(d, paired))
+            continue;
+        char h[128];
+        snprintf(h, sizeof h, "%s%s", d->cli, d->shape == MS_SHAPE_COUNT ? "" : " [95% CI]");
+        printf(" %*s", cli_width(d), h);
+    }
+    printf("\n");
     for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
         ms_arm_summary s;
         ms_trial_arm_summary(t, a, &s);
-        char c1[64], c2[64], c3[64];
-        snprintf(c1, sizeof c1, "%.1f [%.1f, %.1f]", s.mean_change, s.mean_change_lo,
-                 s.mean_change_hi);
-        snprintf(c2, sizeof c2, "%.0f%% [%.0f, %.0f]", 100 * s.response, 100 * s.response_lo,
-                 100 * s.response_hi);
-        snprintf(c3, sizeof c3, "%.0f%% [%.0f, %.0f]", 100 * s.remission, 100 * s.remission_lo,
-                 100 * s.remission_hi);
-        printf("%-18s %6ld %22s %22s %22s", ms_scenario_arm_name(sc, a), s.n, c1, c2, c3);
-        if (paired && s.n_paired > 0) {
-            char c4[64];
-            snprintf(c4, sizeof c4, "%.2f [%.2f, %.2f]", r2(s.paired_diff), r2(s.paired_diff_lo),
-                     r2(s.paired_diff_hi));
-            printf(" %26s", c4);
-        } else if (paired) {
-            printf(" %26s", "-");
+        printf("%-18s", ms_scenario_arm_name(sc, a));
+        for (size_t i = 0; i < ns; i++) {
+            const ms_arm_stat *d = ms_arm_stat_get(i);
+            if (!cli_column(d, paired))
+                continue;
+            char c[160] = "-";
+            if (d->shape == MS_SHAPE_COUNT) {
+                snprintf(c, sizeof c, "%ld", (long)ms_arm_summary_value(&s, i, 0));
+            } else if (ms_arm_summary_has(&s, i, a == ms_scenario_control(sc))) {
+                double v[MS_PART_P + 1] = {NAN, NAN, NAN, NAN, NAN, NAN};
+                for (size_t k = 0; k < d->nparts; k++)
+                    v[d->part[k]] = ms_arm_summary_value(&s, i, k) * d->scale;
+                char e[32], l[32], h[32];
+                number(e, sizeof e, v[MS_PART_ESTIMATE], d->cli_digits);
+                number(l, sizeof l, v[MS_PART_LO], d->cli_digits);
+                number(h, sizeof h, v[MS_PART_HI], d->cli_digits);
+                snprintf(c, sizeof c, "%s%s [%s, %s]", e,
+                         isfinite(v[MS_PART_ESTIMATE]) ? d->unit : "", l, h);
+            }
+            printf(" %*s", cli_width(d), c);
         }
         printf("\n");
     }

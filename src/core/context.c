@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char *ms_version(void)
 {
@@ -212,4 +213,11 @@ size_t msi_edit_distance(const char *a, const char *b)
         }
     }
     return row[lb];
+}
+
+double msi_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

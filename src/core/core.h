@@ -55,6 +55,12 @@ ms_status msi_out_close(ms_context *ctx, msi_outfile *o, int keep);
 /* Copies src to dst through an msi_outfile; nothing to do if dst is src. */
 ms_status msi_file_copy(ms_context *ctx, const char *src, const char *dst);
 
+/* A CSV field (quoted when needed); a lower-case ASCII copy (outfile.c). */
+void msi_csv_str(FILE *f, const char *s);
+void msi_lower_copy(char *dst, const char *src, size_t n);
+/* Seconds on the monotonic clock (for progress and timing). */
+double msi_now_s(void);
+
 /* Parses a whole string as a finite double.  0 on success. */
 int msi_parse_double(const char *s, double *out);
 /* Levenshtein distance, capped; for "did you mean" suggestions. */

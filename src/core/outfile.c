@@ -6,7 +6,8 @@
  * destination as it was, a symlink at the destination is replaced rather
  * than followed, and a file is never opened for writing while something
  * reads it (the copy of a trial's inputs into its own output directory).
- * Owns the temporary file between msi_out_open() and msi_out_close().
+ * Owns the temporary file between msi_out_open() and msi_out_close().  Also
+ * the CSV field quoting every CSV writer uses.
  */
 #include "core.h"
 
@@ -111,4 +112,28 @@ ms_status msi_file_copy(ms_context *ctx, const char *src, const char *dst)
         st = st ? st : cst;
     }
     return st;
+}
+
+void msi_lower_copy(char *dst, const char *src, size_t n)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < n; i++)
+        dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
+    dst[i] = '\0';
+}
+
+/* CSV field: quoted if it contains a comma, quote or newline. */
+void msi_csv_str(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s == '\n' ? ' ' : *s, f);
+    }
+    fputc('"', f);
 }

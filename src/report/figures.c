@@ -179,9 +179,10 @@ ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *
     plmtex("b", 1.5, 0.75, 0.5, rem_label);
     for (int g = 0; g < 2; g++)
         for (size_t a = 0; a < na; a++) {
-            const msi_armstat *s = &t->stat[a];
-            double rate = s->n ? 100.0 * (double)(g ? s->nrem : s->nresp) / (double)s->n : 0;
-            double l = 100 * (g ? s->rem_lo : s->resp_lo), h = 100 * (g ? s->rem_hi : s->resp_hi);
+            const msi_armstat *s = msi_results_arm(&t->res, 0, a);
+            double rate = s->s.n ? 100.0 * (double)(g ? s->nrem : s->nresp) / (double)s->s.n : 0;
+            double l = 100 * (g ? s->s.remission_lo : s->s.response_lo),
+                   h = 100 * (g ? s->s.remission_hi : s->s.response_hi);
             double x0 = g + 0.1 + width * (double)a, x1 = x0 + width * 0.9;
             double bx[4] = {x0, x1, x1, x0}, by[4] = {0, 0, rate, rate};
             plcol0(1 + (PLINT)(a % 8));

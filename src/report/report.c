@@ -48,12 +48,10 @@ enum {
     S_REMISSION_DEF,
     S_SCREENED,
     S_ARM,
-    S_N,
     S_MEAN_CHANGE,
     S_RESPONSE,
     S_REMISSION,
     S_DIFF,
-    S_DIFF_RESP,
     S_FIG_SCORE,
     S_FIG_RATES,
     S_FIG_WATERFALL,
@@ -79,10 +77,8 @@ enum {
     S_NOT_FACTORIAL,
     S_VARIABILITY,
     S_INTERRUPTED,
-    S_CALENDAR,
     S_NO_TREATMENT,
     S_RATE_PCT,
-    S_FAILED,
     S_CONTROL,
     S_SOURCED,
     S_N_POWER,
@@ -104,7 +100,6 @@ enum {
     S_SET_CLAIMED,
     S_SET_AS_SET,
     S_SYN_SHORT,
-    S_PAIRED,
     S_PAIRED_NOTE,
     S_COUNT
 };
@@ -133,12 +128,10 @@ static const char *const EN[S_COUNT] = {
     "Remission: a final score of at most",
     "Screening",
     "Arm",
-    "n",
     "Mean change [95% CI]",
     "Response [95% CI]",
     "Remission [95% CI]",
     "Change vs control [95% CI]",
-    "Response vs control [95% CI]",
     "Mean score by week (95% CI bands)",
     "Response and remission (Wilson 95% CI)",
     "Individual change of the score from baseline",
@@ -169,10 +162,8 @@ static const char *const EN[S_COUNT] = {
     "This scenario is not a 2x2 factorial; no synergy analysis.",
     "Between-patient variability",
     "The run was interrupted: these results cover only the patients that finished.",
-    "Calendar",
     "no treatment",
     "rate (%)",
-    "failed",
     "control",
     "Parameters with a published source",
     "Patients per arm for %.0f%% power (two-sided alpha %g)",
@@ -201,7 +192,6 @@ static const char *const EN[S_COUNT] = {
     "as-claimed",
     "as set in the scenario",
     "Synergy: interaction contrast",
-    "Same patients vs control, paired [95% CI]",
     "Matched design: every virtual patient was simulated in every arm.  \"Change vs control\" "
     "is unpaired (Welch): the interval a parallel trial of this size would give.  \"Same "
     "patients vs control\" pairs each patient with themself: it is the model's own answer for "
@@ -232,12 +222,10 @@ static const char *const JA[S_COUNT] = {
     "寛解: 最終スコアが次以下",
     "スクリーニング",
     "群",
-    "n",
     "平均変化量 [95%信頼区間]",
     "反応率 [95%信頼区間]",
     "寛解率 [95%信頼区間]",
     "対照群との差（変化量）[95%信頼区間]",
-    "対照群との差（反応率）[95%信頼区間]",
     "週ごとの平均スコア（95%信頼区間の帯）",
     "反応率と寛解率（Wilson 95%信頼区間）",
     "ベースラインからの個々の患者の変化",
@@ -265,10 +253,8 @@ static const char *const JA[S_COUNT] = {
     "このシナリオは2×2要因デザインではないため、相乗効果の解析はありません。",
     "患者間のばらつき",
     "実行は中断されました: 結果は完了した患者のみに基づきます。",
-    "スケジュール",
     "治療なし",
     "割合 (%)",
-    "失敗",
     "対照",
     "出典のあるパラメータ",
     "検出力%.0f%%に必要な1群あたりの患者数（両側α %g）",
@@ -294,7 +280,6 @@ static const char *const JA[S_COUNT] = {
     "as-claimed（主張どおり）",
     "シナリオの設定どおり",
     "相乗効果: 交互作用コントラスト",
-    "同じ患者での対照群との差（対応あり）[95%信頼区間]",
     "マッチドデザイン: すべての仮想患者をすべての群でシミュレーションしました。「対照群との差」は"
     "対応のない比較（Welch）で、この規模の並行群間試験で得られる区間です。「同じ患者での対照群との"
     "差」は各患者を本人と比較したもので、これらの患者に対するモデル自身の答えであり、その区間は"
@@ -348,17 +333,30 @@ static double z(double x, int digits)
     return fabs(x) < 0.5 * pow(10.0, -digits) ? 0.0 : x;
 }
 
-/* "x unit [lo, hi]": an estimate with its unit ("" for none) and its interval */
+/* One number of a table: x * scale with `digits` decimals, "–" if it does
+ * not exist (a median not reached). */
+static void num(FILE *f, double x, double scale, int digits)
+{
+    if (isfinite(x))
+        fprintf(f, "%.*f", digits, z(x * scale, digits));
+    else
+        fputs("&ndash;", f);
+}
+
+/* "x unit [lo, hi]": an estimate with its unit ("" for none) and its
+ * interval (a bound that does not exist shown as "–") */
 static void ci(FILE *f, double x, double lo, double hi, double scale, int digits, const char *unit)
 {
-    if (!isfinite(x)) {
-        fputs("&ndash;", f);
-        return;
+    num(f, x, scale, digits);
+    if (isfinite(x))
+        fputs(unit, f);
+    if (isfinite(lo) || isfinite(hi)) {
+        fputs(" <span class=ci>[", f);
+        num(f, lo, scale, digits);
+        fputs(", ", f);
+        num(f, hi, scale, digits);
+        fputs("]</span>", f);
     }
-    fprintf(f, "%.*f%s", digits, z(x * scale, digits), unit);
-    if (isfinite(lo) && isfinite(hi))
-        fprintf(f, " <span class=ci>[%.*f, %.*f]</span>", digits, z(lo * scale, digits), digits,
-                z(hi * scale, digits));
 }
 
 static const char *arm_label(const ms_scenario *sc, size_t a)
@@ -366,51 +364,71 @@ static const char *arm_label(const ms_scenario *sc, size_t a)
     return sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name;
 }
 
+/* The heading of statistic i: "[95% CI]" after an interval's. */
+static void stat_heading(out_t *o, const ms_arm_stat *d)
+{
+    const char *h = o->ja ? d->ja : d->en;
+    esc(o->f, h);
+    if (d->shape != MS_SHAPE_COUNT && d->shape != MS_SHAPE_VALUE)
+        fputs(o->ja ? " [95%信頼区間]" : " [95% CI]", o->f);
+}
+
+/* The cell of statistic i of arm summary s, as MS_ARM_STAT_LIST says. */
+static void stat_cell(out_t *o, const ms_arm_summary *s, size_t i, int is_control)
+{
+    const ms_arm_stat *d = ms_arm_stat_get(i);
+    FILE *f = o->f;
+    if (!ms_arm_summary_has(s, i, is_control)) {
+        fputs("&ndash;", f);
+        return;
+    }
+    if (d->shape == MS_SHAPE_COUNT) {
+        fprintf(f, "%ld", (long)ms_arm_summary_value(s, i, 0));
+        return;
+    }
+    double v[MS_PART_P + 1] = {NAN, NAN, NAN, NAN, NAN, NAN};
+    for (size_t k = 0; k < d->nparts; k++)
+        v[d->part[k]] = ms_arm_summary_value(s, i, k);
+    ci(f, v[MS_PART_ESTIMATE], v[MS_PART_LO], v[MS_PART_HI], d->scale, d->digits, d->unit);
+    if (isfinite(v[MS_PART_P]))
+        fprintf(f, " <span class=ci>p=%.2g</span>", v[MS_PART_P]);
+}
+
+/* Every arm's statistics in group `group` (0: all patients), one column per
+ * statistic the list shows in the report; paired ones in matched designs. */
 static void stat_table(out_t *o, const ms_trial *t, size_t group)
 {
     const ms_scenario *sc = t->sc;
     FILE *f = o->f;
     int matched = sc->design == MS_DESIGN_MATCHED;
-    fprintf(f, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>",
-            o->s[S_ARM], o->s[S_N], o->s[S_MEAN_CHANGE], o->s[S_RESPONSE], o->s[S_REMISSION],
-            o->s[S_DIFF]);
-    if (matched)
-        fprintf(f, "<th>%s</th>", o->s[S_PAIRED]);
-    fprintf(f, "<th>%s</th><th>%s</th></tr>\n", o->s[S_DIFF_RESP], o->s[S_FAILED]);
+    size_t ns = ms_arm_stat_count();
+    fprintf(f, "<table><tr><th>%s</th>", o->s[S_ARM]);
+    for (size_t i = 0; i < ns; i++) {
+        const ms_arm_stat *d = ms_arm_stat_get(i);
+        if (!(d->outputs & MS_OUT_REPORT) || (d->scope == MS_SCOPE_PAIRED && !matched))
+            continue;
+        fputs("<th>", f);
+        stat_heading(o, d);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
     for (size_t a = 0; a < sc->narms; a++) {
-        const msi_armstat *s = &t->stat[group * sc->narms + a];
+        const ms_arm_summary *s = &msi_results_arm(&t->res, group, a)->s;
+        int is_control = (int)a == sc->control;
         fputs("<tr><td>", f);
         esc(f, arm_label(sc, a));
-        if ((int)a == sc->control)
+        if (is_control)
             fprintf(f, " <span class=tag>%s</span>", o->s[S_CONTROL]);
-        fprintf(f, "</td><td>%ld</td><td>", s->n);
-        ci(f, s->mean, s->lo, s->hi, 1, 2, "");
-        fputs("</td><td>", f);
-        ci(f, s->n ? (double)s->nresp / (double)s->n : NAN, s->resp_lo, s->resp_hi, 100, 0, "%");
-        fputs("</td><td>", f);
-        ci(f, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi, 100, 0, "%");
-        fputs("</td><td>", f);
-        if ((int)a == sc->control) {
-            fputs(matched ? "&ndash;</td><td>&ndash;</td><td>&ndash;" : "&ndash;</td><td>&ndash;",
-                  f);
-        } else {
-            ci(f, s->dmean, s->dmean_lo, s->dmean_hi, 1, 2, "");
-            if (isfinite(s->p_value))
-                fprintf(f, " <span class=ci>p=%.2g</span>", s->p_value);
-            if (matched) {
-                fputs("</td><td>", f);
-                if (s->n_paired > 0) {
-                    ci(f, s->pdmean, s->pdmean_lo, s->pdmean_hi, 1, 2, "");
-                    if (isfinite(s->p_paired))
-                        fprintf(f, " <span class=ci>p=%.2g</span>", s->p_paired);
-                } else {
-                    fputs("&ndash;", f);
-                }
-            }
-            fputs("</td><td>", f);
-            ci(f, s->dresp, s->dresp_lo, s->dresp_hi, 100, 0, " pp");
+        fputs("</td>", f);
+        for (size_t i = 0; i < ns; i++) {
+            const ms_arm_stat *d = ms_arm_stat_get(i);
+            if (!(d->outputs & MS_OUT_REPORT) || (d->scope == MS_SCOPE_PAIRED && !matched))
+                continue;
+            fputs("<td>", f);
+            stat_cell(o, s, i, is_control);
+            fputs("</td>", f);
         }
-        fprintf(f, "</td><td>%ld</td></tr>\n", s->nfail);
+        fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
 }
@@ -468,7 +486,7 @@ static void claims_section(out_t *o, const ms_trial *t)
         fprintf(f, "<th>%s</th><th>%s</th>", a_name, b_name);
     fputs("</tr>\n", f);
     for (size_t a = 0; a < sc->narms; a++) {
-        const msi_armstat *s[2] = {&t->stat[a], &c->stat[a]};
+        const msi_armstat *s[2] = {msi_results_arm(&t->res, 0, a), msi_results_arm(&c->res, 0, a)};
         fputs("<tr><td>", f);
         esc(f, arm_label(sc, a));
         if ((int)a == sc->control)
@@ -476,7 +494,7 @@ static void claims_section(out_t *o, const ms_trial *t)
         fputs("</td>", f);
         for (int j = 0; j < 2; j++) {
             fputs("<td>", f);
-            ci(f, s[j]->mean, s[j]->lo, s[j]->hi, 1, 2, "");
+            ci(f, s[j]->s.mean_change, s[j]->s.mean_change_lo, s[j]->s.mean_change_hi, 1, 2, "");
             fputs("</td>", f);
         }
         for (int j = 0; j < 2; j++) {
@@ -484,31 +502,32 @@ static void claims_section(out_t *o, const ms_trial *t)
             if ((int)a == sc->control)
                 fputs("&ndash;", f);
             else
-                ci(f, s[j]->dmean, s[j]->dmean_lo, s[j]->dmean_hi, 1, 2, "");
+                ci(f, s[j]->s.diff_change, s[j]->s.diff_change_lo, s[j]->s.diff_change_hi, 1, 2,
+                   "");
             fputs("</td>", f);
         }
         for (int j = 0; j < 2; j++) {
             fputs("<td>", f);
-            ci(f, s[j]->n ? (double)s[j]->nresp / (double)s[j]->n : NAN, s[j]->resp_lo,
-               s[j]->resp_hi, 100, 0, "%");
+            ci(f, s[j]->s.response, s[j]->s.response_lo, s[j]->s.response_hi, 100, 0, "%");
             fputs("</td>", f);
         }
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
-    if (c->tally.nfailed > 0)
+    if (c->res.n_failed > 0)
         fprintf(f,
                 o->ja ? "<p class=warn>もう一方の設定で%ld件のシミュレーションが失敗し、"
                         "除外されています。</p>\n"
                       : "<p class=warn>%ld simulations failed at the other setting and are left "
                         "out of its figures.</p>\n",
-                (long)c->tally.nfailed);
-    if (t->syn.valid && c->syn.valid) {
+                c->res.n_failed);
+    if (t->res.syn.valid && c->res.syn.valid) {
         fprintf(f, "<p>%s: %s ", S[S_SYN_SHORT], a_name);
-        ci(f, t->syn.contrast, t->syn.lo, t->syn.hi, 1, 2, "");
-        fprintf(f, " (%s); %s ", o->ja ? verdict_ja(t->syn.verdict) : t->syn.verdict, b_name);
-        ci(f, c->syn.contrast, c->syn.lo, c->syn.hi, 1, 2, "");
-        fprintf(f, " (%s).</p>\n", o->ja ? verdict_ja(c->syn.verdict) : c->syn.verdict);
+        ci(f, t->res.syn.contrast, t->res.syn.lo, t->res.syn.hi, 1, 2, "");
+        fprintf(f, " (%s); %s ", o->ja ? verdict_ja(t->res.syn.verdict) : t->res.syn.verdict,
+                b_name);
+        ci(f, c->res.syn.contrast, c->res.syn.lo, c->res.syn.hi, 1, 2, "");
+        fprintf(f, " (%s).</p>\n", o->ja ? verdict_ja(c->res.syn.verdict) : c->res.syn.verdict);
     }
 }
 
@@ -529,32 +548,30 @@ static void summary_sentences(out_t *o, const ms_trial *t)
 {
     const ms_scenario *sc = t->sc;
     FILE *f = o->f;
-    const msi_armstat *c = &t->stat[sc->control];
+    const ms_arm_summary *c = &msi_results_arm(&t->res, 0, (size_t)sc->control)->s;
     fputs("<ul>", f);
     for (size_t a = 0; a < sc->narms; a++) {
         if ((int)a == sc->control)
             continue;
-        const msi_armstat *s = &t->stat[a];
+        const ms_arm_summary *s = &msi_results_arm(&t->res, 0, a)->s;
         fputs("<li>", f);
         if (o->ja) {
             esc(f, arm_label(sc, a));
             fprintf(f, ": 反応率 %.0f%%（対照 %.0f%%）、平均変化量の対照との差 %.2f [%.2f, %.2f]。",
-                    100.0 * (double)s->nresp / (double)(s->n ? s->n : 1),
-                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), z(s->dmean, 2),
-                    z(s->dmean_lo, 2), z(s->dmean_hi, 2));
+                    100.0 * (s->n ? s->response : 0), 100.0 * (c->n ? c->response : 0),
+                    z(s->diff_change, 2), z(s->diff_change_lo, 2), z(s->diff_change_hi, 2));
         } else {
             esc(f, arm_label(sc, a));
             fprintf(f,
                     ": response %.0f%% (control %.0f%%); mean change differs from control by "
                     "%.2f [%.2f, %.2f] points.",
-                    100.0 * (double)s->nresp / (double)(s->n ? s->n : 1),
-                    100.0 * (double)c->nresp / (double)(c->n ? c->n : 1), z(s->dmean, 2),
-                    z(s->dmean_lo, 2), z(s->dmean_hi, 2));
+                    100.0 * (s->n ? s->response : 0), 100.0 * (c->n ? c->response : 0),
+                    z(s->diff_change, 2), z(s->diff_change_lo, 2), z(s->diff_change_hi, 2));
         }
         fputs("</li>", f);
     }
-    if (t->syn.valid) {
-        const msi_synergy *y = &t->syn;
+    if (t->res.syn.valid) {
+        const msi_synergy *y = &t->res.syn;
         fputs("<li><strong>", f);
         if (o->ja) {
             const char *v = verdict_ja(y->verdict);
@@ -586,15 +603,16 @@ static void summary_sentences(out_t *o, const ms_trial *t)
                 continue;
             fputs(k++ ? "; " : "", f);
             esc(f, arm_label(sc, a));
-            fprintf(f, " %.2f [%.2f, %.2f]", z(cp->stat[a].dmean, 2), z(cp->stat[a].dmean_lo, 2),
-                    z(cp->stat[a].dmean_hi, 2));
+            const ms_arm_summary *d = &msi_results_arm(&cp->res, 0, a)->s;
+            fprintf(f, " %.2f [%.2f, %.2f]", z(d->diff_change, 2), z(d->diff_change_lo, 2),
+                    z(d->diff_change_hi, 2));
         }
-        if (cp->syn.valid)
+        if (cp->res.syn.valid)
             fprintf(f,
                     o->ja ? "; 交互作用コントラスト %.2f [%.2f, %.2f]（%s）"
                           : "; interaction contrast %.2f [%.2f, %.2f] (%s)",
-                    z(cp->syn.contrast, 2), z(cp->syn.lo, 2), z(cp->syn.hi, 2),
-                    o->ja ? verdict_ja(cp->syn.verdict) : cp->syn.verdict);
+                    z(cp->res.syn.contrast, 2), z(cp->res.syn.lo, 2), z(cp->res.syn.hi, 2),
+                    o->ja ? verdict_ja(cp->res.syn.verdict) : cp->res.syn.verdict);
         fputs(o->ja ? "（「主張: null と as-claimed」参照）。" : " (section \"Claims\", below).",
               f);
         fputs("</strong></li>", f);
@@ -833,7 +851,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     figure(&o, dir, "fig-rates.png", S[S_FIG_RATES]);
     int capped = 0;
     for (size_t a = 0; a < sc->narms; a++)
-        capped |= t->stat[a].n > MS_WATERFALL_MAX;
+        capped |= msi_results_arm(&t->res, 0, a)->s.n > MS_WATERFALL_MAX;
     char wcap[512];
     snprintf(wcap, sizeof wcap, capped ? "%s (\u2264 %d / arm)" : "%s", S[S_FIG_WATERFALL],
              MS_WATERFALL_MAX);
@@ -867,8 +885,8 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     }
 
     fprintf(f, "<h2>%s</h2>\n", S[S_SYNERGY]);
-    if (t->syn.valid) {
-        const msi_synergy *y = &t->syn;
+    if (t->res.syn.valid) {
+        const msi_synergy *y = &t->res.syn;
         fprintf(f, "<table><tr><th>%s</th><th>%s</th></tr>\n", S[S_SYN_MEASURE], S[S_ESTIMATE]);
         fprintf(f, "<tr><td>%s</td><td>", S[S_INTERACTION]);
         ci(f, y->contrast, y->lo, y->hi, 1, 2, "");
@@ -892,18 +910,18 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         fputs(" vs ", f);
         esc(f, arm_label(sc, (size_t)sc->control));
         fputs(": ", f);
-        if (t->stat[a].n_power < 0)
+        if (msi_results_arm(&t->res, 0, a)->s.n_for_power < 0)
             fprintf(f, "&gt; %ld", sc->power_max);
         else
-            fprintf(f, "%ld", t->stat[a].n_power);
+            fprintf(f, "%ld", msi_results_arm(&t->res, 0, a)->s.n_for_power);
         fputs("</li>\n", f);
     }
-    if (t->syn.valid) {
+    if (t->res.syn.valid) {
         fprintf(f, "<li>%s: ", ja ? "交互作用（相乗効果）" : "interaction (synergy)");
-        if (t->syn.n_inter < 0)
+        if (t->res.syn.n_inter < 0)
             fprintf(f, "&gt; %ld", sc->power_max);
         else
-            fprintf(f, "%ld", t->syn.n_inter);
+            fprintf(f, "%ld", t->res.syn.n_inter);
         fputs("</li>\n", f);
     }
     fputs("</ul><p class=small>", f);
@@ -915,7 +933,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
           f);
     int kept = 0;
     for (size_t a = 0; a < sc->narms; a++)
-        kept |= t->stat[a].n > MS_KEEP_PER_ARM;
+        kept |= msi_results_arm(&t->res, 0, a)->s.n > MS_KEEP_PER_ARM;
     if (kept)
         fprintf(f,
                 ja ? "各群の最初の%d人から再標本化。"
@@ -927,10 +945,10 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     ledger(&o, t);
 
     fprintf(f, "<h2>%s</h2>\n", S[S_FAILURES]);
-    if (t->n_failed == 0) {
+    if (t->res.n_failed == 0) {
         fprintf(f, "<p>%s</p>\n", S[S_NONE_FAILED]);
     } else {
-        fprintf(f, "<p>%ld (failures.csv)</p><ul>", t->n_failed);
+        fprintf(f, "<p>%ld (failures.csv)</p><ul>", t->res.n_failed);
         for (size_t i = 0; i < t->tally.nfail_kept; i++) {
             const msi_rechdr *r = &t->tally.fail[i];
             fputs("<li>", f);

@@ -18,30 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void msi_lower_copy(char *dst, const char *src, size_t n)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < n; i++)
-        dst[i] = (char)((src[i] >= 'A' && src[i] <= 'Z') ? src[i] + 32 : src[i]);
-    dst[i] = '\0';
-}
-
-/* CSV field: quoted if it contains a comma, quote or newline. */
-void msi_csv_str(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s == '\n' ? ' ' : *s, f);
-    }
-    fputc('"', f);
-}
-
 static const char *const OUT_NAMES[4] = {"visits.csv", "endpoints.csv", "failures.csv",
                                          "results.bin"};
 
@@ -197,6 +173,8 @@ static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_tr
         h = fnv(h, &opt->force_param[j], sizeof opt->force_param[j]);
         h = fnv(h, &opt->force_value[j], sizeof opt->force_value[j]);
     }
+    if (opt->seed)
+        h = fnv(h, opt->seed, sizeof *opt->seed);
     int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(msi_rechdr)};
     h = fnv(h, layout, sizeof layout);
     *out = msi_alloc(ctx, 17);

@@ -14,7 +14,8 @@
  * patient, with results identical to an uninterrupted run.  Across
  * processes (MPI), block b is simulated by rank b mod K and sent to rank 0,
  * which alone writes: the same bytes as one process.  Owns ms_trial.
- * Analysis is in analysis.c, the report in src/report/.
+ * The records go to the results module (src/results/: tally, analysis,
+ * summary.csv); the report is in src/report/.
  */
 #include "../core/rng.h"
 #include "trial_impl.h"
@@ -47,15 +48,8 @@ void ms_trial_free(ms_trial *t)
     msi_free(ctx, t->cp.val);
     msi_tally_free(&t->tally);
     msi_free(ctx, t->rejected);
-    msi_free(ctx, t->stat);
+    msi_results_free(ctx, &t->res);
     msi_free(ctx, t);
-}
-
-double msi_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ------------------------------------------------------------ the blocks */
@@ -100,7 +94,7 @@ static void block_free(ms_context *ctx, block *b)
 
 /* Arm of patient p in a parallel or factorial design: permuted blocks of
  * one patient per arm, the permutation keyed by (seed, block). */
-static int arm_of(const ms_scenario *sc, long p)
+static int arm_of(const ms_scenario *sc, unsigned long long seed, long p)
 {
     size_t na = sc->narms;
     int perm[64];
@@ -108,7 +102,7 @@ static int arm_of(const ms_scenario *sc, long p)
     for (size_t i = 0; i < na; i++)
         perm[i] = (int)i;
     for (size_t i = na - 1; i > 0; i--) {
-        size_t j = msi_rng_bits(sc->seed, MS_RNG_ARMS, blk, i, 0) % (i + 1);
+        size_t j = msi_rng_bits(seed, MS_RNG_ARMS, blk, i, 0) % (i + 1);
         int tmp = perm[i];
         perm[i] = perm[j];
         perm[j] = tmp;
@@ -117,7 +111,7 @@ static int arm_of(const ms_scenario *sc, long p)
 }
 
 /* The record layout of a block: which (patient, arm) each record is. */
-static void block_plan(const ms_scenario *sc, block *b)
+static void block_plan(const ms_scenario *sc, unsigned long long seed, block *b)
 {
     b->n = 0;
     for (long i = 0; i < b->np; i++) {
@@ -126,7 +120,7 @@ static void block_plan(const ms_scenario *sc, block *b)
             for (size_t a = 0; a < sc->narms; a++)
                 b->h[b->n++] = (msi_rechdr){.patient = p, .arm = (int32_t)a};
         } else {
-            b->h[b->n++] = (msi_rechdr){.patient = p, .arm = arm_of(sc, p)};
+            b->h[b->n++] = (msi_rechdr){.patient = p, .arm = arm_of(sc, seed, p)};
         }
     }
 }
@@ -146,7 +140,7 @@ static ms_status screen_block(ms_context *ctx, ms_trial *t, const ms_trial_optio
                             "the inclusion criteria accepted %ld of %llu candidates; they exclude "
                             "almost everyone",
                             b->p0 + i, *k);
-        if ((st = ms_cohort_draw(ctx, m, sc->seed, *k, params)))
+        if ((st = ms_cohort_draw(ctx, m, t->seed, *k, params)))
             return st;
         for (size_t j = 0; j < opt->n_set; j++)
             params[opt->set_param[j]] = opt->set_value[j];
@@ -189,7 +183,8 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     size_t ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
     double *pp = w->params, *obs = b->obs + i * sc->nvisits * no, *sub = b->sub + i * sc->nsub;
     const ms_events *ev = NULL;
-    ms_status st = ms_cohort_draw(w->ctx, m, sc->seed, b->cand[r->patient - b->p0], pp);
+    unsigned long long seed = opt->seed ? *opt->seed : sc->seed;
+    ms_status st = ms_cohort_draw(w->ctx, m, seed, b->cand[r->patient - b->p0], pp);
     for (size_t j = 0; j < opt->n_set; j++)
         pp[opt->set_param[j]] = opt->set_value[j];
     for (size_t k = 0; k < arm->nset; k++)
@@ -199,7 +194,7 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     if (!st)
         st = ms_sim_set_params(w->sim, pp);
     if (!st && arm->proto) {
-        ms_patient pt = {sc->seed, (unsigned long long)r->patient,
+        ms_patient pt = {seed, (unsigned long long)r->patient,
                          m->body_weight >= 0 ? pp[m->body_weight] : NAN, 1};
         st = ms_protocol_compile_into(w->ctx, arm->proto, &pt, w->ev);
         ev = w->ev;
@@ -369,7 +364,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     t->included = total;
     t->nres = sc->design == MS_DESIGN_MATCHED ? (size_t)total * sc->narms : (size_t)total;
     t->rejected = msi_alloc(ctx, (sc->ncrit + 1) * sizeof *t->rejected);
-    ms_status st = t->rejected ? msi_tally_init(&t->tally, ctx, sc) : msi_nomem(ctx);
+    t->seed = opt->seed ? *opt->seed : sc->seed;
+    ms_status st = t->rejected ? msi_tally_init(&t->tally, ctx, sc, t->seed) : msi_nomem(ctx);
     if (st) {
         ms_trial_free(t);
         return st;
@@ -437,7 +433,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         if ((st = screen_block(ctx, t, opt, screen_sim, screen_params, &b, &cand)))
             break;
         if (bi == 0 && rank == 0 && opt->check_records > 0) {
-            block_plan(sc, &b);
+            block_plan(sc, t->seed, &b);
             if ((st = numerics_check(ctx, t, opt, &b)))
                 break;
         }
@@ -448,7 +444,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
             break;
         }
         int owner = (int)(bi % nranks);
-        block_plan(sc, &b);
+        block_plan(sc, t->seed, &b);
         if (owner == rank) {
             int nomem = 0;
             long n = (long)b.n;
@@ -511,7 +507,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         msi_stream_finished(opt->out_dir);
     t->interrupted = stopped;
     if (!st && rank == 0)
-        st = msi_trial_analyse(t);
+        st = msi_results_analyse(ctx, &t->tally, &t->res);
     t->seconds = msi_now_s() - t0;
 done:
     for (int i = 0; w && i < threads; i++)
@@ -532,14 +528,6 @@ done:
 }
 
 /* ---------------------------------------------------------------- output */
-
-/* Opens dir/name as an msi_outfile (replaced only when complete). */
-static ms_status open_out(ms_context *ctx, const char *dir, const char *name, msi_outfile *o)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return msi_out_open(ctx, o, path);
-}
 
 /* Copies the run's inputs (scenario, model, every arm's protocol) into
  * dir/inputs, as a record of what ran.  Two different files of one name are
@@ -584,80 +572,19 @@ static ms_status copy_inputs(ms_context *ctx, const ms_scenario *sc, const char 
     return st;
 }
 
-static void write_stat_row(FILE *f, const ms_scenario *sc, size_t a, const char *group,
-                           const msi_armstat *s)
-{
-    msi_csv_str(f, sc->arms[a].name);
-    fputc(',', f);
-    msi_csv_str(f, group);
-    fprintf(f, ",%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", s->n, s->nfail,
-            s->mean, s->sd, s->lo, s->hi, s->n ? (double)s->nresp / (double)s->n : NAN, s->resp_lo,
-            s->resp_hi, s->n ? (double)s->nrem / (double)s->n : NAN, s->rem_lo, s->rem_hi);
-    if ((int)a == sc->control)
-        fputs(",,,,,,,", f);
-    else
-        fprintf(f, ",%.6g,%.6g,%.6g,%.4g,%.6g,%.6g,%.6g", s->dmean, s->dmean_lo, s->dmean_hi,
-                s->p_value, s->dresp, s->dresp_lo, s->dresp_hi);
-    /* matched designs: the same patients' paired difference (empty otherwise) */
-    if ((int)a == sc->control || s->n_paired < 1)
-        fputs(",,,,,\n", f);
-    else
-        fprintf(f, ",%ld,%.6g,%.6g,%.6g,%.4g\n", s->n_paired, s->pdmean, s->pdmean_lo, s->pdmean_hi,
-                s->p_paired);
-}
-
 /* summary.csv and synergy.csv of t, and its counterpart's under dir */
 static ms_status write_summary(ms_context *ctx, const ms_trial *t, const char *dir)
 {
-    const ms_scenario *sc = t->sc;
-    ms_status st;
-    msi_outfile o;
-    if ((st = open_out(ctx, dir, "summary.csv", &o)))
-        return st;
-    FILE *f = o.f;
-    fputs("arm,subgroup,n,failed,mean_change,sd_change,mean_change_lo,mean_change_hi,"
-          "response_rate,response_lo,response_hi,remission_rate,remission_lo,remission_hi,"
-          "diff_change_vs_control,diff_change_lo,diff_change_hi,p_value,"
-          "diff_response_vs_control,diff_response_lo,diff_response_hi,"
-          "paired_n,paired_diff_change,paired_diff_lo,paired_diff_hi,paired_p_value\n",
-          f);
-    for (size_t a = 0; a < sc->narms; a++)
-        write_stat_row(f, sc, a, "all", &t->stat[a]);
-    for (size_t s = 0; s < sc->nsub; s++)
-        for (int side = 0; side < 2; side++) {
-            char g[256];
-            snprintf(g, sizeof g, "%s %s %g", sc->sub[s].var, side ? "<=" : ">",
-                     sc->sub[s].threshold);
-            for (size_t a = 0; a < sc->narms; a++)
-                write_stat_row(f, sc, a, g, &t->stat[sc->narms * (1 + 2 * s + (size_t)side) + a]);
-        }
-    if ((st = msi_out_close(ctx, &o, 1)))
-        return st;
-
-    if (t->syn.valid) {
-        if ((st = open_out(ctx, dir, "synergy.csv", &o)))
-            return st;
-        f = o.f;
-        const msi_synergy *y = &t->syn;
-        fputs("measure,estimate,lo,hi\n", f);
-        fprintf(f, "interaction_contrast_mean_change,%.6g,%.6g,%.6g\n", y->contrast, y->lo, y->hi);
-        fprintf(f, "response_minus_bliss_expected,%.6g,%.6g,%.6g\n", y->bliss, y->bliss_lo,
-                y->bliss_hi);
-        fprintf(f, "response_minus_highest_single_agent,%.6g,%.6g,%.6g\n", y->hsa, y->hsa_lo,
-                y->hsa_hi);
-        fprintf(f, "verdict,%s,,\n", y->verdict);
-        if ((st = msi_out_close(ctx, &o, 1)))
-            return st;
-    }
-    if (t->cp.trial) {
+    ms_status st = msi_results_write(ctx, t->sc, &t->res, dir);
+    if (!st && t->cp.trial) {
         /* the counterpart's summary beside the run's (claims.c) */
         char sub[4096];
         snprintf(sub, sizeof sub, "%s/%s", dir, ms_claims_dir((ms_claims_setting)t->cp.other));
         if (mkdir(sub, 0777) != 0 && errno != EEXIST)
             return msi_fail(ctx, MS_ERR_WRITE, sub, 0, 0, "cannot create: %s", strerror(errno));
-        return write_summary(ctx, t->cp.trial, sub);
+        st = write_summary(ctx, t->cp.trial, sub);
     }
-    return MS_OK;
+    return st;
 }
 
 ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
@@ -672,43 +599,63 @@ ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir)
 
 ms_status ms_trial_arm_summary(const ms_trial *t, size_t arm, ms_arm_summary *out)
 {
-    if (!t || !out || arm >= t->sc->narms)
+    if (!t || !out || arm >= t->sc->narms || !t->res.stat)
         return MS_ERR_ARG;
-    const msi_armstat *s = &t->stat[arm];
-    double n = (double)s->n;
-    int ctl = (int)arm == t->sc->control;
-    *out = (ms_arm_summary){s->n,
-                            s->nfail,
-                            s->mean,
-                            s->lo,
-                            s->hi,
-                            s->n ? (double)s->nresp / n : NAN,
-                            s->resp_lo,
-                            s->resp_hi,
-                            s->n ? (double)s->nrem / n : NAN,
-                            s->rem_lo,
-                            s->rem_hi,
-                            ctl ? NAN : s->dmean,
-                            ctl ? NAN : s->dmean_lo,
-                            ctl ? NAN : s->dmean_hi,
-                            ctl ? NAN : s->p_value,
-                            ctl ? NAN : s->dresp,
-                            ctl ? NAN : s->dresp_lo,
-                            ctl ? NAN : s->dresp_hi,
-                            ctl ? -1 : s->n_power,
-                            ctl ? 0 : s->n_paired,
-                            ctl ? NAN : s->pdmean,
-                            ctl ? NAN : s->pdmean_lo,
-                            ctl ? NAN : s->pdmean_hi,
-                            ctl ? NAN : s->p_paired};
+    *out = msi_results_arm(&t->res, 0, arm)->s;
     return MS_OK;
+}
+
+ms_status ms_trial_group_summary(const ms_trial *t, size_t group, size_t arm, ms_arm_summary *out)
+{
+    if (!t || !out || arm >= t->sc->narms || !t->res.stat || group >= t->res.ngroups)
+        return MS_ERR_ARG;
+    *out = msi_results_arm(&t->res, group, arm)->s;
+    return MS_OK;
+}
+
+ms_status ms_trial_visit(const ms_trial *t, size_t arm, size_t visit, ms_visit_summary *out)
+{
+    const msi_tally *ty = t ? &t->tally : NULL;
+    if (!t || !out || arm >= t->sc->narms || visit >= t->sc->nvisits || !ty->base)
+        return MS_ERR_ARG;
+    size_t nv = t->sc->nvisits;
+    const msi_moments *b = &ty->base[arm];
+    const msi_moments *at = &ty->visit[(arm * nv + visit) * ty->nobs + (size_t)t->sc->score];
+    out->n = (long)b->n;
+    out->score = b->n > 0 ? at->mean : NAN;
+    out->change = b->n > 0 ? at->mean - b->mean : NAN;
+    out->response = b->n > 0 ? (double)ty->vresp[arm * nv + visit] / b->n : NAN;
+    out->remission = b->n > 0 ? (double)ty->vrem[arm * nv + visit] / b->n : NAN;
+    return MS_OK;
+}
+
+double ms_trial_sustained(const ms_trial *t, size_t arm, size_t from, size_t visit)
+{
+    if (!t || arm >= t->sc->narms || from >= t->sc->nvisits || visit >= t->sc->nvisits ||
+        !t->tally.vresp)
+        return NAN;
+    size_t nv = t->sc->nvisits;
+    long r = t->tally.vresp[arm * nv + from];
+    return r > 0 ? (double)t->tally.vsust[(arm * nv + from) * nv + visit] / (double)r : NAN;
+}
+
+size_t ms_trial_arm_changes(const ms_trial *t, size_t arm, const double **changes)
+{
+    if (!t || arm >= t->sc->narms || !t->tally.nkeep) {
+        if (changes)
+            *changes = NULL;
+        return 0;
+    }
+    if (changes)
+        *changes = t->tally.keep_change[arm];
+    return t->tally.nkeep[arm];
 }
 
 ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out)
 {
     if (!t || !out)
         return MS_ERR_ARG;
-    const msi_synergy *y = &t->syn;
+    const msi_synergy *y = &t->res.syn;
     *out = (ms_synergy_summary){y->valid,
                                 y->contrast,
                                 y->lo,
@@ -736,7 +683,7 @@ void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *fa
     if (included)
         *included = t->included;
     if (failed)
-        *failed = t->n_failed;
+        *failed = t->res.n_failed;
 }
 
 void ms_trial_numerics(const ms_trial *t, ms_numerics_check *out)

@@ -29,7 +29,7 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "../core/yamldoc.h"
-#include "trial_impl.h"
+#include "calibrate_impl.h"
 
 #include <limits.h>
 #include <math.h>
@@ -142,6 +142,7 @@ struct ms_calibration {
     const char *scenario_override; /* evaluation: a scenario in place of the file's (borrowed) */
     double file_value[MAX_FIT];    /* the model file's values of the fitted parameters */
     const msi_cal_run *run;        /* the call's options (borrowed during the call) */
+    unsigned long long trial_seed; /* the seed of the trial an evaluation runs */
 };
 
 void ms_calibration_free(ms_calibration *c)
@@ -193,8 +194,8 @@ static ms_status visit_of(ms_calibration *c, const msi_ydoc *d, const msi_ynode 
     if (st)
         return st;
     *visit = -1;
-    for (size_t q = 0; q < c->sc->nvisits; q++)
-        if (c->sc->visits[q] == w)
+    for (size_t q = 0; q < ms_scenario_visit_count(c->sc); q++)
+        if (ms_scenario_visit_week(c->sc, q) == w)
             *visit = (int)q;
     if (*visit < 0)
         return cfail(c->ctx, d, node, "week %g is not one of the scenario's visits_weeks", w);
@@ -204,8 +205,8 @@ static ms_status visit_of(ms_calibration *c, const msi_ydoc *d, const msi_ynode 
 /* arm index of a scenario arm named by node an, or an error */
 static ms_status arm_of(ms_calibration *c, const msi_ydoc *d, const msi_ynode *an, int *out)
 {
-    for (size_t q = 0; q < c->sc->narms; q++)
-        if (an->type == MS_Y_SCALAR && strcmp(c->sc->arms[q].name, an->str) == 0) {
+    for (size_t q = 0; q < ms_scenario_arm_count(c->sc); q++)
+        if (an->type == MS_Y_SCALAR && strcmp(ms_scenario_arm_name(c->sc, q), an->str) == 0) {
             *out = (int)q;
             return MS_OK;
         }
@@ -370,9 +371,10 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
     } else {
         if ((st = ms_scenario_load(ctx, path, &c->sc)))
             return st;
-        c->model = c->sc->model;
+        c->model = msi_scenario_model(c->sc);
+        c->trial_seed = ms_scenario_seed(c->sc);
     }
-    const char *mp = mv ? path : c->sc->model_path;
+    const char *mp = mv ? path : ms_scenario_model_path(c->sc);
     if (!(c->model_path = msi_strdup(ctx, mp)))
         return msi_nomem(ctx);
     if (c->run->model) { /* a plan's stage: the plan's model, and no other */
@@ -668,53 +670,37 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
 
 static double arm_stat(const ms_trial *tr, int arm, const target *t)
 {
-    const msi_armstat *s = &tr->stat[arm];
-    const msi_tally *ty = &tr->tally;
     stat_kind kind = t->kind;
-    int visit = t->visit;
-    if (kind == ST_SUSTAINED) { /* responders at from_visit still responding at visit */
-        size_t nv = tr->sc->nvisits, a = (size_t)arm;
-        long r = ty->vresp[a * nv + (size_t)t->from_visit];
-        return r > 0 ? (double)ty->vsust[(a * nv + (size_t)t->from_visit) * nv + (size_t)visit] /
-                           (double)r
-                     : NAN;
-    }
-    if (visit >= 0) { /* at a visit: counts and the score's moments there */
-        size_t nv = tr->sc->nvisits;
-        double n = ty->base[arm].n;
-        const msi_moments *at =
-            &ty->visit[((size_t)arm * nv + (size_t)visit) * ty->nobs + (size_t)tr->sc->score];
-        if (!(n > 0))
+    if (kind == ST_SUSTAINED) /* responders at from_visit still responding at visit */
+        return ms_trial_sustained(tr, (size_t)arm, (size_t)t->from_visit, (size_t)t->visit);
+    if (t->visit >= 0) { /* at a visit: counts and the score's moments there */
+        ms_visit_summary v;
+        if (ms_trial_visit(tr, (size_t)arm, (size_t)t->visit, &v) || !(v.n > 0))
             return NAN;
-        if (kind == ST_RESPONSE)
-            return (double)ty->vresp[(size_t)arm * nv + (size_t)visit] / n;
-        if (kind == ST_REMISSION)
-            return (double)ty->vrem[(size_t)arm * nv + (size_t)visit] / n;
-        if (kind == ST_MEAN_CHANGE)
-            return at->mean - ty->base[arm].mean;
-        return at->mean;
+        return kind == ST_RESPONSE      ? v.response
+               : kind == ST_REMISSION   ? v.remission
+               : kind == ST_MEAN_CHANGE ? v.change
+                                        : v.score;
     }
-    if (kind == ST_MEAN_CHANGE)
-        return s->mean;
-    if (kind == ST_RESPONSE)
-        return s->n ? (double)s->nresp / (double)s->n : NAN;
-    if (kind == ST_REMISSION)
-        return s->n ? (double)s->nrem / (double)s->n : NAN;
-    const msi_moments *mm = kind == ST_MEAN_BASELINE ? &tr->tally.base[arm] : &tr->tally.fin[arm];
-    return mm->n > 0 ? mm->mean : NAN;
+    ms_arm_summary s;
+    if (ms_trial_arm_summary(tr, (size_t)arm, &s))
+        return NAN;
+    return kind == ST_MEAN_CHANGE     ? s.mean_change
+           : kind == ST_RESPONSE      ? s.response
+           : kind == ST_REMISSION     ? s.remission
+           : kind == ST_MEAN_BASELINE ? s.baseline
+                                      : s.final;
 }
 
 /* Weight of the target's component in its arm: the mixture fitted to the
- * changes (final - baseline, so the means are negated) kept by the tally. */
+ * changes (final - baseline, so the means are negated) kept by the trial. */
 static double mixture_stat(const ms_trial *tr, const target *t)
 {
     const double *x[MIX_MAX];
     size_t n[MIX_MAX];
     double mu[MIX_MAX], sd[MIX_MAX], w[MIX_MAX * MIX_MAX];
-    for (size_t g = 0; g < t->npool; g++) {
-        x[g] = tr->tally.keep_change[t->pool[g]];
-        n[g] = tr->tally.nkeep[t->pool[g]];
-    }
+    for (size_t g = 0; g < t->npool; g++)
+        n[g] = ms_trial_arm_changes(tr, (size_t)t->pool[g], &x[g]);
     for (size_t j = 0; j < t->nmix; j++)
         mu[j] = -t->mix_mean[j];
     if (msi_mixture_fixed_means(x, n, t->npool, mu, t->nmix, sd, w) < 0)
@@ -729,7 +715,8 @@ static double mixture_stat(const ms_trial *tr, const target *t)
  * scenario with x set for every patient. */
 static int evaluate_trial(ms_calibration *c, const double *x)
 {
-    ms_trial_options opt = {.set_param = c->fit_idx, .set_value = x, .n_set = c->nfit};
+    ms_trial_options opt = {
+        .set_param = c->fit_idx, .set_value = x, .n_set = c->nfit, .seed = &c->trial_seed};
     ms_trial *tr = NULL;
     if (ms_trial_run(c->ctx, c->sc, &opt, &tr) != MS_OK)
         return -1;
@@ -739,7 +726,10 @@ static int evaluate_trial(ms_calibration *c, const double *x)
             continue;
         }
         if (c->t[t].kind == ST_VARIANCE_RATIO) { /* variance of change, arm / minus_arm */
-            double a = tr->stat[c->t[t].arm].sd, b = tr->stat[c->t[t].minus_arm].sd;
+            ms_arm_summary sa, sb;
+            ms_trial_arm_summary(tr, (size_t)c->t[t].arm, &sa);
+            ms_trial_arm_summary(tr, (size_t)c->t[t].minus_arm, &sb);
+            double a = sa.mean_change_sd, b = sb.mean_change_sd;
             c->achieved[t] = b > 0 ? a * a / (b * b) : NAN;
             continue;
         }
@@ -908,15 +898,15 @@ static int evaluate_fit(ms_calibration *c, const double *x, double *f)
         return 0;
     }
     double sum[MAX_TARGETS] = {0}, fsum = 0;
-    unsigned long long seed0 = c->sc->seed;
+    unsigned long long seed0 = ms_scenario_seed(c->sc);
     for (int r = 0; !rc && r < reps; r++) {
-        c->sc->seed = seed0 + (unsigned long long)r;
+        c->trial_seed = seed0 + (unsigned long long)r;
         rc = evaluate(c, x);
         fsum += objective_at(c);
         for (size_t t = 0; t < c->nt; t++)
             sum[t] += c->achieved[t];
     }
-    c->sc->seed = seed0; /* the scenario as it was loaded */
+    c->trial_seed = seed0;
     if (rc)
         return -1;
     for (size_t t = 0; t < c->nt; t++)
@@ -1122,11 +1112,11 @@ static ms_status evaluate_replicates(ms_calibration *c)
     for (size_t k = 0; k < c->nfit; k++)
         c->best[k] = c->model->sym[MS_PARAM][c->fit_idx[k]].value;
     double sum[MAX_TARGETS] = {0}, sum2[MAX_TARGETS] = {0};
-    unsigned long long seed0 = c->sc ? c->sc->seed : c->seed;
+    unsigned long long seed0 = c->sc ? ms_scenario_seed(c->sc) : c->seed;
     ms_status st = MS_OK;
     for (int r = 0; !st && r < c->replicates; r++) {
         if (c->sc)
-            c->sc->seed = seed0 + (unsigned long long)r;
+            c->trial_seed = seed0 + (unsigned long long)r;
         else if (r > 0) {
             c->seed = seed0 + (unsigned long long)r;
             st = draw_cohort(c);
@@ -1143,8 +1133,7 @@ static ms_status evaluate_replicates(ms_calibration *c)
             c->rep_within[t] += in_interval(&c->t[t], a);
         }
     }
-    if (c->sc)
-        c->sc->seed = seed0;
+    c->trial_seed = seed0;
     c->seed = seed0;
     if (st)
         return st;

@@ -9,10 +9,12 @@
  * response, each with a percentile Poisson-bootstrap interval — and the
  * sample size per arm for the stated power, estimated by repeated simulated
  * trials drawn from the simulated patients (the first MS_KEEP_PER_ARM of
- * each arm).  Everything comes from the streaming tally (tally.c).
+ * each arm); the median time to first response.  Everything comes from the
+ * streaming tally (tally.c); the statistics are the rows of
+ * MS_ARM_STAT_LIST (moodsim.h).  Owns msi_results.
  */
 #include "../core/rng.h"
-#include "trial_impl.h"
+#include "results.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,48 +31,63 @@ typedef struct {
     size_t n;
 } armdata;
 
-static void arm_stats(const msi_tally *ty, size_t i, msi_armstat *s)
+static void arm_stats(const msi_tally *ty, size_t g, size_t a, msi_armstat *st)
 {
-    memset(s, 0, sizeof *s);
+    const ms_scenario *sc = ty->sc;
+    size_t i = g * ty->na + a, nv = sc->nvisits;
+    memset(st, 0, sizeof *st);
+    ms_arm_summary *s = &st->s;
     const msi_moments *m = &ty->change[i];
     s->n = (long)m->n;
-    s->nfail = ty->nfail[i];
-    s->mean = m->n > 0 ? m->mean : NAN;
-    s->sd = msi_moments_sd(m);
-    msi_moments_ci(m, &s->lo, &s->hi);
-    s->nresp = ty->nresp[i];
-    s->nrem = ty->nrem[i];
-    msi_wilson(s->nresp, s->n, &s->resp_lo, &s->resp_hi);
-    msi_wilson(s->nrem, s->n, &s->rem_lo, &s->rem_hi);
+    s->failed = ty->nfail[i];
+    s->mean_change = m->n > 0 ? m->mean : NAN;
+    s->mean_change_sd = msi_moments_sd(m);
+    msi_moments_ci(m, &s->mean_change_lo, &s->mean_change_hi);
+    st->nresp = ty->nresp[i];
+    st->nrem = ty->nrem[i];
+    s->response = s->n ? (double)st->nresp / (double)s->n : NAN;
+    s->remission = s->n ? (double)st->nrem / (double)s->n : NAN;
+    msi_wilson(st->nresp, s->n, &s->response_lo, &s->response_hi);
+    msi_wilson(st->nrem, s->n, &s->remission_lo, &s->remission_hi);
+    s->diff_change = s->diff_change_lo = s->diff_change_hi = s->p_value = NAN;
+    s->diff_response = s->diff_response_lo = s->diff_response_hi = NAN;
+    s->n_for_power = -1;
+    const msi_moments *b = &ty->base[a], *f = &ty->fin[a]; /* every patient of the arm */
+    s->baseline = b->n > 0 ? b->mean : NAN;
+    s->final = f->n > 0 ? f->mean : NAN;
+    msi_median_time(sc->visits, ty->vfirst + i * nv, nv, s->n, &s->time_to_response,
+                    &s->time_to_response_lo, &s->time_to_response_hi);
 }
 
-static void versus(msi_armstat *s, const msi_armstat *c)
+static void versus(msi_armstat *st, const msi_armstat *ct)
 {
-    s->p_value =
-        msi_welch_p(s->mean, s->sd, s->n, c->mean, c->sd, c->n, &s->dmean_lo, &s->dmean_hi);
-    s->dmean = s->mean - c->mean;
-    s->dresp = (s->n ? (double)s->nresp / (double)s->n : NAN) -
-               (c->n ? (double)c->nresp / (double)c->n : NAN);
-    msi_newcombe_diff(s->nresp, s->n, c->nresp, c->n, &s->dresp_lo, &s->dresp_hi);
+    ms_arm_summary *s = &st->s;
+    const ms_arm_summary *c = &ct->s;
+    s->p_value = msi_welch_p(s->mean_change, s->mean_change_sd, s->n, c->mean_change,
+                             c->mean_change_sd, c->n, &s->diff_change_lo, &s->diff_change_hi);
+    s->diff_change = s->mean_change - c->mean_change;
+    s->diff_response = (s->n ? (double)st->nresp / (double)s->n : NAN) -
+                       (c->n ? (double)ct->nresp / (double)c->n : NAN);
+    msi_newcombe_diff(st->nresp, s->n, ct->nresp, c->n, &s->diff_response_lo, &s->diff_response_hi);
 }
 
 /* The paired difference from control of a matched design: the moments of
  * each patient's change minus the same patient's change on control. */
-static void paired(const msi_tally *ty, size_t i, msi_armstat *s)
+static void paired(const msi_tally *ty, size_t i, ms_arm_summary *s)
 {
     s->n_paired = 0;
-    s->pdmean = s->pdmean_lo = s->pdmean_hi = s->p_paired = NAN;
+    s->paired_diff = s->paired_diff_lo = s->paired_diff_hi = s->paired_p = NAN;
     if (!ty->pdiff || ty->pdiff[i].n < 1)
         return;
     const msi_moments *m = &ty->pdiff[i];
     s->n_paired = (long)m->n;
-    s->pdmean = m->mean;
-    msi_moments_ci(m, &s->pdmean_lo, &s->pdmean_hi);
+    s->paired_diff = m->mean;
+    msi_moments_ci(m, &s->paired_diff_lo, &s->paired_diff_hi);
     if (m->n < 2)
         return;
     /* identical patients in both arms (sd 0): no difference, or certain */
     double se = msi_moments_sd(m) / sqrt(m->n);
-    s->p_paired =
+    s->paired_p =
         se > 0 ? 2 * gsl_cdf_tdist_Q(fabs(m->mean) / se, m->n - 1) : (m->mean != 0 ? 0 : 1);
 }
 
@@ -88,7 +105,7 @@ static void measures(const double mean[4], const double p[4], double *contrast, 
 
 /* Power of a trial with n per arm, by POWER_REPS trials resampled from the
  * simulated patients.  which: 0 difference (arm a vs control), 1 interaction. */
-static double power_at(const ms_scenario *sc, const armdata *d, int which, long n, size_t a,
+static double power_at(const msi_tally *ty, const armdata *d, int which, long n, size_t a,
                        double *scratch)
 {
     long hits = 0;
@@ -99,7 +116,7 @@ static double power_at(const ms_scenario *sc, const armdata *d, int which, long 
             const armdata *dk = which ? &d[k] : (k ? &d[a] : &d[0]);
             for (long i = 0; i < n; i++) {
                 uint64_t u =
-                    msi_rng_bits(sc->seed, MS_RNG_POWER, (uint64_t)rep, (uint64_t)i, (uint64_t)k);
+                    msi_rng_bits(ty->seed, MS_RNG_POWER, (uint64_t)rep, (uint64_t)i, (uint64_t)k);
                 scratch[i] = dk->change[u % dk->n];
             }
             mean[k] = gsl_stats_mean(scratch, 1, (size_t)n);
@@ -125,17 +142,18 @@ static double power_at(const ms_scenario *sc, const armdata *d, int which, long 
                      : 2.0 * ((double)n - 1);
         }
         double pval = se2 > 0 ? 2 * gsl_cdf_tdist_Q(fabs(est) / sqrt(se2), df) : (est ? 0 : 1);
-        hits += pval < sc->alpha;
+        hits += pval < ty->sc->alpha;
     }
     return (double)hits / POWER_REPS;
 }
 
 /* Smallest n per arm (2..max) reaching the target power, or -1. */
-static long sample_size(const ms_scenario *sc, const armdata *d, int which, size_t a,
-                        double *scratch, double *power_at_n)
+static long sample_size(const msi_tally *ty, const armdata *d, int which, size_t a, double *scratch,
+                        double *power_at_n)
 {
+    const ms_scenario *sc = ty->sc;
     long lo = 2, hi = 2;
-    double p = power_at(sc, d, which, hi, a, scratch);
+    double p = power_at(ty, d, which, hi, a, scratch);
     while (p < sc->power_target) {
         lo = hi;
         if (hi >= sc->power_max) {
@@ -143,12 +161,12 @@ static long sample_size(const ms_scenario *sc, const armdata *d, int which, size
             return -1;
         }
         hi = hi * 2 > sc->power_max ? sc->power_max : hi * 2;
-        p = power_at(sc, d, which, hi, a, scratch);
+        p = power_at(ty, d, which, hi, a, scratch);
     }
     double phi = p;
     while (hi - lo > 1) {
         long mid = lo + (hi - lo) / 2;
-        double pm = power_at(sc, d, which, mid, a, scratch);
+        double pm = power_at(ty, d, which, mid, a, scratch);
         if (pm >= sc->power_target) {
             hi = mid;
             phi = pm;
@@ -160,53 +178,65 @@ static long sample_size(const ms_scenario *sc, const armdata *d, int which, size
     return hi;
 }
 
-ms_status msi_trial_analyse(ms_trial *t)
+void msi_results_free(ms_context *ctx, msi_results *r)
 {
-    const ms_scenario *sc = t->sc;
-    ms_context *ctx = t->ctx;
-    const msi_tally *ty = &t->tally;
+    msi_free(ctx, r->stat);
+    memset(r, 0, sizeof *r);
+}
+
+const msi_armstat *msi_results_arm(const msi_results *r, size_t g, size_t a)
+{
+    return &r->stat[g * r->narms + a];
+}
+
+ms_status msi_results_analyse(ms_context *ctx, const msi_tally *ty, msi_results *r)
+{
+    const ms_scenario *sc = ty->sc;
     size_t na = sc->narms, groups = 1 + 2 * sc->nsub;
-    t->stat = msi_alloc(ctx, na * groups * sizeof *t->stat);
+    memset(r, 0, sizeof *r);
+    r->stat = msi_alloc(ctx, na * groups * sizeof *r->stat);
     armdata *d = msi_alloc(ctx, na * sizeof *d);
     double *scratch = msi_alloc(ctx, ((size_t)sc->power_max + 1) * sizeof *scratch);
-    if (!t->stat || !d || !scratch) {
+    if (!r->stat || !d || !scratch) {
         msi_free(ctx, d);
         msi_free(ctx, scratch);
         return msi_nomem(ctx);
     }
+    r->ngroups = groups;
+    r->narms = na;
+    msi_armstat *stat = r->stat;
     ms_status st = MS_OK;
-    t->n_failed = ty->nfailed;
+    r->n_failed = ty->nfailed;
     for (size_t g = 0; g < groups; g++) {
         for (size_t a = 0; a < na; a++)
-            arm_stats(ty, g * na + a, &t->stat[g * na + a]);
+            arm_stats(ty, g, a, &stat[g * na + a]);
         for (size_t a = 0; a < na; a++) {
             if ((int)a != sc->control)
-                versus(&t->stat[g * na + a], &t->stat[g * na + (size_t)sc->control]);
-            paired(ty, g * na + a, &t->stat[g * na + a]);
+                versus(&stat[g * na + a], &stat[g * na + (size_t)sc->control]);
+            paired(ty, g * na + a, &stat[g * na + a].s);
         }
     }
     for (size_t a = 0; a < na; a++)
         d[a] = (armdata){ty->keep_change[a], ty->nkeep[a]};
     for (size_t a = 0; a < na; a++) {
-        t->stat[a].n_power = -1;
+        stat[a].s.n_for_power = -1;
         if ((int)a == sc->control || d[a].n < 2 || d[sc->control].n < 2)
             continue;
         armdata pair[2] = {d[sc->control], d[a]};
         double pw;
-        t->stat[a].n_power = sample_size(sc, pair, 0, 1, scratch, &pw);
+        stat[a].s.n_for_power = sample_size(ty, pair, 0, 1, scratch, &pw);
     }
-    memset(&t->syn, 0, sizeof t->syn);
-    t->syn.n_diff = t->syn.n_inter = -1;
+    r->syn.n_diff = r->syn.n_inter = -1;
     int fac_ok = sc->fac[0] >= 0;
     for (int k = 0; k < 4 && fac_ok; k++)
-        fac_ok = t->stat[sc->fac[k]].n >= 2;
+        fac_ok = stat[sc->fac[k]].s.n >= 2;
     if (fac_ok) {
-        msi_synergy *y = &t->syn;
+        msi_synergy *y = &r->syn;
         double mean[4], p[4];
         for (int k = 0; k < 4; k++) {
-            const msi_armstat *s = &t->stat[sc->fac[k]];
-            mean[k] = s->mean;
-            p[k] = (double)s->nresp / (double)s->n;
+            const msi_armstat *s = &stat[sc->fac[k]];
+            mean[k] = s->s.mean_change;
+            p[k] = (double)s->nresp / (double)s->s.n;
         }
         measures(mean, p, &y->contrast, &y->bliss, &y->hsa);
         size_t B = ty->nboot, m = 0;
@@ -216,8 +246,8 @@ ms_status msi_trial_analyse(ms_trial *t)
         if (!bc || !bb || !bh) {
             st = msi_nomem(ctx);
         } else {
-            for (size_t r = 0; r < B; r++) {
-                const double *acc = ty->boot + r * 12;
+            for (size_t b = 0; b < B; b++) {
+                const double *acc = ty->boot + b * 12;
                 int empty = 0;
                 for (int k = 0; k < 4; k++) {
                     empty |= !(acc[3 * k] > 0);
@@ -236,7 +266,7 @@ ms_status msi_trial_analyse(ms_trial *t)
              * a matched design) are zero: additive, not a rounding verdict */
             double scale = 0;
             for (int k = 0; k < 4; k++)
-                scale = fmax(scale, fabs(t->stat[sc->fac[k]].mean));
+                scale = fmax(scale, fabs(stat[sc->fac[k]].s.mean_change));
             double eps = 10 * sc->rtol * (1 + scale);
             y->verdict = y->hi < -eps  ? "synergistic"
                          : y->lo > eps ? "less than additive"
@@ -245,9 +275,9 @@ ms_status msi_trial_analyse(ms_trial *t)
             armdata f[4];
             for (int k = 0; k < 4; k++)
                 f[k] = d[sc->fac[k]];
-            y->n_inter = sample_size(sc, f, 1, 0, scratch, &y->power_inter_at_n);
+            y->n_inter = sample_size(ty, f, 1, 0, scratch, &y->power_inter_at_n);
             armdata pair[2] = {f[0], f[3]};
-            y->n_diff = sample_size(sc, pair, 0, 1, scratch, &y->power_diff_at_n);
+            y->n_diff = sample_size(ty, pair, 0, 1, scratch, &y->power_diff_at_n);
         }
         msi_free(ctx, bc);
         msi_free(ctx, bb);

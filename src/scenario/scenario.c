@@ -5,8 +5,8 @@
  * checks the model and every protocol, resolving paths relative to the
  * scenario file.  Owns ms_scenario.
  */
+#include "scenario.h"
 #include "../core/yamldoc.h"
-#include "trial_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -542,6 +542,31 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
     }
     *out = sc;
     return msi_ok(ctx);
+}
+
+ms_model *msi_scenario_model(ms_scenario *sc)
+{
+    return sc ? sc->model : NULL;
+}
+
+size_t ms_scenario_control(const ms_scenario *sc)
+{
+    return sc && sc->control >= 0 ? (size_t)sc->control : 0;
+}
+
+unsigned long long ms_scenario_seed(const ms_scenario *sc)
+{
+    return sc ? sc->seed : 0;
+}
+
+size_t ms_scenario_visit_count(const ms_scenario *sc)
+{
+    return sc ? sc->nvisits : 0;
+}
+
+double ms_scenario_visit_week(const ms_scenario *sc, size_t visit)
+{
+    return sc && visit < sc->nvisits ? sc->visits[visit] : NAN;
 }
 
 const char *ms_scenario_model_path(const ms_scenario *sc)

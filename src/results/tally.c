@@ -9,11 +9,12 @@
  * sums of every Poisson-bootstrap replicate; and, in a matched design, the
  * moments of each patient's change in an arm minus the same patient's
  * change on control (a patient's records go past together, so only the
- * current patient is held).  Owns msi_tally.  Its size does
+ * current patient is held); per group, arm and visit the patients first
+ * responding there (time to response).  Owns msi_tally.  Its size does
  * not depend on the number of patients.
  */
 #include "../core/rng.h"
-#include "trial_impl.h"
+#include "results.h"
 
 #include <math.h>
 #include <string.h>
@@ -22,11 +23,13 @@
 #include <omp.h>
 #endif
 
-ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc)
+ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
+                         unsigned long long seed)
 {
     memset(ty, 0, sizeof *ty);
     ty->ctx = ctx;
     ty->sc = sc;
+    ty->seed = seed;
     ty->na = sc->narms;
     ty->ngroups = 1 + 2 * sc->nsub;
     ty->nobs = sc->model->count[MS_OBSERVABLE];
@@ -35,6 +38,7 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc)
     ty->nresp = msi_alloc(ctx, ng * sizeof *ty->nresp);
     ty->nrem = msi_alloc(ctx, ng * sizeof *ty->nrem);
     ty->nfail = msi_alloc(ctx, ng * sizeof *ty->nfail);
+    ty->vfirst = msi_alloc(ctx, ng * sc->nvisits * sizeof *ty->vfirst);
     ty->base = msi_alloc(ctx, ty->na * sizeof *ty->base);
     ty->fin = msi_alloc(ctx, ty->na * sizeof *ty->fin);
     ty->visit = msi_alloc(ctx, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
@@ -57,8 +61,8 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc)
         ty->pok = msi_alloc(ctx, ty->na * sizeof *ty->pok);
         ty->psub = msi_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
     }
-    int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->base || !ty->fin ||
-              !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->keep_change ||
+    int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->vfirst || !ty->base ||
+              !ty->fin || !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->keep_change ||
               !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
               (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub));
     if (bad) {
@@ -69,6 +73,7 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc)
     memset(ty->nresp, 0, ng * sizeof *ty->nresp);
     memset(ty->nrem, 0, ng * sizeof *ty->nrem);
     memset(ty->nfail, 0, ng * sizeof *ty->nfail);
+    memset(ty->vfirst, 0, ng * sc->nvisits * sizeof *ty->vfirst);
     memset(ty->base, 0, ty->na * sizeof *ty->base);
     memset(ty->fin, 0, ty->na * sizeof *ty->fin);
     memset(ty->visit, 0, (ty->na * sc->nvisits * ty->nobs + 1) * sizeof *ty->visit);
@@ -110,6 +115,7 @@ void msi_tally_free(msi_tally *ty)
     msi_free(ctx, ty->nresp);
     msi_free(ctx, ty->nrem);
     msi_free(ctx, ty->nfail);
+    msi_free(ctx, ty->vfirst);
     msi_free(ctx, ty->base);
     msi_free(ctx, ty->fin);
     msi_free(ctx, ty->visit);
@@ -183,20 +189,25 @@ static void add_one(msi_tally *ty, const msi_rechdr *h, const double *sub, const
             ty->nfail[g * na + a]++;
         return;
     }
+    size_t nv = sc->nvisits, first = nv; /* the first visit responding (nv: none) */
+    double resp_max = (1 - sc->response_frac) * h->baseline;
+    for (size_t v = 0; first == nv && v < nv; v++)
+        if (obs[v * ty->nobs + sc->score] <= resp_max)
+            first = v;
     for (size_t g = 0; g < ty->ngroups; g++) {
         if (!in_group(sc, g, sub))
             continue;
         msi_moments_add(&ty->change[g * na + a], h->change);
         ty->nresp[g * na + a] += h->response;
         ty->nrem[g * na + a] += h->remission;
+        if (first < nv)
+            ty->vfirst[(g * na + a) * nv + first]++;
     }
     msi_moments_add(&ty->base[a], h->baseline);
     msi_moments_add(&ty->fin[a], h->final);
     size_t per = sc->nvisits * ty->nobs;
     for (size_t j = 0; j < per; j++)
         msi_moments_add(&ty->visit[a * per + j], obs[j]);
-    size_t nv = sc->nvisits;
-    double resp_max = (1 - sc->response_frac) * h->baseline;
     for (size_t v = 0; v < nv; v++) {
         double y = obs[v * ty->nobs + sc->score];
         ty->vresp[a * nv + v] += y <= resp_max;
@@ -236,7 +247,7 @@ void msi_tally_add(msi_tally *ty, const msi_rechdr *h, const double *sub, const 
                     k = j;
             if (k < 0 || h[i].failed)
                 continue;
-            int w = msi_poisson1(msi_rng_bits(sc->seed, MS_RNG_BOOTSTRAP, (uint64_t)r,
+            int w = msi_poisson1(msi_rng_bits(ty->seed, MS_RNG_BOOTSTRAP, (uint64_t)r,
                                               (uint64_t)h[i].patient,
                                               ty->paired ? 0 : (uint64_t)k + 1));
             if (!w)

@@ -2,9 +2,10 @@
  * stats.c — the statistics a trial report uses, on GSL's distribution
  * functions: Wilson score intervals for proportions, Newcombe's hybrid score
  * interval for a difference of proportions, t intervals for means and the
- * Welch test for a difference of means.
+ * Welch test for a difference of means, the median of a time to an event
+ * observed at visits.
  */
-#include "trial_impl.h"
+#include "results.h"
 
 #include <math.h>
 
@@ -29,6 +30,30 @@ void msi_wilson(long x, long n, double *lo, double *hi)
     double half = Z975 * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
     *lo = fmax(0, centre - half);
     *hi = fmin(1, centre + half);
+}
+
+/* The share reaching the event by visit i is the empirical distribution
+ * function (no censoring before the last visit: every patient is seen at
+ * every visit); the median is the first visit where it reaches 1/2, and its
+ * interval the first visits where the upper and the lower Wilson bound of
+ * the share reach 1/2 -- the times where the pointwise band crosses 1/2, as
+ * R's survival::quantile.survfit does for a Kaplan-Meier curve. */
+void msi_median_time(const double *t, const long *x, size_t nt, long n, double *median, double *lo,
+                     double *hi)
+{
+    *median = *lo = *hi = NAN;
+    long cum = 0;
+    for (size_t i = 0; n > 0 && i < nt; i++) {
+        cum += x[i];
+        double p = (double)cum / (double)n, wl, wh;
+        msi_wilson(cum, n, &wl, &wh);
+        if (isnan(*median) && p >= 0.5)
+            *median = t[i];
+        if (isnan(*lo) && wh >= 0.5)
+            *lo = t[i];
+        if (isnan(*hi) && wl >= 0.5)
+            *hi = t[i];
+    }
 }
 
 /* Newcombe RG (1998) Stat Med 17:873-890, method 10 (hybrid score). */

@@ -10,7 +10,7 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "../core/yamldoc.h"
-#include "trial_impl.h"
+#include "calibrate_impl.h"
 
 #include <limits.h>
 #include <math.h>

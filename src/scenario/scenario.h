@@ -1,0 +1,61 @@
+/*
+ * scenario.h — the inside of a loaded scenario: its arms, design, visits,
+ * endpoints, inclusion criteria, subgroups and analysis settings, as
+ * scenario.c read and checked them.  The trial, its results and the report
+ * read it; nothing writes it after ms_scenario_load().  Owns struct
+ * ms_scenario.  Not installed.
+ */
+#ifndef MS_SCENARIO_H
+#define MS_SCENARIO_H
+
+#include "../model/model_impl.h"
+
+typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } msi_design;
+
+typedef struct {
+    char *name, *protocol_path, *label;
+    ms_protocol *proto; /* NULL: no treatment */
+    int *set_idx;       /* parameter overrides */
+    double *set_val;
+    size_t nset;
+} msi_arm;
+
+typedef struct {
+    char *name, *var;
+    double threshold;
+    int above; /* 1: var > threshold; 0: var <= threshold */
+} msi_subgroup;
+
+struct ms_scenario {
+    ms_context *ctx;
+    char *file, *dir, *name, *question, *desc, *model_path;
+    ms_model *model;
+    unsigned long long seed; /* the scenario's; a run may use another (ms_trial_options) */
+    long per_arm;
+    msi_design design;
+    msi_arm *arms;
+    size_t narms;
+    int control;    /* arm index */
+    int fac[4];     /* factorial: control, a, b, ab (arm indices), or -1 */
+    double *visits; /* weeks, increasing, first 0 */
+    size_t nvisits;
+    int score; /* observable index */
+    double response_frac, remission_max;
+    int *markers; /* observable indices */
+    size_t nmarkers;
+    ms_criterion *crit;
+    char **crit_names;
+    size_t ncrit;
+    msi_subgroup *sub;
+    size_t nsub;
+    double alpha, power_target;
+    long power_max;
+    long bootstrap;
+    double rtol, atol; /* solver tolerances */
+    ms_method method;  /* solver method (solver: method:) */
+};
+
+/* The scenario's model, which calibration (its owner) sets values in. */
+ms_model *msi_scenario_model(ms_scenario *sc);
+
+#endif
