@@ -7,7 +7,7 @@
  * normal, lognormal, uniform or categorical; truncation rejects the whole
  * vector and draws again.  Owns no state: a draw is a pure function of its
  * key, which is what makes cohorts reproducible across N, threads and MPI
- * ranks.  Also the model's read-only variability accessors.
+ * ranks.  The model's variability accessors are in src/model/model.c.
  */
 #include "../core/rng.h"
 #include "../model/model_impl.h"
@@ -19,29 +19,6 @@
 
 #define MS_MAX_ATTEMPTS 1000
 #define MS_MAX_VAR 256
-
-size_t ms_model_variability_count(const ms_model *m)
-{
-    return m ? m->nvar : 0;
-}
-
-int ms_model_body_weight(const ms_model *m)
-{
-    return m ? m->body_weight : -1;
-}
-
-ms_status ms_model_variability(const ms_model *m, size_t i, ms_variability *out)
-{
-    if (!m || !out || i >= m->nvar)
-        return MS_ERR_ARG;
-    const msi_vardef *v = &m->var[i];
-    out->param = m->sym[MS_PARAM][v->param].name;
-    out->summary = v->summary;
-    out->source = v->source;
-    out->hypothesis = v->hypothesis;
-    out->evidence = v->evidence;
-    return MS_OK;
-}
 
 ms_status ms_cohort_draw(ms_context *ctx, const ms_model *m, unsigned long long seed,
                          unsigned long long candidate, double *params)

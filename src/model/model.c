@@ -98,6 +98,29 @@ void ms_model_free(ms_model *m)
     msi_free(ctx, m);
 }
 
+size_t ms_model_variability_count(const ms_model *m)
+{
+    return m ? m->nvar : 0;
+}
+
+int ms_model_body_weight(const ms_model *m)
+{
+    return m ? m->body_weight : -1;
+}
+
+ms_status ms_model_variability(const ms_model *m, size_t i, ms_variability *out)
+{
+    if (!m || !out || i >= m->nvar)
+        return MS_ERR_ARG;
+    const msi_vardef *v = &m->var[i];
+    out->param = m->sym[MS_PARAM][v->param].name;
+    out->summary = v->summary;
+    out->source = v->source;
+    out->hypothesis = v->hypothesis;
+    out->evidence = v->evidence;
+    return MS_OK;
+}
+
 const char *ms_model_name(const ms_model *m)
 {
     return m ? m->name : NULL;

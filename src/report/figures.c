@@ -104,7 +104,7 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
                           const char *path)
 {
     const ms_scenario *sc = t->sc;
-    size_t nv = sc->nvisits, no = sc->model->count[MS_OBSERVABLE];
+    size_t nv = sc->nvisits, no = ms_model_count(sc->model, MS_OBSERVABLE);
     double mean[16][64], lo[16][64], hi[16][64];
     double ymin = INFINITY, ymax = -INFINITY;
     if (nv > 64)

@@ -359,6 +359,20 @@ static void ci(FILE *f, double x, double lo, double hi, double scale, int digits
     }
 }
 
+/* The name of a parameter or observable (public accessors: the report
+ * reads the model as any user of the library would). */
+static const char *param_name(const ms_model *m, size_t i)
+{
+    ms_symbol s;
+    return ms_model_symbol(m, MS_PARAM, i, &s) == MS_OK ? s.name : "?";
+}
+
+static const char *obs_name(const ms_model *m, size_t i)
+{
+    ms_symbol s;
+    return ms_model_symbol(m, MS_OBSERVABLE, i, &s) == MS_OK ? s.name : "?";
+}
+
 static const char *arm_label(const ms_scenario *sc, size_t a)
 {
     return sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name;
@@ -460,10 +474,11 @@ static void claims_section(out_t *o, const ms_trial *t)
         return;
     fprintf(f, "<h2>%s</h2>\n<p>", S[S_CLAIMS]);
     fprintf(f, S[S_CLAIMS_INTRO], n);
-    for (size_t i = 0, k = 0; i < m->count[MS_PARAM]; i++) {
-        const msi_symdef *p = &m->sym[MS_PARAM][i];
-        if (p->claim)
-            fprintf(f, "%s <code>%s</code> (%g)", k++ ? "," : "", p->name, p->as_claimed);
+    for (size_t i = 0, k = 0; i < ms_model_count(m, MS_PARAM); i++) {
+        ms_symbol p;
+        ms_model_symbol(m, MS_PARAM, i, &p);
+        if (p.claim)
+            fprintf(f, "%s <code>%s</code> (%g)", k++ ? "," : "", p.name, p.as_claimed);
     }
     fputs(".</p>\n", f);
     const ms_trial *c = t->cp.trial;
@@ -475,7 +490,7 @@ static void claims_section(out_t *o, const ms_trial *t)
     const char *a_name = setting_name(S, t->cp.setting), *b_name = setting_name(S, t->cp.other);
     fprintf(f, "<p>%s <b>%s</b>. %s <b>%s</b>", S[S_CLAIMS_RUN], a_name, S[S_CLAIMS_OTHER], b_name);
     for (size_t k = 0; k < t->cp.n; k++)
-        fprintf(f, "%s<code>%s</code> = %g", k ? ", " : " (", m->sym[MS_PARAM][t->cp.idx[k]].name,
+        fprintf(f, "%s<code>%s</code> = %g", k ? ", " : " (", param_name(m, (size_t)t->cp.idx[k]),
                 t->cp.val[k]);
     fputs(").</p>\n", f);
     fprintf(f,
@@ -647,7 +662,7 @@ static void arms_section(out_t *o, const ms_trial *t)
         }
         fputs("</ul>\n", f);
         for (size_t k = 0; k < arm->nset; k++) {
-            fprintf(f, "<p class=small>%s = %g</p>", sc->model->sym[MS_PARAM][arm->set_idx[k]].name,
+            fprintf(f, "<p class=small>%s = %g</p>", param_name(sc->model, (size_t)arm->set_idx[k]),
                     arm->set_val[k]);
         }
     }
@@ -657,14 +672,18 @@ static void arms_section(out_t *o, const ms_trial *t)
  * atop the ledger); 0 if nothing is. */
 static int hyp_banner(out_t *o, const ms_model *m)
 {
-    size_t nh = 0, na = 0, nvh = 0, np = m->count[MS_PARAM];
+    size_t nh = 0, na = 0, nvh = 0, np = ms_model_count(m, MS_PARAM);
     for (size_t i = 0; i < np; i++) {
-        const msi_symdef *p = &m->sym[MS_PARAM][i];
-        nh += p->hypothesis != NULL;
-        na += p->hypothesis && p->evidence && strcmp(p->evidence, "assumption") == 0;
+        ms_symbol p;
+        ms_model_symbol(m, MS_PARAM, i, &p);
+        nh += p.hypothesis != NULL;
+        na += p.hypothesis && p.evidence && strcmp(p.evidence, "assumption") == 0;
     }
-    for (size_t i = 0; i < m->nvar; i++)
-        nvh += m->var[i].hypothesis != NULL;
+    for (size_t i = 0; i < ms_model_variability_count(m); i++) {
+        ms_variability v;
+        ms_model_variability(m, i, &v);
+        nvh += v.hypothesis != NULL;
+    }
     if (!nh && !nvh)
         return 0;
     fputs("<p class=warn>", o->f);
@@ -684,8 +703,10 @@ static void ledger(out_t *o, const ms_trial *t)
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)
             fprintf(f, "<tr><th colspan=4>%s</th></tr>\n", o->s[S_SOURCED]);
-        for (size_t i = 0; i < m->count[MS_PARAM]; i++) {
-            const msi_symdef *p = &m->sym[MS_PARAM][i];
+        for (size_t i = 0; i < ms_model_count(m, MS_PARAM); i++) {
+            ms_symbol sym;
+            ms_model_symbol(m, MS_PARAM, i, &sym);
+            const ms_symbol *p = &sym;
             if ((p->hypothesis != NULL) != (pass == 0))
                 continue;
             fputs("<tr><td><code>", f);
@@ -711,12 +732,14 @@ static void ledger(out_t *o, const ms_trial *t)
         }
     }
     fputs("</table>\n", f);
-    if (m->nvar) {
+    if (ms_model_variability_count(m)) {
         fprintf(f, "<h3>%s</h3><table>", o->s[S_VARIABILITY]);
-        for (size_t i = 0; i < m->nvar; i++) {
-            const msi_vardef *v = &m->var[i];
+        for (size_t i = 0; i < ms_model_variability_count(m); i++) {
+            ms_variability var;
+            ms_model_variability(m, i, &var);
+            const ms_variability *v = &var;
             fputs("<tr><td><code>", f);
-            esc(f, m->sym[MS_PARAM][v->param].name);
+            esc(f, v->param);
             fputs("</code></td><td>", f);
             esc(f, v->summary);
             fputs("</td><td>", f);
@@ -747,7 +770,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     char path[4096];
 
     /* figures */
-    msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], m->sym[MS_OBSERVABLE][sc->score].name};
+    msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], obs_name(m, (size_t)sc->score)};
     snprintf(path, sizeof path, "%s/fig-score.png", dir);
     if ((st = msi_fig_by_week(ctx, t, sc->score, &tx, path)))
         return st;
@@ -761,11 +784,11 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         return st;
     for (size_t k = 0; k < sc->nmarkers; k++) {
         char title[256];
-        snprintf(title, sizeof title, "%s: %s", m->sym[MS_OBSERVABLE][sc->markers[k]].name,
-                 S[S_FIG_MARKER]);
+        ms_symbol ob;
+        ms_model_symbol(m, MS_OBSERVABLE, (size_t)sc->markers[k], &ob);
+        snprintf(title, sizeof title, "%s: %s", ob.name, S[S_FIG_MARKER]);
         char ylab[256];
-        snprintf(ylab, sizeof ylab, "%s (%s)", m->sym[MS_OBSERVABLE][sc->markers[k]].name,
-                 m->sym[MS_OBSERVABLE][sc->markers[k]].unit);
+        snprintf(ylab, sizeof ylab, "%s (%s)", ob.name, ob.unit);
         msi_fig_text tm = {title, S[S_WEEK], ylab};
         snprintf(path, sizeof path, "%s/fig-marker-%zu.png", dir, k + 1);
         if ((st = msi_fig_by_week(ctx, t, sc->markers[k], &tm, path)))
@@ -821,9 +844,9 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     claims_section(&o, t);
 
     fprintf(f, "<h2>%s</h2><table>\n<tr><th>%s</th><td><code>", S[S_DESIGN], S[S_MODEL]);
-    esc(f, m->name);
+    esc(f, ms_model_name(m));
     fputs("</code> ", f);
-    esc(f, m->desc ? m->desc : "");
+    esc(f, ms_model_description(m));
     fprintf(f, "</td></tr>\n<tr><th>%s</th><td>%llu</td></tr>\n<tr><th>%s</th><td>%ld</td></tr>\n",
             S[S_SEED], sc->seed, S[S_PER_ARM], sc->per_arm);
     fprintf(f, "<tr><th>%s</th><td>%s</td></tr>\n<tr><th>%s</th><td>", S[S_RANDOM],
@@ -834,8 +857,8 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     for (size_t v = 0; v < sc->nvisits; v++)
         fprintf(f, "%s%g", v ? ", " : "", sc->visits[v]);
     fprintf(f, "</td></tr>\n<tr><th>%s</th><td><code>%s</code>; %s %.0f%%; %s %g</td></tr>\n",
-            S[S_SCORE], m->sym[MS_OBSERVABLE][sc->score].name, S[S_RESPONSE_DEF],
-            100 * sc->response_frac, S[S_REMISSION_DEF], sc->remission_max);
+            S[S_SCORE], obs_name(m, (size_t)sc->score), S[S_RESPONSE_DEF], 100 * sc->response_frac,
+            S[S_REMISSION_DEF], sc->remission_max);
     fprintf(f, "<tr><th>%s</th><td>%ld / %ld", S[S_SCREENED], t->included, t->screened);
     for (size_t c = 0; c < sc->ncrit; c++) {
         fprintf(f, "; <code>%s</code> in [%g, %g]: %ld rejected", sc->crit[c].name, sc->crit[c].min,
@@ -859,8 +882,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     for (size_t k = 0; k < sc->nmarkers; k++) {
         char name[64], cap[256];
         snprintf(name, sizeof name, "fig-marker-%zu.png", k + 1);
-        snprintf(cap, sizeof cap, "%s: %s", m->sym[MS_OBSERVABLE][sc->markers[k]].name,
-                 S[S_FIG_MARKER]);
+        snprintf(cap, sizeof cap, "%s: %s", obs_name(m, (size_t)sc->markers[k]), S[S_FIG_MARKER]);
         figure(&o, dir, name, cap);
     }
 
