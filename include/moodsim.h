@@ -26,6 +26,7 @@
 #define MOODSIM_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,6 +97,17 @@ MS_API void ms_context_free(ms_context *ctx);
 MS_API const char *ms_errmsg(const ms_context *ctx);
 /* Status of the last call made with this context. */
 MS_API ms_status ms_errcode(const ms_context *ctx);
+
+/* A file written whole or not at all, as the library writes its own: the
+ * text goes to a temporary file beside `path` (*f, to write with stdio);
+ * ms_output_close(keep nonzero) syncs it and renames it over path, or
+ * removes it (keep zero, or after a write error: MS_ERR_WRITE), leaving
+ * path as it was.  A symlink at path is replaced, not followed.  Path "-"
+ * writes to standard output.  The ms_output owns the temporary file until
+ * ms_output_close, which frees it. */
+typedef struct ms_output ms_output;
+MS_API ms_status ms_output_open(ms_context *ctx, const char *path, ms_output **out, FILE **f);
+MS_API ms_status ms_output_close(ms_context *ctx, ms_output *o, int keep);
 
 /* ----------------------------------------------------------------- model */
 
@@ -563,6 +575,10 @@ MS_API void ms_trial_free(ms_trial *t);
       (diff_response, diff_response_lo, diff_response_hi),                                         \
       "diff_response_vs_control,diff_response_lo,diff_response_hi", 100, " pp", 0, 0,              \
       "response vs control", "Response vs control", "対照群との差（反応率）")                      \
+    X(time_to_response, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                          \
+      (time_to_response, time_to_response_lo, time_to_response_hi),                                \
+      "time_to_response_median,time_to_response_lo,time_to_response_hi", 1, " wk", 1, 1,           \
+      "weeks to response", "Median weeks to first response", "初回反応までの週数（中央値）")       \
     X(paired_diff, N_CI_P, PAIRED, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                        \
       (n_paired, paired_diff, paired_diff_lo, paired_diff_hi, paired_p),                           \
       "paired_n,paired_diff_change,paired_diff_lo,paired_diff_hi,paired_p_value", 1, "", 2, 2,     \
@@ -570,11 +586,7 @@ MS_API void ms_trial_free(ms_trial *t);
       "同じ患者での対照群との差（対応あり）")                                                      \
     X(n_for_power, COUNT, VS_CONTROL, 0, (n_for_power), "", 1, "", 0, 0, "", "", "")               \
     X(baseline, VALUE, ARM, 0, (baseline), "", 1, "", 2, 2, "", "", "")                            \
-    X(final, VALUE, ARM, 0, (final), "", 1, "", 2, 2, "", "", "")                                  \
-    X(time_to_response, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                          \
-      (time_to_response, time_to_response_lo, time_to_response_hi),                                \
-      "time_to_response_median,time_to_response_lo,time_to_response_hi", 1, " wk", 1, 1,           \
-      "weeks to response", "Median weeks to first response", "初回反応までの週数（中央値）")
+    X(final, VALUE, ARM, 0, (final), "", 1, "", 2, 2, "", "", "")
 
 typedef enum {
     MS_SHAPE_COUNT,

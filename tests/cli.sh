@@ -446,4 +446,38 @@ expect_rc 2 "--write-model with --evaluate" "$ms" calibrate "$tmp/p4.yaml" --eva
 expect_rc 2 "--write-model into a missing directory" "$ms" calibrate "$cal/crp_healthy.yaml" --quiet --write-model "$tmp/no/such/dir.yaml"
 grep -q "dir.yaml: cannot write" "$tmp/err" && ok || bad "--write-model names the file it cannot write: $(cat "$tmp/err")"
 
+# one option parser (getopt_long): --opt=value, -h, -V, "did you mean" for
+# commands, options and --set names; whole numbers checked (no silent 0)
+expect_rc 0 "--opt=value" "$ms" simulate "$src/tests/models/decay.yaml" --days=1 --every=6 --out="$tmp/eq.csv"
+[[ $(wc -l < "$tmp/eq.csv") -eq 6 ]] && ok || bad "--days=1 --every=6: a header and 5 rows, got $(wc -l < "$tmp/eq.csv")"
+expect_rc 0 "-V" "$ms" -V
+grep -q "^moodsim [0-9]" "$tmp/out" && ok || bad "-V prints the version"
+expect_rc 0 "-h after a command" "$ms" trial -h
+grep -q "usage: moodsim trial" "$tmp/out" && ok || bad "trial -h prints the trial's help"
+expect_rc 2 "a mistyped command" "$ms" simulat
+grep -q "unknown command 'simulat' (did you mean 'simulate'?)" "$tmp/err" && ok || bad "did you mean a command: $(cat "$tmp/err")"
+expect_rc 2 "a mistyped option" "$ms" simulate "$src/tests/models/decay.yaml" --dayz 1 --out "$tmp/x.csv"
+grep -q "unknown option '--dayz' (did you mean '--days'?)" "$tmp/err" && ok || bad "did you mean an option: $(cat "$tmp/err")"
+expect_rc 2 "a value for a flag" "$ms" trial --quiet=1 "$src/tests/trial/toy_scenario.yaml" --out "$tmp/q"
+grep -q "option '--quiet' takes no value" "$tmp/err" && ok || bad "a flag with a value: $(cat "$tmp/err")"
+expect_rc 2 "--set with a near name" "$ms" simulate "$src/tests/models/decay.yaml" --days 1 --set kk=1 --out "$tmp/x.csv"
+grep -q "did you mean 'k'" "$tmp/err" && ok || bad "did you mean a parameter: $(cat "$tmp/err")"
+expect_rc 2 "help for an unknown command" "$ms" help frobnicate
+expect_rc 2 "cohort --seed 1e30" "$ms" cohort "$src/models/depression_inflammation.yaml" --n 2 --seed 1e30 --out "$tmp/c.csv"
+expect_rc 2 "protocol --patient -1" "$ms" protocol show "$src/protocols/tms.yaml" --patient -1 --seed 1
+expect_rc 2 "--weeks for events" "$ms" protocol events "$src/protocols/tms.yaml" --weeks 2
+"$ms" --help | grep -q "4 calibrate: a target outside its interval" && ok || bad "the main help lists exit code 4"
+
+# trial --set NAME=VALUE: every patient of every arm, recorded in run.txt
+# for --resume, and in the report's command line
+ts="$src/tests/trial/toy_scenario.yaml"
+expect_rc 0 "trial --set" "$ms" trial "$ts" --out "$tmp/ts1" --set p_max=0.9 --quiet --one-setting
+expect_rc 0 "trial without --set" "$ms" trial "$ts" --out "$tmp/ts0" --quiet --one-setting
+cmp -s "$tmp/ts0/endpoints.csv" "$tmp/ts1/endpoints.csv" && bad "trial --set p_max=0.9 changed nothing" || ok
+grep -qx "set p_max=0.9" "$tmp/ts1/run.txt" && ok || bad "run.txt records the --set: $(cat "$tmp/ts1/run.txt")"
+grep -q "moodsim trial .*--set p_max=0.9" "$tmp/ts1/report.html" && ok || bad "the report's command line has the --set"
+expect_rc 2 "trial --set of no parameter" "$ms" trial "$ts" --out "$tmp/ts2" --set p_maxx=1 --quiet
+grep -q "did you mean 'p_max'" "$tmp/err" && ok || bad "trial --set names the parameter: $(cat "$tmp/err")"
+expect_rc 2 "--resume with --set" "$ms" trial --resume "$tmp/ts1" --set p_max=1
+
 finish "cli"

@@ -137,3 +137,36 @@ void msi_csv_str(FILE *f, const char *s)
     }
     fputc('"', f);
 }
+
+/* The public face of msi_outfile (moodsim.h). */
+struct ms_output {
+    msi_outfile o;
+};
+
+ms_status ms_output_open(ms_context *ctx, const char *path, ms_output **out, FILE **f)
+{
+    if (!ctx || !path || !out || !f)
+        return MS_ERR_ARG;
+    *out = NULL;
+    *f = NULL;
+    ms_output *o = msi_alloc(ctx, sizeof *o);
+    if (!o)
+        return msi_nomem(ctx);
+    ms_status st = msi_out_open(ctx, &o->o, path);
+    if (st) {
+        msi_free(ctx, o);
+        return st;
+    }
+    *out = o;
+    *f = o->o.f;
+    return msi_ok(ctx);
+}
+
+ms_status ms_output_close(ms_context *ctx, ms_output *o, int keep)
+{
+    if (!ctx || !o)
+        return MS_ERR_ARG;
+    ms_status st = msi_out_close(ctx, &o->o, keep);
+    msi_free(ctx, o);
+    return st ? st : msi_ok(ctx);
+}
