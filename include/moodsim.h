@@ -479,8 +479,10 @@ typedef struct ms_trial_options {
     size_t n_set;
     /* If not NULL (an existing directory): visits.csv, endpoints.csv and
      * failures.csv are written there as patients finish, with results.bin
-     * and a checkpoint from which an interrupted run resumes (removed when
-     * the run completes).  A directory holding a checkpoint is refused
+     * and a checkpoint from which an interrupted run resumes (removed by
+     * ms_trial_finish once every file of the run is written); the directory
+     * is locked (flock) while the trial exists, so a second run into it is
+     * refused.  A directory holding a checkpoint is refused
      * unless `resume` is set; then the run continues from it (the inputs
      * must be the same files, unchanged), losing and repeating nothing. */
     const char *out_dir;
@@ -762,6 +764,12 @@ MS_API int ms_trial_counterpart_interrupted(const ms_trial *t);
  * complete.  The per-patient files are written while the trial runs
  * (ms_trial_options.out_dir). */
 MS_API ms_status ms_trial_write(ms_context *ctx, const ms_trial *t, const char *dir);
+/* The run in opt.out_dir is complete (every file of it written: call after
+ * ms_trial_write and ms_report_write): removes its checkpoint and
+ * results.bin.  Until then `--resume` (opt.resume) finishes the run from
+ * its checkpoint, the trial's patients not simulated again.  Nothing to do
+ * for a run without an output directory or one stopped early. */
+MS_API ms_status ms_trial_finish(ms_context *ctx, ms_trial *t);
 /* Writes dir/report.html (self-contained; figures embedded) in lang "en" or
  * "ja".  `command` is the command line to reproduce the run. */
 MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir,

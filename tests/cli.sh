@@ -480,4 +480,23 @@ expect_rc 2 "trial --set of no parameter" "$ms" trial "$ts" --out "$tmp/ts2" --s
 grep -q "did you mean 'p_max'" "$tmp/err" && ok || bad "trial --set names the parameter: $(cat "$tmp/err")"
 expect_rc 2 "--resume with --set" "$ms" trial --resume "$tmp/ts1" --set p_max=1
 
+# values that are not numbers are failures, not results: simulate keeps the
+# rows before the first (exit 3); a trial in which every simulation fails
+# exits 3 (its failures.csv says why)
+cat > "$tmp/nan.yaml" <<'YAML'
+model: nan_observable
+states:
+  x: {unit: "1", initial: 1}
+odes:
+  x: -x
+observables:
+  y: {expr: ln(x - 0.5), unit: "1"}
+YAML
+expect_rc 3 "simulate with an observable that becomes NaN" "$ms" simulate "$tmp/nan.yaml" --days 1 --every 0.25 --out "$tmp/nan.csv"
+grep -q "'y' is not a number at t = 0.75 h" "$tmp/err" && ok || bad "NaN named with its time: $(cat "$tmp/err")"
+[[ $(wc -l < "$tmp/nan.csv") -eq 4 ]] && ok || bad "the 3 rows before the NaN kept: $(cat "$tmp/nan.csv")"
+expect_rc 3 "a trial where every simulation fails" "$ms" trial "$src/tests/trial/failing_scenario.yaml" --out "$tmp/allfail" --set c=1 --quiet
+grep -q "every simulation failed" "$tmp/err" && ok || bad "all failed said: $(cat "$tmp/err")"
+[[ $(wc -l < "$tmp/allfail/failures.csv") -gt 1 ]] && ok || bad "failures.csv lists them"
+
 finish "cli"

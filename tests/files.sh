@@ -58,6 +58,20 @@ mkdir -p "$out/s"; ln -s "$out/victim" "$out/s/endpoints.csv"
 [[ "$(cat "$out/victim")" == keep ]] && ok || bad "endpoints.csv's link target was written through"
 ls "$out"/r/*.tmp-* "$out"/q/*.tmp-* > /dev/null 2>&1 && bad "temporary files left behind" || ok
 
+# a run stopped after its last patient, while its summary and report are
+# written, keeps its checkpoint: --resume finishes it to the bytes an
+# uninterrupted run writes
+mkdir -p "$out/w/report.html"
+"$ms" trial "$p/inputs/scenario.yaml" --out "$out/w" --quiet > "$out/w.txt" 2>&1; rc=$?
+[[ $rc -ne 0 && -s "$out/w/checkpoint" ]] && ok || bad "a failed report: exit $rc, checkpoint $(ls "$out/w")"
+rmdir "$out/w/report.html"
+"$ms" trial --resume "$out/w" --quiet > "$out/w2.txt" 2>&1 && ok || { bad "resume after the last block"; cat "$out/w2.txt" >&2; }
+for f in endpoints.csv visits.csv summary.csv synergy.csv; do
+  cmp -s "$out/w/$f" "$out/q/$f" && ok || bad "$f of a run resumed after its last block differs"
+done
+[[ -s "$out/w/report.html" && ! -e "$out/w/checkpoint" && ! -e "$out/w/results.bin" ]] && ok ||
+  bad "a finished resume leaves its report and no checkpoint: $(ls "$out/w")"
+
 # 4. calibrate --write-model onto the model itself, on a "full disk" (a file
 # size limit): an error, and the model exactly as it was
 c="$out/c"; mkdir -p "$c"

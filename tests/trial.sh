@@ -160,6 +160,24 @@ if [[ -s "$out/int/checkpoint" ]]; then
   refuse_resume bad3 "visits.csv: shorter"
   echo "garbage" > "$out/bad4/run.txt"
   refuse_resume bad4 "run.txt:1:1: expected"
+  # damaged files (a power loss zero-fills what was not synced): refused
+  # by checksum; a checkpoint whose blocks cannot hold its records; a
+  # record that is not the planned patient and arm (an old-format
+  # checkpoint has no checksums, so the record itself is checked)
+  for d in bad5 bad6 bad7; do rm -rf "$out/$d"; cp -r "$out/int" "$out/$d"; done
+  dd if=/dev/zero of="$out/bad5/results.bin" bs=1 seek=300 count=200 conv=notrunc 2> /dev/null
+  refuse_resume bad5 "results.bin: its first .* bytes are not what the run wrote (checksum)"
+  awk 'NR == 3 { $2 = $2 + 1 } { print }' "$out/int/checkpoint" > "$out/bad6/checkpoint"
+  refuse_resume bad6 "checkpoint:3:1: .* blocks and .* records do not go together"
+  awk 'NR == 1 { print "moodsim-checkpoint 1"; next } NR > 4 { print $1, $2; next } { print }' \
+    "$out/int/checkpoint" > "$out/bad7/checkpoint"
+  printf '\x63\x00\x00\x00' | dd of="$out/bad7/results.bin" bs=1 seek=8 conv=notrunc 2> /dev/null
+  refuse_resume bad7 "record 0 is not the run's (patient 0 in arm 99"
+  # one run at a time: a directory another process writes to is refused
+  flock "$out/int" sleep 3 &
+  sleep 0.5
+  refuse_resume int "another moodsim run is writing to this directory"
+  wait
 fi
 if [[ -s "$out/int/checkpoint" ]]; then
   interrupt KILL 2 "$ms" trial --resume "$out/int" --threads 2 --quiet

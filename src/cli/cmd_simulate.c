@@ -129,6 +129,16 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
     }
     char why[1024]; /* the solver's message, before writing resets it */
     snprintf(why, sizeof why, "%s", ms_errmsg(ctx));
+    /* a value that is not a number (an observable's log of zero, say) is a
+     * numerical failure too: the rows before it are kept */
+    for (size_t k = 0; k < rows; k++)
+        for (size_t j = 0; j < nout; j++)
+            if (!isfinite(out[k * nout + j])) {
+                snprintf(why, sizeof why, "%s: '%s' is not a number at t = %g h", model_path,
+                         ms_sim_output_name(sim, j), times[k]);
+                rows = k;
+                st = MS_ERR_SOLVER;
+            }
     ms_status wst = ms_output_open(ctx, out_path, &of, &f);
     if (wst) {
         rc = cli_report(ctx, wst);

@@ -450,7 +450,7 @@ static ms_status run(ms_context *ctx, const cli_command *cmd, const trial_args *
 }
 
 /* summary.csv, the counterpart's, inputs/ and report.html. */
-static ms_status write_outputs(ms_context *ctx, const trial_args *ta, const ms_trial *t, int argc,
+static ms_status write_outputs(ms_context *ctx, const trial_args *ta, ms_trial *t, int argc,
                                char **argv)
 {
     char command[8192];
@@ -460,7 +460,27 @@ static ms_status write_outputs(ms_context *ctx, const trial_args *ta, const ms_t
     ms_status st = ms_trial_write(ctx, t, ta->out_dir);
     if (!st)
         st = ms_report_write(ctx, t, ta->out_dir, ta->lang, command);
+    if (!st) /* everything written: the checkpoint goes (a kill before this resumes) */
+        st = ms_trial_finish(ctx, t);
     return st;
+}
+
+/* A trial whose every simulation failed has no result to show, only NaN:
+ * a numerical failure (exit 3), not a success. */
+static int all_failed(const ms_scenario *sc, const ms_trial *t, const char *dir)
+{
+    long failed, analysed = 0;
+    ms_trial_counts(t, NULL, NULL, &failed);
+    for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
+        ms_arm_summary s;
+        ms_trial_arm_summary(t, a, &s);
+        analysed += s.n;
+    }
+    if (analysed > 0 || failed == 0)
+        return EXIT_OK;
+    fprintf(stderr, "moodsim trial: every simulation failed (%ld); no arm has a result%s%s%s\n",
+            failed, dir ? " (the reasons: " : "", dir ? dir : "", dir ? "/failures.csv)" : "");
+    return EXIT_NUMERIC;
 }
 
 static int trial_or_power(const cli_command *cmd, int argc, char **argv, int power_only)
@@ -500,7 +520,9 @@ static int trial_or_power(const cli_command *cmd, int argc, char **argv, int pow
         fprintf(stderr, "moodsim %s: interrupted; keeping the patients that finished\n", cmd->name);
     if (power_only) {
         print_summary(sc, t, NULL, 1);
-        rc = st == MS_STOPPED ? EXIT_STOPPED : EXIT_OK;
+        rc = all_failed(sc, t, NULL);
+        if (!rc && st == MS_STOPPED)
+            rc = EXIT_STOPPED;
         goto done;
     }
     if ((st = write_outputs(ctx, &ta, t, argc, argv))) {
@@ -508,6 +530,8 @@ static int trial_or_power(const cli_command *cmd, int argc, char **argv, int pow
         goto done;
     }
     print_summary(sc, t, ta.out_dir, 0);
+    if ((rc = all_failed(sc, t, ta.out_dir)))
+        goto done;
     if (ms_trial_interrupted(t))
         fprintf(stderr, "moodsim trial: continue with: moodsim trial --resume %s\n", ta.out_dir);
     if (cli_stop)

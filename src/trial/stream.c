@@ -88,7 +88,42 @@ ms_status msi_stream_close(ms_context *ctx, msi_stream *o, ms_status st)
     return st;
 }
 
-/* The checkpoint: blocks done, records, and the length of every output. */
+/* FNV-1a over every input file and the run's settings: a checkpoint only
+ * resumes the run that wrote it. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 0x100000001b3ull;
+    return h;
+}
+
+#define FNV0 0xcbf29ce484222325ull
+
+/* Extends *h by bytes [from, to) of the file at path (read back: they were
+ * just written, or are being checked on resume).  0, or -1 if the file is
+ * shorter or cannot be read. */
+static int sum_range(const char *path, long from, long to, uint64_t *h)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f || fseek(f, from, SEEK_SET) != 0) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    unsigned char buf[65536];
+    long left = to - from;
+    while (left > 0) {
+        size_t n = fread(buf, 1, left < (long)sizeof buf ? (size_t)left : sizeof buf, f);
+        if (n == 0)
+            break;
+        *h = fnv(*h, buf, n);
+        left -= (long)n;
+    }
+    fclose(f);
+    return left == 0 ? 0 : -1;
+}
+
 /* Opens one of the streamed files, new (truncating a previous run's) or to
  * append to when resuming.  A symbolic link there is refused, not followed:
  * the run writes only files of its own. */
@@ -121,27 +156,25 @@ ms_status msi_stream_checkpoint(ms_context *ctx, msi_stream *o, long blocks, lon
                             OUT_NAMES[i], strerror(errno));
     }
     char path[4096];
+    /* the checksum of every file up to its length here: only the bytes
+     * written since the last checkpoint are read back */
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
+        if (sum_range(path, o->sumoff[i], off[i], &o->sum[i]) != 0)
+            return msi_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot read back what was written");
+        o->sumoff[i] = off[i];
+    }
     snprintf(path, sizeof path, "%s/checkpoint", o->dir);
     msi_outfile of;
     ms_status st = msi_out_open(ctx, &of, path);
     if (st)
         return st;
     FILE *f = of.f;
-    fprintf(f, "moodsim-checkpoint 1\nfingerprint %s\nblocks %ld\nrecords %ld\n", o->fp, blocks,
+    fprintf(f, "moodsim-checkpoint 2\nfingerprint %s\nblocks %ld\nrecords %ld\n", o->fp, blocks,
             records);
     for (int i = 0; i < 4; i++)
-        fprintf(f, "%s %ld\n", OUT_NAMES[i], off[i]);
+        fprintf(f, "%s %ld %016" PRIx64 "\n", OUT_NAMES[i], off[i], o->sum[i]);
     return msi_out_close(ctx, &of, 1);
-}
-
-/* FNV-1a over every input file and the run's settings: a checkpoint only
- * resumes the run that wrote it. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ c[i]) * 0x100000001b3ull;
-    return h;
 }
 
 static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
@@ -206,12 +239,32 @@ ms_status msi_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial
             return st;
     }
     write_headers(sc, o);
+    for (int i = 0; i < 4; i++)
+        o->sum[i] = FNV0;
     return MS_OK;
 }
 
-/* Resuming: the checkpoint must come from the same inputs; every output is
- * cut back to its length at the checkpoint, and the tally is rebuilt from
- * results.bin (the exact doubles, in the order they were added). */
+/* The record k of a run, as the trial plans it: which patient and arm.
+ * A record read back must be this one, so a record zeroed by a power
+ * loss, or records of another layout, are refused. */
+static void planned(const ms_scenario *sc, unsigned long long seed, long k, int64_t *patient,
+                    int32_t *arm)
+{
+    if (sc->design == MS_DESIGN_MATCHED) {
+        *patient = k / (long)sc->narms;
+        *arm = (int32_t)(k % (long)sc->narms);
+    } else {
+        *patient = k;
+        *arm = (int32_t)msi_trial_arm_of(sc, seed, k);
+    }
+}
+
+/* Resuming: the checkpoint must come from the same inputs, be consistent
+ * (its blocks hold its records), and every file must still hold, byte for
+ * byte, what was written up to it (checksums); every output is then cut
+ * back to its length at the checkpoint, and the tally is rebuilt from
+ * results.bin (the exact doubles, in the order they were added), each
+ * record checked to be the patient and arm the plan puts there. */
 ms_status msi_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
                             msi_stream *o, msi_tally *ty, msi_rechdr *h, double *subs, double *obss,
                             size_t cap, int threads, long *blocks_done)
@@ -228,31 +281,41 @@ ms_status msi_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tri
         return msi_fail(ctx, MS_ERR_ARG, o->dir, 0, 0,
                         "no checkpoint to resume from (the run finished, or never started here)");
     /* eight lines: the format, the fingerprint, blocks, records, then each
-     * file's length */
+     * file's length (and, from format 2, its checksum) */
     char fp[64] = "", line[256];
     long off[4] = {-1, -1, -1, -1}, records = -1;
+    uint64_t sum[4] = {0};
     static const char *const want[4] = {"fingerprint", "blocks", "records", NULL};
-    int lineno = 0;
+    int version = 0;
     st = MS_OK;
-    for (lineno = 1; !st && lineno <= 8; lineno++) {
-        char key[64], val[64], extra[2];
-        if (!fgets(line, sizeof line, f) || sscanf(line, "%63s %63s %1s", key, val, extra) != 2) {
+    for (int lineno = 1; !st && lineno <= 8; lineno++) {
+        char key[64], val[64], hex[64] = "", extra[2];
+        int nf = fgets(line, sizeof line, f)
+                     ? sscanf(line, "%63s %63s %63s %1s", key, val, hex, extra)
+                     : 0;
+        int want_fields = lineno > 4 && version == 2 ? 3 : 2;
+        if (nf != want_fields) {
             st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
-                          "expected two fields on this line of a moodsim checkpoint");
+                          "expected %d fields on this line of a moodsim checkpoint", want_fields);
             break;
         }
         const char *expect = lineno == 1   ? "moodsim-checkpoint"
                              : lineno <= 4 ? want[lineno - 2]
                                            : OUT_NAMES[lineno - 5];
-        char *end;
+        char *end, *hend = NULL;
         long v = strtol(val, &end, 10);
         int number_ok = *end == '\0' && v >= 0;
-        if (strcmp(key, expect) != 0 || (lineno == 1 && strcmp(val, "1") != 0) ||
-            (lineno > 2 && !number_ok)) {
+        if (lineno == 1)
+            version = strcmp(val, "1") == 0 ? 1 : strcmp(val, "2") == 0 ? 2 : 0;
+        if (want_fields == 3)
+            sum[lineno - 5] = strtoull(hex, &hend, 16);
+        if (strcmp(key, expect) != 0 || (lineno == 1 && !version) || (lineno > 2 && !number_ok) ||
+            (hend && (*hend || strlen(hex) != 16))) {
             st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "expected '%s %s'", expect,
-                          lineno == 1   ? "1"
+                          lineno == 1   ? "2"
                           : lineno == 2 ? "HEX"
-                                        : "COUNT");
+                          : lineno <= 4 ? "COUNT"
+                                        : "LENGTH CHECKSUM");
             break;
         }
         if (lineno == 2)
@@ -271,6 +334,20 @@ ms_status msi_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tri
         return msi_fail(ctx, MS_ERR_ARG, path, 2, 1,
                         "the scenario, model, protocols or settings changed since this run "
                         "started; it cannot be resumed with different inputs");
+    /* the blocks must hold exactly the records */
+    int matched = sc->design == MS_DESIGN_MATCHED;
+    long total = matched ? sc->per_arm : sc->per_arm * (long)sc->narms;
+    long per_patient = matched ? (long)sc->narms : 1;
+    long nblocks = (total + MS_BLOCK_PATIENTS - 1) / MS_BLOCK_PATIENTS;
+    long patients =
+        *blocks_done * MS_BLOCK_PATIENTS < total ? *blocks_done * MS_BLOCK_PATIENTS : total;
+    if (*blocks_done > nblocks || records != patients * per_patient)
+        return msi_fail(ctx, MS_ERR_SYNTAX, path, 3, 1,
+                        "%ld blocks and %ld records do not go together (this run has %ld "
+                        "blocks of %d patients, %ld record%s each); the checkpoint is not "
+                        "this run's",
+                        *blocks_done, records, nblocks, MS_BLOCK_PATIENTS, per_patient,
+                        per_patient == 1 ? "" : "s");
     size_t no = sc->model->count[MS_OBSERVABLE], per = sc->nvisits * no;
     size_t rec = sizeof(msi_rechdr) + (sc->nsub + per) * sizeof(double);
     if ((size_t)off[3] != (size_t)records * rec)
@@ -287,6 +364,17 @@ ms_status msi_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tri
                             "shorter (%lld bytes) than the checkpoint says (%ld bytes); the run "
                             "cannot be resumed",
                             (long long)sb.st_size, off[i]);
+        /* what was written up to the checkpoint, unchanged (format 2) */
+        uint64_t hs = FNV0;
+        if (sum_range(path, 0, off[i], &hs) != 0)
+            return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read");
+        if (version == 2 && hs != sum[i])
+            return msi_fail(ctx, MS_ERR_ARG, path, 0, 0,
+                            "its first %ld bytes are not what the run wrote (checksum); the "
+                            "file was changed or damaged, and the run cannot be resumed",
+                            off[i]);
+        o->sum[i] = hs;
+        o->sumoff[i] = off[i];
     }
     for (int i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "%s/%s", o->dir, OUT_NAMES[i]);
@@ -296,15 +384,29 @@ ms_status msi_stream_resume(ms_context *ctx, const ms_scenario *sc, const ms_tri
     snprintf(path, sizeof path, "%s/results.bin", o->dir);
     if (!(f = fopen(path, "rb")))
         return msi_fail(ctx, MS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+    unsigned long long seed = opt->seed ? *opt->seed : sc->seed;
     for (long done = 0; done < records;) {
         size_t n = 0;
-        for (; n < cap && done < records; n++, done++)
+        for (; n < cap && done < records; n++, done++) {
             if (fread(&h[n], sizeof *h, 1, f) != 1 ||
                 fread(subs + n * sc->nsub, sizeof(double), sc->nsub, f) != sc->nsub ||
                 fread(obss + n * per, sizeof(double), per, f) != per) {
                 fclose(f);
                 return msi_fail(ctx, MS_ERR_SYNTAX, path, 0, 0, "truncated at record %ld", done);
             }
+            int64_t pp;
+            int32_t pa;
+            planned(sc, seed, done, &pp, &pa);
+            const msi_rechdr *r = &h[n];
+            if (r->patient != pp || r->arm != pa || (r->failed & ~1) || (r->response & ~1) ||
+                (r->remission & ~1) || memchr(r->reason, 0, sizeof r->reason) == NULL) {
+                fclose(f);
+                return msi_fail(ctx, MS_ERR_SYNTAX, path, 0, 0,
+                                "record %ld is not the run's (patient %lld in arm %ld, "
+                                "expected patient %lld in arm %ld); the file is damaged",
+                                done, (long long)r->patient, (long)r->arm, (long long)pp, (long)pa);
+            }
+        }
         msi_tally_add(ty, h, subs, obss, n, threads);
     }
     fclose(f);

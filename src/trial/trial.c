@@ -17,16 +17,20 @@
  * The records go to the results module (src/results/: tally, analysis,
  * summary.csv); the report is in src/report/.
  */
+#define _DEFAULT_SOURCE /* flock */
 #include "../core/rng.h"
 #include "trial_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -49,7 +53,35 @@ void ms_trial_free(ms_trial *t)
     msi_tally_free(&t->tally);
     msi_free(ctx, t->rejected);
     msi_results_free(ctx, &t->res);
+    if (t->lock_fd >= 0)
+        close(t->lock_fd); /* releases the lock */
+    msi_free(ctx, t->out_dir);
     msi_free(ctx, t);
+}
+
+/* One run at a time in an output directory: a second (say, two --resume of
+ * one directory) would write every patient twice. */
+static ms_status lock_dir(ms_context *ctx, ms_trial *t, const char *dir)
+{
+    if (!(t->out_dir = msi_strdup(ctx, dir)))
+        return msi_nomem(ctx);
+    t->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (t->lock_fd < 0)
+        return msi_fail(ctx, MS_ERR_IO, dir, 0, 0, "cannot open: %s", strerror(errno));
+    if (flock(t->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return msi_fail(ctx, MS_ERR_ARG, dir, 0, 0,
+                        "another moodsim run is writing to this directory; wait for it, or "
+                        "choose another output directory");
+    return MS_OK;
+}
+
+ms_status ms_trial_finish(ms_context *ctx, ms_trial *t)
+{
+    if (!ctx || !t)
+        return MS_ERR_ARG;
+    if (t->out_dir && !t->interrupted)
+        msi_stream_finished(t->out_dir);
+    return msi_ok(ctx);
 }
 
 /* ------------------------------------------------------------ the blocks */
@@ -94,7 +126,7 @@ static void block_free(ms_context *ctx, block *b)
 
 /* Arm of patient p in a parallel or factorial design: permuted blocks of
  * one patient per arm, the permutation keyed by (seed, block). */
-static int arm_of(const ms_scenario *sc, unsigned long long seed, long p)
+int msi_trial_arm_of(const ms_scenario *sc, unsigned long long seed, long p)
 {
     size_t na = sc->narms;
     int perm[64];
@@ -120,7 +152,7 @@ static void block_plan(const ms_scenario *sc, unsigned long long seed, block *b)
             for (size_t a = 0; a < sc->narms; a++)
                 b->h[b->n++] = (msi_rechdr){.patient = p, .arm = (int32_t)a};
         } else {
-            b->h[b->n++] = (msi_rechdr){.patient = p, .arm = arm_of(sc, seed, p)};
+            b->h[b->n++] = (msi_rechdr){.patient = p, .arm = msi_trial_arm_of(sc, seed, p)};
         }
     }
 }
@@ -171,6 +203,7 @@ typedef struct {
     ms_sim *sim;
     ms_events *ev; /* refilled for every patient */
     double *params, *times, *buf;
+    char why[MS_REASON_MAX]; /* the last patient's failure, when the engine gave none */
 } worker;
 
 /* Simulates record i of the block.  Returns nonzero only if out of memory. */
@@ -217,6 +250,17 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
         r->remission = fin <= sc->remission_max;
         if (!isfinite(base) || !isfinite(fin))
             why = "the score is not finite";
+        /* an observable that is not a number at a visit (a log of zero, a
+         * division by a state that reached zero) fails the patient: it
+         * would otherwise turn the arm's means into NaN */
+        for (size_t j = 0; !why && j < sc->nvisits * no; j++)
+            if (!isfinite(obs[j])) {
+                ms_symbol o;
+                ms_model_symbol(m, MS_OBSERVABLE, j % no, &o);
+                snprintf(w->why, sizeof w->why, "observable '%s' is not a number at week %g",
+                         o.name, sc->visits[j / no]);
+                why = w->why;
+            }
     }
     if (why) {
         r->failed = 1;
@@ -360,6 +404,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     t->ctx = ctx;
     t->sc = sc;
     t->worker_rank = rank;
+    t->lock_fd = -1;
     long total = sc->design == MS_DESIGN_MATCHED ? sc->per_arm : sc->per_arm * (long)sc->narms;
     t->included = total;
     t->nres = sc->design == MS_DESIGN_MATCHED ? (size_t)total * sc->narms : (size_t)total;
@@ -401,6 +446,9 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     /* outputs, and where to start */
     long start = 0;
     if (rank == 0 && opt->out_dir) {
+        st = lock_dir(ctx, t, opt->out_dir);
+        if (st)
+            goto done;
         st = opt->resume ? msi_stream_resume(ctx, sc, opt, &o, &t->tally, b.h, b.sub, b.obs, b.cap,
                                              threads, &start)
                          : msi_stream_open(ctx, sc, opt, &o);
@@ -503,8 +551,8 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     if (rank == 0 && opt->progress)
         opt->progress(opt->ud, (size_t)consumed, t->nres, msi_now_s() - t0);
     st = msi_stream_close(ctx, &o, st);
-    if (!st && !stopped && rank == 0 && opt->out_dir)
-        msi_stream_finished(opt->out_dir);
+    /* the checkpoint stays until ms_trial_finish(): a run stopped while its
+     * summary and report are written still resumes */
     t->interrupted = stopped;
     if (!st && rank == 0)
         st = msi_results_analyse(ctx, &t->tally, &t->res);

@@ -41,7 +41,13 @@ struct ms_trial {
     int worker_rank;         /* > 0: a rank that only simulated blocks for rank 0 */
     ms_numerics_check check; /* the numerical check (trial.c) */
     msi_counterpart cp;      /* the null / as-claimed counterpart (claims.c) */
+    char *out_dir;           /* rank 0 with an output directory: its path, and */
+    int lock_fd;             /* the directory, locked (flock) until ms_trial_free; or -1 */
 };
+
+/* The arm patient p of a parallel or factorial design is randomised to
+ * (permuted blocks keyed by the run's seed). */
+int msi_trial_arm_of(const ms_scenario *sc, unsigned long long seed, long p);
 
 /* Patients simulated, then written, together (a checkpoint is a number of
  * these blocks). */
@@ -51,7 +57,9 @@ struct ms_trial {
 typedef struct {
     FILE *f[4]; /* visits.csv, endpoints.csv, failures.csv, results.bin */
     char dir[3800];
-    char *fp; /* fingerprint of the inputs, hex */
+    char *fp;        /* fingerprint of the inputs, hex */
+    uint64_t sum[4]; /* FNV-1a of each file up to sumoff (the last checkpoint) */
+    long sumoff[4];
 } msi_stream;
 /* New files in opt->out_dir (refused if it holds an unfinished run). */
 ms_status msi_stream_open(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
