@@ -346,6 +346,13 @@ static ms_status read_rule(reader *R, const msi_ynode *n, prule *r)
             r->days[i] = which == 4 ? x : 7 * x;
             if (!st && i && r->days[i] <= r->days[i - 1])
                 st = rfail(R, f->vals[i], "the list must increase");
+            /* a day outside the rule's window would never happen */
+            if (!st && (r->days[i] < r->from || r->days[i] >= r->until))
+                st = rfail(R, f->vals[i],
+                           "%s %ld is outside the rule's window (days %ld to %ld%s); it would "
+                           "never be given",
+                           which == 4 ? "day" : "week", x, r->from, r->until - 1,
+                           r->until == p->length_days ? ", the protocol's last day" : "");
             r->ndays = i + 1;
         }
         break;
@@ -445,7 +452,7 @@ static ms_status read_treatment(reader *R, const msi_ynode *key, const msi_ynode
             return rfail(R, rate, "a session has no rate");
         if (!has_dur)
             return rfail(R, n, "%s is a session; expected duration_min: or duration_h:", what);
-        if (lvl && (st = number(R, lvl, "the level", -1e300, 1e300, &t->level)))
+        if (lvl && (st = number(R, lvl, "the level", 0, 1e300, &t->level)))
             return st;
         break;
     case T_INFUSION:
@@ -585,6 +592,9 @@ static ms_status read_doses(reader *R, const msi_ynode *list)
         double v = 0;
         if ((st = msi_yget_number(R->ctx, &R->doc, vn, "the dose", &v, MS_ERR_PROTOCOL)))
             return st;
+        if (lvl ? !(v >= 0) : !(v > 0))
+            return rfail(R, vn, "the %s is %g; expected a number %s 0",
+                         amt ? "amount" : rate ? "rate" : "level", v, lvl ? ">=" : ">");
         if (amt && !has_dur)
             p->doses[first].kind = MS_EVENT_BOLUS;
         else
