@@ -34,9 +34,9 @@ nhyp=$(awk -F'\t' 'NR > 1 && $1 !~ / \(between patients\)$/ && $5 ~ /^hypothesis
 nass=$(awk -F'\t' 'NR > 1 && $1 !~ / \(between patients\)$/ && $5 ~ /^hypothesis:/ && $4 == "assumption"' "$out/ledger.tsv" | wc -l)
 grep -q "rests on hypotheses: $nhyp of the model's .* and $nass of those parameters are numbers chosen" "$b/report.html" 2>/dev/null \
   && ok || bad "scenario (b): the banner counts $nhyp hypotheses and $nass assumptions"
-[[ $(syn "$b/synergy.csv" verdict) == synergistic ]] && ok || bad "scenario (b) as-claimed: verdict $(syn "$b/synergy.csv" verdict), expected synergistic"
+[[ $(syn "$b/synergy.csv" interaction_contrast_mean_change 5) == synergistic ]] && ok || bad "scenario (b) as-claimed: verdict $(syn "$b/synergy.csv" interaction_contrast_mean_change 5), expected synergistic"
 within "$(syn "$b/synergy.csv" interaction_contrast_mean_change 4)" -100 0 "scenario (b) as-claimed: upper limit of the interaction contrast below 0"
-[[ $(syn "$b/null/synergy.csv" verdict) == additive ]] && ok || bad "scenario (b) null: verdict $(syn "$b/null/synergy.csv" verdict), expected additive"
+[[ $(syn "$b/null/synergy.csv" interaction_contrast_mean_change 5) == additive ]] && ok || bad "scenario (b) null: verdict $(syn "$b/null/synergy.csv" interaction_contrast_mean_change 5), expected additive"
 within "$(syn "$b/null/synergy.csv" interaction_contrast_mean_change)" -0.01 0.01 "scenario (b) null: interaction contrast"
 within "$(awk -v a="$(col "$b/summary.csv" tms_exosome all remission_rate)" -v t="$(col "$b/summary.csv" tms all remission_rate)" \
   'BEGIN { print a - t }')" 0.02 1 "scenario (b) as-claimed: TMS + exosome remits more than TMS"

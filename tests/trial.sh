@@ -25,7 +25,8 @@ head -1 "$out/t1/endpoints.csv" | grep -qx "arm,patient,baseline_hamd,final_hamd
 [[ $(($(wc -l < "$out/t1/visits.csv") - 1)) -eq 1680 ]] && ok || bad "240 x 7 visits"
 head -1 "$out/t1/visits.csv" | grep -q "^arm,patient,week,HAMD,CRP_obs$" && ok || bad "visits header"
 grep -q "^tms_exosome,all,60," "$out/t1/summary.csv" && ok || bad "summary row"
-grep -q "^verdict," "$out/t1/synergy.csv" && ok || bad "synergy verdict"
+head -1 "$out/t1/synergy.csv" | grep -qx "measure,estimate,lo,hi,verdict" && ok || bad "synergy.csv header"
+grep -Eq "^interaction_contrast_mean_change,[-0-9.e+]+,[-0-9.e+]+,[-0-9.e+]+,(synergistic|additive|less than additive)$" "$out/t1/synergy.csv" && ok || bad "synergy verdict in its own column: $(cat "$out/t1/synergy.csv")"
 grep -q "candidates screened, 240 included" "$out/t1.txt" && ok || bad "screening reported"
 
 # solver: {method: dirk} reaches the simulator: other bits, the same endpoints to 1e-4
@@ -138,6 +139,8 @@ n=$(($(wc -l < "$out/int/endpoints.csv" 2>/dev/null || echo 1) - 1))
 [[ $n -gt 0 && $n -lt 3200 ]] && ok || bad "interrupted run keeps some, not all, patient-arms ($n)"
 grep -q "interrupted" "$out/int/report.html" 2>/dev/null && ok || bad "report says interrupted"
 grep -q "moodsim trial --resume" "$out/int.txt" && ok || bad "says how to resume"
+grep -q "^interrupted: $n patient-arms finished of the 800 patients planned" "$out/int.txt" && ok ||
+  bad "an interrupted run says what finished ($n): $(grep -m1 interrupted "$out/int.txt")"
 [[ -s "$out/int/checkpoint" ]] && ok || bad "checkpoint left"
 expect_refusal() {
   "$ms" trial "$big" --out "$out/int" --quiet > "$out/refuse.txt" 2>&1

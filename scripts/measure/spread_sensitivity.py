@@ -104,7 +104,7 @@ def main(src, ms, out):
                     syn = {r["measure"]: r for r in csv.DictReader(open(f"{out}/{tag}{sub}/synergy.csv"))}
                     print(f"(b) {setting:10s} interaction contrast on mean change:  "
                           f"{ci(syn['interaction_contrast_mean_change'], 'estimate', 'lo', 'hi')} "
-                          f"({syn['verdict']['estimate']})")
+                          f"({syn['interaction_contrast_mean_change']['verdict']})")
 
 
 if __name__ == "__main__":

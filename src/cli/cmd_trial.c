@@ -198,10 +198,20 @@ static const char *setting_name(ms_claims_setting s)
 
 static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *dir, int power)
 {
-    long screened, included, failed;
+    long screened, included, failed, finished = 0;
     ms_trial_counts(t, &screened, &included, &failed);
-    printf("%ld candidates screened, %ld included, %ld simulations failed\n", screened, included,
-           failed);
+    for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
+        ms_arm_summary s;
+        ms_trial_arm_summary(t, a, &s);
+        finished += s.n + s.failed;
+    }
+    if (ms_trial_interrupted(t)) /* what finished, not what was planned */
+        printf("interrupted: %ld patient-arms finished of the %ld patients planned; %ld "
+               "simulations failed\n",
+               finished, included, failed);
+    else
+        printf("%ld candidates screened, %ld included, %ld simulations failed\n", screened,
+               included, failed);
     ms_claims_setting set, other;
     const ms_trial *cp = ms_trial_counterpart(t, &set, &other);
     if (cp)

@@ -55,6 +55,9 @@ ms_status msi_out_close(ms_context *ctx, msi_outfile *o, int keep);
 /* Copies src to dst through an msi_outfile; nothing to do if dst is src. */
 ms_status msi_file_copy(ms_context *ctx, const char *src, const char *dst);
 
+/* The shortest decimal that reads back as v exactly ("nan", "inf" for
+ * those); n >= 32.  For numbers meant to be compared or reloaded. */
+void msi_shortest(char *buf, size_t n, double v);
 /* A CSV field (quoted when needed); a lower-case ASCII copy (outfile.c). */
 void msi_csv_str(FILE *f, const char *s);
 void msi_lower_copy(char *dst, const char *src, size_t n);

@@ -13,8 +13,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,6 +114,15 @@ ms_status msi_file_copy(ms_context *ctx, const char *src, const char *dst)
         st = st ? st : cst;
     }
     return st;
+}
+
+void msi_shortest(char *buf, size_t n, double v)
+{
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (!isfinite(v) || strtod(buf, NULL) == v)
+            return;
+    }
 }
 
 void msi_lower_copy(char *dst, const char *src, size_t n)

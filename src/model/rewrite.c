@@ -26,16 +26,6 @@ static int by_start(const void *a, const void *b)
     return (x->start > y->start) - (x->start < y->start);
 }
 
-/* The shortest decimal that reads back as v exactly. */
-static void shortest(char *buf, size_t n, double v)
-{
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
 /* Byte offset of (line, col), 1-based, counting columns in characters as
  * libyaml does (UTF-8 continuation bytes are not columns); SIZE_MAX if the
  * text has no such place. */
@@ -121,7 +111,7 @@ ms_status ms_model_write_values(ms_context *ctx, const char *model_path, const c
     for (size_t k = 0; !st && k < n; k++) {
         memcpy(out + olen, text + pos, ed[k].start - pos);
         olen += ed[k].start - pos;
-        shortest(out + olen, 40, values[ed[k].k]);
+        msi_shortest(out + olen, 40, values[ed[k].k]);
         olen += strlen(out + olen);
         pos = ed[k].start + ed[k].len;
     }

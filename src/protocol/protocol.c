@@ -594,7 +594,10 @@ static ms_status read_doses(reader *R, const msi_ynode *list)
             return st;
         if (lvl ? !(v >= 0) : !(v > 0))
             return rfail(R, vn, "the %s is %g; expected a number %s 0",
-                         amt ? "amount" : rate ? "rate" : "level", v, lvl ? ">=" : ">");
+                         amt    ? "amount"
+                         : rate ? "rate"
+                                : "level",
+                         v, lvl ? ">=" : ">");
         if (amt && !has_dur)
             p->doses[first].kind = MS_EVENT_BOLUS;
         else

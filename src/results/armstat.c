@@ -115,7 +115,8 @@ void msi_armstat_csv_header(FILE *f)
             fprintf(f, ",%s", STATS[i].csv);
 }
 
-/* Counts as integers, p-values to 4 significant digits, the rest to 6. */
+/* Counts as integers, every other number as the shortest decimal that reads
+ * back as the same double (so a reloaded summary compares exactly). */
 void msi_armstat_csv_row(FILE *f, const ms_arm_summary *s, int is_control)
 {
     for (size_t i = 0; i < NSTATS; i++) {
@@ -128,10 +129,13 @@ void msi_armstat_csv_row(FILE *f, const ms_arm_summary *s, int is_control)
             if (!has)
                 continue;
             double v = ms_arm_summary_value(s, i, k);
+            char num[40];
             if (d->part[k] == MS_PART_COUNT)
                 fprintf(f, "%ld", (long)v);
-            else
-                fprintf(f, d->part[k] == MS_PART_P ? "%.4g" : "%.6g", v);
+            else {
+                msi_shortest(num, sizeof num, v);
+                fputs(num, f);
+            }
         }
     }
 }
