@@ -4,7 +4,8 @@
 # two protocols of one file name are both kept in inputs/; a symbolic link
 # in the output directory is never followed; calibrate --write-model onto
 # the model itself, failing on a full disk, leaves the model as it was;
-# hostile arm labels are escaped in the report.
+# hostile arm labels are escaped in the report; a killed compilation's
+# directory is removed by the next.
 # usage: files.sh MOODSIM SOURCE_DIR OUT_DIR
 set -u
 ms=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); src=$(cd "$2" && pwd); out=$3
@@ -71,6 +72,18 @@ for f in endpoints.csv visits.csv summary.csv synergy.csv; do
 done
 [[ -s "$out/w/report.html" && ! -e "$out/w/checkpoint" && ! -e "$out/w/results.bin" ]] && ok ||
   bad "a finished resume leaves its report and no checkpoint: $(ls "$out/w")"
+
+# a run killed while the C compiler ran leaves its directory; the next
+# compilation removes those of processes that are gone (and only those)
+tmpd="$out/tmpdir"; mkdir -p "$tmpd"
+sleep 0 & dead=$!; wait $dead
+mkdir "$tmpd/moodsim-$dead-abcdef" "$tmpd/moodsim-$$-ghijkl"
+echo "int x;" > "$tmpd/moodsim-$dead-abcdef/model.c"
+TMPDIR="$tmpd" "$ms" trial "$p/inputs/scenario.yaml" --out "$out/n" --quiet > "$out/n.txt" 2>&1 && ok ||
+  { bad "trial with a stale compile directory"; cat "$out/n.txt" >&2; }
+[[ ! -e "$tmpd/moodsim-$dead-abcdef" ]] && ok || bad "a dead process's compile directory was not removed"
+[[ -d "$tmpd/moodsim-$$-ghijkl" ]] && ok || bad "a live process's compile directory was removed"
+[[ $(ls "$tmpd" | wc -l) -eq 1 ]] && ok || bad "the run left its own compile directory: $(ls "$tmpd")"
 
 # 4. calibrate --write-model onto the model itself, on a "full disk" (a file
 # size limit): an error, and the model exactly as it was

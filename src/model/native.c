@@ -12,9 +12,11 @@
  */
 #include "model_impl.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,13 +83,47 @@ static void first_line(const char *path, char *buf, size_t n)
     fclose(f);
 }
 
+/* The files a compilation leaves in its directory, and nothing else. */
+static const char *const WORK_FILES[] = {"model.c", "model.so", "cc.txt"};
+
+/* Removes the directories of earlier compilations whose process is gone (a
+ * run killed while the compiler ran): moodsim-PID-XXXXXX with no process
+ * PID.  Only the files a compilation writes are removed, then the
+ * directory if that emptied it; anything else there stays. */
+static void sweep_stale(const char *tmp)
+{
+    DIR *d = opendir(tmp);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid;
+        char rest[16];
+        if (sscanf(e->d_name, "moodsim-%ld-%15s", &pid, rest) != 2 || pid <= 1 ||
+            strlen(rest) != 6 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive, or not ours to judge */
+        char path[1024];
+        for (size_t i = 0; i < sizeof WORK_FILES / sizeof *WORK_FILES; i++) {
+            snprintf(path, sizeof path, "%s/%s/%s", tmp, e->d_name, WORK_FILES[i]);
+            unlink(path);
+        }
+        snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+        rmdir(path);
+    }
+    closedir(d);
+}
+
 ms_status msi_native_compile(ms_context *ctx, msi_compiled *c)
 {
     if (c->native)
         return MS_OK;
     const char *tmp = getenv("TMPDIR");
     char dir[512], src[600], so[600], err[600];
-    int len = snprintf(dir, sizeof dir - 7, "%s/moodsim-", tmp && *tmp ? tmp : "/tmp");
+    tmp = tmp && *tmp ? tmp : "/tmp";
+    sweep_stale(tmp);
+    int len = snprintf(dir, sizeof dir - 7, "%s/moodsim-%ld-", tmp, (long)getpid());
     if (len < 0 || (size_t)len >= sizeof dir - 7)
         return msi_fail(ctx, MS_ERR_IO, NULL, 0, 0, "TMPDIR is too long: %s", tmp);
     memset(dir + len, 'X', 6); /* the six characters mkdtemp replaces */
