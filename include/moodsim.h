@@ -282,11 +282,15 @@ typedef enum {
  * written in the NONMEM ID column. */
 MS_API ms_status ms_events_write(ms_context *ctx, const ms_events *ev, const char *path,
                                  ms_events_format format, long id);
-/* Reads the doses of patient `id` (or of the first ID in the file if id < 0)
- * from a NONMEM-style CSV with columns ID,TIME,EVID,CMT,AMT,RATE, where CMT is
- * the 1-based index of a model input (as written by ms_events_write with a
- * model).  RATE > 0 gives a pulse of that level lasting AMT/RATE hours; RATE 0
- * a bolus.  Records with EVID other than 1 are ignored. */
+/* Reads the doses of patient `id` from a NONMEM-style CSV with columns
+ * ID,TIME,EVID,CMT,AMT,RATE and optionally ADDL, II, SS, DV, MDV, where CMT
+ * is the 1-based index of a model input (as written by ms_events_write with
+ * a model).  RATE > 0 gives a pulse of that level lasting AMT/RATE hours;
+ * RATE 0 a bolus; ADDL more doses follow every II hours.  EVID 1 is a dose,
+ * EVID 0 and 2 are skipped; EVID 3 and 4 (resets), SS other than 0, another
+ * column (a covariate would be ignored), a table without a dose, and (id <
+ * 0: the file's patient) a second ID are refused with file, line and
+ * column.  With id >= 0 the other IDs' rows are skipped. */
 MS_API ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const char *path,
                                        long id, ms_events **out);
 

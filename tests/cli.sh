@@ -499,4 +499,12 @@ expect_rc 3 "a trial where every simulation fails" "$ms" trial "$src/tests/trial
 grep -q "every simulation failed" "$tmp/err" && ok || bad "all failed said: $(cat "$tmp/err")"
 [[ $(wc -l < "$tmp/allfail/failures.csv") -gt 1 ]] && ok || bad "failures.csv lists them"
 
+# NONMEM tables: ADDL/II expand to the doses they stand for (the same
+# simulation as the rows written out); DV/MDV and observation rows are allowed
+printf 'ID,TIME,EVID,CMT,AMT,RATE,ADDL,II,DV,MDV\n1,0,1,1,100,0,2,12,.,1\n1,30,0,1,0,0,.,.,3.2,0\n' > "$tmp/addl.csv"
+printf 'ID,TIME,EVID,CMT,AMT,RATE\n1,0,1,1,100,0\n1,12,1,1,100,0\n1,24,1,1,100,0\n' > "$tmp/rows.csv"
+expect_rc 0 "simulate with ADDL/II" "$ms" simulate "$src/tests/models/one_compartment.yaml" --protocol "$tmp/addl.csv" --days 2 --out "$tmp/addl_sim.csv"
+expect_rc 0 "simulate with the doses written out" "$ms" simulate "$src/tests/models/one_compartment.yaml" --protocol "$tmp/rows.csv" --days 2 --out "$tmp/rows_sim.csv"
+cmp -s "$tmp/addl_sim.csv" "$tmp/rows_sim.csv" && ok || bad "ADDL 2 II 12 is not three doses 12 h apart"
+
 finish "cli"

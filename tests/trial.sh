@@ -139,7 +139,7 @@ n=$(($(wc -l < "$out/int/endpoints.csv" 2>/dev/null || echo 1) - 1))
 [[ $n -gt 0 && $n -lt 3200 ]] && ok || bad "interrupted run keeps some, not all, patient-arms ($n)"
 grep -q "interrupted" "$out/int/report.html" 2>/dev/null && ok || bad "report says interrupted"
 grep -q "moodsim trial --resume" "$out/int.txt" && ok || bad "says how to resume"
-grep -q "^interrupted: $n patient-arms finished of the 800 patients planned" "$out/int.txt" && ok ||
+grep -q "^interrupted: $n patient-arms finished of the 3200 patients planned" "$out/int.txt" && ok ||
   bad "an interrupted run says what finished ($n): $(grep -m1 interrupted "$out/int.txt")"
 [[ -s "$out/int/checkpoint" ]] && ok || bad "checkpoint left"
 expect_refusal() {

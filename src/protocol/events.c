@@ -324,8 +324,16 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
         return st;
     }
     char line[1024];
-    int lineno = 0, header = 0, col[6] = {-1, -1, -1, -1, -1, -1};
-    static const char *const want[6] = {"ID", "TIME", "EVID", "CMT", "AMT", "RATE"};
+    /* the columns moodsim reads; DV and MDV (observations) are allowed and
+     * not used; any other column is refused, since a covariate there (WT)
+     * would be silently ignored */
+    enum { C_ID, C_TIME, C_EVID, C_CMT, C_AMT, C_RATE, C_ADDL, C_II, C_SS, C_DV, C_MDV, NCOL };
+    static const char *const name[NCOL] = {"ID",   "TIME", "EVID", "CMT", "AMT", "RATE",
+                                           "ADDL", "II",   "SS",   "DV",  "MDV"};
+    int lineno = 0, header = 0, col[NCOL], rows = 0;
+    long first_id_line = 0;
+    for (int k = 0; k < NCOL; k++)
+        col[k] = -1;
     while (!st && fgets(line, sizeof line, f)) {
         lineno++;
         size_t len = strlen(line);
@@ -339,8 +347,9 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
         if (len == 0 || line[0] == '#')
             continue;
         char *fields[32];
-        int nf = 0;
+        int nf = 0, at[32];
         for (char *p = line; nf < 32;) {
+            at[nf] = (int)(p - line) + 1;
             fields[nf++] = p;
             char *c = strchr(p, ',');
             if (!c)
@@ -349,54 +358,126 @@ ms_status ms_events_read_nonmem(ms_context *ctx, const ms_model *model, const ch
             p = c + 1;
         }
         if (!header) {
-            for (int i = 0; i < nf; i++)
-                for (int k = 0; k < 6; k++)
-                    if (strcmp(fields[i], want[k]) == 0)
-                        col[k] = i;
-            for (int k = 0; k < 6 && !st; k++)
+            for (int i = 0; i < nf && !st; i++) {
+                int k = 0;
+                while (k < NCOL && strcmp(fields[i], name[k]) != 0)
+                    k++;
+                if (k == NCOL)
+                    st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, at[i],
+                                  "column '%s' is not one moodsim reads (ID, TIME, EVID, CMT, "
+                                  "AMT, RATE, ADDL, II, SS; DV and MDV are allowed and not "
+                                  "used); a covariate belongs in the model's parameters (--set)",
+                                  fields[i]);
+                else if (col[k] >= 0)
+                    st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, at[i],
+                                  "column '%s' appears twice", fields[i]);
+                else
+                    col[k] = i;
+            }
+            for (int k = 0; k <= C_RATE && !st; k++)
                 if (col[k] < 0)
                     st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
                                   "no %s column; expected a header with ID,TIME,EVID,CMT,AMT,RATE",
-                                  want[k]);
+                                  name[k]);
             header = 1;
             continue;
         }
-        double v[6];
-        for (int k = 0; k < 6 && !st; k++) {
-            const char *s = col[k] < nf ? fields[col[k]] : "";
-            if (k == 5 && (strcmp(s, ".") == 0 || *s == '\0')) {
-                v[k] = 0;
+        double v[NCOL] = {0};
+        for (int k = 0; k <= C_SS && !st; k++) {
+            if (col[k] < 0)
                 continue;
-            }
+            const char *s = col[k] < nf ? fields[col[k]] : "";
+            int c = col[k] < nf ? at[col[k]] : 1;
+            if (k >= C_RATE && (strcmp(s, ".") == 0 || *s == '\0'))
+                continue; /* RATE, ADDL, II, SS: empty or '.' is 0 */
             if (msi_parse_double(s, &v[k]) != 0)
-                st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
-                              "%s is '%s'; expected a finite number", want[k], s);
+                st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, c,
+                              "%s is '%s'; expected a finite number", name[k], s);
         }
         if (st)
             break;
-        if (id < 0)
-            id = (long)v[0];
-        if ((long)v[0] != id || v[2] != 1)
+        int idc = col[C_ID] < nf ? at[col[C_ID]] : 1;
+        if (v[C_ID] != floor(v[C_ID])) {
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, idc, "ID %g is not a whole number",
+                          v[C_ID]);
+            break;
+        }
+        if (id < 0) {
+            id = (long)v[C_ID];
+            first_id_line = lineno;
+        }
+        if ((long)v[C_ID] == id)
+            rows++;
+        if ((long)v[C_ID] != id) {
+            if (first_id_line) /* no ID asked for: one patient only, or a refusal */
+                st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, idc,
+                              "a second patient (ID %g; ID %ld began at line %ld): moodsim "
+                              "simulates one patient's table; give each patient a file of its "
+                              "own",
+                              v[C_ID], id, first_id_line);
+            if (st)
+                break;
             continue;
-        int cmt = (int)v[3];
-        if (v[3] != cmt || cmt < 1 || (size_t)cmt > model->count[MS_INPUT]) {
-            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1,
-                          "CMT %g is not an input of model '%s' (1..%zu)", v[3], model->name,
+        }
+        int evc = col[C_EVID] < nf ? at[col[C_EVID]] : 1;
+        double evid = v[C_EVID];
+        if (evid == 0 || evid == 2)
+            continue; /* an observation or an "other" record: no dose */
+        if (evid != 1) {
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, evc,
+                          "EVID %g is not supported (0 observation, 1 dose and 2 other are; 3 "
+                          "and 4 reset the system, which moodsim does not do)",
+                          evid);
+            break;
+        }
+        if (v[C_SS] != 0) {
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, col[C_SS] < nf ? at[col[C_SS]] : 1,
+                          "SS %g: steady-state doses are not supported; give the doses that "
+                          "lead to it (ADDL and II)",
+                          v[C_SS]);
+            break;
+        }
+        double addl = v[C_ADDL], ii = v[C_II];
+        if (addl < 0 || addl != floor(addl) || addl > 100000 || (addl > 0 && !(ii > 0))) {
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno,
+                          col[C_ADDL] >= 0 && col[C_ADDL] < nf ? at[col[C_ADDL]] : 1,
+                          "ADDL %g with II %g; expected a whole number of additional doses "
+                          "(0 to 100000) and, with any, an interval II > 0",
+                          addl, ii);
+            break;
+        }
+        int cmt = (int)v[C_CMT];
+        if (v[C_CMT] != cmt || cmt < 1 || (size_t)cmt > model->count[MS_INPUT]) {
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, col[C_CMT] < nf ? at[col[C_CMT]] : 1,
+                          "CMT %g is not an input of model '%s' (1..%zu)", v[C_CMT], model->name,
                           model->count[MS_INPUT]);
             break;
         }
-        if (v[5] > 0)
-            st = add(ev, v[1], MS_EVENT_PULSE, cmt - 1, -1, -1, v[5], v[4] / v[5]);
-        else if (v[5] == 0)
-            st = add(ev, v[1], MS_EVENT_BOLUS, cmt - 1, -1, -1, v[4], 0);
-        else
-            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "RATE %g; expected >= 0", v[5]);
+        if (v[C_RATE] < 0) {
+            st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, col[C_RATE] < nf ? at[col[C_RATE]] : 1,
+                          "RATE %g; expected >= 0", v[C_RATE]);
+            break;
+        }
+        /* the dose, and ADDL more every II hours */
+        for (long r = 0; !st && r <= (long)addl; r++) {
+            double t = v[C_TIME] + (double)r * ii;
+            if (v[C_RATE] > 0)
+                st = add(ev, t, MS_EVENT_PULSE, cmt - 1, -1, -1, v[C_RATE], v[C_AMT] / v[C_RATE]);
+            else
+                st = add(ev, t, MS_EVENT_BOLUS, cmt - 1, -1, -1, v[C_AMT], 0);
+        }
         if (st && st != MS_ERR_NOMEM && strncmp(ctx->msg, path, strlen(path)) != 0) {
             char why[MS_ERRMSG_MAX];
             snprintf(why, sizeof why, "%s", ctx->msg);
             st = msi_fail(ctx, MS_ERR_SYNTAX, path, lineno, 1, "%s", why);
         }
     }
+    /* a patient with rows but no dose is untreated; no row at all is an
+     * empty table or a patient the file does not hold */
+    if (!st && header && rows == 0)
+        st = id < 0 ? msi_fail(ctx, MS_ERR_SYNTAX, path, lineno ? lineno : 1, 1,
+                               "the table has a header and no rows")
+                    : msi_fail(ctx, MS_ERR_SYNTAX, path, 1, 1, "no row for patient (ID) %ld", id);
     if (!st && ferror(f))
         st = msi_fail(ctx, MS_ERR_IO, path, 0, 0, "read error");
     if (!st && !header)
