@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SBML as a user meets it: hostile files (invalid XML, a missing id, an
 # undefined symbol, a billion-laughs entity bomb, an enormous file, a delay equation
-# the engine cannot simulate yet, empty and non-XML files) each answered by
+# the engine cannot simulate yet, a package declared required that moodsim
+# does not implement, empty and non-XML files) each answered by
 # one line naming the file, exit code 2, within seconds; and the export of
 # the flagship model read back to the same trajectories.
 # usage: sbml.sh MOODSIM SOURCE_DIR OUT_DIR
@@ -20,6 +21,12 @@ for f in "$src"/tests/sbml/hostile/*.xml "$out/enormous.xml"; do
   if [[ $rc -eq 2 && $n -eq 1 && "$err" == "$f"* ]]; then ok; else bad "$(basename "$f"): exit $rc, $n line(s): $err"; fi
 done
 grep -q "delay() (in a model.s math): not supported" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/delay_equation.xml" 2>&1) && ok || bad "the construct is named"
+grep -q "the package 'qual' .*which the model declares required: not supported" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/required_qual.xml" 2>&1) && ok || bad "a required package is refused by name"
+
+# Level 1 rational stoichiometry: 3/10 of B per A, so B ends at 3 (was 30)
+"$ms" simulate "$src/tests/sbml/l1_denominator.xml" --days 10 --every 240 --out "$out/l1.csv" && ok || bad "simulate a Level 1 model"
+b=$(awk -F, 'NR == 3 { print $3 }' "$out/l1.csv")
+within "$b" 2.999 3.001 "Level 1 stoichiometry 3 with denominator 10"
 
 # export, read back, same trajectories
 model="$src/models/depression_inflammation.yaml"

@@ -75,6 +75,17 @@ static ms_status unsupported(importer *I, const char *what)
                     what);
 }
 
+/* A species reference's stoichiometry: 1 if unset; a Level 1 rational
+ * stoichiometry="3" denominator="10" is 3/10, not 3. */
+static double stoichiometry(const SpeciesReference_t *sr)
+{
+    if (!SpeciesReference_isSetStoichiometry(sr))
+        return 1;
+    double v = SpeciesReference_getStoichiometry(sr);
+    int den = SpeciesReference_getDenominator(sr);
+    return den > 1 ? v / den : v;
+}
+
 static int add_sym(importer *I, const char *id, skind kind)
 {
     if (msi_grow(I->ctx, (void **)&I->s, &I->cap, I->n + 1, sizeof *I->s))
@@ -357,9 +368,7 @@ static msi_xid rhs_of(importer *I, int k)
                     if (sid && *sid)
                         stoich = node_of(I, msi_strmap_get(&I->names, sid)->index);
                     else
-                        stoich = msi_x_const(I->g, SpeciesReference_isSetStoichiometry(sr)
-                                                       ? SpeciesReference_getStoichiometry(sr)
-                                                       : 1);
+                        stoich = msi_x_const(I->g, stoichiometry(sr));
                     msi_xid term = msi_x_binary(I->g, X_MUL, stoich, rate);
                     if (x->conv >= 0)
                         term = msi_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
@@ -424,6 +433,32 @@ static ms_status check_doc(importer *I, SBMLDocument_t *doc)
                             (int)XMLError_getLine((const XMLError_t *)e),
                             (int)XMLError_getColumn((const XMLError_t *)e), "%s",
                             XMLError_getMessage((const XMLError_t *)e));
+    }
+    return MS_OK;
+}
+
+/* A package the document declares required that moodsim does not
+ * implement (qual, distrib, spatial, ...): refused by name, since
+ * simulating the core without it would drop part of the model.  comp is
+ * flattened and fbc refused by the caller. */
+static ms_status required_packages(importer *I, SBMLDocument_t *doc)
+{
+    const XMLNamespaces_t *ns = SBMLDocument_getNamespaces(doc);
+    int n = ns ? XMLNamespaces_getNumNamespaces(ns) : 0;
+    for (int i = 0; i < n; i++) {
+        char *prefix = XMLNamespaces_getPrefix(ns, i), *uri = XMLNamespaces_getURI(ns, i);
+        int skip = !prefix || !*prefix || !uri || strcmp(prefix, "comp") == 0 ||
+                   strcmp(prefix, "fbc") == 0 || !strstr(uri, "sbml.org/sbml/level3/version");
+        int req = !skip && (SBMLDocument_getPackageRequired(doc, uri) == 1 ||
+                            SBMLDocument_getPackageRequired(doc, prefix) == 1);
+        char what[300];
+        if (req)
+            snprintf(what, sizeof what, "the package '%s' (%s), which the model declares required",
+                     prefix, uri);
+        free(prefix);
+        free(uri);
+        if (req)
+            return unsupported(I, what);
     }
     return MS_OK;
 }
@@ -626,7 +661,7 @@ static ms_status import(importer *I)
                     if (q < 0)
                         return msi_nomem(I->ctx);
                     I->s[q].value_set = SpeciesReference_isSetStoichiometry(sr);
-                    I->s[q].value = I->s[q].value_set ? SpeciesReference_getStoichiometry(sr) : 1;
+                    I->s[q].value = stoichiometry(sr);
                     I->s[q].constant = SpeciesReference_getConstant(sr);
                 }
             }
@@ -1022,6 +1057,8 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
                                               : MS_OK;
     if (!st && SBMLDocument_isSetPackageRequired(doc, "fbc"))
         st = unsupported(&I, "flux balance constraints (fbc)");
+    if (!st)
+        st = required_packages(&I, doc);
     if (!st && SBMLDocument_getModel(doc))
         st = unique_bvars(ctx, SBMLDocument_getModel(doc));
     if (!st && (convert_doc(doc, "expandFunctionDefinitions") ||
