@@ -5,7 +5,7 @@
 set -u
 cd "${1:-$(dirname "$0")/..}" || exit 2
 command -v clang-format > /dev/null || { echo "check-format: clang-format is not installed (scripts/install-deps.sh)" >&2; exit 2; }
-files=$(git ls-files '*.c' '*.h' 2> /dev/null || find src include tests tools bench examples -name '*.[ch]')
+files=$(git ls-files '*.c' '*.h' '*.cpp' 2> /dev/null || find src include tests tools bench examples -name '*.[ch]' -o -name '*.cpp')
 bad=0
 for f in $files; do
   if ! clang-format --dry-run -Werror "$f" > /dev/null 2>&1; then

@@ -12,6 +12,8 @@ PACKAGES=(
   libsundials-dev                      # CVODE: stiff ODE integration
   libsuitesparse-dev                   # KLU: sparse LU for CVODE (large sparse models)
   libsbml5-dev                         # formula parsing (L3 infix), SBML
+  libxml2-dev                          # SBML files checked before libSBML reads them
+  g++                                  # the C++ boundary catching libSBML's exceptions
   libyaml-dev                          # YAML with line/column in errors
   libgsl-dev                           # distributions, statistics, linear algebra
   libplplot-dev plplot-driver-cairo    # report figures (PNG through cairo)

@@ -2,7 +2,9 @@
 # SBML as a user meets it: hostile files (invalid XML, a missing id, an
 # undefined symbol, a billion-laughs entity bomb, an enormous file, a delay equation
 # the engine cannot simulate yet, a package declared required that moodsim
-# does not implement, empty and non-XML files) each answered by
+# does not implement, a namespace that makes libSBML throw, a lambda without
+# a body, recursive or exploding function definitions, 100,000 nested
+# elements, empty and non-XML files) each answered by
 # one line naming the file, exit code 2, within seconds; and the export of
 # the flagship model read back to the same trajectories.
 # usage: sbml.sh MOODSIM SOURCE_DIR OUT_DIR
@@ -15,12 +17,16 @@ source "$(dirname "$0")/lib.sh"
   echo '<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2"><model id="m"><listOfParameters>'
   yes '<parameter id="p" value="1" constant="true"/>' | head -c 73400320
   echo '</listOfParameters></model></sbml>'; } > "$out/enormous.xml"
-for f in "$src"/tests/sbml/hostile/*.xml "$out/enormous.xml"; do
+# 100,000 nested annotation elements (libSBML's reader recursed until the stack overflowed)
+python3 -c 'n = 100000; print("<?xml version=\"1.0\"?><sbml xmlns=\"http://www.sbml.org/sbml/level3/version2/core\" level=\"3\" version=\"2\"><model id=\"m\"><annotation>" + "<a>" * n + "</a>" * n + "</annotation></model></sbml>")' > "$out/nested.xml"
+for f in "$src"/tests/sbml/hostile/*.xml "$out/enormous.xml" "$out/nested.xml"; do
   err=$(timeout 30 "$ms" check "$f" 2>&1 >/dev/null); rc=$?
   n=$(printf '%s\n' "$err" | wc -l)
   if [[ $rc -eq 2 && $n -eq 1 && "$err" == "$f"* ]]; then ok; else bad "$(basename "$f"): exit $rc, $n line(s): $err"; fi
 done
 grep -q "delay() (in a model.s math): not supported" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/delay_equation.xml" 2>&1) && ok || bad "the construct is named"
+grep -q "calls itself" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/recursive_function.xml" 2>&1) && ok || bad "a recursive function definition is named"
+grep -q "more than a million nodes" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/doubling_functions.xml" 2>&1) && ok || bad "exploding function definitions are refused"
 grep -q "the package 'qual' .*which the model declares required: not supported" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/required_qual.xml" 2>&1) && ok || bad "a required package is refused by name"
 
 # Level 1 rational stoichiometry: 3/10 of B per A, so B ends at 3 (was 30)

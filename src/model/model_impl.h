@@ -150,6 +150,10 @@ const char *msi_model_suggest(const ms_model *m, int kind, const char *name);
 
 /* --- sbml.c --- */
 ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out);
+/* sbml_guard.c: refuses an SBML file that would crash or hang libSBML
+ * (too deep, a lambda without a body, recursive or exploding function
+ * definitions), with file and line. */
+ms_status msi_sbml_guard(ms_context *ctx, const char *path);
 
 /* --- native.c --- */
 ms_status msi_native_compile(ms_context *ctx, msi_compiled *c);

@@ -15,6 +15,7 @@
  */
 #include "../core/strmap.h"
 #include "model_impl.h"
+#include "sbml_catch.h"
 
 #include <errno.h>
 #include <math.h>
@@ -65,6 +66,7 @@ typedef struct {
     int model_conv; /* model conversion factor symbol or -1 */
     char **owned;   /* names the importer made up (freed at the end) */
     size_t nowned, owned_cap;
+    char why[512]; /* a libSBML failure's reason (sbml_catch.cpp) */
 } importer;
 
 static ms_status unsupported(importer *I, const char *what)
@@ -463,15 +465,11 @@ static ms_status required_packages(importer *I, SBMLDocument_t *doc)
     return MS_OK;
 }
 
-static int convert_doc(SBMLDocument_t *doc, const char *key)
+/* A libSBML converter, its exceptions caught (sbml_catch.cpp); the reason
+ * in I->why. */
+static int convert_doc(importer *I, SBMLDocument_t *doc, const char *key)
 {
-    ConversionProperties_t *p = ConversionProperties_create();
-    if (!p)
-        return -1;
-    ConversionProperties_addOptionWithKey(p, key);
-    int r = SBMLDocument_convert(doc, p);
-    ConversionProperties_free(p);
-    return r == LIBSBML_OPERATION_SUCCESS ? 0 : -1;
+    return msi_sbml_convert(doc, key, I->why, sizeof I->why);
 }
 
 /* Refuses math the engine cannot simulate (delay, rateOf). */
@@ -1037,13 +1035,16 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         return msi_fail(ctx, MS_ERR_LIMIT, path, 1, 1,
                         "file is %ld bytes; the limit for SBML is %u bytes (64 MiB)", size,
                         MS_SBML_MAX_BYTES);
-    SBMLDocument_t *doc = readSBMLFromFile(path);
-    if (!doc)
-        return msi_nomem(ctx);
-    ms_model *m = msi_alloc(ctx, sizeof *m);
+    ms_status st = msi_sbml_guard(ctx, path);
+    if (st)
+        return st;
     importer I = {.ctx = ctx, .file = path};
+    SBMLDocument_t *doc = msi_sbml_read(path, I.why, sizeof I.why);
+    if (!doc)
+        return I.why[0] ? msi_fail(ctx, MS_ERR_MODEL, path, 0, 0, "%s", I.why) : msi_nomem(ctx);
+    ms_model *m = msi_alloc(ctx, sizeof *m);
     msi_strmap_init(&I.names, ctx);
-    ms_status st = m ? MS_OK : msi_nomem(ctx);
+    st = m ? MS_OK : msi_nomem(ctx);
     if (!st) {
         m->ctx = ctx;
         msi_xdag_init(&m->g, ctx);
@@ -1052,19 +1053,21 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         st = m->file ? check_doc(&I, doc) : msi_nomem(ctx);
     }
     if (!st && SBMLDocument_isSetPackageRequired(doc, "comp"))
-        st = convert_doc(doc, "flatten comp") ? unsupported(&I, "hierarchical models (comp) that "
-                                                                "libSBML cannot flatten")
-                                              : MS_OK;
+        st = convert_doc(&I, doc, "flatten comp")
+                 ? unsupported(&I, "hierarchical models (comp) that libSBML cannot flatten")
+                 : MS_OK;
     if (!st && SBMLDocument_isSetPackageRequired(doc, "fbc"))
         st = unsupported(&I, "flux balance constraints (fbc)");
     if (!st)
         st = required_packages(&I, doc);
     if (!st && SBMLDocument_getModel(doc))
         st = unique_bvars(ctx, SBMLDocument_getModel(doc));
-    if (!st && (convert_doc(doc, "expandFunctionDefinitions") ||
-                convert_doc(doc, "promoteLocalParameters")))
+    if (!st && (convert_doc(&I, doc, "expandFunctionDefinitions") ||
+                convert_doc(&I, doc, "promoteLocalParameters")))
         st = msi_fail(ctx, MS_ERR_MODEL, path, 0, 0,
-                      "libSBML could not expand function definitions or promote local parameters");
+                      "libSBML could not expand function definitions or promote local "
+                      "parameters: %s",
+                      I.why);
     if (!st) {
         I.sm = SBMLDocument_getModel(doc);
         if (!I.sm)
