@@ -11,7 +11,7 @@ DEMO_SCENARIOS ?= scenarios/b_tms_exosome_null.yaml scenarios/b_tms_exosome_as_c
 
 .PHONY: all deps build demo check bench measure sbml-suite clean
 
-SBML_SUITE ?= ../shared/sbml-test-suite/cases
+SBML_SUITE ?= $(abspath ../shared/sbml-test-suite/cases)
 
 all: build
 

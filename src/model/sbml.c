@@ -88,6 +88,27 @@ static double stoichiometry(const SpeciesReference_t *sr)
     return den > 1 ? v / den : v;
 }
 
+/* The line of an SBML element (0 if libSBML does not know it). */
+static int line_of(const void *sb)
+{
+    return (int)SBase_getLine((const SBase_t *)sb);
+}
+
+/* The initial value of a quantity that changes (a species, a non-constant
+ * parameter or compartment) must be a finite number: the integrator holds
+ * states finite.  A constant may be infinite or NaN (SBML allows it, and
+ * case 00951 outputs one); if the dynamics use it, their values stop
+ * being numbers and the simulation fails with that said. */
+static ms_status finite_value(importer *I, const void *sb, const char *what, const char *id,
+                              int set, int constant, double v)
+{
+    if (!set || constant || isfinite(v))
+        return MS_OK;
+    return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sb), 0,
+                    "%s '%s' starts at %g; a quantity that changes needs a finite initial value",
+                    what, id, v);
+}
+
 static int add_sym(importer *I, const char *id, skind kind)
 {
     if (msi_grow(I->ctx, (void **)&I->s, &I->cap, I->n + 1, sizeof *I->s))
@@ -586,6 +607,9 @@ static ms_status import(importer *I)
             I->s[k].value_set = 1;
         }
         I->s[k].constant = Compartment_getConstant(c);
+        if ((st = finite_value(I, c, "compartment", Compartment_getId(c), I->s[k].value_set,
+                               I->s[k].constant, I->s[k].value)))
+            return st;
     }
     for (unsigned i = 0; i < Model_getNumParameters(sm); i++) {
         Parameter_t *p = Model_getParameter(sm, i);
@@ -597,6 +621,9 @@ static ms_status import(importer *I)
         I->s[k].value_set = Parameter_isSetValue(p);
         I->s[k].value = Parameter_getValue(p);
         I->s[k].constant = Parameter_getConstant(p);
+        if ((st = finite_value(I, p, "parameter", Parameter_getId(p), I->s[k].value_set,
+                               I->s[k].constant, I->s[k].value)))
+            return st;
     }
     for (unsigned i = 0; i < Model_getNumSpecies(sm); i++) {
         Species_t *sp = Model_getSpecies(sm, i);
@@ -613,6 +640,11 @@ static ms_status import(importer *I)
         x->has_conc = Species_isSetInitialConcentration(sp);
         x->init_amount = Species_getInitialAmount(sp);
         x->init_conc = Species_getInitialConcentration(sp);
+        if ((st = finite_value(I, sp, "species", Species_getId(sp), x->has_amount, x->constant,
+                               x->init_amount)) ||
+            (st = finite_value(I, sp, "species", Species_getId(sp), x->has_conc, x->constant,
+                               x->init_conc)))
+            return st;
     }
     for (unsigned i = 0; i < Model_getNumReactions(sm); i++) {
         Reaction_t *r = Model_getReaction(sm, i);
@@ -669,7 +701,11 @@ static ms_status import(importer *I)
     I->model_conv = -1;
     if (Model_isSetConversionFactor(sm)) {
         const msi_strmap_entry *e = msi_strmap_get(&I->names, Model_getConversionFactor(sm));
-        I->model_conv = e ? e->index : -1;
+        if (!e || I->s[e->index].kind != K_PARAM)
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sm), 0,
+                            "the model's conversionFactor '%s' is not a parameter of the model",
+                            Model_getConversionFactor(sm));
+        I->model_conv = e->index;
     }
     for (unsigned i = 0; i < Model_getNumSpecies(sm); i++) {
         Species_t *sp = Model_getSpecies(sm, i);
@@ -682,7 +718,12 @@ static ms_status import(importer *I)
         I->s[e->index].conv = I->model_conv;
         if (Species_isSetConversionFactor(sp)) {
             const msi_strmap_entry *f = msi_strmap_get(&I->names, Species_getConversionFactor(sp));
-            I->s[e->index].conv = f ? f->index : -1;
+            if (!f || I->s[f->index].kind != K_PARAM)
+                return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sp), 0,
+                                "the conversionFactor '%s' of species '%s' is not a parameter "
+                                "of the model",
+                                Species_getConversionFactor(sp), Species_getId(sp));
+            I->s[e->index].conv = f->index;
         }
     }
     /* rules and initial assignments */
