@@ -185,6 +185,12 @@ MS_API ms_status ms_model_compile_native(ms_context *ctx, ms_model *model);
 MS_API int ms_model_native(const ms_model *model);
 
 MS_API const char *ms_model_name(const ms_model *model);
+/* Hours in one unit of the model's time: 1 for a model file (hours); for
+ * SBML, from its declared time unit (Level 3 timeUnits; seconds in Levels
+ * 1 and 2 unless a unit definition "time" says otherwise); NAN if an SBML
+ * model declares none.  Simulation times (ms_sim_run) are in the model's
+ * unit; the command converts --days and labels its time column in hours. */
+MS_API double ms_model_time_unit(const ms_model *model);
 MS_API const char *ms_model_description(const ms_model *model); /* may be "" */
 MS_API size_t ms_model_count(const ms_model *model, ms_symkind kind);
 /* How many parameters are the strengths of claims (as_claimed:; ms_symbol.claim). */

@@ -34,6 +34,23 @@ grep -q "the package 'qual' .*which the model declares required: not supported" 
 b=$(awk -F, 'NR == 3 { print $3 }' "$out/l1.csv")
 within "$b" 2.999 3.001 "Level 1 stoichiometry 3 with denominator 10"
 
+# time units: --days is converted to the model's declared unit (x' = -x per
+# day: e^-1 after one day, printed at time_h 24); a model that declares none
+# is refused unless --time-unit says; a scenario needs a model in hours
+"$ms" simulate "$src/tests/sbml/time_in_days.xml" --days 1 --every 24 --out "$out/days.csv" && ok || bad "simulate a model in days"
+awk -F, 'NR == 3 && $1 == 24 { exit !($2 > 0.36787 && $2 < 0.36789) } NR == 3 && $1 != 24 { exit 1 }' "$out/days.csv" && ok ||
+  bad "one day of x' = -x per day: $(cat "$out/days.csv")"
+"$ms" simulate "$src/tests/sbml/time_undeclared.xml" --days 1 --out "$out/u.csv" 2> "$out/u.err"; rc=$?
+[[ $rc -eq 2 ]] && grep -q "declares no time unit" "$out/u.err" && ok || bad "an undeclared time unit: exit $rc, $(cat "$out/u.err")"
+"$ms" simulate "$src/tests/sbml/time_undeclared.xml" --days 1 --every 24 --time-unit day --out "$out/u.csv" &&
+  cmp -s "$out/u.csv" "$out/days.csv" && ok || bad "--time-unit day gives the declared model's result"
+"$ms" simulate "$src/tests/sbml/time_in_days.xml" --days 1 --time-unit hour --out "$out/u.csv" 2> /dev/null
+[[ $? -eq 2 ]] && ok || bad "--time-unit against a declared unit is refused"
+printf 'scenario: s\nmodel: %s\nseed: 1\npatients_per_arm: 2\narms:\n  - {name: a}\nvisits_weeks: [0, 1]\nendpoints: {score: x}\n' \
+  "$src/tests/sbml/time_in_days.xml" > "$out/days_scenario.yaml"
+"$ms" trial "$out/days_scenario.yaml" --out "$out/dt" --quiet 2> "$out/dt.err"; rc=$?
+[[ $rc -eq 2 ]] && grep -q "unit of time is not the hour" "$out/dt.err" && ok || bad "a scenario on a model in days: exit $rc, $(cat "$out/dt.err")"
+
 # export, read back, same trajectories
 model="$src/models/depression_inflammation.yaml"
 "$ms" export "$model" --sbml "$out/flagship.xml" && ok || bad "export"

@@ -25,6 +25,9 @@ const char CLI_HELP_SIMULATE[] =
     "  --weight KG        body weight, for doses in mg/kg\n"
     "  --rtol X           relative tolerance (default 1e-6)\n"
     "  --atol X           absolute tolerance (default 1e-9)\n"
+    "  --time-unit U      an SBML model's unit of time if it declares none: second,\n"
+    "                     minute, hour, day or week (--days and --every are converted to\n"
+    "                     it; the CSV's time_h column is in hours)\n"
     "  --method M         integration method: bdf (default; CVODE) or dirk (ARKODE's\n"
     "                     order-5 diagonally implicit Runge-Kutta); a second, independent\n"
     "                     integrator to check a result against\n"
@@ -32,9 +35,64 @@ const char CLI_HELP_SIMULATE[] =
     "Exit codes: 0 success, 1 cannot write output, 2 bad input, 3 the integration failed\n"
     "(the rows before the failure are kept in the CSV).\n";
 
+/* A parameter whose value in the file is itself infinite or NaN (SBML
+ * allows such constants): its column is that value, not a failure. */
+static int nonfinite_constant(const ms_model *m, const char *name)
+{
+    int i = ms_model_find(m, MS_PARAM, name);
+    ms_symbol s;
+    return i >= 0 && ms_model_symbol(m, MS_PARAM, (size_t)i, &s) == MS_OK && !isfinite(s.value);
+}
+
+/* Hours in the model's unit of time: the model's own, or --time-unit for an
+ * SBML model that declares none; an error if neither says. */
+static int time_unit_of(const cli_command *cmd, const char *model_path, const char *given,
+                        double *unit_h)
+{
+    static const char *const names[] = {"second", "minute", "hour", "day", "week"};
+    static const double hours[] = {1.0 / 3600, 1.0 / 60, 1, 24, 168};
+    if (given) {
+        int k = -1;
+        for (int i = 0; i < 5; i++)
+            if (strcmp(given, names[i]) == 0)
+                k = i;
+        if (k < 0)
+            return cli_usage(cmd, "--time-unit '%s': expected second, minute, hour, day or week",
+                             given);
+        if (isfinite(*unit_h) && *unit_h != hours[k]) {
+            fprintf(stderr,
+                    "moodsim simulate: %s declares its time unit (%g h); --time-unit is for "
+                    "models that declare none\n",
+                    model_path, *unit_h);
+            return EXIT_INPUT;
+        }
+        *unit_h = hours[k];
+    }
+    if (!isfinite(*unit_h)) {
+        fprintf(stderr,
+                "moodsim simulate: %s: the SBML model declares no time unit (timeUnits on "
+                "its <model>), so --days cannot be converted to its time; give --time-unit "
+                "second, minute, hour, day or week\n",
+                model_path);
+        return EXIT_INPUT;
+    }
+    return EXIT_OK;
+}
+
 int cmd_simulate(const cli_command *cmd, int argc, char **argv)
 {
-    enum { O_DAYS = 2, O_EVERY, O_RTOL, O_ATOL, O_WEIGHT, O_OUT, O_PROTOCOL, O_METHOD, O_SET };
+    enum {
+        O_DAYS = 2,
+        O_EVERY,
+        O_RTOL,
+        O_ATOL,
+        O_WEIGHT,
+        O_OUT,
+        O_PROTOCOL,
+        O_METHOD,
+        O_SET,
+        O_TIME_UNIT
+    };
     static const struct option opts[] = {{"days", required_argument, NULL, O_DAYS},
                                          {"every", required_argument, NULL, O_EVERY},
                                          {"rtol", required_argument, NULL, O_RTOL},
@@ -44,8 +102,9 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
                                          {"protocol", required_argument, NULL, O_PROTOCOL},
                                          {"method", required_argument, NULL, O_METHOD},
                                          {"set", required_argument, NULL, O_SET},
+                                         {"time-unit", required_argument, NULL, O_TIME_UNIT},
                                          {0}};
-    const char *out_path = NULL, *proto_path = NULL, *v;
+    const char *out_path = NULL, *proto_path = NULL, *time_unit = NULL, *v;
     double days = -1, every = 1, rtol = 1e-6, atol = 1e-9, weight = NAN;
     int method = MS_METHOD_BDF, o, rc = EXIT_OK;
     cli_sets sets = {0};
@@ -68,6 +127,8 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
             return cli_usage(cmd, "--method '%s': expected bdf or dirk", v);
         else if (o == O_SET && cli_set_add(cmd, &sets, v, &rc) < 0)
             return rc;
+        else if (o == O_TIME_UNIT)
+            time_unit = v;
     }
     if (o < 0 || cli_positionals(&a, 1, 1, "a MODEL file") < 0)
         return a.rc;
@@ -97,6 +158,19 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
     ms_status st = ms_model_load(ctx, model_path, &m);
     if (!st && cli_set_resolve(cmd, &sets, m, &rc) < 0)
         goto done;
+    /* the model's time unit: --days and --every are converted to it, and
+     * the output's time column is in hours whatever it is */
+    double unit_h = st ? 1 : ms_model_time_unit(m);
+    if (!st && (rc = time_unit_of(cmd, model_path, time_unit, &unit_h)))
+        goto done;
+    if (!st && proto_path && unit_h != 1) {
+        fprintf(stderr,
+                "moodsim simulate: %s: the model's time unit is %g h, and a protocol's times "
+                "are in hours; use a model whose time is in hours with --protocol\n",
+                model_path, unit_h);
+        rc = EXIT_INPUT;
+        goto done;
+    }
     if (!st && proto_path)
         st = ms_protocol_load(ctx, m, proto_path, &pt, &ev);
     if (!st)
@@ -120,7 +194,7 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         goto done;
     }
     for (size_t k = 0; k < nt; k++)
-        times[k] = (double)k * every;
+        times[k] = (double)k * every / unit_h; /* in the model's unit */
     st = ms_sim_run(sim, ev, times, nt, out);
     size_t rows = ms_sim_rows_done(sim);
     if (st != MS_OK && st != MS_ERR_SOLVER) {
@@ -133,9 +207,10 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
      * numerical failure too: the rows before it are kept */
     for (size_t k = 0; k < rows; k++)
         for (size_t j = 0; j < nout; j++)
-            if (!isfinite(out[k * nout + j])) {
+            if (!isfinite(out[k * nout + j]) &&
+                !nonfinite_constant(m, ms_sim_output_name(sim, j))) {
                 snprintf(why, sizeof why, "%s: '%s' is not a number at t = %g h", model_path,
-                         ms_sim_output_name(sim, j), times[k]);
+                         ms_sim_output_name(sim, j), times[k] * unit_h);
                 rows = k;
                 st = MS_ERR_SOLVER;
             }
@@ -149,7 +224,7 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         fprintf(f, ",%s", ms_sim_output_name(sim, j));
     fputc('\n', f);
     for (size_t k = 0; k < rows; k++) {
-        fprintf(f, "%.10g", times[k]);
+        fprintf(f, "%.10g", times[k] * unit_h); /* hours */
         for (size_t j = 0; j < nout; j++)
             fprintf(f, ",%.10g", out[k * nout + j]);
         fputc('\n', f);

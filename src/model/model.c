@@ -121,6 +121,11 @@ ms_status ms_model_variability(const ms_model *m, size_t i, ms_variability *out)
     return MS_OK;
 }
 
+double ms_model_time_unit(const ms_model *m)
+{
+    return m ? m->time_h : NAN;
+}
+
 const char *ms_model_name(const ms_model *m)
 {
     return m ? m->name : NULL;
@@ -812,6 +817,7 @@ static ms_status read_variability(loader *L, const msi_ynode *root)
     ms_model *m = L->m;
     ms_status st;
     m->body_weight = -1;
+    m->time_h = 1; /* a model file's time is in hours (docs/model-format.md) */
     const msi_ynode *bw = msi_ymap_get(root, "body_weight");
     if (bw) {
         if (bw->type != MS_Y_SCALAR)

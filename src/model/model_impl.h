@@ -102,6 +102,8 @@ struct ms_model {
     size_t nvar;
     double *chol;     /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
     int body_weight;  /* parameter giving body weight in kg, or -1 */
+    double time_h;    /* hours per unit of the model's time: 1 (YAML); SBML: from its
+                         declared time unit, NAN if it declares none */
     msi_eventdef *ev; /* state events (SBML), in document order */
     size_t nev;
     /* root functions for the events: a - b for every comparison in a trigger

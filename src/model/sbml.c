@@ -88,6 +88,36 @@ static double stoichiometry(const SpeciesReference_t *sr)
     return den > 1 ? v / den : v;
 }
 
+/* Seconds in one `unit` (a unit id of the model, or a base unit): a
+ * single unit of kind second with exponent 1, or NAN. */
+static double seconds_in(Model_t *sm, const char *unit)
+{
+    if (!unit || !*unit)
+        return NAN;
+    if (strcmp(unit, "second") == 0)
+        return 1;
+    UnitDefinition_t *ud = Model_getUnitDefinitionById(sm, unit);
+    if (!ud || UnitDefinition_getNumUnits(ud) != 1)
+        return NAN;
+    Unit_t *u = UnitDefinition_getUnit(ud, 0);
+    if (Unit_getKind(u) != UNIT_KIND_SECOND || Unit_getExponentAsDouble(u) != 1)
+        return NAN;
+    return Unit_getMultiplier(u) * pow(10, Unit_getScale(u));
+}
+
+/* Hours in one unit of the model's time: Level 3's timeUnits (none: NAN,
+ * undeclared); Levels 1 and 2 define time in seconds unless a unit
+ * definition named "time" says otherwise. */
+static double time_unit_hours(SBMLDocument_t *doc, Model_t *sm)
+{
+    double s;
+    if (SBMLDocument_getLevel(doc) >= 3)
+        s = Model_isSetTimeUnits(sm) ? seconds_in(sm, Model_getTimeUnits(sm)) : NAN;
+    else
+        s = Model_getUnitDefinitionById(sm, "time") ? seconds_in(sm, "time") : 1;
+    return isfinite(s) && s > 0 ? s / 3600 : NAN;
+}
+
 /* The line of an SBML element (0 if libSBML does not know it). */
 static int line_of(const void *sb)
 {
@@ -1090,6 +1120,7 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         m->ctx = ctx;
         msi_xdag_init(&m->g, ctx);
         m->body_weight = -1;
+        m->time_h = NAN;
         m->file = msi_strdup(ctx, path);
         st = m->file ? check_doc(&I, doc) : msi_nomem(ctx);
     }
@@ -1117,6 +1148,7 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
             drop_empty(I.sm);
     }
     if (!st) {
+        m->time_h = time_unit_hours(doc, I.sm);
         I.m = m;
         I.g = &m->g;
         const char *id = Model_isSetId(I.sm) ? Model_getId(I.sm) : "sbml_model";
@@ -1219,6 +1251,15 @@ ms_status ms_model_export_sbml(ms_context *ctx, const ms_model *m, const char *p
     Model_t *sm = SBMLDocument_createModel(doc);
     ms_status st = MS_OK;
     Model_setId(sm, m->name);
+    /* a model file's time is in hours: declared, so readers convert */
+    UnitDefinition_t *hour = Model_createUnitDefinition(sm);
+    UnitDefinition_setId(hour, "hour");
+    Unit_t *u = UnitDefinition_createUnit(hour);
+    Unit_setKind(u, UNIT_KIND_SECOND);
+    Unit_setExponent(u, 1);
+    Unit_setScale(u, 0);
+    Unit_setMultiplier(u, 3600);
+    Model_setTimeUnits(sm, "hour");
     const char *bad = NULL;
     /* parameters, inputs (their default level), states, rules, observables */
     for (size_t i = 0; i < m->count[MS_PARAM] && !bad; i++)

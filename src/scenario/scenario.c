@@ -503,6 +503,12 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         st = sc->model_path ? ms_model_load(ctx, sc->model_path, &sc->model) : msi_nomem(ctx);
         if (st)
             st = wrap(&R, msi_ymap_get(root, "model"), st, "the model%s", "");
+        /* visits, follow-up and protocols are in hours and weeks */
+        else if (ms_model_time_unit(sc->model) != 1)
+            st = sfail(&R, msi_ymap_get(root, "model"),
+                       "the model's unit of time is not the hour (%g h; an SBML model's "
+                       "timeUnits); a scenario's visits and protocols are in hours and weeks",
+                       ms_model_time_unit(sc->model));
     }
     if (!st) {
         const msi_ynode *seed = msi_ymap_get(root, "seed");
