@@ -507,4 +507,17 @@ expect_rc 0 "simulate with ADDL/II" "$ms" simulate "$src/tests/models/one_compar
 expect_rc 0 "simulate with the doses written out" "$ms" simulate "$src/tests/models/one_compartment.yaml" --protocol "$tmp/rows.csv" --days 2 --out "$tmp/rows_sim.csv"
 cmp -s "$tmp/addl_sim.csv" "$tmp/rows_sim.csv" && ok || bad "ADDL 2 II 12 is not three doses 12 h apart"
 
+# a large sparse model loads in time linear in its size: a chain of 100,000
+# states (the Jacobian was differentiated along every pair of states, so
+# 20,000 took a minute and this never finished); the timeout guards against
+# a return of that, it does not time anything
+python3 -c '
+n = 100000
+print("model: chain\nstates:")
+for i in range(n): print("  x%d: {unit: \"1\", initial: %d}" % (i, i == 0))
+print("parameters:\n  k: {value: 0.5, unit: 1/h, hypothesis: test value}\nodes:\n  x0: -k * x0")
+for i in range(1, n): print("  x%d: k * x%d - k * x%d" % (i, i - 1, i))' > "$tmp/chain.yaml"
+timeout 300 "$ms" check "$tmp/chain.yaml" > "$tmp/chain.txt" 2>&1 && ok || bad "a 100,000-state chain did not load within 300 s"
+grep -q "exact Jacobian: 199999 nonzero entries" "$tmp/chain.txt" && ok || bad "the chain's Jacobian: $(grep Jacobian "$tmp/chain.txt")"
+
 finish "cli"

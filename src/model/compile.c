@@ -150,6 +150,90 @@ static ms_status event_roots(ms_model *m)
     return MS_OK;
 }
 
+/* Which ODEs depend on which states, through their expression graphs: for
+ * state j, the ODEs odes[start[j] .. start[j + 1]) in increasing order.
+ * The Jacobian is then differentiated only along these pairs, so loading
+ * is linear in the size of a sparse model instead of quadratic in its
+ * states.  The caller frees *start and *odes. */
+static ms_status state_deps(ms_model *m, size_t **start_out, int32_t **odes_out)
+{
+    ms_context *ctx = m->ctx;
+    const msi_xdag *g = &m->g;
+    size_t ns = m->count[MS_STATE], len = g->len;
+    uint32_t *seen = msi_alloc(ctx, (len + 1) * sizeof *seen);
+    msi_xid *stack = msi_alloc(ctx, (len + 1) * sizeof *stack);
+    size_t *start = msi_alloc(ctx, (ns + 2) * sizeof *start);
+    int32_t *pair_i = NULL, *pair_j = NULL, *odes = NULL;
+    size_t np = 0, cap = 0;
+    ms_status st = MS_OK;
+    if (!seen || !stack || !start)
+        st = msi_nomem(ctx);
+    if (!st) {
+        memset(seen, 0, (len + 1) * sizeof *seen);
+        memset(start, 0, (ns + 2) * sizeof *start);
+    }
+    for (size_t i = 0; !st && i < ns; i++) {
+        size_t sp = 0;
+        msi_xid root = m->sym[MS_STATE][i].node;
+        if (root >= 0 && (size_t)root < len && seen[root] != i + 1) {
+            seen[root] = (uint32_t)(i + 1);
+            stack[sp++] = root;
+        }
+        while (!st && sp > 0) {
+            const msi_xnode *x = &g->n[stack[--sp]];
+            if (!x->varying)
+                continue;
+            if (x->op == X_STATE) {
+                if (np == cap) {
+                    size_t c2 = cap;
+                    if (msi_grow(ctx, (void **)&pair_i, &c2, np + 1, sizeof *pair_i) ||
+                        msi_grow(ctx, (void **)&pair_j, &cap, np + 1, sizeof *pair_j)) {
+                        st = msi_nomem(ctx);
+                        break;
+                    }
+                }
+                pair_i[np] = (int32_t)i;
+                pair_j[np++] = x->a;
+                continue;
+            }
+            if (x->op <= X_TIME)
+                continue; /* other leaves */
+            msi_xid kids[3] = {x->a, x->b, x->c};
+            for (int k = 0; k < 3; k++)
+                if (kids[k] >= 0 && (size_t)kids[k] < len && seen[kids[k]] != i + 1) {
+                    seen[kids[k]] = (uint32_t)(i + 1);
+                    stack[sp++] = kids[k];
+                }
+        }
+    }
+    /* counting sort by state, stable in the ODE */
+    if (!st && !(odes = msi_alloc(ctx, (np + 1) * sizeof *odes)))
+        st = msi_nomem(ctx);
+    for (size_t k = 0; !st && k < np; k++)
+        start[pair_j[k] + 1]++;
+    for (size_t j = 0; !st && j < ns; j++)
+        start[j + 1] += start[j];
+    for (size_t k = 0, *fill = !st ? start : NULL; fill && k < np; k++)
+        odes[fill[pair_j[k]]++] = pair_i[k];
+    /* fill advanced every start[j] to start[j + 1]: shift back */
+    for (size_t j = ns; !st && j > 0; j--)
+        start[j] = start[j - 1];
+    if (!st)
+        start[0] = 0;
+    msi_free(ctx, seen);
+    msi_free(ctx, stack);
+    msi_free(ctx, pair_i);
+    msi_free(ctx, pair_j);
+    if (st) {
+        msi_free(ctx, start);
+        msi_free(ctx, odes);
+        return st;
+    }
+    *start_out = start;
+    *odes_out = odes;
+    return MS_OK;
+}
+
 ms_status msi_model_compile(ms_model *m)
 {
     ms_context *ctx = m->ctx;
@@ -158,25 +242,39 @@ ms_status msi_model_compile(ms_model *m)
     size_t ns = m->count[MS_STATE], nobs = m->count[MS_OBSERVABLE];
     unsigned char *mark = NULL;
 
-    /* exact Jacobian: d f_i / d y_j for every state j, memoised per j */
-    size_t cap = 0;
+    /* exact Jacobian: d f_i / d y_j for every state j and every ODE i that
+     * depends on it, memoised per j */
+    size_t cap = 0, *dstart = NULL;
+    int32_t *dodes = NULL;
+    ms_status dst = state_deps(m, &dstart, &dodes);
+    if (dst)
+        return dst;
     c->jac_nnz = 0;
-    for (size_t j = 0; j < ns; j++) {
+    for (size_t j = 0; j < ns && !dst; j++) {
         msi_x_diff_reset(g);
-        for (size_t i = 0; i < ns; i++) {
+        for (size_t k = dstart[j]; k < dstart[j + 1]; k++) {
+            size_t i = (size_t)dodes[k];
             msi_xid d = msi_x_diff(g, m->sym[MS_STATE][i].node, (int32_t)j);
-            if (d < 0)
-                return g->oom ? msi_nomem(ctx)
-                              : msi_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
-                                         "the model is too large to differentiate");
+            if (d < 0) {
+                dst = g->oom ? msi_nomem(ctx)
+                             : msi_fail(ctx, MS_ERR_LIMIT, m->file, 0, 0,
+                                        "the model is too large to differentiate");
+                break;
+            }
             if (msi_x_is_const(g, d, 0))
                 continue;
             if (msi_grow(ctx, (void **)&c->jac_entries, &cap, c->jac_nnz + 1,
-                         sizeof *c->jac_entries))
-                return msi_nomem(ctx);
+                         sizeof *c->jac_entries)) {
+                dst = msi_nomem(ctx);
+                break;
+            }
             c->jac_entries[c->jac_nnz++] = (msi_jentry){(int32_t)i, (int32_t)j, d};
         }
     }
+    msi_free(ctx, dstart);
+    msi_free(ctx, dodes);
+    if (dst)
+        return dst;
 
     if (event_roots(m))
         return msi_nomem(ctx);
