@@ -520,4 +520,10 @@ for i in range(1, n): print("  x%d: k * x%d - k * x%d" % (i, i - 1, i))' > "$tmp
 timeout 300 "$ms" check "$tmp/chain.yaml" > "$tmp/chain.txt" 2>&1 && ok || bad "a 100,000-state chain did not load within 300 s"
 grep -q "exact Jacobian: 199999 nonzero entries" "$tmp/chain.txt" && ok || bad "the chain's Jacobian: $(grep Jacobian "$tmp/chain.txt")"
 
+# a calibration naming a model that is not there: located in the calibration
+sed 's|^model: .*|model: no_such_model.yaml|' "$src/calibration/crp_healthy.yaml" > "$tmp/cal_missing.yaml"
+expect_rc 2 "calibrate with a missing model" "$ms" calibrate "$tmp/cal_missing.yaml" --evaluate
+grep -q "cal_missing.yaml:[0-9]*:[0-9]*: the model named here: .*no_such_model.yaml: cannot open" "$tmp/err" && ok ||
+  bad "the missing model located in the calibration file: $(cat "$tmp/err")"
+
 finish "cli"

@@ -365,12 +365,15 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
         snprintf(path, sizeof path, "%s", v->str);
     else
         snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, v->str);
-    if (mv) {
-        if ((st = ms_model_load(ctx, path, &c->model)))
-            return st;
-    } else {
-        if ((st = ms_scenario_load(ctx, path, &c->sc)))
-            return st;
+    st = mv ? ms_model_load(ctx, path, &c->model) : ms_scenario_load(ctx, path, &c->sc);
+    if (st == MS_ERR_IO && !c->scenario_override) { /* unreadable: say where it is named */
+        char why[MS_ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", ms_errmsg(ctx));
+        return cfail(ctx, d, v, "the %s named here: %s", mv ? "model" : "scenario", why);
+    }
+    if (st)
+        return st;
+    if (!mv) {
         c->model = msi_scenario_model(c->sc);
         c->trial_seed = ms_scenario_seed(c->sc);
     }

@@ -141,6 +141,8 @@ static ms_status read_arms(sreader *R, const msi_ynode *arms)
     ms_status st;
     if (!arms || arms->type != MS_Y_SEQ || arms->n == 0)
         return sfail(R, arms, "expected 'arms:' with a list of {name:, protocol:}");
+    if (arms->n > 64)
+        return sfail(R, arms->vals[64], "a 65th arm; a trial has at most 64");
     sc->arms = msi_alloc(R->ctx, arms->n * sizeof *sc->arms);
     if (!sc->arms)
         return msi_nomem(R->ctx);
