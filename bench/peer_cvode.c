@@ -39,7 +39,8 @@
     X(t_half_dlpfc) X(k_plast_on) X(t_half_plast) X(ka_SSRI) X(t_half_SSRI) X(ssri_ec50)      \
     X(t_half_SSRI_F) X(ssri_max) X(ab_neutral) X(t_half_AB) X(challenge_gain) X(t_half_EXO)   \
     X(k_exo_e) X(t_half_exo_e) X(exo_strength) X(exo_bdnf) X(synergy_strength) X(t_half_NMN)  \
-    X(nad_per_mg) X(t_half_NAD) X(nmn_strength)
+    X(nad_per_mg) X(t_half_NAD) X(nmn_strength) X(il1b_indiv) X(load_threshold)         \
+    X(load_hill) X(u_ssri) X(ssri_resp_frac)
 // clang-format on
 
 typedef struct {
@@ -49,7 +50,7 @@ typedef struct {
     /* inputs, current levels */
     double tms, tms_sham, exosome_iv, nmn_iv, anti_tnf_iv, challenge;
     /* derived once per patient */
-    double drive0, nat_max, plac_max, tms_effect;
+    double drive0, nat_max, plac_max, tms_effect, ssri_eff;
 } model;
 
 static int set_param(model *m, const char *name, double v)
@@ -102,21 +103,30 @@ static void derive(model *m)
     m->tms_effect = m->u_tms_resp < m->tms_resp_frac
                         ? m->tms_depth_lo + (1 - m->tms_depth_lo) * m->u_tms_depth
                         : 0;
+    m->ssri_eff = m->u_ssri < m->ssri_resp_frac ? m->ssri_max : 0;
+}
+
+/* the inflammatory load: near 0 below the threshold, like load_hill x
+ * ln(drive / threshold) above it */
+static double load_of(const model *m, double drive)
+{
+    return log(1 + pow(drive / m->load_threshold, m->load_hill));
 }
 
 static void initial(const model *m, double *y)
 {
-    double d = m->drive0, bbb0 = 1 + m->bbb_gain * log(d), mg0 = 1 + m->mg_gain * log(d) * bbb0;
+    double d = m->drive0, load0 = load_of(m, d), bbb0 = 1 + m->bbb_gain * load0,
+           mg0 = 1 + m->mg_gain * load0 * bbb0;
     for (int i = 0; i < NS; i++)
         y[i] = 0;
     y[NFKB] = d;
     y[IL6] = m->IL6_ref * d;
     y[TNF] = m->TNF_ref * d;
-    y[IL1B] = m->IL1B_ref * pow(d, m->h_il1b);
+    y[IL1B] = m->IL1B_ref * m->il1b_indiv * pow(d, m->h_il1b);
     y[CRP] = m->CRP_ref * d;
     y[BBB] = bbb0;
     y[MG] = mg0;
-    y[KYN] = 1 + m->ido_gain * log(d);
+    y[KYN] = 1 + m->ido_gain * load0;
     y[BDNF] = 1 / (1 + m->bdnf_inf * fmax(mg0 - 1, 0));
     y[NAD] = 1;
 }
@@ -132,7 +142,7 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector dv, void *ud)
     double exo_block = m->exo_strength * y[EXO_E];
     double drive_now = m->drive0 * (1 + m->challenge_gain * m->challenge) *
                        fmax(1 - sirt_inhib, 0.05) * (1 - exo_block);
-    double load = log(y[NFKB] * tnf_free_frac);
+    double load = load_of(m, y[NFKB] * tnf_free_frac);
     double contact = fmin(m->tms + m->tms_sham + m->exosome_iv / (m->exosome_iv + 1) +
                               m->nmn_iv / (m->nmn_iv + 1) + m->anti_tnf_iv / (m->anti_tnf_iv + 1) +
                               y[SSRI_C] / (y[SSRI_C] + 1) + y[PILL] / (y[PILL] + 1),
@@ -141,7 +151,8 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector dv, void *ud)
     dy[NFKB] = LN2 / m->t_half_NFKB * (drive_now - y[NFKB]);
     dy[IL6] = LN2 / m->t_half_IL6 * (m->IL6_ref * y[NFKB] - y[IL6]);
     dy[TNF] = LN2 / m->t_half_TNF * (m->TNF_ref * y[NFKB] - y[TNF]);
-    dy[IL1B] = LN2 / m->t_half_IL1B * (m->IL1B_ref * pow(y[NFKB], m->h_il1b) - y[IL1B]);
+    dy[IL1B] =
+        LN2 / m->t_half_IL1B * (m->IL1B_ref * m->il1b_indiv * pow(y[NFKB], m->h_il1b) - y[IL1B]);
     dy[CRP] = LN2 / m->t_half_CRP * (m->CRP_ref * y[IL6] / m->IL6_ref - y[CRP]);
     dy[BBB] = LN2 / m->t_half_BBB * (1 + m->bbb_gain * load - y[BBB]);
     dy[MG] = LN2 / m->t_half_MG * (1 + m->mg_gain * load * y[BBB] * (1 - exo_block) - y[MG]);
@@ -171,7 +182,7 @@ static double hamd(const model *m, double t, const double *y)
         m->w_kyn * (y[KYN] - 1) + m->w_mg * (y[MG] - 1) + m->w_bdnf * fmax(1 - y[BDNF], 0);
     double improvement = 1 - (1 - m->nat_max * (1 - exp(-t / m->t_nat))) *
                                  (1 - m->plac_max * y[EXPECT]) * (1 - m->tms_effect * y[PLAST]) *
-                                 (1 - m->ssri_max * y[SSRI_F]);
+                                 (1 - m->ssri_eff * y[SSRI_F]);
     return fmax((m->h_core + hamd_inflam) * (1 - improvement), 0);
 }
 

@@ -50,6 +50,9 @@ for (a in rest) {
 }
 
 drive0 <- p$drive_median * exp(p$drive_sigma * p$z_drive)
+# the inflammatory load: near 0 below the threshold, like load_hill x
+# ln(drive / threshold) above it
+load_of <- function(drive) log(1 + (drive / p$load_threshold)^p$load_hill)
 
 rhs <- function(t, y, u) {
   with(as.list(c(y, u, p)), {
@@ -57,7 +60,7 @@ rhs <- function(t, y, u) {
     sirt_inhib <- nmn_strength * max(NAD - 1, 0)
     exo_block <- exo_strength * EXO_E
     drive_now <- drive0 * (1 + challenge_gain * challenge) * max(1 - sirt_inhib, 0.05) * (1 - exo_block)
-    load <- log(NFKB * tnf_free_frac)
+    load <- load_of(NFKB * tnf_free_frac)
     contact <- min(tms + tms_sham + exosome_iv / (exosome_iv + 1) + nmn_iv / (nmn_iv + 1) +
                    anti_tnf_iv / (anti_tnf_iv + 1) + SSRI_C / (SSRI_C + 1) + PILL / (PILL + 1), 1)
     ssri_occ <- SSRI_C / (SSRI_C + ssri_ec50)
@@ -65,7 +68,7 @@ rhs <- function(t, y, u) {
       LN2 / t_half_NFKB * (drive_now - NFKB),
       LN2 / t_half_IL6 * (IL6_ref * NFKB - IL6),
       LN2 / t_half_TNF * (TNF_ref * NFKB - TNF),
-      LN2 / t_half_IL1B * (IL1B_ref * NFKB^h_il1b - IL1B),
+      LN2 / t_half_IL1B * (IL1B_ref * il1b_indiv * NFKB^h_il1b - IL1B),
       LN2 / t_half_CRP * (CRP_ref * IL6 / IL6_ref - CRP),
       LN2 / t_half_BBB * (1 + bbb_gain * load - BBB),
       LN2 / t_half_MG * (1 + mg_gain * load * BBB * (1 - exo_block) - MG),
@@ -88,12 +91,13 @@ rhs <- function(t, y, u) {
 
 initial <- function() {
   d <- drive0
-  bbb0 <- 1 + p$bbb_gain * log(d)
-  mg0 <- 1 + p$mg_gain * log(d) * bbb0
+  load0 <- load_of(d)
+  bbb0 <- 1 + p$bbb_gain * load0
+  mg0 <- 1 + p$mg_gain * load0 * bbb0
   y <- setNames(rep(0, length(STATES)), STATES)
   y[c("NFKB", "IL6", "TNF", "IL1B", "CRP", "BBB", "MG", "KYN", "BDNF", "NAD")] <-
-    c(d, p$IL6_ref * d, p$TNF_ref * d, p$IL1B_ref * d^p$h_il1b, p$CRP_ref * d, bbb0, mg0,
-      1 + p$ido_gain * log(d), 1 / (1 + p$bdnf_inf * max(mg0 - 1, 0)), 1)
+    c(d, p$IL6_ref * d, p$TNF_ref * d, p$IL1B_ref * p$il1b_indiv * d^p$h_il1b, p$CRP_ref * d,
+      bbb0, mg0, 1 + p$ido_gain * load0, 1 / (1 + p$bdnf_inf * max(mg0 - 1, 0)), 1)
   y
 }
 
@@ -104,9 +108,10 @@ hamd <- function(t, y) {
     plac_max <- if (u_plac < plac_large_frac) plac_large else
       placebo_scale * plac_hi * (u_plac - plac_large_frac) / (1 - plac_large_frac)
     tms_effect <- if (u_tms_resp < tms_resp_frac) tms_depth_lo + (1 - tms_depth_lo) * u_tms_depth else 0
+    ssri_eff <- if (u_ssri < ssri_resp_frac) ssri_max else 0
     inflam <- w_kyn * (KYN - 1) + w_mg * (MG - 1) + w_bdnf * max(1 - BDNF, 0)
     improvement <- 1 - (1 - nat_max * (1 - exp(-t / t_nat))) * (1 - plac_max * EXPECT) *
-      (1 - tms_effect * PLAST) * (1 - ssri_max * SSRI_F)
+      (1 - tms_effect * PLAST) * (1 - ssri_eff * SSRI_F)
     max((h_core + inflam) * (1 - improvement), 0)
   })
 }

@@ -52,6 +52,12 @@ def read_events(path):
     return changes
 
 
+def load_of(p, drive):
+    """the inflammatory load: near 0 below the threshold, like load_hill x
+    ln(drive / threshold) above it"""
+    return math.log(1 + (drive / p["load_threshold"]) ** p["load_hill"])
+
+
 def make_rhs(p, u):
     drive0 = p["drive_median"] * math.exp(p["drive_sigma"] * p["z_drive"])
 
@@ -63,7 +69,7 @@ def make_rhs(p, u):
         exo_block = p["exo_strength"] * EXO_E
         drive_now = (drive0 * (1 + p["challenge_gain"] * u["challenge"]) *
                      max(1 - sirt_inhib, 0.05) * (1 - exo_block))
-        load = math.log(NFKB * tnf_free_frac)
+        load = load_of(p, NFKB * tnf_free_frac)
         contact = min(u["tms"] + u["tms_sham"] + u["exosome_iv"] / (u["exosome_iv"] + 1) +
                       u["nmn_iv"] / (u["nmn_iv"] + 1) + u["anti_tnf_iv"] / (u["anti_tnf_iv"] + 1) +
                       SSRI_C / (SSRI_C + 1) + PILL / (PILL + 1), 1)
@@ -72,7 +78,7 @@ def make_rhs(p, u):
             LN2 / p["t_half_NFKB"] * (drive_now - NFKB),
             LN2 / p["t_half_IL6"] * (p["IL6_ref"] * NFKB - IL6),
             LN2 / p["t_half_TNF"] * (p["TNF_ref"] * NFKB - TNF),
-            LN2 / p["t_half_IL1B"] * (p["IL1B_ref"] * NFKB ** p["h_il1b"] - IL1B),
+            LN2 / p["t_half_IL1B"] * (p["IL1B_ref"] * p["il1b_indiv"] * NFKB ** p["h_il1b"] - IL1B),
             LN2 / p["t_half_CRP"] * (p["CRP_ref"] * IL6 / p["IL6_ref"] - CRP),
             LN2 / p["t_half_BBB"] * (1 + p["bbb_gain"] * load - BBB),
             LN2 / p["t_half_MG"] * (1 + p["mg_gain"] * load * BBB * (1 - exo_block) - MG),
@@ -98,12 +104,14 @@ def make_rhs(p, u):
 
 def initial(p, drive0):
     d = drive0
-    bbb0 = 1 + p["bbb_gain"] * math.log(d)
-    mg0 = 1 + p["mg_gain"] * math.log(d) * bbb0
+    load0 = load_of(p, d)
+    bbb0 = 1 + p["bbb_gain"] * load0
+    mg0 = 1 + p["mg_gain"] * load0 * bbb0
     y = dict.fromkeys(STATES, 0.0)
     y.update(NFKB=d, IL6=p["IL6_ref"] * d, TNF=p["TNF_ref"] * d,
-             IL1B=p["IL1B_ref"] * d ** p["h_il1b"], CRP=p["CRP_ref"] * d, BBB=bbb0, MG=mg0,
-             KYN=1 + p["ido_gain"] * math.log(d), BDNF=1 / (1 + p["bdnf_inf"] * max(mg0 - 1, 0)),
+             IL1B=p["IL1B_ref"] * p["il1b_indiv"] * d ** p["h_il1b"], CRP=p["CRP_ref"] * d,
+             BBB=bbb0, MG=mg0, KYN=1 + p["ido_gain"] * load0,
+             BDNF=1 / (1 + p["bdnf_inf"] * max(mg0 - 1, 0)),
              NAD=1.0)
     return np.array([y[s] for s in STATES])
 
@@ -118,9 +126,10 @@ def hamd(p, t, y):
                   if p["u_tms_resp"] < p["tms_resp_frac"] else 0)
     inflam = (p["w_kyn"] * (s["KYN"] - 1) + p["w_mg"] * (s["MG"] - 1) +
               p["w_bdnf"] * max(1 - s["BDNF"], 0))
+    ssri_eff = p["ssri_max"] if p["u_ssri"] < p["ssri_resp_frac"] else 0
     improvement = 1 - ((1 - nat_max * (1 - math.exp(-t / p["t_nat"]))) *
                        (1 - plac_max * s["EXPECT"]) *
-                       (1 - tms_effect * s["PLAST"]) * (1 - p["ssri_max"] * s["SSRI_F"]))
+                       (1 - tms_effect * s["PLAST"]) * (1 - ssri_eff * s["SSRI_F"]))
     return max((p["h_core"] + inflam) * (1 - improvement), 0)
 
 

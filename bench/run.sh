@@ -7,11 +7,15 @@
 # build/bench/results.csv.  Fails if a peer disagrees with moodsim on the
 # final HAM-D-17 or CRP by more than the stated relative error.  Also: work
 # against accuracy (rtol 1e-4 to 1e-8) and the time ratio at equal accuracy.
-# usage: bench/run.sh BUILD_DIR
+# usage: bench/run.sh BUILD_DIR [--agree]
+#   --agree: only the agreement of every peer with moodsim on one patient
+#            (one run each, no timing; make check runs this so that the
+#            peers cannot drift from the model)
 set -euo pipefail
 build=${1:-build/release}
+agree_only=0; [[ "${2:-}" == "--agree" ]] && agree_only=1
 src=$(cd "$(dirname "$0")/.." && pwd)
-out="$src/build/bench"
+out="${BENCH_OUT:-$src/build/bench}"
 mkdir -p "$out"
 ms="$build/moodsim"
 model="$src/models/depression_inflammation.yaml"
@@ -46,14 +50,15 @@ peer_args=("$out/ledger.tsv" "$out/events.csv" $days)
 echo "moodsim benchmark: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "flagship model, $days days of protocols/tms_exosome_nmn.yaml, rtol $rtol, atol $atol (scaled by each state's peak)"
 scales_for $atol
+reps() { [[ $agree_only -eq 1 ]] && echo 1 || echo "$1"; }
 {
-  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol --native "${claimed[@]}"
-  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol "${claimed[@]}"
-  "$build/bench_moodsim" "$model" "$proto" $days 50 $rtol $atol --method=dirk --native "${claimed[@]}"
-  "$build/peer_cvode" "${peer_args[@]}" 20 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
-  /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" 3 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
-  /usr/bin/python3 "$src/bench/peer_scipy.py" BDF "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
-  Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" 2 $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
+  "$build/bench_moodsim" "$model" "$proto" $days $(reps 50) $rtol $atol --native "${claimed[@]}"
+  "$build/bench_moodsim" "$model" "$proto" $days $(reps 50) $rtol $atol "${claimed[@]}"
+  "$build/bench_moodsim" "$model" "$proto" $days $(reps 50) $rtol $atol --method=dirk --native "${claimed[@]}"
+  "$build/peer_cvode" "${peer_args[@]}" $(reps 20) $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
+  /usr/bin/python3 "$src/bench/peer_scipy.py" LSODA "${peer_args[@]}" $(reps 3) $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
+  /usr/bin/python3 "$src/bench/peer_scipy.py" BDF "${peer_args[@]}" $(reps 2) $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}" | tail -1
+  Rscript "$src/bench/peer_desolve.R" "${peer_args[@]}" $(reps 2) $rtol $atol --scales="$out/scales-$atol.csv" "${claimed[@]}"
 } > "$out/per_patient.csv"
 
 status=0
@@ -65,6 +70,7 @@ awk -F, -v tol=$agree 'NR == 1 { ms0 = $2; h0 = $3; c0 = $4 }
     if (!ok) bad = 1 }
   END { exit bad }' "$out/per_patient.csv" || status=1
 echo "  (agreement: final HAM-D-17 and CRP within relative $agree of moodsim)"
+[[ $agree_only -eq 1 ]] && exit $status
 
 # work against accuracy: each tool at rtol 1e-4 ... 1e-8 (atol = rtol/1000,
 # scaled as above), its error = the larger relative error of the final HAM-D

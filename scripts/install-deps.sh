@@ -20,11 +20,12 @@ PACKAGES=(
   fonts-ipafont-gothic                 # Japanese text in figures (--lang ja)
   chromium                             # the report test opens report.html headless
   libopenmpi-dev openmpi-bin           # mpirun -np K moodsim trial (tested with 2)
+  python3-scipy r-cran-desolve         # the benchmark's peers, checked against moodsim by make check
 )
 if [[ "${1:-}" == "bench" ]]; then
-  PACKAGES+=(python3-scipy r-cran-desolve time)  # the peers and peak memory (make bench)
+  PACKAGES+=(time)                     # peak memory (make bench)
 elif [[ "${1:-}" == "measure" ]]; then
-  PACKAGES+=(python3-scipy)             # scripts/measure/*.py (NumPy comes with it)
+  :                                    # scripts/measure/*.py use NumPy/SciPy, installed above
 elif [[ -n "${1:-}" ]]; then
   echo "install-deps: unknown group '$1' (expected nothing, 'bench' or 'measure')" >&2
   exit 2
