@@ -147,8 +147,9 @@ static void count_tags(const char *tags, int result)
 }
 
 /* Runs one case: 0 pass, 1 fail, 2 unsupported. */
-static ms_method method = MS_METHOD_BDF; /* --method */
-static int native;                       /* --native */
+static ms_method method = MS_METHOD_BDF;      /* --method */
+static int native;                            /* --native */
+static double g_rtol = 1e-10, g_atol = 1e-14; /* --rtol, --atol: the simulator's tolerances */
 
 static int run_case(ms_context *ctx, const char *dir, int num, const char *out, char *reason,
                     size_t rn)
@@ -183,7 +184,7 @@ static int run_case(ms_context *ctx, const char *dir, int num, const char *out, 
     double *times = calloc(npts, sizeof *times), *res = NULL;
     int col[MAXV];
     if ((native && ms_model_compile_native(ctx, m)) || ms_sim_new(ctx, m, &sim) ||
-        ms_sim_set_tolerances(sim, 1e-10, 1e-14) || ms_sim_set_method(sim, method)) {
+        ms_sim_set_tolerances(sim, g_rtol, g_atol) || ms_sim_set_method(sim, method)) {
         snprintf(reason, rn, "%s", ms_errmsg(ctx));
         goto done;
     }
@@ -296,7 +297,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: sbml_suite CASES_DIR OUT_DIR [FIRST LAST] [--expect FILE] "
-                        "[--method bdf|dirk] [--native]\n");
+                        "[--method bdf|dirk] [--native] [--rtol X --atol X]\n");
         return 2;
     }
     const char *dir = argv[1], *out = argv[2], *expect = NULL;
@@ -313,6 +314,10 @@ int main(int argc, char **argv)
             method = (ms_method)k;
         } else if (!strcmp(argv[i], "--native"))
             native = 1;
+        else if (!strcmp(argv[i], "--rtol") && i + 1 < argc)
+            g_rtol = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--atol") && i + 1 < argc)
+            g_atol = atof(argv[++i]);
         else if (pos++ == 0)
             first = atoi(argv[i]);
         else
