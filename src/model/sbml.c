@@ -118,6 +118,74 @@ static double time_unit_hours(SBMLDocument_t *doc, Model_t *sm)
     return isfinite(s) && s > 0 ? s / 3600 : NAN;
 }
 
+/* Nonzero if math `a` reads the quantity `id`. */
+static int reads(const ASTNode_t *a, const char *id)
+{
+    if (!a)
+        return 0;
+    if (ASTNode_getType(a) == AST_NAME && ASTNode_getName(a) && strcmp(ASTNode_getName(a), id) == 0)
+        return 1;
+    for (unsigned k = 0; k < ASTNode_getNumChildren(a); k++)
+        if (reads(ASTNode_getChild(a, k), id))
+            return 1;
+    return 0;
+}
+
+/* Nonzero if event e reads `id` anywhere: its trigger, delay, priority or
+ * an assignment's math. */
+static int event_reads(Event_t *e, const char *id)
+{
+    if ((Event_getTrigger(e) && reads(Trigger_getMath(Event_getTrigger(e)), id)) ||
+        (Event_isSetDelay(e) && reads(Delay_getMath(Event_getDelay(e)), id)) ||
+        (Event_isSetPriority(e) && reads(Priority_getMath(Event_getPriority(e)), id)))
+        return 1;
+    for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++)
+        if (reads(EventAssignment_getMath(Event_getEventAssignment(e, k)), id))
+            return 1;
+    return 0;
+}
+
+/* Two events whose execution order cannot change a result: neither assigns
+ * what the other assigns or reads (in its trigger, delay, priority or
+ * assignments), so executing one first changes nothing the other does. */
+static int events_commute(Event_t *a, Event_t *b)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        Event_t *x = pass ? b : a, *y = pass ? a : b;
+        for (unsigned k = 0; k < Event_getNumEventAssignments(x); k++) {
+            const char *v = EventAssignment_getVariable(Event_getEventAssignment(x, k));
+            if (!v || event_reads(y, v))
+                return 0;
+            for (unsigned m = 0; m < Event_getNumEventAssignments(y); m++) {
+                const char *w = EventAssignment_getVariable(Event_getEventAssignment(y, m));
+                if (!w || strcmp(v, w) == 0)
+                    return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Nonzero if some event assigns a quantity some event's trigger reads: an
+ * event can then set off others within the same instant, where the order
+ * of equal-priority events matters through the cascade even when their own
+ * assignments commute (Test Suite case 00978). */
+static int events_cascade(Model_t *sm)
+{
+    for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
+        Event_t *e = Model_getEvent(sm, i);
+        for (unsigned k = 0; k < Event_getNumEventAssignments(e); k++) {
+            const char *v = EventAssignment_getVariable(Event_getEventAssignment(e, k));
+            for (unsigned j = 0; v && j < Model_getNumEvents(sm); j++) {
+                Event_t *o = Model_getEvent(sm, j);
+                if (Event_getTrigger(o) && reads(Trigger_getMath(Event_getTrigger(o)), v))
+                    return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* The line of an SBML element (0 if libSBML does not know it). */
 static int line_of(const void *sb)
 {
@@ -589,9 +657,10 @@ static ms_status import(importer *I)
             return st;
     }
     /* SBML executes simultaneous events of equal priority in random order;
-     * the engine does not draw that order */
+     * the engine does not draw that order, so such events are refused
+     * unless their order cannot matter (events_commute) */
     if (Model_getNumEvents(sm) > 1) {
-        int with = 0, without = 0;
+        int with = 0, without = 0, cascade = events_cascade(sm);
         for (unsigned i = 0; i < Model_getNumEvents(sm); i++) {
             Event_t *ev = Model_getEvent(sm, i);
             if (Event_isSetPriority(ev))
@@ -608,7 +677,9 @@ static ms_status import(importer *I)
                 int cb = b && (ASTNode_isReal(b) || ASTNode_isInteger(b));
                 if (ca && cb &&
                     (ASTNode_isInteger(a) ? (double)ASTNode_getInteger(a) : ASTNode_getReal(a)) ==
-                        (ASTNode_isInteger(b) ? (double)ASTNode_getInteger(b) : ASTNode_getReal(b)))
+                        (ASTNode_isInteger(b) ? (double)ASTNode_getInteger(b)
+                                              : ASTNode_getReal(b)) &&
+                    (cascade || !events_commute(ev, o)))
                     return unsupported(I, "events with equal priorities (random execution "
                                           "order)");
             }
