@@ -696,8 +696,8 @@ static ms_status import(importer *I)
         Compartment_t *c = Model_getCompartment(sm, i);
         int k = add_sym(I, Compartment_getId(c), K_COMP);
         if (k < 0)
-            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                      Compartment_getId(c))
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(c), 0,
+                                      "duplicate id '%s'", Compartment_getId(c))
                            : msi_nomem(I->ctx);
         I->s[k].value_set = Compartment_isSetSize(c) || Compartment_isSetVolume(c);
         I->s[k].value = Compartment_isSetSize(c)     ? Compartment_getSize(c)
@@ -716,8 +716,8 @@ static ms_status import(importer *I)
         Parameter_t *p = Model_getParameter(sm, i);
         int k = add_sym(I, Parameter_getId(p), K_PARAM);
         if (k < 0)
-            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                      Parameter_getId(p))
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(p), 0,
+                                      "duplicate id '%s'", Parameter_getId(p))
                            : msi_nomem(I->ctx);
         I->s[k].value_set = Parameter_isSetValue(p);
         I->s[k].value = Parameter_getValue(p);
@@ -730,8 +730,8 @@ static ms_status import(importer *I)
         Species_t *sp = Model_getSpecies(sm, i);
         int k = add_sym(I, Species_getId(sp), K_SPECIES);
         if (k < 0)
-            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                      Species_getId(sp))
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sp), 0,
+                                      "duplicate id '%s'", Species_getId(sp))
                            : msi_nomem(I->ctx);
         ssym *x = &I->s[k];
         x->hosu = Species_getHasOnlySubstanceUnits(sp);
@@ -753,8 +753,8 @@ static ms_status import(importer *I)
             return unsupported(I, "fast reactions");
         int k = add_sym(I, Reaction_getId(r), K_REACTION);
         if (k < 0)
-            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "duplicate id '%s'",
-                                      Reaction_getId(r))
+            return k == -2 ? msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(r), 0,
+                                      "duplicate id '%s'", Reaction_getId(r))
                            : msi_nomem(I->ctx);
         for (int side = 0; side < 2; side++) {
             unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
@@ -813,7 +813,7 @@ static ms_status import(importer *I)
         const msi_strmap_entry *e = msi_strmap_get(&I->names, Species_getId(sp));
         const msi_strmap_entry *c = msi_strmap_get(&I->names, Species_getCompartment(sp));
         if (!c || I->s[c->index].kind != K_COMP)
-            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sp), 0,
                             "species '%s' names no compartment", Species_getId(sp));
         I->s[e->index].comp = c->index;
         I->s[e->index].conv = I->model_conv;
@@ -833,11 +833,12 @@ static ms_status import(importer *I)
         if (Rule_isAlgebraic(ru))
             continue; /* handled once every other role is known */
         if (!Rule_getVariable(ru))
-            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule without a variable");
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(ru), 0,
+                            "a rule without a variable");
         const msi_strmap_entry *e = msi_strmap_get(&I->names, Rule_getVariable(ru));
         if (!e)
-            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "a rule for unknown '%s'",
-                            Rule_getVariable(ru));
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(ru), 0,
+                            "a rule for unknown '%s'", Rule_getVariable(ru));
         ssym *x = &I->s[e->index];
         if ((st = scan_math(I, Rule_getMath(ru), x->id)))
             return st;
@@ -848,7 +849,7 @@ static ms_status import(importer *I)
         InitialAssignment_t *ia = Model_getInitialAssignment(sm, i);
         const msi_strmap_entry *e = msi_strmap_get(&I->names, InitialAssignment_getSymbol(ia));
         if (!e)
-            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(ia), 0,
                             "an initial assignment for unknown '%s'",
                             InitialAssignment_getSymbol(ia));
         if ((st = scan_math(I, InitialAssignment_getMath(ia), "initial assignment")))
@@ -859,8 +860,8 @@ static ms_status import(importer *I)
         Reaction_t *r = Model_getReaction(sm, i);
         KineticLaw_t *kl = Reaction_getKineticLaw(r);
         if (!kl || !KineticLaw_getMath(kl))
-            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0, "reaction '%s' has no rate law",
-                            Reaction_getId(r));
+            return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(r), 0,
+                            "reaction '%s' has no rate law", Reaction_getId(r));
         if ((st = scan_math(I, KineticLaw_getMath(kl), "a kinetic law")))
             return st;
         I->s[msi_strmap_get(&I->names, Reaction_getId(r))->index].rule = KineticLaw_getMath(kl);
@@ -876,12 +877,12 @@ static ms_status import(importer *I)
                 const msi_strmap_entry *e =
                     msi_strmap_get(&I->names, SpeciesReference_getSpecies(sr));
                 if (!e || I->s[e->index].kind != K_SPECIES)
-                    return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                    return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sr), 0,
                                     "reaction '%s' names an unknown species", Reaction_getId(r));
                 ssym *x = &I->s[e->index];
                 if (!x->boundary && !x->constant) {
                     if (x->role == 2)
-                        return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                        return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sr), 0,
                                         "species '%s' has an assignment rule and takes part in a "
                                         "reaction",
                                         x->id);
@@ -904,13 +905,13 @@ static ms_status import(importer *I)
             EventAssignment_t *ea = Event_getEventAssignment(ev, j);
             const msi_strmap_entry *e = msi_strmap_get(&I->names, EventAssignment_getVariable(ea));
             if (!e)
-                return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(ea), 0,
                                 "an event assigns unknown '%s'", EventAssignment_getVariable(ea));
             if ((st = scan_math(I, EventAssignment_getMath(ea), "an event assignment")))
                 return st;
             ssym *x = &I->s[e->index];
             if (x->role == 2 || x->kind == K_REACTION)
-                return msi_fail(I->ctx, MS_ERR_MODEL, I->file, 0, 0,
+                return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(ea), 0,
                                 "an event assigns '%s', which a rule defines", x->id);
             if (x->role == 0) {
                 x->role = 1;
