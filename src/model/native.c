@@ -87,7 +87,7 @@ static void first_line(const char *path, char *buf, size_t n)
 static const char *const WORK_FILES[] = {"model.c", "model.so", "cc.txt"};
 
 /* Removes the directories of earlier compilations whose process is gone (a
- * run killed while the compiler ran): moodsim-PID-XXXXXX with no process
+ * run killed while the compiler ran): moodsim-PID-<6 characters> with no process
  * PID.  Only the files a compilation writes are removed, then the
  * directory if that emptied it; anything else there stays. */
 static void sweep_stale(const char *tmp)
