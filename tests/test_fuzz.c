@@ -5,7 +5,8 @@
  * inserted, deleted, lines duplicated or swapped, numbers replaced by
  * extremes — and loaded.  A load must return a status (never crash, hang or
  * leak); a failure must come with a message naming the file.  The mutations
- * are deterministic (a fixed seed), so a failure reproduces.
+ * are deterministic (a fixed seed), so a failure reproduces.  SBML files go
+ * through the whole SBML path (libxml2's check, libSBML, the importer).
  * usage: test_fuzz SOURCE_DIR ITERATIONS_PER_SEED
  */
 #include "moodsim.h"
@@ -128,8 +129,8 @@ static int run_seed(const char *dir, const char *rel, int kind, long iterations,
     }
     size_t cap = n0 * 2 + 4096;
     char *buf = malloc(cap);
-    char tmp[] = "/tmp/moodsim-fuzz-XXXXXX.yaml";
-    int fd = mkstemps(tmp, 5);
+    char tmp[] = "/tmp/moodsim-fuzz-XXXXXX.yaml", tmpx[] = "/tmp/moodsim-fuzz-XXXXXX.xml";
+    int fd = kind == 3 ? mkstemps(tmpx, 4) : mkstemps(tmp, 5);
     close(fd);
     long rejected = 0, accepted = 0;
     for (long it = 0; it < iterations; it++) {
@@ -142,6 +143,13 @@ static int run_seed(const char *dir, const char *rel, int kind, long iterations,
         if (kind == 0) {
             ms_model *m = NULL;
             st = ms_model_load_string(ctx, "fuzz.yaml", buf, n, &m);
+            ms_model_free(m);
+        } else if (kind == 3) { /* SBML: a file ending in .xml */
+            FILE *f = fopen(tmpx, "wb");
+            fwrite(buf, 1, n, f);
+            fclose(f);
+            ms_model *m = NULL;
+            st = ms_model_load(ctx, tmpx, &m);
             ms_model_free(m);
         } else {
             FILE *f = fopen(tmp, "wb");
@@ -174,7 +182,7 @@ static int run_seed(const char *dir, const char *rel, int kind, long iterations,
     printf("%s: %ld mutations, %ld rejected with a message, %ld still valid\n", rel, iterations,
            rejected, accepted);
     t_pass++;
-    unlink(tmp);
+    unlink(kind == 3 ? tmpx : tmp);
     free(buf);
     free(orig);
     return 1;
@@ -196,6 +204,10 @@ int main(int argc, char **argv)
     run_seed(dir, "protocols/tms_exosome_nmn.yaml", 1, iterations, ctx, fixture);
     run_seed(dir, "protocols/anti_cytokine.yaml", 1, iterations, ctx, fixture);
     run_seed(dir, "tests/trial/closed_form_scenario.yaml", 2, iterations / 5, ctx, NULL);
+    /* SBML: slower to load (two XML parses), so a fifth of the iterations */
+    run_seed(dir, "tests/sbml/time_in_days.xml", 3, iterations / 5, ctx, NULL);
+    run_seed(dir, "tests/sbml/l1_denominator.xml", 3, iterations / 5, ctx, NULL);
+    run_seed(dir, "tests/sbml/hostile/recursive_function.xml", 3, iterations / 5, ctx, NULL);
     ms_model_free(fixture);
     ms_context_free(ctx);
     return test_done("fuzz");
