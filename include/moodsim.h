@@ -641,7 +641,7 @@ enum { MS_OUT_CSV = 1, MS_OUT_CLI = 2, MS_OUT_REPORT = 4 };
  *                    who never respond counted as not yet responding at the
  *                    last visit), its 95 % interval from the Wilson interval
  *                    of the share responded by each visit; NAN where that
- *                    share does not reach one half */
+ *                    share does not reach one half (shown as "not reached") */
 typedef struct ms_arm_summary {
 #define MS_X_MEMBERS(key, shape, scope, outputs, members, ...) MS_STAT_MEMBERS_##shape members
     MS_ARM_STAT_LIST(MS_X_MEMBERS)

@@ -176,7 +176,12 @@ static void print_arms(const ms_scenario *sc, const ms_trial *t)
                 number(e, sizeof e, v[MS_PART_ESTIMATE], d->cli_digits);
                 number(l, sizeof l, v[MS_PART_LO], d->cli_digits);
                 number(h, sizeof h, v[MS_PART_HI], d->cli_digits);
-                snprintf(c, sizeof c, "%s%s [%s, %s]", e,
+                /* an arm's estimate that does not exist although the arm has
+                 * patients: a median time the share responding never reached
+                 * (every other per-arm statistic exists whenever n > 0) */
+                int unreached =
+                    !isfinite(v[MS_PART_ESTIMATE]) && s.n > 0 && d->scope == MS_SCOPE_ARM;
+                snprintf(c, sizeof c, "%s%s [%s, %s]", unreached ? "not reached" : e,
                          isfinite(v[MS_PART_ESTIMATE]) ? d->unit : "", l, h);
             }
             printf(" %*s", cli_width(d), c);

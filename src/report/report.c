@@ -345,11 +345,9 @@ static void num(FILE *f, double x, double scale, int digits)
 
 /* "x unit [lo, hi]": an estimate with its unit ("" for none) and its
  * interval (a bound that does not exist shown as "–") */
-static void ci(FILE *f, double x, double lo, double hi, double scale, int digits, const char *unit)
+/* " [lo, hi]" if either bound exists */
+static void bounds(FILE *f, double lo, double hi, double scale, int digits)
 {
-    num(f, x, scale, digits);
-    if (isfinite(x))
-        fputs(unit, f);
     if (isfinite(lo) || isfinite(hi)) {
         fputs(" <span class=ci>[", f);
         num(f, lo, scale, digits);
@@ -357,6 +355,14 @@ static void ci(FILE *f, double x, double lo, double hi, double scale, int digits
         num(f, hi, scale, digits);
         fputs("]</span>", f);
     }
+}
+
+static void ci(FILE *f, double x, double lo, double hi, double scale, int digits, const char *unit)
+{
+    num(f, x, scale, digits);
+    if (isfinite(x))
+        fputs(unit, f);
+    bounds(f, lo, hi, scale, digits);
 }
 
 /* The name of a parameter or observable (public accessors: the report
@@ -403,6 +409,14 @@ static void stat_cell(out_t *o, const ms_arm_summary *s, size_t i, int is_contro
     double v[MS_PART_P + 1] = {NAN, NAN, NAN, NAN, NAN, NAN};
     for (size_t k = 0; k < d->nparts; k++)
         v[d->part[k]] = ms_arm_summary_value(s, i, k);
+    /* an arm's estimate that does not exist although the arm has patients:
+     * a median time that the share responding never reached by the last
+     * visit (every other per-arm statistic exists whenever n > 0) */
+    if (!isfinite(v[MS_PART_ESTIMATE]) && s->n > 0 && d->scope == MS_SCOPE_ARM) {
+        fputs(o->ja ? "未到達" : "not reached", f);
+        bounds(f, v[MS_PART_LO], v[MS_PART_HI], d->scale, d->digits);
+        return;
+    }
     ci(f, v[MS_PART_ESTIMATE], v[MS_PART_LO], v[MS_PART_HI], d->scale, d->digits, d->unit);
     if (isfinite(v[MS_PART_P]))
         fprintf(f, " <span class=ci>p=%.2g</span>", v[MS_PART_P]);
