@@ -214,6 +214,31 @@ static void test_closed_form(ms_context *ctx)
     ms_scenario_free(sc);
 }
 
+/* Subgroups: the two sides of a subgroup split every arm's patients, and
+ * group 0 is ms_trial_arm_summary. */
+static void test_groups(ms_context *ctx)
+{
+    ms_scenario *sc;
+    ms_trial *t = run_scenario(ctx, "toy_scenario.yaml", &sc, 0);
+    if (!t)
+        return;
+    for (size_t a = 0; a < ms_scenario_arm_count(sc); a++) {
+        ms_arm_summary all, g0, above, below;
+        ms_trial_arm_summary(t, a, &all);
+        CHECK(ms_trial_group_summary(t, 0, a, &g0) == MS_OK && g0.n == all.n &&
+                  g0.mean_change == all.mean_change,
+              "group 0 is the arm summary");
+        CHECK(ms_trial_group_summary(t, 1, a, &above) == MS_OK &&
+                  ms_trial_group_summary(t, 2, a, &below) == MS_OK && above.n + below.n == all.n &&
+                  above.n > 0 && below.n > 0,
+              "arm %zu: %ld above + %ld at most the threshold = %ld", a, above.n, below.n, all.n);
+    }
+    ms_arm_summary x;
+    CHECK(ms_trial_group_summary(t, 3, 0, &x) == MS_ERR_ARG, "no group 3");
+    ms_trial_free(t);
+    ms_scenario_free(sc);
+}
+
 /* Every row of the per-arm statistics list is consistent: one summary.csv
  * column per member, members inside ms_arm_summary and distinct. */
 static void test_stat_list(void)
@@ -520,6 +545,7 @@ int main(int argc, char **argv)
     test_cohort(ctx);
     test_closed_form(ctx);
     test_stat_list();
+    test_groups(ctx);
     test_counterpart(ctx);
     test_failures_kept_apart(ctx);
     test_no_allocation_per_patient();

@@ -105,6 +105,12 @@ int cli_set_resolve(const cli_command *cmd, cli_sets *s, const ms_model *m, int 
 
 /* --------------------------------------------------------- Ctrl-C etc. */
 
+/* A long run's progress line on stderr (trial, calibrate): quiet, and
+ * whether a line has been shown (so that a newline ends it). */
+typedef struct {
+    int quiet, shown;
+} progress_state;
+
 /* Set by SIGINT while cli_catch_sigint(1) is in force. */
 extern volatile int cli_stop;
 void cli_catch_sigint(int on);

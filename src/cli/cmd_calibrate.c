@@ -59,10 +59,6 @@ const char CLI_HELP_CALIBRATE[] =
     "evaluation under way and prints the best point found so far, with the targets it\n"
     "achieves (exit code 130).\n";
 
-typedef struct {
-    int quiet, shown;
-} progress_state;
-
 static int cal_progress(void *ud, int iteration, int evaluations, double best, double seconds)
 {
     progress_state *ps = ud;

@@ -208,14 +208,15 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
     snprintf(why, sizeof why, "%s", ms_errmsg(ctx));
     /* a value that is not a number (an observable's log of zero, say) is a
      * numerical failure too: the rows before it are kept */
-    for (size_t k = 0; k < rows; k++)
-        for (size_t j = 0; j < nout; j++)
+    for (size_t k = 0, bad = 0; k < rows && !bad; k++)
+        for (size_t j = 0; j < nout && !bad; j++)
             if (!isfinite(out[k * nout + j]) &&
                 !nonfinite_constant(m, ms_sim_output_name(sim, j))) {
                 snprintf(why, sizeof why, "%s: '%s' is not a number at t = %g h", model_path,
                          ms_sim_output_name(sim, j), times[k] * unit_h);
-                rows = k;
+                rows = k; /* the rows before the first are kept */
                 st = MS_ERR_SOLVER;
+                bad = 1;
             }
     ms_status wst = ms_output_open(ctx, out_path, &of, &f);
     if (wst) {

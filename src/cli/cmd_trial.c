@@ -75,10 +75,6 @@ typedef struct {
     char run_set[CLI_MAX_SET][256];
 } trial_args;
 
-typedef struct {
-    int quiet, shown;
-} progress_state;
-
 static void progress(void *ud, size_t done, size_t total, double seconds)
 {
     progress_state *ps = ud;
