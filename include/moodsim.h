@@ -152,6 +152,8 @@ typedef struct ms_symbol {
                                  null value is 0 */
     double as_claimed;        /* parameters with claim = 1: the value under which
                                  the claim would hold */
+    int non_negative;         /* states: 1 if the quantity cannot be negative
+                                 (non_negative: true); the solver keeps it >= 0 */
 } ms_symbol;
 
 /* Loads, checks and compiles a model file (YAML; see docs/model-format.md).

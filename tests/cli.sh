@@ -42,6 +42,27 @@ expect_rc 2 "protocol for an unknown input" "$ms" simulate "$src/tests/models/de
 expect_rc 0 "--set k=0" "$ms" simulate "$src/tests/models/decay.yaml" --days 1 --every 12 --set k=0 --out "$tmp/k0.csv"
 [[ "$(tail -1 "$tmp/k0.csv")" == "24,5" ]] && ok || bad "--set k=0 keeps x at 5: $(tail -1 "$tmp/k0.csv")"
 
+# non_negative states: a fast loss resolved coarsely overshoots below zero
+# (the free copy shows it does); declared non_negative, no value of the
+# state or of its observable is ever negative, with either integrator; a
+# model whose own equation drives such a state below zero fails (exit 3)
+sed 's/, non_negative: true//' "$src/tests/models/fast_loss.yaml" > "$tmp/fast_loss_free.yaml"
+for meth in bdf dirk; do
+  expect_rc 0 "non_negative ($meth)" "$ms" simulate "$src/tests/models/fast_loss.yaml" --days 10 --every 0.25 \
+    --protocol "$src/tests/protocols/fast_loss_doses.yaml" --rtol 1e-6 --atol 1e-9 --method $meth --out "$tmp/nn.csv"
+  n=$(awk -F, 'NR > 1 && ($2 < 0 || $3 < 0)' "$tmp/nn.csv" | wc -l)
+  [[ $n -eq 0 && $(wc -l < "$tmp/nn.csv") -eq 962 ]] && ok || bad "non_negative ($meth): $n negative rows"
+  expect_rc 0 "free state ($meth)" "$ms" simulate "$tmp/fast_loss_free.yaml" --days 10 --every 0.25 \
+    --protocol "$src/tests/protocols/fast_loss_doses.yaml" --rtol 1e-6 --atol 1e-9 --method $meth --out "$tmp/nn.csv"
+  n=$(awk -F, 'NR > 1 && $2 < 0' "$tmp/nn.csv" | wc -l)
+  [[ $n -gt 0 ]] && ok || bad "the undeclared state should overshoot below zero here ($meth), or the test above proves nothing"
+done
+sed 's/abs_tol: 1, //; s/  A: -k \* A$/  A: -k * A - 1/' "$src/tests/models/fast_loss.yaml" > "$tmp/sink.yaml"
+expect_rc 3 "a non_negative state driven below zero" "$ms" simulate "$tmp/sink.yaml" --days 1 \
+  --protocol "$src/tests/protocols/fast_loss_doses.yaml" --out "$tmp/nn.csv"
+grep -q "inequality constraints" "$tmp/err" && ok || bad "the constraint failure is named: $(cat "$tmp/err")"
+"$ms" check "$src/tests/models/fast_loss.yaml" | grep -q "non_negative" && ok || bad "check lists non_negative"
+
 # numerical failure: exit 3, rows before the failure kept
 expect_rc 3 "blow-up" "$ms" simulate "$src/tests/models/blowup.yaml" --days 1 --every 0.25 --out "$tmp/b.csv"
 grep -q "integration failed" "$tmp/err" && ok || bad "failure explained"

@@ -101,6 +101,8 @@ int cmd_check(const cli_command *cmd, int argc, char **argv)
         printf("  %-18s [%s]  initial %s", s.name, s.unit, s.init);
         if (s.abs_tol > 0)
             printf("  abs_tol %g", s.abs_tol);
+        if (s.non_negative)
+            printf("  non_negative");
         printf("\n");
         print_wrapped("d/dt =", s.expr);
     }

@@ -60,9 +60,10 @@ struct ms_sim {
     void *ark;
     ms_sim_stats ark_seen; /* ARKStep's counters survive a reset: last values read */
     N_Vector y;
-    N_Vector atolv; /* absolute tolerance per state: atol * max(1, peak) */
-    double *peak;   /* largest |y_i| seen in this run at a restart */
-    SUNMatrix A;    /* dense, or sparse (CSC) when `slot` is set */
+    N_Vector atolv;       /* absolute tolerance per state: atol * max(1, peak) */
+    double *peak;         /* largest |y_i| seen in this run at a restart */
+    N_Vector constraints; /* 1 for non_negative states, else 0; NULL if none */
+    SUNMatrix A;          /* dense, or sparse (CSC) when `slot` is set */
     SUNLinearSolver LS;
     sunindextype *slot;    /* sparse: position of each Jacobian entry in A's data */
     sunindextype *pattern; /* sparse: column pointers (ns + 1) then row indices */
@@ -269,7 +270,9 @@ static const char *solver_create(ms_sim *s)
             ARKStepSetMaxNumSteps(a, s->max_steps) != ARK_SUCCESS ||
             ARKStepSetMaxHnilWarns(a, -1) != ARK_SUCCESS ||
             (m->nroot && (ARKStepRootInit(a, (int)m->nroot, root_cb) != ARK_SUCCESS ||
-                          ARKStepSetNoInactiveRootWarn(a) != ARK_SUCCESS)))
+                          ARKStepSetNoInactiveRootWarn(a) != ARK_SUCCESS)) ||
+            (s->constraints && (ARKStepSetConstraints(a, s->constraints) != ARK_SUCCESS ||
+                                ARKStepSetMaxNumConstrFails(a, 100) != ARK_SUCCESS)))
             return "ARKStep set-up";
         return NULL;
     }
@@ -284,7 +287,8 @@ static const char *solver_create(ms_sim *s)
         CVodeSetMaxNumSteps(c, s->max_steps) != CV_SUCCESS ||
         CVodeSetMaxHnilWarns(c, -1) != CV_SUCCESS ||
         (m->nroot && (CVodeRootInit(c, (int)m->nroot, root_cb) != CV_SUCCESS ||
-                      CVodeSetNoInactiveRootWarn(c) != CV_SUCCESS)))
+                      CVodeSetNoInactiveRootWarn(c) != CV_SUCCESS)) ||
+        (s->constraints && CVodeSetConstraints(c, s->constraints) != CV_SUCCESS))
         return "CVODE set-up";
     return NULL;
 }
@@ -365,6 +369,8 @@ void ms_sim_free(ms_sim *s)
     msi_free(ctx, s->pattern);
     if (s->atolv)
         N_VDestroy(s->atolv);
+    if (s->constraints)
+        N_VDestroy(s->constraints);
     msi_free(ctx, s->peak);
     if (s->sunctx)
         SUNContext_Free(&s->sunctx);
@@ -452,6 +458,24 @@ static int make_sparse(ms_sim *s)
     return !(s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx));
 }
 
+/* States declared non_negative: SUNDIALS rejects a step that would end below
+ * zero and retries it with a smaller one (CVodeSetConstraints), so a
+ * quantity decaying to zero does not overshoot into negative amounts. */
+static const char *make_constraints(ms_sim *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ns; i++)
+        n += s->m->sym[MS_STATE][i].non_negative != 0;
+    if (!n)
+        return NULL;
+    if (!(s->constraints = N_VNew_Serial((sunindextype)s->ns, s->sunctx)))
+        return "constraint vector";
+    double *c = N_VGetArrayPointer(s->constraints);
+    for (size_t i = 0; i < s->ns; i++)
+        c[i] = s->m->sym[MS_STATE][i].non_negative ? 1.0 : 0.0;
+    return NULL;
+}
+
 ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
 {
     if (!ctx || !m || !out)
@@ -499,6 +523,8 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
     else if (!(s->atolv = N_VNew_Serial((sunindextype)s->ns, s->sunctx)) ||
              !(s->peak = msi_alloc(ctx, (s->ns + 1) * sizeof *s->peak)))
         fail = "tolerance vector";
+    if (!fail)
+        fail = make_constraints(s);
     if (!fail) { /* our arithmetic in SUNDIALS' vectors (kernels.c); clones inherit it */
         msi_kernels_vector(s->y);
         msi_kernels_vector(s->atolv);
@@ -966,17 +992,28 @@ static int fire_events(ms_sim *s, double t, double *y)
     return -1;
 }
 
-static void record(ms_sim *s, double t, const double *y, double *row)
+/* Writes the states and observables at t into row.  The solver keeps a
+ * non_negative state >= 0 at the end of every step (its constraint); the
+ * interpolating polynomial between two steps may still dip below zero where
+ * the state falls fast towards it, so a negative value of such a state is
+ * written as 0 (and observables see the 0).  A model that drives the state
+ * itself below zero fails in the solver ("unable to satisfy inequality
+ * constraints"), which names the time. */
+static ms_status record(ms_sim *s, double t, const double *y, double *row)
 {
     const msi_compiled *c = &s->m->c;
     memcpy(row, y, s->ns * sizeof *row);
+    for (size_t i = 0; s->constraints && i < s->ns; i++)
+        if (row[i] < 0 && s->m->sym[MS_STATE][i].non_negative)
+            row[i] = 0;
     size_t nobs = s->m->count[MS_OBSERVABLE];
     if (!nobs)
-        return;
-    load_state(s, t, y);
+        return MS_OK;
+    load_state(s, t, row);
     msi_prog_run(&c->obs, s->regs);
     for (size_t i = 0; i < nobs; i++)
         row[s->ns + i] = s->regs[c->obs_reg[i]];
+    return MS_OK;
 }
 
 /* After CVODE found a trigger switching at tret: fire the events, bring the
@@ -1021,6 +1058,12 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     ms_status st = ms_sim_initial(s, y);
     if (st != MS_OK)
         return st;
+    for (size_t i = 0; s->constraints && i < s->ns; i++)
+        if (y[i] < 0 && s->m->sym[MS_STATE][i].non_negative)
+            return msi_fail(s->ctx, MS_ERR_SOLVER, s->m->file, s->m->sym[MS_STATE][i].line,
+                            s->m->sym[MS_STATE][i].col,
+                            "state '%s' starts at %g, but is declared non_negative",
+                            s->m->sym[MS_STATE][i].name, y[i]);
     inputs_default(s);
     for (size_t i = 0; i < s->ns; i++)
         s->peak[i] = 0;
@@ -1035,7 +1078,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     if (fire_events(s, t, y))
         return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = 0");
     while (o < n_times && times[o] <= t)
-        record(s, t, y, out + s->nout * o++);
+        if ((st = record(s, t, y, out + s->nout * o++)))
+            return st;
     while (o < n_times) {
         double target = (k < ntr && s->tr[k].t < t_end) ? s->tr[k].t : t_end;
         double due = next_delayed(s);
@@ -1055,8 +1099,9 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
                     return st;
                 t = tret;
                 if (tret >= times[o]) { /* the event fell on the output time */
-                    record(s, times[o], y, out + s->nout * o);
-                    o++;
+                    if ((st = record(s, times[o], y, out + s->nout * o)))
+                        return st;
+                    s->rows_done = ++o;
                 }
                 continue;
             }
@@ -1069,8 +1114,9 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
             }
             if (times[o] == target)
                 break; /* recorded after the events at `target` */
-            record(s, times[o], y, out + s->nout * o);
-            o++;
+            if ((st = record(s, times[o], y, out + s->nout * o)))
+                return st;
+            s->rows_done = ++o;
         }
         if (target > t) {
             double tret = t;
@@ -1097,8 +1143,11 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         apply_at(s, t, ntr, &k, y);
         if (fire_events(s, t, y))
             return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", t);
-        while (o < n_times && times[o] <= t)
-            record(s, t, y, out + s->nout * o++);
+        while (o < n_times && times[o] <= t) {
+            if ((st = record(s, t, y, out + s->nout * o)))
+                return st;
+            s->rows_done = ++o;
+        }
     }
     s->rows_done = o;
     return msi_ok(s->ctx);

@@ -171,6 +171,7 @@ ms_status ms_model_symbol(const ms_model *m, ms_symkind kind, size_t i, ms_symbo
     out->line = s->line;
     out->column = s->col;
     out->abs_tol = s->abs_tol;
+    out->non_negative = s->non_negative;
     out->claim = s->claim;
     out->as_claimed = s->as_claimed;
     return MS_OK;
@@ -284,7 +285,8 @@ static ms_status section(loader *L, const msi_ynode *root, const char *key, cons
 
 static ms_status read_state(loader *L, const msi_ynode *def, msi_symdef *s, size_t i)
 {
-    static const char *const keys[] = {"unit", "initial", "description", "abs_tol", NULL};
+    static const char *const keys[] = {"unit",    "initial",      "description",
+                                       "abs_tol", "non_negative", NULL};
     char what[160];
     snprintf(what, sizeof what, "state '%s'", s->name);
     if (def->type != MS_Y_MAP)
@@ -312,6 +314,12 @@ static ms_status read_state(loader *L, const msi_ynode *def, msi_symdef *s, size
                          "abs_tol of %s is %g; expected a positive number in the state's unit "
                          "(the coarsest absolute error the solver may make in it)",
                          what, s->abs_tol);
+    }
+    const msi_ynode *nn = msi_ymap_get(def, "non_negative");
+    if (nn) {
+        if (nn->type != MS_Y_SCALAR || (strcmp(nn->str, "true") && strcmp(nn->str, "false")))
+            return yfail(L, nn, "non_negative of %s must be true or false", what);
+        s->non_negative = strcmp(nn->str, "true") == 0;
     }
     L->inode[i] = init;
     s->init = msi_strdup(L->ctx, init->str);

@@ -20,6 +20,7 @@ typedef struct msi_symdef {
     double abs_tol;    /* states: floor of the absolute tolerance (abs_tol:), 0 if none */
     double as_claimed; /* parameters with claim = 1: the value under which a claim holds */
     int claim;         /* parameters: 1 if a claim's strength (as_claimed:; null is 0) */
+    int non_negative;  /* states: 1 if never below zero (non_negative: true) */
     ms_input_kind input_kind;
     int target;        /* bolus inputs: target state */
     int line, col;     /* definition */
