@@ -58,10 +58,17 @@ for meth in bdf dirk; do
   [[ $n -gt 0 ]] && ok || bad "the undeclared state should overshoot below zero here ($meth), or the test above proves nothing"
 done
 sed 's/abs_tol: 1, //; s/  A: -k \* A$/  A: -k * A - 1/' "$src/tests/models/fast_loss.yaml" > "$tmp/sink.yaml"
-expect_rc 3 "a non_negative state driven below zero" "$ms" simulate "$tmp/sink.yaml" --days 1 \
+expect_rc 3 "a non_negative state driven below zero" "$ms" simulate "$tmp/sink.yaml" --days 1 --rtol 1e-6 --atol 1e-9 \
   --protocol "$src/tests/protocols/fast_loss_doses.yaml" --out "$tmp/nn.csv"
 grep -q "inequality constraints" "$tmp/err" && ok || bad "the constraint failure is named: $(cat "$tmp/err")"
 "$ms" check "$src/tests/models/fast_loss.yaml" | grep -q "non_negative" && ok || bad "check lists non_negative"
+
+# simulate's default tolerances (1e-10/1e-14) on an ill-conditioned model:
+# y' = y^2 towards its blow-up at t = 1 h, within 1e-5 of 1/(1 - t) to
+# t = 0.995 h (the former 1e-8/1e-12 gave 4.6e-5, 1e-6/1e-9 1.8e-3)
+expect_rc 0 "near blow-up" "$ms" simulate "$src/tests/models/near_blowup.yaml" --days 0.041458333 --every 0.005 --out "$tmp/nb.csv"
+within "$(awk -F, 'NR > 1 { e = $2 * (1 - $1) - 1; if (e < 0) e = -e; if (e > m) m = e } END { print m + 0 }' "$tmp/nb.csv")" 0 1e-5 \
+  "the default tolerances follow y' = y^2 near its blow-up (largest relative error)"
 
 # numerical failure: exit 3, rows before the failure kept
 expect_rc 3 "blow-up" "$ms" simulate "$src/tests/models/blowup.yaml" --days 1 --every 0.25 --out "$tmp/b.csv"
