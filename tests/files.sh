@@ -9,8 +9,8 @@
 # usage: files.sh MOODSIM SOURCE_DIR OUT_DIR
 set -u
 ms=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); src=$(cd "$2" && pwd); out=$3
-rm -rf "$out"; mkdir -p "$out"
 source "$(dirname "$0")/lib.sh"
+fresh_out "$out"
 
 # A self-contained copy of the toy factorial scenario (10 patients per arm),
 # protocols beside it; the factorial's combination arm reads a protocol

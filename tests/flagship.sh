@@ -19,8 +19,8 @@
 # usage: flagship.sh MOODSIM SOURCE_DIR OUT_DIR
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
-rm -rf "$out"; mkdir -p "$out"
 source "$(dirname "$0")/lib.sh"
+fresh_out "$out"
 model="$src/models/depression_inflammation.yaml"
 
 "$ms" check "$model" > /dev/null && ok || bad "the flagship model loads"

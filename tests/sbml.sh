@@ -10,8 +10,8 @@
 # usage: sbml.sh MOODSIM SOURCE_DIR OUT_DIR
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
-rm -rf "$out"; mkdir -p "$out"
 source "$(dirname "$0")/lib.sh"
+fresh_out "$out"
 # an enormous file: 70 MB of parameters
 { echo '<?xml version="1.0" encoding="UTF-8"?>'
   echo '<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2"><model id="m"><listOfParameters>'
@@ -25,7 +25,7 @@ for f in "$src"/tests/sbml/hostile/*.xml "$out/enormous.xml" "$out/nested.xml"; 
   if [[ $rc -eq 2 && $n -eq 1 && "$err" == "$f"* ]]; then ok; else bad "$(basename "$f"): exit $rc, $n line(s): $err"; fi
 done
 grep -q "delay() (in a model.s math): not supported" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/delay_equation.xml" 2>&1) && ok || bad "the construct is named"
-grep -q "initial_assignment_unknown.xml:6:1: an initial assignment for unknown 'nothere'" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/initial_assignment_unknown.xml" 2>&1) && ok || bad "an SBML semantic error names its line"
+grep -q "initial_assignment_unknown.xml:6:[0-9]*: .*symbol 'nothere' does not refer" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/initial_assignment_unknown.xml" 2>&1) && ok || bad "an SBML semantic error names its line"
 grep -q "calls itself" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/recursive_function.xml" 2>&1) && ok || bad "a recursive function definition is named"
 grep -q "more than a million nodes" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/doubling_functions.xml" 2>&1) && ok || bad "exploding function definitions are refused"
 grep -q "the package 'qual' .*which the model declares required: not supported" <(timeout 30 "$ms" check "$src/tests/sbml/hostile/required_qual.xml" 2>&1) && ok || bad "a required package is refused by name"

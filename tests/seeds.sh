@@ -14,8 +14,8 @@
 # usage: seeds.sh MOODSIM SOURCE_DIR OUT_DIR
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
-rm -rf "$out"; mkdir -p "$out"
 source "$(dirname "$0")/lib.sh"
+fresh_out "$out"
 
 # syn FILE MEASURE [FIELD]: a synergy.csv cell (estimate by default)
 syn() { awk -F, -v m="$2" -v f="${3:-2}" '$1 == m { print $f }' "$1"; }

@@ -7,8 +7,8 @@
 # usage: trial.sh MOODSIM SOURCE_DIR OUT_DIR
 set -u
 ms=$1; src=$(cd "$2" && pwd); out=$3
-rm -rf "$out"; mkdir -p "$out"
 source "$(dirname "$0")/lib.sh"
+fresh_out "$out"
 sc="$src/tests/trial/toy_scenario.yaml"
 
 "$ms" trial "$sc" --out "$out/t1" --threads 1 --quiet > "$out/t1.txt" 2>&1 && ok || { bad "trial (1 thread)"; cat "$out/t1.txt" >&2; }

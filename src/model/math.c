@@ -55,6 +55,25 @@ void msi_math_locate(const msi_math_env *env, const char *name, int *line, int *
 ms_status msi_math_parse(msi_math_env *env, ASTNode_t **out)
 {
     *out = NULL;
+    /* a character outside the formula language: the parser would only say
+     * "unexpected end of string" somewhere after it */
+    for (const unsigned char *q = (const unsigned char *)env->text; *q; q++) {
+        if (*q >= 0x80 || *q == '$' || *q == '@' || *q == '#' || *q == '?' || *q == '`' ||
+            *q == '\\' || *q == '{' || *q == '}' || *q == '[' || *q == ']' || *q == ';' ||
+            *q == '"' || *q == '\'') {
+            int line = env->line, col = env->col;
+            if (!strchr(env->text, '\n'))
+                col = env->col + (int)(q - (const unsigned char *)env->text);
+            int n = 1; /* the whole UTF-8 sequence, to show it */
+            while (*q >= 0xc0 && n < 4 && (q[n] & 0xc0) == 0x80)
+                n++;
+            return msi_fail(env->ctx, MS_ERR_MODEL, env->file, line, col,
+                            "in %s: '%.*s' cannot be used in a formula (names are ASCII letters, "
+                            "digits and '_'; operators + - * / ^, comparisons, && || !, "
+                            "parentheses and commas)",
+                            env->what, n, (const char *)q);
+        }
+    }
     L3ParserSettings_t *s = L3ParserSettings_create();
     if (!s)
         return msi_nomem(env->ctx);

@@ -658,7 +658,9 @@ static ms_status collect(loader *L, const msi_ynode *sec, ms_symkind kind)
 static ms_status param_ref(loader *L, const msi_ynode *k, const char *what, int *out)
 {
     const msi_strmap_entry *e = msi_strmap_get(&L->names, k->str);
-    if (!e || e->kind != MS_PARAM) {
+    if (e && e->kind != MS_PARAM)
+        return yfail(L, k, "%s '%s' is a %s, not a parameter", what, k->str, KIND_NAME[e->kind]);
+    if (!e) {
         const char *s = suggest(L, k->str);
         return yfail(L, k, "%s '%s' is not a parameter%s%s%s", what, k->str,
                      s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");

@@ -67,6 +67,13 @@ typedef struct {
     char **owned;   /* names the importer made up (freed at the end) */
     size_t nowned, owned_cap;
     char why[512]; /* a libSBML failure's reason (sbml_catch.cpp) */
+    /* every species reference of every reaction, grouped by species (built
+     * once, on demand): a species' rate reads its own, not every reaction */
+    struct sref {
+        unsigned r, j;
+        int side;
+    } * refs;
+    size_t *ref_at; /* per symbol: its references are refs[ref_at[k] .. ref_at[k + 1]) */
 } importer;
 
 static ms_status unsupported(importer *I, const char *what)
@@ -449,6 +456,47 @@ static msi_xid node_of(importer *I, int k)
 
 /* The right-hand side of state k (built once): reactions for an amount,
  * the rate rule otherwise, 0 for what only events change. */
+/* Groups the species references of all reactions by species (I->refs,
+ * I->ref_at), in the order of reaction, side and reference. */
+static int index_refs(importer *I)
+{
+    Model_t *sm = I->sm;
+    size_t total = 0;
+    I->ref_at = msi_alloc(I->ctx, (I->n + 2) * sizeof *I->ref_at);
+    if (!I->ref_at)
+        return msi_nomem(I->ctx), -1;
+    memset(I->ref_at, 0, (I->n + 2) * sizeof *I->ref_at);
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned i = 0; i < Model_getNumReactions(sm); i++) {
+            Reaction_t *r = Model_getReaction(sm, i);
+            for (int side = 0; side < 2; side++) {
+                unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
+                for (unsigned j = 0; j < nr; j++) {
+                    SpeciesReference_t *sr =
+                        side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+                    const char *sp = SpeciesReference_getSpecies(sr);
+                    const msi_strmap_entry *e = sp ? msi_strmap_get(&I->names, sp) : NULL;
+                    if (!e)
+                        continue; /* refused elsewhere: an unknown species */
+                    if (pass == 0)
+                        I->ref_at[e->index + 2]++;
+                    else
+                        I->refs[I->ref_at[e->index + 1]++] = (struct sref){i, j, side};
+                }
+            }
+        }
+        if (pass == 0) {
+            for (size_t k = 0; k < I->n; k++)
+                I->ref_at[k + 2] += I->ref_at[k + 1];
+            total = I->ref_at[I->n + 1];
+            I->refs = msi_alloc(I->ctx, (total + 1) * sizeof *I->refs);
+            if (!I->refs)
+                return msi_nomem(I->ctx), -1;
+        }
+    }
+    return 0;
+}
+
 static msi_xid rhs_of(importer *I, int k)
 {
     ssym *x = &I->s[k];
@@ -462,40 +510,42 @@ static msi_xid rhs_of(importer *I, int k)
     x->rhs_mark = 1;
     Model_t *sm = I->sm;
     msi_xid rhs;
+    if (x->amount_state && !I->ref_at && index_refs(I)) {
+        x->rhs_mark = 0;
+        return -1;
+    }
     if (x->amount_state) {
         rhs = msi_x_const(I->g, 0);
-        /* reactions do not change boundary or constant species */
-        for (unsigned i = 0;
-             i < Model_getNumReactions(sm) && rhs >= 0 && !x->boundary && !x->constant; i++) {
+        /* reactions do not change boundary or constant species; the terms in
+         * the order of reaction, side (reactants first) and reference */
+        for (size_t q = I->ref_at[k];
+             q < I->ref_at[k + 1] && rhs >= 0 && !x->boundary && !x->constant; q++) {
+            unsigned i = I->refs[q].r, j = I->refs[q].j;
+            int side = I->refs[q].side;
             Reaction_t *r = Model_getReaction(sm, i);
             msi_xid rate = node_of(I, msi_strmap_get(&I->names, Reaction_getId(r))->index);
-            for (int side = 0; side < 2 && rate >= 0; side++) {
-                unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
-                for (unsigned j = 0; j < nr; j++) {
-                    SpeciesReference_t *sr =
-                        side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
-                    if (strcmp(SpeciesReference_getSpecies(sr), x->id) != 0)
-                        continue;
-                    /* a species reference with an id is a quantity of its own:
-                     * its stoichiometry may be assigned or change in time */
-                    const char *sid = SpeciesReference_getId(sr);
-                    char synth[512];
-                    if (SpeciesReference_isSetStoichiometryMath(sr)) {
-                        snprintf(synth, sizeof synth, "__stoich_%s_%d_%u", Reaction_getId(r), side,
-                                 j);
-                        sid = synth;
-                    }
-                    msi_xid stoich;
-                    if (sid && *sid)
-                        stoich = node_of(I, msi_strmap_get(&I->names, sid)->index);
-                    else
-                        stoich = msi_x_const(I->g, stoichiometry(sr));
-                    msi_xid term = msi_x_binary(I->g, X_MUL, stoich, rate);
-                    if (x->conv >= 0)
-                        term = msi_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
-                    rhs = msi_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
-                }
+            if (rate < 0) {
+                rhs = -1;
+                break;
             }
+            SpeciesReference_t *sr = side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
+            /* a species reference with an id is a quantity of its own:
+             * its stoichiometry may be assigned or change in time */
+            const char *sid = SpeciesReference_getId(sr);
+            char synth[512];
+            if (SpeciesReference_isSetStoichiometryMath(sr)) {
+                snprintf(synth, sizeof synth, "__stoich_%s_%d_%u", Reaction_getId(r), side, j);
+                sid = synth;
+            }
+            msi_xid stoich;
+            if (sid && *sid)
+                stoich = node_of(I, msi_strmap_get(&I->names, sid)->index);
+            else
+                stoich = msi_x_const(I->g, stoichiometry(sr));
+            msi_xid term = msi_x_binary(I->g, X_MUL, stoich, rate);
+            if (x->conv >= 0)
+                term = msi_x_binary(I->g, X_MUL, term, node_of(I, x->conv));
+            rhs = msi_x_binary(I->g, side ? X_ADD : X_SUB, rhs, term);
         }
     } else if (x->rule) {
         rhs = convert(I, x->rule, x->id);
@@ -549,6 +599,10 @@ static ms_status check_doc(importer *I, SBMLDocument_t *doc)
         /* a declaration without encoding="UTF-8" is read as UTF-8: not an error here */
         if (XMLError_getErrorId((const XMLError_t *)e) == MissingXMLEncoding)
             continue;
+        /* a unit nobody defined (e.g. areaUnits="area" with no area): units
+         * are not used, except the model's time, checked by undefined_time */
+        if (XMLError_getErrorId((const XMLError_t *)e) == DanglingUnitReference)
+            continue;
         if (XMLError_getSeverity((const XMLError_t *)e) >= LIBSBML_SEV_ERROR)
             return msi_fail(I->ctx, MS_ERR_SYNTAX, I->file,
                             (int)XMLError_getLine((const XMLError_t *)e),
@@ -556,6 +610,23 @@ static ms_status check_doc(importer *I, SBMLDocument_t *doc)
                             XMLError_getMessage((const XMLError_t *)e));
     }
     return MS_OK;
+}
+
+/* Level 3's timeUnits naming a unit nobody defined: the model's time would
+ * be taken as undeclared, though the author meant some unit. */
+static ms_status undefined_time(importer *I, SBMLDocument_t *doc)
+{
+    Model_t *sm = SBMLDocument_getModel(doc);
+    if (SBMLDocument_getLevel(doc) < 3 || !sm || !Model_isSetTimeUnits(sm))
+        return MS_OK;
+    const char *u = Model_getTimeUnits(sm);
+    if (!u || Model_getUnitDefinitionById(sm, u) || UnitKind_forName(u) != UNIT_KIND_INVALID)
+        return MS_OK;
+    return msi_fail(I->ctx, MS_ERR_MODEL, I->file, (int)SBase_getLine((const SBase_t *)sm),
+                    (int)SBase_getColumn((const SBase_t *)sm),
+                    "the model's timeUnits '%s' is not defined; expected a <unitDefinition> "
+                    "of that id or 'second'",
+                    u);
 }
 
 /* A package the document declares required that moodsim does not
@@ -1194,8 +1265,17 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         m->body_weight = -1;
         m->time_h = NAN;
         m->file = msi_strdup(ctx, path);
-        st = m->file ? check_doc(&I, doc) : msi_nomem(ctx);
+        st = m->file ? MS_OK : msi_nomem(ctx);
     }
+    if (!st && (SBMLDocument_getLevel(doc) < 1 || SBMLDocument_getLevel(doc) > 3))
+        st = msi_fail(ctx, MS_ERR_MODEL, path, (int)SBase_getLine((const SBase_t *)doc),
+                      (int)SBase_getColumn((const SBase_t *)doc),
+                      "SBML Level %u: not supported; expected Level 1, 2 or 3",
+                      SBMLDocument_getLevel(doc));
+    if (!st)
+        st = check_doc(&I, doc);
+    if (!st)
+        st = undefined_time(&I, doc);
     if (!st && SBMLDocument_isSetPackageRequired(doc, "comp"))
         st = convert_doc(&I, doc, "flatten comp")
                  ? unsupported(&I, "hierarchical models (comp) that libSBML cannot flatten")
@@ -1204,6 +1284,14 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
         st = unsupported(&I, "flux balance constraints (fbc)");
     if (!st)
         st = required_packages(&I, doc);
+    if (!st && !SBMLDocument_getModel(doc))
+        st = msi_fail(ctx, MS_ERR_MODEL, path, 1, 1,
+                      "the document has no <model>; expected an SBML model");
+    if (!st) /* what the reader alone does not see: a rule for a constant, two
+                rules for one variable, an undefined unit of time, ... */
+        st = msi_sbml_validate(doc, I.why, sizeof I.why)
+                 ? msi_fail(ctx, MS_ERR_MODEL, path, 0, 0, "%s", I.why)
+                 : check_doc(&I, doc);
     if (!st && SBMLDocument_getModel(doc))
         st = unique_bvars(ctx, SBMLDocument_getModel(doc));
     if (!st && (convert_doc(&I, doc, "expandFunctionDefinitions") ||
@@ -1229,6 +1317,8 @@ ms_status msi_model_load_sbml(ms_context *ctx, const char *path, ms_model **out)
     }
     msi_strmap_free(&I.names);
     msi_free(ctx, I.s);
+    msi_free(ctx, I.refs);
+    msi_free(ctx, I.ref_at);
     for (size_t i = 0; i < I.nowned; i++)
         msi_free(ctx, I.owned[i]);
     msi_free(ctx, I.owned);

@@ -49,3 +49,23 @@ extern "C" int msi_sbml_convert(SBMLDocument_t *doc, const char *key, char *err,
     }
     return -1;
 }
+
+extern "C" int msi_sbml_validate(SBMLDocument_t *doc, char *err, size_t n)
+{
+    try {
+        /* what decides whether the model means what it says: structure,
+         * identifiers, MathML, overdetermination.  Not units (many
+         * published models are unit-inconsistent and simulate as their
+         * authors meant), SBO terms or modelling practice (advice). */
+        doc->setConsistencyChecks(LIBSBML_CAT_UNITS_CONSISTENCY, false);
+        doc->setConsistencyChecks(LIBSBML_CAT_SBO_CONSISTENCY, false);
+        doc->setConsistencyChecks(LIBSBML_CAT_MODELING_PRACTICE, false);
+        doc->checkConsistency();
+        return 0;
+    } catch (const std::exception &e) {
+        say(err, n, e.what());
+    } catch (...) {
+        say(err, n, "an exception of an unknown kind");
+    }
+    return -1;
+}
