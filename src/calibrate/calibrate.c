@@ -395,7 +395,11 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
     const msi_ynode *co = msi_ymap_get(root, "cohort");
     double n = 2000, seed = 1;
     if (co) {
-        if ((st = num(ctx, d, co, "n", 0, &n)) || (st = num(ctx, d, co, "seed", 0, &seed)))
+        static const char *const ck[] = {"n", "seed", NULL};
+        if (co->type != MS_Y_MAP)
+            return cfail(ctx, d, co, "cohort: expected {n: N, seed: S}");
+        if ((st = msi_ymap_check_keys(ctx, d, co, "cohort:", ck, MS_ERR_ARG)) ||
+            (st = num(ctx, d, co, "n", 0, &n)) || (st = num(ctx, d, co, "seed", 0, &seed)))
             return st;
     }
     if (n < 100 || n > 1e6 || n != floor(n))
@@ -546,6 +550,13 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
         if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
             return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
                          k >= ST_MEAN_BASELINE ? "scenario:" : "model:");
+        if (k < ST_MEAN_BASELINE && (msi_ymap_get(e, "arm") || msi_ymap_get(e, "minus_arm")))
+            return cfail(ctx, d,
+                         msi_ymap_get(e, "arm") ? msi_ymap_get(e, "arm")
+                                                : msi_ymap_get(e, "minus_arm"),
+                         "arm: and minus_arm: belong to trial targets; '%s' is a statistic "
+                         "of the cohort at baseline",
+                         stt->str);
         if (k >= ST_MEAN_BASELINE) {
             t->kind = (stat_kind)k;
             static const char *const ak[2] = {"arm", "minus_arm"};
@@ -652,6 +663,11 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
             double x;
             if ((st = msi_yget_number(ctx, d, tol, "tolerance", &x, MS_ERR_ARG)))
                 return st;
+            if (!(x > 0))
+                return cfail(ctx, d, tol,
+                             "tolerance is %g; expected a number > 0 (the "
+                             "half-width of the interval the target allows)",
+                             x);
             t->lo = t->value - x;
             t->hi = t->value + x;
         }
