@@ -9,7 +9,7 @@ CHECK_BUILD ?= build/check
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_SCENARIOS ?= scenarios/b_tms_exosome_null.yaml scenarios/b_tms_exosome_as_claimed.yaml
 
-.PHONY: all deps build demo check bench measure sbml-suite clean
+.PHONY: all deps build demo check bench measure sbml-suite install uninstall clean
 
 SBML_SUITE ?= $(abspath ../shared/sbml-test-suite/cases)
 
@@ -57,6 +57,23 @@ measure: build
 sbml-suite: build
 	@mkdir -p build/sbml-suite
 	$(BUILD)/sbml_suite $(SBML_SUITE) build/sbml-suite 1 1821
+
+# The command, libmoodsim, moodsim.h, moodsim.pc and the Python package
+# (docs/python.md) under PREFIX; DESTDIR stages them (packaging).  uninstall
+# removes exactly what the last install into this build wrote.
+PREFIX ?= /usr/local
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	DESTDIR=$(DESTDIR) cmake --build $(BUILD) --target install
+
+uninstall:
+	@test -f $(BUILD)/install_manifest.txt || { echo "uninstall: nothing installed from $(BUILD)"; exit 1; }
+	@while IFS= read -r f || [ -n "$$f" ]; do \
+	    rm -f -- "$$f" && echo "removed $$f"; \
+	    case "$$f" in */moodsim/*.py) rm -rf -- "$$(dirname "$$f")/__pycache__";; esac; \
+	    rmdir -- "$$(dirname "$$f")" 2>/dev/null || true; \
+	done < $(BUILD)/install_manifest.txt
+	@rm -f $(BUILD)/install_manifest.txt
 
 clean:
 	rm -rf build

@@ -45,6 +45,11 @@ extern "C" {
 
 /* Returns MS_VERSION of the library actually linked. Static string. */
 MS_API const char *ms_version(void);
+/* sizeof of a public struct by name ("ms_symbol", "ms_variability",
+ * "ms_event_info", "ms_patient", "ms_criterion", "ms_sim_stats",
+ * "ms_trial_options"), or 0 if unknown: a binding that mirrors the structs
+ * (python/moodsim) checks its layout against the library it loaded. */
+MS_API size_t ms_struct_size(const char *name);
 
 /* ---------------------------------------------------------------- status */
 

@@ -21,6 +21,7 @@ PACKAGES=(
   chromium                             # the report test opens report.html headless
   libopenmpi-dev openmpi-bin           # mpirun -np K moodsim trial (tested with 2)
   python3-scipy r-cran-desolve         # the benchmark's peers, checked against moodsim by make check
+  python3-numpy python3-pandas         # the Python package (python/moodsim) and its tests
 )
 if [[ "${1:-}" == "bench" ]]; then
   PACKAGES+=(time)                     # peak memory (make bench)

@@ -1,7 +1,7 @@
 /*
  * context.c — the ms_context: the allocator every library allocation goes
  * through, and the last status and message of calls made with it.  Also the
- * status texts (from MS_STATUS_LIST) and ms_version().
+ * status texts (from MS_STATUS_LIST), ms_version() and ms_struct_size().
  */
 #include "core.h"
 
@@ -17,6 +17,24 @@
 const char *ms_version(void)
 {
     return MS_VERSION;
+}
+
+size_t ms_struct_size(const char *name)
+{
+    static const struct {
+        const char *name;
+        size_t size;
+    } t[] = {{"ms_symbol", sizeof(ms_symbol)},
+             {"ms_variability", sizeof(ms_variability)},
+             {"ms_event_info", sizeof(ms_event_info)},
+             {"ms_patient", sizeof(ms_patient)},
+             {"ms_criterion", sizeof(ms_criterion)},
+             {"ms_sim_stats", sizeof(ms_sim_stats)},
+             {"ms_trial_options", sizeof(ms_trial_options)}};
+    for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(t[i].name, name) == 0)
+            return t[i].size;
+    return 0;
 }
 
 const char *ms_strerror(ms_status code)
