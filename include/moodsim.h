@@ -472,6 +472,11 @@ MS_API const char *ms_scenario_model_path(const ms_scenario *sc);
 MS_API unsigned long long ms_scenario_seed(const ms_scenario *sc);
 /* The index of the control arm (the arm others are compared with). */
 MS_API size_t ms_scenario_control(const ms_scenario *sc);
+/* Comparisons declared with compare: (arm minus versus), and the minimal
+ * important difference of the score (analysis: mid:, default 3 HAM-D-17
+ * points) against which each is judged. */
+MS_API size_t ms_scenario_compare_count(const ms_scenario *sc);
+MS_API double ms_scenario_mid(const ms_scenario *sc);
 MS_API size_t ms_scenario_visit_count(const ms_scenario *sc);
 MS_API double ms_scenario_visit_week(const ms_scenario *sc, size_t visit);
 MS_API size_t ms_scenario_arm_count(const ms_scenario *sc);
@@ -723,6 +728,31 @@ typedef struct ms_synergy_summary {
     double alpha, power;
 } ms_synergy_summary;
 MS_API ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out);
+
+/* Comparison i of the scenario (compare:): arm minus versus over every
+ * patient.  The difference in mean change is paired (the same patients'
+ * differences, t interval) in a matched design, else Welch's; response and
+ * remission differences have Newcombe's hybrid score intervals.  The sample
+ * sizes are per arm of a future parallel-group trial with the scenario's
+ * alpha and power: on mean change by trials resampled from the simulated
+ * patients (as n_for_power), on remission by the normal approximation for
+ * two proportions; 0 where there is no difference to detect (equal rates,
+ * or a difference in mean change below the integration accuracy), -1 if
+ * above analysis: max_per_arm. */
+typedef struct ms_comparison {
+    size_t arm, versus; /* arm indices */
+    long n, n_versus;
+    int paired;
+    double diff_change, diff_change_lo, diff_change_hi;
+    double diff_response, diff_response_lo, diff_response_hi;
+    double diff_remission, diff_remission_lo, diff_remission_hi;
+    double nnt_response; /* 1 / diff_response: patients treated per extra responder
+                            (negative: per extra non-responder); INFINITY if 0 */
+    long n_change, n_remission;
+    double mid;      /* the scenario's minimal important difference */
+    int reaches_mid; /* 1 if the estimate improves the score by at least mid */
+} ms_comparison;
+MS_API ms_status ms_trial_comparison(const ms_trial *t, size_t i, ms_comparison *out);
 MS_API void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *failed);
 /* Nonzero if the run was stopped before every patient finished. */
 MS_API int ms_trial_interrupted(const ms_trial *t);

@@ -42,6 +42,20 @@ within "$(awk -v a="$(col "$b/summary.csv" tms_exosome all remission_rate)" -v t
   'BEGIN { print a - t }')" 0.02 1 "scenario (b) as-claimed: TMS + exosome remits more than TMS"
 within "$(awk -v e="$(col "$b/null/summary.csv" exosome all mean_change)" -v s="$(col "$b/null/summary.csv" sham all mean_change)" \
   'BEGIN { print e - s }')" -0.01 0.01 "scenario (b) null: the exosome arm's mean change is the sham arm's"
+# the add-on comparison (compare:): TMS + exosome minus TMS -- none with the
+# claims null, below the 3-point minimal important difference as claimed;
+# its remission sample size is the two-proportion formula on the summary's rates
+cmpcol() { awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next } $1 == "tms_exosome" { print $h[c] }' "$1"; }
+[[ -f $b/comparisons.csv && -f $b/null/comparisons.csv ]] && ok || bad "scenario (b): comparisons.csv in both settings"
+within "$(cmpcol "$b/null/comparisons.csv" diff_change)" -0.01 0.01 "scenario (b) null: TMS + exosome vs TMS"
+[[ $(cmpcol "$b/null/comparisons.csv" n_per_arm_change) == 0 ]] && ok || bad "scenario (b) null: no difference to detect"
+within "$(cmpcol "$b/comparisons.csv" diff_change)" -2.999 -0.2 "scenario (b) as-claimed: TMS + exosome vs TMS, below the MID"
+[[ $(cmpcol "$b/comparisons.csv" reaches_mid) == 0 ]] && ok || bad "scenario (b) as-claimed: reaches_mid"
+want=$(awk -v p1="$(col "$b/summary.csv" tms_exosome all remission_rate)" -v p0="$(col "$b/summary.csv" tms all remission_rate)" \
+  'BEGIN { pb = (p1 + p0) / 2; d = p1 - p0; r = 1.959963985 * sqrt(2 * pb * (1 - pb)) + 0.8416212336 * sqrt(p1 * (1 - p1) + p0 * (1 - p0))
+           n = r * r / (d * d); print (n == int(n)) ? n : int(n) + 1 }')
+[[ $(cmpcol "$b/comparisons.csv" n_per_arm_remission) == "$want" ]] && ok || bad "scenario (b): remission sample size $(cmpcol "$b/comparisons.csv" n_per_arm_remission), formula $want"
+grep -q "TMS + exosome versus TMS (claims as-claimed): the mean change differs by" "$b/report.html" && ok || bad "scenario (b): the report's plain answer"
 
 # (a) exosome + NMN vs none, null; its counterpart is as-claimed
 a="$out/a"

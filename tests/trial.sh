@@ -317,4 +317,32 @@ else
   bad "mpirun is not installed (scripts/install-deps.sh installs OpenMPI)"
 fi
 
+# compare: any two arms -- on the toy model, matched: the paired difference
+# of tms_exosome minus tms equals the difference of the two arms' mean
+# changes (every patient simulated in both), the rate differences are the
+# summary's, NNT their inverse, n on remission the two-proportion formula
+sed -e 's|^randomisation:.*|randomisation: matched|' -e '/^arms:/i compare:\n  - {arm: tms_exosome, versus: tms}\n  - {arm: exosome, versus: sham}' \
+  -e "s|^model: *|model: $src/tests/trial/|" -e "s|protocol: *\\([^,}]*\\)|protocol: $src/tests/trial/\\1|g" "$sc" > "$out/cmp.yaml"
+grep -q "^randomisation: matched" "$out/cmp.yaml" || echo "randomisation: matched" >> "$out/cmp.yaml"
+"$ms" trial "$out/cmp.yaml" --out "$out/cmp" --quiet > "$out/cmp.txt" 2>&1 && ok || { bad "trial with compare:"; cat "$out/cmp.txt" >&2; }
+head -1 "$out/cmp/comparisons.csv" | grep -q "^arm,versus,n,n_versus,paired,diff_change," && ok || bad "comparisons.csv header"
+[[ $(($(wc -l < "$out/cmp/comparisons.csv") - 1)) -eq 2 ]] && ok || bad "two comparisons"
+awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) h[FILENAME, $i] = i; next }
+  FILENAME ~ /summary/ && $2 == "all" { mc[$1] = $h[FILENAME, "mean_change"]; n[$1] = $h[FILENAME, "n"]
+    r[$1] = $h[FILENAME, "response"]; m[$1] = $h[FILENAME, "remission"]; next }
+  FILENAME ~ /comparisons/ && $1 == "tms_exosome" { f = FILENAME
+    d = $h[f, "diff_change"] - (mc["tms_exosome"] - mc["tms"]); if (d < 0) d = -d
+    dr = $h[f, "diff_response"] - (r["tms_exosome"] - r["tms"]); if (dr < 0) dr = -dr
+    dm = $h[f, "diff_remission"] - (m["tms_exosome"] - m["tms"]); if (dm < 0) dm = -dm
+    if ($h[f, "diff_response"] == 0) nn = $h[f, "nnt_response"] == "inf" ? 0 : 1
+    else { nn = $h[f, "nnt_response"] * $h[f, "diff_response"] - 1; if (nn < 0) nn = -nn }
+    p1 = m["tms_exosome"]; p0 = m["tms"]; pb = (p1 + p0) / 2; dd = p1 - p0
+    root = 1.959963985 * sqrt(2 * pb * (1 - pb)) + 0.8416212336 * sqrt(p1 * (1 - p1) + p0 * (1 - p0))
+    want = dd != 0 ? root * root / (dd * dd) : 0; want = want == int(want) ? want : int(want) + 1
+    nr = $h[f, "n_per_arm_remission"]
+    ok = $h[f, "paired"] == 1 && d < 1e-9 && dr < 1e-12 && dm < 1e-12 && nn < 1e-9 && (nr == want || (want > 2000 && nr == -1))
+    print ok ? "ok" : "bad " d " " dr " " dm " " nn " " nr " vs " want }' \
+  "$out/cmp/summary.csv" "$out/cmp/comparisons.csv" | grep -qx ok && ok || bad "comparisons.csv agrees with summary.csv: $(cat "$out/cmp/comparisons.csv")"
+grep -q "^tms_exosome vs tms: mean change .*(paired)" "$out/cmp.txt" && ok || bad "the command prints the comparison: $(cat "$out/cmp.txt")"
+grep -q "minimal important difference of 3 points" "$out/cmp/report.html" && grep -q "Comparisons between arms" "$out/cmp/report.html" && ok || bad "the report states the comparison and the threshold"
 finish "trial"

@@ -484,9 +484,12 @@ def cohort(model, n, seed=1, set=None, min=None, max=None):
 
 
 class Trial:
-    """A finished virtual trial: summary, endpoints, visits, synergy and
-    failures as DataFrames (the CSVs the run wrote, read back), `dir` the
-    directory holding them, and report() to write its HTML report."""
+    """A finished virtual trial: summary, endpoints, visits, synergy,
+    failures and comparisons (compare:) as DataFrames -- the CSVs the run
+    wrote, read back; None where the run writes no such file -- `dir` the
+    directory holding them, `counterpart` the claims' other setting
+    ({"setting", "summary", "synergy", "comparisons"}) for a model with
+    claims, and report() to write its HTML report."""
 
     def __init__(self, scenario, sc, t, ctx, out, tmp, interrupted):
         self.scenario = scenario
@@ -499,7 +502,7 @@ class Trial:
                             ctypes.byref(failed))
         self.screened, self.included, self.failed = (screened.value, included.value,
                                                      failed.value)
-        for name in ("summary", "endpoints", "visits", "synergy", "failures"):
+        for name in ("summary", "endpoints", "visits", "synergy", "failures", "comparisons"):
             f = os.path.join(out, name + ".csv")
             setattr(self, name, pd.read_csv(f) if os.path.exists(f) else None)
         self.counterpart = None
@@ -507,6 +510,9 @@ class Trial:
             f = os.path.join(out, setting, "summary.csv")
             if os.path.exists(f):
                 self.counterpart = {"setting": setting, "summary": pd.read_csv(f)}
+                for extra in ("synergy", "comparisons"):
+                    g = os.path.join(out, setting, extra + ".csv")
+                    self.counterpart[extra] = pd.read_csv(g) if os.path.exists(g) else None
 
     def report(self, path, lang="en"):
         """Writes the trial's self-contained HTML report to `path` (in "en"

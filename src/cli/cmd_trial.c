@@ -133,6 +133,39 @@ static int cli_width(const ms_arm_stat *d)
     return d->shape == MS_SHAPE_COUNT ? (w > 6 ? (int)w : 6) : (w > 22 ? (int)w : 22);
 }
 
+static void print_n_per_arm(long n, const char *what)
+{
+    if (n == 0)
+        printf("none, no difference (%s)", what);
+    else if (n < 0)
+        printf("over the maximum (%s)", what);
+    else
+        printf("%ld (%s)", n, what);
+}
+
+/* The scenario's comparisons (compare:), one line each, judged against the
+ * minimal important difference. */
+static void print_comparisons(const ms_scenario *sc, const ms_trial *t, double power, double alpha)
+{
+    for (size_t i = 0; i < ms_scenario_compare_count(sc); i++) {
+        ms_comparison c;
+        if (ms_trial_comparison(t, i, &c))
+            continue;
+        printf("%s vs %s: mean change %+.2f [%.2f, %.2f]%s, response %+.1f pp [%.1f, %.1f], "
+               "remission %+.1f pp [%.1f, %.1f]; %s the minimal important difference (%g "
+               "points); per arm for %.0f%% power at alpha %g: ",
+               ms_scenario_arm_name(sc, c.arm), ms_scenario_arm_name(sc, c.versus), c.diff_change,
+               c.diff_change_lo, c.diff_change_hi, c.paired ? " (paired)" : "",
+               100 * c.diff_response, 100 * c.diff_response_lo, 100 * c.diff_response_hi,
+               100 * c.diff_remission, 100 * c.diff_remission_lo, 100 * c.diff_remission_hi,
+               c.reaches_mid ? "reaches" : "below", c.mid, 100 * power, alpha);
+        print_n_per_arm(c.n_change, "mean change");
+        printf(", ");
+        print_n_per_arm(c.n_remission, "remission");
+        printf("\n");
+    }
+}
+
 static void print_arms(const ms_scenario *sc, const ms_trial *t)
 {
     /* a matched design adds the same patients' paired difference from control */
@@ -190,6 +223,7 @@ static void print_arms(const ms_scenario *sc, const ms_trial *t)
         printf("synergy: interaction contrast on mean change %.2f [%.2f, %.2f] (negative = more "
                "than additive): %s\n",
                y.contrast, y.contrast_lo, y.contrast_hi, y.verdict);
+    print_comparisons(sc, t, y.power, y.alpha);
 }
 
 static const char *setting_name(ms_claims_setting s)

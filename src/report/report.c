@@ -573,12 +573,140 @@ static void figure(out_t *o, const char *dir, const char *name, const char *capt
     fputs("</figcaption></figure>\n", o->f);
 }
 
+/* One comparison (compare:) of one run in a plain sentence: its size, the
+ * minimal important difference, the trial that would show it.  `setting`
+ * names the claims setting of the run (NULL: the model has no claims).
+ * Whole sentences per language, never assembled from fragments. */
+static void comparison_sentence(out_t *o, const ms_trial *run, size_t i, const char *setting)
+{
+    const ms_scenario *sc = run->sc;
+    const ms_comparison *c = &run->res.cmp[i];
+    FILE *f = o->f;
+    fputs(o->ja ? "<li><strong>「" : "<li><strong>", f);
+    esc(f, arm_label(sc, c->arm));
+    fputs(o->ja ? "」と「" : " versus ", f);
+    esc(f, arm_label(sc, c->versus));
+    if (o->ja) {
+        fprintf(f, "」の比較%s%s%s: 平均変化量の差は %.2f 点 [95%%信頼区間 %.2f, %.2f] で、",
+                setting ? "（主張: " : "", setting ? setting : "", setting ? "）" : "",
+                z(c->diff_change, 2), z(c->diff_change_lo, 2), z(c->diff_change_hi, 2));
+        fprintf(f, "臨床的に意味のある最小差（%g点）に%s。", c->mid,
+                c->reaches_mid ? "達しています" : "達しません");
+        if (c->n_change == 0)
+            fputs("試験で検出すべき差はありません。", f);
+        else if (c->n_change < 0)
+            fprintf(f, "1群%ld人の並行群間試験でも検出できません。", sc->power_max);
+        else
+            fprintf(f,
+                    "この差を検出するには、並行群間試験で1群あたり約%ld人が必要です"
+                    "（検出力%.0f%%、両側α %g）。",
+                    c->n_change, 100 * sc->power_target, sc->alpha);
+    } else {
+        fprintf(f,
+                "%s%s%s: the mean change differs by %.2f points [95%% CI %.2f, %.2f], %s the "
+                "minimal important difference of %g points. ",
+                setting ? " (claims " : "", setting ? setting : "", setting ? ")" : "",
+                z(c->diff_change, 2), z(c->diff_change_lo, 2), z(c->diff_change_hi, 2),
+                c->reaches_mid ? "reaching" : "below", c->mid);
+        if (c->n_change == 0)
+            fputs("There is no difference for a trial to detect.", f);
+        else if (c->n_change < 0)
+            fprintf(f, "Even a parallel trial of %ld patients per arm would not detect it.",
+                    sc->power_max);
+        else
+            fprintf(f,
+                    "A parallel trial would need about %ld patients per arm to detect it "
+                    "(%.0f%% power, two-sided alpha %g).",
+                    c->n_change, 100 * sc->power_target, sc->alpha);
+    }
+    fputs("</strong></li>", f);
+}
+
+/* The comparisons (compare:) of this run and of its counterpart: a table. */
+static void comparisons_section(out_t *o, const ms_trial *t)
+{
+    const ms_scenario *sc = t->sc;
+    FILE *f = o->f;
+    if (!t->res.ncmp)
+        return;
+    fputs(o->ja ? "<h2>群どうしの比較</h2>\n" : "<h2>Comparisons between arms</h2>\n", f);
+    fprintf(f, o->ja ? "<table><tr><th>比較</th><th>主張</th><th>平均変化量の差 [95%%信頼区間]</th>"
+                       "<th>反応率の差</th><th>寛解率の差</th><th>NNT（反応）</th>"
+                       "<th>1群の必要数: 変化量 / 寛解率</th></tr>\n"
+                     : "<table><tr><th>Comparison</th><th>Claims</th><th>Difference in mean change "
+                       "[95%% CI]</th><th>Response difference</th><th>Remission difference</th>"
+                       "<th>NNT (response)</th><th>Per arm needed: change / remission</th></tr>\n");
+    const ms_trial *runs[2] = {t, t->cp.trial};
+    int settings[2] = {t->cp.setting, t->cp.other};
+    for (size_t i = 0; i < t->res.ncmp; i++)
+        for (int k = 0; k < 2; k++) {
+            const ms_trial *r = runs[k];
+            if (!r || i >= r->res.ncmp)
+                continue;
+            const ms_comparison *c = &r->res.cmp[i];
+            fputs("<tr><td>", f);
+            esc(f, arm_label(sc, c->arm));
+            fputs(o->ja ? " 対 " : " vs ", f);
+            esc(f, arm_label(sc, c->versus));
+            fprintf(f, "</td><td>%s</td><td>", t->cp.trial ? setting_name(o->s, settings[k]) : "");
+            ci(f, c->diff_change, c->diff_change_lo, c->diff_change_hi, 1, 2, "");
+            fputs(c->paired ? (o->ja ? "（対応あり）" : " (paired)") : "", f);
+            fputs("</td><td>", f);
+            const char *pp = o->ja ? "ポイント" : " pp"; /* percentage points */
+            ci(f, c->diff_response, c->diff_response_lo, c->diff_response_hi, 100, 1, pp);
+            fputs("</td><td>", f);
+            ci(f, c->diff_remission, c->diff_remission_lo, c->diff_remission_hi, 100, 1, pp);
+            fputs("</td><td>", f);
+            if (isfinite(c->nnt_response))
+                fprintf(f, "%.0f", c->nnt_response);
+            else
+                fputs("&ndash;", f);
+            fputs("</td><td>", f);
+            const long n2[2] = {c->n_change, c->n_remission};
+            for (int j = 0; j < 2; j++) {
+                fputs(j ? " / " : "", f);
+                if (n2[j] == 0)
+                    fputs(o->ja ? "差なし" : "no difference", f);
+                else if (n2[j] < 0)
+                    fprintf(f, "&gt; %ld", sc->power_max);
+                else
+                    fprintf(f, "%ld", n2[j]);
+            }
+            fputs("</td></tr>\n", f);
+        }
+    fputs("</table>\n<p class=small>", f);
+    fprintf(
+        f,
+        o->ja ? "差は左の群から右の群を引いたもの（負の値は左の群でより大きな改善）。臨床的に意味の"
+                "ある最小差はシナリオの analysis: mid:（既定は HAM-D-17 で3点: NICE 2004 の基準、"
+                "Kirsch et al. 2008, PLoS Med 5:e45）で %g 点。必要症例数は検出力%.0f%%・"
+                "両側α %g の並行群間試験について: 変化量はシミュレーションされた患者から"
+                "再標本化した仮想試験で、寛解率は2群の比率の正規近似（Fleiss et al. 2003）で推定。"
+              : "Differences are the first arm minus the second (negative: more improvement "
+                "in the first).  The minimal important difference is the scenario's "
+                "analysis: mid: (by default 3 HAM-D-17 points, NICE's 2004 criterion as "
+                "applied by Kirsch et al. 2008, PLoS Med 5:e45), here %g points.  Sample "
+                "sizes are per arm of a parallel trial at %.0f%% power and two-sided alpha "
+                "%g: on mean change by trials resampled from the simulated patients, on "
+                "remission by the normal approximation for two proportions (Fleiss et al. "
+                "2003).",
+        sc->mid, 100 * sc->power_target, sc->alpha);
+    fputs("</p>\n", f);
+}
+
 static void summary_sentences(out_t *o, const ms_trial *t)
 {
     const ms_scenario *sc = t->sc;
     FILE *f = o->f;
     const ms_arm_summary *c = &msi_results_arm(&t->res, 0, (size_t)sc->control)->s;
     fputs("<ul>", f);
+    /* first, the comparisons the scenario asks (compare:): the plain answer,
+     * each claims setting in its own sentence */
+    for (size_t i = 0; i < t->res.ncmp; i++) {
+        comparison_sentence(o, t, i, t->cp.trial ? setting_name(o->s, t->cp.setting) : NULL);
+        if (t->cp.trial && i < t->cp.trial->res.ncmp)
+            comparison_sentence(o, t->cp.trial, i, setting_name(o->s, t->cp.other));
+    }
     for (size_t a = 0; a < sc->narms; a++) {
         if ((int)a == sc->control)
             continue;
@@ -934,6 +1062,8 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     } else {
         fprintf(f, "<p>%s</p>\n", S[S_NOT_FACTORIAL]);
     }
+
+    comparisons_section(&o, t);
 
     fprintf(f, "<h2>%s</h2>\n<p>", S[S_POWER]);
     fprintf(f, S[S_N_POWER], 100 * sc->power_target, sc->alpha);

@@ -9,7 +9,8 @@
  * response, each with a percentile Poisson-bootstrap interval — and the
  * sample size per arm for the stated power, estimated by repeated simulated
  * trials drawn from the simulated patients (the first MS_KEEP_PER_ARM of
- * each arm); the median time to first response.  Everything comes from the
+ * each arm); the median time to first response; the comparisons the
+ * scenario declares between two arms (compare:).  Everything comes from the
  * streaming tally (tally.c); the statistics are the rows of
  * MS_ARM_STAT_LIST (moodsim.h).  Owns msi_results.
  */
@@ -178,9 +179,74 @@ static long sample_size(const msi_tally *ty, const armdata *d, int which, size_t
     return hi;
 }
 
+/* Per arm, for a two-sided test at alpha with the given power, the size of
+ * each of two parallel groups telling remission rates p1 and p0 apart
+ * (normal approximation, no continuity correction; Fleiss, Levin & Paik
+ * 2003, Statistical Methods for Rates and Proportions, 3rd ed., eq. 4.14);
+ * 0 if they are equal (nothing to detect), -1 if it exceeds max. */
+static long n_two_proportions(double p1, double p0, double alpha, double power, long max)
+{
+    double d = fabs(p1 - p0);
+    if (!(d > 0))
+        return 0;
+    double za = gsl_cdf_ugaussian_Pinv(1 - alpha / 2), zb = gsl_cdf_ugaussian_Pinv(power);
+    double pbar = (p1 + p0) / 2;
+    double root = za * sqrt(2 * pbar * (1 - pbar)) + zb * sqrt(p1 * (1 - p1) + p0 * (1 - p0));
+    double n = ceil(root * root / (d * d));
+    return n <= (double)max ? (long)n : -1;
+}
+
+/* Comparison i (compare:): arm minus versus over every patient. */
+static void compare(const msi_tally *ty, const msi_results *r, const armdata *d, size_t i,
+                    double *scratch, ms_comparison *c)
+{
+    const ms_scenario *sc = ty->sc;
+    size_t a = (size_t)sc->cmp[i].arm, b = (size_t)sc->cmp[i].versus;
+    const msi_armstat *A = &r->stat[a], *B = &r->stat[b];
+    memset(c, 0, sizeof *c);
+    c->arm = a;
+    c->versus = b;
+    c->n = A->s.n;
+    c->n_versus = B->s.n;
+    c->mid = sc->mid;
+    if (ty->cdiff && ty->cdiff[i].n >= 2) { /* the same patients in both arms */
+        const msi_moments *m = &ty->cdiff[i];
+        c->paired = 1;
+        c->diff_change = m->mean;
+        msi_moments_ci(m, &c->diff_change_lo, &c->diff_change_hi);
+    } else {
+        c->diff_change = A->s.mean_change - B->s.mean_change;
+        msi_welch_p(A->s.mean_change, A->s.mean_change_sd, A->s.n, B->s.mean_change,
+                    B->s.mean_change_sd, B->s.n, &c->diff_change_lo, &c->diff_change_hi);
+    }
+    double ra = A->s.n ? (double)A->nresp / (double)A->s.n : NAN,
+           rb = B->s.n ? (double)B->nresp / (double)B->s.n : NAN;
+    double ma = A->s.n ? (double)A->nrem / (double)A->s.n : NAN,
+           mb = B->s.n ? (double)B->nrem / (double)B->s.n : NAN;
+    c->diff_response = ra - rb;
+    msi_newcombe_diff(A->nresp, A->s.n, B->nresp, B->s.n, &c->diff_response_lo,
+                      &c->diff_response_hi);
+    c->diff_remission = ma - mb;
+    msi_newcombe_diff(A->nrem, A->s.n, B->nrem, B->s.n, &c->diff_remission_lo,
+                      &c->diff_remission_hi);
+    c->nnt_response = c->diff_response != 0 ? 1 / c->diff_response : INFINITY;
+    c->reaches_mid = c->diff_change <= -sc->mid;
+    /* differences below the integration accuracy (a null add-on in a
+     * matched design) are no difference: nothing for a trial to detect (0) */
+    double eps = 10 * sc->rtol * (1 + fabs(A->s.mean_change) + fabs(B->s.mean_change));
+    c->n_change = fabs(c->diff_change) > eps ? -1 : 0;
+    if (d[a].n >= 2 && d[b].n >= 2 && fabs(c->diff_change) > eps) {
+        armdata pair[2] = {d[b], d[a]};
+        double pw;
+        c->n_change = sample_size(ty, pair, 0, 1, scratch, &pw);
+    }
+    c->n_remission = n_two_proportions(ma, mb, sc->alpha, sc->power_target, sc->power_max);
+}
+
 void msi_results_free(ms_context *ctx, msi_results *r)
 {
     msi_free(ctx, r->stat);
+    msi_free(ctx, r->cmp);
     memset(r, 0, sizeof *r);
 }
 
@@ -226,6 +292,15 @@ ms_status msi_results_analyse(ms_context *ctx, const msi_tally *ty, msi_results 
         double pw;
         stat[a].s.n_for_power = sample_size(ty, pair, 0, 1, scratch, &pw);
     }
+    r->cmp = msi_alloc(ctx, (sc->ncmp + 1) * sizeof *r->cmp);
+    if (!r->cmp) {
+        msi_free(ctx, d);
+        msi_free(ctx, scratch);
+        return msi_nomem(ctx);
+    }
+    r->ncmp = sc->ncmp;
+    for (size_t i = 0; i < sc->ncmp; i++)
+        compare(ty, r, d, i, scratch, &r->cmp[i]);
     r->syn.n_diff = r->syn.n_inter = -1;
     int fac_ok = sc->fac[0] >= 0;
     for (int k = 0; k < 4 && fac_ok; k++)

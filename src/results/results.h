@@ -59,6 +59,7 @@ typedef struct {
      * (patients with both simulations ok and in the group in both); and the
      * current patient's records until all its arms have gone past */
     msi_moments *pdiff;
+    msi_moments *cdiff; /* per comparison (compare:): arm minus versus, every patient */
     int64_t pcur;
     size_t pseen;
     double *pchg, *psub; /* per arm; arms x subgroups */
@@ -101,6 +102,8 @@ typedef struct {
     msi_armstat *stat; /* per arm, then per (subgroup, side, arm): groups x arms */
     size_t ngroups, narms;
     msi_synergy syn;
+    ms_comparison *cmp; /* per comparison (compare:) */
+    size_t ncmp;
     long n_failed;
 } msi_results;
 ms_status msi_results_analyse(ms_context *ctx, const msi_tally *ty, msi_results *r);

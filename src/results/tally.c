@@ -60,11 +60,12 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
         ty->pchg = msi_alloc(ctx, ty->na * sizeof *ty->pchg);
         ty->pok = msi_alloc(ctx, ty->na * sizeof *ty->pok);
         ty->psub = msi_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
+        ty->cdiff = msi_alloc(ctx, (sc->ncmp + 1) * sizeof *ty->cdiff);
     }
     int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->vfirst || !ty->base ||
               !ty->fin || !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->keep_change ||
               !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
-              (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub));
+              (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub || !ty->cdiff));
     if (bad) {
         msi_tally_free(ty);
         return msi_nomem(ctx);
@@ -85,6 +86,7 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
         memset(ty->boot, 0, ty->nboot * 12 * sizeof *ty->boot);
     if (matched) {
         memset(ty->pdiff, 0, ng * sizeof *ty->pdiff);
+        memset(ty->cdiff, 0, (sc->ncmp + 1) * sizeof *ty->cdiff);
         memset(ty->pok, 0, ty->na * sizeof *ty->pok);
         ty->pcur = -1;
     }
@@ -124,6 +126,7 @@ void msi_tally_free(msi_tally *ty)
     msi_free(ctx, ty->vsust);
     msi_free(ctx, ty->boot);
     msi_free(ctx, ty->pdiff);
+    msi_free(ctx, ty->cdiff);
     msi_free(ctx, ty->pchg);
     msi_free(ctx, ty->pok);
     msi_free(ctx, ty->psub);
@@ -152,6 +155,11 @@ static void pair_flush(msi_tally *ty)
         for (size_t g = 0; g < ty->ngroups; g++)
             if (in_group(sc, g, ty->psub + a * ns) && in_group(sc, g, ty->psub + c * ns))
                 msi_moments_add(&ty->pdiff[g * ty->na + a], ty->pchg[a] - ty->pchg[c]);
+    }
+    for (size_t i = 0; i < sc->ncmp; i++) {
+        size_t a = (size_t)sc->cmp[i].arm, b = (size_t)sc->cmp[i].versus;
+        if (ty->pok[a] && ty->pok[b])
+            msi_moments_add(&ty->cdiff[i], ty->pchg[a] - ty->pchg[b]);
     }
     memset(ty->pok, 0, ty->na * sizeof *ty->pok);
     ty->pseen = 0;

@@ -45,6 +45,7 @@ void ms_scenario_free(ms_scenario *sc)
     msi_free(ctx, sc->crit);
     msi_free(ctx, sc->crit_names);
     msi_free(ctx, sc->sub);
+    msi_free(ctx, sc->cmp);
     msi_free(ctx, sc->visits);
     msi_free(ctx, sc->markers);
     ms_model_free(sc->model);
@@ -270,6 +271,41 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
             return sfail(R, ctl, "control differs from factorial's control");
     }
 
+    /* comparisons between two arms */
+    const msi_ynode *cmp = msi_ymap_get(root, "compare");
+    if (cmp) {
+        if (cmp->type != MS_Y_SEQ || cmp->n < 1 || cmp->n > MS_MAX_COMPARE)
+            return sfail(R, cmp, "compare: expected a list of 1 to %d {arm:, versus:}",
+                         MS_MAX_COMPARE);
+        sc->cmp = msi_alloc(R->ctx, cmp->n * sizeof *sc->cmp);
+        if (!sc->cmp)
+            return msi_nomem(R->ctx);
+        for (size_t i = 0; i < cmp->n; i++) {
+            static const char *const ck[] = {"arm", "versus", NULL};
+            static const char *const role[2] = {"arm", "versus"};
+            const msi_ynode *c = cmp->vals[i];
+            if (c->type != MS_Y_MAP)
+                return sfail(R, c, "a comparison must be {arm:, versus:}");
+            if ((st = msi_ymap_check_keys(R->ctx, &R->doc, c, "a comparison", ck, MS_ERR_ARG)))
+                return st;
+            int ix[2];
+            for (int k = 0; k < 2; k++) {
+                const msi_ynode *v = msi_ymap_get(c, role[k]);
+                if (!v)
+                    return sfail(R, c, "a comparison has no '%s:'", role[k]);
+                if (v->type != MS_Y_SCALAR || (ix[k] = arm_index(sc, v->str)) < 0)
+                    return sfail(R, v, "'%s' is not an arm", v->type == MS_Y_SCALAR ? v->str : "?");
+            }
+            if (ix[0] == ix[1])
+                return sfail(R, c, "an arm compared with itself");
+            for (size_t j = 0; j < i; j++)
+                if (sc->cmp[j].arm == ix[0] && sc->cmp[j].versus == ix[1])
+                    return sfail(R, c, "this comparison is already listed");
+            sc->cmp[i] = (msi_compare){ix[0], ix[1]};
+            sc->ncmp = i + 1;
+        }
+    }
+
     /* visits */
     const msi_ynode *vis = msi_ymap_get(root, "visits_weeks");
     if (!vis || vis->type != MS_Y_SEQ || vis->n < 2)
@@ -430,9 +466,13 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
     sc->power_target = 0.8;
     sc->power_max = 5000;
     sc->bootstrap = 2000;
+    /* 3 HAM-D-17 points: NICE's criterion of a clinically important difference
+     * (NICE 2004, clinical guideline 23; applied by Kirsch et al. 2008, PLoS
+     * Med 5:e45, doi:10.1371/journal.pmed.0050045) -- docs/scenario-format.md */
+    sc->mid = 3;
     const msi_ynode *an = msi_ymap_get(root, "analysis");
     if (an) {
-        static const char *const ak[] = {"alpha", "power", "max_per_arm", "bootstrap", NULL};
+        static const char *const ak[] = {"alpha", "power", "max_per_arm", "bootstrap", "mid", NULL};
         double x;
         if (an->type != MS_Y_MAP)
             return sfail(R, an, "analysis: expected {alpha:, power:, max_per_arm:, bootstrap:}");
@@ -449,6 +489,8 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
                 return st;
             sc->power_max = (long)x;
         }
+        if ((v = msi_ymap_get(an, "mid")) && (st = number(R, v, "mid", 1e-9, 1e9, &sc->mid)))
+            return st;
         if ((v = msi_ymap_get(an, "bootstrap"))) {
             if ((st = number(R, v, "bootstrap", 100, 1e5, &x)))
                 return st;
@@ -464,7 +506,7 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         "scenario",         "question",      "description", "model",     "seed",
         "patients_per_arm", "randomisation", "arms",        "control",   "factorial",
         "follow_up_weeks",  "visits_weeks",  "endpoints",   "inclusion", "subgroups",
-        "analysis",         "solver",        NULL};
+        "analysis",         "solver",        "compare",     NULL};
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
@@ -560,6 +602,16 @@ ms_model *msi_scenario_model(ms_scenario *sc)
 size_t ms_scenario_control(const ms_scenario *sc)
 {
     return sc && sc->control >= 0 ? (size_t)sc->control : 0;
+}
+
+size_t ms_scenario_compare_count(const ms_scenario *sc)
+{
+    return sc ? sc->ncmp : 0;
+}
+
+double ms_scenario_mid(const ms_scenario *sc)
+{
+    return sc ? sc->mid : NAN;
 }
 
 unsigned long long ms_scenario_seed(const ms_scenario *sc)

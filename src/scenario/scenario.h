@@ -26,6 +26,12 @@ typedef struct {
     int above; /* 1: var > threshold; 0: var <= threshold */
 } msi_subgroup;
 
+/* A comparison of two arms (compare:): arm minus versus. */
+typedef struct {
+    int arm, versus;
+} msi_compare;
+#define MS_MAX_COMPARE 16
+
 struct ms_scenario {
     ms_context *ctx;
     char *file, *dir, *name, *question, *desc, *model_path;
@@ -48,6 +54,9 @@ struct ms_scenario {
     size_t ncrit;
     msi_subgroup *sub;
     size_t nsub;
+    msi_compare *cmp; /* compare: */
+    size_t ncmp;
+    double mid; /* minimal important difference of the score (analysis: mid:) */
     double alpha, power_target;
     long power_max;
     long bootstrap;

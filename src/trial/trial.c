@@ -722,6 +722,14 @@ ms_status ms_trial_synergy(const ms_trial *t, ms_synergy_summary *out)
     return MS_OK;
 }
 
+ms_status ms_trial_comparison(const ms_trial *t, size_t i, ms_comparison *out)
+{
+    if (!t || !out || i >= t->res.ncmp)
+        return MS_ERR_ARG;
+    *out = t->res.cmp[i];
+    return MS_OK;
+}
+
 void ms_trial_counts(const ms_trial *t, long *screened, long *included, long *failed)
 {
     if (!t)

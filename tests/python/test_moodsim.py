@@ -197,6 +197,7 @@ class TrialTests(unittest.TestCase):
         cli("trial", sc, "--out", out("c_cli"), "--quiet")
         r = moodsim.trial(sc, out=out("c_py"))
         self.assertIsNotNone(r.counterpart)
+        self.assertIsNone(r.comparisons)  # the scenario declares no compare:
         sub = r.counterpart["setting"]
         self.same_bytes(os.path.join(out("c_cli"), sub), os.path.join(out("c_py"), sub),
                         ("summary.csv",))
