@@ -734,14 +734,16 @@ static void summary_sentences(out_t *o, const ms_trial *t)
             const char *v = verdict_ja(y->verdict);
             fprintf(f,
                     "シミュレーション上の併用効果は%sです: 交互作用コントラスト %.2f "
-                    "[95%%信頼区間 %.2f, %.2f]。",
-                    v, z(y->contrast, 2), z(y->lo, 2), z(y->hi, 2));
+                    "[95%%信頼区間 %.2f, %.2f]。その大きさは臨床的に意味のある最小差（%g点）%s。",
+                    v, z(y->contrast, 2), z(y->lo, 2), z(y->hi, 2), sc->mid,
+                    fabs(y->contrast) < sc->mid ? "より小さい値です" : "以上です");
         } else {
             fprintf(f,
                     "The simulated combination is %s: interaction contrast %.2f points "
-                    "[95%% CI %.2f, %.2f]%s.",
+                    "[95%% CI %.2f, %.2f]%s, %s the minimal important difference of %g points.",
                     y->verdict, z(y->contrast, 2), z(y->lo, 2), z(y->hi, 2),
-                    strcmp(y->verdict, "additive") == 0 ? ", an interval that includes 0" : "");
+                    strcmp(y->verdict, "additive") == 0 ? ", an interval that includes 0" : "",
+                    fabs(y->contrast) < sc->mid ? "smaller than" : "at least", sc->mid);
         }
         fputs("</strong></li>", f);
     }
