@@ -56,6 +56,9 @@ want=$(awk -v p1="$(col "$b/summary.csv" tms_exosome all remission_rate)" -v p0=
            n = r * r / (d * d); print (n == int(n)) ? n : int(n) + 1 }')
 [[ $(cmpcol "$b/comparisons.csv" n_per_arm_remission) == "$want" ]] && ok || bad "scenario (b): remission sample size $(cmpcol "$b/comparisons.csv" n_per_arm_remission), formula $want"
 grep -q "TMS + exosome versus TMS (claims as-claimed): the mean change differs by" "$b/report.html" && ok || bad "scenario (b): the report's plain answer"
+# the ledger shows the values the run used, not only the model file's 0
+grep -q "<code>exo_strength</code></td><td>0 1<br>as-claimed: 0 (Sham TMS); 0.7 (TMS, Sham TMS + exosome, TMS + exosome)" "$b/report.html" \
+  && ok || bad "scenario (b): the ledger shows exo_strength as the run used it: $(grep -o '<code>exo_strength</code>.\{0,200\}' "$b/report.html")"
 
 # (a) exosome + NMN vs none, null; its counterpart is as-claimed
 a="$out/a"

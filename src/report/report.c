@@ -836,6 +836,74 @@ static int hyp_banner(out_t *o, const ms_model *m)
     return 1;
 }
 
+/* The value parameter i had in arm a of run r: the model file's, then the
+ * run's set (before the arms'), the arm's set:, the run's forced values
+ * (the claims' counterpart), in the order the runner applies them. */
+static double used_value(const ms_trial *r, size_t i, size_t a)
+{
+    ms_symbol sym;
+    ms_model_symbol(r->sc->model, MS_PARAM, i, &sym);
+    double v = sym.value;
+    for (size_t j = 0; j < r->nset; j++)
+        if ((size_t)r->set_idx[j] == i)
+            v = r->set_val[j];
+    const msi_arm *arm = &r->sc->arms[a];
+    for (size_t j = 0; j < arm->nset; j++)
+        if ((size_t)arm->set_idx[j] == i)
+            v = arm->set_val[j];
+    for (size_t j = 0; j < r->nforce; j++)
+        if ((size_t)r->force_idx[j] == i)
+            v = r->force_val[j];
+    return v;
+}
+
+/* The values a run used for parameter i where they differ from the model
+ * file's: "SETTING: v" if every arm had v, else each value with its arms.
+ * Returns 0 (printing nothing) if every arm used the file's value. */
+static int used_values(out_t *o, const ms_trial *r, size_t i, double file_value,
+                       const char *setting)
+{
+    const ms_scenario *sc = r->sc;
+    int differs = 0, uniform = 1;
+    double v0 = used_value(r, i, 0);
+    for (size_t a = 0; a < sc->narms; a++) {
+        double v = used_value(r, i, a);
+        differs |= v != file_value;
+        uniform &= v == v0;
+    }
+    if (!differs)
+        return 0;
+    FILE *f = o->f;
+    fputs("<br>", f);
+    if (setting)
+        fprintf(f, "%s: ", setting);
+    else
+        fputs(o->ja ? "この実行: " : "this run: ", f);
+    if (uniform) {
+        fprintf(f, "%g", v0);
+        return 1;
+    }
+    for (size_t a = 0; a < sc->narms; a++) { /* each distinct value once, with its arms */
+        double v = used_value(r, i, a);
+        size_t first = a;
+        for (size_t b = 0; b < a; b++)
+            if (used_value(r, i, b) == v) {
+                first = b;
+                break;
+            }
+        if (first != a)
+            continue;
+        fprintf(f, "%s%g (", a ? "; " : "", v);
+        for (size_t b = a, k = 0; b < sc->narms; b++)
+            if (used_value(r, i, b) == v) {
+                fputs(k++ ? ", " : "", f);
+                esc(f, arm_label(sc, b));
+            }
+        fputs(")", f);
+    }
+    return 1;
+}
+
 static void ledger(out_t *o, const ms_trial *t)
 {
     const ms_model *m = t->sc->model;
@@ -857,6 +925,16 @@ static void ledger(out_t *o, const ms_trial *t)
             esc(f, p->name);
             fprintf(f, "</code></td><td>%g ", p->value);
             esc(f, p->unit);
+            /* the values the runs used, where not the file's: a reader of an
+             * as-claimed report must not take the file's 0 for the run's */
+            const char *setting = t->cp.trial ? setting_name(o->s, t->cp.setting) : NULL;
+            int shown = used_values(o, t, i, p->value, setting);
+            if (t->cp.trial)
+                shown |= used_values(o, t->cp.trial, i, p->value, setting_name(o->s, t->cp.other));
+            if (shown)
+                fputs(o->ja ? "<br><span class=small>（上はモデルファイルの値）</span>"
+                            : "<br><span class=small>(first: the model file's value)</span>",
+                      f);
             fputs("</td><td>", f);
             esc(f, p->evidence ? p->evidence : "");
             fputs("</td><td>", f);

@@ -50,6 +50,10 @@ void ms_trial_free(ms_trial *t)
     ms_trial_free(t->cp.trial);
     msi_free(ctx, t->cp.idx);
     msi_free(ctx, t->cp.val);
+    msi_free(ctx, t->set_idx);
+    msi_free(ctx, t->set_val);
+    msi_free(ctx, t->force_idx);
+    msi_free(ctx, t->force_val);
     msi_tally_free(&t->tally);
     msi_free(ctx, t->rejected);
     msi_results_free(ctx, &t->res);
@@ -410,7 +414,25 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
     t->nres = sc->design == MS_DESIGN_MATCHED ? (size_t)total * sc->narms : (size_t)total;
     t->rejected = msi_alloc(ctx, (sc->ncrit + 1) * sizeof *t->rejected);
     t->seed = opt->seed ? *opt->seed : sc->seed;
-    ms_status st = t->rejected ? msi_tally_init(&t->tally, ctx, sc, t->seed) : msi_nomem(ctx);
+    t->set_idx = msi_alloc(ctx, (opt->n_set + 1) * sizeof *t->set_idx);
+    t->set_val = msi_alloc(ctx, (opt->n_set + 1) * sizeof *t->set_val);
+    t->force_idx = msi_alloc(ctx, (opt->n_force + 1) * sizeof *t->force_idx);
+    t->force_val = msi_alloc(ctx, (opt->n_force + 1) * sizeof *t->force_val);
+    int kept = t->set_idx && t->set_val && t->force_idx && t->force_val;
+    if (kept) {
+        t->nset = opt->n_set;
+        t->nforce = opt->n_force;
+        if (opt->n_set) {
+            memcpy(t->set_idx, opt->set_param, opt->n_set * sizeof *t->set_idx);
+            memcpy(t->set_val, opt->set_value, opt->n_set * sizeof *t->set_val);
+        }
+        if (opt->n_force) {
+            memcpy(t->force_idx, opt->force_param, opt->n_force * sizeof *t->force_idx);
+            memcpy(t->force_val, opt->force_value, opt->n_force * sizeof *t->force_val);
+        }
+    }
+    ms_status st =
+        t->rejected && kept ? msi_tally_init(&t->tally, ctx, sc, t->seed) : msi_nomem(ctx);
     if (st) {
         ms_trial_free(t);
         return st;

@@ -41,8 +41,14 @@ struct ms_trial {
     int worker_rank;         /* > 0: a rank that only simulated blocks for rank 0 */
     ms_numerics_check check; /* the numerical check (trial.c) */
     msi_counterpart cp;      /* the null / as-claimed counterpart (claims.c) */
-    char *out_dir;           /* rank 0 with an output directory: its path, and */
-    int lock_fd;             /* the directory, locked (flock) until ms_trial_free; or -1 */
+    /* the run's parameter values beyond the model file's and the arms' set:
+     * set before the arms' (ms_trial_options.set_*), forced after them
+     * (force_*); for the report's ledger of the values each run used */
+    int *set_idx, *force_idx;
+    double *set_val, *force_val;
+    size_t nset, nforce;
+    char *out_dir; /* rank 0 with an output directory: its path, and */
+    int lock_fd;   /* the directory, locked (flock) until ms_trial_free; or -1 */
 };
 
 /* The arm patient p of a parallel or factorial design is randomised to
