@@ -70,6 +70,22 @@ expect_rc 0 "near blow-up" "$ms" simulate "$src/tests/models/near_blowup.yaml" -
 within "$(awk -F, 'NR > 1 { e = $2 * (1 - $1) - 1; if (e < 0) e = -e; if (e > m) m = e } END { print m + 0 }' "$tmp/nb.csv")" 0 1e-5 \
   "the default tolerances follow y' = y^2 near its blow-up (largest relative error)"
 
+# moodsim ask: a profile and an add-on question in one command -- the
+# scenario it ran, both claims settings, the comparison; bad input refused
+expect_rc 0 "ask" "$ms" ask --model "$src/models/depression_inflammation.yaml" --treatment "$src/protocols/tms.yaml" \
+  --add "$src/protocols/tms_exosome.yaml" --sham "$src/protocols/sham_tms.yaml" --hamd 24 --crp 6 --failed 2 \
+  --patients 8 --weeks 4 --out "$tmp/ask" --quiet
+grep -q "^  - {name: HAMD, min: 22, max: 26}$" "$tmp/ask/ask_scenario.yaml" && grep -q "placebo_scale: 0.4" "$tmp/ask/ask_scenario.yaml" &&
+  ok || bad "ask: the scenario holds the profile's windows and treatment resistance"
+grep -q "^with_add_on,treatment,8,8,1," "$tmp/ask/comparisons.csv" && grep -q "^with_add_on,treatment," "$tmp/ask/as_claimed/comparisons.csv" &&
+  ok || bad "ask: the add-on comparison on both settings"
+grep -q "^with_add_on vs treatment: mean change" "$tmp/out" && ok || bad "ask prints the comparison"
+expect_rc 2 "ask without --add" "$ms" ask --treatment "$src/protocols/tms.yaml" --out "$tmp/ask2"
+expect_rc 2 "ask --hamd 99" "$ms" ask --treatment "$src/protocols/tms.yaml" --add "$src/protocols/tms_exosome.yaml" --hamd 99 --out "$tmp/ask2"
+expect_rc 2 "ask --crp on a model without CRP_mgL" "$ms" ask --model "$src/tests/trial/toy_model.yaml" \
+  --treatment "$src/protocols/tms.yaml" --add "$src/protocols/tms_exosome.yaml" --crp 5 --out "$tmp/ask2"
+grep -q "has no observable CRP_mgL" "$tmp/err" && ok || bad "ask names what the model lacks: $(cat "$tmp/err")"
+
 # numerical failure: exit 3, rows before the failure kept
 expect_rc 3 "blow-up" "$ms" simulate "$src/tests/models/blowup.yaml" --days 1 --every 0.25 --out "$tmp/b.csv"
 grep -q "integration failed" "$tmp/err" && ok || bad "failure explained"
