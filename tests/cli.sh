@@ -75,8 +75,11 @@ within "$(awk -F, 'NR > 1 { e = $2 * (1 - $1) - 1; if (e < 0) e = -e; if (e > m)
 expect_rc 0 "ask" "$ms" ask --model "$src/models/depression_inflammation.yaml" --treatment "$src/protocols/tms.yaml" \
   --add "$src/protocols/tms_exosome.yaml" --sham "$src/protocols/sham_tms.yaml" --hamd 24 --crp 6 --failed 2 \
   --patients 8 --weeks 4 --out "$tmp/ask" --quiet
-grep -q "^  - {name: HAMD, min: 22, max: 26}$" "$tmp/ask/ask_scenario.yaml" && grep -q "placebo_scale: 0.4" "$tmp/ask/ask_scenario.yaml" &&
-  ok || bad "ask: the scenario holds the profile's windows and treatment resistance"
+grep -q "^  baseline: {HAMD: 24, CRP_mgL: 6}$" "$tmp/ask/ask_scenario.yaml" && grep -q "^  failed_trials: 2$" "$tmp/ask/ask_scenario.yaml" &&
+  ok || bad "ask: the scenario holds the profile"
+grep -q "<code>HAMD</code> in \[22, 26\].*<code>CRP_mgL</code> in \[4.8, 7.5\]" "$tmp/ask/report.html" &&
+  grep -q "<code>placebo_scale</code></td><td>1 1<br>null: 0.4<br>as-claimed: 0.4" "$tmp/ask/report.html" &&
+  ok || bad "ask: the report shows the windows and the placebo_scale the profile set"
 grep -q "^with_add_on,treatment,8,8,1," "$tmp/ask/comparisons.csv" && grep -q "^with_add_on,treatment," "$tmp/ask/as_claimed/comparisons.csv" &&
   ok || bad "ask: the add-on comparison on both settings"
 grep -q "^with_add_on vs treatment: mean change" "$tmp/out" && ok || bad "ask prints the comparison"

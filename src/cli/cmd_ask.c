@@ -5,8 +5,10 @@
  * around the given baseline HAM-D-17 and CRP; treatment resistance from the
  * number of failed antidepressant trials), with arms [sham,] A and A + B and
  * the comparison A + B versus A, run on both claims settings like any trial.
- * Writes the scenario it ran into DIR (ask_scenario.yaml, so the run can be
- * read, repeated and edited) and then runs `moodsim trial` on it.
+ * Writes the scenario it ran into DIR (ask_scenario.yaml, with the profile
+ * as its patient: block, so the run can be read, repeated and edited) and
+ * then runs `moodsim trial` on it.  The profile's meaning (windows, the
+ * expectation scale of treatment resistance) is the scenario module's.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
@@ -205,12 +207,6 @@ int cmd_ask(const cli_command *cmd, int argc, char **argv)
         return EXIT_INTERNAL;
     }
 
-    /* treatment resistance: the model's expectation scale (docs/quickstart.md) */
-    double pscale = failed >= 2 ? 0.4 : failed >= 1 ? 0.7 : 1;
-    char set[64] = "";
-    if (failed >= 0)
-        snprintf(set, sizeof set, ", set: {placebo_scale: %g}", pscale);
-
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/ask_scenario.yaml", out);
     ctx = NULL;
@@ -243,9 +239,9 @@ int cmd_ask(const cli_command *cmd, int argc, char **argv)
     fprintf(f, "model: %s\nseed: %.0f\npatients_per_arm: %.0f\nrandomisation: matched\narms:\n",
             p_model, seed, patients);
     if (sham)
-        fprintf(f, "  - {name: sham, label: \"%s\", protocol: %s%s}\n", ls, p_sham, set);
-    fprintf(f, "  - {name: treatment, label: \"%s\", protocol: %s%s}\n", la, p_treat, set);
-    fprintf(f, "  - {name: with_add_on, label: \"%s\", protocol: %s%s}\n", lb, p_add, set);
+        fprintf(f, "  - {name: sham, label: \"%s\", protocol: %s}\n", ls, p_sham);
+    fprintf(f, "  - {name: treatment, label: \"%s\", protocol: %s}\n", la, p_treat);
+    fprintf(f, "  - {name: with_add_on, label: \"%s\", protocol: %s}\n", lb, p_add);
     fprintf(f, "control: %s\ncompare:\n  - {arm: with_add_on, versus: treatment}\n",
             sham ? "sham" : "treatment");
     double vw[64];
@@ -256,12 +252,20 @@ int cmd_ask(const cli_command *cmd, int argc, char **argv)
     fprintf(f, "]\nendpoints:\n  score: HAMD\n");
     if (!isnan(crp))
         fprintf(f, "  markers: [CRP_mgL]\n");
-    if (!isnan(hamd) || !isnan(crp)) {
-        fprintf(f, "inclusion:\n");
-        if (!isnan(hamd))
-            fprintf(f, "  - {name: HAMD, min: %g, max: %g}\n", hamd - 2, hamd + 2);
-        if (!isnan(crp))
-            fprintf(f, "  - {name: CRP_mgL, min: %.6g, max: %.6g}\n", crp / 1.25, crp * 1.25);
+    /* the profile; the scenario turns it into inclusion windows and the
+     * expectation scale of treatment resistance (docs/scenario-format.md) */
+    if (!isnan(hamd) || !isnan(crp) || failed >= 0) {
+        fprintf(f, "patient:\n");
+        if (!isnan(hamd) || !isnan(crp)) {
+            fprintf(f, "  baseline: {");
+            if (!isnan(hamd))
+                fprintf(f, "HAMD: %g%s", hamd, isnan(crp) ? "" : ", ");
+            if (!isnan(crp))
+                fprintf(f, "CRP_mgL: %g", crp);
+            fprintf(f, "}\n");
+        }
+        if (failed >= 0)
+            fprintf(f, "  failed_trials: %g\n", failed);
     }
     if ((st = ms_output_close(ctx, of, 1))) {
         rc = cli_report(ctx, st);
@@ -278,9 +282,10 @@ int cmd_ask(const cli_command *cmd, int argc, char **argv)
             fprintf(stderr, " CRP %.3g-%.3g mg/L;", crp / 1.25, crp * 1.25);
         if (failed >= 0)
             fprintf(stderr,
-                    " %g failed trial%s -> placebo_scale %g (a hypothesis of the model; 2 or "
-                    "more failed trials is treatment-resistant depression);",
-                    failed, failed == 1 ? "" : "s", pscale);
+                    " %g failed antidepressant trial%s (2 or more: treatment-resistant "
+                    "depression, a smaller expectation effect in the model; the report's "
+                    "ledger shows the value used);",
+                    failed, failed == 1 ? "" : "s");
         fprintf(stderr, " the scenario is %s\n", path);
     }
     static const cli_command trial = {"trial", cmd_trial, "trial SCENARIO", "", CLI_HELP_TRIAL};

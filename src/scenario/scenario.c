@@ -219,6 +219,110 @@ static int arm_index(const ms_scenario *sc, const char *name)
     return -1;
 }
 
+/* patient: {baseline: {NAME: value, ...}, failed_trials: N} -- the virtual
+ * patients conditioned on a profile (docs/scenario-format.md).  Each
+ * baseline value becomes an inclusion window: the score within
+ * MS_PATIENT_SCORE_WINDOW points, anything else within a factor of
+ * MS_PATIENT_RATIO; failed antidepressant trials set the model's
+ * placebo_scale in every arm (2 or more is treatment-resistant depression,
+ * McIntyre RS et al. 2023, World Psychiatry 22:394-412, for which the model
+ * hypothesises 0.4; one failed trial 0.7, halfway, also a hypothesis). */
+#define MS_PATIENT_SCORE_WINDOW 2.0
+#define MS_PATIENT_RATIO 1.25
+double msi_patient_placebo_scale(double failed_trials)
+{
+    return failed_trials >= 2 ? 0.4 : failed_trials >= 1 ? 0.7 : 1.0;
+}
+
+static ms_status read_patient(sreader *R, const msi_ynode *pt)
+{
+    ms_scenario *sc = R->sc;
+    ms_status st;
+    if (!pt)
+        return MS_OK;
+    static const char *const pk[] = {"baseline", "failed_trials", NULL};
+    if (pt->type != MS_Y_MAP)
+        return sfail(R, pt, "patient: expected {baseline: {NAME: value}, failed_trials: N}");
+    if ((st = msi_ymap_check_keys(R->ctx, &R->doc, pt, "patient", pk, MS_ERR_ARG)))
+        return st;
+    const msi_ynode *bl = msi_ymap_get(pt, "baseline");
+    if (bl) {
+        if (bl->type != MS_Y_MAP || bl->n == 0)
+            return sfail(R, bl,
+                         "baseline: expected {NAME: value} of observables, states or "
+                         "parameters at baseline");
+        size_t n = sc->ncrit + bl->n;
+        ms_criterion *c = msi_realloc(R->ctx, sc->crit, (n + 1) * sizeof *c);
+        if (!c)
+            return msi_nomem(R->ctx);
+        sc->crit = c;
+        char **names = msi_realloc(R->ctx, sc->crit_names, (n + 1) * sizeof *names);
+        if (!names)
+            return msi_nomem(R->ctx);
+        sc->crit_names = names;
+        for (size_t i = 0; i < bl->n; i++) {
+            const msi_ynode *k = bl->keys[i], *v = bl->vals[i];
+            int obs = -1;
+            double x;
+            if ((st = model_name(R, k, 1, "patient baseline", &obs)) ||
+                (st = number(R, v, k->str, -1e300, 1e300, &x)))
+                return st;
+            size_t j = sc->ncrit;
+            if (!(sc->crit_names[j] = msi_strdup(R->ctx, k->str)))
+                return msi_nomem(R->ctx);
+            sc->ncrit = j + 1;
+            sc->crit[j].name = sc->crit_names[j];
+            if (obs == sc->score) {
+                sc->crit[j].min = x - MS_PATIENT_SCORE_WINDOW;
+                sc->crit[j].max = x + MS_PATIENT_SCORE_WINDOW;
+            } else {
+                if (!(x > 0))
+                    return sfail(R, v,
+                                 "%s is %g; a baseline other than the score is matched within "
+                                 "a factor of %g and must be > 0",
+                                 k->str, x, MS_PATIENT_RATIO);
+                sc->crit[j].min = x / MS_PATIENT_RATIO;
+                sc->crit[j].max = x * MS_PATIENT_RATIO;
+            }
+        }
+    }
+    const msi_ynode *ft = msi_ymap_get(pt, "failed_trials");
+    if (ft) {
+        double n;
+        if ((st = number(R, ft, "failed_trials", 0, 20, &n)))
+            return st;
+        if (n != floor(n))
+            return sfail(R, ft, "failed_trials is %g; expected a whole number", n);
+        int ps = ms_model_find(sc->model, MS_PARAM, "placebo_scale");
+        if (ps < 0)
+            return sfail(R, ft,
+                         "failed_trials: model '%s' has no placebo_scale parameter to express "
+                         "treatment resistance",
+                         sc->model->name);
+        for (size_t a = 0; a < sc->narms; a++) {
+            msi_arm *arm = &sc->arms[a];
+            for (size_t j = 0; j < arm->nset; j++)
+                if (arm->set_idx[j] == ps)
+                    return sfail(R, ft,
+                                 "arm '%s' sets placebo_scale, which patient: failed_trials "
+                                 "decides; remove one of them",
+                                 arm->name);
+            int *ix = msi_realloc(R->ctx, arm->set_idx, (arm->nset + 2) * sizeof *ix);
+            if (!ix)
+                return msi_nomem(R->ctx);
+            arm->set_idx = ix;
+            double *vv = msi_realloc(R->ctx, arm->set_val, (arm->nset + 2) * sizeof *vv);
+            if (!vv)
+                return msi_nomem(R->ctx);
+            arm->set_val = vv;
+            arm->set_idx[arm->nset] = ps;
+            arm->set_val[arm->nset] = msi_patient_placebo_scale(n);
+            arm->nset++;
+        }
+    }
+    return MS_OK;
+}
+
 static ms_status read_rest(sreader *R, const msi_ynode *root)
 {
     ms_scenario *sc = R->sc;
@@ -407,6 +511,10 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
         }
     }
 
+    /* a patient profile: more inclusion criteria, and treatment resistance */
+    if ((st = read_patient(R, msi_ymap_get(root, "patient"))))
+        return st;
+
     /* subgroups */
     const msi_ynode *sg = msi_ymap_get(root, "subgroups");
     if (sg) {
@@ -506,7 +614,7 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         "scenario",         "question",      "description", "model",     "seed",
         "patients_per_arm", "randomisation", "arms",        "control",   "factorial",
         "follow_up_weeks",  "visits_weeks",  "endpoints",   "inclusion", "subgroups",
-        "analysis",         "solver",        "compare",     NULL};
+        "analysis",         "solver",        "compare",     "patient",   NULL};
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
