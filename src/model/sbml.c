@@ -70,9 +70,11 @@ typedef struct {
     /* every species reference of every reaction, grouped by species (built
      * once, on demand): a species' rate reads its own, not every reaction */
     struct sref {
+        size_t k; /* the species' symbol */
         unsigned r, j;
         int side;
     } * refs;
+    size_t nrefs, refs_cap;
     size_t *ref_at; /* per symbol: its references are refs[ref_at[k] .. ref_at[k + 1]) */
 } importer;
 
@@ -456,44 +458,26 @@ static msi_xid node_of(importer *I, int k)
 
 /* The right-hand side of state k (built once): reactions for an amount,
  * the rate rule otherwise, 0 for what only events change. */
-/* Groups the species references of all reactions by species (I->refs,
- * I->ref_at), in the order of reaction, side and reference. */
+/* Groups the species references the import collected (I->refs, in the
+ * order of reaction, side and reference) by species: a counting sort, so
+ * that each species' references keep that order (I->ref_at). */
 static int index_refs(importer *I)
 {
-    Model_t *sm = I->sm;
-    size_t total = 0;
     I->ref_at = msi_alloc(I->ctx, (I->n + 2) * sizeof *I->ref_at);
-    if (!I->ref_at)
+    struct sref *by = msi_alloc(I->ctx, (I->nrefs + 1) * sizeof *by);
+    if (!I->ref_at || !by) {
+        msi_free(I->ctx, by);
         return msi_nomem(I->ctx), -1;
-    memset(I->ref_at, 0, (I->n + 2) * sizeof *I->ref_at);
-    for (int pass = 0; pass < 2; pass++) {
-        for (unsigned i = 0; i < Model_getNumReactions(sm); i++) {
-            Reaction_t *r = Model_getReaction(sm, i);
-            for (int side = 0; side < 2; side++) {
-                unsigned nr = side ? Reaction_getNumProducts(r) : Reaction_getNumReactants(r);
-                for (unsigned j = 0; j < nr; j++) {
-                    SpeciesReference_t *sr =
-                        side ? Reaction_getProduct(r, j) : Reaction_getReactant(r, j);
-                    const char *sp = SpeciesReference_getSpecies(sr);
-                    const msi_strmap_entry *e = sp ? msi_strmap_get(&I->names, sp) : NULL;
-                    if (!e)
-                        continue; /* refused elsewhere: an unknown species */
-                    if (pass == 0)
-                        I->ref_at[e->index + 2]++;
-                    else
-                        I->refs[I->ref_at[e->index + 1]++] = (struct sref){i, j, side};
-                }
-            }
-        }
-        if (pass == 0) {
-            for (size_t k = 0; k < I->n; k++)
-                I->ref_at[k + 2] += I->ref_at[k + 1];
-            total = I->ref_at[I->n + 1];
-            I->refs = msi_alloc(I->ctx, (total + 1) * sizeof *I->refs);
-            if (!I->refs)
-                return msi_nomem(I->ctx), -1;
-        }
     }
+    memset(I->ref_at, 0, (I->n + 2) * sizeof *I->ref_at);
+    for (size_t q = 0; q < I->nrefs; q++)
+        I->ref_at[I->refs[q].k + 2]++;
+    for (size_t k = 0; k < I->n; k++)
+        I->ref_at[k + 2] += I->ref_at[k + 1];
+    for (size_t q = 0; q < I->nrefs; q++)
+        by[I->ref_at[I->refs[q].k + 1]++] = I->refs[q];
+    msi_free(I->ctx, I->refs);
+    I->refs = by;
     return 0;
 }
 
@@ -950,6 +934,10 @@ static ms_status import(importer *I)
                 if (!e || I->s[e->index].kind != K_SPECIES)
                     return msi_fail(I->ctx, MS_ERR_MODEL, I->file, line_of(sr), 0,
                                     "reaction '%s' names an unknown species", Reaction_getId(r));
+                if (msi_grow(I->ctx, (void **)&I->refs, &I->refs_cap, I->nrefs + 1,
+                             sizeof *I->refs))
+                    return msi_nomem(I->ctx);
+                I->refs[I->nrefs++] = (struct sref){(size_t)e->index, i, j, side};
                 ssym *x = &I->s[e->index];
                 if (!x->boundary && !x->constant) {
                     if (x->role == 2)
