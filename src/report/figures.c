@@ -68,6 +68,18 @@ static ms_status finish_png(ms_context *ctx, msi_outfile *o, int keep)
     return msi_out_close(ctx, o, 1);
 }
 
+/* Each arm's line style and marker as well as its colour, so that arms
+ * with equal values (e.g. an add-on at null) stay visible when their lines
+ * overlap, and in print without colour: PLplot's dash patterns 1-8 and
+ * Hershey glyphs (open circle, square, triangle, filled square, filled
+ * triangle, diamond, star, asterisk). */
+static const char *const GLYPH[8] = {"#(840)", "#(841)", "#(842)", "#(851)",
+                                     "#(852)", "#(843)", "#(844)", "#(728)"};
+static PLINT line_style(size_t a)
+{
+    return 1 + (PLINT)(a % 8);
+}
+
 static void legend(const ms_trial *t, int with_lines)
 {
     const ms_scenario *sc = t->sc;
@@ -78,19 +90,18 @@ static void legend(const ms_trial *t, int with_lines)
     if (n > 16)
         n = 16;
     for (PLINT i = 0; i < n; i++) {
-        opt[i] = with_lines ? PL_LEGEND_LINE : PL_LEGEND_COLOR_BOX;
+        opt[i] = with_lines ? PL_LEGEND_LINE | PL_LEGEND_SYMBOL : PL_LEGEND_COLOR_BOX;
         tcol[i] = 15;
-        lcol[i] = bcol[i] = 1 + (i % 8);
-        lsty[i] = 1;
+        lcol[i] = bcol[i] = scol[i] = 1 + (i % 8);
+        lsty[i] = line_style((size_t)i);
         lw[i] = 2.5;
         bpat[i] = 0;
         bsc[i] = 0.8;
         bw[i] = 1;
-        scol[i] = 1;
-        snum[i] = 0;
+        snum[i] = 2;
         ssc[i] = 1;
         txt[i] = sc->arms[i].label ? sc->arms[i].label : sc->arms[i].name;
-        sym[i] = "";
+        sym[i] = GLYPH[i % 8];
     }
     PLFLT lw_out, lh_out;
     plcol0(15);
@@ -127,6 +138,14 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
         ymin = isfinite(ymin) ? ymin - 1 : 0;
         ymax = isfinite(ymax) ? ymax + 1 : 1;
     }
+    /* a nearly flat course is drawn flat: the axis spans at least a fifth
+     * of the values' size, rather than magnifying 5.82-5.98 mg/L into a
+     * full-height curve */
+    double mid = 0.5 * (ymin + ymax), span = 0.2 * fabs(mid);
+    if (ymax - ymin < span) {
+        ymin = mid - 0.5 * span;
+        ymax = mid + 0.5 * span;
+    }
     double pad = 0.08 * (ymax - ymin);
     msi_outfile o;
     ms_status st = open_png(ctx, &o, path, 900, 520, 1);
@@ -153,8 +172,10 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
     for (size_t a = 0; a < na; a++) {
         plcol0(1 + (PLINT)(a % 8));
         plwidth(2.5);
+        pllsty(line_style(a));
         plline((PLINT)nv, x, mean[a]);
-        plstring((PLINT)nv, x, mean[a], "#(728)");
+        pllsty(1);
+        plstring((PLINT)nv, x, mean[a], GLYPH[a % 8]);
     }
     plwidth(1);
     legend(t, 1);
