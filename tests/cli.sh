@@ -83,6 +83,10 @@ grep -q "<code>HAMD</code> in \[22, 26\].*<code>CRP_mgL</code> in \[4.8, 7.5\]" 
 grep -q "^with_add_on,treatment,8,8,1," "$tmp/ask/comparisons.csv" && grep -q "^with_add_on,treatment," "$tmp/ask/as_claimed/comparisons.csv" &&
   ok || bad "ask: the add-on comparison on both settings"
 grep -q "^with_add_on vs treatment: mean change" "$tmp/out" && ok || bad "ask prints the comparison"
+# paths with '#' and ': ' stay paths in the scenario ask writes
+mkdir -p "$tmp/odd #dir: x" && cp "$src/protocols/tms.yaml" "$src/protocols/tms_exosome.yaml" "$tmp/odd #dir: x/"
+expect_rc 0 "ask with an odd path" "$ms" ask --model "$src/models/depression_inflammation.yaml" \
+  --treatment "$tmp/odd #dir: x/tms.yaml" --add "$tmp/odd #dir: x/tms_exosome.yaml" --patients 4 --weeks 2 --out "$tmp/ask_odd" --quiet
 expect_rc 2 "ask without --add" "$ms" ask --treatment "$src/protocols/tms.yaml" --out "$tmp/ask2"
 expect_rc 2 "ask --hamd 99" "$ms" ask --treatment "$src/protocols/tms.yaml" --add "$src/protocols/tms_exosome.yaml" --hamd 99 --out "$tmp/ask2"
 expect_rc 2 "ask --crp on a model without CRP_mgL" "$ms" ask --model "$src/tests/trial/toy_model.yaml" \

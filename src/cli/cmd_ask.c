@@ -79,6 +79,32 @@ static int absolute(const char *opt, const char *path, char *out)
     return 0;
 }
 
+/* s as a YAML double-quoted scalar: a path or label with '#', ': ' or a
+ * quote in it stays one string */
+static void yq(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\x%02x", (unsigned char)*s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* one arm of the scenario */
+static void arm_line(FILE *f, const char *name, const char *label, const char *protocol)
+{
+    fprintf(f, "  - {name: %s, label: ", name);
+    yq(f, label);
+    fputs(", protocol: ", f);
+    yq(f, protocol);
+    fputs("}\n", f);
+}
+
 /* a protocol's display label from its file name ("tms_exosome") */
 static void label_of(const char *path, char *out, size_t n)
 {
@@ -224,7 +250,11 @@ int cmd_ask(const cli_command *cmd, int argc, char **argv)
     label_of(add, lb, sizeof lb);
     label_of(sham ? sham : "sham", ls, sizeof ls);
     fprintf(f, "# written by moodsim ask; run again with: moodsim trial %s --out DIR\n", path);
-    fprintf(f, "scenario: ask_%s_vs_%s\n", lb, la);
+    char sname[300];
+    snprintf(sname, sizeof sname, "ask_%s_vs_%s", lb, la);
+    fputs("scenario: ", f);
+    yq(f, sname);
+    fputc('\n', f);
     fprintf(f, "question: >\n  Would %s help a patient like this one more than %s alone?", lb, la);
     if (!isnan(hamd))
         fprintf(f, "  HAM-D-17 %g at baseline.", hamd);
@@ -236,12 +266,14 @@ int cmd_ask(const cli_command *cmd, int argc, char **argv)
             "\ndescription: >\n  Matched virtual trial (every patient in every arm) of the "
             "virtual patients\n  within the profile's windows, followed for %g weeks.\n",
             weeks);
-    fprintf(f, "model: %s\nseed: %.0f\npatients_per_arm: %.0f\nrandomisation: matched\narms:\n",
-            p_model, seed, patients);
+    fputs("model: ", f);
+    yq(f, p_model);
+    fprintf(f, "\nseed: %.0f\npatients_per_arm: %.0f\nrandomisation: matched\narms:\n", seed,
+            patients);
     if (sham)
-        fprintf(f, "  - {name: sham, label: \"%s\", protocol: %s}\n", ls, p_sham);
-    fprintf(f, "  - {name: treatment, label: \"%s\", protocol: %s}\n", la, p_treat);
-    fprintf(f, "  - {name: with_add_on, label: \"%s\", protocol: %s}\n", lb, p_add);
+        arm_line(f, "sham", ls, p_sham);
+    arm_line(f, "treatment", la, p_treat);
+    arm_line(f, "with_add_on", lb, p_add);
     fprintf(f, "control: %s\ncompare:\n  - {arm: with_add_on, versus: treatment}\n",
             sham ? "sham" : "treatment");
     double vw[64];
