@@ -101,6 +101,13 @@ enum {
     S_SET_AS_SET,
     S_SYN_SHORT,
     S_PAIRED_NOTE,
+    S_DESIGN_FACTORIAL,
+    S_DESIGN_MATCHED,
+    S_DESIGN_PARALLEL,
+    S_CRIT_REJECTED,
+    S_HYPOTHESIS_LABEL,
+    S_CONTESTED_LABEL,
+    S_RUN_STATS,
     S_COUNT
 };
 
@@ -124,8 +131,8 @@ static const char *const EN[S_COUNT] = {
     "Randomisation",
     "Visits (weeks)",
     "Score",
-    "Response: a reduction of the score from baseline of at least",
-    "Remission: a final score of at most",
+    "Response: a reduction of the score from baseline of at least %.0f%%",
+    "Remission: a final score of at most %g",
     "Screening",
     "Arm",
     "Mean change [95% CI]",
@@ -196,7 +203,14 @@ static const char *const EN[S_COUNT] = {
     "is unpaired (Welch): the interval a parallel trial of this size would give.  \"Same "
     "patients vs control\" pairs each patient with themself: it is the model's own answer for "
     "these patients, and its interval is the uncertainty of that answer from the number of "
-    "virtual patients — not the uncertainty a real trial would have."};
+    "virtual patients — not the uncertainty a real trial would have.",
+    "2x2 factorial",
+    "matched (every patient in every arm)",
+    "parallel",
+    "; <code>%s</code> in [%g, %g]: %ld rejected",
+    "hypothesis:",
+    "contested:",
+    "%d threads, %.1f s."};
 
 static const char *const JA[S_COUNT] = {
     "仮想臨床試験レポート",
@@ -218,8 +232,8 @@ static const char *const JA[S_COUNT] = {
     "割付",
     "来院（週）",
     "評価尺度",
-    "反応: ベースラインからの尺度の減少が次以上",
-    "寛解: 最終スコアが次以下",
+    "反応: ベースラインからの評価尺度の減少が%.0f%%以上",
+    "寛解: 最終スコアが%g以下",
     "スクリーニング",
     "群",
     "平均変化量 [95%信頼区間]",
@@ -283,7 +297,14 @@ static const char *const JA[S_COUNT] = {
     "マッチドデザイン: すべての仮想患者をすべての群でシミュレーションしました。「対照群との差」は"
     "対応のない比較（Welch）で、この規模の並行群間試験で得られる区間です。「同じ患者での対照群との"
     "差」は各患者を本人と比較したもので、これらの患者に対するモデル自身の答えであり、その区間は"
-    "仮想患者数による答えの不確かさです。実際の試験が持つ不確かさではありません。"};
+    "仮想患者数による答えの不確かさです。実際の試験が持つ不確かさではありません。",
+    "2×2要因デザイン",
+    "マッチド（すべての患者をすべての群で）",
+    "並行群間",
+    "; <code>%s</code> が [%g, %g] の範囲外で除外: %ld人",
+    "仮説:",
+    "異論:",
+    "%dスレッド、%.1f秒。"};
 
 /* --------------------------------------------------------------- output */
 
@@ -939,7 +960,7 @@ static void ledger(out_t *o, const ms_trial *t)
             esc(f, p->evidence ? p->evidence : "");
             fputs("</td><td>", f);
             if (p->hypothesis) {
-                fputs("<em>hypothesis:</em> ", f);
+                fprintf(f, "<em>%s</em> ", o->s[S_HYPOTHESIS_LABEL]);
                 esc(f, p->hypothesis);
             }
             if (p->source) {
@@ -947,7 +968,7 @@ static void ledger(out_t *o, const ms_trial *t)
                 esc(f, p->source);
             }
             if (p->contested) {
-                fputs("<br><em>contested:</em> ", f);
+                fprintf(f, "<br><em>%s</em> ", o->s[S_CONTESTED_LABEL]);
                 esc(f, p->contested);
             }
             fputs("</td></tr>\n", f);
@@ -968,7 +989,7 @@ static void ledger(out_t *o, const ms_trial *t)
             esc(f, v->evidence ? v->evidence : "");
             fputs("</td><td>", f);
             if (v->hypothesis) {
-                fputs("<em>hypothesis:</em> ", f);
+                fprintf(f, "<em>%s</em> ", o->s[S_HYPOTHESIS_LABEL]);
                 esc(f, v->hypothesis);
             } else {
                 esc(f, v->source);
@@ -1072,19 +1093,22 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     fprintf(f, "</td></tr>\n<tr><th>%s</th><td>%llu</td></tr>\n<tr><th>%s</th><td>%ld</td></tr>\n",
             S[S_SEED], sc->seed, S[S_PER_ARM], sc->per_arm);
     fprintf(f, "<tr><th>%s</th><td>%s</td></tr>\n<tr><th>%s</th><td>", S[S_RANDOM],
-            sc->design == MS_DESIGN_FACTORIAL ? "2x2 factorial"
-            : sc->design == MS_DESIGN_MATCHED ? "matched (every patient in every arm)"
-                                              : "parallel",
+            S[sc->design == MS_DESIGN_FACTORIAL ? S_DESIGN_FACTORIAL
+              : sc->design == MS_DESIGN_MATCHED ? S_DESIGN_MATCHED
+                                                : S_DESIGN_PARALLEL],
             S[S_VISITS]);
     for (size_t v = 0; v < sc->nvisits; v++)
         fprintf(f, "%s%g", v ? ", " : "", sc->visits[v]);
-    fprintf(f, "</td></tr>\n<tr><th>%s</th><td><code>%s</code>; %s %.0f%%; %s %g</td></tr>\n",
-            S[S_SCORE], obs_name(m, (size_t)sc->score), S[S_RESPONSE_DEF], 100 * sc->response_frac,
-            S[S_REMISSION_DEF], sc->remission_max);
+    fprintf(f, "</td></tr>\n<tr><th>%s</th><td><code>%s</code>; ", S[S_SCORE],
+            obs_name(m, (size_t)sc->score));
+    fprintf(f, S[S_RESPONSE_DEF], 100 * sc->response_frac);
+    fputs("; ", f);
+    fprintf(f, S[S_REMISSION_DEF], sc->remission_max);
+    fputs("</td></tr>\n", f);
     fprintf(f, "<tr><th>%s</th><td>%ld / %ld", S[S_SCREENED], t->included, t->screened);
     for (size_t c = 0; c < sc->ncrit; c++) {
-        fprintf(f, "; <code>%s</code> in [%g, %g]: %ld rejected", sc->crit[c].name, sc->crit[c].min,
-                sc->crit[c].max, t->rejected[c]);
+        fprintf(f, S[S_CRIT_REJECTED], sc->crit[c].name, sc->crit[c].min, sc->crit[c].max,
+                t->rejected[c]);
     }
     fputs("</td></tr>\n</table>\n", f);
 
@@ -1224,11 +1248,11 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         if (nc->disagree)
             fprintf(f, "<p class=warn>%s</p>\n", S[S_NUMWARN]);
     }
-    fprintf(f,
-            "<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, "
-            "PLplot %s; %d threads, %.1f s.</p>\n<p class=small>%s</p>\n",
+    fprintf(f, "<p>%s: moodsim %s, SUNDIALS %s, libSBML %s, libyaml %s, GSL %s, PLplot %s; ",
             S[S_VERSIONS], MS_VERSION, SUNDIALS_VERSION, getLibSBMLDottedVersion(),
-            yaml_get_version_string(), GSL_VERSION, plver, t->threads, t->seconds, S[S_INPUTS]);
+            yaml_get_version_string(), GSL_VERSION, plver);
+    fprintf(f, S[S_RUN_STATS], t->threads, t->seconds);
+    fprintf(f, "</p>\n<p class=small>%s</p>\n", S[S_INPUTS]);
     fputs("</body></html>\n", f);
     if ((st = msi_out_close(ctx, &of, 1)))
         return st;
