@@ -266,7 +266,11 @@ ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_te
         for (size_t i = 0; i < n; i++) {
             double bx[4] = {(double)i, (double)i + 0.9, (double)i + 0.9, (double)i};
             double by[4] = {0, 0, pct[i], pct[i]};
-            plcol0(pct[i] <= -100 * sc->response_frac ? 3 : 1 + (PLINT)(a % 8));
+            /* the arm's own colour: full for responders, pale for the others
+             * (a colour of its own for responders would be another arm's) */
+            const int *c = PAL[a % 8];
+            plscol0a(9, c[0], c[1], c[2], pct[i] <= -100 * sc->response_frac ? 1.0 : 0.3);
+            plcol0(9);
             if (n > 400) { /* many patients: a line per patient is enough */
                 double yy[2] = {0, pct[i]}, xx[2] = {(double)i + 0.45, (double)i + 0.45};
                 plline(2, xx, yy);

@@ -141,7 +141,8 @@ static const char *const EN[S_COUNT] = {
     "Change vs control [95% CI]",
     "Mean score by week (95% CI bands)",
     "Response and remission (Wilson 95% CI)",
-    "Individual change of the score from baseline",
+    "Individual change of the score from baseline (full colour: responders; pale: the "
+    "others; dashed: the response threshold)",
     "mean by week (95% CI bands)",
     "week",
     "change from baseline (%)",
@@ -242,7 +243,7 @@ static const char *const JA[S_COUNT] = {
     "対照群との差（変化量）[95%信頼区間]",
     "週ごとの平均スコア（95%信頼区間の帯）",
     "反応率と寛解率（Wilson 95%信頼区間）",
-    "ベースラインからの個々の患者の変化",
+    "ベースラインからの個々の患者の変化（濃い色: 反応者、淡い色: それ以外、破線: 反応の基準）",
     "週ごとの平均（95%信頼区間の帯）",
     "週",
     "ベースラインからの変化 (%)",
