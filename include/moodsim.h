@@ -712,6 +712,12 @@ MS_API ms_status ms_trial_visit(const ms_trial *t, size_t arm, size_t visit, ms_
 /* Of the patients of `arm` responding at visit `from`, the share still
  * responding at `visit` (durability of response); NAN if none responded. */
 MS_API double ms_trial_sustained(const ms_trial *t, size_t arm, size_t from, size_t visit);
+/* Observable `obs` (an index, MS_OBSERVABLE) at one visit of one arm over
+ * the patients whose simulation succeeded: its mean, its standard deviation
+ * (NAN below 2 patients) and the number of patients; any output may be NULL.
+ * MS_ERR_ARG for an index out of range. */
+MS_API ms_status ms_trial_visit_observable(const ms_trial *t, size_t arm, size_t visit, size_t obs,
+                                           double *mean, double *sd, long *n);
 /* The change of each of the first (up to 100,000) patients of `arm` whose
  * simulation succeeded, in the order they were simulated; *changes points
  * into t (valid until ms_trial_free).  Returns their number. */
@@ -822,6 +828,11 @@ MS_API ms_status ms_trial_finish(ms_context *ctx, ms_trial *t);
 MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir,
                                  const char *lang, const char *command);
 
+/* Writes len bytes of text to path through a temporary file beside it,
+ * renamed over path only when complete (a failed write leaves path as it
+ * was); "-" is standard output. */
+MS_API ms_status ms_write_file(ms_context *ctx, const char *path, const char *text, size_t len);
+
 /* ------------------------------------------------------------ calibration */
 
 /* Fits population parameters to published figures (a targets file; see
@@ -866,6 +877,17 @@ MS_API ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char 
 MS_API ms_status ms_calibration_target_spread(const ms_calibration *c, size_t i, int *replicates,
                                               double *sd, double *min, double *max, int *within);
 MS_API void ms_calibration_free(ms_calibration *c);
+/* The targets file's name (calibration:), owned by c. */
+MS_API const char *ms_calibration_name(const ms_calibration *c);
+/* Nonzero for a validation entry (role: validation): figures the model is
+ * tested on and never fitted to; such a file can be evaluated, not fitted. */
+MS_API int ms_calibration_is_validation(const ms_calibration *c);
+/* For a trial target, the sampling standard error of the achieved
+ * statistic over the simulated patients (binomial for rates, SD / sqrt(n)
+ * for means, the delta method for ratios, Hedges' for an SMD; arms taken
+ * as independent); NAN where the statistic has no simple one (mixture
+ * weights, variance ratios) and for cohort targets. */
+MS_API double ms_calibration_target_se(const ms_calibration *c, size_t i);
 MS_API size_t ms_calibration_param_count(const ms_calibration *c);
 /* The model file the calibration ran, as opened (for a trial calibration,
  * its scenario's model).  Belongs to c. */

@@ -60,12 +60,20 @@ typedef enum {
     ST_REMISSION, /* trial arms */
     ST_MIXTURE,
     ST_VARIANCE_RATIO,
-    ST_SUSTAINED
+    ST_SUSTAINED,
+    ST_OBS_MEAN,  /* an observable's mean at a visit */
+    ST_OBS_RATIO, /* that mean over the same arm's at baseline */
+    ST_SMD        /* standardised mean difference of change (minus_arm - arm) */
 } stat_kind;
-static const char *const STAT_NAME[] = {
-    "fraction_above", "median",         "quantile",       "hedges_g",           "cv_ratio",
-    "odds_ratio",     "mean_baseline",  "mean_final",     "mean_change",        "response_rate",
-    "remission_rate", "mixture_weight", "variance_ratio", "sustained_response", NULL};
+static const char *const STAT_NAME[] = {"fraction_above",  "median",
+                                        "quantile",        "hedges_g",
+                                        "cv_ratio",        "odds_ratio",
+                                        "mean_baseline",   "mean_final",
+                                        "mean_change",     "response_rate",
+                                        "remission_rate",  "mixture_weight",
+                                        "variance_ratio",  "sustained_response",
+                                        "observable_mean", "observable_ratio",
+                                        "smd_change",      NULL};
 #define MIX_MAX 8
 #define REF_MAX 8
 
@@ -105,6 +113,8 @@ struct ms_calibration {
     target t[MAX_TARGETS];
     size_t nt;
     double achieved[MAX_TARGETS], objective;
+    double achieved_se[MAX_TARGETS]; /* trial statistics: sampling SE (NAN if not known) */
+    int validation;                  /* role: validation (never fitted) */
     /* evaluation over replicate cohorts: achieved[] is the mean; these the spread */
     int replicates;
     double rep_sd[MAX_TARGETS], rep_min[MAX_TARGETS], rep_max[MAX_TARGETS];
@@ -327,12 +337,10 @@ static ms_status read_reference(ms_calibration *c, const msi_ydoc *d, const msi_
 static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
 {
     ms_context *ctx = c->ctx;
-    static const char *const top[] = {"calibration",     "description",
-                                      "model",           "scenario",
-                                      "cohort",          "max_evaluations",
-                                      "fit_replicates",  "method",
-                                      "difference_step", "fit",
-                                      "targets",         NULL};
+    static const char *const top[] = {
+        "calibration",     "description",    "model",  "scenario",        "cohort",
+        "max_evaluations", "fit_replicates", "method", "difference_step", "fit",
+        "targets",         "role",           NULL};
     const msi_ynode *root = d->root;
     ms_status st;
     if (!root || root->type != MS_Y_MAP)
@@ -345,6 +353,20 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
     if ((st = msi_yget_string(ctx, d, root, "calibration", "the calibration", 1, &v, MS_ERR_ARG)))
         return st;
     c->name = msi_strdup(ctx, v->str);
+    const msi_ynode *rl = msi_ymap_get(root, "role");
+    if (rl) {
+        if (rl->type != MS_Y_SCALAR ||
+            (strcmp(rl->str, "calibration") != 0 && strcmp(rl->str, "validation") != 0))
+            return cfail(ctx, d, rl,
+                         "role: expected calibration (a figure fitting may use) or "
+                         "validation (a figure the model is tested on and never fitted to)");
+        c->validation = strcmp(rl->str, "validation") == 0;
+    }
+    if (c->validation && c->run->fit)
+        return cfail(ctx, d, rl,
+                     "this is a validation entry (role: validation): its figures test the "
+                     "model and are never fitted to; evaluate it with moodsim validate or "
+                     "moodsim calibrate --evaluate");
     const msi_ynode *mv = msi_ymap_get(root, "model"), *sv = msi_ymap_get(root, "scenario");
     if ((mv && sv) || (!mv && !sv))
         return cfail(ctx, d, root,
@@ -467,6 +489,12 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
                          c->fd_step);
     }
     const msi_ynode *fit = msi_ymap_get(root, "fit");
+    if (c->validation && fit)
+        return cfail(ctx, d, fit,
+                     "a validation entry (role: validation) has no fit:; its figures are "
+                     "never fitted to");
+    if (c->validation)
+        goto targets;
     if (!fit || fit->type != MS_Y_MAP || fit->n == 0 || fit->n > MAX_FIT)
         return cfail(ctx, d, fit ? fit : root,
                      "fit: expected 1 to %d parameters with start:, "
@@ -497,6 +525,7 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
                             c->run->hold_names[h]);
         c->model->sym[MS_PARAM][idx].value = c->run->hold_values[h];
     }
+targets:;
     const msi_ynode *ts = msi_ymap_get(root, "targets");
     if (!ts || ts->type != MS_Y_SEQ || ts->n == 0 || ts->n > MAX_TARGETS)
         return cfail(ctx, d, ts ? ts : root, "targets: expected a list of 1 to %d targets",
@@ -529,6 +558,10 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
         t->arm = t->minus_arm = t->visit = t->from_visit = -1;
         t->fitted = 1;
         const msi_ynode *fv = msi_ymap_get(e, "fitted");
+        if (fv && c->validation)
+            return cfail(ctx, d, fv,
+                         "fitted: has no place in a validation entry: nothing in "
+                         "it is fitted");
         if (fv) {
             if (fv->type != MS_Y_SCALAR ||
                 (strcmp(fv->str, "true") != 0 && strcmp(fv->str, "false") != 0))
@@ -545,7 +578,8 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
                          "quantile, hedges_g, cv_ratio, odds_ratio (cohorts) or "
                          "mean_baseline, mean_final, mean_change, "
                          "response_rate, remission_rate, mixture_weight, "
-                         "variance_ratio, sustained_response (trials)",
+                         "variance_ratio, sustained_response, observable_mean, "
+                         "observable_ratio, smd_change (trials)",
                          stt->str);
         if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
             return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
@@ -592,15 +626,18 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
         const msi_ynode *wk = msi_ymap_get(e, "week"), *fw = msi_ymap_get(e, "from_week");
         if (wk) {
             if (k != ST_MEAN_FINAL && k != ST_MEAN_CHANGE && k != ST_RESPONSE &&
-                k != ST_REMISSION && k != ST_SUSTAINED)
+                k != ST_REMISSION && k != ST_SUSTAINED && k != ST_OBS_MEAN && k != ST_OBS_RATIO)
                 return cfail(ctx, d, wk,
                              "week: applies to mean_final, mean_change, "
-                             "response_rate, remission_rate and sustained_response");
+                             "response_rate, remission_rate, sustained_response, "
+                             "observable_mean and observable_ratio");
             if ((st = visit_of(c, d, wk, "week", &t->visit)))
                 return st;
         }
         if (fw && k != ST_SUSTAINED)
             return cfail(ctx, d, fw, "from_week: belongs to a sustained_response target");
+        if ((k == ST_OBS_MEAN || k == ST_OBS_RATIO) && !wk)
+            t->visit = (int)ms_scenario_visit_count(c->sc) - 1;
         if (k == ST_SUSTAINED) {
             /* of the responders at from_week, the fraction still responding at week */
             if (!fw || !wk)
@@ -612,8 +649,23 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
             if (t->from_visit >= t->visit)
                 return cfail(ctx, d, wk, "week: must be a later visit than from_week:");
         }
-        if (k >= ST_MEAN_BASELINE) {
-            /* trial statistic: no observable or threshold */
+        if (k == ST_OBS_MEAN || k == ST_OBS_RATIO) {
+            if (!ob)
+                return cfail(ctx, d, e, "a %s target needs observable:", stt->str);
+            if ((t->obs = ms_model_find(c->model, MS_OBSERVABLE, ob->str)) < 0)
+                return cfail(ctx, d, ob, "'%s' is not an observable of the model", ob->str);
+        } else if (k == ST_SMD && t->minus_arm < 0) {
+            return cfail(ctx, d, e,
+                         "a smd_change target needs minus_arm: (the comparator; the "
+                         "difference is its change minus arm:'s, over the pooled SD of "
+                         "change, so a larger fall in arm: is positive)");
+        } else if (k >= ST_MEAN_BASELINE && ob) {
+            return cfail(ctx, d, ob,
+                         "observable: belongs to cohort targets and to observable_mean "
+                         "and observable_ratio; '%s' is a statistic of the score",
+                         stt->str);
+        } else if (k >= ST_MEAN_BASELINE) {
+            /* trial statistic of the score: no observable or threshold */
         } else if ((t->obs = ms_model_find(c->model, MS_OBSERVABLE, ob->str)) < 0) {
             return cfail(ctx, d, ob, "'%s' is not an observable of the model", ob->str);
         } else if (strcmp(stt->str, "fraction_above") == 0) {
@@ -677,6 +729,8 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
     size_t nfitted = 0;
     for (size_t i = 0; i < c->nt; i++)
         nfitted += (size_t)c->t[i].fitted;
+    if (c->validation)
+        return MS_OK;
     if (!nfitted)
         return cfail(ctx, d, ts, "every target has fitted: false; at least one must be fitted");
     if (c->lm && nfitted < c->nfit)
@@ -687,15 +741,52 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
     return MS_OK;
 }
 
-static double arm_stat(const ms_trial *tr, int arm, const target *t)
+/* Target t's statistic of one arm, and (se, may be NULL) its sampling
+ * standard error over the arm's patients where it has a simple one (NAN
+ * where not). */
+static double arm_stat(const ms_trial *tr, int arm, const target *t, double *se)
 {
     stat_kind kind = t->kind;
-    if (kind == ST_SUSTAINED) /* responders at from_visit still responding at visit */
-        return ms_trial_sustained(tr, (size_t)arm, (size_t)t->from_visit, (size_t)t->visit);
+    double dummy;
+    if (!se)
+        se = &dummy;
+    *se = NAN;
+    if (kind == ST_SUSTAINED) { /* responders at from_visit still responding at visit */
+        double p = ms_trial_sustained(tr, (size_t)arm, (size_t)t->from_visit, (size_t)t->visit);
+        ms_visit_summary v;
+        if (!ms_trial_visit(tr, (size_t)arm, (size_t)t->from_visit, &v) && v.n > 0 &&
+            v.response > 0)
+            *se = sqrt(p * (1 - p) / (v.response * (double)v.n));
+        return p;
+    }
+    if (kind == ST_OBS_MEAN || kind == ST_OBS_RATIO) {
+        size_t vis = (size_t)t->visit; /* the final visit unless week: */
+        double m, sd, m0, sd0;
+        long n, n0;
+        if (ms_trial_visit_observable(tr, (size_t)arm, vis, (size_t)t->obs, &m, &sd, &n) ||
+            !(n > 0))
+            return NAN;
+        if (kind == ST_OBS_MEAN) {
+            *se = sd / sqrt((double)n);
+            return m;
+        }
+        if (ms_trial_visit_observable(tr, (size_t)arm, 0, (size_t)t->obs, &m0, &sd0, &n0) ||
+            !(n0 > 0) || m0 == 0)
+            return NAN;
+        /* delta method, the two means treated as independent (conservative:
+         * a patient's visits are positively correlated) */
+        double r = m / m0;
+        *se = fabs(r) *
+              sqrt(pow(sd / (sqrt((double)n) * m), 2) + pow(sd0 / (sqrt((double)n0) * m0), 2));
+        return r;
+    }
     if (t->visit >= 0) { /* at a visit: counts and the score's moments there */
         ms_visit_summary v;
         if (ms_trial_visit(tr, (size_t)arm, (size_t)t->visit, &v) || !(v.n > 0))
             return NAN;
+        double p = kind == ST_RESPONSE ? v.response : kind == ST_REMISSION ? v.remission : NAN;
+        if (!isnan(p))
+            *se = sqrt(p * (1 - p) / (double)v.n);
         return kind == ST_RESPONSE      ? v.response
                : kind == ST_REMISSION   ? v.remission
                : kind == ST_MEAN_CHANGE ? v.change
@@ -704,11 +795,41 @@ static double arm_stat(const ms_trial *tr, int arm, const target *t)
     ms_arm_summary s;
     if (ms_trial_arm_summary(tr, (size_t)arm, &s))
         return NAN;
+    double n = (double)s.n;
+    if (n > 0) {
+        if (kind == ST_RESPONSE)
+            *se = sqrt(s.response * (1 - s.response) / n);
+        else if (kind == ST_REMISSION)
+            *se = sqrt(s.remission * (1 - s.remission) / n);
+        else if (kind == ST_MEAN_CHANGE)
+            *se = s.mean_change_sd / sqrt(n);
+    }
     return kind == ST_MEAN_CHANGE     ? s.mean_change
            : kind == ST_RESPONSE      ? s.response
            : kind == ST_REMISSION     ? s.remission
            : kind == ST_MEAN_BASELINE ? s.baseline
                                       : s.final;
+}
+
+/* The standardised mean difference of change: minus_arm's mean change
+ * minus arm's, over the pooled SD of change (Hedges' g, small-sample
+ * corrected), with its usual standard error. */
+static double smd_stat(const ms_trial *tr, const target *t, double *se)
+{
+    ms_arm_summary a, b;
+    *se = NAN;
+    if (ms_trial_arm_summary(tr, (size_t)t->arm, &a) ||
+        ms_trial_arm_summary(tr, (size_t)t->minus_arm, &b) || a.n < 2 || b.n < 2)
+        return NAN;
+    double na = (double)a.n, nb = (double)b.n;
+    double sp = sqrt(((na - 1) * a.mean_change_sd * a.mean_change_sd +
+                      (nb - 1) * b.mean_change_sd * b.mean_change_sd) /
+                     (na + nb - 2));
+    if (!(sp > 0))
+        return NAN;
+    double g = (b.mean_change - a.mean_change) / sp * (1 - 3 / (4 * (na + nb) - 9));
+    *se = sqrt((na + nb) / (na * nb) + g * g / (2 * (na + nb)));
+    return g;
 }
 
 /* Weight of the target's component in its arm: the mixture fitted to the
@@ -740,6 +861,7 @@ static int evaluate_trial(ms_calibration *c, const double *x)
     if (ms_trial_run(c->ctx, c->sc, &opt, &tr) != MS_OK)
         return -1;
     for (size_t t = 0; t < c->nt; t++) {
+        c->achieved_se[t] = NAN;
         if (c->t[t].kind == ST_MIXTURE) {
             c->achieved[t] = mixture_stat(tr, &c->t[t]);
             continue;
@@ -752,10 +874,18 @@ static int evaluate_trial(ms_calibration *c, const double *x)
             c->achieved[t] = b > 0 ? a * a / (b * b) : NAN;
             continue;
         }
-        double v = arm_stat(tr, c->t[t].arm, &c->t[t]);
+        if (c->t[t].kind == ST_SMD) {
+            c->achieved[t] = smd_stat(tr, &c->t[t], &c->achieved_se[t]);
+            continue;
+        }
+        double se_a, se_b = 0;
+        double v = arm_stat(tr, c->t[t].arm, &c->t[t], &se_a);
         if (c->t[t].minus_arm >= 0)
-            v -= arm_stat(tr, c->t[t].minus_arm, &c->t[t]);
+            v -= arm_stat(tr, c->t[t].minus_arm, &c->t[t], &se_b);
         c->achieved[t] = v;
+        /* independent arms (conservative for a matched design, whose arms
+         * share patients) */
+        c->achieved_se[t] = sqrt(se_a * se_a + se_b * se_b);
     }
     ms_trial_free(tr);
     return 0;
@@ -1316,6 +1446,21 @@ ms_status ms_calibration_evaluate_replicates(ms_context *ctx, const char *target
 {
     msi_cal_run run = {.scenario = scenario_path, .replicates = replicates};
     return msi_calibration_run(ctx, targets_path, &run, out);
+}
+
+double ms_calibration_target_se(const ms_calibration *c, size_t i)
+{
+    return c && i < c->nt && c->sc ? c->achieved_se[i] : NAN;
+}
+
+int ms_calibration_is_validation(const ms_calibration *c)
+{
+    return c ? c->validation : 0;
+}
+
+const char *ms_calibration_name(const ms_calibration *c)
+{
+    return c ? c->name : NULL;
 }
 
 const char *ms_calibration_model_path(const ms_calibration *c)

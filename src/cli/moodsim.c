@@ -34,6 +34,8 @@ static const cli_command COMMANDS[] = {
      "patients per arm needed for the scenario's power target", CLI_HELP_POWER},
     {"calibrate", cmd_calibrate, "calibrate TARGETS",
      "fit population parameters to published figures", CLI_HELP_CALIBRATE},
+    {"validate", cmd_validate, "validate DIR",
+     "run a validation suite: published results vs the model, inside or not", CLI_HELP_VALIDATE},
     {"export", cmd_export, "export MODEL --sbml OUT.xml", "write a model as SBML Level 3 Version 2",
      CLI_HELP_EXPORT},
 };

@@ -181,3 +181,15 @@ ms_status ms_output_close(ms_context *ctx, ms_output *o, int keep)
     msi_free(ctx, o);
     return st ? st : msi_ok(ctx);
 }
+
+ms_status ms_write_file(ms_context *ctx, const char *path, const char *text, size_t len)
+{
+    if (!ctx || !path || (!text && len))
+        return MS_ERR_ARG;
+    msi_outfile o;
+    ms_status st = msi_out_open(ctx, &o, path);
+    if (st)
+        return st;
+    int ok = fwrite(text, 1, len, o.f) == len;
+    return msi_out_close(ctx, &o, ok);
+}

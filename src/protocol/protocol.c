@@ -53,6 +53,7 @@ typedef struct {
     int has_clock;
     double duration_h; /* sessions, infusions (0: from rate) */
     double level;      /* sessions */
+    double pulses;     /* sessions given by pulses: (NAN if not); level = pulses / duration */
     double amount;     /* dose amount, per kg if per_kg */
     int per_kg;
     double rate; /* infusions given by rate: dose units per hour (per kg if per_kg) */
@@ -399,14 +400,16 @@ static ms_status read_treatment(reader *R, const msi_ynode *key, const msi_ynode
                                 size_t index)
 {
     static const char *const keys[] = {
-        "input", "kind",  "device",  "time",   "duration_min", "duration_h",  "level", "dose",
-        "rate",  "after", "gap_min", "missed", "schedule",     "description", "note",  NULL};
+        "input", "kind",   "device", "time",    "duration_min", "duration_h", "level",
+        "dose",  "rate",   "after",  "gap_min", "missed",       "schedule",   "description",
+        "note",  "pulses", NULL};
     ms_protocol *p = R->p;
     char what[160];
     snprintf(what, sizeof what, "treatment '%s'", key->str);
     t->at = pos_of(key);
     t->after_idx = -1;
     t->level = 1;
+    t->pulses = NAN;
     if (n->type != MS_Y_MAP)
         return rfail(R, n, "%s must be a mapping with input:, kind: and schedule:", what);
     ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, n, what, keys, MS_ERR_PROTOCOL);
@@ -440,8 +443,11 @@ static ms_status read_treatment(reader *R, const msi_ynode *key, const msi_ynode
     if ((st = duration(R, n, "duration_h", "duration_min", &t->duration_h, &has_dur)))
         return st;
     const msi_ynode *dose = msi_ymap_get(n, "dose"), *lvl = msi_ymap_get(n, "level"),
-                    *rate = msi_ymap_get(n, "rate");
+                    *rate = msi_ymap_get(n, "rate"), *pul = msi_ymap_get(n, "pulses");
     t->at_dose = pos_of(dose ? dose : key);
+    if (pul && t->kind != T_SESSION)
+        return rfail(R, pul, "pulses: belongs to a session (a stimulation), not a %s",
+                     TKIND[t->kind]);
     switch (t->kind) {
     case T_SESSION:
         if (dose)
@@ -452,8 +458,19 @@ static ms_status read_treatment(reader *R, const msi_ynode *key, const msi_ynode
             return rfail(R, rate, "a session has no rate");
         if (!has_dur)
             return rfail(R, n, "%s is a session; expected duration_min: or duration_h:", what);
+        if (lvl && pul)
+            return rfail(R, pul,
+                         "both level: and pulses:; expected one (pulses: sets the level "
+                         "to pulses per hour of the session)");
         if (lvl && (st = number(R, lvl, "the level", 0, 1e300, &t->level)))
             return st;
+        if (pul) {
+            if ((st =
+                     number(R, pul, "the number of pulses a session delivers", 1, 1e9, &t->pulses)))
+                return st;
+            t->level = t->pulses / t->duration_h;
+            t->at_dose = pos_of(pul);
+        }
         break;
     case T_INFUSION:
         if (lvl)
@@ -940,8 +957,22 @@ static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, cons
                         in->input_kind == MS_INPUT_RATE    ? "rate"
                         : in->input_kind == MS_INPUT_LEVEL ? "level"
                                                            : "bolus");
-    if (t->kind == T_SESSION)
+    if (t->kind == T_SESSION) {
+        /* a stimulation dosed in pulses: the input's level is pulses per
+         * hour, so that its integral over a session is the session's pulses */
+        int in_pulses = strcmp(in->unit, "pulses/h") == 0;
+        if (in_pulses && isnan(t->pulses))
+            return pfail_at(ctx, p, t->at_input,
+                            "input '%s' of treatment '%s' is dosed in pulses (pulses/h); "
+                            "expected pulses: (the pulses a session delivers, e.g. 3000)",
+                            in->name, t->name);
+        if (!in_pulses && !isnan(t->pulses))
+            return pfail_at(ctx, p, t->at_dose,
+                            "treatment '%s' gives pulses:, but input '%s' has unit '%s'; "
+                            "pulses: needs an input in pulses/h",
+                            t->name, in->name, in->unit);
         return MS_OK;
+    }
     char base[128];
     snprintf(base, sizeof base, "%s", in->unit);
     if (t->kind == T_INFUSION) {
@@ -1163,7 +1194,9 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
     switch (t->kind) {
     case T_SESSION:
         PUT("session of %g min", dur * 60);
-        if (t->level != 1)
+        if (!isnan(t->pulses))
+            PUT(", %g pulses", t->pulses);
+        else if (t->level != 1)
             PUT(" at level %g", t->level);
         break;
     case T_INFUSION:

@@ -709,6 +709,23 @@ double ms_trial_sustained(const ms_trial *t, size_t arm, size_t from, size_t vis
     return r > 0 ? (double)t->tally.vsust[(arm * nv + from) * nv + visit] / (double)r : NAN;
 }
 
+ms_status ms_trial_visit_observable(const ms_trial *t, size_t arm, size_t visit, size_t obs,
+                                    double *mean, double *sd, long *n)
+{
+    if (!t || !t->tally.visit || arm >= t->sc->narms || visit >= t->sc->nvisits ||
+        obs >= ms_model_count(t->sc->model, MS_OBSERVABLE))
+        return MS_ERR_ARG;
+    size_t no = ms_model_count(t->sc->model, MS_OBSERVABLE);
+    const msi_moments *m = &t->tally.visit[(arm * t->sc->nvisits + visit) * no + obs];
+    if (mean)
+        *mean = m->n > 0 ? m->mean : NAN;
+    if (sd)
+        *sd = m->n > 1 ? sqrt(m->m2 / (m->n - 1)) : NAN;
+    if (n)
+        *n = (long)m->n;
+    return MS_OK;
+}
+
 size_t ms_trial_arm_changes(const ms_trial *t, size_t arm, const double **changes)
 {
     if (!t || arm >= t->sc->narms || !t->tally.nkeep) {
