@@ -9,7 +9,7 @@ CHECK_BUILD ?= build/check
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 DEMO_SCENARIOS ?= scenarios/b_tms_exosome_null.yaml scenarios/b_tms_exosome_as_claimed.yaml
 
-.PHONY: all deps build demo check bench measure sbml-suite install uninstall clean
+.PHONY: all deps build demo check bench measure validate sbml-suite install uninstall clean
 
 SBML_SUITE ?= $(abspath ../shared/sbml-test-suite/cases)
 
@@ -51,6 +51,16 @@ bench: build
 measure: build
 	@scripts/install-deps.sh measure
 	scripts/measure/remeasure.sh $(BUILD)/moodsim build/measure
+
+# The validation suite: every published result in validation/ (never fitted
+# to) and the calibration targets (fitted to), evaluated at the model file's
+# values, one table (docs/validation.md keeps the latest): published, simulated
+# with its Monte-Carlo interval, inside or not.  A few minutes on 2 cores.
+VALIDATE_CALIBRATION ?= calibration/crp_depression.yaml calibration/trials_fit.yaml \
+    calibration/natural_course.yaml calibration/tms_durability.yaml
+validate: build
+	@mkdir -p build/validate
+	$(BUILD)/moodsim validate validation $(VALIDATE_CALIBRATION) --out build/validate/validation.md
 
 # Every semantic case of the SBML Test Suite: build/sbml-suite/results.csv,
 # NNNNN-moodsim.csv per case, and a summary by component tag.

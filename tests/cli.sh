@@ -577,4 +577,91 @@ expect_rc 2 "calibrate with a missing model" "$ms" calibrate "$tmp/cal_missing.y
 grep -q "cal_missing.yaml:[0-9]*:[0-9]*: the model named here: .*no_such_model.yaml: cannot open" "$tmp/err" && ok ||
   bad "the missing model located in the calibration file: $(cat "$tmp/err")"
 
+# validate: a suite of published results (targets files), each evaluated at
+# the model's values; role: validation entries are never fitted.  The closed-
+# form factorial: H = H0 exp(-k t) in each arm, so an arm's mean at week 4
+# over its mean at baseline is exp(-k * 672) exactly, whatever the patients
+cf="$src/tests/trial/closed_form_scenario.yaml"
+val_entry() { # FILE ROLE EXTRA-TOP-LINES TARGETS
+  printf 'calibration: %s\nrole: %s\nscenario: %s\n%stargets:\n%s' "$(basename "$1" .yaml)" "$2" "$cf" "$3" "$4" > "$1"
+}
+ratio_t='  - {name: A_ratio, statistic: observable_ratio, observable: HAMD, arm: A, week: 4, value: 0.2608, tolerance: 0.001, source: closed form}
+  - {name: A_mean0, statistic: observable_mean, observable: HAMD, arm: A, week: 0, value: 24, tolerance: 3, source: closed form}
+  - {name: smd_AB, statistic: smd_change, arm: A, minus_arm: B, value: 2.2, tolerance: 0.5, source: closed form}
+'
+mkdir -p "$tmp/suite"
+val_entry "$tmp/suite/a_entry.yaml" validation "" "$ratio_t"
+expect_rc 0 "validate one entry" "$ms" validate "$tmp/suite/a_entry.yaml" --quiet
+r=$(awk '$1 == "A_ratio" { print $5 }' "$tmp/out")
+within "$r" 0.26079 0.26081 "observable_ratio is exp(-kA * 4 weeks) = 0.26080 (got $r)"
+grep -q "^V    a_entry" "$tmp/out" && ok || bad "the entry is shown as a validation entry: $(cat "$tmp/out")"
+# smd_change by hand: the arms' changes are -H0 (1 - e) with e = exp(-k T), so
+# g = (mean H0 / SD H0) (eB - eA) / sqrt(((1 - eA)^2 + (1 - eB)^2) / 2) * J
+"$ms" trial "$cf" --out "$tmp/cf_run" --quiet > /dev/null 2>&1
+want=$(awk -F, 'NR > 1 && $1 == "control" { n++; s += $3; ss += $3 * $3 }
+  END { m = s / n; sd = sqrt((ss - n * m * m) / (n - 1)); ea = exp(-0.002 * 672); eb = exp(-0.001 * 672)
+        printf "%.4f", m / sd * (eb - ea) / sqrt(((1 - ea)^2 + (1 - eb)^2) / 2) * (1 - 3 / (4 * 2 * n - 9)) }' "$tmp/cf_run/endpoints.csv")
+got=$(awk '$1 == "smd_AB" { print $5 }' "$tmp/out")
+within "$(awk -v a="$got" -v b="$want" 'BEGIN { print a - b }')" -0.002 0.002 "smd_change $got is Hedges' g by hand ($want)"
+expect_rc 2 "calibrate refuses to fit a validation entry" "$ms" calibrate "$tmp/suite/a_entry.yaml"
+grep -q "a_entry.yaml:2:7: this is a validation entry (role: validation): its figures test the model and are never fitted to" "$tmp/err" && ok ||
+  bad "refusal to fit, located: $(cat "$tmp/err")"
+expect_rc 0 "calibrate --evaluate a validation entry" "$ms" calibrate "$tmp/suite/a_entry.yaml" --evaluate
+val_entry "$tmp/v_fit.yaml" validation $'fit:\n  kA: {start: 0.002, lower: 0.001, upper: 0.003}\n' "$ratio_t"
+expect_rc 2 "a validation entry with fit:" "$ms" validate "$tmp/v_fit.yaml"
+grep -q "v_fit.yaml:5:3: a validation entry (role: validation) has no fit:" "$tmp/err" && ok || bad "fit: in a validation entry: $(cat "$tmp/err")"
+val_entry "$tmp/v_role.yaml" judged "" "$ratio_t"
+expect_rc 2 "role: judged" "$ms" validate "$tmp/v_role.yaml"
+grep -q "v_role.yaml:2:7: role: expected calibration .* or validation" "$tmp/err" && ok || bad "bad role: $(cat "$tmp/err")"
+val_entry "$tmp/v_fitted.yaml" validation "" '  - {name: x, statistic: mean_final, arm: A, value: 1, tolerance: 1, fitted: false, source: s}
+'
+expect_rc 2 "fitted: in a validation entry" "$ms" validate "$tmp/v_fitted.yaml"
+grep -q "fitted: has no place in a validation entry" "$tmp/err" && ok || bad "fitted: refused: $(cat "$tmp/err")"
+val_entry "$tmp/v_noobs.yaml" validation "" '  - {name: x, statistic: observable_ratio, arm: A, value: 1, tolerance: 1, source: s}
+'
+expect_rc 2 "observable_ratio without observable:" "$ms" validate "$tmp/v_noobs.yaml"
+grep -q "v_noobs.yaml:5:5: a observable_ratio target needs observable:" "$tmp/err" && ok || bad "observable: required: $(cat "$tmp/err")"
+val_entry "$tmp/v_smd.yaml" validation "" '  - {name: x, statistic: smd_change, arm: A, value: 1, tolerance: 1, source: s}
+'
+expect_rc 2 "smd_change without minus_arm:" "$ms" validate "$tmp/v_smd.yaml"
+grep -q "a smd_change target needs minus_arm:" "$tmp/err" && ok || bad "minus_arm: required: $(cat "$tmp/err")"
+val_entry "$tmp/v_obs.yaml" validation "" '  - {name: x, statistic: mean_final, observable: HAMD, arm: A, value: 1, tolerance: 1, source: s}
+'
+expect_rc 2 "observable: on a score statistic" "$ms" validate "$tmp/v_obs.yaml"
+grep -q "observable: belongs to cohort targets and to observable_mean and observable_ratio" "$tmp/err" && ok || bad "observable: refused: $(cat "$tmp/err")"
+# a suite with a broken entry: the others still run and are reported, exit 2,
+# and --out writes the table through a temporary file
+cp "$tmp/v_smd.yaml" "$tmp/suite/b_broken.yaml"
+val_entry "$tmp/suite/c_calib.yaml" calibration "" "$ratio_t"
+echo "old" > "$tmp/suite.md"
+expect_rc 2 "a suite with a broken entry" "$ms" validate "$tmp/suite" --out "$tmp/suite.md" --quiet
+grep -q "^V    a_entry" "$tmp/out" && grep -q "^C    c_calib" "$tmp/out" && grep -q "b_broken.yaml: could not be evaluated" "$tmp/out" && ok ||
+  bad "the good entries are reported beside the broken one: $(cat "$tmp/out")"
+grep -q "^| validation | a_entry | A_ratio | 0.2608 \[0.2598, 0.2618\] | 0.2608 " "$tmp/suite.md" && ! grep -q '^old' "$tmp/suite.md" && ok ||
+  bad "the Markdown table: $(head -5 "$tmp/suite.md")"
+grep -q "validation: 3 of 3 figures inside the published interval (1 entries, never fitted); calibration: 3 of 3 (1 entries)" "$tmp/out" && ok ||
+  bad "the suite's summary line: $(tail -2 "$tmp/out")"
+expect_rc 0 "--only validation" "$ms" validate "$tmp/suite/a_entry.yaml" "$tmp/suite/c_calib.yaml" --only validation --quiet
+! grep -q "c_calib" "$tmp/out" && ok || bad "--only validation left out the calibration entry"
+expect_rc 2 "validate a missing path" "$ms" validate "$tmp/no_such_dir"
+expect_rc 2 "--only bogus" "$ms" validate "$tmp/suite" --only bogus
+
+# TMS dosed in pulses: a session's pulses: sets its level to pulses per hour
+# (the flagship's tms is in pulses/h); pulses: on another input, or a session
+# on a pulses/h input without pulses:, is refused
+flag="$src/models/depression_inflammation.yaml"
+expect_rc 0 "protocol show with pulses" "$ms" protocol show "$src/protocols/tms.yaml" --weeks 1
+grep -q "session of 30 min, 3000 pulses on 'tms'" "$tmp/out" && ok || bad "pulses shown: $(grep 'T  tms' "$tmp/out")"
+expect_rc 0 "protocol events with pulses" "$ms" protocol events "$src/protocols/tms.yaml" --model "$flag"
+awk -F, 'NR == 2 && $10 == 6000 { f = 1 } END { exit !f }' "$tmp/out" && ok || bad "3000 pulses in 30 min is a level of 6000 pulses/h: $(sed -n 2p "$tmp/out")"
+sed 's/    pulses: 3000.*//' "$src/protocols/tms.yaml" > "$tmp/nopulses.yaml"
+expect_rc 2 "a session on a pulses/h input without pulses:" "$ms" protocol events "$tmp/nopulses.yaml" --model "$flag"
+grep -q "nopulses.yaml:[0-9]*:[0-9]*: input 'tms' of treatment 'tms' is dosed in pulses (pulses/h); expected pulses:" "$tmp/err" && ok || bad "missing pulses: $(cat "$tmp/err")"
+sed 's/input: tms$/input: tms_sham/' "$src/protocols/tms.yaml" > "$tmp/shampulses.yaml"
+expect_rc 2 "pulses: on an input not in pulses/h" "$ms" protocol events "$tmp/shampulses.yaml" --model "$flag"
+grep -q "gives pulses:, but input 'tms_sham' has unit '1'; pulses: needs an input in pulses/h" "$tmp/err" && ok || bad "pulses on tms_sham: $(cat "$tmp/err")"
+sed 's/    pulses: 3000.*/    pulses: 3000\n    level: 2/' "$src/protocols/tms.yaml" > "$tmp/bothpulses.yaml"
+expect_rc 2 "both level: and pulses:" "$ms" protocol show "$tmp/bothpulses.yaml"
+grep -q "both level: and pulses:; expected one" "$tmp/err" && ok || bad "level and pulses: $(cat "$tmp/err")"
+
 finish "cli"

@@ -115,6 +115,7 @@ struct ms_calibration {
     double achieved[MAX_TARGETS], objective;
     double achieved_se[MAX_TARGETS]; /* trial statistics: sampling SE (NAN if not known) */
     int validation;                  /* role: validation (never fitted) */
+    int validation_only;             /* no fit: (a suite entry): evaluated only */
     /* evaluation over replicate cohorts: achieved[] is the mean; these the spread */
     int replicates;
     double rep_sd[MAX_TARGETS], rep_min[MAX_TARGETS], rep_max[MAX_TARGETS];
@@ -493,8 +494,15 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
         return cfail(ctx, d, fit,
                      "a validation entry (role: validation) has no fit:; its figures are "
                      "never fitted to");
-    if (c->validation)
+    if (c->validation || (rl && !fit)) {
+        /* an entry of a validation suite: evaluated at the model's values */
+        if (c->run->fit)
+            return cfail(ctx, d, rl,
+                         "this entry has a role: and no fit:, so there is nothing to fit; "
+                         "evaluate it with moodsim validate or moodsim calibrate --evaluate");
+        c->validation_only = 1;
         goto targets;
+    }
     if (!fit || fit->type != MS_Y_MAP || fit->n == 0 || fit->n > MAX_FIT)
         return cfail(ctx, d, fit ? fit : root,
                      "fit: expected 1 to %d parameters with start:, "
@@ -729,7 +737,7 @@ targets:;
     size_t nfitted = 0;
     for (size_t i = 0; i < c->nt; i++)
         nfitted += (size_t)c->t[i].fitted;
-    if (c->validation)
+    if (c->validation_only)
         return MS_OK;
     if (!nfitted)
         return cfail(ctx, d, ts, "every target has fitted: false; at least one must be fitted");

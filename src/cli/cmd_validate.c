@@ -10,9 +10,11 @@
  * 0 unless an entry could not be run (2), and the other entries are still
  * evaluated and reported.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 const char CLI_HELP_VALIDATE[] =
     "usage: moodsim validate PATH... [--out FILE.md] [--only ROLE] [--quiet]\n"
@@ -134,6 +137,21 @@ static void put_cell(text *t, const char *s)
         put(t, "%s", *s == '|' ? "\\|" : *s == '\n' ? " " : (char[2]){*s, 0});
 }
 
+/* path relative to the working directory where it lies under it (the
+ * model a scenario names is reached through ../..), else as given. */
+static const char *shown_path(const char *path, char *buf, size_t n)
+{
+    char abs[PATH_MAX], cwd[PATH_MAX];
+    if (!realpath(path, abs) || !getcwd(cwd, sizeof cwd))
+        return path;
+    size_t k = strlen(cwd);
+    if (strncmp(abs, cwd, k) == 0 && abs[k] == '/')
+        snprintf(buf, n, "%s", abs + k + 1);
+    else
+        snprintf(buf, n, "%s", abs);
+    return buf;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -189,7 +207,7 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
     put(&md, "| role | entry | figure | published [95 %% interval] | simulated [Monte-Carlo 95 %%] "
              "| inside | source |\n|---|---|---|---|---|---|---|\n");
     long figs[2] = {0}, inside[2] = {0}, entries[2] = {0}, failed = 0;
-    printf("%-4s %-58s %-24s %-26s %s\n", "role", "entry / figure", "published [95% int.]",
+    printf("%-4s %-56s %-26s %-28s %s\n", "role", "entry / figure", "published [95% int.]",
            "simulated [MC 95%]", "inside");
     for (size_t i = 0; i < n; i++) {
         double t0 = now();
@@ -212,8 +230,9 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
         }
         entries[role]++;
         const char *rname = role ? "V" : "C";
+        char shown[PATH_MAX];
         printf("%-4s %s (%s, %.0f s)\n", rname, ms_calibration_name(c),
-               ms_calibration_model_path(c), now() - t0);
+               shown_path(ms_calibration_model_path(c), shown, sizeof shown), now() - t0);
         for (size_t k = 0; k < ms_calibration_target_count(c); k++) {
             double val, lo, hi, got;
             const char *src;
@@ -223,13 +242,13 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
             figs[role]++;
             inside[role] += in;
             char pub[64], sim[64];
-            snprintf(pub, sizeof pub, "%.3g [%.3g, %.3g]", val, lo, hi);
+            snprintf(pub, sizeof pub, "%.4g [%.4g, %.4g]", val, lo, hi);
             if (isfinite(se))
-                snprintf(sim, sizeof sim, "%.3g [%.3g, %.3g]", got, got - 1.96 * se,
+                snprintf(sim, sizeof sim, "%.4g [%.4g, %.4g]", got, got - 1.96 * se,
                          got + 1.96 * se);
             else
-                snprintf(sim, sizeof sim, "%.3g [-]", got);
-            printf("     %-58.58s %-24s %-26s %s\n", name, pub, sim,
+                snprintf(sim, sizeof sim, "%.4g [-]", got);
+            printf("     %-56.56s %-26s %-28s %s\n", name, pub, sim,
                    isnan(got) ? "n/a"
                    : in       ? "yes"
                               : "no");
