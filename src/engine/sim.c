@@ -71,6 +71,8 @@ struct ms_sim {
     /* workspace */
     transition *tr;
     size_t tr_cap;
+    double *cw; /* course inputs: event spans and gaps (build_transitions) */
+    size_t cw_cap;
     ms_sim_stats stats;
     size_t rows_done;
     unsigned char *trig;    /* each state event's trigger value, as last seen */
@@ -379,6 +381,7 @@ void ms_sim_free(ms_sim *s)
     msi_free(ctx, s->inputs);
     msi_free(ctx, s->active);
     msi_free(ctx, s->tr);
+    msi_free(ctx, s->cw);
     msi_free(ctx, s->trig);
     msi_free(ctx, s->pending);
     msi_free(ctx, s->ev_store);
@@ -784,13 +787,108 @@ static int tr_cmp(const void *a, const void *b)
     return (x->t > y->t) - (x->t < y->t);
 }
 
+/* Course inputs (kind: course, docs/model-format.md) are 1 while a course
+ * of an input that counts toward them is on.  A course of one input runs
+ * from its first event to its last event's end plus a tail: the median
+ * interval between the starts of its events, at least COURSE_MIN_TAIL_H
+ * (a one-off treatment is a course of a day) and at most COURSE_BREAK_H; a
+ * gap of more than COURSE_BREAK_H without the input ends its course, and
+ * the next event starts another.  The courses of every input counting
+ * toward one course input are merged. */
+#define COURSE_MIN_TAIL_H 24.0
+#define COURSE_BREAK_H (28 * 24.0)
+
+static int dbl_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+    return dbl_cmp(a, b); /* (start, end) pairs, by start */
+}
+
+/* Appends course input c's transitions up to t_end to s->tr from index *n;
+ * returns 0, or -1 out of memory. */
+static int course_transitions(ms_sim *s, const ms_events *ev, int c, double t_end, size_t *n)
+{
+    const ms_model *m = s->m;
+    /* workspace: the events of one input (start, end pairs), then the
+     * spans of every input (pairs), then gaps: at most 5 doubles an event */
+    if (msi_grow(s->ctx, (void **)&s->cw, &s->cw_cap, 5 * ev->n + 2, sizeof *s->cw))
+        return -1;
+    double *evs = s->cw, *spans = s->cw + 2 * ev->n, *gaps = s->cw + 4 * ev->n;
+    size_t nspan = 0;
+    for (size_t j = 0; j < m->count[MS_INPUT]; j++) {
+        if (m->sym[MS_INPUT][j].course_of != c)
+            continue;
+        size_t k = 0;
+        for (size_t i = 0; i < ev->n; i++)
+            if (ev->e[i].input == (int)j) {
+                double d = ev->e[i].kind == MS_EVENT_BOLUS ? 0 : ev->e[i].duration;
+                evs[2 * k] = ev->e[i].t;
+                evs[2 * k + 1] = ev->e[i].t + (isfinite(d) ? d : INFINITY);
+                k++;
+            }
+        if (!k)
+            continue;
+        qsort(evs, k, 2 * sizeof *evs, span_cmp);
+        for (size_t i = 1; i < k; i++)
+            gaps[i - 1] = evs[2 * i] - evs[2 * (i - 1)];
+        double tail = COURSE_MIN_TAIL_H;
+        if (k > 1) {
+            qsort(gaps, k - 1, sizeof *gaps, dbl_cmp);
+            double med = (k - 1) % 2 ? gaps[(k - 1) / 2]
+                                     : 0.5 * (gaps[(k - 1) / 2 - 1] + gaps[(k - 1) / 2]);
+            tail = fmin(fmax(med, COURSE_MIN_TAIL_H), COURSE_BREAK_H);
+        }
+        double a = evs[0], b = evs[1];
+        for (size_t i = 1; i <= k; i++) {
+            if (i == k || evs[2 * i] - b > COURSE_BREAK_H) {
+                spans[2 * nspan] = a;
+                spans[2 * nspan + 1] = b + tail;
+                nspan++;
+                if (i < k) {
+                    a = evs[2 * i];
+                    b = evs[2 * i + 1];
+                }
+                continue;
+            }
+            b = fmax(b, evs[2 * i + 1]);
+        }
+    }
+    qsort(spans, nspan, 2 * sizeof *spans, span_cmp);
+    for (size_t i = 0; i < nspan;) {
+        double a = spans[2 * i], b = spans[2 * i + 1];
+        size_t j = i + 1;
+        while (j < nspan && spans[2 * j] <= b) {
+            b = fmax(b, spans[2 * j + 1]);
+            j++;
+        }
+        if (a <= t_end) {
+            s->tr[(*n)++] = (transition){a, 0, c, 1, +1};
+            if (isfinite(b) && b <= t_end)
+                s->tr[(*n)++] = (transition){b, 0, c, -1, -1};
+        }
+        i = j;
+    }
+    return 0;
+}
+
 /* Builds the sorted transitions up to t_end.  Returns the count, or -1. */
 static long build_transitions(ms_sim *s, const ms_events *ev, double t_end)
 {
     size_t n = 0;
     if (!ev)
         return 0;
-    if (msi_grow(s->ctx, (void **)&s->tr, &s->tr_cap, 2 * ev->n + 1, sizeof *s->tr))
+    size_t ncourse = 0;
+    for (size_t j = 0; j < s->m->count[MS_INPUT]; j++)
+        ncourse += (size_t)s->m->sym[MS_INPUT][j].course;
+    /* every event gives at most two transitions, and so does every merged
+     * course span (at most one per event) */
+    if (msi_grow(s->ctx, (void **)&s->tr, &s->tr_cap, 2 * ev->n * (1 + ncourse) + 1,
+                 sizeof *s->tr))
         return -1;
     for (size_t k = 0; k < ev->n; k++) {
         const msi_event *e = &ev->e[k];
@@ -805,6 +903,9 @@ static long build_transitions(ms_sim *s, const ms_events *ev, double t_end)
         if (isfinite(end) && end <= t_end)
             s->tr[n++] = (transition){end, 0, e->input, -e->amount, -1};
     }
+    for (size_t j = 0; ncourse && j < s->m->count[MS_INPUT]; j++)
+        if (s->m->sym[MS_INPUT][j].course && course_transitions(s, ev, (int)j, t_end, &n))
+            return -1;
     qsort(s->tr, n, sizeof *s->tr, tr_cmp);
     return (long)n;
 }

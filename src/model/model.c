@@ -395,9 +395,11 @@ static ms_status read_param(loader *L, const msi_ynode *def, msi_symdef *s)
 
 static ms_status read_input(loader *L, const msi_ynode *def, msi_symdef *s)
 {
-    static const char *const keys[] = {"kind", "unit", "target", "default", "description", NULL};
+    static const char *const keys[] = {"kind",        "unit",   "target", "default",
+                                       "description", "course", NULL};
     char what[160];
     snprintf(what, sizeof what, "input '%s'", s->name);
+    s->course_of = -2; /* not declared */
     if (def->type != MS_Y_MAP)
         return yfail(L, def, "%s must be a mapping with kind: and unit:", what);
     ms_status st = msi_ymap_check_keys(L->ctx, &L->doc, def, what, keys, MS_ERR_MODEL);
@@ -419,11 +421,53 @@ static ms_status read_input(loader *L, const msi_ynode *def, msi_symdef *s)
         s->input_kind = MS_INPUT_LEVEL;
     else if (strcmp(kind, "bolus") == 0)
         s->input_kind = MS_INPUT_BOLUS;
-    else
-        st = yfail(L, kn, "kind '%s' of %s; expected rate, level or bolus", kind, what);
+    else if (strcmp(kind, "course") == 0) {
+        s->input_kind = MS_INPUT_LEVEL;
+        s->course = 1;
+    } else
+        st = yfail(L, kn, "kind '%s' of %s; expected rate, level, bolus or course", kind, what);
     msi_free(L->ctx, kind);
     if (st)
         return st;
+    const msi_ynode *cn = msi_ymap_get(def, "course");
+    if (s->course) {
+        /* 1 while a course of any input that names it is on; set by the
+         * engine from the calendar, never by a protocol */
+        if (strcmp(s->unit, "1") != 0)
+            return yfail(L, msi_ymap_get(def, "unit"),
+                         "course %s is 1 while a course is on and 0 otherwise; expected unit: "
+                         "\"1\", not '%s'",
+                         what, s->unit);
+        if (cn)
+            return yfail(L, cn, "course: belongs to the inputs that count toward %s, not to it",
+                         what);
+        if (msi_ymap_get(def, "default") || msi_ymap_get(def, "target"))
+            return yfail(L, msi_ymap_get(def, "default") ? msi_ymap_get(def, "default")
+                                                         : msi_ymap_get(def, "target"),
+                         "course %s has no default or target: the engine sets it", what);
+        s->course_of = -1;
+        return MS_OK;
+    }
+    if (cn) {
+        if (cn->type != MS_Y_SCALAR)
+            return yfail(L, cn, "course: of %s expected the name of a course input, or none",
+                         what);
+        if (strcmp(cn->str, "none") == 0) {
+            s->course_of = -1;
+        } else {
+            const msi_strmap_entry *e = msi_strmap_get(&L->names, cn->str);
+            const msi_ynode *inputs = msi_ymap_get(L->doc.root, "inputs");
+            const msi_ynode *cdef =
+                e && e->kind == MS_INPUT && inputs ? msi_ymap_get(inputs, cn->str) : NULL;
+            const msi_ynode *ck = cdef && cdef->type == MS_Y_MAP ? msi_ymap_get(cdef, "kind") : NULL;
+            if (!ck || ck->type != MS_Y_SCALAR || strcmp(ck->str, "course") != 0)
+                return yfail(L, cn,
+                             "course: '%s' of %s is not a course input (kind: course); "
+                             "expected one, or none",
+                             cn->str, what);
+            s->course_of = e->index;
+        }
+    }
     const msi_ynode *tg = msi_ymap_get(def, "target");
     const msi_ynode *dv = msi_ymap_get(def, "default");
     s->target = -1;
@@ -984,6 +1028,24 @@ static ms_status load_tree(loader *L)
         for (size_t i = 0; i < m->count[k]; i++)
             if (m->sym[k][i].leaf < 0)
                 return msi_nomem(L->ctx);
+
+    /* a model with a course input: every other input says whether it counts
+     * toward one (course: NAME or none), so that a treatment added later
+     * cannot silently lack it */
+    int has_course = 0;
+    for (size_t i = 0; i < m->count[MS_INPUT]; i++)
+        has_course |= m->sym[MS_INPUT][i].course;
+    for (size_t i = 0; i < m->count[MS_INPUT]; i++) {
+        msi_symdef *in = &m->sym[MS_INPUT][i];
+        if (in->course_of != -2)
+            continue;
+        in->course_of = -1;
+        if (has_course)
+            return yfail(L, sec[MS_INPUT]->keys[i],
+                         "input '%s' does not say whether it counts as a course of treatment; "
+                         "expected course: NAME (a course input of the model) or course: none",
+                         in->name);
+    }
 
     if ((st = read_variability(L, root)))
         return st;

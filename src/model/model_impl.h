@@ -23,6 +23,8 @@ typedef struct msi_symdef {
     int non_negative;  /* states: 1 if never below zero (non_negative: true) */
     ms_input_kind input_kind;
     int target;        /* bolus inputs: target state */
+    int course;        /* inputs: 1 for a course input (kind: course: a level the engine sets) */
+    int course_of;     /* other inputs: the course input they count toward (course:), -1 none */
     int line, col;     /* definition */
     msi_xid leaf;      /* states, parameters, inputs: the symbol itself */
     msi_xid node;      /* states: ODE right-hand side; rules, observables: formula */

@@ -69,6 +69,12 @@ static const char *kind_name(ms_input_kind k)
 static ms_status add(ms_events *ev, double t, ms_event_kind kind, int input, int input_name,
                      int treatment, double amount, double duration)
 {
+    if (ev->model && input >= 0 && (size_t)input < ev->model->count[MS_INPUT] &&
+        ev->model->sym[MS_INPUT][input].course)
+        return msi_fail(ev->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "'%s' is a course input: the engine sets it from the calendar of the "
+                        "inputs that count toward it, and no event can drive it",
+                        ev->model->sym[MS_INPUT][input].name);
     const ms_model *m = ev->model;
     const char *name = input_name >= 0 ? ev->names[input_name] : "?";
     if (m) {

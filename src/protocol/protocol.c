@@ -947,6 +947,12 @@ static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, cons
                         best ? best : "", best ? "'?)" : "");
     }
     const msi_symdef *in = &m->sym[MS_INPUT][idx];
+    if (in->course)
+        return pfail_at(ctx, p, t->at_input,
+                        "input '%s' of treatment '%s' is a course input: the engine sets it "
+                        "while a course of the inputs that count toward it is on; expected a "
+                        "treatment's own input",
+                        in->name, t->name);
     static const ms_input_kind need[] = {MS_INPUT_LEVEL, MS_INPUT_RATE, MS_INPUT_BOLUS,
                                          MS_INPUT_BOLUS};
     static const char *const need_name[] = {"level", "rate", "bolus", "bolus"};
