@@ -177,6 +177,22 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
   $(h["p_max"]) != 0.5 || $(h["h_core"]) < 16 { bad = 1 } END { exit bad }' "$tmp/c.csv" && ok ||
   bad "cohort: --set p_max=0.5 in every row and h_core >= 16"
 grep -q "rejected by h_core" "$tmp/err" && ok || bad "cohort: rejections reported"
+# a patient is the same person when the model gains a varying parameter
+# (uncorrelated, untruncated) or its variability entries are reordered:
+# draws are keyed by the parameter's name, not by its position
+awk '{ print } /^parameters:/ { print "  k_new: {value: 1, unit: \"1\", hypothesis: test value}" }
+     /^variability:/ { print "  k_new: {dist: lognormal, median: 1, cv: 0.5, hypothesis: test distribution}" }' \
+  "$toy" > "$tmp/toy_gained.yaml"
+awk '/^variability:/ { print; v = 1; next } v && /^  [a-z]/ { l[++n] = $0; next }
+     v { for (i = n; i >= 1; i--) print l[i]; v = 0 } { print }' "$toy" > "$tmp/toy_reordered.yaml"
+"$ms" cohort "$toy" --n 200 --seed 5 --out "$tmp/c0.csv" 2> /dev/null
+for variant in gained reordered; do
+  "$ms" cohort "$tmp/toy_$variant.yaml" --n 200 --seed 5 --out "$tmp/c1.csv" 2> /dev/null && ok || bad "cohort ($variant)"
+  cols() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i }
+    { print $h["crp0"], $h["h_core"], $h["p_max"], $h["weight_kg"] }' "$1"; }
+  cmp -s <(cols "$tmp/c0.csv") <(cols "$tmp/c1.csv") && ok || bad "the 200 patients keep their values when the model is $variant"
+  [[ $variant != gained ]] || grep -q k_new "$tmp/c1.csv" && ok || bad "the gained parameter is drawn"
+done
 expect_rc 2 "cohort --set unknown" "$ms" cohort "$toy" --n 2 --seed 3 --set kk=1 --out "$tmp/c.csv"
 grep -q "'kk' is not a parameter" "$tmp/err" && ok || bad "cohort --set names the parameter"
 expect_rc 2 "cohort --set without =" "$ms" cohort "$toy" --n 2 --seed 3 --set kk --out "$tmp/c.csv"

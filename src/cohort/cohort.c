@@ -2,7 +2,10 @@
  * cohort.c — virtual patients: each candidate's parameters drawn from the
  * model's variability section.  Standard normals come from the inverse
  * normal CDF (GSL) of counter-based uniforms keyed by (seed, candidate,
- * parameter, attempt); correlations enter through the Cholesky factor of
+ * the parameter's name, attempt) -- by name, not by position, so that a
+ * patient keeps his values when the model gains a varying parameter that is
+ * uncorrelated and untruncated (a truncation that rejects redraws the whole
+ * vector, docs/model-format.md); correlations enter through the Cholesky factor of
  * the correlation matrix (a Gaussian copula), and each marginal is then
  * normal, lognormal, uniform or categorical; truncation rejects the whole
  * vector and draws again.  Owns no state: a draw is a pure function of its
@@ -32,19 +35,22 @@ ms_status ms_cohort_draw(ms_context *ctx, const ms_model *m, unsigned long long 
     for (size_t i = 0; i < m->count[MS_PARAM]; i++)
         params[i] = m->sym[MS_PARAM][i].value;
     double z[MS_MAX_VAR], x[MS_MAX_VAR];
+    uint64_t key[MS_MAX_VAR];
+    for (size_t j = 0; j < n; j++)
+        key[j] = msi_rng_name_key(m->sym[MS_PARAM][m->var[j].param].name);
     for (unsigned attempt = 0; attempt < MS_MAX_ATTEMPTS; attempt++) {
         for (size_t j = 0; j < n; j++)
-            z[j] =
-                gsl_cdf_ugaussian_Pinv(msi_rng_open01(seed, MS_RNG_PARAMS, candidate, j, attempt));
-        for (size_t i = 0; i < n; i++) {
+            z[j] = gsl_cdf_ugaussian_Pinv(
+                msi_rng_open01(seed, MS_RNG_PARAMS, candidate, key[j], attempt));
+        for (size_t i = 0; i < n; i++) { /* i: position in the order of names */
             if (!m->chol) {
                 x[i] = z[i];
                 continue;
             }
             double s = 0;
             for (size_t k = 0; k <= i; k++)
-                s += m->chol[i * n + k] * z[k];
-            x[i] = s;
+                s += m->chol[i * n + k] * z[m->chol_perm[k]];
+            x[m->chol_perm[i]] = s;
         }
         int ok = 1;
         for (size_t j = 0; j < n && ok; j++) {

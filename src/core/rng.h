@@ -24,11 +24,22 @@ static inline uint64_t msi_mix64(uint64_t z)
 /* What a number is for: streams of different purposes never share keys. */
 enum {
     MS_RNG_MISSED = 1,    /* (patient, treatment, session) */
-    MS_RNG_PARAMS = 2,    /* (candidate, parameter, attempt) */
+    MS_RNG_PARAMS = 2,    /* (candidate, key of the parameter's name, attempt) */
     MS_RNG_ARMS = 3,      /* (patient, 0, 0): randomisation */
     MS_RNG_BOOTSTRAP = 4, /* (replicate, draw, stream) */
     MS_RNG_POWER = 5      /* (trial, draw, stream) */
 };
+
+/* A key for a name (FNV-1a, then the finaliser): a parameter's draws are
+ * keyed by its name, not by its position in the file, so a virtual patient
+ * stays the same person when the model gains or reorders a parameter. */
+static inline uint64_t msi_rng_name_key(const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 0x100000001b3ull;
+    return msi_mix64(h);
+}
 
 /* 64 random bits for the key (seed, domain, id, a, b). */
 static inline uint64_t msi_rng_bits(uint64_t seed, uint64_t domain, uint64_t id, uint64_t a,

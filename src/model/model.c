@@ -83,6 +83,7 @@ void ms_model_free(ms_model *m)
     }
     msi_free(ctx, m->var);
     msi_free(ctx, m->chol);
+    msi_free(ctx, m->chol_perm);
     for (size_t e = 0; e < m->nev; e++) {
         msi_free(ctx, m->ev[e].target);
         msi_free(ctx, m->ev[e].value);
@@ -901,12 +902,30 @@ static ms_status read_variability(loader *L, const msi_ynode *root)
     if (cor->type != MS_Y_SEQ)
         return yfail(L, cor, "correlations must be a list of {between: [a, b], r: 0.3}");
     size_t n = m->nvar;
+    /* the factor is taken in the order of the parameters' names, so that it,
+     * and with it every patient, is the same whatever the order of the
+     * variability: entries (cohort.c) */
     double *R = msi_alloc(L->ctx, (n * n + 1) * sizeof *R);
-    if (!R)
-        return msi_nomem(L->ctx);
-    for (size_t i = 0; i < n; i++)
-        R[i * n + i] = 1;
+    m->chol_perm = msi_alloc(L->ctx, (2 * n + 1) * sizeof *m->chol_perm);
     m->chol = R;
+    if (!R || !m->chol_perm)
+        return msi_nomem(L->ctx);
+    size_t *rank = m->chol_perm + n; /* the inverse permutation */
+    for (size_t i = 0; i < n; i++) {
+        R[i * n + i] = 1;
+        m->chol_perm[i] = i;
+    }
+    for (size_t i = 1; i < n; i++) /* insertion sort by name: n is small */
+        for (size_t j = i;
+             j > 0 && strcmp(m->sym[MS_PARAM][m->var[m->chol_perm[j - 1]].param].name,
+                             m->sym[MS_PARAM][m->var[m->chol_perm[j]].param].name) > 0;
+             j--) {
+            size_t t = m->chol_perm[j];
+            m->chol_perm[j] = m->chol_perm[j - 1];
+            m->chol_perm[j - 1] = t;
+        }
+    for (size_t c = 0; c < n; c++)
+        rank[m->chol_perm[c]] = c;
     for (size_t c = 0; c < cor->n; c++) {
         static const char *const keys[] = {"between", "r", "source", "hypothesis", "note", NULL};
         const msi_ynode *e = cor->vals[c];
@@ -932,7 +951,7 @@ static ms_status read_variability(loader *L, const msi_ynode *root)
                              "'%s' has no variability: entry; only varying parameters "
                              "correlate",
                              nm->type == MS_Y_SCALAR ? nm->str : "?");
-            ix[k] = j;
+            ix[k] = rank[j];
         }
         if (ix[0] == ix[1])
             return yfail(L, bt, "a parameter cannot correlate with itself");

@@ -103,11 +103,14 @@ struct ms_model {
     size_t *rule_order; /* rules in dependency order */
     msi_vardef *var;    /* between-patient variability */
     size_t nvar;
-    double *chol;     /* nvar x nvar lower Cholesky factor of the correlations, or NULL */
-    int body_weight;  /* parameter giving body weight in kg, or -1 */
-    double time_h;    /* hours per unit of the model's time: 1 (YAML); SBML: from its
-                         declared time unit, NAN if it declares none */
-    msi_eventdef *ev; /* state events (SBML), in document order */
+    double *chol;      /* nvar x nvar lower Cholesky factor of the correlations, or NULL;
+                          rows and columns in the order of chol_perm */
+    size_t *chol_perm; /* with chol: the variability entries in the order of their
+                          parameters' names, then the inverse permutation */
+    int body_weight;   /* parameter giving body weight in kg, or -1 */
+    double time_h;     /* hours per unit of the model's time: 1 (YAML); SBML: from its
+                          declared time unit, NAN if it declares none */
+    msi_eventdef *ev;  /* state events (SBML), in document order */
     size_t nev;
     /* root functions for the events: a - b for every comparison in a trigger
      * (continuous, so CVODE cannot step over a short true interval), and
