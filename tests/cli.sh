@@ -440,6 +440,11 @@ plan() { # file, then the plan's body after model:
 }
 plan p1.yaml "significant_digits: 4\nsteps:\n  - {targets: $cal/crp_healthy.yaml, keep: []}\n  - $cal/crp_depression.yaml\nchecks:\n  - $cal/crp_depression.yaml\n"
 expect_rc 0 "a plan of two cohort steps and a check" "$ms" calibrate "$tmp/p1.yaml"
+# validate takes a plan as its stages: each step's targets and each check's,
+# but not a step that keeps nothing (another population's values)
+expect_rc 0 "validate a plan" "$ms" validate "$tmp/p1.yaml" --quiet
+[ "$(grep -c '^C    crp_in_depression ' "$tmp/out")" = 2 ] && ! grep -q "crp_in_healthy" "$tmp/out" && ok ||
+  bad "the plan's two stages that keep values, as calibration entries: $(cat "$tmp/out")"
 grep -q "^== step 1 of 2: .*crp_healthy.yaml ==" "$tmp/out" && grep -q "^== step 2 of 2: .*crp_depression.yaml ==" "$tmp/out" &&
   grep -q "^== check 1 of 1: .*crp_depression.yaml, at the values re-derived ==" "$tmp/out" && ok ||
   bad "a plan prints each stage: $(cat "$tmp/out")"
@@ -679,5 +684,47 @@ grep -q "gives pulses:, but input 'tms_sham' has unit '1'; pulses: needs an inpu
 sed 's/    pulses: 3000.*/    pulses: 3000\n    level: 2/' "$src/protocols/tms.yaml" > "$tmp/bothpulses.yaml"
 expect_rc 2 "both level: and pulses:" "$ms" protocol show "$tmp/bothpulses.yaml"
 grep -q "both level: and pulses:; expected one" "$tmp/err" && ok || bad "level and pulses: $(cat "$tmp/err")"
+
+# course inputs: 1 from a treatment's first dose to its last plus the median
+# interval between doses (at least a day); a gap over 28 days starts another
+# course.  X' = in_course integrates the course: doses on days 0, 2, 4 make a
+# course of days 0-6 (144 h); doses on days 40 and 41 another of 40-43 (72 h:
+# the tail is the input's median interval, 2 days)
+cat > "$tmp/course.yaml" <<'YAML'
+model: course_test
+states:
+  X: {unit: h, initial: 0}
+  D: {unit: mg, initial: 0}
+parameters:
+  k: {value: 1, unit: 1/h, hypothesis: test value}
+inputs:
+  in_course: {kind: course, unit: "1"}
+  pill: {kind: bolus, unit: mg, target: D, course: in_course}
+  other: {kind: level, unit: "1", course: none}
+odes:
+  X: in_course
+  D: -k * D
+YAML
+cat > "$tmp/course_prot.yaml" <<'YAML'
+protocol: course_doses
+doses:
+  - {input: pill, at_d: 0, amount: 1, every_d: 2, times: 3}
+  - {input: pill, at_d: 40, amount: 1, every_d: 1, times: 2}
+YAML
+expect_rc 0 "a course input" "$ms" simulate "$tmp/course.yaml" --protocol "$tmp/course_prot.yaml" --days 50 --every 24 --out "$tmp/course.csv"
+x10=$(awk -F, '$1 == 240 { print $2 }' "$tmp/course.csv"); x50=$(awk -F, '$1 == 1200 { print $2 }' "$tmp/course.csv")
+within "$x10" 143.999 144.001 "course of doses on days 0, 2, 4 lasts to day 6 (X at day 10: $x10 h)"
+within "$x50" 215.999 216.001 "a second course after a 36-day gap adds days 40-43 (X at day 50: $x50 h)"
+sed 's/course: none/kind2: x/; s/, kind2: x//' "$tmp/course.yaml" | sed 's/  other: {kind: level, unit: "1"}/  other: {kind: level, unit: "1"}/' > "$tmp/course_undeclared.yaml"
+sed -i 's/  other: {kind: level, unit: "1", course: none}/  other: {kind: level, unit: "1"}/' "$tmp/course_undeclared.yaml"
+expect_rc 2 "an input that does not declare its course" "$ms" check "$tmp/course_undeclared.yaml"
+grep -q "course_undeclared.yaml:10:3: input 'other' does not say whether it counts as a course of treatment; expected course: NAME" "$tmp/err" && ok ||
+  bad "undeclared course, located: $(cat "$tmp/err")"
+sed 's/course: in_course}/course: pill}/' "$tmp/course.yaml" > "$tmp/course_bad.yaml"
+expect_rc 2 "course: naming an input that is not a course input" "$ms" check "$tmp/course_bad.yaml"
+grep -q "course: 'pill' of input 'pill' is not a course input (kind: course)" "$tmp/err" && ok || bad "course: pill: $(cat "$tmp/err")"
+printf 'protocol: drive_course\ndoses:\n  - {input: in_course, at_h: 0, level: 1, duration_h: 2}\n' > "$tmp/course_drive.yaml"
+expect_rc 2 "a dose on a course input" "$ms" simulate "$tmp/course.yaml" --protocol "$tmp/course_drive.yaml" --days 1 --out "$tmp/cd.csv"
+grep -q "'in_course' is a course input: the engine sets it" "$tmp/err" && ok || bad "driving a course input: $(cat "$tmp/err")"
 
 finish "cli"

@@ -19,6 +19,7 @@
 #   scenario_a_crp.txt    mean CRP of scenario (a)'s treated patients, weeks 0 and 26
 #   tms_course.txt        examples/tms_course.c on the flagship model (README)
 #   plan_evaluate.txt     calibration/depression_inflammation.yaml --evaluate
+#   validation.md, validation.txt   the validation suite (make validate; docs/validation.md)
 # usage: remeasure.sh MOODSIM OUT_DIR      (from the source directory; needs
 #        python3-numpy and python3-scipy: scripts/install-deps.sh measure)
 set -u
@@ -44,6 +45,9 @@ if [ -f "$out/flagship/placebo8/visits.csv" ]; then
     END { for (w in r) printf "week %s: placebo response %.4f\n", w, r[w] / n }' \
     "$out/flagship/placebo8/visits.csv" | sort -k2 -n > "$out/placebo_weeks.txt"
 fi
+step "the validation suite"
+"$ms" validate validation calibration/depression_inflammation.yaml --out "$out/validation.md" \
+  --quiet > "$out/validation.txt" 2>&1
 step "the infliximab validation (Raison et al. 2013)"
 "$ms" trial scenarios/validation_infliximab_raison2013.yaml --out "$out/raison" --one-setting --quiet > "$out/raison.txt" 2>&1
 "$py" "$here/raison_small_trials.py" "$out/raison" > "$out/raison_small_trials.txt" 2>&1

@@ -27,14 +27,15 @@
 const char CLI_HELP_VALIDATE[] =
     "usage: moodsim validate PATH... [--out FILE.md] [--only ROLE] [--quiet]\n"
     "\n"
-    "Runs a validation suite: every PATH is a targets file or a directory of them\n"
-    "(*.yaml, in name order), each a published result with its interval and source and\n"
-    "a role: calibration (a figure fitting may use) or validation (a figure the model is\n"
-    "tested on and never fitted to; such a file has no fit: and `calibrate` refuses to\n"
-    "fit it).  Each is evaluated at the model file's values, and one table printed:\n"
-    "published value and interval, simulated value with its Monte-Carlo 95 % interval\n"
-    "(+-1.96 sampling SE over the virtual patients; '-' where a statistic has none),\n"
-    "and whether the simulated value lies inside the published interval.\n"
+    "Runs a validation suite.  Every PATH is a targets file, a calibration plan (its\n"
+    "steps' and checks' targets) or a directory of them (*.yaml, in name order); each\n"
+    "names published results with their intervals and sources, and a role:\n"
+    "calibration (figures fitting may use) or validation (figures the model is tested\n"
+    "on and never fitted to: such a file has no fit:, and calibrate refuses to fit it).\n"
+    "Each is evaluated at the model file's values and one table printed: published\n"
+    "value and interval, simulated value with its Monte-Carlo 95 % interval (+-1.96\n"
+    "sampling SE over the virtual patients; '-' where a statistic has none), and\n"
+    "whether the simulated value lies inside the published interval.\n"
     "\n"
     "  --out FILE.md   also write the table as Markdown (through a temporary file)\n"
     "  --only ROLE     only the entries of one role: calibration or validation\n"
@@ -42,9 +43,16 @@ const char CLI_HELP_VALIDATE[] =
     "\n"
     "Exit code 0 when every entry ran, whatever it found (a miss is a result); 2 if an\n"
     "entry could not be loaded or run (its message printed, the others still run).\n"
-    "The suite of the flagship model: validation/ (make validate; docs/validation.md).\n";
+    "The flagship model's suite: make validate (validation/ and the calibration plan;\n"
+    "docs/validation.md).\n";
 
 #define MAX_ENTRIES 256
+
+/* One entry to evaluate: a targets file, and the scenario replacing its own
+ * (a plan's check), or NULL.  Both owned. */
+typedef struct {
+    char *path, *scenario;
+} entry;
 
 /* A growing text buffer for the Markdown table. */
 typedef struct {
@@ -77,57 +85,91 @@ static void put(text *t, const char *fmt, ...)
     t->n += (size_t)k;
 }
 
+/* Adds a file to list: a targets file as it is, a calibration plan as its
+ * stages (each fitted step's targets but those of a step that keeps
+ * nothing, and each check's targets on its scenario).  -1 with a message if
+ * it cannot be read. */
+static int add_file(ms_context *ctx, const char *path, entry *list, size_t *n)
+{
+    ms_calplan *p = NULL;
+    ms_status st = ms_calplan_load(ctx, path, &p);
+    if (st) {
+        cli_report(ctx, st);
+        return -1;
+    }
+    size_t k = ms_calplan_single(p) ? 1 : ms_calplan_stage_count(p);
+    for (size_t i = 0; i < k; i++) {
+        int check = 0;
+        const char *sc = NULL;
+        const char *stage = ms_calplan_single(p) ? path : ms_calplan_stage(p, i, &check, &sc);
+        /* a step that keeps nothing fits another population (its values
+         * are not the model file's): nothing to evaluate here */
+        if (!ms_calplan_single(p) && !check && ms_calplan_stage_keeps(p, i) == 0)
+            continue;
+        if (*n >= MAX_ENTRIES || !(list[*n].path = strdup(stage)) ||
+            (sc && !(list[*n].scenario = strdup(sc)))) {
+            fprintf(stderr, "moodsim validate: more than %d entries, or out of memory\n",
+                    MAX_ENTRIES);
+            ms_calplan_free(p);
+            return -1;
+        }
+        (*n)++;
+    }
+    ms_calplan_free(p);
+    return 0;
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds path (a file) or the *.yaml files of path (a directory, sorted) to
- * list; -1 with a message if path cannot be read. */
-static int collect(const char *path, char **list, size_t *n)
+/* Adds path (a file, or a plan: add_file) or the *.yaml files of path (a
+ * directory, in name order) to list; -1 with a message if path cannot be
+ * read. */
+static int collect(ms_context *ctx, const char *path, entry *list, size_t *n)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
         fprintf(stderr, "moodsim validate: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(sb.st_mode)) {
-        if (*n >= MAX_ENTRIES || !(list[*n] = strdup(path)))
-            return -1;
-        (*n)++;
-        return 0;
-    }
+    if (!S_ISDIR(sb.st_mode))
+        return add_file(ctx, path, list, n);
     DIR *d = opendir(path);
     if (!d) {
         fprintf(stderr, "moodsim validate: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    size_t first = *n;
+    char *names[MAX_ENTRIES];
+    size_t k = 0;
+    int rc = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
         if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0 || e->d_name[0] == '.')
             continue;
-        if (*n >= MAX_ENTRIES) {
-            closedir(d);
-            fprintf(stderr, "moodsim validate: more than %d entries\n", MAX_ENTRIES);
-            return -1;
-        }
         size_t sz = strlen(path) + len + 2;
-        if (!(list[*n] = malloc(sz))) {
-            closedir(d);
-            return -1;
+        if (k >= MAX_ENTRIES || !(names[k] = malloc(sz))) {
+            fprintf(stderr, "moodsim validate: more than %d entries, or out of memory\n",
+                    MAX_ENTRIES);
+            rc = -1;
+            break;
         }
-        snprintf(list[*n], sz, "%s/%s", path, e->d_name);
-        (*n)++;
+        snprintf(names[k++], sz, "%s/%s", path, e->d_name);
     }
     closedir(d);
-    qsort(list + first, *n - first, sizeof *list, by_name);
-    if (*n == first) {
+    qsort(names, k, sizeof *names, by_name);
+    if (!rc && k == 0) {
         fprintf(stderr, "moodsim validate: %s: no *.yaml entries\n", path);
-        return -1;
+        rc = -1;
     }
-    return 0;
+    for (size_t i = 0; i < k; i++) {
+        if (!rc && add_file(ctx, names[i], list, n) < 0)
+            rc = -1;
+        free(names[i]);
+    }
+    return rc;
 }
 
 /* Markdown cells must not contain a bar or a newline. */
@@ -186,22 +228,22 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
     }
     if (o < 0 || cli_positionals(&a, 1, CLI_MAX_POS, "targets files or directories") < 0)
         return a.rc;
-    char *list[MAX_ENTRIES];
+    entry list[MAX_ENTRIES] = {{0}};
     size_t n = 0;
     int rc = EXIT_OK;
+    ms_context *ctx;
+    if (ms_context_new(&ctx, NULL) != MS_OK)
+        return EXIT_INTERNAL;
     for (int i = 0; i < a.npos; i++)
-        if (collect(a.pos[i], list, &n) < 0)
+        if (collect(ctx, a.pos[i], list, &n) < 0)
             rc = EXIT_INPUT;
     if (rc) {
-        for (size_t i = 0; i < n; i++)
-            free(list[i]);
+        for (size_t i = 0; i < n; i++) {
+            free(list[i].path);
+            free(list[i].scenario);
+        }
+        ms_context_free(ctx);
         return rc;
-    }
-    ms_context *ctx;
-    if (ms_context_new(&ctx, NULL) != MS_OK) {
-        for (size_t i = 0; i < n; i++)
-            free(list[i]);
-        return EXIT_INTERNAL;
     }
     text md = {0};
     put(&md, "| role | entry | figure | published [95 %% interval] | simulated [Monte-Carlo 95 %%] "
@@ -212,13 +254,14 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         double t0 = now();
         if (!quiet)
-            fprintf(stderr, "[%zu/%zu] %s ...\n", i + 1, n, list[i]);
+            fprintf(stderr, "[%zu/%zu] %s%s%s ...\n", i + 1, n, list[i].path,
+                    list[i].scenario ? " on " : "", list[i].scenario ? list[i].scenario : "");
         ms_calibration *c = NULL;
-        ms_status st = ms_calibration_evaluate(ctx, list[i], NULL, &c);
+        ms_status st = ms_calibration_evaluate(ctx, list[i].path, list[i].scenario, &c);
         if (st) {
             cli_report(ctx, st);
-            printf("%-4s %s: could not be evaluated (see stderr)\n", "!", list[i]);
-            put(&md, "| ! | `%s` | could not be evaluated | | | | |\n", list[i]);
+            printf("%-4s %s: could not be evaluated (see stderr)\n", "!", list[i].path);
+            put(&md, "| ! | `%s` | could not be evaluated | | | | |\n", list[i].path);
             failed++;
             rc = EXIT_INPUT;
             continue;
@@ -230,8 +273,11 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
         }
         entries[role]++;
         const char *rname = role ? "V" : "C";
-        char shown[PATH_MAX];
-        printf("%-4s %s (%s, %.0f s)\n", rname, ms_calibration_name(c),
+        char shown[PATH_MAX], shown_sc[PATH_MAX], label[512];
+        snprintf(label, sizeof label, "%s%s%s", ms_calibration_name(c),
+                 list[i].scenario ? " on " : "",
+                 list[i].scenario ? shown_path(list[i].scenario, shown_sc, sizeof shown_sc) : "");
+        printf("%-4s %s (%s, %.0f s)\n", rname, label,
                shown_path(ms_calibration_model_path(c), shown, sizeof shown), now() - t0);
         for (size_t k = 0; k < ms_calibration_target_count(c); k++) {
             double val, lo, hi, got;
@@ -252,7 +298,7 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
                    isnan(got) ? "n/a"
                    : in       ? "yes"
                               : "no");
-            put(&md, "| %s | %s | ", role ? "validation" : "calibration", ms_calibration_name(c));
+            put(&md, "| %s | %s | ", role ? "validation" : "calibration", label);
             put_cell(&md, name);
             put(&md, " | %s | %s | %s | ", pub, sim, isnan(got) ? "n/a" : in ? "yes" : "**no**");
             put_cell(&md, src);
@@ -281,8 +327,10 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
         rc = EXIT_INTERNAL;
     }
     free(md.s);
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].path);
+        free(list[i].scenario);
+    }
     ms_context_free(ctx);
     return rc;
 }

@@ -839,8 +839,8 @@ static int course_transitions(ms_sim *s, const ms_events *ev, int c, double t_en
         double tail = COURSE_MIN_TAIL_H;
         if (k > 1) {
             qsort(gaps, k - 1, sizeof *gaps, dbl_cmp);
-            double med = (k - 1) % 2 ? gaps[(k - 1) / 2]
-                                     : 0.5 * (gaps[(k - 1) / 2 - 1] + gaps[(k - 1) / 2]);
+            double med =
+                (k - 1) % 2 ? gaps[(k - 1) / 2] : 0.5 * (gaps[(k - 1) / 2 - 1] + gaps[(k - 1) / 2]);
             tail = fmin(fmax(med, COURSE_MIN_TAIL_H), COURSE_BREAK_H);
         }
         double a = evs[0], b = evs[1];
@@ -887,8 +887,7 @@ static long build_transitions(ms_sim *s, const ms_events *ev, double t_end)
         ncourse += (size_t)s->m->sym[MS_INPUT][j].course;
     /* every event gives at most two transitions, and so does every merged
      * course span (at most one per event) */
-    if (msi_grow(s->ctx, (void **)&s->tr, &s->tr_cap, 2 * ev->n * (1 + ncourse) + 1,
-                 sizeof *s->tr))
+    if (msi_grow(s->ctx, (void **)&s->tr, &s->tr_cap, 2 * ev->n * (1 + ncourse) + 1, sizeof *s->tr))
         return -1;
     for (size_t k = 0; k < ev->n; k++) {
         const msi_event *e = &ev->e[k];

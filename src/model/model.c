@@ -443,16 +443,16 @@ static ms_status read_input(loader *L, const msi_ynode *def, msi_symdef *s)
             return yfail(L, cn, "course: belongs to the inputs that count toward %s, not to it",
                          what);
         if (msi_ymap_get(def, "default") || msi_ymap_get(def, "target"))
-            return yfail(L, msi_ymap_get(def, "default") ? msi_ymap_get(def, "default")
-                                                         : msi_ymap_get(def, "target"),
+            return yfail(L,
+                         msi_ymap_get(def, "default") ? msi_ymap_get(def, "default")
+                                                      : msi_ymap_get(def, "target"),
                          "course %s has no default or target: the engine sets it", what);
         s->course_of = -1;
         return MS_OK;
     }
     if (cn) {
         if (cn->type != MS_Y_SCALAR)
-            return yfail(L, cn, "course: of %s expected the name of a course input, or none",
-                         what);
+            return yfail(L, cn, "course: of %s expected the name of a course input, or none", what);
         if (strcmp(cn->str, "none") == 0) {
             s->course_of = -1;
         } else {
@@ -460,7 +460,8 @@ static ms_status read_input(loader *L, const msi_ynode *def, msi_symdef *s)
             const msi_ynode *inputs = msi_ymap_get(L->doc.root, "inputs");
             const msi_ynode *cdef =
                 e && e->kind == MS_INPUT && inputs ? msi_ymap_get(inputs, cn->str) : NULL;
-            const msi_ynode *ck = cdef && cdef->type == MS_Y_MAP ? msi_ymap_get(cdef, "kind") : NULL;
+            const msi_ynode *ck =
+                cdef && cdef->type == MS_Y_MAP ? msi_ymap_get(cdef, "kind") : NULL;
             if (!ck || ck->type != MS_Y_SCALAR || strcmp(ck->str, "course") != 0)
                 return yfail(L, cn,
                              "course: '%s' of %s is not a course input (kind: course); "
