@@ -1,6 +1,6 @@
 /*
  * peer_cvode.c — the benchmark's hand-written peer: the flagship model's
- * equations (models/depression_inflammation.yaml: rules, odes, the HAMD
+ * equations (models/depression_inflammation_v1.yaml: rules, odes, the HAMD
  * observable) typed in C by hand, integrated the straightforward way with
  * SUNDIALS CVODE (BDF, dense direct solver, CVODE's difference-quotient
  * Jacobian, a scalar absolute tolerance), stopping and re-initialising at
@@ -143,7 +143,7 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector dv, void *ud)
     double drive_now = m->drive0 * (1 + m->challenge_gain * m->challenge) *
                        fmax(1 - sirt_inhib, 0.05) * (1 - exo_block);
     double load = load_of(m, y[NFKB] * tnf_free_frac);
-    double contact = fmin(m->tms + m->tms_sham + m->exosome_iv / (m->exosome_iv + 1) +
+    double contact = fmin(m->tms / 6000 + m->tms_sham + m->exosome_iv / (m->exosome_iv + 1) +
                               m->nmn_iv / (m->nmn_iv + 1) + m->anti_tnf_iv / (m->anti_tnf_iv + 1) +
                               y[SSRI_C] / (y[SSRI_C] + 1) + y[PILL] / (y[PILL] + 1),
                           1);
@@ -159,7 +159,7 @@ static int rhs(sunrealtype t, N_Vector yv, N_Vector dv, void *ud)
     dy[KYN] = LN2 / m->t_half_KYN * (1 + m->ido_gain * load - y[KYN]);
     dy[BDNF] = LN2 / m->t_half_BDNF *
                ((1 + m->exo_bdnf * y[EXO_E]) / (1 + m->bdnf_inf * fmax(y[MG] - 1, 0)) - y[BDNF]);
-    dy[DLPFC] = m->k_dlpfc_on * m->tms * (1 - y[DLPFC]) - LN2 / m->t_half_dlpfc * y[DLPFC];
+    dy[DLPFC] = m->k_dlpfc_on * (m->tms / 6000) * (1 - y[DLPFC]) - LN2 / m->t_half_dlpfc * y[DLPFC];
     dy[PLAST] =
         m->k_plast_on * y[DLPFC] * y[BDNF] * (1 + m->synergy_strength * y[EXO_E]) * (1 - y[PLAST]) -
         LN2 / m->t_half_plast * y[PLAST];

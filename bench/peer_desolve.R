@@ -1,6 +1,6 @@
 #!/usr/bin/env Rscript
 # peer_desolve.R — the benchmark's R peer: the flagship model's equations
-# (models/depression_inflammation.yaml) typed by hand in R and integrated with
+# (models/depression_inflammation_v1.yaml) typed by hand in R and integrated with
 # deSolve's lsoda, restarted at every switch of an input, as a researcher
 # would write it.  Parameter values come from `moodsim check --ledger`, the
 # calendar from `moodsim protocol events --format csv`.
@@ -61,7 +61,7 @@ rhs <- function(t, y, u) {
     exo_block <- exo_strength * EXO_E
     drive_now <- drive0 * (1 + challenge_gain * challenge) * max(1 - sirt_inhib, 0.05) * (1 - exo_block)
     load <- load_of(NFKB * tnf_free_frac)
-    contact <- min(tms + tms_sham + exosome_iv / (exosome_iv + 1) + nmn_iv / (nmn_iv + 1) +
+    contact <- min(tms / 6000 + tms_sham + exosome_iv / (exosome_iv + 1) + nmn_iv / (nmn_iv + 1) +
                    anti_tnf_iv / (anti_tnf_iv + 1) + SSRI_C / (SSRI_C + 1) + PILL / (PILL + 1), 1)
     ssri_occ <- SSRI_C / (SSRI_C + ssri_ec50)
     list(c(
@@ -74,7 +74,7 @@ rhs <- function(t, y, u) {
       LN2 / t_half_MG * (1 + mg_gain * load * BBB * (1 - exo_block) - MG),
       LN2 / t_half_KYN * (1 + ido_gain * load - KYN),
       LN2 / t_half_BDNF * ((1 + exo_bdnf * EXO_E) / (1 + bdnf_inf * max(MG - 1, 0)) - BDNF),
-      k_dlpfc_on * tms * (1 - DLPFC) - LN2 / t_half_dlpfc * DLPFC,
+      k_dlpfc_on * (tms / 6000) * (1 - DLPFC) - LN2 / t_half_dlpfc * DLPFC,
       k_plast_on * DLPFC * BDNF * (1 + synergy_strength * EXO_E) * (1 - PLAST) - LN2 / t_half_plast * PLAST,
       k_expect_on * contact * (1 - EXPECT) - LN2 / t_half_expect * EXPECT,
       exosome_iv - LN2 / t_half_EXO * EXO_P,

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """peer_scipy.py — the benchmark's SciPy peer: the flagship model's equations
-(models/depression_inflammation.yaml) typed by hand in Python/NumPy and
+(models/depression_inflammation_v1.yaml) typed by hand in Python/NumPy and
 integrated with scipy.integrate.solve_ivp (LSODA or BDF), restarted at every
 switch of an input, as a researcher would write it.  Parameter values come
 from `moodsim check --ledger`, the calendar from `moodsim protocol events
@@ -70,7 +70,7 @@ def make_rhs(p, u):
         drive_now = (drive0 * (1 + p["challenge_gain"] * u["challenge"]) *
                      max(1 - sirt_inhib, 0.05) * (1 - exo_block))
         load = load_of(p, NFKB * tnf_free_frac)
-        contact = min(u["tms"] + u["tms_sham"] + u["exosome_iv"] / (u["exosome_iv"] + 1) +
+        contact = min(u["tms"] / 6000 + u["tms_sham"] + u["exosome_iv"] / (u["exosome_iv"] + 1) +
                       u["nmn_iv"] / (u["nmn_iv"] + 1) + u["anti_tnf_iv"] / (u["anti_tnf_iv"] + 1) +
                       SSRI_C / (SSRI_C + 1) + PILL / (PILL + 1), 1)
         ssri_occ = SSRI_C / (SSRI_C + p["ssri_ec50"])
@@ -85,7 +85,7 @@ def make_rhs(p, u):
             LN2 / p["t_half_KYN"] * (1 + p["ido_gain"] * load - KYN),
             LN2 / p["t_half_BDNF"] * ((1 + p["exo_bdnf"] * EXO_E) /
                                       (1 + p["bdnf_inf"] * max(MG - 1, 0)) - BDNF),
-            p["k_dlpfc_on"] * u["tms"] * (1 - DLPFC) - LN2 / p["t_half_dlpfc"] * DLPFC,
+            p["k_dlpfc_on"] * (u["tms"] / 6000) * (1 - DLPFC) - LN2 / p["t_half_dlpfc"] * DLPFC,
             p["k_plast_on"] * DLPFC * BDNF * (1 + p["synergy_strength"] * EXO_E) * (1 - PLAST)
             - LN2 / p["t_half_plast"] * PLAST,
             p["k_expect_on"] * contact * (1 - EXPECT) - LN2 / p["t_half_expect"] * EXPECT,

@@ -18,7 +18,9 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 out="${BENCH_OUT:-$src/build/bench}"
 mkdir -p "$out"
 ms="$build/moodsim"
-model="$src/models/depression_inflammation.yaml"
+# the peers type version 1 of the flagship model by hand (version 2 is the
+# model file; version 1 is kept unchanged but for TMS in pulses: tms / 6000)
+model="$src/models/depression_inflammation_v1.yaml"
 proto="$src/protocols/tms_exosome_nmn.yaml"
 days=182 rtol=1e-6 atol=1e-9 agree=1e-4
 claimed=(exo_strength=0.7 exo_bdnf=1 synergy_strength=8 nmn_strength=3)

@@ -311,10 +311,12 @@ static void test_nonmem_round_trip(ms_context *ctx)
     CHECK(ms_sim_run(s, ev, times, 4, o1) == MS_OK, "%s", ms_errmsg(ctx));
     CHECK(ms_sim_run(s, back, times, 4, o2) == MS_OK, "%s", ms_errmsg(ctx));
     CHECK(memcmp(o1, o2, 4 * nout * sizeof *o1) == 0, "identical trajectories");
-    /* tms_dose integrates the switch: 70 sessions x 0.5 h = 35 h (30 x 0.5 by day 42) */
-    CHECK(close_rel(o1[3 * nout + 0], 35.0, 1e-6, 1), "cumulative stimulation %g h",
+    /* tms_dose integrates the pulse rate: 70 sessions x 3,000 pulses = 210,000
+     * (30 sessions by day 42: 90,000), whatever each session's length */
+    CHECK(close_rel(o1[3 * nout + 0], 210000.0, 1e-6, 1), "cumulative pulses %g",
           o1[3 * nout + 0]);
-    CHECK(close_rel(o1[2 * nout + 0], 15.0, 1e-6, 1), "after 6 weeks %g h", o1[2 * nout + 0]);
+    CHECK(close_rel(o1[2 * nout + 0], 90000.0, 1e-6, 1), "after 6 weeks %g pulses",
+          o1[2 * nout + 0]);
     free(o1);
     free(o2);
     ms_sim_free(s);

@@ -329,7 +329,7 @@ head -1 "$out/cmp/comparisons.csv" | grep -q "^arm,versus,n,n_versus,paired,diff
 [[ $(($(wc -l < "$out/cmp/comparisons.csv") - 1)) -eq 2 ]] && ok || bad "two comparisons"
 awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) h[FILENAME, $i] = i; next }
   FILENAME ~ /summary/ && $2 == "all" { mc[$1] = $h[FILENAME, "mean_change"]; n[$1] = $h[FILENAME, "n"]
-    r[$1] = $h[FILENAME, "response"]; m[$1] = $h[FILENAME, "remission"]; next }
+    r[$1] = $h[FILENAME, "response_rate"]; m[$1] = $h[FILENAME, "remission_rate"]; next }
   FILENAME ~ /comparisons/ && $1 == "tms_exosome" { f = FILENAME
     d = $h[f, "diff_change"] - (mc["tms_exosome"] - mc["tms"]); if (d < 0) d = -d
     dr = $h[f, "diff_response"] - (r["tms_exosome"] - r["tms"]); if (dr < 0) dr = -dr
