@@ -313,8 +313,7 @@ static void test_nonmem_round_trip(ms_context *ctx)
     CHECK(memcmp(o1, o2, 4 * nout * sizeof *o1) == 0, "identical trajectories");
     /* tms_dose integrates the pulse rate: 70 sessions x 3,000 pulses = 210,000
      * (30 sessions by day 42: 90,000), whatever each session's length */
-    CHECK(close_rel(o1[3 * nout + 0], 210000.0, 1e-6, 1), "cumulative pulses %g",
-          o1[3 * nout + 0]);
+    CHECK(close_rel(o1[3 * nout + 0], 210000.0, 1e-6, 1), "cumulative pulses %g", o1[3 * nout + 0]);
     CHECK(close_rel(o1[2 * nout + 0], 90000.0, 1e-6, 1), "after 6 weeks %g pulses",
           o1[2 * nout + 0]);
     free(o1);
