@@ -306,6 +306,16 @@ static int solver_sv_tolerances(ms_sim *s)
  * and ARKStepReset keeps the step size its controller had planned. */
 static int solver_restart(ms_sim *s, double t, double tstop)
 {
+    /* the solver accepts a step whose non_negative states end a rounding
+     * error below zero (its constraint test has a tolerance), but a restart
+     * from such a value is refused ("y0 fails to satisfy constraints"): start
+     * again from 0, the value the step meant */
+    if (s->constraints) {
+        double *y = N_VGetArrayPointer(s->y);
+        for (size_t i = 0; i < s->ns; i++)
+            if (y[i] < 0 && s->m->sym[MS_STATE][i].non_negative)
+                y[i] = 0;
+    }
     if (s->ark)
         return ARKStepReset(s->ark, t, s->y) != ARK_SUCCESS ||
                ARKStepSetStopTime(s->ark, tstop) != ARK_SUCCESS;
