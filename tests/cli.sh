@@ -729,4 +729,31 @@ printf 'protocol: drive_course\ndoses:\n  - {input: in_course, at_h: 0, level: 1
 expect_rc 2 "a dose on a course input" "$ms" simulate "$tmp/course.yaml" --protocol "$tmp/course_drive.yaml" --days 1 --out "$tmp/cd.csv"
 grep -q "'in_course' is a course input: the engine sets it" "$tmp/err" && ok || bad "driving a course input: $(cat "$tmp/err")"
 
+# a claims counterpart whose simulations fail: the main run (claim null)
+# succeeds; as claimed, H' = blow H^2 blows up within hours.  The CLI and
+# the report say how many of the counterpart's simulations failed and why
+# (they were once only a smaller n in its summary)
+cat > "$tmp/blow.yaml" <<'YAML'
+model: blow_up_claim
+states:
+  H: {unit: points, initial: H0}
+parameters:
+  H0:   {value: 24, unit: points, hypothesis: test value}
+  blow: {value: 0, as_claimed: 1, unit: 1/(points*h), hypothesis: test claim (null 0)}
+variability:
+  H0: {dist: normal, mean: 24, sd: 2, lower: 18, upper: 30, hypothesis: test distribution}
+odes:
+  H: blow * H^2 - 0.001 * H
+observables:
+  HAMD: {expr: H, unit: points}
+YAML
+printf 'scenario: blow\nmodel: %s\nseed: 3\npatients_per_arm: 5\narms:\n  - {name: untreated}\nvisits_weeks: [0, 1]\nendpoints: {score: HAMD}\nanalysis: {bootstrap: 100, max_per_arm: 50}\n' \
+  "$tmp/blow.yaml" > "$tmp/blow_sc.yaml"
+expect_rc 0 "a trial whose counterpart fails" "$ms" trial "$tmp/blow_sc.yaml" --out "$tmp/blow_run"
+grep -q "^5 candidates screened, 5 included, 0 simulations failed" "$tmp/out" &&
+  grep -q "^claims as-claimed (the same patients again; .*; 5 simulations failed: report.html lists the first):" "$tmp/out" && ok ||
+  bad "the counterpart's failures on the CLI: $(cat "$tmp/out")"
+grep -q "<p>as-claimed: 5</p><ul><li>untreated #0: " "$tmp/blow_run/report.html" && ok ||
+  bad "the counterpart's failures in the report: $(grep -o '<h2>Failures.\{0,300\}' "$tmp/blow_run/report.html")"
+
 finish "cli"

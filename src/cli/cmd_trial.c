@@ -253,8 +253,13 @@ static void print_summary(const ms_scenario *sc, const ms_trial *t, const char *
         printf("claims %s (this run):\n", setting_name(set));
     print_arms(sc, t);
     if (cp) {
-        printf("claims %s (the same patients again; %s/%s/summary.csv):\n", setting_name(other),
+        long cp_failed = 0;
+        ms_trial_counts(cp, NULL, NULL, &cp_failed);
+        printf("claims %s (the same patients again; %s/%s/summary.csv", setting_name(other),
                dir ? dir : ".", ms_claims_dir(other));
+        if (cp_failed)
+            printf("; %ld simulations failed: report.html lists the first", cp_failed);
+        printf("):\n");
         print_arms(sc, cp);
     }
     ms_synergy_summary y;

@@ -1230,6 +1230,21 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         }
         fputs("</ul>\n", f);
     }
+    /* the counterpart's failures: the same patients with the claims at the
+     * other setting (the first reasons are kept in memory; no file) */
+    const ms_trial *cpt = t->cp.trial;
+    if (cpt && cpt->res.n_failed > 0) {
+        fprintf(f, "<p>%s: %ld</p><ul>", setting_name(S, t->cp.other), cpt->res.n_failed);
+        for (size_t i = 0; i < cpt->tally.nfail_kept; i++) {
+            const msi_rechdr *r = &cpt->tally.fail[i];
+            fputs("<li>", f);
+            esc(f, sc->arms[r->arm].name);
+            fprintf(f, " #%lld: ", (long long)r->patient);
+            esc(f, r->reason);
+            fputs("</li>", f);
+        }
+        fputs("</ul>\n", f);
+    }
 
     char plver[80] = "";
     plgver(plver);
