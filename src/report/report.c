@@ -490,6 +490,21 @@ static const char *verdict_ja(const char *v)
                                          : "相加未満";
 }
 
+/* The first failures a trial's tally kept: arm, patient and reason. */
+static void failure_list(FILE *f, const ms_scenario *sc, const ms_trial *t)
+{
+    fputs("<ul>", f);
+    for (size_t i = 0; i < t->tally.nfail_kept; i++) {
+        const msi_rechdr *r = &t->tally.fail[i];
+        fputs("<li>", f);
+        esc(f, sc->arms[r->arm].name);
+        fprintf(f, " #%lld: ", (long long)r->patient);
+        esc(f, r->reason);
+        fputs("</li>", f);
+    }
+    fputs("</ul>\n", f);
+}
+
 static const char *setting_name(const char *const *S, int setting)
 {
     return S[setting == MS_CLAIMS_NULL         ? S_SET_NULL
@@ -1219,31 +1234,15 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     if (t->res.n_failed == 0) {
         fprintf(f, "<p>%s</p>\n", S[S_NONE_FAILED]);
     } else {
-        fprintf(f, "<p>%ld (failures.csv)</p><ul>", t->res.n_failed);
-        for (size_t i = 0; i < t->tally.nfail_kept; i++) {
-            const msi_rechdr *r = &t->tally.fail[i];
-            fputs("<li>", f);
-            esc(f, sc->arms[r->arm].name);
-            fprintf(f, " #%lld: ", (long long)r->patient);
-            esc(f, r->reason);
-            fputs("</li>", f);
-        }
-        fputs("</ul>\n", f);
+        fprintf(f, "<p>%ld (failures.csv)</p>", t->res.n_failed);
+        failure_list(f, sc, t);
     }
     /* the counterpart's failures: the same patients with the claims at the
      * other setting (the first reasons are kept in memory; no file) */
     const ms_trial *cpt = t->cp.trial;
     if (cpt && cpt->res.n_failed > 0) {
-        fprintf(f, "<p>%s: %ld</p><ul>", setting_name(S, t->cp.other), cpt->res.n_failed);
-        for (size_t i = 0; i < cpt->tally.nfail_kept; i++) {
-            const msi_rechdr *r = &cpt->tally.fail[i];
-            fputs("<li>", f);
-            esc(f, sc->arms[r->arm].name);
-            fprintf(f, " #%lld: ", (long long)r->patient);
-            esc(f, r->reason);
-            fputs("</li>", f);
-        }
-        fputs("</ul>\n", f);
+        fprintf(f, "<p>%s: %ld</p>", setting_name(S, t->cp.other), cpt->res.n_failed);
+        failure_list(f, sc, cpt);
     }
 
     char plver[80] = "";
