@@ -712,6 +712,11 @@ MS_API ms_status ms_trial_visit(const ms_trial *t, size_t arm, size_t visit, ms_
 /* Of the patients of `arm` responding at visit `from`, the share still
  * responding at `visit` (durability of response); NAN if none responded. */
 MS_API double ms_trial_sustained(const ms_trial *t, size_t arm, size_t from, size_t visit);
+/* Of the patients of `arm` in remission at visit `from`, the share in
+ * remission at every visit after it up to `visit` (remission without a
+ * relapse at any visit in between: a Kaplan-Meier-like event-free share);
+ * NAN if none remitted or `visit` is not after `from`. */
+MS_API double ms_trial_remission_kept(const ms_trial *t, size_t arm, size_t from, size_t visit);
 /* Observable `obs` (an index, MS_OBSERVABLE) at one visit of one arm over
  * the patients whose simulation succeeded: its mean, its standard deviation
  * (NAN below 2 patients) and the number of patients; any output may be NULL.

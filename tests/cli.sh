@@ -244,7 +244,7 @@ grep -q "^best parameters so far:" "$tmp/stop.out" && grep -q "^  p_tms_inf  *0\
 # point evaluated, said to be unconverged; the exit code judges its targets
 sed 's/^fit:/max_evaluations: 3\nfit:/' "$tmp/stop.yaml" > "$tmp/budget.yaml"
 expect_rc 4 "a fit ended by max_evaluations, its target unmet" "$ms" calibrate "$tmp/budget.yaml"
-grep -q "stopped after 3 evaluations (the targets file's max_evaluations:); the best point evaluated (not a converged fit)" "$tmp/err" &&
+grep -q "stopped after 3 evaluations (max_evaluations: of the targets file or the plan's step); the best point evaluated (not a converged fit)" "$tmp/err" &&
   ok || bad "a budgeted fit says it stopped after exactly 3 evaluations: $(cat "$tmp/err")"
 grep -q "^best parameters evaluated (not converged):" "$tmp/out" && grep -q "^  p_tms_inf  *0\.[0-9]" "$tmp/out" &&
   ok || bad "a budgeted fit prints its best point: $(cat "$tmp/out")"
@@ -511,6 +511,21 @@ diff "$src/models/depression_inflammation.yaml" "$tmp/p4model.yaml" | grep -c '^
   grep -A1 "^  drive_sigma:" "$tmp/p4model.yaml" | grep -q "^    value: 0.99$" && ok ||
   bad "a plan writes its kept values, rounded: $(diff "$src/models/depression_inflammation.yaml" "$tmp/p4model.yaml")"
 expect_rc 2 "--write-model with --evaluate" "$ms" calibrate "$tmp/p4.yaml" --evaluate --write-model "$tmp/x.yaml"
+# a step's fit: fits only some of the targets file's parameters (the others
+# held at the model's values) and max_evaluations: caps it
+plan p5.yaml "steps:\n  - {targets: $cal/crp_depression.yaml, fit: [drive_sigma], max_evaluations: 4}\n"
+expect_rc 0 "a step fitting one of its file's two parameters" "$ms" calibrate "$tmp/p5.yaml"
+grep -q "^  drive_sigma  .* step 1 " "$tmp/out" && ! grep -q "^  drive_median  .* step 1 " "$tmp/out" && ok ||
+  bad "the step re-derives drive_sigma only: $(cat "$tmp/out")"
+grep -q "stopped after 4 evaluations (max_evaluations: of the targets file or the plan's step)" "$tmp/err" && ok ||
+  bad "the step's max_evaluations: stops it: $(cat "$tmp/err")"
+refused_plan "fit: a parameter the file does not fit" "steps:\n  - {targets: $cal/crp_healthy.yaml, fit: [nat_mean]}\n" \
+  "fit: 'nat_mean' is not among the fit: parameters of"
+refused_plan "keep: a parameter the step's fit: leaves out" \
+  "steps:\n  - {targets: $cal/crp_healthy.yaml, fit: [drive_sigma], keep: [drive_median]}\n" \
+  "keep: 'drive_median' is not fitted by this step"
+refused_plan "max_evaluations: 0 in a step" "steps:\n  - {targets: $cal/crp_healthy.yaml, max_evaluations: 0}\n" \
+  "max_evaluations: expected a whole number from 1"
 expect_rc 2 "--write-model into a missing directory" "$ms" calibrate "$cal/crp_healthy.yaml" --quiet --write-model "$tmp/no/such/dir.yaml"
 grep -q "dir.yaml: cannot write" "$tmp/err" && ok || bad "--write-model names the file it cannot write: $(cat "$tmp/err")"
 
@@ -652,6 +667,46 @@ val_entry "$tmp/v_obs.yaml" validation "" '  - {name: x, statistic: mean_final, 
 '
 expect_rc 2 "observable: on a score statistic" "$ms" validate "$tmp/v_obs.yaml"
 grep -q "observable: belongs to cohort targets and to observable_mean and observable_ratio" "$tmp/err" && ok || bad "observable: refused: $(cat "$tmp/err")"
+# remission_kept: of the remitters at from_week, the share in remission at
+# every visit up to week; on the closed form every score only falls, so it
+# is 1 exactly
+val_entry "$tmp/v_kept.yaml" validation "" '  - {name: AB_kept, statistic: remission_kept, arm: AB, from_week: 2, week: 4, value: 1, tolerance: 0.001, source: closed form}
+'
+expect_rc 0 "remission_kept on scores that only fall" "$ms" validate "$tmp/v_kept.yaml" --quiet
+grep -q "^     AB_kept  *1 \[0.999, 1.001\]  *1 \[1, 1\]  *yes" "$tmp/out" && ok || bad "remission_kept is 1: $(cat "$tmp/out")"
+val_entry "$tmp/v_kept2.yaml" validation "" '  - {name: x, statistic: remission_kept, arm: AB, week: 4, value: 1, tolerance: 0.1, source: s}
+'
+expect_rc 2 "remission_kept without from_week:" "$ms" validate "$tmp/v_kept2.yaml"
+grep -q "a remission_kept target needs from_week: (the visit of the first remission)" "$tmp/err" && ok || bad "from_week: required: $(cat "$tmp/err")"
+# population: FILE sets its values in every arm, under an arm's own set:;
+# every value names its source or hypothesis, and the report shows them
+pop_scen() { # FILE POPULATION ARM-A-EXTRA
+  sed -e "s|^model: |model: $src/tests/trial/|" -e "s|protocol: on_|protocol: $src/tests/trial/on_|g" \
+      -e "s|^randomisation: matched|randomisation: matched\npopulation: $2|" \
+      -e "s|{name: A, protocol: \([^}]*\)}|{name: A, protocol: \1$3}|" "$cf" > "$1"
+}
+printf 'population: slow_a\nlabel: Slower on A\nvalues:\n  kA: {value: 0.001, source: a test value}\n' > "$tmp/pop.yaml"
+pop_scen "$tmp/pop_s.yaml" "$tmp/pop.yaml" ""
+printf 'calibration: pop\nrole: validation\nscenario: %s\ntargets:\n%s' "$tmp/pop_s.yaml" "$ratio_t" > "$tmp/pop_t.yaml"
+"$ms" validate "$tmp/pop_t.yaml" --quiet > "$tmp/out" 2>&1
+r=$(awk '$1 == "A_ratio" { print $5 }' "$tmp/out")
+within "$r" 0.51068 0.51070 "the population's kA = 0.001 in arm A: exp(-0.001 * 672) = 0.51069 (got $r)"
+pop_scen "$tmp/pop_s2.yaml" "$tmp/pop.yaml" ", set: {kA: 0.002}"
+sed "s|$tmp/pop_s.yaml|$tmp/pop_s2.yaml|" "$tmp/pop_t.yaml" > "$tmp/pop_t2.yaml"
+"$ms" validate "$tmp/pop_t2.yaml" --quiet > "$tmp/out" 2>&1
+r=$(awk '$1 == "A_ratio" { print $5 }' "$tmp/out")
+within "$r" 0.26079 0.26081 "an arm's own set: kA = 0.002 wins over the population's (got $r)"
+expect_rc 0 "a trial with a population" "$ms" trial "$tmp/pop_s.yaml" --out "$tmp/pop_run" --quiet --one-setting
+grep -q "<tr><th>Population</th><td><code>slow_a</code> Slower on A.*<code>kA</code> = 0.001 — source: a test value" "$tmp/pop_run/report.html" && ok ||
+  bad "the report shows the population and what its values rest on"
+printf 'population: bare\nvalues:\n  kA: {value: 0.001}\n' > "$tmp/pop_bad.yaml"
+pop_scen "$tmp/pop_s3.yaml" "$tmp/pop_bad.yaml" ""
+expect_rc 2 "a population value without a source" "$ms" trial "$tmp/pop_s3.yaml" --out "$tmp/pop_run3" --quiet
+grep -q "pop_s3.yaml:7:13: in the population: .*pop_bad.yaml:3:7: 'kA' needs a source: or a hypothesis:" "$tmp/err" && ok ||
+  bad "an unsourced population value, located: $(cat "$tmp/err")"
+printf 'population: wrong\nvalues:\n  kZ: {value: 1, hypothesis: none}\n' > "$tmp/pop_bad.yaml"
+expect_rc 2 "a population value of no parameter" "$ms" trial "$tmp/pop_s3.yaml" --out "$tmp/pop_run3" --quiet
+grep -q "pop_bad.yaml:3:3: 'kZ' is not a parameter of model" "$tmp/err" && ok || bad "a population's unknown name: $(cat "$tmp/err")"
 # a suite with a broken entry: the others still run and are reported, exit 2,
 # and --out writes the table through a temporary file
 cp "$tmp/v_smd.yaml" "$tmp/suite/b_broken.yaml"
@@ -662,7 +717,7 @@ grep -q "^V    a_entry" "$tmp/out" && grep -q "^C    c_calib" "$tmp/out" && grep
   bad "the good entries are reported beside the broken one: $(cat "$tmp/out")"
 grep -q "^| validation | a_entry | A_ratio | 0.2608 \[0.2598, 0.2618\] | 0.2608 " "$tmp/suite.md" && ! grep -q '^old' "$tmp/suite.md" && ok ||
   bad "the Markdown table: $(head -5 "$tmp/suite.md")"
-grep -q "validation: 3 of 3 figures inside the published interval (1 entries, never fitted); calibration: 3 of 3 (1 entries)" "$tmp/out" && ok ||
+grep -q "validation: 3 of 3 figures inside the published interval (1 entry, never fitted); calibration: 3 of 3 (1 entry)" "$tmp/out" && ok ||
   bad "the suite's summary line: $(tail -2 "$tmp/out")"
 expect_rc 0 "--only validation" "$ms" validate "$tmp/suite/a_entry.yaml" "$tmp/suite/c_calib.yaml" --only validation --quiet
 ! grep -q "c_calib" "$tmp/out" && ok || bad "--only validation left out the calibration entry"

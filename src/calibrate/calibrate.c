@@ -61,19 +61,30 @@ typedef enum {
     ST_MIXTURE,
     ST_VARIANCE_RATIO,
     ST_SUSTAINED,
-    ST_OBS_MEAN,  /* an observable's mean at a visit */
-    ST_OBS_RATIO, /* that mean over the same arm's at baseline */
-    ST_SMD        /* standardised mean difference of change (minus_arm - arm) */
+    ST_REMISSION_KEPT, /* remitters at from_week in remission at every visit to week */
+    ST_OBS_MEAN,       /* an observable's mean at a visit */
+    ST_OBS_RATIO,      /* that mean over the same arm's at baseline */
+    ST_SMD             /* standardised mean difference of change (minus_arm - arm) */
 } stat_kind;
-static const char *const STAT_NAME[] = {"fraction_above",  "median",
-                                        "quantile",        "hedges_g",
-                                        "cv_ratio",        "odds_ratio",
-                                        "mean_baseline",   "mean_final",
-                                        "mean_change",     "response_rate",
-                                        "remission_rate",  "mixture_weight",
-                                        "variance_ratio",  "sustained_response",
-                                        "observable_mean", "observable_ratio",
-                                        "smd_change",      NULL};
+static const char *const STAT_NAME[] = {"fraction_above",
+                                        "median",
+                                        "quantile",
+                                        "hedges_g",
+                                        "cv_ratio",
+                                        "odds_ratio",
+                                        "mean_baseline",
+                                        "mean_final",
+                                        "mean_change",
+                                        "response_rate",
+                                        "remission_rate",
+                                        "mixture_weight",
+                                        "variance_ratio",
+                                        "sustained_response",
+                                        "remission_kept",
+                                        "observable_mean",
+                                        "observable_ratio",
+                                        "smd_change",
+                                        NULL};
 #define MIX_MAX 8
 #define REF_MAX 8
 
@@ -83,7 +94,7 @@ typedef struct {
     int obs, col;       /* cohort targets: the observable, its column in cols */
     int arm, minus_arm; /* trial targets: arm, and the arm subtracted (or -1) */
     int visit;          /* trial targets: the visit (week:), or -1 for the final one */
-    int from_visit;     /* sustained_response: the earlier visit (from_week:) */
+    int from_visit;     /* sustained_response, remission_kept: the earlier visit (from_week:) */
     double threshold, q, value, lo, hi;
     /* mixture_weight: component means (improvement, points), the component
      * reported, and the arms fitted together (pool[0] = arm) */
@@ -512,17 +523,30 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
         int idx;
         if ((st = fixed_param(c, d, fit->keys[i], "fit", &idx)))
             return st;
-        c->fit_idx[i] = idx;
         const msi_ynode *f = fit->vals[i];
-        if ((st = num(ctx, d, f, "start", 1, &c->start[i])) ||
-            (st = num(ctx, d, f, "lower", 1, &c->lower[i])) ||
-            (st = num(ctx, d, f, "upper", 1, &c->upper[i])))
+        double start, lower, upper;
+        if ((st = num(ctx, d, f, "start", 1, &start)) ||
+            (st = num(ctx, d, f, "lower", 1, &lower)) || (st = num(ctx, d, f, "upper", 1, &upper)))
             return st;
-        if (!(c->lower[i] < c->start[i] && c->start[i] < c->upper[i]))
+        if (!(lower < start && start < upper))
             return cfail(ctx, d, f, "expected lower < start < upper");
-        c->file_value[i] = c->model->sym[MS_PARAM][idx].value;
-        c->nfit = i + 1;
+        /* a plan step that fits only some of them holds the others */
+        int fitted = c->run->nonly == 0;
+        for (size_t k = 0; k < c->run->nonly && !fitted; k++)
+            fitted = strcmp(c->run->only_names[k], fit->keys[i]->str) == 0;
+        if (!fitted)
+            continue;
+        size_t j = c->nfit++;
+        c->fit_idx[j] = idx;
+        c->start[j] = start;
+        c->lower[j] = lower;
+        c->upper[j] = upper;
+        c->file_value[j] = c->model->sym[MS_PARAM][idx].value;
     }
+    if (c->nfit == 0)
+        return cfail(ctx, d, fit, "none of these parameters is among those the plan's step fits");
+    if (c->run->max_evals > 0)
+        c->max_evals = c->run->max_evals;
     /* values carried from a plan's earlier steps, in place of the file's */
     for (size_t h = 0; h < c->run->nhold; h++) {
         int idx = ms_model_find(c->model, MS_PARAM, c->run->hold_names[h]);
@@ -586,8 +610,8 @@ targets:;
                          "quantile, hedges_g, cv_ratio, odds_ratio (cohorts) or "
                          "mean_baseline, mean_final, mean_change, "
                          "response_rate, remission_rate, mixture_weight, "
-                         "variance_ratio, sustained_response, observable_mean, "
-                         "observable_ratio, smd_change (trials)",
+                         "variance_ratio, sustained_response, remission_kept, "
+                         "observable_mean, observable_ratio, smd_change (trials)",
                          stt->str);
         if ((k >= ST_MEAN_BASELINE) != (c->sc != NULL))
             return cfail(ctx, d, stt, "statistic '%s' needs a %s calibration", stt->str,
@@ -634,24 +658,28 @@ targets:;
         const msi_ynode *wk = msi_ymap_get(e, "week"), *fw = msi_ymap_get(e, "from_week");
         if (wk) {
             if (k != ST_MEAN_FINAL && k != ST_MEAN_CHANGE && k != ST_RESPONSE &&
-                k != ST_REMISSION && k != ST_SUSTAINED && k != ST_OBS_MEAN && k != ST_OBS_RATIO)
+                k != ST_REMISSION && k != ST_SUSTAINED && k != ST_REMISSION_KEPT &&
+                k != ST_OBS_MEAN && k != ST_OBS_RATIO)
                 return cfail(ctx, d, wk,
                              "week: applies to mean_final, mean_change, "
                              "response_rate, remission_rate, sustained_response, "
-                             "observable_mean and observable_ratio");
+                             "remission_kept, observable_mean and observable_ratio");
             if ((st = visit_of(c, d, wk, "week", &t->visit)))
                 return st;
         }
-        if (fw && k != ST_SUSTAINED)
-            return cfail(ctx, d, fw, "from_week: belongs to a sustained_response target");
+        if (fw && k != ST_SUSTAINED && k != ST_REMISSION_KEPT)
+            return cfail(ctx, d, fw,
+                         "from_week: belongs to a sustained_response or remission_kept target");
         if ((k == ST_OBS_MEAN || k == ST_OBS_RATIO) && !wk)
             t->visit = (int)ms_scenario_visit_count(c->sc) - 1;
-        if (k == ST_SUSTAINED) {
-            /* of the responders at from_week, the fraction still responding at week */
+        if (k == ST_SUSTAINED || k == ST_REMISSION_KEPT) {
+            /* of the responders (remitters) at from_week, the fraction still
+             * responding at week (in remission at every visit up to week) */
             if (!fw || !wk)
                 return cfail(ctx, d, e,
-                             "a sustained_response target needs from_week: (the "
-                             "visit of the first response) and week: (a later visit)");
+                             "a %s target needs from_week: (the visit of the first "
+                             "%s) and week: (a later visit)",
+                             stt->str, k == ST_SUSTAINED ? "response" : "remission");
             if ((st = visit_of(c, d, fw, "from_week", &t->from_visit)))
                 return st;
             if (t->from_visit >= t->visit)
@@ -765,6 +793,15 @@ static double arm_stat(const ms_trial *tr, int arm, const target *t, double *se)
         if (!ms_trial_visit(tr, (size_t)arm, (size_t)t->from_visit, &v) && v.n > 0 &&
             v.response > 0)
             *se = sqrt(p * (1 - p) / (v.response * (double)v.n));
+        return p;
+    }
+    if (kind == ST_REMISSION_KEPT) { /* remitters at from_visit, no relapse up to visit */
+        double p =
+            ms_trial_remission_kept(tr, (size_t)arm, (size_t)t->from_visit, (size_t)t->visit);
+        ms_visit_summary v;
+        if (!ms_trial_visit(tr, (size_t)arm, (size_t)t->from_visit, &v) && v.n > 0 &&
+            v.remission > 0)
+            *se = sqrt(p * (1 - p) / (v.remission * (double)v.n));
         return p;
     }
     if (kind == ST_OBS_MEAN || kind == ST_OBS_RATIO) {

@@ -28,6 +28,12 @@ typedef struct {
     const double *hold_values;
     size_t nhold;
     const char *model; /* if not NULL: the real path of the only model allowed */
+    /* a plan step's fit: list: only these of the targets file's fit:
+     * parameters are fitted, the others held at the model's values
+     * (nonly 0: all); max_evals > 0 replaces the file's max_evaluations: */
+    const char *const *only_names;
+    size_t nonly;
+    int max_evals;
 } msi_cal_run;
 ms_status msi_calibration_run(ms_context *ctx, const char *path, const msi_cal_run *run,
                               ms_calibration **out);

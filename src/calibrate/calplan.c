@@ -25,6 +25,9 @@ typedef struct {
     int check;
     char *keep[PLAN_MAX_KEEP]; /* names kept (steps) */
     size_t nkeep;
+    char *only[PLAN_MAX_KEEP]; /* fit: names fitted (steps; none: all of the file's) */
+    size_t nonly;
+    int max_evals; /* max_evaluations: (steps; 0: the targets file's) */
     int keep_all;  /* no keep: list: every fitted parameter */
     int line, col; /* the stage's position in the plan */
 } stage;
@@ -56,6 +59,8 @@ void ms_calplan_free(ms_calplan *p)
         msi_free(ctx, p->st[i].scenario);
         for (size_t k = 0; k < p->st[i].nkeep; k++)
             msi_free(ctx, p->st[i].keep[k]);
+        for (size_t k = 0; k < p->st[i].nonly; k++)
+            msi_free(ctx, p->st[i].only[k]);
     }
     for (size_t i = 0; i < p->nv; i++)
         msi_free(ctx, p->v[i].name);
@@ -97,7 +102,7 @@ static stage *new_stage(ms_calplan *p, const msi_ynode *n, int check)
 /* The targets file named at node tn: it must open and hold a fit: mapping,
  * whose keys a step's keep: names must be among. */
 static ms_status read_stage_targets(ms_calplan *p, const msi_ydoc *d, const msi_ynode *tn,
-                                    const msi_ynode *keep, stage *s)
+                                    const msi_ynode *keep, const msi_ynode *only, stage *s)
 {
     if (tn->type != MS_Y_SCALAR || !tn->len)
         return pfail(p, d, tn, "expected the path of a targets file");
@@ -117,6 +122,21 @@ static ms_status read_stage_targets(ms_calplan *p, const msi_ydoc *d, const msi_
         st = pfail(p, d, tn, "'%s' is not a targets file (no fit: mapping)", s->targets);
     if (!st && msi_ymap_get(td.root, "steps"))
         st = pfail(p, d, tn, "'%s' is a plan; a plan's stages are targets files", s->targets);
+    if (!st && only) {
+        if (only->type != MS_Y_SEQ || only->n == 0 || only->n > PLAN_MAX_KEEP)
+            st = pfail(p, d, only,
+                       "fit: expected a list of 1 to %d of the targets file's fit: "
+                       "parameters (the step fits these and holds the others)",
+                       PLAN_MAX_KEEP);
+        for (size_t k = 0; !st && k < only->n; k++) {
+            const msi_ynode *kn = only->vals[k];
+            if (kn->type != MS_Y_SCALAR || msi_ymap_index(fit, kn->str) < 0)
+                st = pfail(p, d, kn, "fit: '%s' is not among the fit: parameters of '%s'",
+                           kn->type == MS_Y_SCALAR ? kn->str : "?", s->targets);
+            else if (!(s->only[s->nonly++] = msi_strdup(p->ctx, kn->str)))
+                st = msi_nomem(p->ctx);
+        }
+    }
     if (!st && keep) {
         if (keep->type != MS_Y_SEQ || keep->n > PLAN_MAX_KEEP)
             st = pfail(p, d, keep,
@@ -126,10 +146,17 @@ static ms_status read_stage_targets(ms_calplan *p, const msi_ydoc *d, const msi_
         s->keep_all = 0;
         for (size_t k = 0; !st && k < keep->n; k++) {
             const msi_ynode *kn = keep->vals[k];
-            if (kn->type != MS_Y_SCALAR || msi_ymap_index(fit, kn->str) < 0)
+            int fitted = kn->type == MS_Y_SCALAR && msi_ymap_index(fit, kn->str) >= 0;
+            if (fitted && s->nonly) {
+                fitted = 0;
+                for (size_t q = 0; q < s->nonly; q++)
+                    fitted |= strcmp(s->only[q], kn->str) == 0;
+            }
+            if (!fitted)
                 st = pfail(p, d, kn,
-                           "keep: '%s' is not fitted by '%s' (its fit: names the "
-                           "parameters a step can keep)",
+                           "keep: '%s' is not fitted by this step (the fit: of '%s', "
+                           "or the step's own fit: list, names the parameters a step "
+                           "can keep)",
                            kn->type == MS_Y_SCALAR ? kn->str : "?", s->targets);
             else if (!(s->keep[s->nkeep++] = msi_strdup(p->ctx, kn->str)))
                 st = msi_nomem(p->ctx);
@@ -140,17 +167,17 @@ static ms_status read_stage_targets(ms_calplan *p, const msi_ydoc *d, const msi_
 }
 
 /* steps: or checks: -- a list of targets files, or of mappings {targets:,
- * keep:} (steps) / {targets:, scenario:} (checks) */
+ * keep:, fit:, max_evaluations:} (steps) / {targets:, scenario:} (checks) */
 static ms_status read_stages(ms_calplan *p, const msi_ydoc *d, const msi_ynode *list, int check)
 {
     const char *what = check ? "checks" : "steps";
     if (list->type != MS_Y_SEQ || (!check && list->n == 0))
         return pfail(p, d, list, "%s: expected a list of targets files%s", what,
                      check ? "" : " (at least one)");
-    static const char *const step_keys[] = {"targets", "keep", NULL};
+    static const char *const step_keys[] = {"targets", "keep", "fit", "max_evaluations", NULL};
     static const char *const check_keys[] = {"targets", "scenario", NULL};
     for (size_t i = 0; i < list->n; i++) {
-        const msi_ynode *e = list->vals[i], *tn = e, *keep = NULL;
+        const msi_ynode *e = list->vals[i], *tn = e, *keep = NULL, *only = NULL;
         stage *s = new_stage(p, e, check);
         if (!s)
             return msi_nomem(p->ctx);
@@ -163,6 +190,20 @@ static ms_status read_stages(ms_calplan *p, const msi_ydoc *d, const msi_ynode *
                 return pfail(p, d, e, "no 'targets:' (the targets file of this %s)",
                              check ? "check" : "step");
             keep = msi_ymap_get(e, "keep");
+            only = msi_ymap_get(e, "fit");
+            const msi_ynode *me = msi_ymap_get(e, "max_evaluations");
+            if (me) {
+                double m;
+                if ((st = msi_yget_number(p->ctx, d, me, "max_evaluations", &m, MS_ERR_ARG)))
+                    return st;
+                if (m < 1 || m > 1e6 || m != floor(m))
+                    return pfail(p, d, me,
+                                 "max_evaluations: expected a whole number from 1 to 1e6 "
+                                 "(the evaluations after which the step stops with its "
+                                 "best point), not %g",
+                                 m);
+                s->max_evals = (int)m;
+            }
             const msi_ynode *sn = msi_ymap_get(e, "scenario");
             if (sn) {
                 if (sn->type != MS_Y_SCALAR || !sn->len)
@@ -171,7 +212,7 @@ static ms_status read_stages(ms_calplan *p, const msi_ydoc *d, const msi_ynode *
                     return msi_nomem(p->ctx);
             }
         }
-        if ((st = read_stage_targets(p, d, tn, keep, s)))
+        if ((st = read_stage_targets(p, d, tn, keep, only, s)))
             return st;
     }
     return MS_OK;
@@ -360,7 +401,10 @@ ms_status ms_calplan_run(ms_context *ctx, ms_calplan *p, size_t i, int evaluate,
                        .hold_names = names,
                        .hold_values = values,
                        .nhold = p->nv,
-                       .model = p->model};
+                       .model = p->model,
+                       .only_names = (const char *const *)s->only,
+                       .nonly = s->nonly,
+                       .max_evals = s->max_evals};
     ms_calibration *c = NULL;
     st = msi_calibration_run(ctx, s->targets, &run, &c);
     msi_free(ctx, (void *)names);

@@ -81,8 +81,9 @@ static void print_fit_end(const ms_calibration *c, int stopped, int quiet)
                 nev);
     else if (end == MS_FIT_BUDGET)
         fprintf(stderr,
-                "moodsim calibrate: stopped after %d evaluations (the targets file's "
-                "max_evaluations:); the best point evaluated (not a converged fit)\n",
+                "moodsim calibrate: stopped after %d evaluations (max_evaluations: of the "
+                "targets file or the plan's step); the best point evaluated (not a "
+                "converged fit)\n",
                 nev);
     else if (end == MS_FIT_ITERATIONS)
         fprintf(stderr,

@@ -308,9 +308,10 @@ int cmd_validate(const cli_command *cmd, int argc, char **argv)
     }
     char sum[512];
     snprintf(sum, sizeof sum,
-             "validation: %ld of %ld figures inside the published interval (%ld entries, "
-             "never fitted); calibration: %ld of %ld (%ld entries)%s",
-             inside[1], figs[1], entries[1], inside[0], figs[0], entries[0],
+             "validation: %ld of %ld figures inside the published interval (%ld %s, "
+             "never fitted); calibration: %ld of %ld (%ld %s)%s",
+             inside[1], figs[1], entries[1], entries[1] == 1 ? "entry" : "entries", inside[0],
+             figs[0], entries[0], entries[0] == 1 ? "entry" : "entries",
              failed ? "; some entries could not be evaluated" : "");
     printf("\n%s\n", sum);
     put(&md, "\n%s.\n", sum);

@@ -41,6 +41,9 @@ enum {
     S_MODEL,
     S_SEED,
     S_PER_ARM,
+    S_POPULATION,
+    S_POP_SOURCE,
+    S_POP_HYPOTHESIS,
     S_RANDOM,
     S_VISITS,
     S_SCORE,
@@ -128,6 +131,9 @@ static const char *const EN[S_COUNT] = {
     "Model",
     "Seed",
     "Patients per arm",
+    "Population",
+    "source",
+    "hypothesis",
     "Randomisation",
     "Visits (weeks)",
     "Score",
@@ -230,6 +236,9 @@ static const char *const JA[S_COUNT] = {
     "モデル",
     "乱数シード",
     "1群あたりの患者数",
+    "対象集団",
+    "出典",
+    "仮説",
     "割付",
     "来院（週）",
     "評価尺度",
@@ -1108,6 +1117,33 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     esc(f, ms_model_description(m));
     fprintf(f, "</td></tr>\n<tr><th>%s</th><td>%llu</td></tr>\n<tr><th>%s</th><td>%ld</td></tr>\n",
             S[S_SEED], sc->seed, S[S_PER_ARM], sc->per_arm);
+    if (sc->has_pop) {
+        /* the population the arms' patients are drawn from, and what each of
+         * its values rests on */
+        const msi_population *p = &sc->pop;
+        fprintf(f, "<tr><th>%s</th><td><code>", S[S_POPULATION]);
+        esc(f, p->name);
+        fputs("</code>", f);
+        if (p->label) {
+            fputs(" ", f);
+            esc(f, p->label);
+        }
+        if (p->desc) {
+            fputs("<br><span class=small>", f);
+            esc(f, p->desc);
+            fputs("</span>", f);
+        }
+        fputs("<ul class=small>", f);
+        for (size_t i = 0; i < p->n; i++) {
+            fputs("<li><code>", f);
+            esc(f, param_name(m, (size_t)p->idx[i]));
+            fprintf(f, "</code> = %g — %s: ", p->val[i],
+                    S[p->hyp[i] ? S_POP_HYPOTHESIS : S_POP_SOURCE]);
+            esc(f, p->basis[i]);
+            fputs("</li>", f);
+        }
+        fputs("</ul></td></tr>\n", f);
+    }
     fprintf(f, "<tr><th>%s</th><td>%s</td></tr>\n<tr><th>%s</th><td>", S[S_RANDOM],
             S[sc->design == MS_DESIGN_FACTORIAL ? S_DESIGN_FACTORIAL
               : sc->design == MS_DESIGN_MATCHED ? S_DESIGN_MATCHED

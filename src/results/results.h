@@ -49,6 +49,8 @@ typedef struct {
     long *vresp, *vrem;                /* arms x visits: responders and remitters at each visit */
     long *vsust;                       /* arms x visits x visits: [i][j] responders at both visit i
                                           and the later visit j (durability of response) */
+    long *vkeeprem;                    /* arms x visits x visits: [i][j] remitters at visit i in
+                                          remission at every visit after it up to j (no relapse) */
     double **keep_change, **keep_base; /* per arm: the first MS_KEEP_PER_ARM */
     size_t *nkeep;
     double *boot; /* bootstrap x 4 x 3: sum w, sum w*change, sum w*response */

@@ -46,6 +46,7 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
     ty->vrem = msi_alloc(ctx, ty->na * sc->nvisits * sizeof *ty->vrem);
     size_t nvv = ty->na * sc->nvisits * sc->nvisits;
     ty->vsust = msi_alloc(ctx, nvv * sizeof *ty->vsust);
+    ty->vkeeprem = msi_alloc(ctx, nvv * sizeof *ty->vkeeprem);
     ty->keep_change = msi_alloc(ctx, ty->na * sizeof *ty->keep_change);
     ty->keep_base = msi_alloc(ctx, ty->na * sizeof *ty->keep_base);
     ty->nkeep = msi_alloc(ctx, ty->na * sizeof *ty->nkeep);
@@ -63,8 +64,8 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
         ty->cdiff = msi_alloc(ctx, (sc->ncmp + 1) * sizeof *ty->cdiff);
     }
     int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->vfirst || !ty->base ||
-              !ty->fin || !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->keep_change ||
-              !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
+              !ty->fin || !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->vkeeprem ||
+              !ty->keep_change || !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
               (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub || !ty->cdiff));
     if (bad) {
         msi_tally_free(ty);
@@ -82,6 +83,7 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
     memset(ty->vresp, 0, ty->na * sc->nvisits * sizeof *ty->vresp);
     memset(ty->vrem, 0, ty->na * sc->nvisits * sizeof *ty->vrem);
     memset(ty->vsust, 0, nvv * sizeof *ty->vsust);
+    memset(ty->vkeeprem, 0, nvv * sizeof *ty->vkeeprem);
     if (ty->boot)
         memset(ty->boot, 0, ty->nboot * 12 * sizeof *ty->boot);
     if (matched) {
@@ -124,6 +126,7 @@ void msi_tally_free(msi_tally *ty)
     msi_free(ctx, ty->vresp);
     msi_free(ctx, ty->vrem);
     msi_free(ctx, ty->vsust);
+    msi_free(ctx, ty->vkeeprem);
     msi_free(ctx, ty->boot);
     msi_free(ctx, ty->pdiff);
     msi_free(ctx, ty->cdiff);
@@ -220,6 +223,11 @@ static void add_one(msi_tally *ty, const msi_rechdr *h, const double *sub, const
         double y = obs[v * ty->nobs + sc->score];
         ty->vresp[a * nv + v] += y <= resp_max;
         ty->vrem[a * nv + v] += y <= sc->remission_max;
+        /* a remitter here still in remission at every later visit up to w */
+        if (y <= sc->remission_max)
+            for (size_t w = v + 1; w < nv && obs[w * ty->nobs + sc->score] <= sc->remission_max;
+                 w++)
+                ty->vkeeprem[(a * nv + v) * nv + w]++;
         if (!(y <= resp_max))
             continue;
         for (size_t w = v + 1; w < nv; w++)

@@ -48,6 +48,7 @@ void ms_scenario_free(ms_scenario *sc)
     msi_free(ctx, sc->cmp);
     msi_free(ctx, sc->visits);
     msi_free(ctx, sc->markers);
+    msi_population_free(ctx, &sc->pop);
     ms_model_free(sc->model);
     msi_free(ctx, sc->file);
     msi_free(ctx, sc->dir);
@@ -206,6 +207,49 @@ static ms_status read_arms(sreader *R, const msi_ynode *arms)
                     return st;
                 arm->nset = k + 1;
             }
+        }
+    }
+    return MS_OK;
+}
+
+/* population: FILE -- the population's values in every arm, under the
+ * arm's own set: (an arm that sets a parameter keeps its value). */
+static ms_status read_population(sreader *R, const msi_ynode *pn)
+{
+    ms_scenario *sc = R->sc;
+    if (!pn)
+        return MS_OK;
+    if (pn->type != MS_Y_SCALAR || !pn->len)
+        return sfail(R, pn, "population: expected the path of a population file (populations/)");
+    char *path = rel_path(R, pn->str);
+    if (!path)
+        return msi_nomem(R->ctx);
+    ms_status st = msi_population_read(R->ctx, path, sc->model, &sc->pop);
+    msi_free(R->ctx, path);
+    if (st)
+        return wrap(R, pn, st, "the population%s", "");
+    sc->has_pop = 1;
+    const msi_population *p = &sc->pop;
+    for (size_t a = 0; a < sc->narms; a++) {
+        msi_arm *arm = &sc->arms[a];
+        int *ix = msi_realloc(R->ctx, arm->set_idx, (arm->nset + p->n + 1) * sizeof *ix);
+        if (!ix)
+            return msi_nomem(R->ctx);
+        arm->set_idx = ix;
+        double *vv = msi_realloc(R->ctx, arm->set_val, (arm->nset + p->n + 1) * sizeof *vv);
+        if (!vv)
+            return msi_nomem(R->ctx);
+        arm->set_val = vv;
+        size_t own = arm->nset;
+        for (size_t i = 0; i < p->n; i++) {
+            int mine = 0;
+            for (size_t j = 0; j < own && !mine; j++)
+                mine = arm->set_idx[j] == p->idx[i];
+            if (mine)
+                continue;
+            arm->set_idx[arm->nset] = p->idx[i];
+            arm->set_val[arm->nset] = p->val[i];
+            arm->nset++;
         }
     }
     return MS_OK;
@@ -611,10 +655,12 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
 ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
 {
     static const char *const top[] = {
-        "scenario",         "question",      "description", "model",     "seed",
-        "patients_per_arm", "randomisation", "arms",        "control",   "factorial",
-        "follow_up_weeks",  "visits_weeks",  "endpoints",   "inclusion", "subgroups",
-        "analysis",         "solver",        "compare",     "patient",   NULL};
+        "scenario",  "question",         "description",     "model",
+        "seed",      "patients_per_arm", "randomisation",   "arms",
+        "control",   "factorial",        "follow_up_weeks", "visits_weeks",
+        "endpoints", "inclusion",        "subgroups",       "analysis",
+        "solver",    "compare",          "patient",         "population",
+        NULL};
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
@@ -686,6 +732,8 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
     }
     if (!st)
         st = read_arms(&R, msi_ymap_get(root, "arms"));
+    if (!st)
+        st = read_population(&R, msi_ymap_get(root, "population"));
     if (!st)
         st = read_rest(&R, root);
     if (!st && sc->design == MS_DESIGN_FACTORIAL && sc->narms != 4)

@@ -9,6 +9,7 @@
 #define MS_SCENARIO_H
 
 #include "../model/model_impl.h"
+#include "population.h"
 
 typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } msi_design;
 
@@ -38,6 +39,8 @@ struct ms_scenario {
     ms_model *model;
     unsigned long long seed; /* the scenario's; a run may use another (ms_trial_options) */
     long per_arm;
+    msi_population pop; /* population: (has_pop), applied to every arm's set */
+    int has_pop;
     msi_design design;
     msi_arm *arms;
     size_t narms;

@@ -709,6 +709,16 @@ double ms_trial_sustained(const ms_trial *t, size_t arm, size_t from, size_t vis
     return r > 0 ? (double)t->tally.vsust[(arm * nv + from) * nv + visit] / (double)r : NAN;
 }
 
+double ms_trial_remission_kept(const ms_trial *t, size_t arm, size_t from, size_t visit)
+{
+    if (!t || arm >= t->sc->narms || from >= t->sc->nvisits || visit >= t->sc->nvisits ||
+        visit <= from || !t->tally.vrem)
+        return NAN;
+    size_t nv = t->sc->nvisits;
+    long r = t->tally.vrem[arm * nv + from];
+    return r > 0 ? (double)t->tally.vkeeprem[(arm * nv + from) * nv + visit] / (double)r : NAN;
+}
+
 ms_status ms_trial_visit_observable(const ms_trial *t, size_t arm, size_t visit, size_t obs,
                                     double *mean, double *sd, long *n)
 {
