@@ -159,6 +159,10 @@ typedef struct ms_symbol {
                                  the claim would hold */
     int non_negative;         /* states: 1 if the quantity cannot be negative
                                  (non_negative: true); the solver keeps it >= 0 */
+    const char *latent_class; /* observables: a latent class of the patient (class:
+                                 in the model): what the patient is when the
+                                 observable is 1 (e.g. "can respond to TMS"), or
+                                 NULL */
 } ms_symbol;
 
 /* Loads, checks and compiles a model file (YAML; see docs/model-format.md).
@@ -239,6 +243,19 @@ MS_API int ms_model_body_weight(const ms_model *model);
  * order.  MS_ERR_LIMIT if a truncation rejects 1000 draws in a row. */
 MS_API ms_status ms_cohort_draw(ms_context *ctx, const ms_model *model, unsigned long long seed,
                                 unsigned long long candidate, double *params);
+
+/* A patient profile ("a patient like mine": a scenario's patient:, moodsim
+ * ask, moodsim simulate) conditions virtual patients by windows on baseline
+ * values: the symptom score within MS_PROFILE_SCORE_POINTS points of the
+ * profile's, any other value within a factor of MS_PROFILE_RATIO. */
+#define MS_PROFILE_SCORE_POINTS 2.0
+#define MS_PROFILE_RATIO 1.25
+/* The model's placebo_scale for a patient with `failed_trials` failed
+ * adequate antidepressant trials: 2 or more is treatment-resistant
+ * depression (McIntyre RS et al. 2023, World Psychiatry 22:394-412), for
+ * which the flagship model hypothesises 0.4; one failed trial 0.7 (halfway,
+ * also a hypothesis); none 1. */
+MS_API double ms_profile_placebo_scale(double failed_trials);
 
 /* An inclusion criterion on a baseline value (at t = 0): an observable, a
  * state or a parameter named `name`, with min <= value <= max (use

@@ -551,6 +551,30 @@ expect_rc 2 "protocol --patient -1" "$ms" protocol show "$src/protocols/tms.yaml
 expect_rc 2 "--weeks for events" "$ms" protocol events "$src/protocols/tms.yaml" --weeks 2
 "$ms" --help | grep -q "4 calibrate: a target outside its interval" && ok || bad "the main help lists exit code 4"
 
+# simulate a patient like mine: the first candidate of a cohort inside the
+# profile's windows, said on stderr with the latent classes the model
+# declares (class:); reproducible; the nominal patient's classes too
+fm="$src/models/depression_inflammation.yaml"
+expect_rc 0 "simulate the nominal patient" "$ms" simulate "$fm" --days 1 --every 24 --out "$tmp/nom.csv"
+grep -q "^latent class tms_responder (can respond to TMS .*): no$" "$tmp/err" && ok || bad "the nominal patient's TMS class: $(cat "$tmp/err")"
+expect_rc 0 "simulate a profile" "$ms" simulate "$fm" --days 1 --every 24 --out "$tmp/prof.csv" --hamd 24 --crp 6 --failed 2
+h=$(sed -n 's/^patient: candidate [0-9]* of cohort seed 1 ([0-9]* screened); HAMD \([0-9.]*\) .*/\1/p' "$tmp/err")
+c=$(sed -n 's/.*; CRP_mgL \([0-9.]*\) .*/\1/p' "$tmp/err")
+within "${h:-0}" 22 26 "the drawn patient's HAMD within 24 +- 2 (got '$h')"
+within "${c:-0}" 4.8 7.5 "the drawn patient's CRP within 6 / 1.25 to 6 x 1.25 (got '$c')"
+grep -q "placebo_scale 0.4 (2 failed antidepressant trials)" "$tmp/err" && grep -q "^latent class ssri_responder " "$tmp/err" && ok ||
+  bad "the profile's treatment resistance and classes said: $(cat "$tmp/err")"
+awk -F, -v h="$h" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "HAMD") k = i } NR == 2 { d = $k - h; exit !(d > -0.06 && d < 0.06) }' "$tmp/prof.csv" && ok ||
+  bad "the CSV is the drawn patient's (HAMD at t = 0 is $h)"
+"$ms" simulate "$fm" --days 1 --every 24 --out "$tmp/prof2.csv" --hamd 24 --crp 6 --failed 2 2> /dev/null
+cmp -s "$tmp/prof.csv" "$tmp/prof2.csv" && ok || bad "a profile's patient is reproducible"
+expect_rc 2 "--failed with --set placebo_scale" "$ms" simulate "$fm" --days 1 --out "$tmp/x.csv" --failed 2 --set placebo_scale=1
+expect_rc 2 "--crp 0" "$ms" simulate "$fm" --days 1 --out "$tmp/x.csv" --crp 0
+expect_rc 2 "--hamd on a model without HAMD" "$ms" simulate "$src/tests/models/decay.yaml" --days 1 --out "$tmp/x.csv" --hamd 20
+grep -q "has no observable HAMD" "$tmp/err" && ok || bad "--hamd without HAMD: $(cat "$tmp/err")"
+expect_rc 2 "a profile no patient fits" "$ms" simulate "$fm" --days 1 --out "$tmp/x.csv" --crp 5000
+grep -q "fits the profile" "$tmp/err" && ok || bad "an impossible profile said: $(cat "$tmp/err")"
+
 # trial --set NAME=VALUE: every patient of every arm, recorded in run.txt
 # for --resume, and in the report's command line
 ts="$src/tests/trial/toy_scenario.yaml"

@@ -99,6 +99,21 @@ grep -q '<h3>inflamed (<code>crp0</code> &gt; 3 at baseline)</h3>' "$out/t1/repo
 "$ms" trial "$sc" --out "$out/ja" --lang ja --quiet > /dev/null 2>&1 && ok || bad "trial --lang ja"
 grep -q '<html lang="ja">' "$out/ja/report.html" && grep -q "エビデンス台帳" "$out/ja/report.html" && ok || bad "Japanese report"
 
+# at 420 px (a phone) nothing in either report reaches past the right edge:
+# a copy laid out 420 px wide runs tests/trial/narrow_probe.js, which writes
+# what overflows into the DOM (tables scroll inside themselves)
+if command -v chromium > /dev/null; then
+  probe=$(tr '\n' ' ' < "$src/tests/trial/narrow_probe.js" | sed 's/[&|]/\\&/g')
+  for r in t1 ja; do
+    sed "s|</body>|<style>html{width:420px}</style><script>$probe</script></body>|" "$out/$r/report.html" > "$out/narrow_$r.html"
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+      --user-data-dir="$out/chrome" --window-size=420,3000 --virtual-time-budget=3000 \
+      --dump-dom "file://$out/narrow_$r.html" 2>/dev/null > "$out/narrow_$r.dom"
+    grep -q '<pre id="overflow">width 420 scroll [0-9]*: none</pre>' "$out/narrow_$r.dom" && ok ||
+      bad "the $r report at 420 px: $(grep -o '<pre id="overflow">[^<]*' "$out/narrow_$r.dom")"
+  done
+fi
+
 # power
 "$ms" power "$src/tests/trial/closed_form_scenario.yaml" --quiet > "$out/power.txt" 2>&1 && ok || bad "power"
 grep -q "interaction (synergy): [0-9]* patients per arm" "$out/power.txt" && ok || bad "power output: $(cat "$out/power.txt")"

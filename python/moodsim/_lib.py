@@ -63,7 +63,8 @@ class Symbol(Structure):
                 ("source", c_char_p), ("hypothesis", c_char_p), ("evidence", c_char_p),
                 ("contested", c_char_p), ("input_kind", c_int), ("target", c_int),
                 ("line", c_int), ("column", c_int), ("abs_tol", c_double),
-                ("claim", c_int), ("as_claimed", c_double), ("non_negative", c_int)]
+                ("claim", c_int), ("as_claimed", c_double), ("non_negative", c_int),
+                ("latent_class", c_char_p)]
 
 
 class Variability(Structure):

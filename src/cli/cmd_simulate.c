@@ -32,6 +32,18 @@ const char CLI_HELP_SIMULATE[] =
     "                     order-5 diagonally implicit Runge-Kutta); a second, independent\n"
     "                     integrator to check a result against\n"
     "\n"
+    "The patient is the model's nominal one (every varying parameter at its typical\n"
+    "value) unless one is drawn from the model's population -- the first candidate of\n"
+    "the cohort with --seed S (default 1) that fits the profile:\n"
+    "  --hamd X           baseline HAMD within X +- 2 points\n"
+    "  --crp X            baseline CRP_mgL within X / 1.25 to X x 1.25\n"
+    "  --failed N         failed adequate antidepressant trials: the model's\n"
+    "                     placebo_scale as for 'moodsim ask' (2 or more: 0.4)\n"
+    "  --seed S           the cohort drawn from (alone: its first patient)\n"
+    "What the patient is -- the candidate, its baseline values, and the latent\n"
+    "classes the model declares (class: on an observable, e.g. a TMS responder) --\n"
+    "is written to standard error.\n"
+    "\n"
     "Exit codes: 0 success, 1 cannot write output, 2 bad input, 3 the integration failed\n"
     "(the rows before the failure are kept in the CSV).\n";
 
@@ -79,6 +91,120 @@ static int time_unit_of(const cli_command *cmd, const char *model_path, const ch
     return EXIT_OK;
 }
 
+/* The most candidates a profile may screen before it is refused. */
+#define PROFILE_MAX_CANDIDATES 1000000
+
+typedef struct {
+    double seed, hamd, crp, failed; /* NAN where not given */
+} sim_profile;
+
+static int profile_given(const sim_profile *p)
+{
+    return !isnan(p->seed) || !isnan(p->hamd) || !isnan(p->crp) || !isnan(p->failed);
+}
+
+/* Draws candidates of the cohort with p->seed until one fits the profile
+ * and sets its parameters (with --set and --failed over the draw) in sim. */
+static int draw_patient(const cli_command *cmd, ms_context *ctx, const ms_model *m, ms_sim *sim,
+                        const cli_sets *sets, const sim_profile *p, const char *model_path)
+{
+    static const char *const need[] = {"HAMD", "CRP_mgL"};
+    const double given[] = {p->hamd, p->crp};
+    for (int k = 0; k < 2; k++)
+        if (!isnan(given[k]) && ms_model_find(m, MS_OBSERVABLE, need[k]) < 0) {
+            fprintf(stderr, "moodsim simulate: --%s: %s has no observable %s\n", k ? "crp" : "hamd",
+                    model_path, need[k]);
+            return EXIT_INPUT;
+        }
+    if (!isnan(p->crp) && !(p->crp > 0))
+        return cli_usage(cmd, "--crp must be > 0 (it is matched within a factor)%s", "");
+    int ps = ms_model_find(m, MS_PARAM, "placebo_scale");
+    if (!isnan(p->failed)) {
+        if (ps < 0) {
+            fprintf(stderr, "moodsim simulate: --failed: %s has no placebo_scale parameter\n",
+                    model_path);
+            return EXIT_INPUT;
+        }
+        for (int k = 0; k < sets->n; k++)
+            if (sets->idx[k] == ps)
+                return cli_usage(cmd, "--failed sets placebo_scale; so does --set %s: give one",
+                                 sets->text[k]);
+    }
+    size_t np = ms_model_count(m, MS_PARAM);
+    double *par = malloc((np ? np : 1) * sizeof *par);
+    if (!par) {
+        fprintf(stderr, "moodsim simulate: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    unsigned long long seed = isnan(p->seed) ? 1 : (unsigned long long)p->seed;
+    int rc = EXIT_OK;
+    long c;
+    double h = NAN, r = NAN;
+    for (c = 0; c < PROFILE_MAX_CANDIDATES; c++) {
+        ms_status st = ms_cohort_draw(ctx, m, seed, (unsigned long long)c, par);
+        for (int k = 0; !st && k < sets->n; k++)
+            par[sets->idx[k]] = sets->value[k];
+        if (!st && !isnan(p->failed))
+            par[ps] = ms_profile_placebo_scale(p->failed);
+        if (!st)
+            st = ms_sim_set_params(sim, par);
+        if (!st && !isnan(p->hamd))
+            st = ms_sim_baseline(sim, "HAMD", &h);
+        if (!st && !isnan(p->crp))
+            st = ms_sim_baseline(sim, "CRP_mgL", &r);
+        if (st) {
+            rc = cli_report(ctx, st);
+            break;
+        }
+        if (!isnan(p->hamd) && fabs(h - p->hamd) > MS_PROFILE_SCORE_POINTS)
+            continue;
+        if (!isnan(p->crp) && !(r >= p->crp / MS_PROFILE_RATIO && r <= p->crp * MS_PROFILE_RATIO))
+            continue;
+        break;
+    }
+    if (!rc && c == PROFILE_MAX_CANDIDATES) {
+        fprintf(stderr,
+                "moodsim simulate: none of %d candidates of cohort seed %llu fits the profile "
+                "(HAMD within 2 points, CRP within a factor of 1.25); is it one the model's "
+                "population holds?\n",
+                PROFILE_MAX_CANDIDATES, seed);
+        rc = EXIT_INPUT;
+    }
+    if (!rc) {
+        fprintf(stderr, "patient: candidate %ld of cohort seed %llu (%ld screened)", c, seed,
+                c + 1);
+        if (!isnan(p->hamd))
+            fprintf(stderr, "; HAMD %.1f (profile %g +- %g)", h, p->hamd, MS_PROFILE_SCORE_POINTS);
+        if (!isnan(p->crp))
+            fprintf(stderr, "; CRP_mgL %.2f (profile %g, within a factor of %g)", r, p->crp,
+                    MS_PROFILE_RATIO);
+        if (!isnan(p->failed))
+            fprintf(stderr, "; placebo_scale %g (%g failed antidepressant trials)",
+                    ms_profile_placebo_scale(p->failed), p->failed);
+        fputc('\n', stderr);
+    }
+    free(par);
+    return rc;
+}
+
+/* The latent classes the model declares (class: on an observable), at
+ * baseline for the patient simulated. */
+static void print_classes(const ms_model *m, ms_sim *sim)
+{
+    size_t no = ms_model_count(m, MS_OBSERVABLE);
+    for (size_t i = 0; i < no; i++) {
+        ms_symbol s;
+        double v;
+        if (ms_model_symbol(m, MS_OBSERVABLE, i, &s) || !s.latent_class ||
+            ms_sim_baseline(sim, s.name, &v))
+            continue;
+        fprintf(stderr, "latent class %s (%s): %s\n", s.name, s.latent_class,
+                v == 1   ? "yes"
+                : v == 0 ? "no"
+                         : "neither 0 nor 1");
+    }
+}
+
 int cmd_simulate(const cli_command *cmd, int argc, char **argv)
 {
     enum {
@@ -91,7 +217,11 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         O_PROTOCOL,
         O_METHOD,
         O_SET,
-        O_TIME_UNIT
+        O_TIME_UNIT,
+        O_SEED,
+        O_HAMD,
+        O_CRP,
+        O_FAILED
     };
     static const struct option opts[] = {{"days", required_argument, NULL, O_DAYS},
                                          {"every", required_argument, NULL, O_EVERY},
@@ -103,6 +233,10 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
                                          {"method", required_argument, NULL, O_METHOD},
                                          {"set", required_argument, NULL, O_SET},
                                          {"time-unit", required_argument, NULL, O_TIME_UNIT},
+                                         {"seed", required_argument, NULL, O_SEED},
+                                         {"hamd", required_argument, NULL, O_HAMD},
+                                         {"crp", required_argument, NULL, O_CRP},
+                                         {"failed", required_argument, NULL, O_FAILED},
                                          {0}};
     const char *out_path = NULL, *proto_path = NULL, *time_unit = NULL, *v;
     /* tolerances: one simulation is cheap, and at 1e-6/1e-9 39 of the SBML
@@ -110,6 +244,7 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
      * these; docs/numerics.md) */
     double days = -1, every = 1, rtol = 1e-10, atol = 1e-14, weight = NAN;
     int method = MS_METHOD_BDF, o, rc = EXIT_OK;
+    sim_profile prof = {NAN, NAN, NAN, NAN};
     cli_sets sets = {0};
     cli_args a;
     cli_args_init(&a, cmd, argc, argv, opts);
@@ -132,6 +267,14 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
             return rc;
         else if (o == O_TIME_UNIT)
             time_unit = v;
+        else if (o == O_SEED &&
+                 cli_whole(cmd, "--seed", v, 0, 9007199254740992.0, &prof.seed, &rc) < 0)
+            return rc;
+        else if (o == O_FAILED && cli_whole(cmd, "--failed", v, 0, 20, &prof.failed, &rc) < 0)
+            return rc;
+        else if ((o == O_HAMD || o == O_CRP) &&
+                 cli_number(v, o == O_HAMD ? &prof.hamd : &prof.crp) != 0)
+            return cli_usage(cmd, "'%s' is not a finite number", v);
     }
     if (o < 0 || cli_positionals(&a, 1, 1, "a MODEL file") < 0)
         return a.rc;
@@ -188,6 +331,9 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         rc = cli_report(ctx, st);
         goto done;
     }
+    if (profile_given(&prof) && (rc = draw_patient(cmd, ctx, m, sim, &sets, &prof, model_path)))
+        goto done;
+    print_classes(m, sim);
     size_t nt = (size_t)n_pts, nout = ms_sim_output_count(sim);
     times = malloc(nt * sizeof *times);
     out = malloc(nt * nout * sizeof *out);

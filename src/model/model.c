@@ -68,6 +68,7 @@ void ms_model_free(ms_model *m)
             msi_free(ctx, s->hypothesis);
             msi_free(ctx, s->evidence);
             msi_free(ctx, s->contested);
+            msi_free(ctx, s->latent);
         }
         msi_free(ctx, m->sym[k]);
     }
@@ -175,6 +176,7 @@ ms_status ms_model_symbol(const ms_model *m, ms_symkind kind, size_t i, ms_symbo
     out->non_negative = s->non_negative;
     out->claim = s->claim;
     out->as_claimed = s->as_claimed;
+    out->latent_class = s->latent;
     return MS_OK;
 }
 
@@ -503,7 +505,9 @@ static ms_status read_input(loader *L, const msi_ynode *def, msi_symdef *s)
 static ms_status read_formula_def(loader *L, const msi_ynode *def, msi_symdef *s,
                                   const msi_ynode **fnode, int need_unit)
 {
-    static const char *const keys[] = {"expr", "unit", "description", NULL};
+    static const char *const rkeys[] = {"expr", "unit", "description", NULL};
+    static const char *const okeys[] = {"expr", "unit", "description", "class", NULL};
+    const char *const *keys = need_unit ? okeys : rkeys;
     char what[160];
     snprintf(what, sizeof what, "%s '%s'", need_unit ? "observable" : "rule", s->name);
     if (def->type == MS_Y_SCALAR && !need_unit) {
@@ -524,6 +528,10 @@ static ms_status read_formula_def(loader *L, const msi_ynode *def, msi_symdef *s
                        : opt_text(L, def, "unit", what, &s->unit);
     if (!st)
         st = opt_text(L, def, "description", what, &s->desc);
+    /* class: a latent class of the patient, 1 when the patient is in it
+     * (e.g. a TMS responder); `moodsim simulate` names the patient's */
+    if (!st && need_unit)
+        st = opt_text(L, def, "class", what, &s->latent);
     if (!st)
         *fnode = msi_ymap_get(def, "expr");
     return st;

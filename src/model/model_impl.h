@@ -16,6 +16,7 @@ typedef struct msi_symdef {
     char *expr; /* states: ODE; rules and observables: formula */
     char *init; /* states: initial value as written */
     char *source, *hypothesis, *evidence, *contested;
+    char *latent;      /* observables: what the patient is when the value is 1 (class:), or NULL */
     double value;      /* parameters: nominal value; inputs: default level */
     double abs_tol;    /* states: floor of the absolute tolerance (abs_tol:), 0 if none */
     double as_claimed; /* parameters with claim = 1: the value under which a claim holds */

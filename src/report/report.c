@@ -1075,20 +1075,22 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
             "<title>",
             ja ? "ja" : "en");
     esc(f, sc->name);
-    fputs(" — moodsim</title>\n<style>\n"
-          "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1000px;"
-          "margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
-          "h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}"
-          "table{border-collapse:collapse;margin:.6em 0;font-size:.92em}"
-          "td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
-          "th{background:#f4f4f4}.ci{color:#666;font-size:.9em}.small{color:#555;font-size:.92em}"
-          ".warn{background:#fff4e5;border-left:4px solid #e69f00;padding:.6em .8em}"
-          ".stop{background:#fdecea;border-left:4px solid #d55e00;padding:.6em .8em}"
-          ".tag{background:#eee;border-radius:3px;padding:0 .3em;font-size:.8em}"
-          "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}"
-          "figcaption{color:#555;font-size:.9em}code{font-size:.92em}"
-          "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}\n</style></head><body>\n",
-          f);
+    fputs(
+        " — moodsim</title>\n<style>\n"
+        "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1000px;"
+        "margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
+        "h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}"
+        "table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;max-width:100%;"
+        "overflow-x:auto}td,th{overflow-wrap:anywhere}li,p{overflow-wrap:anywhere}"
+        "td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
+        "th{background:#f4f4f4}.ci{color:#666;font-size:.9em}.small{color:#555;font-size:.92em}"
+        ".warn{background:#fff4e5;border-left:4px solid #e69f00;padding:.6em .8em}"
+        ".stop{background:#fdecea;border-left:4px solid #d55e00;padding:.6em .8em}"
+        ".tag{background:#eee;border-radius:3px;padding:0 .3em;font-size:.8em}"
+        "figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}"
+        "figcaption{color:#555;font-size:.9em}code{font-size:.92em}"
+        "pre{background:#f6f6f6;padding:.6em;overflow-x:auto}\n</style></head><body>\n",
+        f);
     fprintf(f, "<h1>%s: ", S[S_TITLE]);
     esc(f, sc->name);
     fputs("</h1>\n", f);

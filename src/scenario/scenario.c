@@ -266,14 +266,12 @@ static int arm_index(const ms_scenario *sc, const char *name)
 /* patient: {baseline: {NAME: value, ...}, failed_trials: N} -- the virtual
  * patients conditioned on a profile (docs/scenario-format.md).  Each
  * baseline value becomes an inclusion window: the score within
- * MS_PATIENT_SCORE_WINDOW points, anything else within a factor of
- * MS_PATIENT_RATIO; failed antidepressant trials set the model's
+ * MS_PROFILE_SCORE_POINTS points, anything else within a factor of
+ * MS_PROFILE_RATIO; failed antidepressant trials set the model's
  * placebo_scale in every arm (2 or more is treatment-resistant depression,
  * McIntyre RS et al. 2023, World Psychiatry 22:394-412, for which the model
  * hypothesises 0.4; one failed trial 0.7, halfway, also a hypothesis). */
-#define MS_PATIENT_SCORE_WINDOW 2.0
-#define MS_PATIENT_RATIO 1.25
-double msi_patient_placebo_scale(double failed_trials)
+double ms_profile_placebo_scale(double failed_trials)
 {
     return failed_trials >= 2 ? 0.4 : failed_trials >= 1 ? 0.7 : 1.0;
 }
@@ -317,16 +315,16 @@ static ms_status read_patient(sreader *R, const msi_ynode *pt)
             sc->ncrit = j + 1;
             sc->crit[j].name = sc->crit_names[j];
             if (obs == sc->score) {
-                sc->crit[j].min = x - MS_PATIENT_SCORE_WINDOW;
-                sc->crit[j].max = x + MS_PATIENT_SCORE_WINDOW;
+                sc->crit[j].min = x - MS_PROFILE_SCORE_POINTS;
+                sc->crit[j].max = x + MS_PROFILE_SCORE_POINTS;
             } else {
                 if (!(x > 0))
                     return sfail(R, v,
                                  "%s is %g; a baseline other than the score is matched within "
                                  "a factor of %g and must be > 0",
-                                 k->str, x, MS_PATIENT_RATIO);
-                sc->crit[j].min = x / MS_PATIENT_RATIO;
-                sc->crit[j].max = x * MS_PATIENT_RATIO;
+                                 k->str, x, MS_PROFILE_RATIO);
+                sc->crit[j].min = x / MS_PROFILE_RATIO;
+                sc->crit[j].max = x * MS_PROFILE_RATIO;
             }
         }
     }
@@ -360,7 +358,7 @@ static ms_status read_patient(sreader *R, const msi_ynode *pt)
                 return msi_nomem(R->ctx);
             arm->set_val = vv;
             arm->set_idx[arm->nset] = ps;
-            arm->set_val[arm->nset] = msi_patient_placebo_scale(n);
+            arm->set_val[arm->nset] = ms_profile_placebo_scale(n);
             arm->nset++;
         }
     }

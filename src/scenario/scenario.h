@@ -67,10 +67,6 @@ struct ms_scenario {
     ms_method method;  /* solver method (solver: method:) */
 };
 
-/* The model's expectation scale (placebo_scale) for a patient with this
- * many failed antidepressant trials (patient: failed_trials:). */
-double msi_patient_placebo_scale(double failed_trials);
-
 /* The scenario's model, which calibration (its owner) sets values in. */
 ms_model *msi_scenario_model(ms_scenario *sc);
 
