@@ -1,6 +1,6 @@
-// Injected by tests/trial.sh into a copy of a report laid out 420 px wide (a
-// phone): lists the elements that reach past the right edge, except inside a
-// box that scrolls or clips horizontally, in <pre id="overflow">.
+/* Injected by tests/trial.sh into a copy of a report laid out 420 px wide (a
+ * phone): lists the elements that reach past the right edge, except inside a
+ * box that scrolls or clips horizontally, in <pre id="overflow">. */
 addEventListener('load', function () {
   var w = 420, bad = [];
   function scrolls(e) {
