@@ -16,8 +16,8 @@ PACKAGES=(
   g++                                  # the C++ boundary catching libSBML's exceptions
   libyaml-dev                          # YAML with line/column in errors
   libgsl-dev                           # distributions, statistics, linear algebra
-  libplplot-dev plplot-driver-cairo    # report figures (PNG through cairo)
-  fonts-ipafont-gothic                 # Japanese text in figures (--lang ja)
+  libplplot-dev                        # report figures (PLplot's SVG driver, in libplplot17)
+  fonts-ipafont-gothic                 # Japanese text in the reports' figures, rendered by the browser (--lang ja)
   chromium                             # the report test opens report.html headless
   libopenmpi-dev openmpi-bin           # mpirun -np K moodsim trial (tested with 2)
   python3-scipy r-cran-desolve         # the benchmark's peers, checked against moodsim by make check

@@ -383,7 +383,7 @@ refused_target "sustained_response with from_week not earlier than week" \
   "week: must be a later visit than from_week:"
 refused_target "from_week: outside a sustained_response target" \
   '    statistic: response_rate\n    arm: tms_trd\n    from_week: 3\n' \
-  "from_week: belongs to a sustained_response target"
+  "from_week: belongs to a sustained_response or remission_kept target"
 refused_target "from_week: not a visit" '    statistic: sustained_response\n    arm: tms_trd\n    from_week: 2\n    week: 6\n' \
   "week 2 is not one of the scenario's visits_weeks"
 refused_target "hedges_g on a trial calibration" '    statistic: hedges_g\n    arm: placebo\n' \

@@ -13,8 +13,8 @@ sc="$src/tests/trial/toy_scenario.yaml"
 
 "$ms" trial "$sc" --out "$out/t1" --threads 1 --quiet > "$out/t1.txt" 2>&1 && ok || { bad "trial (1 thread)"; cat "$out/t1.txt" >&2; }
 "$ms" trial "$sc" --out "$out/t2" --threads 2 --quiet > "$out/t2.txt" 2>&1 && ok || { bad "trial (2 threads)"; cat "$out/t2.txt" >&2; }
-for f in visits.csv endpoints.csv summary.csv failures.csv synergy.csv report.html fig-score.png \
-         fig-rates.png fig-waterfall.png fig-marker-1.png inputs/toy_scenario.yaml inputs/toy_model.yaml; do
+for f in visits.csv endpoints.csv summary.csv failures.csv synergy.csv report.html fig-score.svg \
+         fig-rates.svg fig-waterfall.svg fig-marker-1.svg inputs/toy_scenario.yaml inputs/toy_model.yaml; do
   [[ -s "$out/t1/$f" ]] && ok || bad "missing $f"
 done
 for f in endpoints.csv visits.csv summary.csv synergy.csv; do

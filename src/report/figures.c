@@ -1,6 +1,6 @@
 /*
- * figures.c — draws the trial report's figures with PLplot's cairo PNG
- * driver: axes, labels, lines, filled confidence bands, error bars and
+ * figures.c — draws the trial report's figures as SVG (vector: sharp at
+ * any size and in print) with PLplot's svg driver: axes, labels, lines, filled confidence bands, error bars and
  * legends are PLplot's; this file only chooses what to plot.  PLplot keeps
  * global stream state, so figures are drawn from one thread, one stream at
  * a time, each closed with plend1().
@@ -18,9 +18,9 @@
 static const int PAL[8][3] = {{0, 114, 178}, {213, 94, 0},   {0, 158, 115}, {204, 121, 167},
                               {230, 159, 0}, {86, 180, 233}, {0, 0, 0},     {240, 228, 66}};
 
-/* Starts a PNG figure that replaces `path` only when drawn: PLplot writes
- * into the temporary file of an msi_outfile, which finish_png() renames. */
-static ms_status open_png(ms_context *ctx, msi_outfile *o, const char *path, int w, int h,
+/* Starts a figure that replaces `path` only when drawn: PLplot writes
+ * into the temporary file of an msi_outfile, which finish_fig() renames. */
+static ms_status open_fig(ms_context *ctx, msi_outfile *o, const char *path, int w, int h,
                           int panels)
 {
     ms_status st = msi_out_open(ctx, o, path);
@@ -32,7 +32,7 @@ static ms_status open_png(ms_context *ctx, msi_outfile *o, const char *path, int
         msi_out_close(ctx, o, 0);
         return msi_fail(ctx, MS_ERR_WRITE, path, 0, 0, "cannot open a PLplot stream");
     }
-    plsdev("pngcairo");
+    plsdev("svg");
     plsfnam(o->tmp);
     plspage(0, 0, w, h, 0, 0);
     plscolbg(255, 255, 255);
@@ -47,7 +47,7 @@ static ms_status open_png(ms_context *ctx, msi_outfile *o, const char *path, int
 }
 
 /* Ends the figure; keep zero drops it (path stays as it was). */
-static ms_status finish_png(ms_context *ctx, msi_outfile *o, int keep)
+static ms_status finish_fig(ms_context *ctx, msi_outfile *o, int keep)
 {
     plend1();
     if (!keep)
@@ -61,7 +61,7 @@ static ms_status finish_png(ms_context *ctx, msi_outfile *o, int keep)
     }
     if (n <= 0) {
         ms_status st = msi_fail(ctx, MS_ERR_WRITE, o->path, 0, 0,
-                                "PLplot wrote no figure (is the pngcairo driver installed?)");
+                                "PLplot wrote no figure (is its svg driver installed?)");
         msi_out_close(ctx, o, 0);
         return st;
     }
@@ -148,7 +148,7 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
     }
     double pad = 0.08 * (ymax - ymin);
     msi_outfile o;
-    ms_status st = open_png(ctx, &o, path, 900, 520, 1);
+    ms_status st = open_fig(ctx, &o, path, 900, 520, 1);
     if (st)
         return st;
     plcol0(15);
@@ -179,7 +179,7 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
     }
     plwidth(1);
     legend(t, 1);
-    return finish_png(ctx, &o, 1);
+    return finish_fig(ctx, &o, 1);
 }
 
 ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *tx,
@@ -188,7 +188,7 @@ ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *
     const ms_scenario *sc = t->sc;
     size_t na = sc->narms > 16 ? 16 : sc->narms;
     msi_outfile o;
-    ms_status st = open_png(ctx, &o, path, 900, 480, 1);
+    ms_status st = open_fig(ctx, &o, path, 900, 480, 1);
     if (st)
         return st;
     plcol0(15);
@@ -217,7 +217,7 @@ ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *
             }
         }
     legend(t, 0);
-    return finish_png(ctx, &o, 1);
+    return finish_fig(ctx, &o, 1);
 }
 
 ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_text *tx,
@@ -226,13 +226,13 @@ ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_te
     const ms_scenario *sc = t->sc;
     size_t na = sc->narms > 8 ? 8 : sc->narms;
     msi_outfile o;
-    ms_status st = open_png(ctx, &o, path, 900, 180 * (int)((na + 1) / 2) + 80, 1);
+    ms_status st = open_fig(ctx, &o, path, 900, 180 * (int)((na + 1) / 2) + 80, 1);
     if (st)
         return st;
     plssub(2, (PLINT)((na + 1) / 2));
     double *pct = msi_alloc(ctx, (MS_KEEP_PER_ARM + 1) * sizeof *pct);
     if (!pct) {
-        finish_png(ctx, &o, 0);
+        finish_fig(ctx, &o, 0);
         return msi_nomem(ctx);
     }
     for (size_t a = 0; a < na; a++) {
@@ -286,5 +286,5 @@ ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_te
         pllsty(1);
     }
     msi_free(ctx, pct);
-    return finish_png(ctx, &o, 1);
+    return finish_fig(ctx, &o, 1);
 }

@@ -1,6 +1,6 @@
 /*
- * figures.h — the report's figures, drawn with PLplot (cairo PNG driver).
- * Owns nothing beyond the PNG files it writes.
+ * figures.h — the report's figures, drawn with PLplot (its SVG driver).
+ * Owns nothing beyond the SVG files it writes.
  */
 #ifndef MS_FIGURES_H
 #define MS_FIGURES_H

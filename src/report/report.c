@@ -1,6 +1,6 @@
 /*
  * report.c — the trial report: one self-contained HTML file (figures
- * embedded as PNG data) in English or Japanese.  It states the question,
+ * embedded as SVG data) in English or Japanese.  It states the question,
  * the design and the arms with their calendars, shows the figures and the
  * results with their intervals, the synergy analysis and sample sizes, the
  * evidence ledger of every hypothesis in the model, the failures, and the
@@ -337,13 +337,15 @@ static void esc(FILE *f, const char *s)
     }
 }
 
-static int embed_png(FILE *f, const char *path)
+/* A figure as a data URI (the report stays one self-contained file); an
+ * SVG in an <img> is drawn but never runs scripts. */
+static int embed_figure(FILE *f, const char *path)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     FILE *in = fopen(path, "rb");
     if (!in)
         return -1;
-    fputs("data:image/png;base64,", f);
+    fputs("data:image/svg+xml;base64,", f);
     unsigned char b[3];
     size_t n;
     while ((n = fread(b, 1, 3, in)) > 0) {
@@ -613,7 +615,7 @@ static void figure(out_t *o, const char *dir, const char *name, const char *capt
     fputs("<figure><img alt=\"", o->f);
     esc(o->f, caption);
     fputs("\" src=\"", o->f);
-    embed_png(o->f, path);
+    embed_figure(o->f, path);
     fputs("\"><figcaption>", o->f);
     esc(o->f, caption);
     fputs("</figcaption></figure>\n", o->f);
@@ -1039,15 +1041,15 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
 
     /* figures */
     msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], obs_name(m, (size_t)sc->score)};
-    snprintf(path, sizeof path, "%s/fig-score.png", dir);
+    snprintf(path, sizeof path, "%s/fig-score.svg", dir);
     if ((st = msi_fig_by_week(ctx, t, sc->score, &tx, path)))
         return st;
     msi_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT]};
-    snprintf(path, sizeof path, "%s/fig-rates.png", dir);
+    snprintf(path, sizeof path, "%s/fig-rates.svg", dir);
     if ((st = msi_fig_rates(ctx, t, &tr, S[S_RESPONSE], S[S_REMISSION], path)))
         return st;
     msi_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE]};
-    snprintf(path, sizeof path, "%s/fig-waterfall.png", dir);
+    snprintf(path, sizeof path, "%s/fig-waterfall.svg", dir);
     if ((st = msi_fig_waterfall(ctx, t, &tw, path)))
         return st;
     for (size_t k = 0; k < sc->nmarkers; k++) {
@@ -1058,7 +1060,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         char ylab[256];
         snprintf(ylab, sizeof ylab, "%s (%s)", ob.name, ob.unit);
         msi_fig_text tm = {title, S[S_WEEK], ylab};
-        snprintf(path, sizeof path, "%s/fig-marker-%zu.png", dir, k + 1);
+        snprintf(path, sizeof path, "%s/fig-marker-%zu.svg", dir, k + 1);
         if ((st = msi_fig_by_week(ctx, t, sc->markers[k], &tm, path)))
             return st;
     }
@@ -1170,18 +1172,18 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     arms_section(&o, t);
 
     fprintf(f, "<h2>%s</h2>\n", S[S_FIGURES]);
-    figure(&o, dir, "fig-score.png", S[S_FIG_SCORE]);
-    figure(&o, dir, "fig-rates.png", S[S_FIG_RATES]);
+    figure(&o, dir, "fig-score.svg", S[S_FIG_SCORE]);
+    figure(&o, dir, "fig-rates.svg", S[S_FIG_RATES]);
     int capped = 0;
     for (size_t a = 0; a < sc->narms; a++)
         capped |= msi_results_arm(&t->res, 0, a)->s.n > MS_WATERFALL_MAX;
     char wcap[512];
     snprintf(wcap, sizeof wcap, capped ? "%s (\u2264 %d / arm)" : "%s", S[S_FIG_WATERFALL],
              MS_WATERFALL_MAX);
-    figure(&o, dir, "fig-waterfall.png", wcap);
+    figure(&o, dir, "fig-waterfall.svg", wcap);
     for (size_t k = 0; k < sc->nmarkers; k++) {
         char name[64], cap[256];
-        snprintf(name, sizeof name, "fig-marker-%zu.png", k + 1);
+        snprintf(name, sizeof name, "fig-marker-%zu.svg", k + 1);
         snprintf(cap, sizeof cap, "%s: %s", obs_name(m, (size_t)sc->markers[k]), S[S_FIG_MARKER]);
         figure(&o, dir, name, cap);
     }
