@@ -1083,7 +1083,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         "margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n"
         "h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}"
         "table{border-collapse:collapse;margin:.6em 0;font-size:.92em;display:block;max-width:100%;"
-        "overflow-x:auto}td,th{overflow-wrap:anywhere}li,p{overflow-wrap:anywhere}"
+        "overflow-x:auto}td,th,li,p{overflow-wrap:break-word}"
         "td,th{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
         "th{background:#f4f4f4}.ci{color:#666;font-size:.9em}.small{color:#555;font-size:.92em}"
         ".warn{background:#fff4e5;border-left:4px solid #e69f00;padding:.6em .8em}"
