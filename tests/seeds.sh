@@ -60,6 +60,12 @@ want=$(awk -v p1="$(col "$b/summary.csv" tms_exosome all remission_rate)" -v p0=
            n = r * r / (d * d); print (n == int(n)) ? n : int(n) + 1 }')
 [[ $(cmpcol "$b/comparisons.csv" n_per_arm_remission) == "$want" ]] && ok || bad "scenario (b): remission sample size $(cmpcol "$b/comparisons.csv" n_per_arm_remission), formula $want"
 grep -q "TMS + exosome versus TMS (claims as-claimed): the mean change differs by" "$b/report.html" && ok || bad "scenario (b): the report's plain answer"
+# both settings in one figure: the by-week figures draw the counterpart's
+# means as thin lines, named in the legend ("thin lines: ...", written by
+# PLplot's SVG driver as character entities)
+thin='&#x74;&#x68;&#x69;&#x6e;&#x20;&#x6c;&#x69;&#x6e;&#x65;&#x73;'
+grep -q "$thin" "$b/fig-score.svg" && grep -q "$thin" "$b/fig-marker-1.svg" && ! grep -q "$thin" "$b/fig-rates.svg" && ok ||
+  bad "scenario (b): the counterpart's thin lines in the by-week figures"
 # the ledger shows the values the run used, not only the model file's 0
 grep -q "<code>exo_strength</code></td><td>0 1<br>as-claimed: 0 (Sham TMS); 0.7 (TMS, Sham TMS + exosome, TMS + exosome)" "$b/report.html" \
   && ok || bad "scenario (b): the ledger shows exo_strength as the run used it: $(grep -o '<code>exo_strength</code>.\{0,200\}' "$b/report.html")"

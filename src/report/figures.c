@@ -1,9 +1,9 @@
 /*
  * figures.c — draws the trial report's figures as SVG (vector: sharp at
- * any size and in print) with PLplot's svg driver: axes, labels, lines, filled confidence bands, error bars and
- * legends are PLplot's; this file only chooses what to plot.  PLplot keeps
- * global stream state, so figures are drawn from one thread, one stream at
- * a time, each closed with plend1().
+ * any size and in print) with PLplot's svg driver: axes, labels, lines, filled confidence bands,
+ * error bars and legends are PLplot's; this file only chooses what to plot.  PLplot keeps global
+ * stream state, so figures are drawn from one thread, one stream at a time, each closed with
+ * plend1().
  */
 #include "figures.h"
 
@@ -80,13 +80,14 @@ static PLINT line_style(size_t a)
     return 1 + (PLINT)(a % 8);
 }
 
-static void legend(const ms_trial *t, int with_lines)
+/* other: a last entry, a thin dark line, for the counterpart's lines (NULL: none) */
+static void legend(const ms_trial *t, int with_lines, const char *other)
 {
     const ms_scenario *sc = t->sc;
     PLINT n = (PLINT)sc->narms;
-    PLINT opt[16], tcol[16], lcol[16], lsty[16], bcol[16], bpat[16], scol[16], snum[16];
-    PLFLT lw[16], bsc[16], bw[16], ssc[16];
-    const char *txt[16], *sym[16];
+    PLINT opt[17], tcol[17], lcol[17], lsty[17], bcol[17], bpat[17], scol[17], snum[17];
+    PLFLT lw[17], bsc[17], bw[17], ssc[17];
+    const char *txt[17], *sym[17];
     if (n > 16)
         n = 16;
     for (PLINT i = 0; i < n; i++) {
@@ -102,6 +103,20 @@ static void legend(const ms_trial *t, int with_lines)
         ssc[i] = 1;
         txt[i] = sc->arms[i].label ? sc->arms[i].label : sc->arms[i].name;
         sym[i] = GLYPH[i % 8];
+    }
+    if (other && with_lines) {
+        opt[n] = PL_LEGEND_LINE;
+        tcol[n] = lcol[n] = bcol[n] = scol[n] = 15;
+        lsty[n] = 1;
+        lw[n] = 1;
+        bpat[n] = 0;
+        bsc[n] = 0.8;
+        bw[n] = 1;
+        snum[n] = 0;
+        ssc[n] = 1;
+        txt[n] = other;
+        sym[n] = "";
+        n++;
     }
     PLFLT lw_out, lh_out;
     plcol0(15);
@@ -122,6 +137,18 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
         nv = 64;
     size_t na = sc->narms > 16 ? 16 : sc->narms;
     const msi_tally *ty = &t->tally;
+    /* the counterpart: the same patients at the other claims setting */
+    const ms_trial *cp = tx->other && t->cp.trial && t->cp.trial->tally.visit ? t->cp.trial : NULL;
+    double other[16][64];
+    for (size_t a = 0; cp && a < na; a++)
+        for (size_t v = 0; v < nv; v++) {
+            const msi_moments *mm = &cp->tally.visit[(a * sc->nvisits + v) * no + (size_t)obs];
+            other[a][v] = mm->n > 0 ? mm->mean : NAN;
+            if (isfinite(other[a][v])) {
+                ymin = fmin(ymin, other[a][v]);
+                ymax = fmax(ymax, other[a][v]);
+            }
+        }
     for (size_t a = 0; a < na; a++)
         for (size_t v = 0; v < nv; v++) {
             const msi_moments *mm = &ty->visit[(a * sc->nvisits + v) * no + (size_t)obs];
@@ -177,8 +204,17 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
         pllsty(1);
         plstring((PLINT)nv, x, mean[a], GLYPH[a % 8]);
     }
+    /* drawn over the run's lines, so that a counterpart equal to another
+     * arm (an add-on at null) still shows */
+    for (size_t a = 0; cp && a < na; a++) {
+        plcol0(1 + (PLINT)(a % 8));
+        plwidth(1.3);
+        pllsty(line_style(a));
+        plline((PLINT)nv, x, other[a]);
+        pllsty(1);
+    }
     plwidth(1);
-    legend(t, 1);
+    legend(t, 1, cp ? tx->other : NULL);
     return finish_fig(ctx, &o, 1);
 }
 
@@ -216,7 +252,7 @@ ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *
                 plwidth(1);
             }
         }
-    legend(t, 0);
+    legend(t, 0, NULL);
     return finish_fig(ctx, &o, 1);
 }
 

@@ -13,9 +13,13 @@
 
 typedef struct {
     const char *title, *xlabel, *ylabel;
+    const char *other; /* by week: the legend of the counterpart's thin lines, or NULL */
 } msi_fig_text;
 
-/* Mean of observable `obs` by visit week per arm, with 95 % CI bands. */
+/* Mean of observable `obs` by visit week per arm, with 95 % CI bands; with
+ * the claims' counterpart (t->cp.trial) and tx->other, the same patients'
+ * means at the other setting as thin lines of the arm's colour and style,
+ * so that both settings are read in one figure. */
 ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi_fig_text *tx,
                           const char *path);
 /* Response and remission rates per arm with Wilson CIs. */

@@ -59,6 +59,7 @@ enum {
     S_FIG_RATES,
     S_FIG_WATERFALL,
     S_FIG_MARKER,
+    S_FIG_OTHER,
     S_WEEK,
     S_PCT_CHANGE,
     S_PATIENTS,
@@ -150,6 +151,7 @@ static const char *const EN[S_COUNT] = {
     "Individual change of the score from baseline (full colour: responders; pale: the "
     "others; dashed: the response threshold)",
     "mean by week (95% CI bands)",
+    "thin lines: the same patients, claims %s",
     "week",
     "change from baseline (%)",
     "patients",
@@ -254,6 +256,7 @@ static const char *const JA[S_COUNT] = {
     "反応率と寛解率（Wilson 95%信頼区間）",
     "ベースラインからの個々の患者の変化（濃い色: 反応者、淡い色: それ以外、破線: 反応の基準）",
     "週ごとの平均（95%信頼区間の帯）",
+    "細線: 同じ患者、主張 %s",
     "週",
     "ベースラインからの変化 (%)",
     "患者",
@@ -1039,16 +1042,19 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     ms_status st;
     char path[4096];
 
-    /* figures */
-    msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], obs_name(m, (size_t)sc->score)};
+    /* figures: by week, the claims' counterpart as thin lines */
+    char other[160];
+    snprintf(other, sizeof other, S[S_FIG_OTHER], setting_name(S, t->cp.other));
+    const char *oth = t->cp.trial ? other : NULL;
+    msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], obs_name(m, (size_t)sc->score), oth};
     snprintf(path, sizeof path, "%s/fig-score.svg", dir);
     if ((st = msi_fig_by_week(ctx, t, sc->score, &tx, path)))
         return st;
-    msi_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT]};
+    msi_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT], NULL};
     snprintf(path, sizeof path, "%s/fig-rates.svg", dir);
     if ((st = msi_fig_rates(ctx, t, &tr, S[S_RESPONSE], S[S_REMISSION], path)))
         return st;
-    msi_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE]};
+    msi_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE], NULL};
     snprintf(path, sizeof path, "%s/fig-waterfall.svg", dir);
     if ((st = msi_fig_waterfall(ctx, t, &tw, path)))
         return st;
@@ -1059,7 +1065,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         snprintf(title, sizeof title, "%s: %s", ob.name, S[S_FIG_MARKER]);
         char ylab[256];
         snprintf(ylab, sizeof ylab, "%s (%s)", ob.name, ob.unit);
-        msi_fig_text tm = {title, S[S_WEEK], ylab};
+        msi_fig_text tm = {title, S[S_WEEK], ylab, oth};
         snprintf(path, sizeof path, "%s/fig-marker-%zu.svg", dir, k + 1);
         if ((st = msi_fig_by_week(ctx, t, sc->markers[k], &tm, path)))
             return st;
