@@ -203,6 +203,9 @@ MS_API const char *ms_model_name(const ms_model *model);
  * unit; the command converts --days and labels its time column in hours. */
 MS_API double ms_model_time_unit(const ms_model *model);
 MS_API const char *ms_model_description(const ms_model *model); /* may be "" */
+/* In language `lang` ("ja": the file's ja: description) where the file
+ * gives one, else the default (English) one. */
+MS_API const char *ms_model_description_lang(const ms_model *model, const char *lang);
 MS_API size_t ms_model_count(const ms_model *model, ms_symkind kind);
 /* How many parameters are the strengths of claims (as_claimed:; ms_symbol.claim). */
 MS_API size_t ms_model_claim_count(const ms_model *model);
@@ -353,6 +356,9 @@ MS_API ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol
 MS_API void ms_protocol_free(ms_protocol *p);
 MS_API const char *ms_protocol_name(const ms_protocol *p);
 MS_API const char *ms_protocol_description(const ms_protocol *p); /* may be "" */
+/* The description in language `lang` ("ja": the file's ja: description)
+ * where the file gives one, else the default (English) one. */
+MS_API const char *ms_protocol_description_lang(const ms_protocol *p, const char *lang);
 /* Length in days. */
 MS_API double ms_protocol_days(const ms_protocol *p);
 /* Start date "YYYY-MM-DD" (or "" if the protocol gives only a weekday) and

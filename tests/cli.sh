@@ -731,6 +731,27 @@ grep -q "pop_s3.yaml:7:13: in the population: .*pop_bad.yaml:3:7: 'kA' needs a s
 printf 'population: wrong\nvalues:\n  kZ: {value: 1, hypothesis: none}\n' > "$tmp/pop_bad.yaml"
 expect_rc 2 "a population value of no parameter" "$ms" trial "$tmp/pop_s3.yaml" --out "$tmp/pop_run3" --quiet
 grep -q "pop_bad.yaml:3:3: 'kZ' is not a parameter of model" "$tmp/err" && ok || bad "a population's unknown name: $(cat "$tmp/err")"
+# ja: the Japanese texts of a scenario (question, description, arm labels),
+# shown by a Japanese report in place of the others, and never by an
+# English one; an arm that is not there, or an unknown text, is refused
+ja_scen() { # FILE JA-BLOCK
+  { sed -e "s|^model: |model: $src/tests/trial/|" -e "s|protocol: on_|protocol: $src/tests/trial/on_|g" "$cf"; printf '%s\n' "$2"; } > "$1"
+}
+ja_scen "$tmp/ja_s.yaml" $'ja:\n  question: "日本語の問い"\n  arms: {A: 甲群}'
+expect_rc 0 "a Japanese report of a scenario with ja:" "$ms" trial "$tmp/ja_s.yaml" --out "$tmp/ja_run" --lang ja --quiet --one-setting
+grep -q "<h2>問い</h2><p>日本語の問い" "$tmp/ja_run/report.html" && grep -q "<h3>甲群</h3>" "$tmp/ja_run/report.html" && ok ||
+  bad "the Japanese report shows the ja: question and arm label"
+expect_rc 0 "an English report of the same scenario" "$ms" trial "$tmp/ja_s.yaml" --out "$tmp/en_run" --quiet --one-setting
+! grep -q "日本語の問い\|甲群" "$tmp/en_run/report.html" && ok || bad "the English report shows no ja: text"
+ja_scen "$tmp/ja_bad.yaml" $'ja:\n  arms: {Z: 乙}'
+expect_rc 2 "ja: arms: an arm that is not there" "$ms" trial "$tmp/ja_bad.yaml" --out "$tmp/ja_bad_run" --quiet
+grep -q "ja_bad.yaml:[0-9]*:[0-9]*: ja: arms: 'Z' is not an arm of the scenario" "$tmp/err" && ok || bad "ja: arms: unknown arm: $(cat "$tmp/err")"
+ja_scen "$tmp/ja_bad.yaml" $'ja:\n  title: x'
+expect_rc 2 "ja: an unknown text" "$ms" trial "$tmp/ja_bad.yaml" --out "$tmp/ja_bad_run" --quiet
+grep -q "unknown key 'title' in ja:" "$tmp/err" && ok || bad "ja: unknown key: $(cat "$tmp/err")"
+printf 'protocol: p\ntreatments:\n  a:\n    input: a\n    kind: level\n    level: 1\n    schedule: [{on_days: [0]}]\nja: {summary: x}\n' > "$tmp/ja_p.yaml"
+expect_rc 2 "a protocol's ja: with an unknown text" "$ms" protocol show "$tmp/ja_p.yaml"
+grep -q "unknown key 'summary' in ja:" "$tmp/err" && ok || bad "protocol ja: unknown key: $(cat "$tmp/err")"
 # a suite with a broken entry: the others still run and are reported, exit 2,
 # and --out writes the table through a temporary file
 cp "$tmp/v_smd.yaml" "$tmp/suite/b_broken.yaml"

@@ -95,6 +95,7 @@ void ms_model_free(ms_model *m)
     msi_free(ctx, m->file);
     msi_free(ctx, m->name);
     msi_free(ctx, m->desc);
+    msi_free(ctx, m->desc_ja);
     msi_compiled_free(ctx, &m->c);
     msi_xdag_free(&m->g);
     msi_free(ctx, m);
@@ -135,6 +136,12 @@ const char *ms_model_name(const ms_model *m)
 const char *ms_model_description(const ms_model *m)
 {
     return m && m->desc ? m->desc : "";
+}
+const char *ms_model_description_lang(const ms_model *m, const char *lang)
+{
+    if (m && lang && strcmp(lang, "ja") == 0 && m->desc_ja)
+        return m->desc_ja;
+    return ms_model_description(m);
 }
 
 size_t ms_model_count(const ms_model *m, ms_symkind kind)
@@ -990,9 +997,9 @@ static ms_status read_variability(loader *L, const msi_ynode *root)
 
 static ms_status load_tree(loader *L)
 {
-    static const char *const top[] = {"model",       "description",  "states",      "parameters",
-                                      "inputs",      "rules",        "odes",        "observables",
-                                      "variability", "correlations", "body_weight", NULL};
+    static const char *const top[] = {
+        "model",       "description", "states",       "parameters",  "inputs", "rules", "odes",
+        "observables", "variability", "correlations", "body_weight", "ja",     NULL};
     const msi_ynode *root = L->doc.root;
     ms_model *m = L->m;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
@@ -1006,6 +1013,16 @@ static ms_status load_tree(loader *L)
         st = req_text(L, root, "model", "the model", &m->name);
     if (!st)
         st = opt_text(L, root, "description", "the model", &m->desc);
+    /* ja: the Japanese texts of the file, for a Japanese report */
+    const msi_ynode *ja = msi_ymap_get(root, "ja");
+    if (!st && ja) {
+        static const char *const jk[] = {"description", NULL};
+        if (ja->type != MS_Y_MAP)
+            return yfail(L, ja, "ja: expected {description: TEXT} (the Japanese texts)");
+        st = msi_ymap_check_keys(L->ctx, &L->doc, ja, "ja:", jk, MS_ERR_MODEL);
+        if (!st)
+            st = opt_text(L, ja, "description", "ja:", &m->desc_ja);
+    }
     if (st)
         return st;
 

@@ -99,6 +99,7 @@ typedef struct msi_eventdef {
 struct ms_model {
     ms_context *ctx;
     char *file, *name, *desc;
+    char *desc_ja; /* ja: {description:}, or NULL */
     msi_symdef *sym[MS_SYMKIND_COUNT];
     size_t count[MS_SYMKIND_COUNT];
     size_t *rule_order; /* rules in dependency order */

@@ -81,6 +81,7 @@ typedef struct {
 struct ms_protocol {
     ms_context *ctx;
     char *file, *name, *desc;
+    char *desc_ja; /* ja: {description:}, or NULL */
     char start_date[11];
     long start_day;
     int start_wd;
@@ -125,6 +126,7 @@ void ms_protocol_free(ms_protocol *p)
     msi_free(ctx, p->file);
     msi_free(ctx, p->name);
     msi_free(ctx, p->desc);
+    msi_free(ctx, p->desc_ja);
     msi_free(ctx, p);
 }
 
@@ -673,8 +675,9 @@ static ms_status read_doses(reader *R, const msi_ynode *list)
 
 static ms_status read_top(reader *R)
 {
-    static const char *const top[] = {"protocol", "description", "start",      "weeks", "days",
-                                      "phases",   "skip_dates",  "treatments", "doses", NULL};
+    static const char *const top[] = {"protocol", "description", "start",      "weeks",
+                                      "days",     "phases",      "skip_dates", "treatments",
+                                      "doses",    "ja",          NULL};
     ms_protocol *p = R->p;
     const msi_ynode *root = R->doc.root;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
@@ -688,6 +691,16 @@ static ms_status read_top(reader *R)
         st = text(R, root, "protocol", "the protocol", 1, &p->name);
     if (!st)
         st = text(R, root, "description", "the protocol", 0, &p->desc);
+    /* ja: the Japanese texts of the file, for a Japanese report */
+    const msi_ynode *ja = msi_ymap_get(root, "ja");
+    if (!st && ja) {
+        static const char *const jk[] = {"description", NULL};
+        if (ja->type != MS_Y_MAP)
+            return rfail(R, ja, "ja: expected {description: TEXT} (the Japanese texts)");
+        st = msi_ymap_check_keys(R->ctx, &R->doc, ja, "ja:", jk, MS_ERR_PROTOCOL);
+        if (!st)
+            st = text(R, ja, "description", "ja:", 0, &p->desc_ja);
+    }
     if (st)
         return st;
 
@@ -1356,6 +1369,12 @@ const char *ms_protocol_name(const ms_protocol *p)
 const char *ms_protocol_description(const ms_protocol *p)
 {
     return p && p->desc ? p->desc : "";
+}
+const char *ms_protocol_description_lang(const ms_protocol *p, const char *lang)
+{
+    if (p && lang && strcmp(lang, "ja") == 0 && p->desc_ja)
+        return p->desc_ja;
+    return ms_protocol_description(p);
 }
 double ms_protocol_days(const ms_protocol *p)
 {

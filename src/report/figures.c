@@ -81,7 +81,15 @@ static PLINT line_style(size_t a)
 }
 
 /* other: a last entry, a thin dark line, for the counterpart's lines (NULL: none) */
-static void legend(const ms_trial *t, int with_lines, const char *other)
+/* An arm's label in the figure's language, else its name. */
+static const char *label_of(const ms_scenario *sc, size_t a, int ja)
+{
+    if (ja && sc->arms[a].label_ja)
+        return sc->arms[a].label_ja;
+    return sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name;
+}
+
+static void legend(const ms_trial *t, int with_lines, const char *other, int ja)
 {
     const ms_scenario *sc = t->sc;
     PLINT n = (PLINT)sc->narms;
@@ -101,7 +109,7 @@ static void legend(const ms_trial *t, int with_lines, const char *other)
         bw[i] = 1;
         snum[i] = 2;
         ssc[i] = 1;
-        txt[i] = sc->arms[i].label ? sc->arms[i].label : sc->arms[i].name;
+        txt[i] = label_of(sc, (size_t)i, ja);
         sym[i] = GLYPH[i % 8];
     }
     if (other && with_lines) {
@@ -214,7 +222,7 @@ ms_status msi_fig_by_week(ms_context *ctx, const ms_trial *t, int obs, const msi
         pllsty(1);
     }
     plwidth(1);
-    legend(t, 1, cp ? tx->other : NULL);
+    legend(t, 1, cp ? tx->other : NULL, tx->ja);
     return finish_fig(ctx, &o, 1);
 }
 
@@ -252,7 +260,7 @@ ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *
                 plwidth(1);
             }
         }
-    legend(t, 0, NULL);
+    legend(t, 0, NULL, tx->ja);
     return finish_fig(ctx, &o, 1);
 }
 
@@ -296,8 +304,7 @@ ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_te
         plcol0(15);
         plbox("bc", 0, 0, "bcnstv", 0, 0);
         char title[256];
-        snprintf(title, sizeof title, "%s",
-                 sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name);
+        snprintf(title, sizeof title, "%s", label_of(sc, a, tx->ja));
         pllab(tx->xlabel, tx->ylabel, title);
         for (size_t i = 0; i < n; i++) {
             double bx[4] = {(double)i, (double)i + 0.9, (double)i + 0.9, (double)i};

@@ -14,6 +14,7 @@
 typedef struct {
     const char *title, *xlabel, *ylabel;
     const char *other; /* by week: the legend of the counterpart's thin lines, or NULL */
+    int ja;            /* arms by their Japanese labels (the scenario's ja:) */
 } msi_fig_text;
 
 /* Mean of observable `obs` by visit week per arm, with 95 % CI bands; with

@@ -415,8 +415,12 @@ static const char *obs_name(const ms_model *m, size_t i)
     return ms_model_symbol(m, MS_OBSERVABLE, i, &s) == MS_OK ? s.name : "?";
 }
 
-static const char *arm_label(const ms_scenario *sc, size_t a)
+/* The arm's label in the report's language (ja: its Japanese label where
+ * the scenario gives one), else its name. */
+static const char *arm_label(int ja, const ms_scenario *sc, size_t a)
 {
+    if (ja && sc->arms[a].label_ja)
+        return sc->arms[a].label_ja;
     return sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name;
 }
 
@@ -480,7 +484,7 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
         const ms_arm_summary *s = &msi_results_arm(&t->res, group, a)->s;
         int is_control = (int)a == sc->control;
         fputs("<tr><td>", f);
-        esc(f, arm_label(sc, a));
+        esc(f, arm_label(o->ja, sc, a));
         if (is_control)
             fprintf(f, " <span class=tag>%s</span>", o->s[S_CONTROL]);
         fputs("</td>", f);
@@ -568,7 +572,7 @@ static void claims_section(out_t *o, const ms_trial *t)
     for (size_t a = 0; a < sc->narms; a++) {
         const msi_armstat *s[2] = {msi_results_arm(&t->res, 0, a), msi_results_arm(&c->res, 0, a)};
         fputs("<tr><td>", f);
-        esc(f, arm_label(sc, a));
+        esc(f, arm_label(o->ja, sc, a));
         if ((int)a == sc->control)
             fprintf(f, " <span class=tag>%s</span>", S[S_CONTROL]);
         fputs("</td>", f);
@@ -634,9 +638,9 @@ static void comparison_sentence(out_t *o, const ms_trial *run, size_t i, const c
     const ms_comparison *c = &run->res.cmp[i];
     FILE *f = o->f;
     fputs(o->ja ? "<li><strong>「" : "<li><strong>", f);
-    esc(f, arm_label(sc, c->arm));
+    esc(f, arm_label(o->ja, sc, c->arm));
     fputs(o->ja ? "」と「" : " versus ", f);
-    esc(f, arm_label(sc, c->versus));
+    esc(f, arm_label(o->ja, sc, c->versus));
     if (o->ja) {
         fprintf(f, "」の比較%s%s%s: 平均変化量の差は %.2f 点 [95%%信頼区間 %.2f, %.2f] で、",
                 setting ? "（主張: " : "", setting ? setting : "", setting ? "）" : "",
@@ -696,9 +700,9 @@ static void comparisons_section(out_t *o, const ms_trial *t)
                 continue;
             const ms_comparison *c = &r->res.cmp[i];
             fputs("<tr><td>", f);
-            esc(f, arm_label(sc, c->arm));
+            esc(f, arm_label(o->ja, sc, c->arm));
             fputs(o->ja ? " 対 " : " vs ", f);
-            esc(f, arm_label(sc, c->versus));
+            esc(f, arm_label(o->ja, sc, c->versus));
             fprintf(f, "</td><td>%s</td><td>", t->cp.trial ? setting_name(o->s, settings[k]) : "");
             ci(f, c->diff_change, c->diff_change_lo, c->diff_change_hi, 1, 2, "");
             fputs(c->paired ? (o->ja ? "（対応あり）" : " (paired)") : "", f);
@@ -764,12 +768,12 @@ static void summary_sentences(out_t *o, const ms_trial *t)
         const ms_arm_summary *s = &msi_results_arm(&t->res, 0, a)->s;
         fputs("<li>", f);
         if (o->ja) {
-            esc(f, arm_label(sc, a));
+            esc(f, arm_label(o->ja, sc, a));
             fprintf(f, ": 反応率 %.0f%%（対照 %.0f%%）、平均変化量の対照との差 %.2f [%.2f, %.2f]。",
                     100.0 * (s->n ? s->response : 0), 100.0 * (c->n ? c->response : 0),
                     z(s->diff_change, 2), z(s->diff_change_lo, 2), z(s->diff_change_hi, 2));
         } else {
-            esc(f, arm_label(sc, a));
+            esc(f, arm_label(o->ja, sc, a));
             fprintf(f,
                     ": response %.0f%% (control %.0f%%); mean change differs from control by "
                     "%.2f [%.2f, %.2f] points.",
@@ -812,7 +816,7 @@ static void summary_sentences(out_t *o, const ms_trial *t)
             if ((int)a == sc->control)
                 continue;
             fputs(k++ ? "; " : "", f);
-            esc(f, arm_label(sc, a));
+            esc(f, arm_label(o->ja, sc, a));
             const ms_arm_summary *d = &msi_results_arm(&cp->res, 0, a)->s;
             fprintf(f, " %.2f [%.2f, %.2f]", z(d->diff_change, 2), z(d->diff_change_lo, 2),
                     z(d->diff_change_hi, 2));
@@ -837,7 +841,7 @@ static void arms_section(out_t *o, const ms_trial *t)
     for (size_t a = 0; a < sc->narms; a++) {
         const msi_arm *arm = &sc->arms[a];
         fputs("<h3>", f);
-        esc(f, arm_label(sc, a));
+        esc(f, arm_label(o->ja, sc, a));
         fputs("</h3>", f);
         if (!arm->proto) {
             fprintf(f, "<p>%s</p>\n", o->s[S_NO_TREATMENT]);
@@ -846,7 +850,7 @@ static void arms_section(out_t *o, const ms_trial *t)
         fputs("<p class=small>", f);
         esc(f, ms_protocol_name(arm->proto));
         fputs(": ", f);
-        esc(f, ms_protocol_description(arm->proto));
+        esc(f, ms_protocol_description_lang(arm->proto, o->ja ? "ja" : "en"));
         fputs("</p><ul>", f);
         for (size_t i = 0; i < ms_protocol_treatment_count(arm->proto); i++) {
             fputs("<li><code>", f);
@@ -948,7 +952,7 @@ static int used_values(out_t *o, const ms_trial *r, size_t i, double file_value,
         for (size_t b = a, k = 0; b < sc->narms; b++)
             if (used_value(r, i, b) == v) {
                 fputs(k++ ? ", " : "", f);
-                esc(f, arm_label(sc, b));
+                esc(f, arm_label(o->ja, sc, b));
             }
         fputs(")", f);
     }
@@ -1046,15 +1050,15 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     char other[160];
     snprintf(other, sizeof other, S[S_FIG_OTHER], setting_name(S, t->cp.other));
     const char *oth = t->cp.trial ? other : NULL;
-    msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], obs_name(m, (size_t)sc->score), oth};
+    msi_fig_text tx = {S[S_FIG_SCORE], S[S_WEEK], obs_name(m, (size_t)sc->score), oth, ja};
     snprintf(path, sizeof path, "%s/fig-score.svg", dir);
     if ((st = msi_fig_by_week(ctx, t, sc->score, &tx, path)))
         return st;
-    msi_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT], NULL};
+    msi_fig_text tr = {S[S_FIG_RATES], "", S[S_RATE_PCT], NULL, ja};
     snprintf(path, sizeof path, "%s/fig-rates.svg", dir);
     if ((st = msi_fig_rates(ctx, t, &tr, S[S_RESPONSE], S[S_REMISSION], path)))
         return st;
-    msi_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE], NULL};
+    msi_fig_text tw = {S[S_FIG_WATERFALL], S[S_PATIENTS], S[S_PCT_CHANGE], NULL, ja};
     snprintf(path, sizeof path, "%s/fig-waterfall.svg", dir);
     if ((st = msi_fig_waterfall(ctx, t, &tw, path)))
         return st;
@@ -1065,7 +1069,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         snprintf(title, sizeof title, "%s: %s", ob.name, S[S_FIG_MARKER]);
         char ylab[256];
         snprintf(ylab, sizeof ylab, "%s (%s)", ob.name, ob.unit);
-        msi_fig_text tm = {title, S[S_WEEK], ylab, oth};
+        msi_fig_text tm = {title, S[S_WEEK], ylab, oth, ja};
         snprintf(path, sizeof path, "%s/fig-marker-%zu.svg", dir, k + 1);
         if ((st = msi_fig_by_week(ctx, t, sc->markers[k], &tm, path)))
             return st;
@@ -1104,14 +1108,16 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     fputs("</h1>\n", f);
     if (t->interrupted)
         fprintf(f, "<p class=stop>%s</p>\n", S[S_INTERRUPTED]);
-    if (sc->question) {
+    const char *question = ja && sc->question_ja ? sc->question_ja : sc->question;
+    const char *desc = ja && sc->desc_ja ? sc->desc_ja : sc->desc;
+    if (question) {
         fprintf(f, "<h2>%s</h2><p>", S[S_QUESTION]);
-        esc(f, sc->question);
+        esc(f, question);
         fputs("</p>\n", f);
     }
-    if (sc->desc) {
+    if (desc) {
         fputs("<p class=small>", f);
-        esc(f, sc->desc);
+        esc(f, desc);
         fputs("</p>\n", f);
     }
     fprintf(f, "<h2>%s</h2>\n", S[S_SUMMARY]);
@@ -1124,7 +1130,7 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     fprintf(f, "<h2>%s</h2><table>\n<tr><th>%s</th><td><code>", S[S_DESIGN], S[S_MODEL]);
     esc(f, ms_model_name(m));
     fputs("</code> ", f);
-    esc(f, ms_model_description(m));
+    esc(f, ms_model_description_lang(m, ja ? "ja" : "en"));
     fprintf(f, "</td></tr>\n<tr><th>%s</th><td>%llu</td></tr>\n<tr><th>%s</th><td>%ld</td></tr>\n",
             S[S_SEED], sc->seed, S[S_PER_ARM], sc->per_arm);
     if (sc->has_pop) {
@@ -1238,9 +1244,9 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         if ((int)a == sc->control)
             continue;
         fputs("<li>", f);
-        esc(f, arm_label(sc, a));
+        esc(f, arm_label(ja, sc, a));
         fputs(" vs ", f);
-        esc(f, arm_label(sc, (size_t)sc->control));
+        esc(f, arm_label(ja, sc, (size_t)sc->control));
         fputs(": ", f);
         if (msi_results_arm(&t->res, 0, a)->s.n_for_power < 0)
             fprintf(f, "&gt; %ld", sc->power_max);

@@ -31,6 +31,7 @@ void ms_scenario_free(ms_scenario *sc)
         msi_free(ctx, sc->arms[i].name);
         msi_free(ctx, sc->arms[i].protocol_path);
         msi_free(ctx, sc->arms[i].label);
+        msi_free(ctx, sc->arms[i].label_ja);
         ms_protocol_free(sc->arms[i].proto);
         msi_free(ctx, sc->arms[i].set_idx);
         msi_free(ctx, sc->arms[i].set_val);
@@ -54,6 +55,8 @@ void ms_scenario_free(ms_scenario *sc)
     msi_free(ctx, sc->dir);
     msi_free(ctx, sc->name);
     msi_free(ctx, sc->question);
+    msi_free(ctx, sc->question_ja);
+    msi_free(ctx, sc->desc_ja);
     msi_free(ctx, sc->desc);
     msi_free(ctx, sc->model_path);
     msi_free(ctx, sc);
@@ -251,6 +254,45 @@ static ms_status read_population(sreader *R, const msi_ynode *pn)
             arm->set_val[arm->nset] = p->val[i];
             arm->nset++;
         }
+    }
+    return MS_OK;
+}
+
+static int arm_index(const ms_scenario *sc, const char *name);
+
+/* ja: {question:, description:, arms: {ARM: LABEL}} -- the Japanese texts
+ * of the scenario, which a Japanese report shows in place of the others */
+static ms_status read_ja(sreader *R, const msi_ynode *ja)
+{
+    ms_scenario *sc = R->sc;
+    if (!ja)
+        return MS_OK;
+    static const char *const jk[] = {"question", "description", "arms", NULL};
+    if (ja->type != MS_Y_MAP)
+        return sfail(R, ja,
+                     "ja: expected {question:, description:, arms: {ARM: LABEL}} (the "
+                     "Japanese texts)");
+    ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, ja, "ja:", jk, MS_ERR_ARG);
+    if (!st)
+        st = text(R, ja, "question", "ja:", 0, &sc->question_ja);
+    if (!st)
+        st = text(R, ja, "description", "ja:", 0, &sc->desc_ja);
+    const msi_ynode *arms = msi_ymap_get(ja, "arms");
+    if (st || !arms)
+        return st;
+    if (arms->type != MS_Y_MAP)
+        return sfail(R, arms,
+                     "ja: arms: expected {ARM: LABEL} (an arm's name, its Japanese label)");
+    for (size_t i = 0; i < arms->n; i++) {
+        int a = arm_index(sc, arms->keys[i]->str);
+        if (a < 0)
+            return sfail(R, arms->keys[i], "ja: arms: '%s' is not an arm of the scenario",
+                         arms->keys[i]->str);
+        if (arms->vals[i]->type != MS_Y_SCALAR || !arms->vals[i]->len)
+            return sfail(R, arms->vals[i], "ja: arms: expected the Japanese label of arm '%s'",
+                         arms->keys[i]->str);
+        if (!(sc->arms[a].label_ja = msi_strdup(R->ctx, arms->vals[i]->str)))
+            return msi_nomem(R->ctx);
     }
     return MS_OK;
 }
@@ -652,13 +694,28 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
 
 ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
 {
-    static const char *const top[] = {
-        "scenario",  "question",         "description",     "model",
-        "seed",      "patients_per_arm", "randomisation",   "arms",
-        "control",   "factorial",        "follow_up_weeks", "visits_weeks",
-        "endpoints", "inclusion",        "subgroups",       "analysis",
-        "solver",    "compare",          "patient",         "population",
-        NULL};
+    static const char *const top[] = {"scenario",
+                                      "question",
+                                      "description",
+                                      "model",
+                                      "seed",
+                                      "patients_per_arm",
+                                      "randomisation",
+                                      "arms",
+                                      "control",
+                                      "factorial",
+                                      "follow_up_weeks",
+                                      "visits_weeks",
+                                      "endpoints",
+                                      "inclusion",
+                                      "subgroups",
+                                      "analysis",
+                                      "solver",
+                                      "compare",
+                                      "patient",
+                                      "population",
+                                      "ja",
+                                      NULL};
     if (!ctx || !path || !out)
         return MS_ERR_ARG;
     *out = NULL;
@@ -732,6 +789,8 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
         st = read_arms(&R, msi_ymap_get(root, "arms"));
     if (!st)
         st = read_population(&R, msi_ymap_get(root, "population"));
+    if (!st)
+        st = read_ja(&R, msi_ymap_get(root, "ja"));
     if (!st)
         st = read_rest(&R, root);
     if (!st && sc->design == MS_DESIGN_FACTORIAL && sc->narms != 4)

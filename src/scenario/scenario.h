@@ -15,6 +15,7 @@ typedef enum { MS_DESIGN_PARALLEL, MS_DESIGN_FACTORIAL, MS_DESIGN_MATCHED } msi_
 
 typedef struct {
     char *name, *protocol_path, *label;
+    char *label_ja;     /* ja: arms:, or NULL */
     ms_protocol *proto; /* NULL: no treatment */
     int *set_idx;       /* parameter overrides */
     double *set_val;
@@ -36,6 +37,7 @@ typedef struct {
 struct ms_scenario {
     ms_context *ctx;
     char *file, *dir, *name, *question, *desc, *model_path;
+    char *question_ja, *desc_ja; /* ja: {question:, description:}, or NULL */
     ms_model *model;
     unsigned long long seed; /* the scenario's; a run may use another (ms_trial_options) */
     long per_arm;
