@@ -370,6 +370,9 @@ MS_API size_t ms_protocol_treatment_count(const ms_protocol *p);
  * on Mon-Fri in weeks 0-6, ..."), owned by the protocol. */
 MS_API const char *ms_protocol_treatment_name(const ms_protocol *p, size_t i);
 MS_API const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i);
+/* The same summary in language `lang` ("ja": Japanese; else English). */
+MS_API const char *ms_protocol_treatment_summary_lang(const ms_protocol *p, size_t i,
+                                                      const char *lang);
 
 /* Compiles the protocol into the sorted event table of one patient.  With a
  * model, every input is resolved and checked (kind and unit); without one

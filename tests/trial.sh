@@ -98,6 +98,10 @@ grep -q '<h3>inflamed (<code>crp0</code> &gt; 3 at baseline)</h3>' "$out/t1/repo
 # Japanese report
 "$ms" trial "$sc" --out "$out/ja" --lang ja --quiet > /dev/null 2>&1 && ok || bad "trial --lang ja"
 grep -q '<html lang="ja">' "$out/ja/report.html" && grep -q "エビデンス台帳" "$out/ja/report.html" && ok || bad "Japanese report"
+# the arms' calendars summarised in Japanese, and the seeds' protocol's ja: description
+grep -q "1回30分のセッション、3000パルス（入力 'tms'）、09:00：月・火・水・木・金、週 0〜5；月・木、週 6〜25" "$out/ja/report.html" &&
+  grep -q "左DLPFCへのrTMS単独" "$out/ja/report.html" && ! grep -q "session of 30 min" "$out/ja/report.html" && ok ||
+  bad "the Japanese report's calendars: $(grep -o '<li><code>tms</code>: [^<]*' "$out/ja/report.html")"
 
 # at 420 px (a phone) nothing in either report reaches past the right edge:
 # a copy laid out 420 px wide runs tests/trial/narrow_probe.js, which writes

@@ -48,6 +48,7 @@ typedef struct {
 
 typedef struct {
     char *name, *input, *device, *after, *unit, *summary;
+    char *summary_ja; /* the same summary in Japanese */
     tkind kind;
     double clock;
     int has_clock;
@@ -114,6 +115,7 @@ void ms_protocol_free(ms_protocol *p)
         msi_free(ctx, t->after);
         msi_free(ctx, t->unit);
         msi_free(ctx, t->summary);
+        msi_free(ctx, t->summary_ja);
     }
     for (size_t i = 0; i < p->nphases; i++)
         msi_free(ctx, p->phases[i].name);
@@ -1198,8 +1200,74 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
     return st;
 }
 
-/* A one-line summary of a treatment, for calendars and reports. */
-static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
+/* The words of a treatment's one-line summary, per language (whole phrases
+ * with their arguments; the summary lists them in order). */
+typedef struct {
+    const char *session, *pulses, *level, *infusion, *dose, *input, *after, *gap, *clock;
+    const char *first_rule, *next_rule, *list_sep, *daily, *every_week, *every_weeks, *every_day,
+        *every_days, *on_weekday, *on_day, *on_days, *in_week, *in_weeks, *days_range, *missed;
+    const char *kind[4];
+    const char *weekday[7];
+} summary_words;
+
+static const summary_words SUMMARY_EN = {"session of %g min",
+                                         ", %g pulses",
+                                         " at level %g",
+                                         "infusion of %g %s%s over %g min",
+                                         "%s dose of %g %s%s",
+                                         " on '%s'",
+                                         ", starting when that day's '%s' ends%s",
+                                         " plus a gap",
+                                         " at %02d:%02d",
+                                         ": ",
+                                         "; ",
+                                         ",",
+                                         "daily",
+                                         "every %ld week",
+                                         "every %ld weeks",
+                                         "every %ld day",
+                                         "every %ld days",
+                                         " on %s",
+                                         "on day",
+                                         "on days",
+                                         " in week %ld",
+                                         " in weeks %ld-%ld",
+                                         " on days %ld-%ld",
+                                         "; each missed with probability %g",
+                                         {"session", "infusion", "bolus", "oral"},
+                                         {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}};
+
+static const summary_words SUMMARY_JA = {"1回%g分のセッション",
+                                         "、%gパルス",
+                                         "（レベル%g）",
+                                         "%g %s%s の点滴（%g分）",
+                                         "%s投与 %g %s%s",
+                                         "（入力 '%s'）",
+                                         "、その日の '%s' の終了後に開始%s",
+                                         "（間隔をあけて）",
+                                         "、%02d:%02d",
+                                         "：",
+                                         "；",
+                                         "・",
+                                         "毎日",
+                                         "%ld週ごと",
+                                         "%ld週ごと",
+                                         "%ld日ごと",
+                                         "%ld日ごと",
+                                         "（%s曜）",
+                                         "日",
+                                         "日",
+                                         "、週 %ld",
+                                         "、週 %ld〜%ld",
+                                         "、日 %ld〜%ld",
+                                         "；各回 %g の確率で欠席",
+                                         {"セッション", "点滴", "ボーラス", "経口"},
+                                         {"月", "火", "水", "木", "金", "土", "日"}};
+
+/* A one-line summary of a treatment, for calendars and reports, in the
+ * language of `w`. */
+static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t,
+                       const summary_words *w)
 {
     char buf[1024];
     size_t off = 0;
@@ -1212,61 +1280,58 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t)
     double dur = t->rate > 0 ? t->amount / t->rate : t->duration_h;
     switch (t->kind) {
     case T_SESSION:
-        PUT("session of %g min", dur * 60);
+        PUT(w->session, dur * 60);
         if (!isnan(t->pulses))
-            PUT(", %g pulses", t->pulses);
+            PUT(w->pulses, t->pulses);
         else if (t->level != 1)
-            PUT(" at level %g", t->level);
+            PUT(w->level, t->level);
         break;
-    case T_INFUSION:
-        PUT("infusion of %g %s%s over %g min", t->amount, t->unit, t->per_kg ? "/kg" : "",
-            dur * 60);
-        break;
-    default:
-        PUT("%s dose of %g %s%s", TKIND[t->kind], t->amount, t->unit, t->per_kg ? "/kg" : "");
-        break;
+    case T_INFUSION: PUT(w->infusion, t->amount, t->unit, t->per_kg ? "/kg" : "", dur * 60); break;
+    default: PUT(w->dose, w->kind[t->kind], t->amount, t->unit, t->per_kg ? "/kg" : ""); break;
     }
-    PUT(" on '%s'", t->input);
+    PUT(w->input, t->input);
     if (t->after_idx >= 0)
-        PUT(", starting when that day's '%s' ends%s", t->after, t->gap_h > 0 ? " plus a gap" : "");
+        PUT(w->after, t->after, t->gap_h > 0 ? w->gap : "");
     else if (t->has_clock)
-        PUT(" at %02d:%02d", (int)t->clock, (int)(fmod(t->clock, 1) * 60 + 0.5));
+        PUT(w->clock, (int)t->clock, (int)(fmod(t->clock, 1) * 60 + 0.5));
     for (size_t r = 0; r < t->nrules; r++) {
         const prule *ru = &t->rules[r];
-        PUT("%s", r ? "; " : ": ");
+        PUT("%s", r ? w->next_rule : w->first_rule);
         switch (ru->kind) {
         case R_WEEKDAYS:
         case R_TIMES_PER_WEEK:
             for (int d = 0, n = 0; d < 7; d++)
                 if ((ru->mask >> d) & 1u)
-                    PUT("%s%s", n++ ? "," : "", msi_weekday_abbr[d]);
+                    PUT("%s%s", n++ ? w->list_sep : "", w->weekday[d]);
             break;
-        case R_DAILY: PUT("daily"); break;
+        case R_DAILY: PUT("%s", w->daily); break;
         case R_EVERY:
             if (ru->every % 7 == 0)
-                PUT("every %ld week%s", ru->every / 7, ru->every == 7 ? "" : "s");
+                PUT(ru->every == 7 ? w->every_week : w->every_weeks, ru->every / 7);
             else
-                PUT("every %ld day%s", ru->every, ru->every == 1 ? "" : "s");
+                PUT(ru->every == 1 ? w->every_day : w->every_days, ru->every);
             if (ru->first_weekday >= 0)
-                PUT(" on %s", msi_weekday_abbr[ru->first_weekday]);
+                PUT(w->on_weekday, w->weekday[ru->first_weekday]);
             break;
         case R_ON_DAYS:
-            PUT("on day%s", ru->ndays > 1 ? "s" : "");
+            PUT("%s", ru->ndays > 1 ? w->on_days : w->on_day);
             for (size_t k = 0; k < ru->ndays; k++)
                 PUT("%s%ld", k ? "," : " ", ru->days[k]);
             break;
         }
-        if (ru->from % 7 == 0 && ru->until % 7 == 0)
-            PUT(" in week%s %ld%s%.0ld", ru->until - ru->from > 7 ? "s" : "", ru->from / 7,
-                ru->until - ru->from > 7 ? "-" : "",
-                ru->until - ru->from > 7 ? ru->until / 7 - 1 : 0L);
-        else
-            PUT(" on days %ld-%ld", ru->from, ru->until - 1);
+        if (ru->from % 7 == 0 && ru->until % 7 == 0) {
+            if (ru->until - ru->from > 7)
+                PUT(w->in_weeks, ru->from / 7, ru->until / 7 - 1);
+            else
+                PUT(w->in_week, ru->from / 7);
+        } else {
+            PUT(w->days_range, ru->from, ru->until - 1);
+        }
         if (ru->has_clock)
-            PUT(" at %02d:%02d", (int)ru->clock, (int)(fmod(ru->clock, 1) * 60 + 0.5));
+            PUT(w->clock, (int)ru->clock, (int)(fmod(ru->clock, 1) * 60 + 0.5));
     }
     if (t->missed > 0)
-        PUT("; each missed with probability %g", t->missed);
+        PUT(w->missed, t->missed);
 #undef PUT
     (void)p;
     return msi_strdup(ctx, buf);
@@ -1295,7 +1360,8 @@ ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out)
     }
     msi_ydoc_free(ctx, &R.doc);
     for (size_t i = 0; i < p->ntr && !st; i++)
-        if (!(p->tr[i].summary = summarise(ctx, p, &p->tr[i])))
+        if (!(p->tr[i].summary = summarise(ctx, p, &p->tr[i], &SUMMARY_EN)) ||
+            !(p->tr[i].summary_ja = summarise(ctx, p, &p->tr[i], &SUMMARY_JA)))
             st = msi_nomem(ctx);
     if (!st) /* model-independent checks: generate once, keep nothing */
         st = generate(ctx, p, NULL, NULL, 1, NULL);
@@ -1395,6 +1461,12 @@ size_t ms_protocol_treatment_count(const ms_protocol *p)
 const char *ms_protocol_treatment_name(const ms_protocol *p, size_t i)
 {
     return p && i < p->ntr ? p->tr[i].name : NULL;
+}
+const char *ms_protocol_treatment_summary_lang(const ms_protocol *p, size_t i, const char *lang)
+{
+    if (!p || i >= p->ntr)
+        return NULL;
+    return lang && strcmp(lang, "ja") == 0 ? p->tr[i].summary_ja : p->tr[i].summary;
 }
 const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i)
 {

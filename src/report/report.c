@@ -856,7 +856,7 @@ static void arms_section(out_t *o, const ms_trial *t)
             fputs("<li><code>", f);
             esc(f, ms_protocol_treatment_name(arm->proto, i));
             fputs("</code>: ", f);
-            esc(f, ms_protocol_treatment_summary(arm->proto, i));
+            esc(f, ms_protocol_treatment_summary_lang(arm->proto, i, o->ja ? "ja" : "en"));
             fputs("</li>", f);
         }
         fputs("</ul>\n", f);
