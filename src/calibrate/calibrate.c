@@ -294,6 +294,24 @@ static ms_status read_mixture(ms_calibration *c, const msi_ydoc *d, const msi_yn
 /* The index of the parameter named by key, which must be one that does not
  * vary between patients (what `verb` does to it - fit, set - belongs to its
  * distribution's parameters otherwise), or an error at key. */
+/* max_evaluations: N -- a targets file's or a plan step's budget of
+ * evaluations, after which a fit stops with its best point. */
+ms_status msi_read_max_evaluations(ms_context *ctx, const msi_ydoc *d, const msi_ynode *n, int *out)
+{
+    double m;
+    ms_status st = msi_yget_number(ctx, d, n, "max_evaluations", &m, MS_ERR_ARG);
+    if (st)
+        return st;
+    if (m < 1 || m > 1e6 || m != floor(m))
+        return msi_yfail(ctx, d, n, MS_ERR_ARG,
+                         "max_evaluations: expected a whole number from 1 to 1e6 "
+                         "(the evaluations after which a fit stops with its best "
+                         "point), not %g",
+                         m);
+    *out = (int)m;
+    return MS_OK;
+}
+
 static ms_status fixed_param(ms_calibration *c, const msi_ydoc *d, const msi_ynode *key,
                              const char *verb, int *idx)
 {
@@ -442,16 +460,8 @@ static ms_status read_targets(ms_calibration *c, const msi_ydoc *d)
     c->seed = (unsigned long long)seed;
     const msi_ynode *me = msi_ymap_get(root, "max_evaluations");
     if (me) {
-        double m;
-        if ((st = msi_yget_number(ctx, d, me, "max_evaluations", &m, MS_ERR_ARG)))
+        if ((st = msi_read_max_evaluations(ctx, d, me, &c->max_evals)))
             return st;
-        if (m < 1 || m > 1e6 || m != floor(m))
-            return cfail(ctx, d, me,
-                         "max_evaluations: expected a whole number from 1 to 1e6 "
-                         "(the evaluations after which a fit stops with its best "
-                         "point), not %g",
-                         m);
-        c->max_evals = (int)m;
     }
     const msi_ynode *mt = msi_ymap_get(root, "method"), *ds = msi_ymap_get(root, "difference_step");
     if (mt) {

@@ -37,6 +37,9 @@ typedef struct {
 } msi_cal_run;
 ms_status msi_calibration_run(ms_context *ctx, const char *path, const msi_cal_run *run,
                               ms_calibration **out);
+/* max_evaluations: N of a targets file or a plan's step (1 to 1e6, whole). */
+ms_status msi_read_max_evaluations(ms_context *ctx, const msi_ydoc *d, const msi_ynode *n,
+                                   int *out);
 /* The model file's value of fitted parameter i (NaN if out of range). */
 double msi_calibration_file_value(const ms_calibration *c, size_t i);
 

@@ -192,18 +192,8 @@ static ms_status read_stages(ms_calplan *p, const msi_ydoc *d, const msi_ynode *
             keep = msi_ymap_get(e, "keep");
             only = msi_ymap_get(e, "fit");
             const msi_ynode *me = msi_ymap_get(e, "max_evaluations");
-            if (me) {
-                double m;
-                if ((st = msi_yget_number(p->ctx, d, me, "max_evaluations", &m, MS_ERR_ARG)))
-                    return st;
-                if (m < 1 || m > 1e6 || m != floor(m))
-                    return pfail(p, d, me,
-                                 "max_evaluations: expected a whole number from 1 to 1e6 "
-                                 "(the evaluations after which the step stops with its "
-                                 "best point), not %g",
-                                 m);
-                s->max_evals = (int)m;
-            }
+            if (me && (st = msi_read_max_evaluations(p->ctx, d, me, &s->max_evals)))
+                return st;
             const msi_ynode *sn = msi_ymap_get(e, "scenario");
             if (sn) {
                 if (sn->type != MS_Y_SCALAR || !sn->len)

@@ -81,14 +81,6 @@ static PLINT line_style(size_t a)
 }
 
 /* other: a last entry, a thin dark line, for the counterpart's lines (NULL: none) */
-/* An arm's label in the figure's language, else its name. */
-static const char *label_of(const ms_scenario *sc, size_t a, int ja)
-{
-    if (ja && sc->arms[a].label_ja)
-        return sc->arms[a].label_ja;
-    return sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name;
-}
-
 static void legend(const ms_trial *t, int with_lines, const char *other, int ja)
 {
     const ms_scenario *sc = t->sc;
@@ -109,7 +101,7 @@ static void legend(const ms_trial *t, int with_lines, const char *other, int ja)
         bw[i] = 1;
         snum[i] = 2;
         ssc[i] = 1;
-        txt[i] = label_of(sc, (size_t)i, ja);
+        txt[i] = msi_arm_label(sc, (size_t)i, ja);
         sym[i] = GLYPH[i % 8];
     }
     if (other && with_lines) {
@@ -304,7 +296,7 @@ ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_te
         plcol0(15);
         plbox("bc", 0, 0, "bcnstv", 0, 0);
         char title[256];
-        snprintf(title, sizeof title, "%s", label_of(sc, a, tx->ja));
+        snprintf(title, sizeof title, "%s", msi_arm_label(sc, a, tx->ja));
         pllab(tx->xlabel, tx->ylabel, title);
         for (size_t i = 0; i < n; i++) {
             double bx[4] = {(double)i, (double)i + 0.9, (double)i + 0.9, (double)i};

@@ -415,15 +415,6 @@ static const char *obs_name(const ms_model *m, size_t i)
     return ms_model_symbol(m, MS_OBSERVABLE, i, &s) == MS_OK ? s.name : "?";
 }
 
-/* The arm's label in the report's language (ja: its Japanese label where
- * the scenario gives one), else its name. */
-static const char *arm_label(int ja, const ms_scenario *sc, size_t a)
-{
-    if (ja && sc->arms[a].label_ja)
-        return sc->arms[a].label_ja;
-    return sc->arms[a].label ? sc->arms[a].label : sc->arms[a].name;
-}
-
 /* The heading of statistic i: "[95% CI]" after an interval's. */
 static void stat_heading(out_t *o, const ms_arm_stat *d)
 {
@@ -484,7 +475,7 @@ static void stat_table(out_t *o, const ms_trial *t, size_t group)
         const ms_arm_summary *s = &msi_results_arm(&t->res, group, a)->s;
         int is_control = (int)a == sc->control;
         fputs("<tr><td>", f);
-        esc(f, arm_label(o->ja, sc, a));
+        esc(f, msi_arm_label(sc, a, o->ja));
         if (is_control)
             fprintf(f, " <span class=tag>%s</span>", o->s[S_CONTROL]);
         fputs("</td>", f);
@@ -572,7 +563,7 @@ static void claims_section(out_t *o, const ms_trial *t)
     for (size_t a = 0; a < sc->narms; a++) {
         const msi_armstat *s[2] = {msi_results_arm(&t->res, 0, a), msi_results_arm(&c->res, 0, a)};
         fputs("<tr><td>", f);
-        esc(f, arm_label(o->ja, sc, a));
+        esc(f, msi_arm_label(sc, a, o->ja));
         if ((int)a == sc->control)
             fprintf(f, " <span class=tag>%s</span>", S[S_CONTROL]);
         fputs("</td>", f);
@@ -638,9 +629,9 @@ static void comparison_sentence(out_t *o, const ms_trial *run, size_t i, const c
     const ms_comparison *c = &run->res.cmp[i];
     FILE *f = o->f;
     fputs(o->ja ? "<li><strong>「" : "<li><strong>", f);
-    esc(f, arm_label(o->ja, sc, c->arm));
+    esc(f, msi_arm_label(sc, c->arm, o->ja));
     fputs(o->ja ? "」と「" : " versus ", f);
-    esc(f, arm_label(o->ja, sc, c->versus));
+    esc(f, msi_arm_label(sc, c->versus, o->ja));
     if (o->ja) {
         fprintf(f, "」の比較%s%s%s: 平均変化量の差は %.2f 点 [95%%信頼区間 %.2f, %.2f] で、",
                 setting ? "（主張: " : "", setting ? setting : "", setting ? "）" : "",
@@ -700,9 +691,9 @@ static void comparisons_section(out_t *o, const ms_trial *t)
                 continue;
             const ms_comparison *c = &r->res.cmp[i];
             fputs("<tr><td>", f);
-            esc(f, arm_label(o->ja, sc, c->arm));
+            esc(f, msi_arm_label(sc, c->arm, o->ja));
             fputs(o->ja ? " 対 " : " vs ", f);
-            esc(f, arm_label(o->ja, sc, c->versus));
+            esc(f, msi_arm_label(sc, c->versus, o->ja));
             fprintf(f, "</td><td>%s</td><td>", t->cp.trial ? setting_name(o->s, settings[k]) : "");
             ci(f, c->diff_change, c->diff_change_lo, c->diff_change_hi, 1, 2, "");
             fputs(c->paired ? (o->ja ? "（対応あり）" : " (paired)") : "", f);
@@ -768,12 +759,12 @@ static void summary_sentences(out_t *o, const ms_trial *t)
         const ms_arm_summary *s = &msi_results_arm(&t->res, 0, a)->s;
         fputs("<li>", f);
         if (o->ja) {
-            esc(f, arm_label(o->ja, sc, a));
+            esc(f, msi_arm_label(sc, a, o->ja));
             fprintf(f, ": 反応率 %.0f%%（対照 %.0f%%）、平均変化量の対照との差 %.2f [%.2f, %.2f]。",
                     100.0 * (s->n ? s->response : 0), 100.0 * (c->n ? c->response : 0),
                     z(s->diff_change, 2), z(s->diff_change_lo, 2), z(s->diff_change_hi, 2));
         } else {
-            esc(f, arm_label(o->ja, sc, a));
+            esc(f, msi_arm_label(sc, a, o->ja));
             fprintf(f,
                     ": response %.0f%% (control %.0f%%); mean change differs from control by "
                     "%.2f [%.2f, %.2f] points.",
@@ -816,7 +807,7 @@ static void summary_sentences(out_t *o, const ms_trial *t)
             if ((int)a == sc->control)
                 continue;
             fputs(k++ ? "; " : "", f);
-            esc(f, arm_label(o->ja, sc, a));
+            esc(f, msi_arm_label(sc, a, o->ja));
             const ms_arm_summary *d = &msi_results_arm(&cp->res, 0, a)->s;
             fprintf(f, " %.2f [%.2f, %.2f]", z(d->diff_change, 2), z(d->diff_change_lo, 2),
                     z(d->diff_change_hi, 2));
@@ -841,7 +832,7 @@ static void arms_section(out_t *o, const ms_trial *t)
     for (size_t a = 0; a < sc->narms; a++) {
         const msi_arm *arm = &sc->arms[a];
         fputs("<h3>", f);
-        esc(f, arm_label(o->ja, sc, a));
+        esc(f, msi_arm_label(sc, a, o->ja));
         fputs("</h3>", f);
         if (!arm->proto) {
             fprintf(f, "<p>%s</p>\n", o->s[S_NO_TREATMENT]);
@@ -952,7 +943,7 @@ static int used_values(out_t *o, const ms_trial *r, size_t i, double file_value,
         for (size_t b = a, k = 0; b < sc->narms; b++)
             if (used_value(r, i, b) == v) {
                 fputs(k++ ? ", " : "", f);
-                esc(f, arm_label(o->ja, sc, b));
+                esc(f, msi_arm_label(sc, b, o->ja));
             }
         fputs(")", f);
     }
@@ -1244,9 +1235,9 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
         if ((int)a == sc->control)
             continue;
         fputs("<li>", f);
-        esc(f, arm_label(ja, sc, a));
+        esc(f, msi_arm_label(sc, a, ja));
         fputs(" vs ", f);
-        esc(f, arm_label(ja, sc, (size_t)sc->control));
+        esc(f, msi_arm_label(sc, (size_t)sc->control, ja));
         fputs(": ", f);
         if (msi_results_arm(&t->res, 0, a)->s.n_for_power < 0)
             fprintf(f, "&gt; %ld", sc->power_max);

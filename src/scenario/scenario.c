@@ -807,6 +807,14 @@ ms_status ms_scenario_load(ms_context *ctx, const char *path, ms_scenario **out)
     return msi_ok(ctx);
 }
 
+const char *msi_arm_label(const ms_scenario *sc, size_t a, int ja)
+{
+    const msi_arm *arm = &sc->arms[a];
+    if (ja && arm->label_ja)
+        return arm->label_ja;
+    return arm->label ? arm->label : arm->name;
+}
+
 ms_model *msi_scenario_model(ms_scenario *sc)
 {
     return sc ? sc->model : NULL;

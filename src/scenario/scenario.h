@@ -69,6 +69,11 @@ struct ms_scenario {
     ms_method method;  /* solver method (solver: method:) */
 };
 
+/* Arm a's label in a report's language (ja: the scenario's ja: label where
+ * it gives one), else its label, else its name; the report and its figures
+ * name arms by it. */
+const char *msi_arm_label(const ms_scenario *sc, size_t a, int ja);
+
 /* The scenario's model, which calibration (its owner) sets values in. */
 ms_model *msi_scenario_model(ms_scenario *sc);
 
