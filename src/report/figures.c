@@ -90,34 +90,31 @@ static void legend(const ms_trial *t, int with_lines, const char *other, int ja)
     const char *txt[17], *sym[17];
     if (n > 16)
         n = 16;
-    for (PLINT i = 0; i < n; i++) {
-        opt[i] = with_lines ? PL_LEGEND_LINE | PL_LEGEND_SYMBOL : PL_LEGEND_COLOR_BOX;
-        tcol[i] = 15;
-        lcol[i] = bcol[i] = scol[i] = 1 + (i % 8);
-        lsty[i] = line_style((size_t)i);
-        lw[i] = 2.5;
-        bpat[i] = 0;
-        bsc[i] = 0.8;
-        bw[i] = 1;
-        snum[i] = 2;
-        ssc[i] = 1;
-        txt[i] = msi_arm_label(sc, (size_t)i, ja);
-        sym[i] = GLYPH[i % 8];
-    }
+        /* entry i: its options, colour, line style and width, marker count,
+         * text and marker; the rest is the same for every entry */
+#define ENTRY(i, o_, col_, sty_, w_, ns_, t_, s_)                                                  \
+    do {                                                                                           \
+        opt[i] = (o_);                                                                             \
+        tcol[i] = 15;                                                                              \
+        lcol[i] = bcol[i] = scol[i] = (col_);                                                      \
+        lsty[i] = (sty_);                                                                          \
+        lw[i] = (w_);                                                                              \
+        bpat[i] = 0;                                                                               \
+        bsc[i] = 0.8;                                                                              \
+        bw[i] = 1;                                                                                 \
+        snum[i] = (ns_);                                                                           \
+        ssc[i] = 1;                                                                                \
+        txt[i] = (t_);                                                                             \
+        sym[i] = (s_);                                                                             \
+    } while (0)
+    for (PLINT i = 0; i < n; i++)
+        ENTRY(i, with_lines ? PL_LEGEND_LINE | PL_LEGEND_SYMBOL : PL_LEGEND_COLOR_BOX, 1 + (i % 8),
+              line_style((size_t)i), 2.5, 2, msi_arm_label(sc, (size_t)i, ja), GLYPH[i % 8]);
     if (other && with_lines) {
-        opt[n] = PL_LEGEND_LINE;
-        tcol[n] = lcol[n] = bcol[n] = scol[n] = 15;
-        lsty[n] = 1;
-        lw[n] = 1;
-        bpat[n] = 0;
-        bsc[n] = 0.8;
-        bw[n] = 1;
-        snum[n] = 0;
-        ssc[n] = 1;
-        txt[n] = other;
-        sym[n] = "";
+        ENTRY(n, PL_LEGEND_LINE, 15, 1, 1.0, 0, other, "");
         n++;
     }
+#undef ENTRY
     PLFLT lw_out, lh_out;
     plcol0(15);
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
