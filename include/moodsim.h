@@ -206,6 +206,24 @@ MS_API const char *ms_model_description(const ms_model *model); /* may be "" */
 /* In language `lang` ("ja": the file's ja: description) where the file
  * gives one, else the default (English) one. */
 MS_API const char *ms_model_description_lang(const ms_model *model, const char *lang);
+/* The notes of a parameter's (or a distribution's) evidence. */
+typedef enum {
+    MS_NOTE_SOURCE = 0,     /* the citation (source:) */
+    MS_NOTE_HYPOTHESIS = 1, /* what is assumed (hypothesis:) */
+    MS_NOTE_CONTESTED = 2   /* the disagreement (contested:; parameters only) */
+} ms_note;
+/* Parameter i's note `which` in language `lang` ("ja": the parameter's ja:
+ * text where the file gives one), else the English note (the same string as
+ * ms_symbol's); NULL if the parameter has no such note or i is out of range.
+ * Owned by the model. */
+MS_API const char *ms_model_param_note(const ms_model *model, size_t i, ms_note which,
+                                       const char *lang);
+/* The same for distribution i (ms_model_variability). */
+MS_API const char *ms_model_variability_note(const ms_model *model, size_t i, ms_note which,
+                                             const char *lang);
+/* Distribution i in words (ms_variability.summary) in language `lang`
+ * ("ja": Japanese; else English); NULL if out of range.  Owned by the model. */
+MS_API const char *ms_model_variability_summary(const ms_model *model, size_t i, const char *lang);
 MS_API size_t ms_model_count(const ms_model *model, ms_symkind kind);
 /* How many parameters are the strengths of claims (as_claimed:; ms_symbol.claim). */
 MS_API size_t ms_model_claim_count(const ms_model *model);

@@ -32,6 +32,17 @@ awk -F'\t' 'NR > 1 && $4 == "unstated"' "$out/ledger.tsv" | grep -q . && bad "ev
 uncited=$(awk -F'\t' 'NR > 1 && $4 != "assumption" { b = $5; sub(/ \[contested:.*/, "", b)
   if (b !~ /(19|20)[0-9][0-9]|doi:|PMID|PMC|prescribing information/) printf "%s ", $1 }' "$out/ledger.tsv")
 [ -z "$uncited" ] && ok || bad "entries above 'assumption' without a citation: $uncited"
+# the Japanese ledger (a Japanese report's): every note has its ja: text, and
+# each keeps the English note's DOIs and PMIDs (a translation drops no source)
+"$ms" check "$model" --ledger --lang ja > "$out/ledger_ja.tsv" 2> "$out/ledger_ja.err" && ok || bad "Japanese ledger"
+[ -s "$out/ledger_ja.err" ] && bad "notes without a ja: text: $(cat "$out/ledger_ja.err")" || ok
+ids() { awk -F'\t' 'NR > 1 { b = $5; s = ""
+  while (match(b, /(doi:|PMID |PMC)[0-9A-Za-z.\/()-]*[0-9A-Za-z]/)) { s = s " " substr(b, RSTART, RLENGTH); b = substr(b, RSTART + RLENGTH) }
+  print $1 ":" s }' "$1"; }
+lost=$(diff <(ids "$out/ledger.tsv") <(ids "$out/ledger_ja.tsv") | grep '^<' | cut -c3- | cut -d: -f1 | tr '\n' ' ')
+[ -z "$lost" ] && ok || bad "Japanese notes that lost a DOI or PMID of the English: $lost"
+english=$(tail -n +2 "$out/ledger_ja.tsv" | LC_ALL=C grep -v $'[\x80-\xff]' | cut -f1 | tr '\n' ' ')
+[ -z "$english" ] && ok || bad "rows of the Japanese ledger with no Japanese: $english"
 
 # population calibration
 "$ms" calibrate "$src/calibration/crp_depression.yaml" > "$out/cal_dep.txt" && ok || bad "calibrate crp_depression: a target outside its interval"

@@ -69,6 +69,15 @@ grep -q "$thin" "$b/fig-score.svg" && grep -q "$thin" "$b/fig-marker-1.svg" && !
 # the ledger shows the values the run used, not only the model file's 0
 grep -q "<code>exo_strength</code></td><td>0 1<br>as-claimed: 0 (Sham TMS); 0.7 (TMS, Sham TMS + exosome, TMS + exosome)" "$b/report.html" \
   && ok || bad "scenario (b): the ledger shows exo_strength as the run used it: $(grep -o '<code>exo_strength</code>.\{0,200\}' "$b/report.html")"
+# the Japanese report of (b), on a few patients: its ledger in Japanese (the
+# model's ja: notes, evidence levels, distributions), with the values used
+sed "s/^patients_per_arm: .*/patients_per_arm: 8/; s|\.\./|$src/|g" "$src/scenarios/b_tms_exosome_as_claimed.yaml" > "$out/b_ja.yaml"
+"$ms" trial "$out/b_ja.yaml" --out "$out/b_ja" --lang ja --quiet > "$out/b_ja.txt" 2>&1 && ok || bad "scenario (b) in Japanese did not run: $(cat "$out/b_ja.txt")"
+jr="$out/b_ja/report.html"
+grep -q "<code>exo_strength</code></td><td>0 1<br>as-claimed（主張どおり）: 0（偽TMS）、0.7（TMS、偽TMS + エクソソーム、TMS + エクソソーム）" "$jr" &&
+  grep -q "<td>動物実験</td><td><em>仮説:</em> エクソソームの効果が最大のとき" "$jr" && grep -q "<td>一様分布（0〜1）</td><td>仮定</td>" "$jr" &&
+  ! grep -q "Fraction by which a full exosome effect" "$jr" && ok ||
+  bad "scenario (b): the Japanese ledger: $(grep -o '<code>exo_strength</code>.\{0,400\}' "$jr")"
 
 # (a) exosome + NMN vs none, null; its counterpart is as-claimed
 a="$out/a"

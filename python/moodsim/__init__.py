@@ -153,18 +153,31 @@ class Model:
         """The evidence ledger (as `moodsim check --ledger`): every parameter
         and every between-patient distribution, with its evidence level and
         its source or, where there is none, the hypothesis it rests on."""
+        return self.ledger_in("en")
+
+    def ledger_in(self, lang):
+        """The ledger with its notes and distributions in language `lang`
+        ("ja": the model's ja: notes, where it gives them; as
+        `moodsim check --ledger --lang ja`)."""
+        if lang not in ("en", "ja"):
+            raise Error("lang '%s'; expected en or ja" % lang, -6)
+        lg = lang.encode()
+        note = lib.ms_model_param_note
         rows = [{"name": _s(s.name), "kind": "parameter", "value": s.value,
                  "unit": _s(s.unit), "evidence": _s(s.evidence) or "unstated",
-                 "source": _s(s.source), "hypothesis": _s(s.hypothesis),
-                 "contested": _s(s.contested)}
-                for s in self._symbols(_lib.PARAM)]
+                 "source": _s(note(self._h, i, 0, lg)),
+                 "hypothesis": _s(note(self._h, i, 1, lg)),
+                 "contested": _s(note(self._h, i, 2, lg))}
+                for i, s in enumerate(self._symbols(_lib.PARAM))]
         v = _lib.Variability()
+        note = lib.ms_model_variability_note
         for i in range(lib.ms_model_variability_count(self._h)):
             self._ctx.check(lib.ms_model_variability(self._h, i, ctypes.byref(v)))
             rows.append({"name": _s(v.param), "kind": "variability", "value": math.nan,
-                         "unit": _s(v.summary), "evidence": _s(v.evidence) or "unstated",
-                         "source": _s(v.source), "hypothesis": _s(v.hypothesis),
-                         "contested": None})
+                         "unit": _s(lib.ms_model_variability_summary(self._h, i, lg)),
+                         "evidence": _s(v.evidence) or "unstated",
+                         "source": _s(note(self._h, i, 0, lg)),
+                         "hypothesis": _s(note(self._h, i, 1, lg)), "contested": None})
         return pd.DataFrame(rows)
 
     @property

@@ -8,7 +8,7 @@
 #include <string.h>
 
 const char CLI_HELP_CHECK[] =
-    "usage: moodsim check MODEL.yaml [--ledger]\n"
+    "usage: moodsim check MODEL.yaml [--ledger [--lang en|ja]]\n"
     "\n"
     "Loads MODEL, checks every name, unit, formula and citation, compiles it, and prints\n"
     "its states, parameters (each with its source or its hypothesis), inputs, rules in\n"
@@ -16,7 +16,9 @@ const char CLI_HELP_CHECK[] =
     "file, line and column; the exit code is then 2.\n"
     "\n"
     "--ledger prints only the evidence ledger, one parameter (or distribution) a line,\n"
-    "tab-separated: name, value, unit, evidence level, basis (source: or hypothesis:).\n";
+    "tab-separated: name, value, unit, evidence level, basis (source: or hypothesis:).\n"
+    "--lang ja gives the notes' Japanese (their ja: texts) and the distributions in\n"
+    "Japanese; a note without a ja: text is printed in English and named on stderr.\n";
 
 static void ledger_field(const char *s)
 {
@@ -24,8 +26,20 @@ static void ledger_field(const char *s)
         putchar(*s == '\t' || *s == '\n' ? ' ' : *s);
 }
 
-static void print_ledger(const ms_model *m)
+/* A note in `lang`, counting (and naming on stderr) one that has no
+ * translation where one was asked for. */
+static const char *note(const char *en, const char *tr, const char *lang, const char *name,
+                        size_t *missing)
 {
+    if (tr && en && tr == en && lang && strcmp(lang, "en") != 0) {
+        fprintf(stderr, "%s%s", (*missing)++ ? ", " : "moodsim: no ja: text for: ", name);
+    }
+    return tr;
+}
+
+static void print_ledger(const ms_model *m, const char *lang)
+{
+    size_t missing = 0;
     printf("parameter\tvalue\tunit\tevidence\tbasis\n");
     for (size_t i = 0; i < ms_model_count(m, MS_PARAM); i++) {
         ms_symbol s;
@@ -34,10 +48,13 @@ static void print_ledger(const ms_model *m)
         ledger_field(s.unit);
         printf("\t%s\t%s", s.evidence ? s.evidence : "unstated",
                s.hypothesis ? "hypothesis: " : "source: ");
-        ledger_field(s.hypothesis ? s.hypothesis : s.source);
+        ms_note basis = s.hypothesis ? MS_NOTE_HYPOTHESIS : MS_NOTE_SOURCE;
+        ledger_field(note(s.hypothesis ? s.hypothesis : s.source,
+                          ms_model_param_note(m, i, basis, lang), lang, s.name, &missing));
         if (s.contested) {
             printf(" [contested: ");
-            ledger_field(s.contested);
+            ledger_field(note(s.contested, ms_model_param_note(m, i, MS_NOTE_CONTESTED, lang), lang,
+                              s.name, &missing));
             putchar(']');
         }
         if (s.claim)
@@ -48,12 +65,18 @@ static void print_ledger(const ms_model *m)
         ms_variability v;
         ms_model_variability(m, i, &v);
         printf("%s (between patients)\t", v.param);
-        ledger_field(v.summary);
+        ledger_field(ms_model_variability_summary(m, i, lang));
         printf("\t\t%s\t%s", v.evidence ? v.evidence : "unstated",
                v.hypothesis ? "hypothesis: " : "source: ");
-        ledger_field(v.hypothesis ? v.hypothesis : v.source);
+        ms_note basis = v.hypothesis ? MS_NOTE_HYPOTHESIS : MS_NOTE_SOURCE;
+        char what[200];
+        snprintf(what, sizeof what, "%s (between patients)", v.param);
+        ledger_field(note(v.hypothesis ? v.hypothesis : v.source,
+                          ms_model_variability_note(m, i, basis, lang), lang, what, &missing));
         putchar('\n');
     }
+    if (missing)
+        fprintf(stderr, " (%zu notes in English)\n", missing);
 }
 
 static void print_wrapped(const char *label, const char *text)
@@ -63,16 +86,25 @@ static void print_wrapped(const char *label, const char *text)
 
 int cmd_check(const cli_command *cmd, int argc, char **argv)
 {
-    enum { OPT_LEDGER = 2 };
-    static const struct option opts[] = {{"ledger", no_argument, NULL, OPT_LEDGER}, {0}};
+    enum { OPT_LEDGER = 2, OPT_LANG };
+    static const struct option opts[] = {{"ledger", no_argument, NULL, OPT_LEDGER},
+                                         {"lang", required_argument, NULL, OPT_LANG},
+                                         {0}};
     cli_args a;
     cli_args_init(&a, cmd, argc, argv, opts);
     int ledger = 0, o;
-    const char *v;
-    while ((o = cli_next(&a, &v)) > 0)
+    const char *v, *lang = "en";
+    while ((o = cli_next(&a, &v)) > 0) {
         ledger |= o == OPT_LEDGER;
+        if (o == OPT_LANG)
+            lang = v;
+    }
     if (o < 0 || cli_positionals(&a, 1, 1, "exactly one MODEL file") < 0)
         return a.rc;
+    if (strcmp(lang, "en") && strcmp(lang, "ja"))
+        return cli_usage(cmd, "--lang '%s'; expected en or ja", lang);
+    if (strcmp(lang, "en") && !ledger)
+        return cli_usage(cmd, "--lang applies to --ledger; add --ledger%s", "");
     const char *path = a.pos[0];
     ms_context *ctx;
     if (ms_context_new(&ctx, NULL) != MS_OK)
@@ -85,7 +117,7 @@ int cmd_check(const cli_command *cmd, int argc, char **argv)
         return rc;
     }
     if (ledger) {
-        print_ledger(m);
+        print_ledger(m, lang);
         ms_model_free(m);
         ms_context_free(ctx);
         return EXIT_OK;

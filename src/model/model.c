@@ -68,6 +68,8 @@ void ms_model_free(ms_model *m)
             msi_free(ctx, s->hypothesis);
             msi_free(ctx, s->evidence);
             msi_free(ctx, s->contested);
+            for (int n = 0; n < 3; n++)
+                msi_free(ctx, s->note_ja[n]);
             msi_free(ctx, s->latent);
         }
         msi_free(ctx, m->sym[k]);
@@ -81,6 +83,9 @@ void ms_model_free(ms_model *m)
         msi_free(ctx, v->hypothesis);
         msi_free(ctx, v->evidence);
         msi_free(ctx, v->summary);
+        msi_free(ctx, v->summary_ja);
+        for (int k = 0; k < 3; k++)
+            msi_free(ctx, v->note_ja[k]);
     }
     msi_free(ctx, m->var);
     msi_free(ctx, m->chol);
@@ -122,6 +127,79 @@ ms_status ms_model_variability(const ms_model *m, size_t i, ms_variability *out)
     out->hypothesis = v->hypothesis;
     out->evidence = v->evidence;
     return MS_OK;
+}
+
+/* A distribution in words, in English or Japanese (one phrase table each). */
+static void var_summary(const msi_vardef *v, int ja, char *buf, size_t n)
+{
+    static const struct var_phrases {
+        const char *normal, *lognormal, *cv, *gsd, *uniform, *categorical, *truncated;
+    } PH[2] = {
+        {.normal = "normal(mean %g, sd %g)",
+         .lognormal = "lognormal(median %g, %s %g)",
+         .cv = "cv",
+         .gsd = "gsd",
+         .uniform = "uniform(%g, %g)",
+         .categorical = "categorical(%zu values)",
+         .truncated = " truncated to [%g, %g]"},
+        {.normal = "正規分布（平均 %g、標準偏差 %g）",
+         .lognormal = "対数正規分布（中央値 %g、%s %g）",
+         .cv = "変動係数",
+         .gsd = "幾何標準偏差",
+         .uniform = "一様分布（%g〜%g）",
+         .categorical = "カテゴリ分布（%zu 個の値）",
+         .truncated = "、[%g, %g] で打ち切り"},
+    };
+    const struct var_phrases *ph = &PH[ja != 0];
+    switch (v->dist) {
+    case MS_DIST_NORMAL: snprintf(buf, n, ph->normal, v->a, v->b); break;
+    case MS_DIST_LOGNORMAL:
+        snprintf(buf, n, ph->lognormal, v->a, v->by_cv ? ph->cv : ph->gsd, v->spread);
+        break;
+    case MS_DIST_UNIFORM: snprintf(buf, n, ph->uniform, v->a, v->b); break;
+    case MS_DIST_CATEGORICAL: snprintf(buf, n, ph->categorical, v->ncat); break;
+    }
+    if (isfinite(v->lower) || isfinite(v->upper)) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, n - len, ph->truncated, v->lower, v->upper);
+    }
+}
+
+/* The note `which` of the English notes en[] in language lang, from ja[]
+ * where the file gives it. */
+static const char *note_lang(char *const en[3], char *const ja[3], ms_note which, const char *lang)
+{
+    if ((int)which < 0 || which > MS_NOTE_CONTESTED)
+        return NULL;
+    if (lang && strcmp(lang, "ja") == 0 && ja[which])
+        return ja[which];
+    return en[which];
+}
+
+const char *ms_model_param_note(const ms_model *m, size_t i, ms_note which, const char *lang)
+{
+    if (!m || i >= m->count[MS_PARAM])
+        return NULL;
+    const msi_symdef *s = &m->sym[MS_PARAM][i];
+    char *const en[3] = {s->source, s->hypothesis, s->contested};
+    return note_lang(en, s->note_ja, which, lang);
+}
+
+const char *ms_model_variability_summary(const ms_model *m, size_t i, const char *lang)
+{
+    if (!m || i >= m->nvar)
+        return NULL;
+    const msi_vardef *v = &m->var[i];
+    return lang && strcmp(lang, "ja") == 0 ? v->summary_ja : v->summary;
+}
+
+const char *ms_model_variability_note(const ms_model *m, size_t i, ms_note which, const char *lang)
+{
+    if (!m || i >= m->nvar)
+        return NULL;
+    const msi_vardef *v = &m->var[i];
+    char *const en[3] = {v->source, v->hypothesis, NULL};
+    return note_lang(en, v->note_ja, which, lang);
 }
 
 double ms_model_time_unit(const ms_model *m)
@@ -336,11 +414,40 @@ static ms_status read_state(loader *L, const msi_ynode *def, msi_symdef *s, size
     return s->init ? MS_OK : msi_nomem(L->ctx);
 }
 
+/* ja: {source:, hypothesis:, contested:} of a parameter or distribution
+ * `what`: the Japanese of each English note en[] it has (ms_note order);
+ * a translation of a note the definition does not have is refused. */
+static ms_status read_notes_ja(loader *L, const msi_ynode *def, const char *what, char *const en[3],
+                               char *ja[3])
+{
+    static const char *const names[3] = {"source", "hypothesis", "contested"};
+    const msi_ynode *j = msi_ymap_get(def, "ja");
+    if (!j)
+        return MS_OK;
+    char jw[200];
+    snprintf(jw, sizeof jw, "ja: of %s", what);
+    if (j->type != MS_Y_MAP)
+        return yfail(L, j, "%s: expected a mapping of the notes in Japanese ({%s: TEXT})", jw,
+                     en[MS_NOTE_HYPOTHESIS] ? "hypothesis" : "source");
+    static const char *const keys[] = {"source", "hypothesis", "contested", NULL};
+    ms_status st = msi_ymap_check_keys(L->ctx, &L->doc, j, jw, keys, MS_ERR_MODEL);
+    for (int k = 0; k < 3 && !st; k++) {
+        const msi_ynode *n = msi_ymap_get(j, names[k]);
+        if (n && !en[k])
+            return yfail(L, n,
+                         "%s translates '%s:', which %s does not have; expected the "
+                         "Japanese of its own notes only",
+                         jw, names[k], what);
+        st = opt_text(L, j, names[k], jw, &ja[k]);
+    }
+    return st;
+}
+
 static ms_status read_param(loader *L, const msi_ynode *def, msi_symdef *s)
 {
     static const char *const keys[] = {"value",      "unit",      "source",      "hypothesis",
                                        "evidence",   "contested", "description", "note",
-                                       "as_claimed", NULL};
+                                       "as_claimed", "ja",        NULL};
     char what[160];
     snprintf(what, sizeof what, "parameter '%s'", s->name);
     if (def->type != MS_Y_MAP)
@@ -372,6 +479,9 @@ static ms_status read_param(loader *L, const msi_ynode *def, msi_symdef *s)
                      "%s has neither 'source:' (a citation) nor 'hypothesis:' (what is "
                      "assumed); every parameter needs one",
                      what);
+    char *const en[3] = {s->source, s->hypothesis, s->contested};
+    if ((st = read_notes_ja(L, def, what, en, s->note_ja)))
+        return st;
     /* a claim's strength: null is 0, as_claimed the value under which the
      * claim would hold; a claim is a hypothesis, never a citation */
     const msi_ynode *ac = msi_ymap_get(def, "as_claimed");
@@ -746,7 +856,7 @@ static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *d
 {
     static const char *const keys[] = {
         "dist",  "mean",   "sd",    "median", "cv",         "gsd",      "min",  "max", "lower",
-        "upper", "values", "probs", "source", "hypothesis", "evidence", "note", NULL};
+        "upper", "values", "probs", "source", "hypothesis", "evidence", "note", "ja",  NULL};
     char what[160];
     ms_status st;
     snprintf(what, sizeof what, "the variability of '%s'", key->str);
@@ -788,7 +898,9 @@ static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *d
                      "%s has neither 'source:' nor 'hypothesis:'; every distribution "
                      "needs one",
                      what);
-    char sum[256];
+    char *const en[3] = {v->source, v->hypothesis, NULL};
+    if ((st = read_notes_ja(L, def, what, en, v->note_ja)))
+        return st;
     switch (v->dist) {
     case MS_DIST_NORMAL:
         if ((st = num_key(L, def, "mean", what, 1, &v->a)) ||
@@ -796,7 +908,6 @@ static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *d
             return st;
         if (!(v->b > 0))
             return yfail(L, msi_ymap_get(def, "sd"), "sd of %s must be > 0", what);
-        snprintf(sum, sizeof sum, "normal(mean %g, sd %g)", v->a, v->b);
         break;
     case MS_DIST_LOGNORMAL: {
         const msi_ynode *cv = msi_ymap_get(def, "cv"), *gsd = msi_ymap_get(def, "gsd");
@@ -817,7 +928,8 @@ static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *d
             return yfail(L, cv ? cv : gsd, "%s of %s must be %s", cv ? "cv" : "gsd", what,
                          cv ? "> 0" : "> 1");
         v->b = cv ? sqrt(log(1 + x * x)) : log(x);
-        snprintf(sum, sizeof sum, "lognormal(median %g, %s %g)", v->a, cv ? "cv" : "gsd", x);
+        v->by_cv = cv != NULL;
+        v->spread = x;
         break;
     }
     case MS_DIST_UNIFORM:
@@ -826,7 +938,6 @@ static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *d
             return st;
         if (!(v->b > v->a))
             return yfail(L, msi_ymap_get(def, "max"), "max of %s must exceed min", what);
-        snprintf(sum, sizeof sum, "uniform(%g, %g)", v->a, v->b);
         break;
     case MS_DIST_CATEGORICAL: {
         const msi_ynode *vs = msi_ymap_get(def, "values"), *ps = msi_ymap_get(def, "probs");
@@ -855,7 +966,6 @@ static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *d
         if (fabs(total - 1) > 1e-9)
             return yfail(L, ps, "the probabilities of %s add up to %g; expected 1", what, total);
         v->cum[vs->n - 1] = 1;
-        snprintf(sum, sizeof sum, "categorical(%zu values)", vs->n);
         break;
     }
     }
@@ -870,17 +980,18 @@ static ms_status read_vardef(loader *L, const msi_ynode *key, const msi_ynode *d
         if (centre < v->lower || centre > v->upper)
             return yfail(L, def, "the %s of %s lies outside its truncation [%g, %g]",
                          v->dist == MS_DIST_NORMAL ? "mean" : "median", what, v->lower, v->upper);
-        if (isfinite(v->lower) || isfinite(v->upper)) {
-            size_t len = strlen(sum);
-            snprintf(sum + len, sizeof sum - len, " truncated to [%g, %g]", v->lower, v->upper);
-        }
     } else if (msi_ymap_get(def, "lower") || msi_ymap_get(def, "upper")) {
         return yfail(
             L, msi_ymap_get(def, "lower") ? msi_ymap_get(def, "lower") : msi_ymap_get(def, "upper"),
             "lower/upper truncate normal and lognormal distributions only");
     }
-    v->summary = msi_strdup(L->ctx, sum);
-    return v->summary ? MS_OK : msi_nomem(L->ctx);
+    char sum[256];
+    var_summary(v, 0, sum, sizeof sum);
+    if (!(v->summary = msi_strdup(L->ctx, sum)))
+        return msi_nomem(L->ctx);
+    var_summary(v, 1, sum, sizeof sum);
+    v->summary_ja = msi_strdup(L->ctx, sum);
+    return v->summary_ja ? MS_OK : msi_nomem(L->ctx);
 }
 
 static ms_status read_variability(loader *L, const msi_ynode *root)

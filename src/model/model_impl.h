@@ -16,6 +16,7 @@ typedef struct msi_symdef {
     char *expr; /* states: ODE; rules and observables: formula */
     char *init; /* states: initial value as written */
     char *source, *hypothesis, *evidence, *contested;
+    char *note_ja[3];  /* parameters: ja: source, hypothesis, contested (ms_note), or NULL */
     char *latent;      /* observables: what the patient is when the value is 1 (class:), or NULL */
     double value;      /* parameters: nominal value; inputs: default level */
     double abs_tol;    /* states: floor of the absolute tolerance (abs_tol:), 0 if none */
@@ -77,7 +78,10 @@ typedef struct msi_vardef {
     double lower, upper;  /* truncation (normal, lognormal); -inf/+inf if none */
     double *values, *cum; /* categorical: values and cumulative probabilities */
     size_t ncat;
-    char *source, *hypothesis, *evidence, *summary;
+    char *source, *hypothesis, *evidence, *summary, *summary_ja;
+    int by_cv;        /* lognormal: spread given as cv: (else gsd:) */
+    double spread;    /* lognormal: the cv or gsd as written */
+    char *note_ja[3]; /* ja: source, hypothesis (ms_note), or NULL */
     int line, col;
 } msi_vardef;
 

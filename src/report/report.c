@@ -198,8 +198,8 @@ static const char *const EN[S_COUNT] = {
     "Claims: null and as-claimed",
     "%zu parameters of this model are the strengths of claims without human evidence in "
     "depression (null 0; as-claimed: the value under which the claim would hold):",
-    "This run:",
-    "The same patients were simulated again with every claim at",
+    "This run: <b>%1$s</b>. The same patients were simulated again with every claim at <b>%2$s</b>",
+    ".",
     "The run with the claims at the other setting was interrupted: this report shows one "
     "setting only.",
     "The run with the claims at the other setting was not made: this report shows one setting "
@@ -265,7 +265,7 @@ static const char *const JA[S_COUNT] = {
     "エビデンス",
     "出典または仮説",
     "この結果は仮説に依存しています: モデルの%zu個中%zu個のパラメータ（分布は%zu個）が測定値では"
-    "なく仮説で、そのうち%zu個のパラメータは測定の裏付けなく選んだ値です（エビデンス: assumption、"
+    "なく仮説で、そのうち%zu個のパラメータは測定の裏付けなく選んだ値です（エビデンス: 仮定、"
     "下記）。治療についての結論は、その効果が通る仮説以上に強くはありません。",
     "このモデルのすべてのパラメータに出典があります。",
     "失敗したシミュレーションはありません。",
@@ -299,8 +299,9 @@ static const char *const JA[S_COUNT] = {
     "主張: null と as-claimed",
     "このモデルの%zu個のパラメータは、うつ病でのヒトのエビデンスがない主張の強さです（null は 0、"
     "as-claimed は主張が成り立つ値）:",
-    "この実行:",
-    "同じ患者を、すべての主張を次の設定にして再度シミュレーションしました:",
+    "この実行: "
+    "<b>%1$s</b>。同じ患者を、すべての主張を<b>%2$s</b>にして再度シミュレーションしました",
+    "。",
     "主張をもう一方の設定にした実行は中断されました。このレポートは一方の設定のみを示します。",
     "主張をもう一方の設定にした実行は行われていません。このレポートは一方の設定のみを示します。",
     "null",
@@ -538,9 +539,10 @@ static void claims_section(out_t *o, const ms_trial *t)
         ms_symbol p;
         ms_model_symbol(m, MS_PARAM, i, &p);
         if (p.claim)
-            fprintf(f, "%s <code>%s</code> (%g)", k++ ? "," : "", p.name, p.as_claimed);
+            fprintf(f, o->ja ? "%s<code>%s</code>（%g）" : "%s <code>%s</code> (%g)",
+                    k++ ? (o->ja ? "、" : ",") : "", p.name, p.as_claimed);
     }
-    fputs(".</p>\n", f);
+    fputs(o->ja ? "。</p>\n" : ".</p>\n", f);
     const ms_trial *c = t->cp.trial;
     if (!c) {
         fprintf(f, "<p class=warn>%s</p>\n",
@@ -548,11 +550,12 @@ static void claims_section(out_t *o, const ms_trial *t)
         return;
     }
     const char *a_name = setting_name(S, t->cp.setting), *b_name = setting_name(S, t->cp.other);
-    fprintf(f, "<p>%s <b>%s</b>. %s <b>%s</b>", S[S_CLAIMS_RUN], a_name, S[S_CLAIMS_OTHER], b_name);
+    fputs("<p>", f);
+    fprintf(f, S[S_CLAIMS_RUN], a_name, b_name);
     for (size_t k = 0; k < t->cp.n; k++)
-        fprintf(f, "%s<code>%s</code> = %g", k ? ", " : " (", param_name(m, (size_t)t->cp.idx[k]),
-                t->cp.val[k]);
-    fputs(").</p>\n", f);
+        fprintf(f, "%s<code>%s</code> = %g", k ? (o->ja ? "、" : ", ") : (o->ja ? "（" : " ("),
+                param_name(m, (size_t)t->cp.idx[k]), t->cp.val[k]);
+    fprintf(f, "%s%s</p>\n", o->ja ? "）" : ")", S[S_CLAIMS_OTHER]);
     fprintf(f,
             "<table><tr><th rowspan=2>%s</th><th colspan=2>%s</th><th colspan=2>%s</th>"
             "<th colspan=2>%s</th></tr>\n<tr>",
@@ -939,20 +942,59 @@ static int used_values(out_t *o, const ms_trial *r, size_t i, double file_value,
             }
         if (first != a)
             continue;
-        fprintf(f, "%s%g (", a ? "; " : "", v);
+        fprintf(f, "%s%g%s", a ? (o->ja ? "、" : "; ") : "", v, o->ja ? "（" : " (");
         for (size_t b = a, k = 0; b < sc->narms; b++)
             if (used_value(r, i, b) == v) {
-                fputs(k++ ? ", " : "", f);
+                fputs(k++ ? (o->ja ? "、" : ", ") : "", f);
                 esc(f, msi_arm_label(sc, b, o->ja));
             }
-        fputs(")", f);
+        fputs(o->ja ? "）" : ")", f);
     }
     return 1;
+}
+
+/* An evidence level (the model's closed list) in the report's language. */
+static const char *evidence_name(const out_t *o, const char *ev)
+{
+    static const struct {
+        const char *key, *ja;
+    } JA_EVIDENCE[] = {
+        {"human-rct", "ヒトのランダム化比較試験"},
+        {"human-observational", "ヒトの観察研究"},
+        {"animal", "動物実験"},
+        {"in-vitro", "試験管内（in vitro）"},
+        {"assumption", "仮定"},
+    };
+    if (!ev)
+        return "";
+    for (size_t k = 0; o->ja && k < sizeof JA_EVIDENCE / sizeof *JA_EVIDENCE; k++)
+        if (strcmp(JA_EVIDENCE[k].key, ev) == 0)
+            return JA_EVIDENCE[k].ja;
+    return ev;
+}
+
+/* A ledger row's basis: the hypothesis, the source, the disagreement. */
+static void notes(out_t *o, const char *hyp, const char *src, const char *contested)
+{
+    FILE *f = o->f;
+    if (hyp) {
+        fprintf(f, "<em>%s</em> ", o->s[S_HYPOTHESIS_LABEL]);
+        esc(f, hyp);
+    }
+    if (src) {
+        fputs(hyp ? "<br>" : "", f);
+        esc(f, src);
+    }
+    if (contested) {
+        fprintf(f, "<br><em>%s</em> ", o->s[S_CONTESTED_LABEL]);
+        esc(f, contested);
+    }
 }
 
 static void ledger(out_t *o, const ms_trial *t)
 {
     const ms_model *m = t->sc->model;
+    const char *lang = o->ja ? "ja" : "en";
     FILE *f = o->f;
     if (!hyp_banner(o, m))
         fprintf(f, "<p>%s</p>\n", o->s[S_NO_HYP]);
@@ -982,20 +1024,11 @@ static void ledger(out_t *o, const ms_trial *t)
                             : "<br><span class=small>(first: the model file's value)</span>",
                       f);
             fputs("</td><td>", f);
-            esc(f, p->evidence ? p->evidence : "");
+            esc(f, evidence_name(o, p->evidence));
             fputs("</td><td>", f);
-            if (p->hypothesis) {
-                fprintf(f, "<em>%s</em> ", o->s[S_HYPOTHESIS_LABEL]);
-                esc(f, p->hypothesis);
-            }
-            if (p->source) {
-                fputs(p->hypothesis ? "<br>" : "", f);
-                esc(f, p->source);
-            }
-            if (p->contested) {
-                fprintf(f, "<br><em>%s</em> ", o->s[S_CONTESTED_LABEL]);
-                esc(f, p->contested);
-            }
+            notes(o, ms_model_param_note(m, i, MS_NOTE_HYPOTHESIS, lang),
+                  ms_model_param_note(m, i, MS_NOTE_SOURCE, lang),
+                  ms_model_param_note(m, i, MS_NOTE_CONTESTED, lang));
             fputs("</td></tr>\n", f);
         }
     }
@@ -1009,16 +1042,13 @@ static void ledger(out_t *o, const ms_trial *t)
             fputs("<tr><td><code>", f);
             esc(f, v->param);
             fputs("</code></td><td>", f);
-            esc(f, v->summary);
+            esc(f, ms_model_variability_summary(m, i, lang));
             fputs("</td><td>", f);
-            esc(f, v->evidence ? v->evidence : "");
+            esc(f, evidence_name(o, v->evidence));
             fputs("</td><td>", f);
-            if (v->hypothesis) {
-                fprintf(f, "<em>%s</em> ", o->s[S_HYPOTHESIS_LABEL]);
-                esc(f, v->hypothesis);
-            } else {
-                esc(f, v->source);
-            }
+            notes(o, ms_model_variability_note(m, i, MS_NOTE_HYPOTHESIS, lang),
+                  v->hypothesis ? NULL : ms_model_variability_note(m, i, MS_NOTE_SOURCE, lang),
+                  NULL);
             fputs("</td></tr>\n", f);
         }
         fputs("</table>\n", f);

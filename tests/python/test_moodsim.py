@@ -63,6 +63,18 @@ class ModelTests(unittest.TestCase):
         self.assertEqual(sum(" (between patients)" in x[0] for x in rows),
                          (led["kind"] == "variability").sum())
         self.assertEqual([x[3] for x in rows], list(led["evidence"]))
+        # in Japanese: the bases `check --ledger --lang ja` prints
+        ja = m.ledger_in("ja")
+        r = cli("check", src("models", "depression_inflammation.yaml"), "--ledger",
+                "--lang", "ja")
+        basis = [l.split("\t")[4].split(": ", 1)[1].split(" [contested: ")[0].split(" [claim:")[0]
+                 for l in r.stdout.splitlines()[1:]]
+        mine = [(h if isinstance(h, str) else s) for h, s in zip(ja["hypothesis"], ja["source"])]
+        self.assertEqual([" ".join(b.split()) for b in basis], [" ".join(x.split()) for x in mine])
+        self.assertIn("エクソソーム", ja.set_index("name").loc["exo_strength", "hypothesis"])
+        self.assertEqual(list(ja["name"]), list(led["name"]))
+        with self.assertRaises(moodsim.Error):
+            m.ledger_in("fr")
         self.assertEqual(len(m.states), 26)
         self.assertTrue(m.states["non_negative"].all())
         self.assertIn("HAMD", m.observables.index)
