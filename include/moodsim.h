@@ -392,6 +392,14 @@ MS_API const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i)
 MS_API const char *ms_protocol_treatment_summary_lang(const ms_protocol *p, size_t i,
                                                       const char *lang);
 
+/* Decision rules (rules:; docs/protocol-format.md): how many, rule i's
+ * name, and rule i in words -- at which assessments, on what condition,
+ * what it stops and which course it starts, and its limits -- in language
+ * `lang` ("ja": Japanese; else English).  Owned by the protocol. */
+MS_API size_t ms_protocol_rule_count(const ms_protocol *p);
+MS_API const char *ms_protocol_rule_name(const ms_protocol *p, size_t i);
+MS_API const char *ms_protocol_rule_summary_lang(const ms_protocol *p, size_t i, const char *lang);
+
 /* Compiles the protocol into the sorted event table of one patient.  With a
  * model, every input is resolved and checked (kind and unit); without one
  * (model NULL) the table only names its inputs.  patient NULL means "as
@@ -470,6 +478,15 @@ MS_API const char *ms_sim_output_name(const ms_sim *sim, size_t j);
 MS_API ms_status ms_sim_run(ms_sim *sim, const ms_events *events, const double *times,
                             size_t n_times, double *out);
 MS_API size_t ms_sim_rows_done(const ms_sim *sim);
+/* The events the last run gave.  A table compiled from a protocol with
+ * decision rules (rules:, docs/protocol-format.md) is not only a calendar:
+ * ms_sim_run stops at each of the protocol's assessments, evaluates its
+ * rules on the patient's observables there, and follows its own copy of the
+ * table with the courses they started and without the treatments they
+ * stopped (the caller's table is not changed; the protocol must outlive
+ * it).  This returns that copy -- owned by the simulator, valid until its
+ * next run -- or, for any other table, the one passed in. */
+MS_API const ms_events *ms_sim_events(const ms_sim *sim);
 
 /* Sets every parameter at once (length = number of parameters). */
 MS_API ms_status ms_sim_set_params(ms_sim *sim, const double *params);
@@ -492,6 +509,8 @@ typedef struct ms_sim_stats {
     long rhs_evals; /* right-hand-side evaluations */
     long jac_evals; /* Jacobian evaluations */
     long restarts;  /* solver re-initialisations at discontinuities */
+    long courses;   /* courses started by the protocol's decision rules */
+    long decisions; /* times a decision rule acted (stopped or started something) */
 } ms_sim_stats;
 /* Counters of the last run. */
 MS_API void ms_sim_stats_get(const ms_sim *sim, ms_sim_stats *out);
@@ -652,6 +671,18 @@ MS_API void ms_trial_free(ms_trial *t);
       "paired_n,paired_diff_change,paired_diff_lo,paired_diff_hi,paired_p_value", 1, "", 2, 2,     \
       "paired vs control", "Same patients vs control, paired",                                     \
       "同じ患者での対照群との差（対応あり）")                                                      \
+    X(given, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT, (given, given_lo, given_hi),        \
+      "treatments_given,treatments_given_lo,treatments_given_hi", 1, "", 1, 1, "given/patient",    \
+      "Sessions and doses per patient", "患者あたりの施術・投与回数")                              \
+    X(given_per_responder, VALUE, ARM, MS_OUT_CSV | MS_OUT_REPORT, (given_per_responder),          \
+      "treatments_per_responder", 1, "", 1, 1, "given/responder",                                  \
+      "Sessions and doses per responder", "反応者1人あたりの施術・投与回数")                       \
+    X(courses, VALUE, ARM, MS_OUT_CSV | MS_OUT_REPORT, (courses), "courses_started", 1, "", 2, 2,  \
+      "courses", "Courses started by rules, per patient", "規則で開始したコース（患者あたり）")    \
+    X(weeks_in_response, CI, ARM, MS_OUT_CSV | MS_OUT_REPORT,                                      \
+      (weeks_in_response, weeks_in_response_lo, weeks_in_response_hi),                             \
+      "weeks_in_response,weeks_in_response_lo,weeks_in_response_hi", 1, " wk", 1, 1,               \
+      "weeks in response", "Weeks in response", "反応状態にある週数")                              \
     X(n_for_power, COUNT, VS_CONTROL, 0, (n_for_power), "", 1, "", 0, 0, "", "", "")               \
     X(baseline, VALUE, ARM, 0, (baseline), "", 1, "", 2, 2, "", "", "")                            \
     X(final, VALUE, ARM, 0, (final), "", 1, "", 2, 2, "", "", "")
@@ -692,6 +723,14 @@ enum { MS_OUT_CSV = 1, MS_OUT_CLI = 2, MS_OUT_REPORT = 4 };
  *   n_for_power      per arm for the scenario's power vs control; -1 beyond
  *                    the maximum searched
  *   baseline, final  the mean score at baseline and at the end
+ *   given            sessions and doses given per patient up to the last visit
+ *                    (the protocol's calendar and the courses its decision
+ *                    rules started, without what they stopped), t interval
+ *   given_per_responder  all the arm's sessions and doses per responder at
+ *                    the end (NAN without responders)
+ *   courses          courses started by decision rules, per patient
+ *   weeks_in_response  weeks a patient responds (each interval between
+ *                    visits counted by the rating at its end), t interval
  *   time_to_response the median week of the first visit at which a patient
  *                    responds (the visits' empirical distribution, patients
  *                    who never respond counted as not yet responding at the

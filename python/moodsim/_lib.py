@@ -89,7 +89,7 @@ class Criterion(Structure):
 
 class SimStats(Structure):
     _fields_ = [("steps", c_long), ("rhs_evals", c_long), ("jac_evals", c_long),
-                ("restarts", c_long)]
+                ("restarts", c_long), ("courses", c_long), ("decisions", c_long)]
 
 
 PROGRESS = CFUNCTYPE(None, c_void_p, c_size_t, c_size_t, c_double)

@@ -92,6 +92,12 @@ static void show_calendar(const ms_protocol *p, const ms_events *plan, const ms_
     }
     if (has_explicit)
         printf("  *  explicit doses\n");
+    for (size_t i = 0; i < ms_protocol_rule_count(p); i++)
+        printf("  rule %s: %s\n", ms_protocol_rule_name(p, i),
+               ms_protocol_rule_summary_lang(p, i, "en"));
+    if (ms_protocol_rule_count(p))
+        printf("  (the calendar below is before any rule acts: what a rule gives depends on the "
+               "patient; 'moodsim simulate --protocol FILE --events OUT' shows one patient's)\n");
     printf("\n");
     printf("week  ");
     for (int d = 0; d < 6; d++)
@@ -249,6 +255,12 @@ int cmd_protocol(const cli_command *cmd, int argc, char **argv)
     } else if (show) {
         show_calendar(p, plan, given, (long)weeks);
     } else {
+        if (ms_protocol_rule_count(p))
+            fprintf(stderr,
+                    "moodsim protocol events: %s has decision rules; these are its calendar's "
+                    "events before any rule acts ('moodsim simulate --protocol FILE --events OUT' "
+                    "writes the events one patient was given)\n",
+                    file);
         st = ms_events_write(ctx, given ? given : plan, out_path,
                              strcmp(format, "nonmem") == 0 ? MS_EVENTS_NONMEM : MS_EVENTS_CSV,
                              patient < 0 ? 1 : (long)patient);

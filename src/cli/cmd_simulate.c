@@ -31,6 +31,9 @@ const char CLI_HELP_SIMULATE[] =
     "  --method M         integration method: bdf (default; CVODE) or dirk (ARKODE's\n"
     "                     order-5 diagonally implicit Runge-Kutta); a second, independent\n"
     "                     integrator to check a result against\n"
+    "  --events FILE      write the events the protocol gave (its calendar, and the courses\n"
+    "                     its decision rules started, without what they stopped)\n"
+    "  --events-format F  csv (default; as 'protocol events') or nonmem\n"
     "\n"
     "The patient is the model's nominal one (every varying parameter at its typical\n"
     "value) unless one is drawn from the model's population -- the first candidate of\n"
@@ -221,24 +224,30 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         O_SEED,
         O_HAMD,
         O_CRP,
-        O_FAILED
+        O_FAILED,
+        O_EVENTS,
+        O_EVENTS_FORMAT
     };
-    static const struct option opts[] = {{"days", required_argument, NULL, O_DAYS},
-                                         {"every", required_argument, NULL, O_EVERY},
-                                         {"rtol", required_argument, NULL, O_RTOL},
-                                         {"atol", required_argument, NULL, O_ATOL},
-                                         {"weight", required_argument, NULL, O_WEIGHT},
-                                         {"out", required_argument, NULL, O_OUT},
-                                         {"protocol", required_argument, NULL, O_PROTOCOL},
-                                         {"method", required_argument, NULL, O_METHOD},
-                                         {"set", required_argument, NULL, O_SET},
-                                         {"time-unit", required_argument, NULL, O_TIME_UNIT},
-                                         {"seed", required_argument, NULL, O_SEED},
-                                         {"hamd", required_argument, NULL, O_HAMD},
-                                         {"crp", required_argument, NULL, O_CRP},
-                                         {"failed", required_argument, NULL, O_FAILED},
-                                         {0}};
-    const char *out_path = NULL, *proto_path = NULL, *time_unit = NULL, *v;
+    static const struct option opts[] = {
+        {"days", required_argument, NULL, O_DAYS},
+        {"every", required_argument, NULL, O_EVERY},
+        {"rtol", required_argument, NULL, O_RTOL},
+        {"atol", required_argument, NULL, O_ATOL},
+        {"weight", required_argument, NULL, O_WEIGHT},
+        {"out", required_argument, NULL, O_OUT},
+        {"protocol", required_argument, NULL, O_PROTOCOL},
+        {"method", required_argument, NULL, O_METHOD},
+        {"set", required_argument, NULL, O_SET},
+        {"time-unit", required_argument, NULL, O_TIME_UNIT},
+        {"seed", required_argument, NULL, O_SEED},
+        {"hamd", required_argument, NULL, O_HAMD},
+        {"crp", required_argument, NULL, O_CRP},
+        {"failed", required_argument, NULL, O_FAILED},
+        {"events", required_argument, NULL, O_EVENTS},
+        {"events-format", required_argument, NULL, O_EVENTS_FORMAT},
+        {0}};
+    const char *out_path = NULL, *proto_path = NULL, *time_unit = NULL, *events_path = NULL, *v;
+    ms_events_format events_format = MS_EVENTS_CSV;
     /* tolerances: one simulation is cheap, and at 1e-6/1e-9 39 of the SBML
      * Test Suite's cases missed the suite's own tolerance (all pass at
      * these; docs/numerics.md) */
@@ -267,6 +276,12 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
             return rc;
         else if (o == O_TIME_UNIT)
             time_unit = v;
+        else if (o == O_EVENTS)
+            events_path = v;
+        else if (o == O_EVENTS_FORMAT && strcmp(v, "csv") && strcmp(v, "nonmem"))
+            return cli_usage(cmd, "--events-format '%s': expected csv or nonmem", v);
+        else if (o == O_EVENTS_FORMAT)
+            events_format = strcmp(v, "csv") ? MS_EVENTS_NONMEM : MS_EVENTS_CSV;
         else if (o == O_SEED &&
                  cli_whole(cmd, "--seed", v, 0, 9007199254740992.0, &prof.seed, &rc) < 0)
             return rc;
@@ -287,6 +302,9 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         return cli_usage(cmd, "expected --every HOURS with HOURS > 0%s", "");
     if (!out_path)
         return cli_usage(cmd, "expected --out FILE.csv%s", "");
+    if (events_path && !proto_path)
+        return cli_usage(cmd, "--events writes the events a protocol gave: expected --protocol%s",
+                         "");
     double n_pts = floor(days * 24.0 / every + 1e-9) + 1;
     if (n_pts > 1e7)
         return cli_usage(cmd, "more than 10 million output rows; raise --every%s", "");
@@ -380,6 +398,18 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         fputc('\n', f);
     }
     if ((wst = ms_output_close(ctx, of, 1))) {
+        rc = cli_report(ctx, wst);
+        goto done;
+    }
+    /* the events given: the calendar's, and what the protocol's decision
+     * rules started or stopped */
+    ms_sim_stats ss;
+    ms_sim_stats_get(sim, &ss);
+    if (ss.decisions)
+        fprintf(stderr, "decision rules acted %ld times, starting %ld courses; %zu events given\n",
+                ss.decisions, ss.courses, ms_events_count(ms_sim_events(sim)));
+    if (events_path &&
+        (wst = ms_events_write(ctx, ms_sim_events(sim), events_path, events_format, 1))) {
         rc = cli_report(ctx, wst);
         goto done;
     }

@@ -118,6 +118,11 @@ ms_status msi_file_copy(ms_context *ctx, const char *src, const char *dst)
 
 void msi_shortest(char *buf, size_t n, double v)
 {
+    /* a whole number as one ("70", not the shorter-precision "7e+01") */
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, n, "%.0f", v == 0 ? 0.0 : v);
+        return;
+    }
     for (int p = 1; p <= 17; p++) {
         snprintf(buf, n, "%.*g", p, v);
         if (!isfinite(v) || strtod(buf, NULL) == v)

@@ -17,6 +17,7 @@
 #include "../model/model_impl.h"
 #include "../model/vm.h"
 #include "../protocol/events_impl.h"
+#include "../protocol/rules.h"
 #include "kernels.h"
 
 #include <math.h>
@@ -86,6 +87,14 @@ struct ms_sim {
     } * queue;
     size_t nq, qcap;
     double *ev_val; /* workspace: assignment values of one event */
+    /* a protocol's decision rules (ms_events with rules): the run follows a
+     * copy of the caller's table that the decider edits at assessments */
+    ms_events *work;
+    msi_decider *dec;
+    const double *dtimes; /* the run's assessments */
+    size_t nd, di;
+    double *drow;          /* the outputs at an assessment */
+    const ms_events *last; /* the table the last run followed */
 };
 
 /* ------------------------------------------------------ model evaluation */
@@ -399,6 +408,9 @@ void ms_sim_free(ms_sim *s)
         msi_free(ctx, s->queue ? s->queue[i].val : NULL);
     msi_free(ctx, s->queue);
     msi_free(ctx, s->ev_val);
+    ms_events_free(s->work);
+    msi_decider_free(s->dec);
+    msi_free(ctx, s->drow);
     msi_free(ctx, s);
 }
 
@@ -1142,6 +1154,48 @@ static ms_status after_root(ms_sim *s, double tret, double *y, double *target)
     return MS_OK;
 }
 
+/* The decisions due at t (assessments at or before t): each rule sees the
+ * observables at (t, y); if the table changed, the transitions are rebuilt
+ * from it, the input levels set to what the new table has on at t, and *k
+ * moved past t (boluses at t were given already). */
+static ms_status decide_due(ms_sim *s, double t, const double *y, double t_end, long *ntr, long *k)
+{
+    while (s->di < s->nd && s->dtimes[s->di] <= t) {
+        s->di++;
+        ms_status st = record(s, t, y, s->drow);
+        int changed = 0;
+        if (!st)
+            st = msi_decider_decide(s->dec, t, s->drow + s->ns, s->work, &changed);
+        if (st)
+            return st;
+        if (!changed)
+            continue;
+        long n = build_transitions(s, s->work, t_end);
+        if (n < 0)
+            return msi_nomem(s->ctx);
+        *ntr = n;
+        inputs_default(s);
+        const msi_symdef *in = s->m->sym[MS_INPUT];
+        long j = 0;
+        for (; j < n && s->tr[j].t <= t; j++) {
+            const transition *x = &s->tr[j];
+            if (x->bolus)
+                continue;
+            s->active[x->index] += x->on;
+            set_input(s, (size_t)x->index,
+                      s->active[x->index] == 0 ? in[x->index].value
+                                               : s->inputs[x->index] + x->delta);
+        }
+        *k = j;
+    }
+    return MS_OK;
+}
+
+const ms_events *ms_sim_events(const ms_sim *s)
+{
+    return s ? s->last : NULL;
+}
+
 ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t n_times,
                      double *out)
 {
@@ -1157,9 +1211,20 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
             return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
                             "output time %zu is %g; expected finite, >= 0 and non-decreasing", k,
                             times[k]);
+    s->last = ev;
+    s->nd = s->di = 0;
     if (n_times == 0)
         return msi_ok(s->ctx);
     double t_end = times[n_times - 1];
+    if (ev && ev->rules) { /* the run edits its own copy */
+        if (!s->work && ms_events_new(s->ctx, s->m, &s->work))
+            return msi_nomem(s->ctx);
+        if (!s->drow && !(s->drow = msi_alloc(s->ctx, s->nout * sizeof *s->drow)))
+            return msi_nomem(s->ctx);
+        if (msi_events_copy(s->work, ev))
+            return msi_nomem(s->ctx);
+        ev = s->last = s->work;
+    }
     long ntr = build_transitions(s, ev, t_end);
     if (ntr < 0)
         return msi_nomem(s->ctx);
@@ -1177,6 +1242,12 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     inputs_default(s);
     for (size_t i = 0; i < s->ns; i++)
         s->peak[i] = 0;
+    if (ev && ev->rules) { /* the baseline of relative thresholds: before any event */
+        if ((st = record(s, 0, y, s->drow)) ||
+            (st = msi_decider_begin(s->ctx, &s->dec, ev, t_end, s->drow + s->ns)))
+            return st;
+        s->nd = msi_decider_times(s->dec, &s->dtimes);
+    }
 
     double t = 0;
     long k = 0;
@@ -1187,6 +1258,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     s->nq = 0;
     if (fire_events(s, t, y))
         return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = 0");
+    if (s->nd && (st = decide_due(s, t, y, t_end, &ntr, &k)))
+        return st;
     while (o < n_times && times[o] <= t)
         if ((st = record(s, t, y, out + s->nout * o++)))
             return st;
@@ -1195,6 +1268,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         double due = next_delayed(s);
         if (due < target)
             target = due;
+        if (s->di < s->nd && s->dtimes[s->di] < target)
+            target = s->dtimes[s->di];
         if (scale_tolerances(s, y) != CV_SUCCESS || solver_restart(s, t, target))
             return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "solver restart failed at t = %g h",
                             t);
@@ -1253,6 +1328,8 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         apply_at(s, t, ntr, &k, y);
         if (fire_events(s, t, y))
             return msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "events keep firing at t = %g h", t);
+        if (s->nd && (st = decide_due(s, t, y, t_end, &ntr, &k)))
+            return st;
         while (o < n_times && times[o] <= t) {
             if ((st = record(s, t, y, out + s->nout * o)))
                 return st;
@@ -1260,5 +1337,7 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         }
     }
     s->rows_done = o;
+    if (s->dec && s->nd)
+        msi_decider_counts(s->dec, &s->stats.courses, &s->stats.decisions);
     return msi_ok(s->ctx);
 }

@@ -39,7 +39,33 @@ void ms_events_free(ms_events *ev)
     msi_free(ev->ctx, ev->tmp);
     msi_free(ev->ctx, ev->sess);
     msi_free(ev->ctx, ev->sess_idx);
+    ms_protocol_free(ev->owned);
     msi_free(ev->ctx, ev);
+}
+
+ms_status msi_events_copy(ms_events *dst, const ms_events *src)
+{
+    for (size_t i = 0; i < dst->nnames; i++)
+        msi_free(dst->ctx, dst->names[i]);
+    dst->nnames = 0;
+    dst->n = 0;
+    if (msi_grow(dst->ctx, (void **)&dst->names, &dst->names_cap, src->nnames + 1,
+                 sizeof *dst->names) ||
+        msi_grow(dst->ctx, (void **)&dst->e, &dst->cap, src->n + 1, sizeof *dst->e))
+        return msi_nomem(dst->ctx);
+    for (size_t i = 0; i < src->nnames; i++) {
+        if (!(dst->names[i] = msi_strdup(dst->ctx, src->names[i])))
+            return msi_nomem(dst->ctx);
+        dst->nnames = i + 1;
+    }
+    memcpy(dst->e, src->e, src->n * sizeof *dst->e);
+    dst->n = src->n;
+    dst->model = src->model;
+    dst->start_day = src->start_day;
+    dst->start_weekday = src->start_weekday;
+    dst->rules = src->rules;
+    dst->patient = src->patient;
+    return MS_OK;
 }
 
 size_t ms_events_count(const ms_events *ev)

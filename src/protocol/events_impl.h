@@ -32,6 +32,12 @@ struct ms_events {
     size_t sess_idx_cap;
     long start_day;    /* civil day of t = 0, or MS_NO_DATE */
     int start_weekday; /* 0 = Monday, or -1 if unknown */
+    /* a table compiled from a protocol with decision rules (rules:): the
+     * protocol (which must outlive the table) and the patient; the engine
+     * evaluates the rules as it runs (rules.c).  NULL in other tables. */
+    const ms_protocol *rules;
+    ms_patient patient;
+    ms_protocol *owned; /* a protocol the table owns (ms_protocol_load), or NULL */
 };
 
 #define MS_NO_DATE (-2147483647L)
@@ -40,6 +46,9 @@ struct ms_events {
  * one).  Checks as the public adders do.  `treatment` may be NULL. */
 ms_status msi_events_add_named(ms_events *ev, double t, ms_event_kind kind, const char *input,
                                const char *treatment, double amount, double duration);
+/* Makes dst (a table of the same context) a copy of src's events, names
+ * and rules, keeping dst's storage. */
+ms_status msi_events_copy(ms_events *dst, const ms_events *src);
 /* Sorts by time (stable: equal times keep insertion order). */
 ms_status msi_events_sort(ms_events *ev);
 

@@ -14,88 +14,18 @@
 #include "../core/rng.h"
 #include "../core/yamldoc.h"
 #include "calendar.h"
-#include "events_impl.h"
+#include "rules.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MS_MAX_DAYS (366L * 20) /* a protocol of at most 20 years */
 #define MS_MAX_REPEATS 100000
 
-typedef struct {
-    int line, col;
-} pos;
-
-typedef enum { T_SESSION, T_INFUSION, T_BOLUS, T_ORAL } tkind;
 static const char *const TKIND[] = {"session", "infusion", "bolus", "oral", NULL};
 
-typedef enum { R_WEEKDAYS, R_EVERY, R_TIMES_PER_WEEK, R_ON_DAYS, R_DAILY } rkind;
-
-typedef struct {
-    rkind kind;
-    unsigned mask;     /* weekdays (bit 0 = Monday), for R_WEEKDAYS and R_TIMES_PER_WEEK */
-    long every;        /* days, for R_EVERY */
-    int first_weekday; /* R_EVERY: first occurrence on this weekday, or -1 */
-    long *days;        /* R_ON_DAYS: days from the start */
-    size_t ndays;
-    long from, until; /* window [from, until) in days */
-    double clock;
-    int has_clock;
-    pos at;
-} prule;
-
-typedef struct {
-    char *name, *input, *device, *after, *unit, *summary;
-    char *summary_ja; /* the same summary in Japanese */
-    tkind kind;
-    double clock;
-    int has_clock;
-    double duration_h; /* sessions, infusions (0: from rate) */
-    double level;      /* sessions */
-    double pulses;     /* sessions given by pulses: (NAN if not); level = pulses / duration */
-    double amount;     /* dose amount, per kg if per_kg */
-    int per_kg;
-    double rate; /* infusions given by rate: dose units per hour (per kg if per_kg) */
-    double gap_h;
-    double missed;
-    int after_idx;
-    prule *rules;
-    size_t nrules;
-    pos at, at_input, at_dose;
-} ptreat;
-
-typedef struct {
-    char *input;
-    ms_event_kind kind;
-    int form; /* 0 amount, 1 rate, 2 level */
-    double t, value, duration;
-    pos at, at_input, at_value, at_dur;
-} pdose;
-
-typedef struct {
-    char *name;
-    long from, until;
-} pphase;
-
-struct ms_protocol {
-    ms_context *ctx;
-    char *file, *name, *desc;
-    char *desc_ja; /* ja: {description:}, or NULL */
-    char start_date[11];
-    long start_day;
-    int start_wd;
-    long length_days;
-    pphase *phases;
-    size_t nphases;
-    long *skip; /* days from the start, sorted */
-    size_t nskip;
-    ptreat *tr;
-    size_t ntr;
-    pdose *doses;
-    size_t ndoses;
-};
+static int rule_hits(const ms_protocol *p, const prule *r, long day);
 
 /* ------------------------------------------------------------- freeing */
 
@@ -122,6 +52,26 @@ void ms_protocol_free(ms_protocol *p)
     for (size_t i = 0; i < p->ndoses; i++)
         msi_free(ctx, p->doses[i].input);
     msi_free(ctx, p->tr);
+    msi_free(ctx, p->assess.days);
+    for (size_t i = 0; i < p->ncourses; i++) {
+        msi_free(ctx, p->courses[i].name);
+        ms_protocol_free(p->courses[i].cal);
+    }
+    msi_free(ctx, p->courses);
+    for (size_t i = 0; i < p->nrules; i++) {
+        pdecision *d = &p->rules[i];
+        msi_free(ctx, d->name);
+        msi_free(ctx, d->observable);
+        msi_free(ctx, d->summary);
+        msi_free(ctx, d->summary_ja);
+        for (size_t k = 0; k < d->nstop; k++)
+            msi_free(ctx, d->stop[k]);
+        msi_free(ctx, d->stop);
+    }
+    msi_free(ctx, p->rules);
+    for (size_t i = 0; i < p->nlimits; i++)
+        msi_free(ctx, p->limits[i].treatment);
+    msi_free(ctx, p->limits);
     msi_free(ctx, p->phases);
     msi_free(ctx, p->skip);
     msi_free(ctx, p->doses);
@@ -675,11 +625,443 @@ static ms_status read_doses(reader *R, const msi_ynode *list)
     return MS_OK;
 }
 
+/* The length (weeks:, days:) and phases: of a protocol or a course; the
+ * protocol's length is -1 if it gives none (doses only). */
+static ms_status read_length(reader *R, const msi_ynode *root)
+{
+    ms_protocol *p = R->p;
+    ms_status st;
+    /* length and phases */
+    const msi_ynode *wn = msi_ymap_get(root, "weeks"), *dn = msi_ymap_get(root, "days"),
+                    *phs = msi_ymap_get(root, "phases");
+    if (wn && dn)
+        return rfail(R, dn, "both 'weeks' and 'days'; expected one");
+    long length = -1;
+    if (wn || dn) {
+        long x = 0;
+        if ((st = whole(R, wn ? wn : dn, wn ? "weeks" : "days", 1,
+                        wn ? MS_MAX_DAYS / 7 : MS_MAX_DAYS, &x)))
+            return st;
+        length = wn ? 7 * x : x;
+    }
+    if (phs) {
+        if (phs->type != MS_Y_SEQ || phs->n == 0)
+            return rfail(R, phs, "phases must be a list such as - {name: induction, weeks: 6}");
+        p->phases = msi_alloc(R->ctx, phs->n * sizeof *p->phases);
+        if (!p->phases)
+            return msi_nomem(R->ctx);
+        long day = 0;
+        for (size_t i = 0; i < phs->n; i++) {
+            static const char *const pk[] = {"name", "weeks", "days", "note", NULL};
+            const msi_ynode *ph = phs->vals[i];
+            if (ph->type != MS_Y_MAP)
+                return rfail(R, ph, "a phase must be a mapping with name: and weeks: or days:");
+            if ((st = msi_ymap_check_keys(R->ctx, &R->doc, ph, "a phase", pk, MS_ERR_PROTOCOL)))
+                return st;
+            p->nphases = i + 1;
+            if ((st = text(R, ph, "name", "a phase", 1, &p->phases[i].name)))
+                return st;
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(p->phases[j].name, p->phases[i].name) == 0)
+                    return rfail(R, msi_ymap_get(ph, "name"), "phase '%s' named twice",
+                                 p->phases[i].name);
+            const msi_ynode *pw = msi_ymap_get(ph, "weeks"), *pd = msi_ymap_get(ph, "days");
+            if ((pw && pd) || (!pw && !pd))
+                return rfail(R, ph,
+                             "phase '%s' needs exactly one of weeks:, days:", p->phases[i].name);
+            long x = 0;
+            if ((st = whole(R, pw ? pw : pd, "the phase length", 1, MS_MAX_DAYS, &x)))
+                return st;
+            p->phases[i].from = day;
+            day += pw ? 7 * x : x;
+            p->phases[i].until = day;
+            if (day > MS_MAX_DAYS)
+                return rfail(R, ph, "the phases last more than %ld days", MS_MAX_DAYS);
+        }
+        if (length >= 0 && length != day)
+            return rfail(R, wn ? wn : dn,
+                         "the protocol lasts %ld days but its phases add up to "
+                         "%ld",
+                         length, day);
+        length = day;
+    }
+    if (length < 0 && msi_ymap_get(root, "treatments"))
+        return rfail(R, root, "the %s needs its length: weeks:, days: or phases:",
+                     p->name ? "protocol" : "course");
+    p->length_days = length;
+    return MS_OK;
+}
+
+/* The treatments: of a protocol or a course (R->p). */
+static ms_status read_treatments(reader *R, const msi_ynode *trs)
+{
+    ms_protocol *p = R->p;
+    if (trs->type != MS_Y_MAP || trs->n == 0)
+        return rfail(R, trs, "treatments must be a mapping of names to treatments");
+    p->tr = msi_alloc(R->ctx, trs->n * sizeof *p->tr);
+    if (!p->tr)
+        return msi_nomem(R->ctx);
+    for (size_t i = 0; i < trs->n; i++) {
+        p->ntr = i + 1;
+        if (!(p->tr[i].name = msi_strdup(R->ctx, trs->keys[i]->str)))
+            return msi_nomem(R->ctx);
+        ms_status st = read_treatment(R, trs->keys[i], trs->vals[i], &p->tr[i], i);
+        if (st)
+            return st;
+    }
+    return MS_OK;
+}
+
+/* ------------------------------------------------------- decision rules */
+
+static ms_status read_course(reader *R, const msi_ynode *key, const msi_ynode *n, pcourse *c)
+{
+    static const char *const keys[] = {"weeks",       "days", "phases", "treatments",
+                                       "description", "note", NULL};
+    ms_protocol *p = R->p;
+    char what[160];
+    snprintf(what, sizeof what, "course '%s'", key->str);
+    c->at = pos_of(key);
+    if (!(c->name = msi_strdup(R->ctx, key->str)))
+        return msi_nomem(R->ctx);
+    if (n->type != MS_Y_MAP)
+        return rfail(R, n, "%s must be a mapping with weeks: (or days:) and treatments:", what);
+    ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, n, what, keys, MS_ERR_PROTOCOL);
+    if (st)
+        return st;
+    ms_protocol *cal = msi_alloc(R->ctx, sizeof *cal);
+    if (!cal)
+        return msi_nomem(R->ctx);
+    c->cal = cal;
+    cal->ctx = R->ctx;
+    cal->start_day = MS_NO_DATE;
+    cal->start_wd = p->start_wd;
+    if (!(cal->file = msi_strdup(R->ctx, p->file)))
+        return msi_nomem(R->ctx);
+    const msi_ynode *trs = msi_ymap_get(n, "treatments");
+    if (!trs)
+        return rfail(R, n, "%s has no 'treatments:'; expected what the course gives", what);
+    R->p = cal;
+    st = read_length(R, n);
+    if (!st && cal->length_days < 0)
+        st = rfail(R, n, "%s needs its length: weeks:, days: or phases:", what);
+    if (!st)
+        st = read_treatments(R, trs);
+    R->p = p;
+    return st;
+}
+
+static const char *const CMP_KEY[] = {"above", "at_least", "below", "at_most"};
+static const char *const CMP_SIGN[] = {">", ">=", "<", "<="};
+
+static ms_status read_when(reader *R, const msi_ynode *n, pdecision *d)
+{
+    static const char *const keys[] = {"observable", "above",       "at_least",    "below",
+                                       "at_most",    "relative_to", "consecutive", NULL};
+    if (n->type != MS_Y_MAP)
+        return rfail(R, n,
+                     "when: must be a mapping such as {observable: HAMD, above: 0.75, "
+                     "relative_to: baseline}");
+    ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, n, "when:", keys, MS_ERR_PROTOCOL);
+    if (!st)
+        st = text(R, n, "observable", "when:", 1, &d->observable);
+    if (st)
+        return st;
+    d->at_obs = pos_of(msi_ymap_get(n, "observable"));
+    const msi_ynode *v = NULL;
+    for (int k = 0; k < 4; k++) {
+        const msi_ynode *x = msi_ymap_get(n, CMP_KEY[k]);
+        if (!x)
+            continue;
+        if (v)
+            return rfail(R, x, "'%s' and '%s' in one condition; expected one", CMP_KEY[d->cmp],
+                         CMP_KEY[k]);
+        v = x;
+        d->cmp = (pcmp)k;
+    }
+    if (!v)
+        return rfail(R, n, "the condition needs one of above:, at_least:, below:, at_most:");
+    if ((st = msi_yget_number(R->ctx, &R->doc, v, "the threshold", &d->threshold, MS_ERR_PROTOCOL)))
+        return st;
+    const msi_ynode *rel = msi_ymap_get(n, "relative_to");
+    if (rel) {
+        if (rel->type != MS_Y_SCALAR || strcmp(rel->str, "baseline") != 0)
+            return rfail(R, rel,
+                         "relative_to: '%s'; expected baseline (the threshold is then a "
+                         "fraction of the patient's value at the start)",
+                         rel->type == MS_Y_SCALAR ? rel->str : "?");
+        d->relative = 1;
+        /* a fraction of a positive baseline: <= 0 is met by every positive
+         * value (above) or by none (below) */
+        if (!(d->threshold > 0))
+            return rfail(R, v,
+                         "%s %g of the baseline %s; expected a fraction of the baseline such as "
+                         "0.5",
+                         CMP_KEY[d->cmp], d->threshold,
+                         d->cmp <= CMP_AT_LEAST ? "holds at every assessment with a positive value"
+                                                : "never holds for a positive value");
+        if (d->threshold > 100)
+            return rfail(R, v, "%s %g times the baseline; expected a fraction such as 0.5",
+                         CMP_KEY[d->cmp], d->threshold);
+    }
+    d->consecutive = 1;
+    const msi_ynode *c = msi_ymap_get(n, "consecutive");
+    if (c && (st = whole(R, c, "consecutive", 1, 100, &d->consecutive)))
+        return st;
+    return MS_OK;
+}
+
+static ms_status read_decision(reader *R, const msi_ynode *n, pdecision *d)
+{
+    static const char *const keys[] = {
+        "name",      "when",       "start", "stop", "max_courses", "min_interval_weeks",
+        "from_week", "until_week", "note",  NULL};
+    ms_protocol *p = R->p;
+    d->at = pos_of(n);
+    d->course = -1;
+    d->from = 0;
+    d->until = p->length_days;
+    if (n->type != MS_Y_MAP)
+        return rfail(R, n, "a rule must be a mapping with name:, when: and start: or stop:");
+    ms_status st = msi_ymap_check_keys(R->ctx, &R->doc, n, "a rule", keys, MS_ERR_PROTOCOL);
+    if (!st)
+        st = text(R, n, "name", "a rule", 1, &d->name);
+    if (st)
+        return st;
+    const msi_ynode *w = msi_ymap_get(n, "when");
+    if (!w)
+        return rfail(R, n, "rule '%s' has no 'when:'; expected the condition it acts on", d->name);
+    if ((st = read_when(R, w, d)))
+        return st;
+    const msi_ynode *start = msi_ymap_get(n, "start"), *stop = msi_ymap_get(n, "stop");
+    if (!start && !stop)
+        return rfail(R, n, "rule '%s' does nothing; expected start: COURSE and/or stop: [...]",
+                     d->name);
+    if (start) {
+        d->at_course = pos_of(start);
+        for (size_t i = 0; start->type == MS_Y_SCALAR && i < p->ncourses; i++)
+            if (strcmp(p->courses[i].name, start->str) == 0)
+                d->course = (int)i;
+        if (d->course < 0) {
+            char list[512] = "";
+            for (size_t i = 0; i < p->ncourses; i++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                         p->courses[i].name);
+            return rfail(R, start, "rule '%s' starts course '%s', which is not defined; %s%s",
+                         d->name, start->type == MS_Y_SCALAR ? start->str : "?",
+                         p->ncourses ? "courses: " : "the protocol has no courses:", list);
+        }
+    }
+    if (stop) {
+        d->at_stop = pos_of(stop);
+        size_t k = stop->type == MS_Y_SEQ ? stop->n : 1;
+        if ((stop->type != MS_Y_SEQ && stop->type != MS_Y_SCALAR) || k == 0)
+            return rfail(R, stop, "stop: expects a treatment or a list of treatments");
+        if (!(d->stop = msi_alloc(R->ctx, k * sizeof *d->stop)))
+            return msi_nomem(R->ctx);
+        for (size_t i = 0; i < k; i++) {
+            const msi_ynode *x = stop->type == MS_Y_SEQ ? stop->vals[i] : stop;
+            if (x->type != MS_Y_SCALAR || !msi_protocol_has_treatment(p, -1, x->str))
+                return rfail(R, x,
+                             "rule '%s' stops '%s', which is no treatment of the protocol or "
+                             "its courses",
+                             d->name, x->type == MS_Y_SCALAR ? x->str : "?");
+            d->nstop = i + 1;
+            if (!(d->stop[i] = msi_strdup(R->ctx, x->str)))
+                return msi_nomem(R->ctx);
+        }
+    }
+    const msi_ynode *mc = msi_ymap_get(n, "max_courses"),
+                    *gap = msi_ymap_get(n, "min_interval_weeks");
+    if (start && !mc)
+        return rfail(R, n,
+                     "rule '%s' starts course '%s' with no limit; expected max_courses: N "
+                     "(re-treatment without a limit is not a protocol)",
+                     d->name, p->courses[d->course].name);
+    if (!start && (mc || gap))
+        return rfail(R, mc ? mc : gap,
+                     "'%s' goes with start:", mc ? "max_courses" : "min_interval_weeks");
+    if (mc && (st = whole(R, mc, "max_courses", 1, 1000, &d->max_courses)))
+        return st;
+    if (gap) {
+        double wk = 0;
+        if ((st = number(R, gap, "min_interval_weeks", 0, 520, &wk)))
+            return st;
+        d->min_gap_h = wk * 168.0;
+    }
+    static const char *const wk[2] = {"from_week", "until_week"};
+    for (int k = 0; k < 2; k++) {
+        const msi_ynode *v = msi_ymap_get(n, wk[k]);
+        long x = 0;
+        if (v && (st = whole(R, v, wk[k], 0, p->length_days / 7 + 1, &x)))
+            return st;
+        if (v && k == 0)
+            d->from = 7 * x;
+        else if (v)
+            d->until = 7 * x < p->length_days ? 7 * x : p->length_days;
+    }
+    if (d->from >= d->until)
+        return rfail(R, n, "rule '%s' has an empty window (days %ld to %ld)", d->name, d->from,
+                     d->until);
+    return MS_OK;
+}
+
+/* Can both conditions hold at one assessment?  On one observable (both
+ * relative or both absolute) when their ranges meet; on two, always. */
+static int may_coincide(const pdecision *a, const pdecision *b)
+{
+    if (strcmp(a->observable, b->observable) != 0 || a->relative != b->relative)
+        return 1;
+    const pdecision *x[2] = {a, b};
+    double lo = -INFINITY, hi = INFINITY;
+    int lo_strict = 0, hi_strict = 0;
+    for (int k = 0; k < 2; k++) {
+        const pdecision *d = x[k];
+        int strict = d->cmp == CMP_ABOVE || d->cmp == CMP_BELOW;
+        if (d->cmp <= CMP_AT_LEAST) {
+            if (d->threshold > lo || (d->threshold == lo && strict)) {
+                lo = d->threshold;
+                lo_strict = strict;
+            }
+        } else if (d->threshold < hi || (d->threshold == hi && strict)) {
+            hi = d->threshold;
+            hi_strict = strict;
+        }
+    }
+    return lo < hi || (lo == hi && !lo_strict && !hi_strict);
+}
+
+/* assess:, courses:, rules:, limits: (after the treatments) and their
+ * model-independent checks. */
+static ms_status read_decisions(reader *R, const msi_ynode *root)
+{
+    ms_protocol *p = R->p;
+    ms_status st;
+    const msi_ynode *as = msi_ymap_get(root, "assess"), *cs = msi_ymap_get(root, "courses"),
+                    *rs = msi_ymap_get(root, "rules"), *ls = msi_ymap_get(root, "limits");
+    if (!rs) {
+        const msi_ynode *x = as ? as : cs ? cs : ls;
+        if (x)
+            return rfail(R, x, "%s without rules:; expected the decision rules that use it",
+                         as   ? "assess:"
+                         : cs ? "courses:"
+                              : "limits:");
+        return MS_OK;
+    }
+    if (!as)
+        return rfail(R, rs,
+                     "rules: need assess: (the assessments at which they are evaluated, e.g. "
+                     "{weekdays: [mon], time: \"08:00\"})");
+    if (!p->ntr)
+        return rfail(R, rs, "rules: need treatments: (rules act on a calendar)");
+    if ((st = read_rule(R, as, &p->assess)))
+        return st;
+    p->has_assess = 1;
+    if (!p->assess.has_clock)
+        return rfail(R, as, "assess: needs time: \"HH:MM\" (when in the day the rating is made)");
+    if (cs) {
+        if (cs->type != MS_Y_MAP || cs->n == 0)
+            return rfail(R, cs, "courses: must be a mapping of names to courses");
+        if (!(p->courses = msi_alloc(R->ctx, cs->n * sizeof *p->courses)))
+            return msi_nomem(R->ctx);
+        for (size_t i = 0; i < cs->n; i++) {
+            p->ncourses = i + 1;
+            if ((st = read_course(R, cs->keys[i], cs->vals[i], &p->courses[i])))
+                return st;
+        }
+    }
+    if (rs->type != MS_Y_SEQ || rs->n == 0)
+        return rfail(R, rs, "rules: must be a list of rules such as - {name:, when:, start:}");
+    if (!(p->rules = msi_alloc(R->ctx, rs->n * sizeof *p->rules)))
+        return msi_nomem(R->ctx);
+    for (size_t i = 0; i < rs->n; i++) {
+        p->nrules = i + 1;
+        if ((st = read_decision(R, rs->vals[i], &p->rules[i])))
+            return st;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(p->rules[j].name, p->rules[i].name) == 0)
+                return rfail(R, rs->vals[i], "rule '%s' named twice", p->rules[i].name);
+    }
+    /* each rule meets an assessment; each course is started by a rule */
+    for (size_t i = 0; i < p->nrules; i++) {
+        const pdecision *d = &p->rules[i];
+        long day = d->from;
+        while (day < d->until && !rule_hits(p, &p->assess, day))
+            day++;
+        if (day == d->until)
+            return msi_fail(R->ctx, MS_ERR_PROTOCOL, R->doc.file, d->at.line, d->at.col,
+                            "rule '%s' can never fire: no assessment (assess:) falls in its "
+                            "window, days %ld to %ld",
+                            d->name, d->from, d->until - 1);
+    }
+    for (size_t c = 0; c < p->ncourses; c++) {
+        size_t i = 0;
+        while (i < p->nrules && p->rules[i].course != (int)c)
+            i++;
+        if (i == p->nrules)
+            return msi_fail(R->ctx, MS_ERR_PROTOCOL, R->doc.file, p->courses[c].at.line,
+                            p->courses[c].at.col, "course '%s' is started by no rule",
+                            p->courses[c].name);
+    }
+    /* a rule that stops a treatment and one that starts a course giving it,
+     * both possible at one assessment, would undo each other */
+    for (size_t i = 0; i < p->nrules; i++)
+        for (size_t j = 0; j < p->nrules; j++) {
+            const pdecision *a = &p->rules[i], *b = &p->rules[j];
+            if (i == j || b->course < 0 || !may_coincide(a, b))
+                continue;
+            for (size_t k = 0; k < a->nstop; k++)
+                if (msi_protocol_has_treatment(p, b->course, a->stop[k]))
+                    return msi_fail(
+                        R->ctx, MS_ERR_PROTOCOL, R->doc.file, a->at_stop.line, a->at_stop.col,
+                        "rule '%s' stops '%s' and rule '%s' starts course '%s', which gives it, "
+                        "and both can fire at one assessment (%s %s %g%s, %s %s %g%s); expected "
+                        "conditions that exclude each other",
+                        a->name, a->stop[k], b->name, p->courses[b->course].name, a->observable,
+                        CMP_SIGN[a->cmp], a->threshold, a->relative ? " x baseline" : "",
+                        b->observable, CMP_SIGN[b->cmp], b->threshold,
+                        b->relative ? " x baseline" : "");
+        }
+    if (ls) {
+        if (ls->type != MS_Y_MAP || ls->n == 0)
+            return rfail(R, ls,
+                         "limits: must be a mapping of treatments to numbers, e.g. {tms: 100}");
+        if (!(p->limits = msi_alloc(R->ctx, ls->n * sizeof *p->limits)))
+            return msi_nomem(R->ctx);
+        for (size_t i = 0; i < ls->n; i++) {
+            plimit *l = &p->limits[i];
+            p->nlimits = i + 1;
+            l->at = pos_of(ls->keys[i]);
+            if (!msi_protocol_has_treatment(p, -1, ls->keys[i]->str))
+                return rfail(R, ls->keys[i],
+                             "limits: '%s' is no treatment of the protocol or its courses",
+                             ls->keys[i]->str);
+            if (!(l->treatment = msi_strdup(R->ctx, ls->keys[i]->str)))
+                return msi_nomem(R->ctx);
+            if ((st = whole(R, ls->vals[i], "the limit", 1, 100000, &l->max)))
+                return st;
+        }
+    }
+    return MS_OK;
+}
+
+int msi_protocol_has_treatment(const ms_protocol *p, int c, const char *name)
+{
+    const ms_protocol *cal = c < 0 ? p : p->courses[c].cal;
+    for (size_t i = 0; i < cal->ntr; i++)
+        if (strcmp(cal->tr[i].name, name) == 0)
+            return 1;
+    for (size_t k = 0; c < 0 && k < p->ncourses; k++)
+        if (msi_protocol_has_treatment(p, (int)k, name))
+            return 1;
+    return 0;
+}
+
 static ms_status read_top(reader *R)
 {
-    static const char *const top[] = {"protocol", "description", "start",      "weeks",
-                                      "days",     "phases",      "skip_dates", "treatments",
-                                      "doses",    "ja",          NULL};
+    static const char *const top[] = {"protocol", "description", "start",      "weeks",  "days",
+                                      "phases",   "skip_dates",  "treatments", "doses",  "ja",
+                                      "assess",   "courses",     "rules",      "limits", NULL};
     ms_protocol *p = R->p;
     const msi_ynode *root = R->doc.root;
     if (!root || (root->type == MS_Y_SCALAR && root->len == 0))
@@ -737,65 +1119,9 @@ static ms_status read_top(reader *R)
             return rfail(R, start, "start needs date: or weekday:");
     }
 
-    /* length and phases */
-    const msi_ynode *wn = msi_ymap_get(root, "weeks"), *dn = msi_ymap_get(root, "days"),
-                    *phs = msi_ymap_get(root, "phases");
-    if (wn && dn)
-        return rfail(R, dn, "both 'weeks' and 'days'; expected one");
-    long length = -1;
-    if (wn || dn) {
-        long x = 0;
-        if ((st = whole(R, wn ? wn : dn, wn ? "weeks" : "days", 1,
-                        wn ? MS_MAX_DAYS / 7 : MS_MAX_DAYS, &x)))
-            return st;
-        length = wn ? 7 * x : x;
-    }
-    if (phs) {
-        if (phs->type != MS_Y_SEQ || phs->n == 0)
-            return rfail(R, phs, "phases must be a list such as - {name: induction, weeks: 6}");
-        p->phases = msi_alloc(R->ctx, phs->n * sizeof *p->phases);
-        if (!p->phases)
-            return msi_nomem(R->ctx);
-        long day = 0;
-        for (size_t i = 0; i < phs->n; i++) {
-            static const char *const pk[] = {"name", "weeks", "days", "note", NULL};
-            const msi_ynode *ph = phs->vals[i];
-            if (ph->type != MS_Y_MAP)
-                return rfail(R, ph, "a phase must be a mapping with name: and weeks: or days:");
-            if ((st = msi_ymap_check_keys(R->ctx, &R->doc, ph, "a phase", pk, MS_ERR_PROTOCOL)))
-                return st;
-            p->nphases = i + 1;
-            if ((st = text(R, ph, "name", "a phase", 1, &p->phases[i].name)))
-                return st;
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(p->phases[j].name, p->phases[i].name) == 0)
-                    return rfail(R, msi_ymap_get(ph, "name"), "phase '%s' named twice",
-                                 p->phases[i].name);
-            const msi_ynode *pw = msi_ymap_get(ph, "weeks"), *pd = msi_ymap_get(ph, "days");
-            if ((pw && pd) || (!pw && !pd))
-                return rfail(R, ph,
-                             "phase '%s' needs exactly one of weeks:, days:", p->phases[i].name);
-            long x = 0;
-            if ((st = whole(R, pw ? pw : pd, "the phase length", 1, MS_MAX_DAYS, &x)))
-                return st;
-            p->phases[i].from = day;
-            day += pw ? 7 * x : x;
-            p->phases[i].until = day;
-            if (day > MS_MAX_DAYS)
-                return rfail(R, ph, "the phases last more than %ld days", MS_MAX_DAYS);
-        }
-        if (length >= 0 && length != day)
-            return rfail(R, wn ? wn : dn,
-                         "the protocol lasts %ld days but its phases add up to "
-                         "%ld",
-                         length, day);
-        length = day;
-    }
+    if ((st = read_length(R, root)))
+        return st;
     const msi_ynode *trs = msi_ymap_get(root, "treatments"), *doses = msi_ymap_get(root, "doses");
-    if (length < 0 && trs)
-        return rfail(R, root, "the protocol needs its length: weeks:, days: or phases:");
-    p->length_days = length;
-
     /* skipped dates */
     const msi_ynode *sk = msi_ymap_get(root, "skip_dates");
     if (sk) {
@@ -823,20 +1149,10 @@ static ms_status read_top(reader *R)
     /* treatments */
     if (!trs && !doses)
         return rfail(R, root, "the protocol has neither treatments: nor doses:");
-    if (trs) {
-        if (trs->type != MS_Y_MAP || trs->n == 0)
-            return rfail(R, trs, "treatments must be a mapping of names to treatments");
-        p->tr = msi_alloc(R->ctx, trs->n * sizeof *p->tr);
-        if (!p->tr)
-            return msi_nomem(R->ctx);
-        for (size_t i = 0; i < trs->n; i++) {
-            p->ntr = i + 1;
-            if (!(p->tr[i].name = msi_strdup(R->ctx, trs->keys[i]->str)))
-                return msi_nomem(R->ctx);
-            if ((st = read_treatment(R, trs->keys[i], trs->vals[i], &p->tr[i], i)))
-                return st;
-        }
-    }
+    if (trs && (st = read_treatments(R, trs)))
+        return st;
+    if ((st = read_decisions(R, root)))
+        return st;
     if (doses && (st = read_doses(R, doses)))
         return st;
     if (p->length_days < 0) { /* doses only: up to the day the last one ends */
@@ -1200,6 +1516,28 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
     return st;
 }
 
+size_t msi_protocol_assess_times(const ms_protocol *p, double t_end, double *out)
+{
+    size_t n = 0;
+    for (long day = 0; p->has_assess && day < p->length_days; day++) {
+        double t = 24.0 * (double)day + p->assess.clock;
+        if (t > t_end)
+            break;
+        if (rule_hits(p, &p->assess, day) && !is_skipped(p, day)) {
+            if (out)
+                out[n] = t;
+            n++;
+        }
+    }
+    return n;
+}
+
+ms_status msi_protocol_generate(ms_context *ctx, const ms_protocol *p, const ms_model *m,
+                                const ms_patient *pt, int validate_only, ms_events *ev)
+{
+    return generate(ctx, p, m, pt, validate_only, ev);
+}
+
 /* The words of a treatment's one-line summary, per language (whole phrases
  * with their arguments; the summary lists them in order). */
 typedef struct {
@@ -1208,62 +1546,207 @@ typedef struct {
         *every_days, *on_weekday, *on_day, *on_days, *in_week, *in_weeks, *days_range, *missed;
     const char *kind[4];
     const char *const *weekday; /* Monday first, 7 names */
+    /* decision rules: the condition (absolute, relative to the baseline; by
+     * comparison), repeated assessments, the window, what it does, limits */
+    const char *when[2][4], *consecutive, *window, *assess, *stop, *then, *start, *course,
+        *course_sep, *max_courses, *min_gap, *limit;
 } summary_words;
 
-static const summary_words SUMMARY_EN = {.session = "session of %g min",
-                                         .pulses = ", %g pulses",
-                                         .level = " at level %g",
-                                         .infusion = "infusion of %g %s%s over %g min",
-                                         .dose = "%s dose of %g %s%s",
-                                         .input = " on '%s'",
-                                         .after = ", starting when that day's '%s' ends%s",
-                                         .gap = " plus a gap",
-                                         .clock = " at %02d:%02d",
-                                         .first_rule = ": ",
-                                         .next_rule = "; ",
-                                         .list_sep = ",",
-                                         .daily = "daily",
-                                         .every_week = "every %ld week",
-                                         .every_weeks = "every %ld weeks",
-                                         .every_day = "every %ld day",
-                                         .every_days = "every %ld days",
-                                         .on_weekday = " on %s",
-                                         .on_day = "on day",
-                                         .on_days = "on days",
-                                         .in_week = " in week %ld",
-                                         .in_weeks = " in weeks %ld-%ld",
-                                         .days_range = " on days %ld-%ld",
-                                         .missed = "; each missed with probability %g",
-                                         .kind = {"session", "infusion", "bolus", "oral"},
-                                         .weekday = msi_weekday_abbr};
+static const summary_words SUMMARY_EN = {
+    .session = "session of %g min",
+    .pulses = ", %g pulses",
+    .level = " at level %g",
+    .infusion = "infusion of %g %s%s over %g min",
+    .dose = "%s dose of %g %s%s",
+    .input = " on '%s'",
+    .after = ", starting when that day's '%s' ends%s",
+    .gap = " plus a gap",
+    .clock = " at %02d:%02d",
+    .first_rule = ": ",
+    .next_rule = "; ",
+    .list_sep = ",",
+    .daily = "daily",
+    .every_week = "every %ld week",
+    .every_weeks = "every %ld weeks",
+    .every_day = "every %ld day",
+    .every_days = "every %ld days",
+    .on_weekday = " on %s",
+    .on_day = "on day",
+    .on_days = "on days",
+    .in_week = " in week %ld",
+    .in_weeks = " in weeks %ld-%ld",
+    .days_range = " on days %ld-%ld",
+    .missed = "; each missed with probability %g",
+    .kind = {"session", "infusion", "bolus", "oral"},
+    .weekday = msi_weekday_abbr,
+    .when = {{"when %1$s is above %2$g", "when %1$s is at least %2$g", "when %1$s is below %2$g",
+              "when %1$s is at most %2$g"},
+             {"when %1$s is above %2$g x its baseline", "when %1$s is at least %2$g x its baseline",
+              "when %1$s is below %2$g x its baseline",
+              "when %1$s is at most %2$g x its baseline"}},
+    .consecutive = " at %ld assessments in a row",
+    .window = " (weeks %ld-%ld)",
+    .assess = "at each assessment (",
+    .stop = "stop %s",
+    .then = ", then ",
+    .start = "start course '%s' (%ld days",
+    .course = ": %s: %s",
+    .course_sep = "; ",
+    .max_courses = "), at most %ld courses",
+    .min_gap = ", %g weeks or more after the last ended",
+    .limit = "; %s at most %ld in all"};
 
 static const char *const WEEKDAY_JA[7] = {"月", "火", "水", "木", "金", "土", "日"};
-static const summary_words SUMMARY_JA = {.session = "1回%g分のセッション",
-                                         .pulses = "、%gパルス",
-                                         .level = "（レベル%g）",
-                                         .infusion = "%g %s%s の点滴（%g分）",
-                                         .dose = "%s投与 %g %s%s",
-                                         .input = "（入力 '%s'）",
-                                         .after = "、その日の '%s' の終了後に開始%s",
-                                         .gap = "（間隔をあけて）",
-                                         .clock = "、%02d:%02d",
-                                         .first_rule = "：",
-                                         .next_rule = "；",
-                                         .list_sep = "・",
-                                         .daily = "毎日",
-                                         .every_week = "%ld週ごと",
-                                         .every_weeks = "%ld週ごと",
-                                         .every_day = "%ld日ごと",
-                                         .every_days = "%ld日ごと",
-                                         .on_weekday = "（%s曜）",
-                                         .on_day = "日",
-                                         .on_days = "日",
-                                         .in_week = "、週 %ld",
-                                         .in_weeks = "、週 %ld〜%ld",
-                                         .days_range = "、日 %ld〜%ld",
-                                         .missed = "；各回 %g の確率で欠席",
-                                         .kind = {"セッション", "点滴", "ボーラス", "経口"},
-                                         .weekday = WEEKDAY_JA};
+static const summary_words SUMMARY_JA = {
+    .session = "1回%g分のセッション",
+    .pulses = "、%gパルス",
+    .level = "（レベル%g）",
+    .infusion = "%g %s%s の点滴（%g分）",
+    .dose = "%s投与 %g %s%s",
+    .input = "（入力 '%s'）",
+    .after = "、その日の '%s' の終了後に開始%s",
+    .gap = "（間隔をあけて）",
+    .clock = "、%02d:%02d",
+    .first_rule = "：",
+    .next_rule = "；",
+    .list_sep = "・",
+    .daily = "毎日",
+    .every_week = "%ld週ごと",
+    .every_weeks = "%ld週ごと",
+    .every_day = "%ld日ごと",
+    .every_days = "%ld日ごと",
+    .on_weekday = "（%s曜）",
+    .on_day = "日",
+    .on_days = "日",
+    .in_week = "、週 %ld",
+    .in_weeks = "、週 %ld〜%ld",
+    .days_range = "、日 %ld〜%ld",
+    .missed = "；各回 %g の確率で欠席",
+    .kind = {"セッション", "点滴", "ボーラス", "経口"},
+    .weekday = WEEKDAY_JA,
+    .when = {{"%1$sが%2$gを超え", "%1$sが%2$g以上となり", "%1$sが%2$g未満となり",
+              "%1$sが%2$g以下となり"},
+             {"%1$sがベースラインの%2$g倍を超え", "%1$sがベースラインの%2$g倍以上となり",
+              "%1$sがベースラインの%2$g倍未満となり", "%1$sがベースラインの%2$g倍以下となり"}},
+    .consecutive = "、それが%ld回の評価で続いたら",
+    .window = "（週 %ld〜%ld）",
+    .assess = "各評価時（",
+    .stop = "%sを中止",
+    .then = "し、",
+    .start = "コース「%s」（%ld日間",
+    .course = "：%s：%s",
+    .course_sep = "；",
+    .max_courses = "）を開始（最大%ldコース",
+    .min_gap = "、前のコースの終了から%g週以上あけて",
+    .limit = "；%sは全体で%ld回まで"};
+
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(buf + off, sizeof buf - off, __VA_ARGS__);                               \
+        if (w_ > 0)                                                                                \
+            off = off + (size_t)w_ < sizeof buf ? off + (size_t)w_ : sizeof buf - 1;               \
+    } while (0)
+
+/* A recurrence rule's days and window (and its time of day) into buf at
+ * *offp. */
+static void put_recurrence(char *buf, size_t size, size_t *offp, const prule *ru,
+                           const summary_words *w)
+{
+    size_t off = *offp;
+#undef PUT
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(buf + off, size - off, __VA_ARGS__);                                     \
+        if (w_ > 0)                                                                                \
+            off = off + (size_t)w_ < size ? off + (size_t)w_ : size - 1;                           \
+    } while (0)
+    switch (ru->kind) {
+    case R_WEEKDAYS:
+    case R_TIMES_PER_WEEK:
+        for (int d = 0, n = 0; d < 7; d++)
+            if ((ru->mask >> d) & 1u)
+                PUT("%s%s", n++ ? w->list_sep : "", w->weekday[d]);
+        break;
+    case R_DAILY: PUT("%s", w->daily); break;
+    case R_EVERY:
+        if (ru->every % 7 == 0)
+            PUT(ru->every == 7 ? w->every_week : w->every_weeks, ru->every / 7);
+        else
+            PUT(ru->every == 1 ? w->every_day : w->every_days, ru->every);
+        if (ru->first_weekday >= 0)
+            PUT(w->on_weekday, w->weekday[ru->first_weekday]);
+        break;
+    case R_ON_DAYS:
+        PUT("%s", ru->ndays > 1 ? w->on_days : w->on_day);
+        for (size_t k = 0; k < ru->ndays; k++)
+            PUT("%s%ld", k ? "," : " ", ru->days[k]);
+        break;
+    }
+    if (ru->from % 7 == 0 && ru->until % 7 == 0) {
+        if (ru->until - ru->from > 7)
+            PUT(w->in_weeks, ru->from / 7, ru->until / 7 - 1);
+        else
+            PUT(w->in_week, ru->from / 7);
+    } else {
+        PUT(w->days_range, ru->from, ru->until - 1);
+    }
+    if (ru->has_clock)
+        PUT(w->clock, (int)ru->clock, (int)(fmod(ru->clock, 1) * 60 + 0.5));
+#undef PUT
+    *offp = off;
+}
+
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int w_ = snprintf(buf + off, sizeof buf - off, __VA_ARGS__);                               \
+        if (w_ > 0)                                                                                \
+            off = off + (size_t)w_ < sizeof buf ? off + (size_t)w_ : sizeof buf - 1;               \
+    } while (0)
+
+/* A decision rule in words, in the language of `w`: when, at which
+ * assessments, what it stops and starts (with the course's calendar), its
+ * limits and the protocol's limits on what it gives. */
+static char *rule_summary(ms_context *ctx, const ms_protocol *p, const pdecision *d,
+                          const summary_words *w, int ja)
+{
+    char buf[4096];
+    size_t off = 0;
+    PUT("%s", w->assess);
+    put_recurrence(buf, sizeof buf, &off, &p->assess, w);
+    PUT("%s", ja ? "）、" : "): ");
+    PUT(w->when[d->relative][d->cmp], d->observable, d->threshold);
+    if (d->consecutive > 1)
+        PUT(w->consecutive, d->consecutive);
+    else if (ja)
+        PUT("たら");
+    if (d->from > 0 || d->until < p->length_days)
+        PUT(w->window, d->from / 7, (d->until + 6) / 7 - 1);
+    PUT("%s", ja ? "、" : ", ");
+    if (d->nstop) {
+        char names[512] = "";
+        for (size_t k = 0; k < d->nstop; k++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     k ? w->list_sep : "", d->stop[k]);
+        PUT(w->stop, names);
+        PUT("%s", d->course >= 0 ? w->then : (ja ? "する" : ""));
+    }
+    if (d->course >= 0) {
+        const ms_protocol *cal = p->courses[d->course].cal;
+        PUT(w->start, p->courses[d->course].name, cal->length_days);
+        for (size_t i = 0; i < cal->ntr; i++)
+            PUT(i ? w->course_sep : w->course, cal->tr[i].name,
+                ja ? cal->tr[i].summary_ja : cal->tr[i].summary);
+        PUT(w->max_courses, d->max_courses);
+        if (d->min_gap_h > 0)
+            PUT(w->min_gap, d->min_gap_h / 168.0);
+        if (ja)
+            PUT("）");
+        for (size_t k = 0; k < p->nlimits; k++)
+            if (msi_protocol_has_treatment(p, d->course, p->limits[k].treatment))
+                PUT(w->limit, p->limits[k].treatment, p->limits[k].max);
+    }
+    return msi_strdup(ctx, buf);
+}
 
 /* A one-line summary of a treatment, for calendars and reports, in the
  * language of `w`. */
@@ -1272,12 +1755,6 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t,
 {
     char buf[1024];
     size_t off = 0;
-#define PUT(...)                                                                                   \
-    do {                                                                                           \
-        int w_ = snprintf(buf + off, sizeof buf - off, __VA_ARGS__);                               \
-        if (w_ > 0)                                                                                \
-            off = off + (size_t)w_ < sizeof buf ? off + (size_t)w_ : sizeof buf - 1;               \
-    } while (0)
     double dur = t->rate > 0 ? t->amount / t->rate : t->duration_h;
     switch (t->kind) {
     case T_SESSION:
@@ -1296,40 +1773,8 @@ static char *summarise(ms_context *ctx, const ms_protocol *p, const ptreat *t,
     else if (t->has_clock)
         PUT(w->clock, (int)t->clock, (int)(fmod(t->clock, 1) * 60 + 0.5));
     for (size_t r = 0; r < t->nrules; r++) {
-        const prule *ru = &t->rules[r];
         PUT("%s", r ? w->next_rule : w->first_rule);
-        switch (ru->kind) {
-        case R_WEEKDAYS:
-        case R_TIMES_PER_WEEK:
-            for (int d = 0, n = 0; d < 7; d++)
-                if ((ru->mask >> d) & 1u)
-                    PUT("%s%s", n++ ? w->list_sep : "", w->weekday[d]);
-            break;
-        case R_DAILY: PUT("%s", w->daily); break;
-        case R_EVERY:
-            if (ru->every % 7 == 0)
-                PUT(ru->every == 7 ? w->every_week : w->every_weeks, ru->every / 7);
-            else
-                PUT(ru->every == 1 ? w->every_day : w->every_days, ru->every);
-            if (ru->first_weekday >= 0)
-                PUT(w->on_weekday, w->weekday[ru->first_weekday]);
-            break;
-        case R_ON_DAYS:
-            PUT("%s", ru->ndays > 1 ? w->on_days : w->on_day);
-            for (size_t k = 0; k < ru->ndays; k++)
-                PUT("%s%ld", k ? "," : " ", ru->days[k]);
-            break;
-        }
-        if (ru->from % 7 == 0 && ru->until % 7 == 0) {
-            if (ru->until - ru->from > 7)
-                PUT(w->in_weeks, ru->from / 7, ru->until / 7 - 1);
-            else
-                PUT(w->in_week, ru->from / 7);
-        } else {
-            PUT(w->days_range, ru->from, ru->until - 1);
-        }
-        if (ru->has_clock)
-            PUT(w->clock, (int)ru->clock, (int)(fmod(ru->clock, 1) * 60 + 0.5));
+        put_recurrence(buf, sizeof buf, &off, &t->rules[r], w);
     }
     if (t->missed > 0)
         PUT(w->missed, t->missed);
@@ -1360,12 +1805,20 @@ ms_status ms_protocol_read(ms_context *ctx, const char *path, ms_protocol **out)
         st = read_top(&R);
     }
     msi_ydoc_free(ctx, &R.doc);
-    for (size_t i = 0; i < p->ntr && !st; i++)
-        if (!(p->tr[i].summary = summarise(ctx, p, &p->tr[i], &SUMMARY_EN)) ||
-            !(p->tr[i].summary_ja = summarise(ctx, p, &p->tr[i], &SUMMARY_JA)))
+    for (size_t c = 0; c <= p->ncourses && !st; c++) {
+        ms_protocol *cal = c ? p->courses[c - 1].cal : p;
+        for (size_t i = 0; i < cal->ntr && !st; i++)
+            if (!(cal->tr[i].summary = summarise(ctx, cal, &cal->tr[i], &SUMMARY_EN)) ||
+                !(cal->tr[i].summary_ja = summarise(ctx, cal, &cal->tr[i], &SUMMARY_JA)))
+                st = msi_nomem(ctx);
+        /* model-independent checks: generate once, keep nothing */
+        if (!st)
+            st = generate(ctx, cal, NULL, NULL, 1, NULL);
+    }
+    for (size_t i = 0; i < p->nrules && !st; i++)
+        if (!(p->rules[i].summary = rule_summary(ctx, p, &p->rules[i], &SUMMARY_EN, 0)) ||
+            !(p->rules[i].summary_ja = rule_summary(ctx, p, &p->rules[i], &SUMMARY_JA, 1)))
             st = msi_nomem(ctx);
-    if (!st) /* model-independent checks: generate once, keep nothing */
-        st = generate(ctx, p, NULL, NULL, 1, NULL);
     if (st) {
         if (ctx->last == MS_OK)
             msi_nomem(ctx);
@@ -1384,6 +1837,8 @@ ms_status ms_protocol_compile_into(ms_context *ctx, const ms_protocol *p, const 
     ev->n = 0; /* storage and interned names are kept */
     ev->start_day = p->start_day;
     ev->start_weekday = p->start_wd;
+    ev->rules = p->nrules ? p : NULL;
+    ev->patient = patient ? *patient : (ms_patient){0, 0, NAN, 0};
     ms_status st = generate(ctx, p, ev->model, patient, 0, ev);
     if (!st)
         st = msi_events_sort(ev);
@@ -1401,7 +1856,9 @@ ms_status ms_protocol_compile(ms_context *ctx, const ms_protocol *p, const ms_mo
         return MS_ERR_ARG;
     *out = NULL;
     ms_events *ev = NULL;
-    ms_status st = ms_events_new(ctx, model, &ev);
+    ms_status st = model && p->nrules ? msi_rules_check_model(ctx, p, model) : MS_OK;
+    if (!st)
+        st = ms_events_new(ctx, model, &ev);
     if (!st)
         st = ms_protocol_compile_into(ctx, p, patient, ev);
     if (st) {
@@ -1425,7 +1882,10 @@ ms_status ms_protocol_load(ms_context *ctx, const ms_model *model, const char *p
     if (st)
         return st;
     st = ms_protocol_compile(ctx, p, model, patient, out);
-    ms_protocol_free(p);
+    if (!st && p->nrules)
+        (*out)->owned = p; /* its rules run with the table */
+    else
+        ms_protocol_free(p);
     return st;
 }
 
@@ -1472,4 +1932,18 @@ const char *ms_protocol_treatment_summary_lang(const ms_protocol *p, size_t i, c
 const char *ms_protocol_treatment_summary(const ms_protocol *p, size_t i)
 {
     return p && i < p->ntr ? p->tr[i].summary : NULL;
+}
+size_t ms_protocol_rule_count(const ms_protocol *p)
+{
+    return p ? p->nrules : 0;
+}
+const char *ms_protocol_rule_name(const ms_protocol *p, size_t i)
+{
+    return p && i < p->nrules ? p->rules[i].name : NULL;
+}
+const char *ms_protocol_rule_summary_lang(const ms_protocol *p, size_t i, const char *lang)
+{
+    if (!p || i >= p->nrules)
+        return NULL;
+    return lang && strcmp(lang, "ja") == 0 ? p->rules[i].summary_ja : p->rules[i].summary;
 }

@@ -853,6 +853,13 @@ static void arms_section(out_t *o, const ms_trial *t)
             esc(f, ms_protocol_treatment_summary_lang(arm->proto, i, o->ja ? "ja" : "en"));
             fputs("</li>", f);
         }
+        for (size_t i = 0; i < ms_protocol_rule_count(arm->proto); i++) {
+            fprintf(f, "<li>%s <code>", o->ja ? "判断規則" : "decision rule");
+            esc(f, ms_protocol_rule_name(arm->proto, i));
+            fputs("</code>: ", f);
+            esc(f, ms_protocol_rule_summary_lang(arm->proto, i, o->ja ? "ja" : "en"));
+            fputs("</li>", f);
+        }
         fputs("</ul>\n", f);
         for (size_t k = 0; k < arm->nset; k++) {
             fprintf(f, "<p class=small>%s = %g</p>", param_name(sc->model, (size_t)arm->set_idx[k]),

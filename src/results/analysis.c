@@ -56,6 +56,14 @@ static void arm_stats(const msi_tally *ty, size_t g, size_t a, msi_armstat *st)
     const msi_moments *b = &ty->base[a], *f = &ty->fin[a]; /* every patient of the arm */
     s->baseline = b->n > 0 ? b->mean : NAN;
     s->final = f->n > 0 ? f->mean : NAN;
+    /* treatment burden: per patient, and all the arm's per responder */
+    s->given = ty->given[i].n > 0 ? ty->given[i].mean : NAN;
+    msi_moments_ci(&ty->given[i], &s->given_lo, &s->given_hi);
+    s->given_per_responder =
+        st->nresp ? ty->given[i].mean * ty->given[i].n / (double)st->nresp : NAN;
+    s->courses = ty->courses[i].n > 0 ? ty->courses[i].mean : NAN;
+    s->weeks_in_response = ty->inresp[i].n > 0 ? ty->inresp[i].mean : NAN;
+    msi_moments_ci(&ty->inresp[i], &s->weeks_in_response_lo, &s->weeks_in_response_hi);
     msi_median_time(sc->visits, ty->vfirst + i * nv, nv, s->n, &s->time_to_response,
                     &s->time_to_response_lo, &s->time_to_response_hi);
 }

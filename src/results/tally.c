@@ -38,6 +38,9 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
     ty->nresp = msi_alloc(ctx, ng * sizeof *ty->nresp);
     ty->nrem = msi_alloc(ctx, ng * sizeof *ty->nrem);
     ty->nfail = msi_alloc(ctx, ng * sizeof *ty->nfail);
+    ty->given = msi_alloc(ctx, ng * sizeof *ty->given);
+    ty->courses = msi_alloc(ctx, ng * sizeof *ty->courses);
+    ty->inresp = msi_alloc(ctx, ng * sizeof *ty->inresp);
     ty->vfirst = msi_alloc(ctx, ng * sc->nvisits * sizeof *ty->vfirst);
     ty->base = msi_alloc(ctx, ty->na * sizeof *ty->base);
     ty->fin = msi_alloc(ctx, ty->na * sizeof *ty->fin);
@@ -63,9 +66,10 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
         ty->psub = msi_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
         ty->cdiff = msi_alloc(ctx, (sc->ncmp + 1) * sizeof *ty->cdiff);
     }
-    int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->vfirst || !ty->base ||
-              !ty->fin || !ty->visit || !ty->vresp || !ty->vrem || !ty->vsust || !ty->vkeeprem ||
-              !ty->keep_change || !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
+    int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->given || !ty->courses ||
+              !ty->inresp || !ty->vfirst || !ty->base || !ty->fin || !ty->visit || !ty->vresp ||
+              !ty->vrem || !ty->vsust || !ty->vkeeprem || !ty->keep_change || !ty->keep_base ||
+              !ty->nkeep || (ty->nboot && !ty->boot) ||
               (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub || !ty->cdiff));
     if (bad) {
         msi_tally_free(ty);
@@ -75,6 +79,9 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
     memset(ty->nresp, 0, ng * sizeof *ty->nresp);
     memset(ty->nrem, 0, ng * sizeof *ty->nrem);
     memset(ty->nfail, 0, ng * sizeof *ty->nfail);
+    memset(ty->given, 0, ng * sizeof *ty->given);
+    memset(ty->courses, 0, ng * sizeof *ty->courses);
+    memset(ty->inresp, 0, ng * sizeof *ty->inresp);
     memset(ty->vfirst, 0, ng * sc->nvisits * sizeof *ty->vfirst);
     memset(ty->base, 0, ty->na * sizeof *ty->base);
     memset(ty->fin, 0, ty->na * sizeof *ty->fin);
@@ -119,6 +126,9 @@ void msi_tally_free(msi_tally *ty)
     msi_free(ctx, ty->nresp);
     msi_free(ctx, ty->nrem);
     msi_free(ctx, ty->nfail);
+    msi_free(ctx, ty->given);
+    msi_free(ctx, ty->courses);
+    msi_free(ctx, ty->inresp);
     msi_free(ctx, ty->vfirst);
     msi_free(ctx, ty->base);
     msi_free(ctx, ty->fin);
@@ -202,15 +212,21 @@ static void add_one(msi_tally *ty, const msi_rechdr *h, const double *sub, const
     }
     size_t nv = sc->nvisits, first = nv; /* the first visit responding (nv: none) */
     double resp_max = (1 - sc->response_frac) * h->baseline;
-    for (size_t v = 0; first == nv && v < nv; v++)
-        if (obs[v * ty->nobs + sc->score] <= resp_max)
-            first = v;
+    double weeks_in = 0; /* in response: each visit interval by the rating at its end */
+    for (size_t v = 0; v < nv; v++)
+        if (obs[v * ty->nobs + sc->score] <= resp_max) {
+            first = first < nv ? first : v;
+            weeks_in += v ? sc->visits[v] - sc->visits[v - 1] : 0;
+        }
     for (size_t g = 0; g < ty->ngroups; g++) {
         if (!in_group(sc, g, sub))
             continue;
         msi_moments_add(&ty->change[g * na + a], h->change);
         ty->nresp[g * na + a] += h->response;
         ty->nrem[g * na + a] += h->remission;
+        msi_moments_add(&ty->given[g * na + a], h->given);
+        msi_moments_add(&ty->courses[g * na + a], h->courses);
+        msi_moments_add(&ty->inresp[g * na + a], weeks_in);
         if (first < nv)
             ty->vfirst[(g * na + a) * nv + first]++;
     }

@@ -238,6 +238,18 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     }
     if (!st)
         st = ms_sim_run(w->sim, ev, w->times, sc->nvisits, w->buf);
+    if (!st && ev) { /* the burden: what was given up to the last visit */
+        const ms_events *given = ms_sim_events(w->sim);
+        ms_sim_stats ss;
+        ms_sim_stats_get(w->sim, &ss);
+        double t_end = w->times[sc->nvisits - 1];
+        int32_t n = 0;
+        ms_event_info e;
+        for (size_t k = 0; k < ms_events_count(given); k++)
+            n += ms_events_get(given, k, &e) == MS_OK && e.time_h <= t_end;
+        r->given = n;
+        r->courses = (int32_t)ss.courses;
+    }
     for (size_t s = 0; !st && s < sc->nsub; s++)
         st = ms_sim_baseline(w->sim, sc->sub[s].var, &sub[s]);
     if (st == MS_ERR_NOMEM)
