@@ -856,4 +856,35 @@ grep -q "^5 candidates screened, 5 included, 0 simulations failed" "$tmp/out" &&
 grep -q "<p>as-claimed: 5</p><ul><li>untreated #0: " "$tmp/blow_run/report.html" && ok ||
   bad "the counterpart's failures in the report: $(grep -o '<h2>Failures.\{0,300\}' "$tmp/blow_run/report.html")"
 
+# decision rules (rules:, evaluated at assessments) against results by hand
+# on the one-compartment model (k = 0.125/h): the rule redoses at 37 and 61 h
+# and then has no course left; A(96 h) = 100 (e^-12 + e^-7.375 + e^-4.375)
+oc="$src/tests/models/one_compartment.yaml"
+expect_rc 0 "a protocol with a redosing rule" "$ms" simulate "$oc" --days 4 --every 24 \
+  --protocol "$src/tests/protocols/redose_when_low.yaml" --out "$tmp/redose.csv" --events "$tmp/redose_ev.csv"
+[[ "$(awk -F, 'NR > 1 { printf "%s/%s ", $1, $6 }' "$tmp/redose_ev.csv")" == "0/first 37/redose 61/redose " ]] && ok ||
+  bad "the redosing rule's events: $(cut -d, -f1,6 "$tmp/redose_ev.csv" | tr '\n' ' ')"
+grep -q "decision rules acted 2 times, starting 2 courses; 3 events given" "$tmp/err" && ok || bad "simulate says what the rules did: $(cat "$tmp/err")"
+want=$(awk 'BEGIN { printf "%.12g", 100 * (exp(-12) + exp(-0.125 * 59) + exp(-0.125 * 35)) }')
+within "$(awk -F, -v w="$want" '$1 == 96 { print $2 / w }' "$tmp/redose.csv")" 0.9999999 1.0000001 "A(96 h) after two rule-started courses ($want by hand)"
+# the same with the other integrator, and the NONMEM export of what was given
+expect_rc 0 "rules with dirk" "$ms" simulate "$oc" --days 4 --every 24 --method dirk \
+  --protocol "$src/tests/protocols/redose_when_low.yaml" --out "$tmp/redose_dirk.csv" --events "$tmp/redose.nm" --events-format nonmem
+within "$(awk -F, -v w="$want" '$1 == 96 { print $2 / w }' "$tmp/redose_dirk.csv")" 0.999999 1.000001 "A(96 h), dirk"
+[[ $(grep -c '^1,' "$tmp/redose.nm") -eq 3 ]] && ok || bad "NONMEM export of the given doses: $(cat "$tmp/redose.nm")"
+# stop: 50 mg daily (CL 0.25 L/h, k = 0.0125/h) stopped once C > 3 at 36 h:
+# days 2 and 3 not given; A(96 h) = 50 (e^-1.2 + e^-0.9)
+expect_rc 0 "a protocol with a stop rule" "$ms" simulate "$oc" --set CL=0.25 --days 4 --every 24 \
+  --protocol "$src/tests/protocols/stop_when_high.yaml" --out "$tmp/stop.csv" --events "$tmp/stop_ev.csv"
+[[ $(awk -F, 'NR > 1' "$tmp/stop_ev.csv" | wc -l) -eq 2 ]] && ok || bad "the stop rule's events: $(cat "$tmp/stop_ev.csv")"
+want=$(awk 'BEGIN { printf "%.12g", 50 * (exp(-1.2) + exp(-0.9)) }')
+within "$(awk -F, -v w="$want" '$1 == 96 { print $2 / w }' "$tmp/stop.csv")" 0.9999999 1.0000001 "A(96 h) after the stop ($want by hand)"
+# the calendar before any rule acts, and the rule in words
+expect_rc 0 "protocol show with rules" "$ms" protocol show "$src/tests/protocols/redose_when_low.yaml"
+grep -q "rule low: at each assessment (daily on days 0-3 at 12:00): when C is below 1, start course 'redose' (1 day: redose: bolus dose of 100 mg on 'dose' at 13:00: daily on day 0), at most 2 courses" "$tmp/out" && ok ||
+  bad "the rule in words: $(grep 'rule low' "$tmp/out")"
+expect_rc 0 "protocol events with rules" "$ms" protocol events "$src/tests/protocols/redose_when_low.yaml"
+grep -q "has decision rules; these are its calendar's events before any rule acts" "$tmp/err" && ok || bad "protocol events says the rules are not in its table"
+expect_rc 2 "--events without --protocol" "$ms" simulate "$oc" --days 1 --out "$tmp/x.csv" --events "$tmp/x_ev.csv"
+
 finish "cli"

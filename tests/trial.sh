@@ -311,6 +311,28 @@ grep -Eq "^tms .* -?[0-9]+\.[0-9]{2} \[-?[0-9]+\.[0-9]{2}, -?[0-9]+\.[0-9]{2}\]$
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next } $(h["paired_n"]) != ""' "$out/full/summary.csv" | grep -q . && bad "a factorial (unmatched) run has paired differences" || ok
 ! grep -q "Same patients vs control" "$out/full/report.html" && ok || bad "an unmatched report shows a paired column"
 
+# decision rules (tests/trial/tms_as_needed.yaml): TMS again as needed
+# against one course, matched; the same bytes with 1 and 2 threads (and
+# under MPI below); the burden: one course is 20 sessions, re-treatment adds
+# courses up to the protocol's limit of 50 sessions; the report says the rule
+rs="$src/tests/trial/rules_scenario.yaml"
+"$ms" trial "$rs" --out "$out/rules1" --threads 1 --quiet > "$out/rules1.txt" 2>&1 && ok || { bad "trial with rules"; cat "$out/rules1.txt" >&2; }
+"$ms" trial "$rs" --out "$out/rules2" --threads 2 --quiet > /dev/null 2>&1 && ok || bad "trial with rules, 2 threads"
+for f in summary.csv endpoints.csv visits.csv; do
+  cmp -s "$out/rules1/$f" "$out/rules2/$f" && ok || bad "$f of the rules run differs between 1 and 2 threads"
+done
+[[ $(col "$out/rules1/summary.csv" fixed all treatments_given) == 20 && $(col "$out/rules1/summary.csv" fixed all courses_started) == 0 ]] && ok ||
+  bad "one course gives 20 sessions and starts no course"
+within "$(col "$out/rules1/summary.csv" as_needed all treatments_given)" 20.01 50 "sessions per patient as needed (limit 50)"
+within "$(col "$out/rules1/summary.csv" as_needed all courses_started)" 0.01 3 "courses started per patient (max_courses 3)"
+within "$(col "$out/rules1/summary.csv" as_needed all weeks_in_response)" "$(col "$out/rules1/summary.csv" fixed all weeks_in_response)" 26 \
+  "re-treatment keeps patients in response at least as long"
+grep -q "decision rule <code>relapse</code>: at each assessment (Mon in weeks 0-25 at 08:00): when HAMD is above 0.7 x its baseline at 2 assessments in a row (weeks 5-25), start course 'retreat' (2 weeks: " "$out/rules1/report.html" && ok ||
+  bad "the report states the rule: $(grep -o 'decision rule.\{0,200\}' "$out/rules1/report.html")"
+rbig="$out/rules_big.yaml"
+sed "s/^patients_per_arm: .*/patients_per_arm: 600/; s|^model: |model: $src/tests/trial/|; s|protocol: \([a-z_]*\.yaml\)|protocol: $src/tests/trial/\1|g" "$rs" > "$rbig"
+"$ms" trial "$rbig" --out "$out/rules_big" --threads 2 --quiet > /dev/null 2>&1 && ok || bad "the larger rules trial"
+
 # MPI: two processes, one thread each, the same bytes as one process
 if command -v mpirun > /dev/null; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
@@ -331,6 +353,12 @@ if command -v mpirun > /dev/null; then
     "$ms" trial "$cl/claimed.yaml" --out "$cl/mpi" --threads 1 --quiet > "$cl/mpi.txt" 2>&1 && ok || { bad "mpirun -np 2 with claims"; tail -5 "$cl/mpi.txt" >&2; }
   for f in summary.csv null/summary.csv null/synergy.csv; do
     cmp -s "$cl/mpi/$f" "$cl/claimed/$f" && ok || bad "$f of the claims run under mpirun -np 2 differs from one process"
+  done
+  # decision rules: the same courses whichever process simulates a patient
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun -np 2 --oversubscribe \
+    "$ms" trial "$rbig" --out "$out/rules_mpi" --threads 1 --quiet > "$out/rules_mpi.txt" 2>&1 && ok || { bad "mpirun -np 2 with rules"; tail -5 "$out/rules_mpi.txt" >&2; }
+  for f in summary.csv endpoints.csv visits.csv; do
+    cmp -s "$out/rules_mpi/$f" "$out/rules_big/$f" && ok || bad "$f of the rules run under mpirun -np 2 differs from one process"
   done
 else
   bad "mpirun is not installed (scripts/install-deps.sh installs OpenMPI)"

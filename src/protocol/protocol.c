@@ -1548,6 +1548,7 @@ typedef struct {
     const char *const *weekday; /* Monday first, 7 names */
     /* decision rules: the condition (absolute, relative to the baseline; by
      * comparison), repeated assessments, the window, what it does, limits */
+    const char *day_one, *len_day, *len_days, *len_week, *len_weeks;
     const char *when[2][4], *consecutive, *window, *assess, *stop, *then, *start, *course,
         *course_sep, *max_courses, *min_gap, *limit;
 } summary_words;
@@ -1579,6 +1580,11 @@ static const summary_words SUMMARY_EN = {
     .missed = "; each missed with probability %g",
     .kind = {"session", "infusion", "bolus", "oral"},
     .weekday = msi_weekday_abbr,
+    .day_one = " on day %ld",
+    .len_day = "%ld day",
+    .len_days = "%ld days",
+    .len_week = "%ld week",
+    .len_weeks = "%ld weeks",
     .when = {{"when %1$s is above %2$g", "when %1$s is at least %2$g", "when %1$s is below %2$g",
               "when %1$s is at most %2$g"},
              {"when %1$s is above %2$g x its baseline", "when %1$s is at least %2$g x its baseline",
@@ -1589,7 +1595,7 @@ static const summary_words SUMMARY_EN = {
     .assess = "at each assessment (",
     .stop = "stop %s",
     .then = ", then ",
-    .start = "start course '%s' (%ld days",
+    .start = "start course '%s' (%s",
     .course = ": %s: %s",
     .course_sep = "; ",
     .max_courses = "), at most %ld courses",
@@ -1624,6 +1630,11 @@ static const summary_words SUMMARY_JA = {
     .missed = "；各回 %g の確率で欠席",
     .kind = {"セッション", "点滴", "ボーラス", "経口"},
     .weekday = WEEKDAY_JA,
+    .day_one = "、日 %ld",
+    .len_day = "%ld日間",
+    .len_days = "%ld日間",
+    .len_week = "%ld週間",
+    .len_weeks = "%ld週間",
     .when = {{"%1$sが%2$gを超え", "%1$sが%2$g以上となり", "%1$sが%2$g未満となり",
               "%1$sが%2$g以下となり"},
              {"%1$sがベースラインの%2$g倍を超え", "%1$sがベースラインの%2$g倍以上となり",
@@ -1633,7 +1644,7 @@ static const summary_words SUMMARY_JA = {
     .assess = "各評価時（",
     .stop = "%sを中止",
     .then = "し、",
-    .start = "コース「%s」（%ld日間",
+    .start = "コース「%s」（%s",
     .course = "：%s：%s",
     .course_sep = "；",
     .max_courses = "）を開始（最大%ldコース",
@@ -1687,6 +1698,8 @@ static void put_recurrence(char *buf, size_t size, size_t *offp, const prule *ru
             PUT(w->in_weeks, ru->from / 7, ru->until / 7 - 1);
         else
             PUT(w->in_week, ru->from / 7);
+    } else if (ru->until - ru->from == 1) {
+        PUT(w->day_one, ru->from);
     } else {
         PUT(w->days_range, ru->from, ru->until - 1);
     }
@@ -1732,7 +1745,13 @@ static char *rule_summary(ms_context *ctx, const ms_protocol *p, const pdecision
     }
     if (d->course >= 0) {
         const ms_protocol *cal = p->courses[d->course].cal;
-        PUT(w->start, p->courses[d->course].name, cal->length_days);
+        char len[64];
+        long n = cal->length_days % 7 ? cal->length_days : cal->length_days / 7;
+        snprintf(len, sizeof len,
+                 cal->length_days % 7 ? (n == 1 ? w->len_day : w->len_days)
+                                      : (n == 1 ? w->len_week : w->len_weeks),
+                 n);
+        PUT(w->start, p->courses[d->course].name, len);
         for (size_t i = 0; i < cal->ntr; i++)
             PUT(i ? w->course_sep : w->course, cal->tr[i].name,
                 ja ? cal->tr[i].summary_ja : cal->tr[i].summary);
