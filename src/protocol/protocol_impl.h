@@ -89,9 +89,9 @@ typedef struct {
     int course; /* index into courses, or -1 */
     char **stop;
     size_t nstop;
-    long max_courses;      /* courses this rule may start (rules with a course) */
-    double min_gap_h;      /* from the end of its last course to the start of the next */
-    long from, until;      /* days in which it is evaluated */
+    long max_courses;           /* courses this rule may start (rules with a course) */
+    double min_gap_h;           /* from the end of its last course to the start of the next */
+    long from, until;           /* days in which it is evaluated */
     char *summary, *summary_ja; /* in words (ms_protocol_rule_summary_lang) */
     pos at, at_obs, at_course, at_stop;
 } pdecision;

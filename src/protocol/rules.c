@@ -26,10 +26,10 @@ struct msi_decider {
     ms_patient pt;
     double *times; /* assessments, hours */
     size_t ntimes, times_cap;
-    int *obs;        /* per rule: the observable's index */
-    double *base;    /* per rule: its value at t = 0 */
-    long *streak;    /* per rule: assessments in a row its condition held */
-    long *started;   /* per rule: courses it started */
+    int *obs;         /* per rule: the observable's index */
+    double *base;     /* per rule: its value at t = 0 */
+    long *streak;     /* per rule: assessments in a row its condition held */
+    long *started;    /* per rule: courses it started */
     double *last_end; /* per rule: when its last course ends (h), or -INFINITY */
     size_t rules_cap;
     long *skip; /* a course's skipped days */
