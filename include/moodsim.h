@@ -671,12 +671,18 @@ MS_API void ms_trial_free(ms_trial *t);
       "paired_n,paired_diff_change,paired_diff_lo,paired_diff_hi,paired_p_value", 1, "", 2, 2,     \
       "paired vs control", "Same patients vs control, paired",                                     \
       "同じ患者での対照群との差（対応あり）")                                                      \
-    X(given, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT, (given, given_lo, given_hi),        \
-      "treatments_given,treatments_given_lo,treatments_given_hi", 1, "", 1, 1, "given/patient",    \
-      "Sessions and doses per patient", "患者あたりの施術・投与回数")                              \
-    X(given_per_responder, VALUE, ARM, MS_OUT_CSV | MS_OUT_REPORT, (given_per_responder),          \
-      "treatments_per_responder", 1, "", 1, 1, "given/responder",                                  \
-      "Sessions and doses per responder", "反応者1人あたりの施術・投与回数")                       \
+    X(sessions, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT,                                  \
+      (sessions, sessions_lo, sessions_hi), "sessions,sessions_lo,sessions_hi", 1, "", 1, 1,       \
+      "sessions", "Sessions per patient", "患者あたりのセッション数")                              \
+    X(doses, CI, ARM, MS_OUT_CSV | MS_OUT_CLI | MS_OUT_REPORT, (doses, doses_lo, doses_hi),        \
+      "doses,doses_lo,doses_hi", 1, "", 1, 1, "infusions+doses",                                   \
+      "Infusions and doses per patient", "患者あたりの点滴・投与回数")                             \
+    X(sessions_per_responder, VALUE, ARM, MS_OUT_CSV | MS_OUT_REPORT, (sessions_per_responder),    \
+      "sessions_per_responder", 1, "", 1, 1, "sessions/responder", "Sessions per responder",       \
+      "反応者1人あたりのセッション数")                                                             \
+    X(doses_per_responder, VALUE, ARM, MS_OUT_CSV | MS_OUT_REPORT, (doses_per_responder),          \
+      "doses_per_responder", 1, "", 1, 1, "doses/responder", "Infusions and doses per responder",  \
+      "反応者1人あたりの点滴・投与回数")                                                           \
     X(courses, VALUE, ARM, MS_OUT_CSV | MS_OUT_REPORT, (courses), "courses_started", 1, "", 2, 2,  \
       "courses", "Courses started by rules, per patient", "規則で開始したコース（患者あたり）")    \
     X(weeks_in_response, CI, ARM, MS_OUT_CSV | MS_OUT_REPORT,                                      \
@@ -723,11 +729,14 @@ enum { MS_OUT_CSV = 1, MS_OUT_CLI = 2, MS_OUT_REPORT = 4 };
  *   n_for_power      per arm for the scenario's power vs control; -1 beyond
  *                    the maximum searched
  *   baseline, final  the mean score at baseline and at the end
- *   given            sessions and doses given per patient up to the last visit
- *                    (the protocol's calendar and the courses its decision
- *                    rules started, without what they stopped), t interval
- *   given_per_responder  all the arm's sessions and doses per responder at
- *                    the end (NAN without responders)
+ *   sessions         sessions (on level inputs: TMS) given per patient up to
+ *                    the last visit -- the protocol's calendar and the courses
+ *                    its decision rules started, without what they stopped --
+ *                    with a t interval
+ *   doses            infusions and doses (rate and bolus inputs) the same way
+ *   sessions_per_responder, doses_per_responder  all the arm's sessions (or
+ *                    infusions and doses) per responder at the end (NAN
+ *                    without responders)
  *   courses          courses started by decision rules, per patient
  *   weeks_in_response  weeks a patient responds (each interval between
  *                    visits counted by the rating at its end), t interval

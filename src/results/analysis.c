@@ -57,10 +57,13 @@ static void arm_stats(const msi_tally *ty, size_t g, size_t a, msi_armstat *st)
     s->baseline = b->n > 0 ? b->mean : NAN;
     s->final = f->n > 0 ? f->mean : NAN;
     /* treatment burden: per patient, and all the arm's per responder */
-    s->given = ty->given[i].n > 0 ? ty->given[i].mean : NAN;
-    msi_moments_ci(&ty->given[i], &s->given_lo, &s->given_hi);
-    s->given_per_responder =
-        st->nresp ? ty->given[i].mean * ty->given[i].n / (double)st->nresp : NAN;
+    const msi_moments *se = &ty->sessions[i], *dn = &ty->doses[i];
+    s->sessions = se->n > 0 ? se->mean : NAN;
+    msi_moments_ci(se, &s->sessions_lo, &s->sessions_hi);
+    s->doses = dn->n > 0 ? dn->mean : NAN;
+    msi_moments_ci(dn, &s->doses_lo, &s->doses_hi);
+    s->sessions_per_responder = st->nresp ? se->mean * se->n / (double)st->nresp : NAN;
+    s->doses_per_responder = st->nresp ? dn->mean * dn->n / (double)st->nresp : NAN;
     s->courses = ty->courses[i].n > 0 ? ty->courses[i].mean : NAN;
     s->weeks_in_response = ty->inresp[i].n > 0 ? ty->inresp[i].mean : NAN;
     msi_moments_ci(&ty->inresp[i], &s->weeks_in_response_lo, &s->weeks_in_response_hi);

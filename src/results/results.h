@@ -23,8 +23,10 @@ typedef struct {
     int32_t arm;
     int32_t failed; /* 1: the integration failed (reason) */
     int32_t response, remission;
-    int32_t given;   /* sessions and doses given up to the last visit */
-    int32_t courses; /* courses the protocol's decision rules started */
+    int32_t sessions; /* sessions (on level inputs) given up to the last visit */
+    int32_t doses;    /* infusions and doses (rate and bolus inputs) given up to then */
+    int32_t courses;  /* courses the protocol's decision rules started */
+    int32_t pad_;
     double baseline, final, change;
     char reason[MS_REASON_MAX];
 } msi_rechdr;
@@ -47,8 +49,8 @@ typedef struct {
     long *nresp, *nrem, *nfail;
     /* treatment burden, groups x arms: sessions and doses given, courses
      * started, weeks in response (each visit interval counted by the rating
-     * at its end); and the sessions and doses given to responders */
-    msi_moments *given, *courses, *inresp;
+     * at its end) */
+    msi_moments *sessions, *doses, *courses, *inresp;
     long *vfirst;                      /* groups x arms x visits: patients first responding there */
     msi_moments *base, *fin;           /* per arm */
     msi_moments *visit;                /* arms x visits x observables */

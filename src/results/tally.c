@@ -38,7 +38,8 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
     ty->nresp = msi_alloc(ctx, ng * sizeof *ty->nresp);
     ty->nrem = msi_alloc(ctx, ng * sizeof *ty->nrem);
     ty->nfail = msi_alloc(ctx, ng * sizeof *ty->nfail);
-    ty->given = msi_alloc(ctx, ng * sizeof *ty->given);
+    ty->sessions = msi_alloc(ctx, ng * sizeof *ty->sessions);
+    ty->doses = msi_alloc(ctx, ng * sizeof *ty->doses);
     ty->courses = msi_alloc(ctx, ng * sizeof *ty->courses);
     ty->inresp = msi_alloc(ctx, ng * sizeof *ty->inresp);
     ty->vfirst = msi_alloc(ctx, ng * sc->nvisits * sizeof *ty->vfirst);
@@ -66,10 +67,10 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
         ty->psub = msi_alloc(ctx, (ty->na * sc->nsub + 1) * sizeof *ty->psub);
         ty->cdiff = msi_alloc(ctx, (sc->ncmp + 1) * sizeof *ty->cdiff);
     }
-    int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->given || !ty->courses ||
-              !ty->inresp || !ty->vfirst || !ty->base || !ty->fin || !ty->visit || !ty->vresp ||
-              !ty->vrem || !ty->vsust || !ty->vkeeprem || !ty->keep_change || !ty->keep_base ||
-              !ty->nkeep || (ty->nboot && !ty->boot) ||
+    int bad = !ty->change || !ty->nresp || !ty->nrem || !ty->nfail || !ty->sessions || !ty->doses ||
+              !ty->courses || !ty->inresp || !ty->vfirst || !ty->base || !ty->fin || !ty->visit ||
+              !ty->vresp || !ty->vrem || !ty->vsust || !ty->vkeeprem || !ty->keep_change ||
+              !ty->keep_base || !ty->nkeep || (ty->nboot && !ty->boot) ||
               (matched && (!ty->pdiff || !ty->pchg || !ty->pok || !ty->psub || !ty->cdiff));
     if (bad) {
         msi_tally_free(ty);
@@ -79,7 +80,8 @@ ms_status msi_tally_init(msi_tally *ty, ms_context *ctx, const ms_scenario *sc,
     memset(ty->nresp, 0, ng * sizeof *ty->nresp);
     memset(ty->nrem, 0, ng * sizeof *ty->nrem);
     memset(ty->nfail, 0, ng * sizeof *ty->nfail);
-    memset(ty->given, 0, ng * sizeof *ty->given);
+    memset(ty->sessions, 0, ng * sizeof *ty->sessions);
+    memset(ty->doses, 0, ng * sizeof *ty->doses);
     memset(ty->courses, 0, ng * sizeof *ty->courses);
     memset(ty->inresp, 0, ng * sizeof *ty->inresp);
     memset(ty->vfirst, 0, ng * sc->nvisits * sizeof *ty->vfirst);
@@ -126,7 +128,8 @@ void msi_tally_free(msi_tally *ty)
     msi_free(ctx, ty->nresp);
     msi_free(ctx, ty->nrem);
     msi_free(ctx, ty->nfail);
-    msi_free(ctx, ty->given);
+    msi_free(ctx, ty->sessions);
+    msi_free(ctx, ty->doses);
     msi_free(ctx, ty->courses);
     msi_free(ctx, ty->inresp);
     msi_free(ctx, ty->vfirst);
@@ -224,7 +227,8 @@ static void add_one(msi_tally *ty, const msi_rechdr *h, const double *sub, const
         msi_moments_add(&ty->change[g * na + a], h->change);
         ty->nresp[g * na + a] += h->response;
         ty->nrem[g * na + a] += h->remission;
-        msi_moments_add(&ty->given[g * na + a], h->given);
+        msi_moments_add(&ty->sessions[g * na + a], h->sessions);
+        msi_moments_add(&ty->doses[g * na + a], h->doses);
         msi_moments_add(&ty->courses[g * na + a], h->courses);
         msi_moments_add(&ty->inresp[g * na + a], weeks_in);
         if (first < nv)

@@ -243,11 +243,16 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
         ms_sim_stats ss;
         ms_sim_stats_get(w->sim, &ss);
         double t_end = w->times[sc->nvisits - 1];
-        int32_t n = 0;
+        int32_t n[2] = {0, 0}; /* sessions; infusions and doses */
         ms_event_info e;
-        for (size_t k = 0; k < ms_events_count(given); k++)
-            n += ms_events_get(given, k, &e) == MS_OK && e.time_h <= t_end;
-        r->given = n;
+        for (size_t k = 0; k < ms_events_count(given); k++) {
+            if (ms_events_get(given, k, &e) != MS_OK || e.time_h > t_end)
+                continue;
+            int in = ms_model_find(m, MS_INPUT, e.input);
+            n[in < 0 || m->sym[MS_INPUT][in].input_kind != MS_INPUT_LEVEL]++;
+        }
+        r->sessions = n[0];
+        r->doses = n[1];
         r->courses = (int32_t)ss.courses;
     }
     for (size_t s = 0; !st && s < sc->nsub; s++)
