@@ -533,6 +533,10 @@ MS_API const char *ms_scenario_model_path(const ms_scenario *sc);
 /* The scenario's seed, and its visits (weeks from the start; visit 0 is
  * baseline). */
 MS_API unsigned long long ms_scenario_seed(const ms_scenario *sc);
+/* The scenario's solver settings (solver:): tolerances and method; any
+ * output may be NULL. */
+MS_API void ms_scenario_solver(const ms_scenario *sc, double *rtol, double *atol,
+                               ms_method *method);
 /* The index of the control arm (the arm others are compared with). */
 MS_API size_t ms_scenario_control(const ms_scenario *sc);
 /* Comparisons declared with compare: (arm minus versus), and the minimal
@@ -611,6 +615,17 @@ typedef struct ms_trial_options {
 MS_API ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
                               ms_trial **out);
 MS_API void ms_trial_free(ms_trial *t);
+/* One patient of the trial `opt` runs on the scenario (opt NULL: the
+ * scenario's seed, nothing set or forced): `patient` is the 0-based number
+ * of endpoints.csv, arm the arm's index.  The cohort is screened again up to
+ * that patient, so params (the model's parameter count) receives exactly
+ * the values the trial simulates in that arm (the arm's set: and the run's
+ * set and forced values), and *pt the protocol patient (seed, id, body
+ * weight, missed sessions drawn): ms_protocol_compile with it and
+ * ms_sim_run reproduce the patient's trajectory and the events given. */
+MS_API ms_status ms_trial_patient(ms_context *ctx, const ms_scenario *sc,
+                                  const ms_trial_options *opt, long patient, size_t arm,
+                                  double *params, ms_patient *pt);
 /* ---------------------------------------------------- per-arm statistics */
 
 /* Every per-arm statistic of a trial is one row of MS_ARM_STAT_LIST, from

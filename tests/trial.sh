@@ -20,7 +20,7 @@ done
 for f in endpoints.csv visits.csv summary.csv synergy.csv; do
   cmp -s "$out/t1/$f" "$out/t2/$f" && ok || bad "$f differs between 1 and 2 threads"
 done
-head -1 "$out/t1/endpoints.csv" | grep -qx "arm,patient,baseline_hamd,final_hamd,change,response,remission,crp0" && ok || bad "endpoints header: $(head -1 "$out/t1/endpoints.csv")"
+head -1 "$out/t1/endpoints.csv" | grep -qx "arm,patient,baseline_hamd,final_hamd,change,response,remission,crp0,sessions,doses,courses" && ok || bad "endpoints header: $(head -1 "$out/t1/endpoints.csv")"
 [[ $(($(wc -l < "$out/t1/endpoints.csv") - 1)) -eq 240 ]] && ok || bad "240 patients in endpoints.csv"
 [[ $(($(wc -l < "$out/t1/visits.csv") - 1)) -eq 1680 ]] && ok || bad "240 x 7 visits"
 head -1 "$out/t1/visits.csv" | grep -q "^arm,patient,week,HAMD,CRP_obs$" && ok || bad "visits header"
@@ -330,6 +330,15 @@ within "$(col "$out/rules1/summary.csv" as_needed all weeks_in_response)" "$(col
   "re-treatment keeps patients in response at least as long"
 grep -q "decision rule <code>relapse</code>: at each assessment (Mon in weeks 0-25 at 08:00): when HAMD is above 0.7 x its baseline at 2 assessments in a row (weeks 5-25), start course 'retreat' (2 weeks: " "$out/rules1/report.html" && ok ||
   bad "the report states the rule: $(grep -o 'decision rule.\{0,200\}' "$out/rules1/report.html")"
+# the patient behind a row of endpoints.csv: simulate --scenario gives the
+# same final score (8 digits) and the events behind its burden columns
+"$ms" simulate --scenario "$rs" --patient 5 --arm as_needed --every 168 --out "$out/p5.csv" \
+  --events "$out/p5_ev.csv" 2> "$out/p5.err" && ok || bad "simulate --scenario: $(cat "$out/p5.err")"
+row=$(grep "^as_needed,5," "$out/rules1/endpoints.csv")
+fin=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "HAMD") c = i } END { printf "%.8g", $c }' "$out/p5.csv")
+[[ "$fin" == "$(echo "$row" | cut -d, -f4)" ]] && ok || bad "simulate --scenario's final score $fin, endpoints.csv: $row"
+[[ $(($(wc -l < "$out/p5_ev.csv") - 1)) == "$(echo "$row" | awk -F, '{ print $(NF - 2) + $(NF - 1) }')" ]] && ok ||
+  bad "the events simulate --scenario gives ($(($(wc -l < "$out/p5_ev.csv") - 1))) are not the endpoints' sessions + doses: $row"
 rbig="$out/rules_big.yaml"
 sed "s/^patients_per_arm: .*/patients_per_arm: 600/; s|^model: |model: $src/tests/trial/|; s|protocol: \([a-z_]*\.yaml\)|protocol: $src/tests/trial/\1|g" "$rs" > "$rbig"
 "$ms" trial "$rbig" --out "$out/rules_big" --threads 2 --quiet > /dev/null 2>&1 && ok || bad "the larger rules trial"

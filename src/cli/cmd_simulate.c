@@ -35,6 +35,14 @@ const char CLI_HELP_SIMULATE[] =
     "                     its decision rules started, without what they stopped)\n"
     "  --events-format F  csv (default; as 'protocol events') or nonmem\n"
     "\n"
+    "moodsim simulate --scenario FILE --patient ID --arm NAME --out FILE.csv [options]\n"
+    "simulates one patient of the scenario's trial as the trial does (the same cohort\n"
+    "draw after screening, the arm's settings and protocol, the scenario's solver; for\n"
+    "the follow-up unless --days): the patient behind a row of endpoints.csv, with\n"
+    "--events to see what the protocol and its decision rules gave.  --setting null or\n"
+    "as_claimed puts every claim at that setting (the trial's counterpart); --set\n"
+    "applies last.\n"
+    "\n"
     "The patient is the model's nominal one (every varying parameter at its typical\n"
     "value) unless one is drawn from the model's population -- the first candidate of\n"
     "the cohort with --seed S (default 1) that fits the profile:\n"
@@ -208,6 +216,40 @@ static void print_classes(const ms_model *m, ms_sim *sim)
     }
 }
 
+/* --scenario: patient `patient` of arm `arm` as the scenario's trial
+ * simulates it (ms_trial_patient): its parameters, protocol patient and
+ * protocol; the follow-up if *days is 0.  Says who it is on stderr. */
+static int scenario_patient(const cli_command *cmd, ms_context *ctx, const ms_scenario *sc,
+                            long patient, const char *arm, double **par, ms_patient *pt,
+                            const char **proto, double *days)
+{
+    size_t a = 0, na = ms_scenario_arm_count(sc);
+    while (a < na && strcmp(ms_scenario_arm_name(sc, a), arm) != 0)
+        a++;
+    if (a == na) {
+        fprintf(stderr, "moodsim simulate: --arm '%s': the scenario's arms are", arm);
+        for (size_t i = 0; i < na; i++)
+            fprintf(stderr, "%s %s", i ? "," : "", ms_scenario_arm_name(sc, i));
+        fputc('\n', stderr);
+        return EXIT_INPUT;
+    }
+    size_t np = ms_model_count(ms_scenario_model(sc), MS_PARAM);
+    if (!(*par = malloc((np ? np : 1) * sizeof **par))) {
+        fprintf(stderr, "moodsim simulate: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    ms_status st = ms_trial_patient(ctx, sc, NULL, patient, a, *par, pt);
+    if (st)
+        return cli_report(ctx, st);
+    *proto = ms_scenario_arm_protocol(sc, a);
+    if (*days <= 0)
+        *days = 7 * ms_scenario_visit_week(sc, ms_scenario_visit_count(sc) - 1);
+    fprintf(stderr, "patient %ld of the trial, arm %s (%s), simulated as the trial does\n", patient,
+            arm, *proto ? *proto : "no protocol");
+    (void)cmd;
+    return EXIT_OK;
+}
+
 int cmd_simulate(const cli_command *cmd, int argc, char **argv)
 {
     enum {
@@ -226,7 +268,11 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         O_CRP,
         O_FAILED,
         O_EVENTS,
-        O_EVENTS_FORMAT
+        O_EVENTS_FORMAT,
+        O_SCENARIO,
+        O_PATIENT,
+        O_ARM,
+        O_SETTING
     };
     static const struct option opts[] = {
         {"days", required_argument, NULL, O_DAYS},
@@ -245,14 +291,20 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         {"failed", required_argument, NULL, O_FAILED},
         {"events", required_argument, NULL, O_EVENTS},
         {"events-format", required_argument, NULL, O_EVENTS_FORMAT},
+        {"scenario", required_argument, NULL, O_SCENARIO},
+        {"patient", required_argument, NULL, O_PATIENT},
+        {"arm", required_argument, NULL, O_ARM},
+        {"setting", required_argument, NULL, O_SETTING},
         {0}};
+    const char *scenario_path = NULL, *arm_name = NULL, *setting = NULL;
+    double patient = -1;
     const char *out_path = NULL, *proto_path = NULL, *time_unit = NULL, *events_path = NULL, *v;
     ms_events_format events_format = MS_EVENTS_CSV;
     /* tolerances: one simulation is cheap, and at 1e-6/1e-9 39 of the SBML
      * Test Suite's cases missed the suite's own tolerance (all pass at
      * these; docs/numerics.md) */
-    double days = -1, every = 1, rtol = 1e-10, atol = 1e-14, weight = NAN;
-    int method = MS_METHOD_BDF, o, rc = EXIT_OK;
+    double days = -1, every = 1, rtol = NAN, atol = NAN, weight = NAN;
+    int method = -1, o, rc = EXIT_OK;
     sim_profile prof = {NAN, NAN, NAN, NAN};
     cli_sets sets = {0};
     cli_args a;
@@ -278,6 +330,16 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
             time_unit = v;
         else if (o == O_EVENTS)
             events_path = v;
+        else if (o == O_SCENARIO)
+            scenario_path = v;
+        else if (o == O_ARM)
+            arm_name = v;
+        else if (o == O_SETTING && strcmp(v, "null") && strcmp(v, "as_claimed"))
+            return cli_usage(cmd, "--setting '%s': expected null or as_claimed", v);
+        else if (o == O_SETTING)
+            setting = v;
+        else if (o == O_PATIENT && cli_whole(cmd, "--patient", v, 0, 1e12, &patient, &rc) < 0)
+            return rc;
         else if (o == O_EVENTS_FORMAT && strcmp(v, "csv") && strcmp(v, "nonmem"))
             return cli_usage(cmd, "--events-format '%s': expected csv or nonmem", v);
         else if (o == O_EVENTS_FORMAT)
@@ -291,10 +353,24 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
                  cli_number(v, o == O_HAMD ? &prof.hamd : &prof.crp) != 0)
             return cli_usage(cmd, "'%s' is not a finite number", v);
     }
-    if (o < 0 || cli_positionals(&a, 1, 1, "a MODEL file") < 0)
+    if (o < 0 || cli_positionals(&a, scenario_path ? 0 : 1, scenario_path ? 0 : 1,
+                                 scenario_path ? "no MODEL with --scenario (the scenario's model)"
+                                               : "a MODEL file") < 0)
         return a.rc;
-    const char *model_path = a.pos[0];
-    if (days <= 0)
+    const char *model_path = scenario_path ? scenario_path : a.pos[0];
+    if (!scenario_path && (patient >= 0 || arm_name || setting))
+        return cli_usage(cmd, "--patient, --arm and --setting go with --scenario FILE%s", "");
+    if (scenario_path && (patient < 0 || !arm_name))
+        return cli_usage(
+            cmd, "--scenario needs --patient ID and --arm NAME (a row of endpoints.csv)%s", "");
+    if (scenario_path && (proto_path || profile_given(&prof) || !isnan(weight)))
+        return cli_usage(cmd,
+                         "--scenario gives the patient and the arm's protocol: no --protocol, "
+                         "--weight or profile%s",
+                         "");
+    if (scenario_path && days <= 0)
+        days = 0; /* the scenario's follow-up, once it is read */
+    else if (days <= 0)
         return cli_usage(cmd, "expected --days N with N > 0%s", "");
     if (days > 365.0 * 100)
         return cli_usage(cmd, "--days is limited to 100 years%s", "");
@@ -302,26 +378,50 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         return cli_usage(cmd, "expected --every HOURS with HOURS > 0%s", "");
     if (!out_path)
         return cli_usage(cmd, "expected --out FILE.csv%s", "");
-    if (events_path && !proto_path)
+    if (events_path && !proto_path && !scenario_path)
         return cli_usage(cmd, "--events writes the events a protocol gave: expected --protocol%s",
                          "");
-    double n_pts = floor(days * 24.0 / every + 1e-9) + 1;
-    if (n_pts > 1e7)
-        return cli_usage(cmd, "more than 10 million output rows; raise --every%s", "");
 
     ms_context *ctx;
     if (ms_context_new(&ctx, NULL) != MS_OK)
         return EXIT_INTERNAL;
-    ms_model *m = NULL;
+    ms_model *owned = NULL;
+    const ms_model *m = NULL;
+    ms_scenario *sc = NULL;
+    double *scpar = NULL; /* --scenario: the trial patient's parameters */
     ms_events *ev = NULL;
     ms_sim *sim = NULL;
     double *times = NULL, *out = NULL;
     ms_output *of = NULL;
     FILE *f = NULL;
     ms_patient pt = {0, 0, weight, 0}; /* the protocol as written, at this weight */
-    ms_status st = ms_model_load(ctx, model_path, &m);
+    ms_status st;
+    if (scenario_path) {
+        st = ms_scenario_load(ctx, scenario_path, &sc);
+        if (!st && (rc = scenario_patient(cmd, ctx, sc, (long)patient, arm_name, &scpar, &pt,
+                                          &proto_path, &days)))
+            goto done;
+        m = st ? NULL : ms_scenario_model(sc);
+    } else {
+        st = ms_model_load(ctx, model_path, &owned);
+        m = owned;
+    }
     if (!st && cli_set_resolve(cmd, &sets, m, &rc) < 0)
         goto done;
+    /* a trial's patient as the trial simulates it: the scenario's solver
+     * settings unless given */
+    double s_rtol = 1e-10, s_atol = 1e-14;
+    ms_method s_method = MS_METHOD_BDF;
+    if (!st && sc)
+        ms_scenario_solver(sc, &s_rtol, &s_atol, &s_method);
+    rtol = isnan(rtol) ? s_rtol : rtol;
+    atol = isnan(atol) ? s_atol : atol;
+    method = method < 0 ? (int)s_method : method;
+    double n_pts = floor(days * 24.0 / every + 1e-9) + 1;
+    if (!st && n_pts > 1e7) {
+        rc = cli_usage(cmd, "more than 10 million output rows; raise --every%s", "");
+        goto done;
+    }
     /* the model's time unit: --days and --every are converted to it, and
      * the output's time column is in hours whatever it is */
     double unit_h = st ? 1 : ms_model_time_unit(m);
@@ -343,6 +443,14 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
         st = ms_sim_set_tolerances(sim, rtol, atol);
     if (!st)
         st = ms_sim_set_method(sim, (ms_method)method);
+    if (!st && scpar)
+        st = ms_sim_set_params(sim, scpar);
+    for (size_t i = 0; !st && setting && i < ms_model_count(m, MS_PARAM); i++) {
+        ms_symbol ps;
+        ms_model_symbol(m, MS_PARAM, i, &ps);
+        if (ps.claim) /* the claims at the setting asked, as a trial's counterpart */
+            st = ms_sim_set_param(sim, i, strcmp(setting, "null") ? ps.as_claimed : 0);
+    }
     for (int k = 0; !st && k < sets.n; k++)
         st = ms_sim_set_param(sim, (size_t)sets.idx[k], sets.value[k]);
     if (st) {
@@ -420,9 +528,11 @@ int cmd_simulate(const cli_command *cmd, int argc, char **argv)
 done:
     free(times);
     free(out);
+    free(scpar);
     ms_sim_free(sim);
     ms_events_free(ev);
-    ms_model_free(m);
+    ms_model_free(owned);
+    ms_scenario_free(sc);
     ms_context_free(ctx);
     return rc;
 }

@@ -840,6 +840,18 @@ unsigned long long ms_scenario_seed(const ms_scenario *sc)
     return sc ? sc->seed : 0;
 }
 
+void ms_scenario_solver(const ms_scenario *sc, double *rtol, double *atol, ms_method *method)
+{
+    if (!sc)
+        return;
+    if (rtol)
+        *rtol = sc->rtol;
+    if (atol)
+        *atol = sc->atol;
+    if (method)
+        *method = sc->method;
+}
+
 size_t ms_scenario_visit_count(const ms_scenario *sc)
 {
     return sc ? sc->nvisits : 0;

@@ -34,7 +34,7 @@ static void write_headers(const ms_scenario *sc, msi_stream *o)
     fprintf(o->f[1], "arm,patient,baseline_%s,final_%s,change,response,remission", score, score);
     for (size_t s = 0; s < sc->nsub; s++)
         fprintf(o->f[1], ",%s", sc->sub[s].var);
-    fputc('\n', o->f[1]);
+    fputs(",sessions,doses,courses\n", o->f[1]);
     fputs("arm,patient,reason\n", o->f[2]);
 }
 
@@ -67,7 +67,7 @@ void msi_stream_write(msi_stream *o, const ms_scenario *sc, const msi_rechdr *h,
                 r->change, r->response, r->remission);
         for (size_t s = 0; s < sc->nsub; s++)
             fprintf(o->f[1], ",%.8g", sub[s]);
-        fputc('\n', o->f[1]);
+        fprintf(o->f[1], ",%d,%d,%d\n", r->sessions, r->doses, r->courses);
     }
 }
 

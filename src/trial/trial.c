@@ -389,6 +389,62 @@ static ms_status numerics_check(ms_context *ctx, ms_trial *t, const ms_trial_opt
 
 /* ------------------------------------------------------------------ run */
 
+ms_status ms_trial_patient(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                           long patient, size_t arm, double *params, ms_patient *pt)
+{
+    static const ms_trial_options none = {0};
+    if (!ctx || !sc || !params || !pt || patient < 0 || arm >= sc->narms)
+        return MS_ERR_ARG;
+    opt = opt ? opt : &none;
+    const ms_model *m = sc->model;
+    unsigned long long seed = opt->seed ? *opt->seed : sc->seed;
+    ms_sim *sim = NULL;
+    ms_status st = ms_sim_new(ctx, m, &sim);
+    /* screening again, as screen_block: the patient-th candidate included */
+    long included = -1;
+    unsigned long long k = 0;
+    for (; !st && included < patient; k++) {
+        if (k >= (unsigned long long)(patient + 1) * MS_MAX_SCREEN_RATIO + 1000) {
+            st = msi_fail(ctx, MS_ERR_ARG, sc->file, 0, 0,
+                          "the inclusion criteria accepted %ld of %llu candidates before patient "
+                          "%ld; they exclude almost everyone",
+                          included + 1, k, patient);
+            break;
+        }
+        if ((st = ms_cohort_draw(ctx, m, seed, k, params)))
+            break;
+        for (size_t j = 0; j < opt->n_set; j++)
+            params[opt->set_param[j]] = opt->set_value[j];
+        for (size_t j = 0; j < opt->n_force; j++)
+            params[opt->force_param[j]] = opt->force_value[j];
+        if ((st = ms_sim_set_params(sim, params)))
+            break;
+        int ok = 1;
+        for (size_t c = 0; c < sc->ncrit && ok && !st; c++) {
+            double v;
+            st = ms_sim_baseline(sim, sc->crit[c].name, &v);
+            ok = v >= sc->crit[c].min && v <= sc->crit[c].max;
+        }
+        included += ok;
+    }
+    ms_sim_free(sim);
+    if (st)
+        return st;
+    /* the values simulate_one gives the patient in this arm */
+    if ((st = ms_cohort_draw(ctx, m, seed, k - 1, params)))
+        return st;
+    const msi_arm *a = &sc->arms[arm];
+    for (size_t j = 0; j < opt->n_set; j++)
+        params[opt->set_param[j]] = opt->set_value[j];
+    for (size_t j = 0; j < a->nset; j++)
+        params[a->set_idx[j]] = a->set_val[j];
+    for (size_t j = 0; j < opt->n_force; j++)
+        params[opt->force_param[j]] = opt->force_value[j];
+    *pt = (ms_patient){seed, (unsigned long long)patient,
+                       m->body_weight >= 0 ? params[m->body_weight] : NAN, 1};
+    return msi_ok(ctx);
+}
+
 ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
                        ms_trial **out)
 {
