@@ -224,6 +224,23 @@ MS_API const char *ms_model_variability_note(const ms_model *model, size_t i, ms
 /* Distribution i in words (ms_variability.summary) in language `lang`
  * ("ja": Japanese; else English); NULL if out of range.  Owned by the model. */
 MS_API const char *ms_model_variability_summary(const ms_model *model, size_t i, const char *lang);
+/* The plausible values of parameter i, for a sensitivity analysis: the
+ * model file's range: {low:, high:, log:, why:} if it declares one (declared
+ * = 1), else the documented default -- a claim's strength from 0 to twice
+ * as-claimed; any other value from half to twice itself on a log scale (a
+ * value of 0 has none: low = high = 0).  why is owned by the model. */
+typedef struct ms_param_range {
+    double low, high;
+    int log;      /* vary on a log scale */
+    int declared; /* the model file's range: */
+    const char *why;
+} ms_param_range;
+MS_API ms_status ms_model_param_range(const ms_model *model, size_t i, ms_param_range *out);
+/* Which parameters the value of observable (or state) i depends on, through
+ * every state it reads and their ODEs, initial values and events:
+ * params[j] = 1 for each (the model's parameter count of bytes). */
+MS_API ms_status ms_model_dependencies(const ms_model *model, ms_symkind kind, size_t i,
+                                       unsigned char *params);
 MS_API size_t ms_model_count(const ms_model *model, ms_symkind kind);
 /* How many parameters are the strengths of claims (as_claimed:; ms_symbol.claim). */
 MS_API size_t ms_model_claim_count(const ms_model *model);
@@ -944,6 +961,76 @@ MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char 
  * renamed over path only when complete (a failed write leaves path as it
  * was); "-" is standard output. */
 MS_API ms_status ms_write_file(ms_context *ctx, const char *path, const char *text, size_t len);
+
+/* ------------------------------------------------------------ sensitivity */
+
+/* What a scenario's answers rest on (docs/sensitivity.md): how much each of
+ * the model's hypotheses moves each reported answer -- every arm against
+ * control and every compare: pair (the difference in mean change, in
+ * response and in remission) and a factorial's interaction contrast --
+ * over the parameter's plausible range (ms_model_param_range).  Each
+ * evaluation is a whole trial on the same virtual patients. */
+typedef enum {
+    MS_SENS_MORRIS = 0, /* elementary effects: r trajectories, (k + 1) r + 1 trials */
+    MS_SENS_SOBOL = 1,  /* first-order and total indices: N (k + 2) + 1 trials */
+    MS_SENS_OAT = 2     /* one at a time at each end of the range: 2 k + 1 trials */
+} ms_sens_method;
+
+typedef struct ms_sensitivity_options {
+    ms_sens_method method;
+    int trajectories;          /* Morris: r (>= 2) */
+    int levels;                /* Morris: p, the grid's levels (even, >= 2; 4 usual) */
+    int samples;               /* Sobol: N, the base sample (>= 2) */
+    int bootstrap;             /* resamples for the intervals (0: none) */
+    const char *const *params; /* the parameters to vary; NULL / 0: every hypothesis
+                                  (hypothesis:) not drawn per patient on which the
+                                  scenario's score depends */
+    size_t nparams;
+    long patients_per_arm;   /* 0: the scenario's */
+    unsigned long long seed; /* the design and the bootstrap (0: the scenario's) */
+    int threads;             /* each trial's (0: all cores) */
+    /* after each trial: done, planned, seconds left (estimate); may be NULL */
+    void (*progress)(void *ud, size_t done, size_t planned, double eta_s);
+    void *ud;
+    volatile int *stop; /* set to stop: the trajectories (rows) finished are kept */
+} ms_sensitivity_options;
+
+typedef struct ms_sensitivity ms_sensitivity;
+
+/* One index set of one answer to one parameter; NAN where the method does
+ * not give it.  The answer's unit: points (mean change, interaction) or a
+ * share (response, remission). */
+typedef struct ms_sensitivity_index {
+    double mu_star, mu_star_lo, mu_star_hi; /* Morris: mean |elementary effect|, i.e.
+                                               how far the answer moves across the
+                                               whole range, and its 95 % interval */
+    double mu, sigma;                       /* Morris: mean and SD of the effects */
+    double s1, s1_lo, s1_hi;                /* Sobol: first-order index */
+    double st, st_lo, st_hi;                /* Sobol: total index */
+    double at_low, at_high;                 /* one at a time: the answer at the range's ends */
+} ms_sensitivity_index;
+
+/* Runs the analysis.  MS_STOPPED (and a usable partial result in *out) if
+ * stopped.  The caller frees *out with ms_sensitivity_free. */
+MS_API ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
+                                    const ms_sensitivity_options *opt, ms_sensitivity **out);
+MS_API void ms_sensitivity_free(ms_sensitivity *s);
+MS_API size_t ms_sensitivity_param_count(const ms_sensitivity *s);
+/* Parameter j's name (owned by the model), its range and the scenario's value. */
+MS_API const char *ms_sensitivity_param(const ms_sensitivity *s, size_t j, ms_param_range *range,
+                                        double *nominal);
+MS_API size_t ms_sensitivity_answer_count(const ms_sensitivity *s);
+/* Answer a's name ("tms vs sham: mean change"), and its value at the
+ * scenario's values. */
+MS_API const char *ms_sensitivity_answer(const ms_sensitivity *s, size_t a, double *at_nominal);
+MS_API ms_status ms_sensitivity_index_get(const ms_sensitivity *s, size_t answer, size_t param,
+                                          ms_sensitivity_index *out);
+/* Trials run and planned, whether stopped, wall seconds. */
+MS_API void ms_sensitivity_counts(const ms_sensitivity *s, size_t *evaluations, size_t *planned,
+                                  int *stopped, double *seconds);
+/* sensitivity.csv (tidy: answer, parameter, range, index, estimate,
+ * interval) and one figure per answer into dir. */
+MS_API ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const char *dir);
 
 /* ------------------------------------------------------------ calibration */
 

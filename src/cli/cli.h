@@ -44,9 +44,10 @@ int cmd_calibrate(const cli_command *cmd, int argc, char **argv);
 int cmd_export(const cli_command *cmd, int argc, char **argv);
 int cmd_ask(const cli_command *cmd, int argc, char **argv);
 int cmd_validate(const cli_command *cmd, int argc, char **argv);
+int cmd_sensitivity(const cli_command *cmd, int argc, char **argv);
 extern const char CLI_HELP_CHECK[], CLI_HELP_SIMULATE[], CLI_HELP_PROTOCOL[], CLI_HELP_COHORT[],
     CLI_HELP_TRIAL[], CLI_HELP_POWER[], CLI_HELP_CALIBRATE[], CLI_HELP_EXPORT[], CLI_HELP_ASK[],
-    CLI_HELP_VALIDATE[];
+    CLI_HELP_VALIDATE[], CLI_HELP_SENSITIVITY[];
 
 /* MPI: this process and how many (moodsim.c, from mpi.c). */
 extern int cli_rank, cli_ranks;

@@ -36,6 +36,9 @@ static const cli_command COMMANDS[] = {
      "fit population parameters to published figures", CLI_HELP_CALIBRATE},
     {"validate", cmd_validate, "validate DIR",
      "run a validation suite: published results vs the model, inside or not", CLI_HELP_VALIDATE},
+    {"sensitivity", cmd_sensitivity, "sensitivity SCENARIO",
+     "what a scenario's answers rest on: Morris, Sobol or one-at-a-time over the hypotheses",
+     CLI_HELP_SENSITIVITY},
     {"export", cmd_export, "export MODEL --sbml OUT.xml", "write a model as SBML Level 3 Version 2",
      CLI_HELP_EXPORT},
 };

@@ -70,6 +70,7 @@ void ms_model_free(ms_model *m)
             msi_free(ctx, s->contested);
             for (int n = 0; n < 3; n++)
                 msi_free(ctx, s->note_ja[n]);
+            msi_free(ctx, s->range_why);
             msi_free(ctx, s->latent);
         }
         msi_free(ctx, m->sym[k]);
@@ -200,6 +201,205 @@ const char *ms_model_variability_note(const ms_model *m, size_t i, ms_note which
     const msi_vardef *v = &m->var[i];
     char *const en[3] = {v->source, v->hypothesis, NULL};
     return note_lang(en, v->note_ja, which, lang);
+}
+
+ms_status ms_model_param_range(const ms_model *m, size_t i, ms_param_range *out)
+{
+    if (!m || !out || i >= m->count[MS_PARAM])
+        return MS_ERR_ARG;
+    const msi_symdef *s = &m->sym[MS_PARAM][i];
+    memset(out, 0, sizeof *out);
+    if (!isnan(s->range[0])) {
+        out->low = s->range[0];
+        out->high = s->range[1];
+        out->log = s->range_log;
+        out->why = s->range_why;
+        out->declared = 1;
+        return MS_OK;
+    }
+    /* the documented defaults (docs/model-format.md, "range") */
+    if (s->claim) {
+        out->low = 0;
+        out->high = 2 * s->as_claimed;
+        out->why = "default for a claim's strength: from null (0) to twice as-claimed";
+    } else if (s->value > 0) {
+        out->low = s->value / 2;
+        out->high = s->value * 2;
+        out->log = 1;
+        out->why = "default: half to twice the model's value, on a log scale";
+    } else if (s->value < 0) {
+        out->low = s->value * 2;
+        out->high = s->value / 2;
+        out->why = "default: twice to half the model's (negative) value";
+    } else {
+        out->low = out->high = 0;
+        out->why = "no default for a value of 0: declare range:";
+    }
+    return MS_OK;
+}
+
+/* Does node x read an input marked in `inputs` or a state not marked in
+ * `held` (directly, not through other states)? */
+static int reads_live(const ms_model *m, msi_xid x, const unsigned char *inputs,
+                      const unsigned char *held, unsigned char *seen)
+{
+    if (x < 0 || seen[x])
+        return 0;
+    seen[x] = 1;
+    const msi_xnode *n = &m->g.n[x];
+    if (n->op == X_INPUT)
+        return inputs[n->a];
+    if (n->op == X_STATE)
+        return !held[n->a];
+    if (n->op <= X_TIME)
+        return n->op == X_TIME;
+    return reads_live(m, n->a, inputs, held, seen) || reads_live(m, n->b, inputs, held, seen) ||
+           reads_live(m, n->c, inputs, held, seen);
+}
+
+ms_status msi_model_held_states(const ms_model *m, const unsigned char *inputs, const double *y0,
+                                const double *ydot0, unsigned char *held)
+{
+    size_t ns = m->count[MS_STATE], nn = m->g.len ? m->g.len : 1;
+    unsigned char *seen = msi_alloc(m->ctx, nn);
+    if (!seen)
+        return msi_nomem(m->ctx);
+    for (size_t i = 0; i < ns; i++)
+        held[i] = y0[i] == 0 && ydot0[i] == 0;
+    for (size_t e = 0; e < m->nev; e++) /* a state an event assigns is not held */
+        for (size_t j = 0; j < m->ev[e].n; j++)
+            held[m->ev[e].target[j]] = 0;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t i = 0; i < ns; i++) {
+            if (!held[i])
+                continue;
+            memset(seen, 0, nn);
+            if (reads_live(m, m->sym[MS_STATE][i].node, inputs, held, seen)) {
+                held[i] = 0;
+                changed = 1;
+            }
+        }
+    }
+    msi_free(m->ctx, seen);
+    return MS_OK;
+}
+
+/* Marks params[j] for every parameter the nodes pushed depend on, walking
+ * through the states they read (each state's ODE, initial value and the
+ * events assigning it).  Every node is pushed once: the stack holds at
+ * most the graph's nodes. */
+typedef struct {
+    const ms_model *m;
+    unsigned char *seen_node, *seen_state, *params;
+    const unsigned char *held;  /* states held at 0 (their initial value), or NULL */
+    const unsigned char *given; /* with held: the inputs ever given */
+    unsigned char *zero;        /* per node: 0 not known, 1 always 0, 2 not */
+    msi_xid *stack;
+    size_t n;
+} depwalk;
+
+/* Is node x 0 whatever the parameters, in a run where the held states stay
+ * 0 and only the given inputs move?  (A product or quotient of such a
+ * factor, a sum or negation of such terms.) */
+static int node_zero(depwalk *w, msi_xid x)
+{
+    if (!w->held || x < 0)
+        return 0;
+    if (w->zero[x])
+        return w->zero[x] == 1;
+    const msi_xnode *n = &w->m->g.n[x];
+    int z = 0;
+    switch (n->op) {
+    case X_CONST: z = n->v == 0; break;
+    case X_STATE: z = w->held[n->a]; break;
+    case X_INPUT: z = !w->given[n->a] && w->m->sym[MS_INPUT][n->a].value == 0; break;
+    case X_MUL: z = node_zero(w, n->a) || node_zero(w, n->b); break;
+    case X_DIV: z = node_zero(w, n->a); break;
+    case X_NEG: z = node_zero(w, n->a); break;
+    case X_ADD:
+    case X_SUB: z = node_zero(w, n->a) && node_zero(w, n->b); break;
+    default: z = 0;
+    }
+    w->zero[x] = z ? 1 : 2;
+    return z;
+}
+
+static void dep_push(depwalk *w, msi_xid x)
+{
+    if (x >= 0 && !w->seen_node[x] && !node_zero(w, x)) {
+        w->seen_node[x] = 1;
+        w->stack[w->n++] = x;
+    }
+}
+
+static void dep_walk(depwalk *w)
+{
+    const ms_model *m = w->m;
+    while (w->n) {
+        const msi_xnode *x = &m->g.n[w->stack[--w->n]];
+        if (x->op == X_PARAM) {
+            w->params[x->a] = 1;
+        } else if (x->op == X_STATE && !w->seen_state[x->a]) {
+            w->seen_state[x->a] = 1;
+            if (w->held && w->held[x->a]) { /* a constant: its initial value only */
+                dep_push(w, m->sym[MS_STATE][x->a].init_node);
+                continue;
+            }
+            dep_push(w, m->sym[MS_STATE][x->a].node);
+            dep_push(w, m->sym[MS_STATE][x->a].init_node);
+            for (size_t e = 0; e < m->nev; e++)
+                for (size_t j = 0; j < m->ev[e].n; j++)
+                    if (m->ev[e].target[j] == x->a) {
+                        dep_push(w, m->ev[e].value[j]);
+                        dep_push(w, m->ev[e].trigger);
+                    }
+        } else if (x->op > X_TIME) {
+            dep_push(w, x->a);
+            dep_push(w, x->b);
+            dep_push(w, x->c);
+        }
+    }
+}
+
+ms_status ms_model_dependencies(const ms_model *m, ms_symkind kind, size_t i, unsigned char *params)
+{
+    return msi_model_dependencies(m, kind, i, params, NULL, NULL);
+}
+
+ms_status msi_model_dependencies(const ms_model *m, ms_symkind kind, size_t i,
+                                 unsigned char *params, const unsigned char *held,
+                                 const unsigned char *given)
+{
+    if (!m || !params || (kind != MS_OBSERVABLE && kind != MS_STATE) || i >= m->count[kind])
+        return MS_ERR_ARG;
+    size_t nn = m->g.len ? m->g.len : 1, ns = m->count[MS_STATE];
+    depwalk w = {m,    msi_alloc(m->ctx, 2 * nn + ns + 1),      NULL, params, held, given,
+                 NULL, msi_alloc(m->ctx, nn * sizeof *w.stack), 0};
+    if (!w.seen_node || !w.stack) {
+        msi_free(m->ctx, w.seen_node);
+        msi_free(m->ctx, w.stack);
+        return msi_nomem(m->ctx);
+    }
+    w.zero = w.seen_node + nn + ns + 1;
+    w.seen_state = w.seen_node + nn;
+    memset(params, 0, m->count[MS_PARAM]);
+    const msi_symdef *s = &m->sym[kind][i];
+    if (kind == MS_STATE) { /* the state and everything it reads */
+        w.seen_state[i] = 1;
+        dep_push(&w, s->init_node);
+        for (size_t e = 0; e < m->nev; e++)
+            for (size_t j = 0; j < m->ev[e].n; j++)
+                if (m->ev[e].target[j] == (int32_t)i) {
+                    dep_push(&w, m->ev[e].value[j]);
+                    dep_push(&w, m->ev[e].trigger);
+                }
+    }
+    dep_push(&w, s->node);
+    dep_walk(&w);
+    msi_free(m->ctx, w.seen_node);
+    msi_free(m->ctx, w.stack);
+    return MS_OK;
 }
 
 double ms_model_time_unit(const ms_model *m)
@@ -443,11 +643,14 @@ static ms_status read_notes_ja(loader *L, const msi_ynode *def, const char *what
     return st;
 }
 
+static ms_status num_key(loader *L, const msi_ynode *map, const char *key, const char *what,
+                         int required, double *out);
+
 static ms_status read_param(loader *L, const msi_ynode *def, msi_symdef *s)
 {
     static const char *const keys[] = {"value",      "unit",      "source",      "hypothesis",
                                        "evidence",   "contested", "description", "note",
-                                       "as_claimed", "ja",        NULL};
+                                       "as_claimed", "ja",        "range",       NULL};
     char what[160];
     snprintf(what, sizeof what, "parameter '%s'", s->name);
     if (def->type != MS_Y_MAP)
@@ -482,6 +685,32 @@ static ms_status read_param(loader *L, const msi_ynode *def, msi_symdef *s)
     char *const en[3] = {s->source, s->hypothesis, s->contested};
     if ((st = read_notes_ja(L, def, what, en, s->note_ja)))
         return st;
+    /* range: {low:, high:, log:, why:} -- the plausible values a sensitivity
+     * analysis varies it over, with the reason */
+    s->range[0] = s->range[1] = NAN;
+    const msi_ynode *rg = msi_ymap_get(def, "range");
+    if (rg) {
+        static const char *const rk[] = {"low", "high", "log", "why", NULL};
+        char rw[200];
+        snprintf(rw, sizeof rw, "range: of %s", what);
+        if (rg->type != MS_Y_MAP)
+            return yfail(L, rg, "%s: expected {low: X, high: Y, why: TEXT}", rw);
+        if ((st = msi_ymap_check_keys(L->ctx, &L->doc, rg, rw, rk, MS_ERR_MODEL)) ||
+            (st = num_key(L, rg, "low", rw, 1, &s->range[0])) ||
+            (st = num_key(L, rg, "high", rw, 1, &s->range[1])) ||
+            (st = req_text(L, rg, "why", rw, &s->range_why)))
+            return st;
+        if (!(s->range[1] > s->range[0]))
+            return yfail(L, msi_ymap_get(rg, "high"), "%s: high %g must exceed low %g", rw,
+                         s->range[1], s->range[0]);
+        const msi_ynode *lg = msi_ymap_get(rg, "log");
+        if (lg &&
+            (lg->type != MS_Y_SCALAR || (strcmp(lg->str, "true") && strcmp(lg->str, "false"))))
+            return yfail(L, lg, "%s: log must be true or false", rw);
+        s->range_log = lg && strcmp(lg->str, "true") == 0;
+        if (s->range_log && !(s->range[0] > 0))
+            return yfail(L, lg, "%s: a log scale needs low > 0 (low is %g)", rw, s->range[0]);
+    }
     /* a claim's strength: null is 0, as_claimed the value under which the
      * claim would hold; a claim is a hypothesis, never a citation */
     const msi_ynode *ac = msi_ymap_get(def, "as_claimed");

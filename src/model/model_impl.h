@@ -17,6 +17,9 @@ typedef struct msi_symdef {
     char *init; /* states: initial value as written */
     char *source, *hypothesis, *evidence, *contested;
     char *note_ja[3];  /* parameters: ja: source, hypothesis, contested (ms_note), or NULL */
+    double range[2];   /* parameters: range: [low, high] (plausible values), or NAN */
+    int range_log;     /* range: ... log: true (vary on a log scale) */
+    char *range_why;   /* range: ... why: the reason for it */
     char *latent;      /* observables: what the patient is when the value is 1 (class:), or NULL */
     double value;      /* parameters: nominal value; inputs: default level */
     double abs_tol;    /* states: floor of the absolute tolerance (abs_tol:), 0 if none */
@@ -176,5 +179,21 @@ void msi_native_free(msi_compiled *c);
 /* --- compile.c --- */
 ms_status msi_model_compile(ms_model *m);
 void msi_compiled_free(ms_context *ctx, msi_compiled *c);
+
+/* ms_model_dependencies in a run where only the inputs marked in `given`
+ * are ever given and the states marked in held (msi_model_held_states) stay
+ * at 0: a term that is 0 there (a product with such a state or input) is
+ * no dependency (sensitivity: the compartments of treatments no arm gives).
+ * held NULL: none. */
+ms_status msi_model_dependencies(const ms_model *m, ms_symkind kind, size_t i,
+                                 unsigned char *params, const unsigned char *held,
+                                 const unsigned char *given);
+/* The states that stay at their initial value in a run where only the
+ * inputs marked in `inputs` are ever given: starting at 0 with a zero
+ * derivative there (y0, ydot0: at t = 0, inputs at their defaults), no event
+ * assigning them, and reading neither a given input, nor time, nor a state
+ * that moves (a fixed point).  held[i] = 1 for each. */
+ms_status msi_model_held_states(const ms_model *m, const unsigned char *inputs, const double *y0,
+                                const double *ydot0, unsigned char *held);
 
 #endif

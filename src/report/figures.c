@@ -320,3 +320,56 @@ ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_te
     msi_free(ctx, pct);
     return finish_fig(ctx, &o, 1);
 }
+
+ms_status msi_fig_hbars(ms_context *ctx, const char *path, const char *title, const char *xlabel,
+                        size_t n, const char *const *labels, const double *from, const double *to,
+                        const double *lo, const double *hi, double ref)
+{
+    msi_outfile o;
+    size_t rows = n ? n : 1;
+    ms_status st = open_fig(ctx, &o, path, 900, 120 + 26 * (int)rows, 1);
+    if (st)
+        return st;
+    double xmin = isfinite(ref) ? ref : 0, xmax = xmin;
+    for (size_t i = 0; i < n; i++) {
+        const double v[4] = {from[i], to[i], lo ? lo[i] : NAN, hi ? hi[i] : NAN};
+        for (int k = 0; k < 4; k++)
+            if (isfinite(v[k])) {
+                xmin = fmin(xmin, v[k]);
+                xmax = fmax(xmax, v[k]);
+            }
+    }
+    double pad = (xmax - xmin) * 0.05;
+    if (!(pad > 0))
+        pad = fabs(xmax) > 0 ? fabs(xmax) * 0.1 : 1;
+    plcol0(15);
+    pladv(0);
+    plvpor(0.28, 0.97, 0.12, 0.9);
+    plwind(xmin - pad, xmax + pad, 0, (double)rows);
+    plbox("bcnst", 0, 0, "bc", 0, 0);
+    pllab(xlabel, "", title);
+    for (size_t i = 0; i < n; i++) {
+        double y0 = (double)(n - 1 - i) + 0.2, y1 = y0 + 0.6;
+        plcol0(15);
+        plptex(xmin - pad, y0 + 0.3, 1, 0, 1.02, labels[i]);
+        if (!isfinite(from[i]) || !isfinite(to[i]))
+            continue;
+        double a = fmin(from[i], to[i]), b = fmax(from[i], to[i]);
+        double bx[4] = {a, b, b, a}, by[4] = {y0, y0, y1, y1};
+        plcol0(1 + (PLINT)(from[i] > to[i])); /* blue: the end above, orange: below */
+        plfill(4, bx, by);
+        if (lo && hi && isfinite(lo[i]) && isfinite(hi[i])) {
+            double cy = (y0 + y1) / 2, l = lo[i], h = hi[i];
+            plcol0(15);
+            plerrx(1, &l, &h, &cy);
+        }
+    }
+    if (isfinite(ref)) {
+        double rx[2] = {ref, ref}, ry[2] = {0, (double)rows};
+        plcol0(15);
+        pllsty(2);
+        plline(2, rx, ry);
+        pllsty(1);
+    }
+    return finish_fig(ctx, &o, 1);
+}

@@ -30,4 +30,12 @@ ms_status msi_fig_rates(ms_context *ctx, const ms_trial *t, const msi_fig_text *
 ms_status msi_fig_waterfall(ms_context *ctx, const ms_trial *t, const msi_fig_text *tx,
                             const char *path);
 
+/* Horizontal bars, one a row from from[i] to to[i] (blue where to > from,
+ * orange where below), labelled on the left, with whiskers lo..hi if given
+ * and a dashed reference line at ref (NAN: none): index bars (from 0) and
+ * tornadoes (from the answer at a range's low end to its high end). */
+ms_status msi_fig_hbars(ms_context *ctx, const char *path, const char *title, const char *xlabel,
+                        size_t n, const char *const *labels, const double *from, const double *to,
+                        const double *lo, const double *hi, double ref);
+
 #endif
