@@ -101,9 +101,11 @@ int cmd_sensitivity(const cli_command *cmd, int argc, char **argv)
                 return cli_usage(cmd, "--method '%s': expected morris, sobol or oat", v);
         } else if ((o == O_TRAJ && cli_whole(cmd, "--trajectories", v, 2, 10000, &traj, &rc) < 0) ||
                    (o == O_SAMPLES && cli_whole(cmd, "--samples", v, 2, 1e6, &samples, &rc) < 0) ||
-                   (o == O_PATIENTS && cli_whole(cmd, "--patients", v, 1, 1e9, &patients, &rc) < 0) ||
+                   (o == O_PATIENTS &&
+                    cli_whole(cmd, "--patients", v, 1, 1e9, &patients, &rc) < 0) ||
                    (o == O_BOOT && cli_whole(cmd, "--bootstrap", v, 0, 1e6, &boot, &rc) < 0) ||
-                   (o == O_SEED && cli_whole(cmd, "--seed", v, 0, 9007199254740992.0, &seed, &rc) < 0) ||
+                   (o == O_SEED &&
+                    cli_whole(cmd, "--seed", v, 0, 9007199254740992.0, &seed, &rc) < 0) ||
                    (o == O_THREADS && cli_whole(cmd, "--threads", v, 1, 1024, &threads, &rc) < 0))
             return rc;
     }

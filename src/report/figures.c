@@ -327,7 +327,8 @@ ms_status msi_fig_hbars(ms_context *ctx, const char *path, const char *title, co
 {
     msi_outfile o;
     size_t rows = n ? n : 1;
-    ms_status st = open_fig(ctx, &o, path, 900, 120 + 26 * (int)rows, 1);
+    int height = 150 + 26 * (int)rows;
+    ms_status st = open_fig(ctx, &o, path, 900, height, 1);
     if (st)
         return st;
     double xmin = isfinite(ref) ? ref : 0, xmax = xmin;
@@ -344,14 +345,14 @@ ms_status msi_fig_hbars(ms_context *ctx, const char *path, const char *title, co
         pad = fabs(xmax) > 0 ? fabs(xmax) * 0.1 : 1;
     plcol0(15);
     pladv(0);
-    plvpor(0.28, 0.97, 0.12, 0.9);
+    plvpor(0.28, 0.97, 70.0 / height, 1 - 45.0 / height); /* room for the axis label, title */
     plwind(xmin - pad, xmax + pad, 0, (double)rows);
     plbox("bcnst", 0, 0, "bc", 0, 0);
     pllab(xlabel, "", title);
     for (size_t i = 0; i < n; i++) {
         double y0 = (double)(n - 1 - i) + 0.2, y1 = y0 + 0.6;
         plcol0(15);
-        plptex(xmin - pad, y0 + 0.3, 1, 0, 1.02, labels[i]);
+        plmtex("lv", 0.8, (y0 + 0.3) / (double)rows, 1.0, labels[i]);
         if (!isfinite(from[i]) || !isfinite(to[i]))
             continue;
         double a = fmin(from[i], to[i]), b = fmax(from[i], to[i]);

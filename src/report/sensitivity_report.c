@@ -118,8 +118,7 @@ ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const c
             const char *pn = ms_sensitivity_param(s, j, &r, &nom);
             ms_sensitivity_index x;
             ms_sensitivity_index_get(s, a, j, &x);
-            csv_row(of.f, an, base, pn, &r, nom, "mu_star", x.mu_star, x.mu_star_lo,
-                    x.mu_star_hi);
+            csv_row(of.f, an, base, pn, &r, nom, "mu_star", x.mu_star, x.mu_star_lo, x.mu_star_hi);
             csv_row(of.f, an, base, pn, &r, nom, "mu", x.mu, NAN, NAN);
             csv_row(of.f, an, base, pn, &r, nom, "sigma", x.sigma, NAN, NAN);
             csv_row(of.f, an, base, pn, &r, nom, "S1", x.s1, x.s1_lo, x.s1_hi);
@@ -158,8 +157,9 @@ ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const c
             "patients per arm on the same virtual patients, %.0f s.</p>\n",
             method, k, evals, sc->per_arm, secs);
     if (stopped)
-        fprintf(f, "<p class=warn>Stopped after %zu of %zu trials: the indices use what "
-                   "finished.</p>\n",
+        fprintf(f,
+                "<p class=warn>Stopped after %zu of %zu trials: the indices use what "
+                "finished.</p>\n",
                 evals, planned);
     for (size_t a = 0; a < na; a++) {
         double base;
@@ -233,8 +233,9 @@ ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const c
                 fputs(".", f);
             }
         }
-        fprintf(f, "</p>\n<img alt=\"sensitivity of %s\" src=\"%s\">\n<table><tr><th>parameter"
-                   "</th><th>range</th><th>scenario's value</th>",
+        fprintf(f,
+                "</p>\n<img alt=\"sensitivity of %s\" src=\"%s\">\n<table><tr><th>parameter"
+                "</th><th>range</th><th>scenario's value</th>",
                 an, fig);
         if (s->method == MS_SENS_MORRIS)
             fputs("<th>mu* [95% CI]</th><th>mu</th><th>sigma</th>", f);
@@ -249,15 +250,15 @@ ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const c
             const char *pn = ms_sensitivity_param(s, rk[i].j, &r, &nom);
             ms_sensitivity_index x;
             ms_sensitivity_index_get(s, a, rk[i].j, &x);
-            fprintf(f, "<tr><td><code>%s</code></td><td>%g&ndash;%g%s</td><td>%g</td>", pn,
-                    r.low, r.high, r.log ? " (log)" : "", nom);
+            fprintf(f, "<tr><td><code>%s</code></td><td>%g&ndash;%g%s</td><td>%g</td>", pn, r.low,
+                    r.high, r.log ? " (log)" : "", nom);
             if (s->method == MS_SENS_MORRIS)
                 fprintf(f, "<td>%.3g [%.3g, %.3g]</td><td>%.3g</td><td>%.3g</td>",
-                        scale * x.mu_star, scale * x.mu_star_lo, scale * x.mu_star_hi,
-                        scale * x.mu, scale * x.sigma);
+                        scale * x.mu_star, scale * x.mu_star_lo, scale * x.mu_star_hi, scale * x.mu,
+                        scale * x.sigma);
             else if (s->method == MS_SENS_SOBOL)
-                fprintf(f, "<td>%.3f [%.3f, %.3f]</td><td>%.3f [%.3f, %.3f]</td>", x.s1,
-                        x.s1_lo, x.s1_hi, x.st, x.st_lo, x.st_hi);
+                fprintf(f, "<td>%.3f [%.3f, %.3f]</td><td>%.3f [%.3f, %.3f]</td>", x.s1, x.s1_lo,
+                        x.s1_hi, x.st, x.st_lo, x.st_hi);
             else
                 fprintf(f, "<td>%.3g</td><td>%.3g</td>", scale * x.at_low, scale * x.at_high);
             fputs("</tr>\n", f);

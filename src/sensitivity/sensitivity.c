@@ -23,9 +23,9 @@
  * without bootstrap or power (not reported here).  Sits above the trial
  * and reads the scenario; owns ms_sensitivity.
  */
+#include "sensitivity.h"
 #include "../core/rng.h"
 #include "../protocol/protocol_impl.h"
-#include "sensitivity.h"
 
 #include <gsl/gsl_qrng.h>
 #include <math.h>
@@ -135,9 +135,8 @@ static ms_status choose_params(ms_sensitivity *s, const ms_sensitivity_options *
         if (i < 0) {
             const char *best = msi_model_suggest(m, MS_PARAM, opt->params[j]);
             st = msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
-                          "'%s' is not a parameter of model '%s'%s%s%s", opt->params[j],
-                          m->name, best ? " (did you mean '" : "", best ? best : "",
-                          best ? "'?)" : "");
+                          "'%s' is not a parameter of model '%s'%s%s%s", opt->params[j], m->name,
+                          best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
         } else if (is_varying(m, (size_t)i)) {
             st = msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
                           "'%s' varies between patients (variability:); its spread, not one "
@@ -394,7 +393,8 @@ static ms_status run_sobol(ms_sensitivity *s, const ms_scenario *run_sc,
     gsl_qrng *q = gsl_qrng_alloc(2 * k <= 40 ? gsl_qrng_sobol : gsl_qrng_halton, (unsigned)(2 * k));
     double *pt = msi_alloc(s->ctx, 2 * k * sizeof *pt);
     double *A = msi_alloc(s->ctx, N * k * sizeof *A), *Bm = msi_alloc(s->ctx, N * k * sizeof *Bm);
-    double *fA = msi_alloc(s->ctx, N * na * sizeof *fA), *fB = msi_alloc(s->ctx, N * na * sizeof *fB);
+    double *fA = msi_alloc(s->ctx, N * na * sizeof *fA),
+           *fB = msi_alloc(s->ctx, N * na * sizeof *fB);
     double *fAB = msi_alloc(s->ctx, N * k * na * sizeof *fAB); /* [row][param][answer] */
     double *x = msi_alloc(s->ctx, k * sizeof *x);
     double *scratch = msi_alloc(s->ctx, ((size_t)opt->bootstrap + 1) * sizeof *scratch);
@@ -454,8 +454,8 @@ static ms_status run_sobol(ms_sensitivity *s, const ms_scenario *run_sc,
                     double m = 0, m2 = 0, d1 = 0, dt = 0;
                     for (size_t i = 0; i < done; i++) {
                         size_t r0 = b == 0 ? i
-                                           : (size_t)(msi_rng_u01(seed, MS_RNG_SENS, a * k + c,
-                                                                  b, 2000000 + i) *
+                                           : (size_t)(msi_rng_u01(seed, MS_RNG_SENS, a * k + c, b,
+                                                                  2000000 + i) *
                                                       (double)done);
                         double ya = fA[r0 * na + a], yb = fB[r0 * na + a];
                         double yc = fAB[(r0 * k + c) * na + a];
@@ -553,8 +553,8 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
         return MS_ERR_ARG;
     *out = NULL;
     if (opt->method < MS_SENS_MORRIS || opt->method > MS_SENS_OAT ||
-        (opt->method == MS_SENS_MORRIS && (opt->trajectories < 2 || opt->levels < 2 ||
-                                           opt->levels % 2)) ||
+        (opt->method == MS_SENS_MORRIS &&
+         (opt->trajectories < 2 || opt->levels < 2 || opt->levels % 2)) ||
         (opt->method == MS_SENS_SOBOL && opt->samples < 2) || opt->bootstrap < 0 ||
         opt->patients_per_arm < 0)
         return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0,

@@ -19,13 +19,13 @@ struct ms_sensitivity {
     ms_context *ctx;
     const ms_scenario *sc;
     ms_sens_method method;
-    size_t k;          /* parameters */
-    int *param;        /* model indices */
+    size_t k;   /* parameters */
+    int *param; /* model indices */
     ms_param_range *range;
-    double *nominal;   /* the scenario's value of each */
+    double *nominal; /* the scenario's value of each */
     size_t na;
     msi_sens_answer *ans;
-    double *base;      /* the answers at the nominal values */
+    double *base; /* the answers at the nominal values */
     /* per answer x parameter: mu*, its interval, mu, sigma (Morris); S1,
      * ST and intervals (Sobol); the answer at low and high (one at a time) */
     ms_sensitivity_index *idx;
