@@ -993,6 +993,8 @@ typedef struct ms_sensitivity_options {
     void (*progress)(void *ud, size_t done, size_t planned, double eta_s);
     void *ud;
     volatile int *stop; /* set to stop: the trajectories (rows) finished are kept */
+    int tipping;        /* also the tipping points of each claim's strength (about 7
+                           trials per claim: 5 along its range, 2 per crossing) */
 } ms_sensitivity_options;
 
 typedef struct ms_sensitivity ms_sensitivity;
@@ -1008,6 +1010,12 @@ typedef struct ms_sensitivity_index {
     double s1, s1_lo, s1_hi;                /* Sobol: first-order index */
     double st, st_lo, st_hi;                /* Sobol: total index */
     double at_low, at_high;                 /* one at a time: the answer at the range's ends */
+    double tipping; /* with tipping: for a claim's strength and a difference in mean
+                       change, the strength (the others at the scenario's values) at
+                       which the answer reaches the clinical threshold -- an
+                       improvement of the scenario's minimal important difference;
+                       0 for the interaction contrast (where the synergy turns to
+                       antagonism) -- NAN if not within the range */
 } ms_sensitivity_index;
 
 /* Runs the analysis.  MS_STOPPED (and a usable partial result in *out) if

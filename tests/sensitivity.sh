@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `moodsim sensitivity` against indices known in closed form: on
 # tests/sensitivity/additive.yaml the difference in mean change is
-# -(3 p1 + p2), p1 uniform on [0, 1], p2 on [0, 2]: Morris mu* 3 and 2 with
-# sigma 0 (exactly: a linear answer), one at a time the answer at the ends of
-# each range, Sobol S1 = ST = 0.6923 and 0.3077 (quasi-Monte Carlo, within
-# 0.035 at N = 256); the parameters chosen by default (hypotheses the score
+# -(3 p1 + p2), p1 (a claim) uniform on [0, 1], p2 on [0, 2]: Morris mu* 3
+# and 2 with sigma 0 (exactly: a linear answer), one at a time the answer at
+# the ends of each range, the claim's tipping point at the MID (2/3), Sobol
+# S1 = ST = 0.6923 and 0.3077 (quasi-Monte Carlo, within 0.035 at N = 256); the parameters chosen by default (hypotheses the score
 # depends on; a and b have sources); located errors; the flagship's seed
 # question (b) chooses its hypotheses and leaves out the compartments of
 # treatments no arm gives.
@@ -23,13 +23,18 @@ within "$(idx "$out/morris" p2 mu_star)" 1.999999 2.000001 "Morris mu* of p2 (2)
 within "$(idx "$out/morris" p1 sigma)" 0 1e-9 "Morris sigma of p1 (0: linear)"
 within "$(idx "$out/morris" p1 mu)" -3.000001 -2.999999 "Morris mu of p1 (-3)"
 for f in sensitivity.html sensitivity-1.svg; do [[ -s "$out/morris/$f" ]] && ok || bad "morris: no $f"; done
-grep -q "The clinical threshold (the minimal important difference, 3 points) is 0.50 points away. 2 parameters can move it that far over their range: <code>p1</code>, <code>p2</code>." "$out/morris/sensitivity.html" && ok ||
+grep -q "The clinical threshold (the minimal important difference, 3 points) is 2.00 points away. 2 parameters can move it that far over their range: <code>p1</code>, <code>p2</code>." "$out/morris/sensitivity.html" && ok ||
   bad "sensitivity.html: the threshold sentence: $(grep -o 'The clinical threshold[^<]*' "$out/morris/sensitivity.html")"
 
-"$ms" sensitivity "$sc" --out "$out/oat" --method oat --quiet > /dev/null 2>&1 && ok || bad "oat"
-[[ "$(idx "$out/oat" p1 at_low) $(idx "$out/oat" p1 at_high) $(idx "$out/oat" p2 at_low) $(idx "$out/oat" p2 at_high)" == "-1 -4 -1.5 -3.5" ]] && ok ||
+"$ms" sensitivity "$sc" --out "$out/oat" --method oat --tipping --quiet > /dev/null 2>&1 && ok || bad "oat"
+[[ "$(idx "$out/oat" p1 at_low) $(idx "$out/oat" p1 at_high) $(idx "$out/oat" p2 at_low) $(idx "$out/oat" p2 at_high)" == "-1 -4 0 -2" ]] && ok ||
   bad "one at a time: $(idx "$out/oat" p1 at_low) $(idx "$out/oat" p1 at_high) $(idx "$out/oat" p2 at_low) $(idx "$out/oat" p2 at_high)"
 
+# the tipping point of the claim p1: -(3 p1 + 1) = -3 at p1 = 2/3; p2 is no claim
+within "$(idx "$out/oat" p1 tipping)" 0.666666 0.666667 "the claim's tipping point (2/3)"
+[[ -z "$(idx "$out/oat" p2 tipping)" ]] && ok || bad "a tipping point for p2, which is no claim"
+grep -q "It reaches the threshold (an improvement of the MID) at <code>p1</code> = 0.667 (the scenario's value 0; the others at theirs)." "$out/oat/sensitivity.html" && ok ||
+  bad "the tipping point in sensitivity.html: $(grep -o 'It reaches[^<]*' "$out/oat/sensitivity.html")"
 "$ms" sensitivity "$sc" --out "$out/sobol" --method sobol --samples 256 --bootstrap 200 --quiet > /dev/null 2>&1 && ok || bad "sobol"
 for p in "p1 0.6923" "p2 0.3077"; do
   set -- $p

@@ -14,7 +14,8 @@
 const char CLI_HELP_SENSITIVITY[] =
     "usage: moodsim sensitivity SCENARIO --out DIR [--method morris|sobol|oat]\n"
     "                           [--trajectories R] [--samples N] [--params A,B,...]\n"
-    "                           [--patients N] [--bootstrap B] [--seed S] [--threads N] [--quiet]\n"
+    "                           [--patients N] [--bootstrap B] [--seed S] [--tipping]\n"
+    "                           [--threads N] [--quiet]\n"
     "\n"
     "How much each of the model's hypotheses moves each answer the scenario reports --\n"
     "every arm against control and every compare: pair (difference in mean change, in\n"
@@ -36,6 +37,10 @@ const char CLI_HELP_SENSITIVITY[] =
     "  --patients N       patients per arm in each trial (default: the scenario's)\n"
     "  --bootstrap B      resamples for the intervals (default 1000)\n"
     "  --seed S           the design's seed (default: the scenario's)\n"
+    "  --tipping          also, for each claim's strength, the value (the others at the\n"
+    "                     scenario's) at which a difference in mean change reaches the\n"
+    "                     minimal important difference, and the interaction contrast 0\n"
+    "                     (about 7 trials per claim)\n"
     "  --threads N        each trial's threads (default: all cores)\n"
     "  --quiet            no progress\n"
     "Ctrl-C stops; the trajectories (Sobol rows) that finished are analysed and written.\n";
@@ -64,7 +69,8 @@ int cmd_sensitivity(const cli_command *cmd, int argc, char **argv)
         O_BOOT,
         O_SEED,
         O_THREADS,
-        O_QUIET
+        O_QUIET,
+        O_TIPPING
     };
     static const struct option opts[] = {{"out", required_argument, NULL, O_OUT},
                                          {"method", required_argument, NULL, O_METHOD},
@@ -76,13 +82,14 @@ int cmd_sensitivity(const cli_command *cmd, int argc, char **argv)
                                          {"seed", required_argument, NULL, O_SEED},
                                          {"threads", required_argument, NULL, O_THREADS},
                                          {"quiet", no_argument, NULL, O_QUIET},
+                                         {"tipping", no_argument, NULL, O_TIPPING},
                                          {0}};
     cli_args a;
     cli_args_init(&a, cmd, argc, argv, opts);
     const char *out = NULL, *params = NULL, *v;
     double traj = 10, samples = 64, patients = 0, boot = 1000, seed = 0, threads = 0;
     ms_sens_method method = MS_SENS_MORRIS;
-    int o, rc = EXIT_OK, quiet = 0;
+    int o, rc = EXIT_OK, quiet = 0, tipping = 0;
     while ((o = cli_next(&a, &v)) > 0) {
         if (o == O_OUT)
             out = v;
@@ -90,6 +97,8 @@ int cmd_sensitivity(const cli_command *cmd, int argc, char **argv)
             params = v;
         else if (o == O_QUIET)
             quiet = 1;
+        else if (o == O_TIPPING)
+            tipping = 1;
         else if (o == O_METHOD) {
             if (strcmp(v, "morris") == 0)
                 method = MS_SENS_MORRIS;
@@ -160,7 +169,8 @@ int cmd_sensitivity(const cli_command *cmd, int argc, char **argv)
                                  .threads = (int)threads,
                                  .progress = progress,
                                  .ud = &ps,
-                                 .stop = &cli_stop};
+                                 .stop = &cli_stop,
+                                 .tipping = tipping};
     if (!st) {
         cli_catch_sigint(1);
         st = ms_sensitivity_run(ctx, sc, &so, &s);

@@ -125,6 +125,7 @@ ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const c
             csv_row(of.f, an, base, pn, &r, nom, "ST", x.st, x.st_lo, x.st_hi);
             csv_row(of.f, an, base, pn, &r, nom, "at_low", x.at_low, NAN, NAN);
             csv_row(of.f, an, base, pn, &r, nom, "at_high", x.at_high, NAN, NAN);
+            csv_row(of.f, an, base, pn, &r, nom, "tipping", x.tipping, NAN, NAN);
         }
     }
     if ((st = msi_out_close(ctx, &of, 1)))
@@ -219,19 +220,43 @@ ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const c
                     sc->mid, d);
             size_t nmove = 0;
             for (size_t i = 0; i < k; i++)
-                nmove += rk[i].v >= d;
+                nmove += rk[i].v >= d * (1 - 1e-9);
             if (!nmove)
                 fputs("No parameter alone moves it that far over its range.", f);
             else {
                 fprintf(f, "%zu parameter%s can move it that far over %s range: ", nmove,
                         nmove > 1 ? "s" : "", nmove > 1 ? "their" : "its");
                 for (size_t i = 0, c = 0; i < k; i++)
-                    if (rk[i].v >= d) {
+                    if (rk[i].v >= d * (1 - 1e-9)) {
                         fprintf(f, "%s<code>%s</code>", c++ ? ", " : "",
                                 ms_sensitivity_param(s, rk[i].j, NULL, NULL));
                     }
                 fputs(".", f);
             }
+        }
+        /* tipping points of the claims' strengths */
+        for (size_t j = 0; !share && s->tipping_run && j < k; j++) {
+            ms_param_range r;
+            double nom;
+            const char *pn = ms_sensitivity_param(s, j, &r, &nom);
+            ms_sensitivity_index x;
+            ms_sensitivity_index_get(s, a, j, &x);
+            if (!s->sc->model->sym[MS_PARAM][s->param[j]].claim)
+                continue;
+            int inter = strstr(an, "interaction") != NULL;
+            if (isnan(x.tipping))
+                fprintf(f,
+                        " <br>It does not %s anywhere in <code>%s</code>'s range (%g to %g; "
+                        "the others at the scenario's values).",
+                        inter ? "turn from synergy to antagonism" : "reach the threshold", pn,
+                        r.low, r.high);
+            else
+                fprintf(f,
+                        " <br>It %s at <code>%s</code> = %.3g (the scenario's value %g; the "
+                        "others at theirs).",
+                        inter ? "turns from synergy to antagonism (the contrast crosses 0)"
+                              : "reaches the threshold (an improvement of the MID)",
+                        pn, x.tipping, nom);
         }
         fprintf(f,
                 "</p>\n<img alt=\"sensitivity of %s\" src=\"%s\">\n<table><tr><th>parameter"

@@ -530,6 +530,81 @@ static ms_status run_oat(ms_sensitivity *s, const ms_scenario *run_sc,
     return st;
 }
 
+/* -------------------------------------------------------- tipping points */
+
+/* The threshold of answer a: an improvement by the MID for a difference in
+ * mean change, 0 for the interaction contrast; NAN for a rate. */
+static double threshold_of(const ms_sensitivity *s, size_t a)
+{
+    const msi_sens_answer *x = &s->ans[a];
+    if (x->kind != ANS_CHANGE)
+        return NAN;
+    return x->versus < 0 ? 0 : -s->sc->mid;
+}
+
+/* For each claim among the parameters: the answers at 5 points along its
+ * range (the others at the scenario's values), then for each difference in
+ * mean change that crosses its threshold between two of them, two steps of
+ * regula falsi. */
+static ms_status run_tipping(ms_sensitivity *s, const ms_scenario *run_sc,
+                             const ms_sensitivity_options *opt)
+{
+    enum { G = 5 };
+    size_t k = s->k, na = s->na;
+    const ms_model *m = s->sc->model;
+    double *x = msi_alloc(s->ctx, k * sizeof *x), *f = msi_alloc(s->ctx, G * na * sizeof *f);
+    double *g = msi_alloc(s->ctx, na * sizeof *g);
+    ms_status st = x && f && g ? MS_OK : msi_nomem(s->ctx);
+    double t0 = msi_now_s();
+    for (size_t j = 0; !st && j < k; j++) {
+        if (!m->sym[MS_PARAM][s->param[j]].claim)
+            continue;
+        s->evals_planned += G;
+        double v[G];
+        for (int q = 0; q < G && !st; q++) {
+            memcpy(x, s->nominal, k * sizeof *x);
+            v[q] = x[j] = value_at(&s->range[j], (double)q / (G - 1));
+            st = evaluate(s, run_sc, opt, x, f + (size_t)q * na);
+            progress(s, opt, t0);
+        }
+        for (size_t a = 0; !st && a < na; a++) {
+            double T = threshold_of(s, a);
+            if (isnan(T))
+                continue;
+            int q = 0;
+            while (q < G - 1 && (f[q * na + a] - T) * (f[(q + 1) * na + a] - T) > 0)
+                q++;
+            if (q == G - 1)
+                continue; /* not reached within the range */
+            double lo = v[q], hi = v[q + 1], flo = f[q * na + a] - T, fhi = f[(q + 1) * na + a] - T;
+            double c = flo == fhi ? lo : lo - flo * (hi - lo) / (fhi - flo);
+            for (int it = 0; it < 2 && !st && flo != fhi && flo != 0 && fhi != 0; it++) {
+                s->evals_planned++;
+                memcpy(x, s->nominal, k * sizeof *x);
+                x[j] = c;
+                st = evaluate(s, run_sc, opt, x, g);
+                progress(s, opt, t0);
+                double fc = g[a] - T;
+                if (fc * flo > 0) {
+                    lo = c;
+                    flo = fc;
+                } else {
+                    hi = c;
+                    fhi = fc;
+                }
+                c = flo == fhi ? c : lo - flo * (hi - lo) / (fhi - flo);
+            }
+            s->idx[a * k + j].tipping = flo == 0 ? lo : fhi == 0 ? hi : c;
+        }
+    }
+    if (st == MS_STOPPED)
+        s->stopped = 1;
+    msi_free(s->ctx, x);
+    msi_free(s->ctx, f);
+    msi_free(s->ctx, g);
+    return st;
+}
+
 /* ----------------------------------------------------------------- API */
 
 void ms_sensitivity_free(ms_sensitivity *s)
@@ -581,7 +656,7 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
             ms_sensitivity_index *x = &s->idx[i];
             x->mu_star = x->mu_star_lo = x->mu_star_hi = x->mu = x->sigma = NAN;
             x->s1 = x->s1_lo = x->s1_hi = x->st = x->st_lo = x->st_hi = NAN;
-            x->at_low = x->at_high = NAN;
+            x->at_low = x->at_high = x->tipping = NAN;
         }
     }
     if (st) {
@@ -599,6 +674,10 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
     st = opt->method == MS_SENS_MORRIS  ? run_morris(s, &run_sc, opt, seed)
          : opt->method == MS_SENS_SOBOL ? run_sobol(s, &run_sc, opt, seed)
                                         : run_oat(s, &run_sc, opt);
+    if (!st && opt->tipping) {
+        s->tipping_run = 1;
+        st = run_tipping(s, &run_sc, opt);
+    }
     s->seconds = msi_now_s() - t0;
     if (st && st != MS_STOPPED) {
         ms_sensitivity_free(s);

@@ -31,6 +31,7 @@ struct ms_sensitivity {
     ms_sensitivity_index *idx;
     size_t evals, evals_planned;
     int stopped;
+    int tipping_run; /* the tipping points were sought */
     double seconds;
 };
 
