@@ -1010,12 +1010,15 @@ typedef struct ms_sensitivity_index {
     double s1, s1_lo, s1_hi;                /* Sobol: first-order index */
     double st, st_lo, st_hi;                /* Sobol: total index */
     double at_low, at_high;                 /* one at a time: the answer at the range's ends */
-    double tipping; /* with tipping: for a claim's strength and a difference in mean
-                       change, the strength (the others at the scenario's values) at
-                       which the answer reaches the clinical threshold -- an
-                       improvement of the scenario's minimal important difference;
-                       0 for the interaction contrast (where the synergy turns to
-                       antagonism) -- NAN if not within the range */
+    double tipping;    /* with tipping: for a claim's strength and a difference in mean
+                          change, the strength (the others at the scenario's values) at
+                          which the answer reaches the clinical threshold -- an
+                          improvement of the scenario's minimal important difference;
+                          0 for the interaction contrast (where the synergy turns to
+                          antagonism) -- NAN if not within the range */
+    int tipping_where; /* 0 not sought (not a claim, a rate, or no --tipping);
+                          1 at `tipping`; 2 short of the threshold over the whole
+                          range; 3 past it over the whole range */
 } ms_sensitivity_index;
 
 /* Runs the analysis.  MS_STOPPED (and a usable partial result in *out) if

@@ -241,15 +241,18 @@ ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const c
             const char *pn = ms_sensitivity_param(s, j, &r, &nom);
             ms_sensitivity_index x;
             ms_sensitivity_index_get(s, a, j, &x);
-            if (!s->sc->model->sym[MS_PARAM][s->param[j]].claim)
+            if (!x.tipping_where)
                 continue;
             int inter = strstr(an, "interaction") != NULL;
-            if (isnan(x.tipping))
+            if (x.tipping_where > 1)
                 fprintf(f,
-                        " <br>It does not %s anywhere in <code>%s</code>'s range (%g to %g; "
-                        "the others at the scenario's values).",
-                        inter ? "turn from synergy to antagonism" : "reach the threshold", pn,
-                        r.low, r.high);
+                        " <br>It %s over the whole of <code>%s</code>'s range (%g to %g; the "
+                        "others at the scenario's values).",
+                        x.tipping_where == 3 ? (inter ? "stays antagonistic (contrast above 0)"
+                                                      : "stays past the threshold")
+                                             : (inter ? "stays synergistic (contrast below 0)"
+                                                      : "stays short of the threshold"),
+                        pn, r.low, r.high);
             else
                 fprintf(f,
                         " <br>It %s at <code>%s</code> = %.3g (the scenario's value %g; the "

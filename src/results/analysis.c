@@ -273,7 +273,9 @@ ms_status msi_results_analyse(ms_context *ctx, const msi_tally *ty, msi_results 
     memset(r, 0, sizeof *r);
     r->stat = msi_alloc(ctx, na * groups * sizeof *r->stat);
     armdata *d = msi_alloc(ctx, na * sizeof *d);
-    double *scratch = msi_alloc(ctx, ((size_t)sc->power_max + 1) * sizeof *scratch);
+    /* the power search draws up to power_max patients, and at least 2 */
+    double *scratch =
+        msi_alloc(ctx, ((size_t)(sc->power_max > 2 ? sc->power_max : 2) + 1) * sizeof *scratch);
     if (!r->stat || !d || !scratch) {
         msi_free(ctx, d);
         msi_free(ctx, scratch);

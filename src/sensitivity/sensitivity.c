@@ -574,8 +574,13 @@ static ms_status run_tipping(ms_sensitivity *s, const ms_scenario *run_sc,
             int q = 0;
             while (q < G - 1 && (f[q * na + a] - T) * (f[(q + 1) * na + a] - T) > 0)
                 q++;
-            if (q == G - 1)
-                continue; /* not reached within the range */
+            ms_sensitivity_index *ix = &s->idx[a * k + j];
+            if (q == G - 1) { /* no crossing: short of it, or past it, throughout */
+                int past = threshold_of(s, a) == 0 ? f[a] > T : f[a] <= T;
+                ix->tipping_where = past ? 3 : 2;
+                continue;
+            }
+            ix->tipping_where = 1;
             double lo = v[q], hi = v[q + 1], flo = f[q * na + a] - T, fhi = f[(q + 1) * na + a] - T;
             double c = flo == fhi ? lo : lo - flo * (hi - lo) / (fhi - flo);
             for (int it = 0; it < 2 && !st && flo != fhi && flo != 0 && fhi != 0; it++) {
@@ -594,7 +599,7 @@ static ms_status run_tipping(ms_sensitivity *s, const ms_scenario *run_sc,
                 }
                 c = flo == fhi ? c : lo - flo * (hi - lo) / (fhi - flo);
             }
-            s->idx[a * k + j].tipping = flo == 0 ? lo : fhi == 0 ? hi : c;
+            ix->tipping = flo == 0 ? lo : fhi == 0 ? hi : c;
         }
     }
     if (st == MS_STOPPED)
@@ -667,7 +672,7 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
      * asked), without the bootstrap and the power search it would report */
     ms_scenario run_sc = *sc;
     run_sc.bootstrap = 0;
-    run_sc.power_max = 0;
+    run_sc.power_max = 2; /* the search stops at once */
     if (opt->patients_per_arm > 0)
         run_sc.per_arm = opt->patients_per_arm;
     unsigned long long seed = opt->seed ? opt->seed : sc->seed;
