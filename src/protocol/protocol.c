@@ -1240,9 +1240,7 @@ static int unit_factor(const char *from, const char *to, double *f)
     return -1;
 }
 
-static ms_status pfail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static ms_status pfail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
+ms_status msi_protocol_fail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -1271,43 +1269,47 @@ static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, cons
     int idx = ms_model_find(m, MS_INPUT, t->input);
     if (idx < 0) {
         const char *best = msi_model_suggest(m, MS_INPUT, t->input);
-        return pfail_at(ctx, p, t->at_input,
-                        "input '%s' of treatment '%s' is not an input of "
-                        "model '%s'%s%s%s",
-                        t->input, t->name, m->name, best ? " (did you mean '" : "",
-                        best ? best : "", best ? "'?)" : "");
+        return msi_protocol_fail_at(ctx, p, t->at_input,
+                                    "input '%s' of treatment '%s' is not an input of "
+                                    "model '%s'%s%s%s",
+                                    t->input, t->name, m->name, best ? " (did you mean '" : "",
+                                    best ? best : "", best ? "'?)" : "");
     }
     const msi_symdef *in = &m->sym[MS_INPUT][idx];
     if (in->course)
-        return pfail_at(ctx, p, t->at_input,
-                        "input '%s' of treatment '%s' is a course input: the engine sets it "
-                        "while a course of the inputs that count toward it is on; expected a "
-                        "treatment's own input",
-                        in->name, t->name);
+        return msi_protocol_fail_at(
+            ctx, p, t->at_input,
+            "input '%s' of treatment '%s' is a course input: the engine sets it "
+            "while a course of the inputs that count toward it is on; expected a "
+            "treatment's own input",
+            in->name, t->name);
     static const ms_input_kind need[] = {MS_INPUT_LEVEL, MS_INPUT_RATE, MS_INPUT_BOLUS,
                                          MS_INPUT_BOLUS};
     static const char *const need_name[] = {"level", "rate", "bolus", "bolus"};
     if (in->input_kind != need[t->kind])
-        return pfail_at(ctx, p, t->at_input,
-                        "treatment '%s' is a %s, which needs a %s input, but '%s' is a %s input",
-                        t->name, TKIND[t->kind], need_name[t->kind], in->name,
-                        in->input_kind == MS_INPUT_RATE    ? "rate"
-                        : in->input_kind == MS_INPUT_LEVEL ? "level"
-                                                           : "bolus");
+        return msi_protocol_fail_at(
+            ctx, p, t->at_input,
+            "treatment '%s' is a %s, which needs a %s input, but '%s' is a %s input", t->name,
+            TKIND[t->kind], need_name[t->kind], in->name,
+            in->input_kind == MS_INPUT_RATE    ? "rate"
+            : in->input_kind == MS_INPUT_LEVEL ? "level"
+                                               : "bolus");
     if (t->kind == T_SESSION) {
         /* a stimulation dosed in pulses: the input's level is pulses per
          * hour, so that its integral over a session is the session's pulses */
         int in_pulses = strcmp(in->unit, "pulses/h") == 0;
         if (in_pulses && isnan(t->pulses))
-            return pfail_at(ctx, p, t->at_input,
-                            "input '%s' of treatment '%s' is dosed in pulses (pulses/h); "
-                            "expected pulses: (the pulses a session delivers, e.g. 3000)",
-                            in->name, t->name);
+            return msi_protocol_fail_at(
+                ctx, p, t->at_input,
+                "input '%s' of treatment '%s' is dosed in pulses (pulses/h); "
+                "expected pulses: (the pulses a session delivers, e.g. 3000)",
+                in->name, t->name);
         if (!in_pulses && !isnan(t->pulses))
-            return pfail_at(ctx, p, t->at_dose,
-                            "treatment '%s' gives pulses:, but input '%s' has unit '%s'; "
-                            "pulses: needs an input in pulses/h",
-                            t->name, in->name, in->unit);
+            return msi_protocol_fail_at(
+                ctx, p, t->at_dose,
+                "treatment '%s' gives pulses:, but input '%s' has unit '%s'; "
+                "pulses: needs an input in pulses/h",
+                t->name, in->name, in->unit);
         return MS_OK;
     }
     char base[128];
@@ -1315,18 +1317,20 @@ static ms_status check_against_model(ms_context *ctx, const ms_protocol *p, cons
     if (t->kind == T_INFUSION) {
         size_t len = strlen(base);
         if (len < 3 || strcmp(base + len - 2, "/h") != 0)
-            return pfail_at(ctx, p, t->at_input,
-                            "rate input '%s' has unit '%s'; an infusion needs a rate per hour "
-                            "('<amount unit>/h')",
-                            in->name, in->unit);
+            return msi_protocol_fail_at(
+                ctx, p, t->at_input,
+                "rate input '%s' has unit '%s'; an infusion needs a rate per hour "
+                "('<amount unit>/h')",
+                in->name, in->unit);
         base[len - 2] = '\0';
     }
     if (unit_factor(t->unit, base, factor) != 0)
-        return pfail_at(ctx, p, t->at_dose,
-                        "dose unit '%s%s' of treatment '%s' does not fit input '%s' (%s); "
-                        "expected %s%s",
-                        t->unit, t->per_kg ? "/kg" : "", t->name, in->name, in->unit, base,
-                        t->per_kg ? "/kg" : "");
+        return msi_protocol_fail_at(
+            ctx, p, t->at_dose,
+            "dose unit '%s%s' of treatment '%s' does not fit input '%s' (%s); "
+            "expected %s%s",
+            t->unit, t->per_kg ? "/kg" : "", t->name, in->name, in->unit, base,
+            t->per_kg ? "/kg" : "");
     return MS_OK;
 }
 
@@ -1354,10 +1358,11 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         double weight = pt ? pt->weight_kg : NAN;
         if (t->per_kg && !(weight > 0)) {
             if (!validate_only) {
-                st = pfail_at(ctx, p, t->at_dose,
-                              "the dose of '%s' is %g %s/kg: the patient's body weight is "
-                              "needed (--weight KG)",
-                              t->name, t->amount, t->unit);
+                st = msi_protocol_fail_at(
+                    ctx, p, t->at_dose,
+                    "the dose of '%s' is %g %s/kg: the patient's body weight is "
+                    "needed (--weight KG)",
+                    t->name, t->amount, t->unit);
                 break;
             }
             weight = 1;
@@ -1386,9 +1391,10 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                             a = &SESS(t->after_idx)[k];
                     if (!a) {
                         day_label(p, day, lab, sizeof lab);
-                        st = pfail_at(ctx, p, ru->at,
-                                      "'%s' on %s follows '%s', which has no session that day",
-                                      t->name, lab, t->after);
+                        st = msi_protocol_fail_at(
+                            ctx, p, ru->at,
+                            "'%s' on %s follows '%s', which has no session that day", t->name, lab,
+                            t->after);
                         break;
                     }
                     start = a->end + t->gap_h;
@@ -1405,10 +1411,11 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                 made++;
             }
             if (!st && made == 0)
-                st = pfail_at(ctx, p, ru->at,
-                              "this rule of '%s' gives no session%s; check its window and "
-                              "recurrence",
-                              t->name, skipped ? " (every day it names is skipped)" : "");
+                st = msi_protocol_fail_at(
+                    ctx, p, ru->at,
+                    "this rule of '%s' gives no session%s; check its window and "
+                    "recurrence",
+                    t->name, skipped ? " (every day it names is skipped)" : "");
         }
         if (st)
             break;
@@ -1418,18 +1425,20 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
         for (size_t k = 1; k < nall[i] && t->kind == T_INFUSION; k++)
             if (SESS(i)[k].start < SESS(i)[k - 1].end) {
                 day_label(p, SESS(i)[k - 1].day, lab, sizeof lab);
-                st = pfail_at(ctx, p, t->rules[SESS(i)[k].rule].at,
-                              "the infusion of '%s' on %s (%.4g h) cannot finish before the next "
-                              "one starts",
-                              t->name, lab, dur);
+                st = msi_protocol_fail_at(
+                    ctx, p, t->rules[SESS(i)[k].rule].at,
+                    "the infusion of '%s' on %s (%.4g h) cannot finish before the next "
+                    "one starts",
+                    t->name, lab, dur);
                 break;
             }
         for (size_t k = 1; k < nall[i] && !st && t->kind != T_INFUSION; k++)
             if (SESS(i)[k].start < SESS(i)[k - 1].end ||
                 (dur == 0 && SESS(i)[k].start == SESS(i)[k - 1].start)) {
                 day_label(p, SESS(i)[k].day, lab, sizeof lab);
-                st = pfail_at(ctx, p, t->rules[SESS(i)[k].rule].at, "two %ss of '%s' overlap on %s",
-                              TKIND[t->kind], t->name, lab);
+                st = msi_protocol_fail_at(ctx, p, t->rules[SESS(i)[k].rule].at,
+                                          "two %ss of '%s' overlap on %s", TKIND[t->kind], t->name,
+                                          lab);
             }
         /* the same device in another treatment */
         for (size_t j = 0; j < i && !st; j++) {
@@ -1440,10 +1449,11 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
                     if (SESS(i)[a].start < SESS(j)[b].end && SESS(j)[b].start < SESS(i)[a].end) {
                         day_label(p, SESS(i)[a].day, lab, sizeof lab);
                         snprintf(lab2, sizeof lab2, "%s", p->tr[j].name);
-                        st = pfail_at(ctx, p, t->rules[SESS(i)[a].rule].at,
-                                      "'%s' and '%s' use the same device '%s' at overlapping "
-                                      "times on %s",
-                                      t->name, lab2, t->device, lab);
+                        st = msi_protocol_fail_at(
+                            ctx, p, t->rules[SESS(i)[a].rule].at,
+                            "'%s' and '%s' use the same device '%s' at overlapping "
+                            "times on %s",
+                            t->name, lab2, t->device, lab);
                     }
         }
         if (st || !ev)
@@ -1479,37 +1489,39 @@ static ms_status generate(ms_context *ctx, const ms_protocol *p, const ms_model 
             int idx = ms_model_find(m, MS_INPUT, d->input);
             if (idx < 0) {
                 const char *best = msi_model_suggest(m, MS_INPUT, d->input);
-                return pfail_at(
+                return msi_protocol_fail_at(
                     ctx, p, d->at_input, "input '%s' is not an input of model '%s'%s%s%s", d->input,
                     m->name, best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
             }
             const msi_symdef *in = &m->sym[MS_INPUT][idx];
             if (in->input_kind == MS_INPUT_BOLUS && d->form == 0 && d->kind != MS_EVENT_BOLUS)
-                return pfail_at(ctx, p, d->at_dur, "a bolus has no duration; '%s' is a bolus input",
-                                in->name);
+                return msi_protocol_fail_at(
+                    ctx, p, d->at_dur, "a bolus has no duration; '%s' is a bolus input", in->name);
             if (in->input_kind == MS_INPUT_BOLUS && d->form != 0)
-                return pfail_at(ctx, p, d->at_value,
-                                "'%s' is a bolus input; expected 'amount:' (in %s)", in->name,
-                                in->unit);
+                return msi_protocol_fail_at(ctx, p, d->at_value,
+                                            "'%s' is a bolus input; expected 'amount:' (in %s)",
+                                            in->name, in->unit);
             if (in->input_kind == MS_INPUT_RATE && d->form == 2)
-                return pfail_at(ctx, p, d->at_value,
-                                "'%s' is a rate input; expected 'amount:' with a duration, or "
-                                "'rate:' (in %s)",
-                                in->name, in->unit);
+                return msi_protocol_fail_at(
+                    ctx, p, d->at_value,
+                    "'%s' is a rate input; expected 'amount:' with a duration, or "
+                    "'rate:' (in %s)",
+                    in->name, in->unit);
             if (in->input_kind == MS_INPUT_RATE && d->kind == MS_EVENT_BOLUS)
-                return pfail_at(ctx, p, d->at_value,
-                                "an infusion amount needs 'duration_h:' or 'duration_min:'");
+                return msi_protocol_fail_at(
+                    ctx, p, d->at_value,
+                    "an infusion amount needs 'duration_h:' or 'duration_min:'");
             if (in->input_kind == MS_INPUT_LEVEL && d->form != 2)
-                return pfail_at(ctx, p, d->at_value,
-                                "'%s' is a level input; expected 'level:' (in %s)", in->name,
-                                in->unit);
+                return msi_protocol_fail_at(ctx, p, d->at_value,
+                                            "'%s' is a level input; expected 'level:' (in %s)",
+                                            in->name, in->unit);
         }
         if (ev) {
             st = msi_events_add_named(ev, d->t, d->kind, d->input, NULL, d->value, d->duration);
             if (st && st != MS_ERR_NOMEM) {
                 char why[MS_ERRMSG_MAX];
                 snprintf(why, sizeof why, "%s", ctx->msg);
-                st = pfail_at(ctx, p, d->at, "%s", why);
+                st = msi_protocol_fail_at(ctx, p, d->at, "%s", why);
             }
         }
     }

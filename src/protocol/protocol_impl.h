@@ -132,6 +132,9 @@ struct ms_protocol {
     size_t nlimits;
 };
 
+/* An error at a position of the protocol's file. */
+ms_status msi_protocol_fail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Generates the protocol's sessions, checks them and (if ev) adds their
  * events for the patient (protocol.c); validate_only: checks only. */
 ms_status msi_protocol_generate(ms_context *ctx, const ms_protocol *p, const ms_model *m,

@@ -15,7 +15,6 @@
 #include "rules.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +37,6 @@ struct msi_decider {
     long courses, fired;
 };
 
-static ms_status rfail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static ms_status rfail_at(ms_context *ctx, const ms_protocol *p, pos at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    ms_status s = msi_vfail(ctx, MS_ERR_PROTOCOL, p->file, at.line, at.col, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 ms_status msi_rules_check_model(ms_context *ctx, const ms_protocol *p, const ms_model *m)
 {
     for (size_t i = 0; i < p->nrules; i++) {
@@ -56,10 +44,11 @@ ms_status msi_rules_check_model(ms_context *ctx, const ms_protocol *p, const ms_
         if (ms_model_find(m, MS_OBSERVABLE, d->observable) >= 0)
             continue;
         const char *best = msi_model_suggest(m, MS_OBSERVABLE, d->observable);
-        return rfail_at(ctx, p, d->at_obs,
-                        "rule '%s' watches '%s', which is not an observable of model '%s'%s%s%s",
-                        d->name, d->observable, m->name, best ? " (did you mean '" : "",
-                        best ? best : "", best ? "'?)" : "");
+        return msi_protocol_fail_at(
+            ctx, p, d->at_obs,
+            "rule '%s' watches '%s', which is not an observable of model '%s'%s%s%s", d->name,
+            d->observable, m->name, best ? " (did you mean '" : "", best ? best : "",
+            best ? "'?)" : "");
     }
     for (size_t c = 0; c < p->ncourses; c++) {
         ms_status st = msi_protocol_generate(ctx, p->courses[c].cal, m, NULL, 1, NULL);
@@ -121,8 +110,9 @@ ms_status msi_decider_begin(ms_context *ctx, msi_decider **dp, const ms_events *
         const pdecision *r = &p->rules[i];
         d->obs[i] = ms_model_find(ev->model, MS_OBSERVABLE, r->observable);
         if (d->obs[i] < 0)
-            return rfail_at(ctx, p, r->at_obs, "rule '%s' watches '%s', which is not an observable",
-                            r->name, r->observable);
+            return msi_protocol_fail_at(ctx, p, r->at_obs,
+                                        "rule '%s' watches '%s', which is not an observable",
+                                        r->name, r->observable);
         d->base[i] = obs0[d->obs[i]];
         d->streak[i] = d->started[i] = 0;
         d->last_end[i] = -INFINITY;

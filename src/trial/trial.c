@@ -201,6 +201,23 @@ static ms_status screen_block(ms_context *ctx, ms_trial *t, const ms_trial_optio
     return MS_OK;
 }
 
+/* The parameters of candidate `cand` in an arm, in the order the runner
+ * applies them: the cohort's draw, the run's set, the arm's set:, the run's
+ * forced values (the claims' counterpart). */
+static ms_status arm_params(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
+                            unsigned long long seed, unsigned long long cand, const msi_arm *arm,
+                            double *pp)
+{
+    ms_status st = ms_cohort_draw(ctx, sc->model, seed, cand, pp);
+    for (size_t j = 0; j < opt->n_set; j++)
+        pp[opt->set_param[j]] = opt->set_value[j];
+    for (size_t k = 0; k < arm->nset; k++)
+        pp[arm->set_idx[k]] = arm->set_val[k];
+    for (size_t j = 0; j < opt->n_force; j++)
+        pp[opt->force_param[j]] = opt->force_value[j];
+    return st;
+}
+
 /* One thread's simulator and workspaces, made once per run. */
 typedef struct {
     ms_context *ctx;
@@ -221,13 +238,7 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     double *pp = w->params, *obs = b->obs + i * sc->nvisits * no, *sub = b->sub + i * sc->nsub;
     const ms_events *ev = NULL;
     unsigned long long seed = opt->seed ? *opt->seed : sc->seed;
-    ms_status st = ms_cohort_draw(w->ctx, m, seed, b->cand[r->patient - b->p0], pp);
-    for (size_t j = 0; j < opt->n_set; j++)
-        pp[opt->set_param[j]] = opt->set_value[j];
-    for (size_t k = 0; k < arm->nset; k++)
-        pp[arm->set_idx[k]] = arm->set_val[k];
-    for (size_t j = 0; j < opt->n_force; j++)
-        pp[opt->force_param[j]] = opt->force_value[j];
+    ms_status st = arm_params(w->ctx, sc, opt, seed, b->cand[r->patient - b->p0], arm, pp);
     if (!st)
         st = ms_sim_set_params(w->sim, pp);
     if (!st && arm->proto) {
@@ -431,15 +442,8 @@ ms_status ms_trial_patient(ms_context *ctx, const ms_scenario *sc, const ms_tria
     if (st)
         return st;
     /* the values simulate_one gives the patient in this arm */
-    if ((st = ms_cohort_draw(ctx, m, seed, k - 1, params)))
+    if ((st = arm_params(ctx, sc, opt, seed, k - 1, &sc->arms[arm], params)))
         return st;
-    const msi_arm *a = &sc->arms[arm];
-    for (size_t j = 0; j < opt->n_set; j++)
-        params[opt->set_param[j]] = opt->set_value[j];
-    for (size_t j = 0; j < a->nset; j++)
-        params[a->set_idx[j]] = a->set_val[j];
-    for (size_t j = 0; j < opt->n_force; j++)
-        params[opt->force_param[j]] = opt->force_value[j];
     *pt = (ms_patient){seed, (unsigned long long)patient,
                        m->body_weight >= 0 ? params[m->body_weight] : NAN, 1};
     return msi_ok(ctx);
