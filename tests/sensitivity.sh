@@ -49,6 +49,16 @@ done
 "$ms" sensitivity "$sc" --out "$out/x" --method anova > /dev/null 2>&1; [[ $? -eq 2 ]] && ok || bad "--method anova is a usage error"
 "$ms" sensitivity "$sc" --out "$out/x" --params a --quiet > "$out/a.txt" 2>&1 && grep -q "^1 parameters" "$out/a.txt" && ok || bad "--params a (a sourced parameter may be asked for): $(cat "$out/a.txt")"
 
+# a hypothesis at 0 with no declared range has none: left out by default,
+# an error when asked for by name
+sed 's/^  a:  {value: 3/  p3: {value: 0, unit: "1", hypothesis: at 0 without a range}\n  a:  {value: 3/; s/+ b \* p2)/+ b * p2 + p3)/' \
+  "$src/tests/sensitivity/additive.yaml" > "$out/zero.yaml"
+sed "s|model: additive.yaml|model: $out/zero.yaml|; s|protocol: switch_on.yaml|protocol: $src/tests/sensitivity/switch_on.yaml|" "$sc" > "$out/zero_sc.yaml"
+grep -q "p3" "$out/zero.yaml" && "$ms" sensitivity "$out/zero_sc.yaml" --out "$out/zero" --quiet > "$out/zero.txt" 2>&1 &&
+  grep -q "^2 parameters" "$out/zero.txt" && ok || bad "a hypothesis at 0 without a range is left out: $(cat "$out/zero.txt")"
+"$ms" sensitivity "$out/zero_sc.yaml" --out "$out/zero" --params p3 > /dev/null 2> "$out/zero.err"; [[ $? -eq 2 ]] &&
+  grep -q "parameter 'p3' has no range (its value is 0)" "$out/zero.err" && ok || bad "--params p3: $(cat "$out/zero.err")"
+
 # the flagship's seed question (b): the default parameters are hypotheses,
 # with the claims, without the compartments of drugs no arm gives
 "$ms" sensitivity "$src/scenarios/b_tms_exosome_as_claimed.yaml" --out "$out/b" --method oat --patients 2 --quiet > "$out/b.txt" 2>&1 && ok || { bad "seed (b), one at a time"; cat "$out/b.txt" >&2; }

@@ -156,8 +156,10 @@ static ms_status choose_params(ms_sensitivity *s, const ms_sensitivity_options *
     msi_free(s->ctx, dep);
     if (st)
         return st;
-    for (size_t q = 0; q < s->k; q++) {
-        size_t i = (size_t)s->param[q];
+    size_t kept = 0; /* a hypothesis at 0 without a declared range has none: left out */
+    for (size_t r = 0; r < s->k; r++) {
+        size_t i = (size_t)s->param[r], q = kept;
+        s->param[q] = (int)i;
         s->nominal[q] = scenario_value(sc, i);
         ms_model_param_range(m, i, &s->range[q]);
         if (!s->range[q].declared && !m->sym[MS_PARAM][i].claim &&
@@ -168,12 +170,15 @@ static ms_status choose_params(ms_sensitivity *s, const ms_sensitivity_options *
             s->range[q].high = v > 0 ? 2 * v : v / 2;
             s->range[q].log = v > 0;
         }
-        if (!(s->range[q].high > s->range[q].low))
+        if (s->range[q].high > s->range[q].low)
+            kept++;
+        else if (opt->nparams) /* asked for by name: say why it cannot be */
             return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
                             "parameter '%s' has no range (its value is 0): declare range: in "
                             "the model or leave it out",
                             m->sym[MS_PARAM][i].name);
     }
+    s->k = kept;
     if (!s->k)
         return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
                         "no parameter to vary: the score depends on no hypothesis that is not "
