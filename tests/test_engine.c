@@ -6,8 +6,10 @@
  * default; allocation failure at every point of load, set-up and run is
  * reported, never a crash or a leak; status texts exist for every code;
  * a state's abs_tol: floor is read, refused when not positive, and loosens
- * only that state.
+ * only that state; patients in a batch (engine/batch.c) get their values
+ * alone within the tolerance, and a batch refuses lanes it cannot run.
  */
+#include "engine/batch.h"
 #include "moodsim.h"
 #include "testlib.h"
 
@@ -249,6 +251,114 @@ static void test_alloc_failures(void)
     printf("allocation failure injected at %d points, each reported as out of memory\n", failures);
 }
 
+/* Five patients with their own clearance through one calendar of pulses and
+ * doses, integrated as one system, against each alone; then the lanes a
+ * batch must refuse. */
+static void test_batch(ms_context *ctx)
+{
+    ms_model *m = load(ctx, "one_compartment.yaml");
+    ms_model *blow = load(ctx, "blowup.yaml");
+    int dose = ms_model_find(m, MS_INPUT, "dose"), R = ms_model_find(m, MS_INPUT, "R");
+    int CL = ms_model_find(m, MS_PARAM, "CL");
+    enum { L = 5, T = 6 };
+    double times[T] = {0, 1, 2.5, 4, 12, 48};
+    size_t nout;
+    ms_sim *lane[L];
+    ms_events *ev[L];
+    const ms_events *evc[L];
+    double buf[L][T * 8], alone[T * 8], *out[L];
+    msi_batch *b = NULL;
+    CHECK(msi_batch_new(ctx, m, &b) == MS_OK, "batch: %s", ms_errmsg(ctx));
+    for (int l = 0; l < L; l++) {
+        CHECK(ms_sim_new(ctx, m, &lane[l]) == MS_OK && ms_events_new(ctx, m, &ev[l]) == MS_OK,
+              "lane %d", l);
+        ms_sim_set_tolerances(lane[l], 1e-9, 1e-12);
+        ms_sim_set_param(lane[l], (size_t)CL, 0.5 + 1.5 * l); /* k from 0.025 to 0.325 /h */
+        ms_events_bolus(ev[l], 0.5, dose, 100.0 + 10 * l);    /* amounts may differ */
+        ms_events_pulse(ev[l], 1, R, 5, 3);
+        ms_events_bolus(ev[l], 24, dose, 50);
+        evc[l] = ev[l];
+        out[l] = buf[l];
+    }
+    nout = ms_sim_output_count(lane[0]);
+    CHECK(nout <= 8, "outputs fit the test's buffers (%zu)", nout);
+    CHECK(msi_batch_run(b, lane, evc, L, times, T, out) == MS_OK, "batch runs: %s", ms_errmsg(ctx));
+    ms_sim_stats bs;
+    ms_sim_stats_get(lane[2], &bs);
+    CHECK(ms_sim_rows_done(lane[2]) == T && bs.restarts == 5 && bs.steps > 0,
+          "a lane has its rows and the batch's counters (%zu rows, %ld restarts)",
+          ms_sim_rows_done(lane[2]), bs.restarts);
+    double worst = 0;
+    for (int l = 0; l < L; l++) {
+        CHECK(ms_sim_run(lane[l], ev[l], times, T, alone) == MS_OK, "alone %d", l);
+        for (size_t j = 0; j < T * nout; j++) {
+            double d = fabs(buf[l][j] - alone[j]) / fmax(fabs(alone[j]), 1e-3);
+            worst = d > worst ? d : worst;
+        }
+    }
+    CHECK(worst < 1e-6, "each lane as alone within the tolerance (worst relative %.2g)", worst);
+    /* closed form for lane 0 after its doses: A(48) from the 24 h dose and before */
+    double k0 = 0.5 / 20;
+    double a24 = 100 * exp(-k0 * 23.5) + 5 / k0 * (1 - exp(-k0 * 3)) * exp(-k0 * 20);
+    double a48 = (a24 + 50) * exp(-k0 * 24);
+    CHECK(close_rel(buf[0][5 * nout], a48, 1e-6, 1e-9), "lane 0 A(48 h) %.9g vs %.9g",
+          buf[0][5 * nout], a48);
+
+    /* the same calendar with one run fewer lanes: the solver is rebuilt */
+    CHECK(msi_batch_run(b, lane, evc, 3, times, T, out) == MS_OK, "three lanes: %s",
+          ms_errmsg(ctx));
+    /* another calendar */
+    ms_events_bolus(ev[3], 30, dose, 1);
+    CHECK(msi_batch_run(b, lane, evc, L, times, T, out) == MS_ERR_SOLVER &&
+              strstr(ms_errmsg(ctx), "another calendar"),
+          "a lane with another calendar refused: %s", ms_errmsg(ctx));
+    /* another tolerance */
+    ms_events_free(ev[3]);
+    ms_events_new(ctx, m, &ev[3]);
+    evc[3] = ev[3];
+    ms_events_bolus(ev[3], 0.5, dose, 100);
+    ms_events_pulse(ev[3], 1, R, 5, 3);
+    ms_events_bolus(ev[3], 24, dose, 50);
+    ms_sim_set_tolerances(lane[4], 1e-6, 1e-12);
+    CHECK(msi_batch_run(b, lane, evc, L, times, T, out) == MS_ERR_SOLVER,
+          "a lane with another tolerance refused");
+    ms_sim_set_tolerances(lane[4], 1e-9, 1e-12);
+    CHECK(msi_batch_run(b, lane, evc, L, times, T, out) == MS_OK, "the same calendar again");
+    /* a protocol with decision rules stops each patient at its own times */
+    char proto[512];
+    snprintf(proto, sizeof proto, "%s/../protocols/redose_when_low.yaml", dir);
+    ms_events *rules = NULL;
+    CHECK(ms_protocol_load(ctx, m, proto, NULL, &rules) == MS_OK, "rules: %s", ms_errmsg(ctx));
+    evc[1] = rules;
+    CHECK(msi_batch_run(b, lane, evc, L, times, T, out) == MS_ERR_SOLVER,
+          "a lane with decision rules refused");
+    evc[1] = ev[1];
+    ms_events_free(rules);
+    for (int l = 0; l < L; l++) {
+        ms_sim_free(lane[l]);
+        ms_events_free(ev[l]);
+    }
+    msi_batch_free(b);
+
+    /* a lane that cannot be integrated fails the batch, not the process */
+    ms_sim *bl[2];
+    const ms_events *none[2] = {NULL, NULL};
+    double bo[2][4], *bout[2] = {bo[0], bo[1]}, bt[4] = {0, 0.5, 1.5, 2};
+    CHECK(msi_batch_new(ctx, blow, &b) == MS_OK, "batch of blow-ups");
+    for (int l = 0; l < 2; l++) {
+        ms_sim_new(ctx, blow, &bl[l]);
+        ms_sim_set_max_steps(bl[l], 5000);
+    }
+    CHECK(msi_batch_run(b, bl, none, 2, bt, 4, bout) == MS_ERR_SOLVER &&
+              strstr(ms_errmsg(ctx), "batch integration failed"),
+          "a blow-up fails the batch: %s", ms_errmsg(ctx));
+    for (int l = 0; l < 2; l++)
+        ms_sim_free(bl[l]);
+    msi_batch_free(b);
+    ms_model_free(blow);
+    ms_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     dir = argc > 1 ? argv[1] : "tests/models";
@@ -259,6 +369,7 @@ int main(int argc, char **argv)
     test_events(ctx);
     test_strings(ctx);
     test_abs_tol(ctx);
+    test_batch(ctx);
     ms_context_free(ctx);
     test_alloc_failures();
     return test_done("engine");

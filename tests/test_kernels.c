@@ -5,7 +5,8 @@
  * alias, must give bit-for-bit the library's result; a matrix without a
  * stored diagonal must still come out right (through the library's path);
  * clones must carry the replacements; the dense LU must pivot, fail on a
- * singular matrix and solve exactly as the library's.
+ * singular matrix and solve exactly as the library's; a lane vector's norm
+ * must be its worst lane's.
  */
 #include "engine/kernels.h"
 #include "testlib.h"
@@ -147,10 +148,68 @@ static void vectors(sunindextype n)
     CHECK(same_d(N_VWSqrSumMaskLocal(ours[0], ours[1], ours[2]),
                  N_VWSqrSumMaskLocal_Serial(lib[0], lib[1], lib[2])),
           "masked weighted square sum");
+    /* constraints: every kind (2: > 0, 1: >= 0, 0: none, -1: <= 0, -2: < 0)
+     * against values of every sign, zero included */
+    load();
+    double *c = N_VGetArrayPointer(ours[2]), *cl = N_VGetArrayPointer(lib[2]);
+    for (sunindextype i = 0; i < n; i++)
+        c[i] = cl[i] = (double)((i % 5) - 2);
+    booleantype m1 = N_VConstrMask(ours[2], ours[0], ours[3]),
+                m2 = N_VConstrMask_Serial(lib[2], lib[0], lib[3]);
+    CHECK(all_same() && m1 == m2, "constraint mask (%d %d)", (int)m1, (int)m2);
+    CHECK(same_d(N_VMinQuotient(ours[0], ours[1]), N_VMinQuotient_Serial(lib[0], lib[1])),
+          "min quotient");
+    N_VConst(0.0, ours[1]);
+    N_VConst_Serial(0.0, lib[1]);
+    CHECK(same_d(N_VMinQuotient(ours[0], ours[1]), N_VMinQuotient_Serial(lib[0], lib[1])),
+          "min quotient, no denominator");
     for (int i = 0; i < NV; i++) {
         N_VDestroy(ours[i]);
         N_VDestroy(lib[i]);
     }
+}
+
+/* Lane vectors: the weighted RMS norm is the worst lane's (each lane's own
+ * norm computed on a vector of that lane alone), clones keep the lanes, and
+ * the rest of the arithmetic is the kernels'. */
+static void lanes(size_t nl, size_t len)
+{
+    N_Vector x = msi_kernels_lane_vector(nl, len, sctx);
+    CHECK(x != NULL, "lane vector %zu x %zu", nl, len);
+    if (!x)
+        return;
+    N_Vector w = N_VClone(x), id = N_VClone(x), one = N_VNew_Serial((sunindextype)len, sctx),
+             onew = N_VNew_Serial((sunindextype)len, sctx),
+             oneid = N_VNew_Serial((sunindextype)len, sctx);
+    fill(x);
+    fill(w);
+    fill(id);
+    double worst = 0, worst_mask = 0;
+    for (size_t l = 0; l < nl; l++) {
+        memcpy(N_VGetArrayPointer(one), N_VGetArrayPointer(x) + l * len, len * sizeof(double));
+        memcpy(N_VGetArrayPointer(onew), N_VGetArrayPointer(w) + l * len, len * sizeof(double));
+        memcpy(N_VGetArrayPointer(oneid), N_VGetArrayPointer(id) + l * len, len * sizeof(double));
+        double v = N_VWrmsNorm_Serial(one, onew), vm = N_VWrmsNormMask_Serial(one, onew, oneid);
+        worst = v > worst ? v : worst;
+        worst_mask = vm > worst_mask ? vm : worst_mask;
+    }
+    CHECK(same_d(N_VWrmsNorm(x, w), worst), "lanes %zu x %zu: the worst lane's norm (%g, %g)", nl,
+          len, N_VWrmsNorm(x, w), worst);
+    CHECK(same_d(N_VWrmsNormMask(x, w, id), worst_mask), "lanes: the worst lane's masked norm");
+    N_Vector y = N_VClone(w), e = N_VCloneEmpty(w);
+    CHECK(y && e && y->ops->nvwrmsnorm == x->ops->nvwrmsnorm &&
+              e->ops->nvwrmsnorm == x->ops->nvwrmsnorm && N_VGetLength(y) == N_VGetLength(x),
+          "a lane vector's clones are lane vectors");
+    N_VScale(1.0, x, y);
+    CHECK(same_d(N_VWrmsNorm(y, w), worst), "a clone's norm is per lane too");
+    N_VDestroy(e);
+    N_VDestroy(y);
+    N_VDestroy(x);
+    N_VDestroy(w);
+    N_VDestroy(id);
+    N_VDestroy(one);
+    N_VDestroy(onew);
+    N_VDestroy(oneid);
 }
 
 static int same_sparse(SUNMatrix A, SUNMatrix B)
@@ -262,6 +321,10 @@ int main(void)
     const sunindextype sizes[] = {1, 7, 21, 130};
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
         vectors(sizes[k]);
+    lanes(1, 21);
+    lanes(5, 7);
+    lanes(32, 21);
+    CHECK(msi_kernels_lane_vector(0, 21, sctx) == NULL, "no lanes: no vector");
     matrices();
     for (sunindextype n = 1; n <= 12; n += 1 + n / 3)
         dense_solver(n);

@@ -23,18 +23,23 @@
  * operations (reductions are summed in index order), so results are
  * bit-for-bit those of the library (checked: bench_moodsim's final HAM-D-17,
  * CRP and step count are unchanged to the last digit).  Operations not
- * replaced (constraint masks, minimum quotient, the fused and vector-array
- * operations, which CVODE leaves off for serial vectors) stay SUNDIALS'.
+ * replaced (the fused and vector-array operations, which CVODE leaves off
+ * for serial vectors) stay SUNDIALS'.
+ *
+ * Lane vectors (msi_kernels_lane_vector) hold several patients' systems
+ * end to end for batch.c; their norm is the worst lane's.
  *
  * Owns nothing: no allocation, no state.
  */
 #include "kernels.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nvector/nvector_serial.h>
 #include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunmatrix/sunmatrix_sparse.h>
 
@@ -279,6 +284,44 @@ static booleantype v_invtest(N_Vector x, N_Vector z)
     return no_zero;
 }
 
+/* as N_VConstrMask_Serial: m_i = 1 where x_i breaks constraint c_i (2: > 0,
+ * 1: >= 0, -1: <= 0, -2: < 0), else 0; false if any does */
+static booleantype v_constrmask(N_Vector c, N_Vector x, N_Vector m)
+{
+    const realtype *cd = DATA(c), *xd = DATA(x);
+    realtype *md = DATA(m);
+    booleantype ok = SUNTRUE;
+    for (size_t i = 0, n = LEN(x); i < n; i++) {
+        md[i] = 0;
+        if (cd[i] == 0)
+            continue;
+        realtype p = xd[i] * cd[i];
+        if ((fabs(cd[i]) > 1.5 && p <= 0) || (fabs(cd[i]) > 0.5 && fabs(cd[i]) <= 1.5 && p < 0)) {
+            ok = SUNFALSE;
+            md[i] = 1;
+        }
+    }
+    return ok;
+}
+
+/* as N_VMinQuotient_Serial: the least num_i / denom_i over denom_i != 0,
+ * BIG_REAL if there is none */
+static realtype v_minquotient(N_Vector num, N_Vector denom)
+{
+    const realtype *nd = DATA(num), *dd = DATA(denom);
+    realtype min = BIG_REAL;
+    int none = 1;
+    for (size_t i = 0, n = LEN(num); i < n; i++) {
+        if (dd[i] == 0)
+            continue;
+        realtype q = nd[i] / dd[i];
+        if (none || q < min)
+            min = q;
+        none = 0;
+    }
+    return min;
+}
+
 void msi_kernels_vector(N_Vector v)
 {
     if (!v || N_VGetVectorID(v) != SUNDIALS_NVEC_SERIAL)
@@ -301,6 +344,8 @@ void msi_kernels_vector(N_Vector v)
     o->nvl1norm = v_l1norm;
     o->nvcompare = v_compare;
     o->nvinvtest = v_invtest;
+    o->nvconstrmask = v_constrmask;
+    o->nvminquotient = v_minquotient;
     /* the local reductions are the same sums on one process */
     o->nvdotprodlocal = v_dotprod;
     o->nvmaxnormlocal = v_maxnorm;
@@ -309,6 +354,113 @@ void msi_kernels_vector(N_Vector v)
     o->nvinvtestlocal = v_invtest;
     o->nvwsqrsumlocal = v_wsqrsum;
     o->nvwsqrsummasklocal = v_wsqrsummask;
+    o->nvconstrmasklocal = v_constrmask;
+    o->nvminquotientlocal = v_minquotient;
+}
+
+/* ---- lane vectors ------------------------------------------------------ */
+
+/* A serial vector that holds `lanes` systems of `len` components each, one
+ * after another: SUNDIALS' serial content with the lane length after it (the
+ * serial functions see only the prefix they know).  Its weighted RMS norm
+ * is the largest of the lanes' own, so an integrator that tests errors and
+ * Newton convergence with it controls every lane as if it ran alone. */
+typedef struct {
+    struct _N_VectorContent_Serial serial;
+    size_t lane;
+} lane_content;
+
+#define LANE(v) (((lane_content *)(v)->content)->lane)
+
+static realtype l_wrmsnorm(N_Vector x, N_Vector w)
+{
+    const realtype *xd = DATA(x), *wd = DATA(w);
+    size_t n = LEN(x), len = LANE(x);
+    realtype worst = 0;
+    for (size_t a = 0; a < n; a += len) {
+        realtype sum = 0;
+        for (size_t i = a; i < a + len; i++) {
+            realtype p = xd[i] * wd[i];
+            sum += p * p;
+        }
+        if (sum > worst)
+            worst = sum;
+    }
+    return sqrt(worst / (realtype)len);
+}
+
+static realtype l_wrmsnormmask(N_Vector x, N_Vector w, N_Vector id)
+{
+    const realtype *xd = DATA(x), *wd = DATA(w), *idd = DATA(id);
+    size_t n = LEN(x), len = LANE(x);
+    realtype worst = 0;
+    for (size_t a = 0; a < n; a += len) {
+        realtype sum = 0;
+        for (size_t i = a; i < a + len; i++)
+            if (idd[i] > 0) {
+                realtype p = xd[i] * wd[i];
+                sum += p * p;
+            }
+        if (sum > worst)
+            worst = sum;
+    }
+    return sqrt(worst / (realtype)len);
+}
+
+/* a lane vector's content in place of the serial one N_VCloneEmpty_Serial
+ * made (one malloc'd block either way: N_VDestroy_Serial frees it) */
+static int to_lanes(N_Vector v, size_t len)
+{
+    lane_content *c = realloc(v->content, sizeof *c);
+    if (!c)
+        return -1;
+    c->lane = len;
+    v->content = c;
+    return 0;
+}
+
+static N_Vector l_cloneempty(N_Vector w)
+{
+    N_Vector v = N_VCloneEmpty_Serial(w);
+    if (v && to_lanes(v, LANE(w))) {
+        N_VDestroy_Serial(v);
+        return NULL;
+    }
+    return v;
+}
+
+static N_Vector l_clone(N_Vector w)
+{
+    N_Vector v = l_cloneempty(w);
+    if (!v)
+        return NULL;
+    realtype *d = malloc(LEN(w) * sizeof *d);
+    if (!d) {
+        N_VDestroy_Serial(v);
+        return NULL;
+    }
+    NV_OWN_DATA_S(v) = SUNTRUE;
+    NV_DATA_S(v) = d;
+    return v;
+}
+
+N_Vector msi_kernels_lane_vector(size_t lanes, size_t len, SUNContext sunctx)
+{
+    if (!lanes || !len)
+        return NULL;
+    N_Vector v = N_VNew_Serial((sunindextype)(lanes * len), sunctx);
+    if (!v)
+        return NULL;
+    if (to_lanes(v, len)) {
+        N_VDestroy_Serial(v);
+        return NULL;
+    }
+    msi_kernels_vector(v);
+    v->ops->nvwrmsnorm = l_wrmsnorm;
+    v->ops->nvwrmsnormmask = l_wrmsnormmask;
+    v->ops->nvclone = l_clone;
+    v->ops->nvcloneempty = l_cloneempty;
+    return v;
 }
 
 /* ---- matrices ---------------------------------------------------------- */
@@ -502,4 +654,28 @@ void msi_kernels_dense_solver(SUNLinearSolver LS)
         LS->ops->setup = dls_setup;
         LS->ops->solve = dls_solve;
     }
+}
+
+/* ---- the KLU solver ---------------------------------------------------- */
+
+/* KLU's analysis of the pattern (block triangular form, fill-reducing
+ * ordering) is done once per solver.  SUNDIALS' KLU solver repeats it
+ * whenever the integrator restarts (its initialize sets first_factorize),
+ * 180 times a patient on the seeds' calendar, for a pattern that never
+ * changes: here a restart keeps it, and the next set-up refactors with the
+ * pivots it has (SUNDIALS then estimates the condition number and factors
+ * afresh if they went bad). */
+static int klu_initialize(SUNLinearSolver S)
+{
+    SUNLinearSolverContent_KLU c = S->content;
+    c->last_flag = SUNLS_SUCCESS;
+    if (!c->symbolic || !c->numeric)
+        c->first_factorize = 1;
+    return SUNLS_SUCCESS;
+}
+
+void msi_kernels_klu_solver(SUNLinearSolver LS)
+{
+    if (LS && SUNLinSolGetID(LS) == SUNLINEARSOLVER_KLU)
+        LS->ops->initialize = klu_initialize;
 }

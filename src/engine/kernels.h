@@ -5,13 +5,22 @@
 #ifndef MS_ENGINE_KERNELS_H
 #define MS_ENGINE_KERNELS_H
 
+#include <sundials/sundials_context.h>
 #include <sundials/sundials_linearsolver.h>
 #include <sundials/sundials_matrix.h>
 #include <sundials/sundials_nvector.h>
 
+#include <stddef.h>
+
 /* Replaces the arithmetic entries of v's ops table (v must be a serial
  * N_Vector; clones made from it afterwards inherit the table). */
 void msi_kernels_vector(N_Vector v);
+
+/* A new serial vector of `lanes` systems of `len` components each, with
+ * this module's arithmetic and a weighted RMS norm that is the largest of the
+ * lanes' own (and so are its clones'); NULL if out of memory.  The caller
+ * owns it (N_VDestroy). */
+N_Vector msi_kernels_lane_vector(size_t lanes, size_t len, SUNContext sunctx);
 
 /* Replaces zero, copy and scale-add-identity of a dense or CSC sparse
  * SUNMatrix (other matrices are left alone); clones inherit them. */
@@ -20,5 +29,9 @@ void msi_kernels_matrix(SUNMatrix A);
 /* Replaces the LU factorisation and solve of SUNDIALS' dense direct solver
  * (SUNLinSol_Dense; other solvers are left alone). */
 void msi_kernels_dense_solver(SUNLinearSolver LS);
+
+/* Keeps the KLU solver's analysis of its pattern across the integrator's
+ * restarts (SUNLinSol_KLU; other solvers are left alone). */
+void msi_kernels_klu_solver(SUNLinearSolver LS);
 
 #endif

@@ -19,6 +19,7 @@
 #include "../protocol/events_impl.h"
 #include "../protocol/rules.h"
 #include "kernels.h"
+#include "sim_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -95,6 +96,7 @@ struct ms_sim {
     size_t nd, di;
     double *drow;          /* the outputs at an assessment */
     const ms_events *last; /* the table the last run followed */
+    long ntr, k;           /* a batch lane's transitions and the next one (batch.c) */
 };
 
 /* ------------------------------------------------------ model evaluation */
@@ -159,19 +161,36 @@ static void run_jac(ms_sim *s)
         msi_prog_run(&c->jac, s->regs);
 }
 
-static int rhs_cb(sunrealtype t, N_Vector y, N_Vector ydot, void *ud)
+int msi_sim_rhs_at(ms_sim *s, double t, const double *y, double *yd)
 {
-    ms_sim *s = ud;
     const msi_compiled *c = &s->m->c;
-    double *yd = N_VGetArrayPointer(ydot);
-    load_state(s, t, N_VGetArrayPointer(y));
+    load_state(s, t, y);
     run_rhs(s);
     int bad = 0;
     for (size_t i = 0; i < s->ns; i++) {
         yd[i] = s->regs[c->ode_reg[i]];
         bad |= !isfinite(yd[i]);
     }
-    return bad; /* 1: recoverable, CVODE retries with a smaller step */
+    return bad;
+}
+
+static int rhs_cb(sunrealtype t, N_Vector y, N_Vector ydot, void *ud)
+{
+    /* 1: recoverable, CVODE retries with a smaller step */
+    return msi_sim_rhs_at(ud, t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+}
+
+int msi_sim_jac_at(ms_sim *s, double t, const double *y, double *vals)
+{
+    const msi_compiled *c = &s->m->c;
+    load_state(s, t, y);
+    run_jac(s);
+    int bad = 0;
+    for (size_t k = 0; k < c->jac_nnz; k++) {
+        vals[k] = s->regs[c->jac_entries[k].reg];
+        bad |= !isfinite(vals[k]);
+    }
+    return bad;
 }
 
 static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud, N_Vector t1,
@@ -433,32 +452,30 @@ static int make_dense(ms_sim *s)
 
 /* CSC pattern: the Jacobian's entries and the whole diagonal (CVODE forms
  * I - gamma J in place, which must not need new entries). */
-static int make_sparse(ms_sim *s)
+int msi_sim_pattern(ms_context *ctx, const ms_model *m, sunindextype **pattern, sunindextype **slot,
+                    size_t *nnz_out, size_t *njac)
 {
-    const msi_compiled *c = &s->m->c;
-    size_t n = s->ns;
-    unsigned char *mark = msi_alloc(s->ctx, n * n);
-    s->slot = msi_alloc(s->ctx, (c->jac_nnz + 1) * sizeof *s->slot);
-    if (!mark || !s->slot) {
-        msi_free(s->ctx, mark);
-        return -1;
-    }
-    memset(mark, 0, n * n);
+    const msi_compiled *c = &m->c;
+    size_t n = m->count[MS_STATE];
+    unsigned char *mark = msi_alloc(ctx, n * n + 1);
+    sunindextype *sl = msi_alloc(ctx, (c->jac_nnz + 1) * sizeof *sl), *p = NULL;
     size_t nnz = 0;
-    for (size_t k = 0; k < c->jac_nnz; k++)
-        mark[(size_t)c->jac_entries[k].col * n + (size_t)c->jac_entries[k].row] = 1;
-    for (size_t i = 0; i < n; i++)
-        mark[i * n + i] = 1;
-    for (size_t i = 0; i < n * n; i++)
-        nnz += mark[i];
-    s->A = SUNSparseMatrix((sunindextype)n, (sunindextype)n, (sunindextype)nnz, CSC_MAT, s->sunctx);
-    if (!s->A) {
-        msi_free(s->ctx, mark);
+    if (mark && sl) {
+        memset(mark, 0, n * n + 1);
+        for (size_t k = 0; k < c->jac_nnz; k++)
+            mark[(size_t)c->jac_entries[k].col * n + (size_t)c->jac_entries[k].row] = 1;
+        for (size_t i = 0; i < n; i++)
+            mark[i * n + i] = 1;
+        for (size_t i = 0; i < n * n; i++)
+            nnz += mark[i];
+        p = msi_alloc(ctx, (n + 1 + nnz) * sizeof *p);
+    }
+    if (!p) {
+        msi_free(ctx, mark);
+        msi_free(ctx, sl);
         return -1;
     }
-    sunindextype *colptr = SUNSparseMatrix_IndexPointers(s->A);
-    sunindextype *rowval = SUNSparseMatrix_IndexValues(s->A);
-    sunindextype at = 0;
+    sunindextype *colptr = p, *rowval = p + n + 1, at = 0;
     for (size_t col = 0; col < n; col++) {
         colptr[col] = at;
         for (size_t row = 0; row < n; row++)
@@ -466,21 +483,34 @@ static int make_sparse(ms_sim *s)
                 rowval[at++] = (sunindextype)row;
     }
     colptr[n] = at;
-    s->pattern = msi_alloc(s->ctx, (n + 1 + nnz) * sizeof *s->pattern);
-    if (!s->pattern) {
-        msi_free(s->ctx, mark);
-        return -1;
-    }
-    memcpy(s->pattern, colptr, (n + 1) * sizeof *colptr);
-    memcpy(s->pattern + n + 1, rowval, nnz * sizeof *rowval);
     for (size_t k = 0; k < c->jac_nnz; k++) {
         sunindextype col = c->jac_entries[k].col, row = c->jac_entries[k].row;
         for (sunindextype j = colptr[col]; j < colptr[col + 1]; j++)
             if (rowval[j] == row)
-                s->slot[k] = j;
+                sl[k] = j;
     }
-    msi_free(s->ctx, mark);
-    return !(s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx));
+    msi_free(ctx, mark);
+    *pattern = p;
+    *slot = sl;
+    *nnz_out = nnz;
+    *njac = c->jac_nnz;
+    return 0;
+}
+
+static int make_sparse(ms_sim *s)
+{
+    size_t n = s->ns, nnz, njac;
+    if (msi_sim_pattern(s->ctx, s->m, &s->pattern, &s->slot, &nnz, &njac))
+        return -1;
+    s->A = SUNSparseMatrix((sunindextype)n, (sunindextype)n, (sunindextype)nnz, CSC_MAT, s->sunctx);
+    if (!s->A)
+        return -1;
+    memcpy(SUNSparseMatrix_IndexPointers(s->A), s->pattern, (n + 1) * sizeof *s->pattern);
+    memcpy(SUNSparseMatrix_IndexValues(s->A), s->pattern + n + 1, nnz * sizeof *s->pattern);
+    if (!(s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx)))
+        return -1;
+    msi_kernels_klu_solver(s->LS);
+    return 0;
 }
 
 /* States declared non_negative: SUNDIALS rejects a step that would end below
@@ -573,9 +603,8 @@ ms_status ms_sim_new(ms_context *ctx, const ms_model *m, ms_sim **out)
  * the largest magnitude it has reached in this run (at least 1), so that a
  * quantity counted in billions (exosome particles) is not followed down to
  * 1e-9 of a particle after it clears; states of magnitude <= 1 keep atol. */
-static int scale_tolerances(ms_sim *s, const double *y)
+void msi_sim_atol(ms_sim *s, const double *y, double *a)
 {
-    double *a = N_VGetArrayPointer(s->atolv);
     for (size_t i = 0; i < s->ns; i++) {
         double v = fabs(y[i]);
         if (v > s->peak[i] && isfinite(v))
@@ -584,6 +613,11 @@ static int scale_tolerances(ms_sim *s, const double *y)
         if (a[i] < s->m->sym[MS_STATE][i].abs_tol) /* the model's floor (abs_tol:) */
             a[i] = s->m->sym[MS_STATE][i].abs_tol;
     }
+}
+
+static int scale_tolerances(ms_sim *s, const double *y)
+{
+    msi_sim_atol(s, y, N_VGetArrayPointer(s->atolv));
     return solver_sv_tolerances(s);
 }
 
@@ -1191,6 +1225,24 @@ static ms_status decide_due(ms_sim *s, double t, const double *y, double t_end, 
     return MS_OK;
 }
 
+/* The initial state into y, the inputs at their defaults, no peak seen. */
+static ms_status start_state(ms_sim *s, double *y)
+{
+    ms_status st = ms_sim_initial(s, y);
+    if (st != MS_OK)
+        return st;
+    for (size_t i = 0; s->constraints && i < s->ns; i++)
+        if (y[i] < 0 && s->m->sym[MS_STATE][i].non_negative)
+            return msi_fail(s->ctx, MS_ERR_SOLVER, s->m->file, s->m->sym[MS_STATE][i].line,
+                            s->m->sym[MS_STATE][i].col,
+                            "state '%s' starts at %g, but is declared non_negative",
+                            s->m->sym[MS_STATE][i].name, y[i]);
+    inputs_default(s);
+    for (size_t i = 0; i < s->ns; i++)
+        s->peak[i] = 0;
+    return MS_OK;
+}
+
 const ms_events *ms_sim_events(const ms_sim *s)
 {
     return s ? s->last : NULL;
@@ -1230,18 +1282,9 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
         return msi_nomem(s->ctx);
 
     double *y = N_VGetArrayPointer(s->y);
-    ms_status st = ms_sim_initial(s, y);
+    ms_status st = start_state(s, y);
     if (st != MS_OK)
         return st;
-    for (size_t i = 0; s->constraints && i < s->ns; i++)
-        if (y[i] < 0 && s->m->sym[MS_STATE][i].non_negative)
-            return msi_fail(s->ctx, MS_ERR_SOLVER, s->m->file, s->m->sym[MS_STATE][i].line,
-                            s->m->sym[MS_STATE][i].col,
-                            "state '%s' starts at %g, but is declared non_negative",
-                            s->m->sym[MS_STATE][i].name, y[i]);
-    inputs_default(s);
-    for (size_t i = 0; i < s->ns; i++)
-        s->peak[i] = 0;
     if (ev && ev->rules) { /* the baseline of relative thresholds: before any event */
         if ((st = record(s, 0, y, s->drow)) ||
             (st = msi_decider_begin(s->ctx, &s->dec, ev, t_end, s->drow + s->ns)))
@@ -1340,4 +1383,68 @@ ms_status ms_sim_run(ms_sim *s, const ms_events *ev, const double *times, size_t
     if (s->dec && s->nd)
         msi_decider_counts(s->dec, &s->stats.courses, &s->stats.decisions);
     return msi_ok(s->ctx);
+}
+
+/* ------------------------------------------------- a lane of a batch */
+
+int msi_sim_batchable(const ms_sim *s, const ms_events *ev)
+{
+    return s->m->nev == 0 && s->m->nroot == 0 && !(ev && ev->rules);
+}
+
+ms_status msi_sim_begin(ms_sim *s, const ms_events *ev, double t_end, double *y)
+{
+    s->rows_done = 0;
+    memset(&s->stats, 0, sizeof s->stats);
+    s->last = ev;
+    s->nd = s->di = 0;
+    s->nq = 0;
+    if (ev && ev->model != s->m)
+        return msi_fail(s->ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "the event table was made for another model");
+    if ((s->ntr = build_transitions(s, ev, t_end)) < 0)
+        return msi_nomem(s->ctx);
+    ms_status st = start_state(s, y);
+    if (st != MS_OK)
+        return st;
+    s->k = 0;
+    apply_at(s, 0, s->ntr, &s->k, y);
+    return msi_ok(s->ctx);
+}
+
+int msi_sim_same_switches(const ms_sim *a, const ms_sim *b)
+{
+    if (a->ntr != b->ntr)
+        return 0;
+    for (long i = 0; i < a->ntr; i++)
+        if (a->tr[i].t != b->tr[i].t)
+            return 0;
+    return 1;
+}
+
+double msi_sim_next_switch(const ms_sim *s, double t_end)
+{
+    return s->k < s->ntr && s->tr[s->k].t < t_end ? s->tr[s->k].t : t_end;
+}
+
+void msi_sim_switch(ms_sim *s, double t, double *y)
+{
+    apply_at(s, t, s->ntr, &s->k, y);
+}
+
+ms_status msi_sim_record(ms_sim *s, double t, const double *y, double *row)
+{
+    return record(s, t, y, row);
+}
+
+void msi_sim_end(ms_sim *s, size_t rows_done, const ms_sim_stats *stats)
+{
+    s->rows_done = rows_done;
+    s->stats = *stats;
+}
+
+void msi_sim_solver_settings(const ms_sim *s, double *rtol, long *max_steps)
+{
+    *rtol = s->rtol;
+    *max_steps = s->max_steps;
 }

@@ -92,6 +92,7 @@ enum {
     S_NUMWARN,
     S_NATIVE,
     S_BYTECODE,
+    S_BATCH,
     S_SUB_REST,
     S_AT_BASELINE,
     S_CLAIMS,
@@ -193,6 +194,8 @@ static const char *const EN[S_COUNT] = {
     "before relying on small differences.",
     "the model ran as machine code (cc -O2)",
     "the model ran as bytecode",
+    "; patients who share a calendar were integrated together, %zu at a time, each with its own "
+    "error control",
     "The other patients",
     "at baseline",
     "Claims: null and as-claimed",
@@ -294,6 +297,7 @@ static const char *const JA[S_COUNT] = {
     "小さくして再実行してください。",
     "モデルは機械語（cc -O2）で実行",
     "モデルはバイトコードで実行",
+    "。同じ日程の患者は%zu人ずつまとめて積分した（誤差の制御は患者ごと）",
     "それ以外の患者",
     "ベースライン時",
     "主張: null と as-claimed",
@@ -1329,10 +1333,13 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
     plgver(plver);
     fprintf(f, "<h2>%s</h2>\n<p>%s</p><pre>", S[S_REPRO], S[S_COMMAND]);
     esc(f, command ? command : "");
-    fprintf(f, "</pre>\n<p>%s: %s, rtol %g, atol %g; %s.</p>\n", S[S_SOLVER],
+    fprintf(f, "</pre>\n<p>%s: %s, rtol %g, atol %g; %s", S[S_SOLVER],
             sc->method == MS_METHOD_DIRK ? "ARKODE ARK5(4)8L[2]SA DIRK (method: dirk)"
                                          : "CVODE BDF (method: bdf)",
             sc->rtol, sc->atol, S[ms_model_native(sc->model) ? S_NATIVE : S_BYTECODE]);
+    if (sc->batch > 1)
+        fprintf(f, S[S_BATCH], sc->batch);
+    fputs(".</p>\n", f);
     const ms_numerics_check *nc = &t->check;
     if (nc->n) {
         fputs("<p>", f);

@@ -634,9 +634,9 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
     sc->method = MS_METHOD_BDF;
     const msi_ynode *sv = msi_ymap_get(root, "solver");
     if (sv) {
-        static const char *const svk[] = {"rtol", "atol", "method", NULL};
+        static const char *const svk[] = {"rtol", "atol", "method", "batch", NULL};
         if (sv->type != MS_Y_MAP)
-            return sfail(R, sv, "solver: expected {rtol:, atol:, method:}");
+            return sfail(R, sv, "solver: expected {rtol:, atol:, method:, batch:}");
         if ((st = msi_ymap_check_keys(R->ctx, &R->doc, sv, "solver", svk, MS_ERR_ARG)))
             return st;
         const msi_ynode *v;
@@ -650,6 +650,18 @@ static ms_status read_rest(sreader *R, const msi_ynode *root)
                 return sfail(R, v, "solver method '%s'; expected bdf or dirk",
                              v->type == MS_Y_SCALAR ? v->str : "?");
             sc->method = (ms_method)k;
+        }
+        if ((v = msi_ymap_get(sv, "batch"))) {
+            double nb;
+            if ((st = number(R, v, "batch", 1, MS_BATCH_MAX, &nb)))
+                return st;
+            if (nb != floor(nb))
+                return sfail(R, v, "solver batch %g; expected a whole number of patients", nb);
+            if (nb > 1 && sc->method != MS_METHOD_BDF)
+                return sfail(R, v,
+                             "solver batch: patients are integrated together by the bdf "
+                             "method only; drop batch: or use method: bdf");
+            sc->batch = (size_t)nb;
         }
     }
 

@@ -67,7 +67,10 @@ struct ms_scenario {
     long bootstrap;
     double rtol, atol; /* solver tolerances */
     ms_method method;  /* solver method (solver: method:) */
+    size_t batch;      /* patients integrated as one system (solver: batch:); <= 1: alone */
 };
+
+#define MS_BATCH_MAX 256 /* the most patients of a batch (at most a trial block's) */
 
 /* Arm a's label in a report's language (ja: the scenario's ja: label where
  * it gives one), else its label, else its name; the report and its figures

@@ -19,6 +19,7 @@
  */
 #define _DEFAULT_SOURCE /* flock */
 #include "../core/rng.h"
+#include "../engine/batch.h"
 #include "trial_impl.h"
 
 #include <errno.h>
@@ -101,6 +102,9 @@ typedef struct {
     size_t bytes;
     unsigned long long *cand; /* per patient of the block: its candidate number */
     long p0, np;              /* first patient, patients */
+    /* what is simulated together: unit u is records idx[uoff[u]] ..
+     * idx[uoff[u + 1] - 1] (one record each unless solver: batch:) */
+    size_t *idx, *uoff, nunits;
 } block;
 
 static int block_init(ms_context *ctx, block *b, const ms_scenario *sc)
@@ -113,7 +117,9 @@ static int block_init(ms_context *ctx, block *b, const ms_scenario *sc)
     b->bytes = hb + sb + ob;
     b->mem = msi_alloc(ctx, b->bytes);
     b->cand = msi_alloc(ctx, MS_BLOCK_PATIENTS * sizeof *b->cand);
-    if (!b->mem || !b->cand)
+    b->idx = msi_alloc(ctx, b->cap * sizeof *b->idx);
+    b->uoff = msi_alloc(ctx, (b->cap + 1) * sizeof *b->uoff);
+    if (!b->mem || !b->cand || !b->idx || !b->uoff)
         return -1;
     memset(b->mem, 0, b->bytes);
     b->h = (msi_rechdr *)(void *)b->mem;
@@ -126,6 +132,8 @@ static void block_free(ms_context *ctx, block *b)
 {
     msi_free(ctx, b->mem);
     msi_free(ctx, b->cand);
+    msi_free(ctx, b->idx);
+    msi_free(ctx, b->uoff);
 }
 
 /* Arm of patient p in a parallel or factorial design: permuted blocks of
@@ -146,6 +154,34 @@ int msi_trial_arm_of(const ms_scenario *sc, unsigned long long seed, long p)
     return perm[(uint64_t)p % na];
 }
 
+/* What is simulated together (solver: batch:): an arm's records in block
+ * order, in batches of sc->batch; without batches, each record alone.  The
+ * batches depend only on the block, never on threads or ranks. */
+static void block_units(const ms_scenario *sc, block *b)
+{
+    size_t per = sc->batch > 1 ? sc->batch : 1, k = 0;
+    b->nunits = 0;
+    if (per == 1) {
+        for (size_t i = 0; i < b->n; i++) {
+            b->idx[i] = i;
+            b->uoff[b->nunits++] = i;
+        }
+        b->uoff[b->nunits] = b->n;
+        return;
+    }
+    for (size_t a = 0; a < sc->narms; a++) {
+        size_t in = 0;
+        for (size_t i = 0; i < b->n; i++) {
+            if (b->h[i].arm != (int32_t)a)
+                continue;
+            if (in++ % per == 0)
+                b->uoff[b->nunits++] = k;
+            b->idx[k++] = i;
+        }
+    }
+    b->uoff[b->nunits] = k;
+}
+
 /* The record layout of a block: which (patient, arm) each record is. */
 static void block_plan(const ms_scenario *sc, unsigned long long seed, block *b)
 {
@@ -159,6 +195,7 @@ static void block_plan(const ms_scenario *sc, unsigned long long seed, block *b)
             b->h[b->n++] = (msi_rechdr){.patient = p, .arm = msi_trial_arm_of(sc, seed, p)};
         }
     }
+    block_units(sc, b);
 }
 
 /* Screening, one block's worth: the next candidates that meet every
@@ -225,34 +262,54 @@ typedef struct {
     ms_events *ev; /* refilled for every patient */
     double *params, *times, *buf;
     char why[MS_REASON_MAX]; /* the last patient's failure, when the engine gave none */
+    /* solver: batch: the batch solver and each lane's simulator, table and
+     * outputs (NULL without batches) */
+    msi_batch *bt;
+    ms_sim **lane;
+    ms_events **lev;
+    const ms_events **lev_used;
+    double **lout;
+    size_t *lrec;
+    size_t nlane;
 } worker;
 
-/* Simulates record i of the block.  Returns nonzero only if out of memory. */
-static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options *opt, block *b,
-                        size_t i)
+/* Record i's parameters into sim and its arm's events into evt: *used is
+ * the table to run (NULL: the arm has no protocol). */
+static ms_status prepare(worker *w, const ms_scenario *sc, const ms_trial_options *opt,
+                         const block *b, size_t i, ms_sim *sim, ms_events *evt,
+                         const ms_events **used)
 {
     const ms_model *m = sc->model;
-    msi_rechdr *r = &b->h[i];
+    const msi_rechdr *r = &b->h[i];
     const msi_arm *arm = &sc->arms[r->arm];
-    size_t ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
-    double *pp = w->params, *obs = b->obs + i * sc->nvisits * no, *sub = b->sub + i * sc->nsub;
-    const ms_events *ev = NULL;
+    double *pp = w->params;
     unsigned long long seed = opt->seed ? *opt->seed : sc->seed;
+    *used = NULL;
     ms_status st = arm_params(w->ctx, sc, opt, seed, b->cand[r->patient - b->p0], arm, pp);
     if (!st)
-        st = ms_sim_set_params(w->sim, pp);
+        st = ms_sim_set_params(sim, pp);
     if (!st && arm->proto) {
         ms_patient pt = {seed, (unsigned long long)r->patient,
                          m->body_weight >= 0 ? pp[m->body_weight] : NAN, 1};
-        st = ms_protocol_compile_into(w->ctx, arm->proto, &pt, w->ev);
-        ev = w->ev;
+        st = ms_protocol_compile_into(w->ctx, arm->proto, &pt, evt);
+        *used = evt;
     }
-    if (!st)
-        st = ms_sim_run(w->sim, ev, w->times, sc->nvisits, w->buf);
+    return st;
+}
+
+/* Record i's results from sim's run through ev (st: how it went; buf: its
+ * outputs at the visits).  Returns nonzero only if out of memory. */
+static int finish(worker *w, const ms_scenario *sc, block *b, size_t i, ms_sim *sim,
+                  const ms_events *ev, ms_status st, const double *buf)
+{
+    const ms_model *m = sc->model;
+    msi_rechdr *r = &b->h[i];
+    size_t ns = m->count[MS_STATE], no = m->count[MS_OBSERVABLE];
+    double *obs = b->obs + i * sc->nvisits * no, *sub = b->sub + i * sc->nsub;
     if (!st && ev) { /* the burden: what was given up to the last visit */
-        const ms_events *given = ms_sim_events(w->sim);
+        const ms_events *given = ms_sim_events(sim);
         ms_sim_stats ss;
-        ms_sim_stats_get(w->sim, &ss);
+        ms_sim_stats_get(sim, &ss);
         double t_end = w->times[sc->nvisits - 1];
         int32_t n[2] = {0, 0}; /* sessions; infusions and doses */
         ms_event_info e;
@@ -267,13 +324,13 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
         r->courses = (int32_t)ss.courses;
     }
     for (size_t s = 0; !st && s < sc->nsub; s++)
-        st = ms_sim_baseline(w->sim, sc->sub[s].var, &sub[s]);
+        st = ms_sim_baseline(sim, sc->sub[s].var, &sub[s]);
     if (st == MS_ERR_NOMEM)
         return -1;
     const char *why = st ? ms_errmsg(w->ctx) : NULL;
     if (!st) {
         for (size_t v = 0; v < sc->nvisits; v++)
-            memcpy(obs + v * no, w->buf + v * (ns + no) + ns, no * sizeof *obs);
+            memcpy(obs + v * no, buf + v * (ns + no) + ns, no * sizeof *obs);
         double base = obs[sc->score], fin = obs[(sc->nvisits - 1) * no + sc->score];
         r->baseline = base;
         r->final = fin;
@@ -305,8 +362,55 @@ static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options
     return 0;
 }
 
+/* Simulates record i of the block alone.  Returns nonzero only if out of
+ * memory. */
+static int simulate_one(worker *w, const ms_scenario *sc, const ms_trial_options *opt, block *b,
+                        size_t i)
+{
+    const ms_events *ev;
+    ms_status st = prepare(w, sc, opt, b, i, w->sim, w->ev, &ev);
+    if (!st)
+        st = ms_sim_run(w->sim, ev, w->times, sc->nvisits, w->buf);
+    return finish(w, sc, b, i, w->sim, ev, st, w->buf);
+}
+
+/* Simulates unit u of the block: its records together as one batch
+ * (batch.c) when they can be, else each alone.  Returns nonzero only if out
+ * of memory. */
+static int simulate_unit(worker *w, const ms_scenario *sc, const ms_trial_options *opt, block *b,
+                         size_t u)
+{
+    size_t from = b->uoff[u], n = b->uoff[u + 1] - from, k = 0;
+    if (!w->bt || n == 1)
+        return simulate_one(w, sc, opt, b, b->idx[from]);
+    for (size_t j = 0; j < n; j++) {
+        size_t i = b->idx[from + j];
+        ms_status st = prepare(w, sc, opt, b, i, w->lane[k], w->lev[k], &w->lev_used[k]);
+        if (st) { /* this patient fails alone */
+            if (finish(w, sc, b, i, w->lane[k], w->lev_used[k], st, NULL))
+                return -1;
+            continue;
+        }
+        w->lrec[k++] = i;
+    }
+    ms_status st =
+        k > 1 ? msi_batch_run(w->bt, w->lane, w->lev_used, k, w->times, sc->nvisits, w->lout)
+              : MS_ERR_SOLVER;
+    if (st == MS_ERR_NOMEM)
+        return -1;
+    for (size_t j = 0; j < k; j++) {
+        /* a batch that could not run: each patient alone, which says who fails */
+        ms_status sj =
+            st ? ms_sim_run(w->lane[j], w->lev_used[j], w->times, sc->nvisits, w->lout[j]) : MS_OK;
+        if (finish(w, sc, b, w->lrec[j], w->lane[j], w->lev_used[j], sj, w->lout[j]))
+            return -1;
+    }
+    return 0;
+}
+
 /* A worker's context, simulator (with the scenario's tolerances and the
- * given method), event table and buffers. */
+ * given method), event table and buffers; with solver: batch: and the BDF
+ * method, the batch solver and its lanes. */
 static ms_status worker_init(ms_context *ctx, worker *w, const ms_scenario *sc, ms_method method)
 {
     const ms_model *m = sc->model;
@@ -323,11 +427,43 @@ static ms_status worker_init(ms_context *ctx, worker *w, const ms_scenario *sc, 
         return msi_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w->ctx));
     for (size_t v = 0; v < sc->nvisits; v++)
         w->times[v] = sc->visits[v] * 168.0;
+    if (sc->batch <= 1 || method != MS_METHOD_BDF)
+        return MS_OK;
+    size_t nl = sc->batch;
+    w->lane = msi_alloc(ctx, nl * sizeof *w->lane);
+    w->lev = msi_alloc(ctx, nl * sizeof *w->lev);
+    w->lev_used = msi_alloc(ctx, nl * sizeof *w->lev_used);
+    w->lout = msi_alloc(ctx, nl * sizeof *w->lout);
+    w->lrec = msi_alloc(ctx, nl * sizeof *w->lrec);
+    if (!w->lane || !w->lev || !w->lev_used || !w->lout || !w->lrec)
+        return msi_nomem(ctx);
+    w->nlane = nl;
+    if ((st = msi_batch_new(w->ctx, m, &w->bt)))
+        return msi_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w->ctx));
+    for (size_t l = 0; l < nl; l++) {
+        if ((st = ms_sim_new(w->ctx, m, &w->lane[l])) ||
+            (st = ms_events_new(w->ctx, m, &w->lev[l])) ||
+            (st = ms_sim_set_tolerances(w->lane[l], sc->rtol, sc->atol)))
+            return msi_fail(ctx, st, NULL, 0, 0, "%s", ms_errmsg(w->ctx));
+        if (!(w->lout[l] = msi_alloc(ctx, sc->nvisits * (ns + no) * sizeof **w->lout)))
+            return msi_nomem(ctx);
+    }
     return MS_OK;
 }
 
 static void worker_free(ms_context *ctx, worker *w)
 {
+    for (size_t l = 0; l < w->nlane; l++) {
+        ms_sim_free(w->lane[l]);
+        ms_events_free(w->lev[l]);
+        msi_free(ctx, w->lout[l]);
+    }
+    msi_batch_free(w->bt);
+    msi_free(ctx, w->lane);
+    msi_free(ctx, w->lev);
+    msi_free(ctx, w->lev_used);
+    msi_free(ctx, w->lout);
+    msi_free(ctx, w->lrec);
     ms_sim_free(w->sim);
     ms_events_free(w->ev);
     ms_context_free(w->ctx);
@@ -362,12 +498,19 @@ static ms_status numerics_check(ms_context *ctx, ms_trial *t, const ms_trial_opt
             st = msi_nomem(ctx);
             break;
         }
-        memcpy(x[j].h, b->h, k * sizeof *b->h);
+        /* the scenario's method as the trial runs it: in batches, the
+         * whole block (its batches are the trial's); the other alone */
+        size_t nrec = j == 0 && w[0].bt ? b->n : k;
+        memcpy(x[j].h, b->h, nrec * sizeof *b->h);
         memcpy(x[j].cand, b->cand, (size_t)b->np * sizeof *b->cand);
         x[j].p0 = b->p0;
         x[j].np = b->np;
-        x[j].n = k;
-        for (size_t i = 0; i < k && !st; i++)
+        x[j].n = nrec;
+        block_units(sc, &x[j]);
+        for (size_t u = 0; j == 0 && u < x[j].nunits && !st; u++)
+            if (simulate_unit(&w[j], sc, opt, &x[j], u))
+                st = msi_nomem(ctx);
+        for (size_t i = 0; j == 1 && i < nrec && !st; i++)
             if (simulate_one(&w[j], sc, opt, &x[j], i))
                 st = msi_nomem(ctx);
     }
@@ -594,7 +737,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
         block_plan(sc, t->seed, &b);
         if (owner == rank) {
             int nomem = 0;
-            long n = (long)b.n;
+            long n = (long)b.nunits;
             volatile int *stop = rank == 0 ? opt->stop : NULL;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
             for (long i = 0; i < n; i++) {
@@ -605,7 +748,7 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
 #endif
                 if (stop && *stop)
                     continue; /* the block is dropped; a resumed run redoes it */
-                if (simulate_one(me, sc, opt, &b, (size_t)i)) {
+                if (simulate_unit(me, sc, opt, &b, (size_t)i)) {
 #pragma omp atomic write
                     nomem = 1;
                 }
