@@ -3,7 +3,8 @@
 # seeds' combined protocol (TMS + exosome + NMN), one typical patient with
 # the unproven effects as-claimed, simulated by moodsim and by three
 # hand-written peers at the same tolerances; then whole-trial throughput at
-# 1 and 2 threads.  Prints ms per patient, ratios and agreement, and writes
+# 1 and 2 threads, and with patients integrated in batches (the rate that
+# projects a million-patient trial of bench/million26.yaml).  Prints ms per patient, ratios and agreement, and writes
 # build/bench/results.csv.  Fails if a peer disagrees with moodsim on the
 # final HAM-D-17 or CRP by more than the stated relative error.  Also: work
 # against accuracy (rtol 1e-4 to 1e-8) and the time ratio at equal accuracy.
@@ -118,8 +119,33 @@ awk -F, '{ r[$1] = $2 } END {
   printf "  whole trial (%s): %.1f patients/s on 1 thread, %.1f on 2 (x%.2f)\n", "bench/throughput.yaml", r[1], r[2], r[2] / r[1] }' "$out/throughput.tmp"
 echo "  peak memory (2 threads): $(cat "$out/rss-quarter.txt") KB for $((n / 4)) patients, $(cat "$out/rss-2.txt") KB for $n"
 cmp -s "$out/trial-1/endpoints.csv" "$out/trial-2/endpoints.csv" || { echo "  endpoints differ between 1 and 2 threads"; status=1; }
+# patients in batches (docs/scenario-format.md): bench/million26.yaml (the
+# combined 26-week calendar against sham, rtol 2e-4, batches of 32) at two
+# sizes, with and without batches, on 2 threads; the marginal rate (the
+# difference of the two sizes: the compilation and the numerical check
+# cancel) and the million-patient time it projects
+big="$src/bench/million26.yaml"
+for b in 1 32; do
+  for per in 500 2500; do
+    sed "s|^patients_per_arm:.*|patients_per_arm: $per|; s|^model: \.\./|model: $src/|; s|protocol: \.\./|protocol: $src/|g; s|batch: 32|batch: $b|" \
+      "$big" > "$out/batch-$b-$per.yaml"
+    t0=$(date +%s.%N)
+    "$ms" trial "$out/batch-$b-$per.yaml" --out "$out/trial-batch-$b-$per" --threads 2 --one-setting --quiet > /dev/null
+    t1=$(date +%s.%N)
+    echo "$b,$per,$t0,$t1" >> "$out/batch.tmp"
+  done
+done
+awk -F, '{ t[$1, $2] = $4 - $3 } END {
+  for (b = 1; b <= 32; b += 31) {
+    r[b] = 2 * (2500 - 500) / (t[b, 2500] - t[b, 500])
+    printf "  million26.yaml, batch %2d: %.0f patient-arms/s marginal (2 threads), %.2f ms CPU each; a million in %.1f min\n", b, r[b], 2000 / r[b], 1e6 / r[b] / 60
+  }
+  printf "  batches of 32: x%.2f\n", r[32] / r[1]
+  printf "trial_batch_1,patient_arms_per_s=%.1f,,,,\ntrial_batch_32,patient_arms_per_s=%.1f,,,,\n", r[1], r[32] > "'"$out/batch.csv"'" }' "$out/batch.tmp"
+rm -f "$out/batch.tmp"
 { echo "tool,ms_per_patient,final_hamd,final_crp,steps,restarts"; cat "$out/per_patient.csv"
-  awk -F, '{ printf "trial_threads_%s,patients_per_s=%s,,,,\n", $1, $2 }' "$out/throughput.tmp"; } > "$out/results.csv"
+  awk -F, '{ printf "trial_threads_%s,patients_per_s=%s,,,,\n", $1, $2 }' "$out/throughput.tmp"
+  cat "$out/batch.csv"; } > "$out/results.csv"
 rm -f "$out/throughput.tmp"
 echo "wrote $out/results.csv"
 exit $status

@@ -956,6 +956,13 @@ MS_API ms_status ms_trial_finish(ms_context *ctx, ms_trial *t);
  * "ja".  `command` is the command line to reproduce the run. */
 MS_API ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir,
                                  const char *lang, const char *command);
+/* The same with a section "What this answer rests on" from a sensitivity
+ * analysis of the trial's scenario (ms_sensitivity_run; NULL: none): its
+ * figures are written into dir as sensitivity-N.svg and embedded. */
+typedef struct ms_sensitivity ms_sensitivity;
+MS_API ms_status ms_report_write_sensitivity(ms_context *ctx, const ms_trial *t,
+                                             const ms_sensitivity *sens, const char *dir,
+                                             const char *lang, const char *command);
 
 /* Writes len bytes of text to path through a temporary file beside it,
  * renamed over path only when complete (a failed write leaves path as it
@@ -995,9 +1002,24 @@ typedef struct ms_sensitivity_options {
     volatile int *stop; /* set to stop: the trajectories (rows) finished are kept */
     int tipping;        /* also the tipping points of each claim's strength (about 7
                            trials per claim: 5 along its range, 2 per crossing) */
+    /* a file of the trials done (NULL: none): each trial's parameter values
+     * and answers are appended as it finishes.  With resume, the trials it
+     * holds are taken from it instead of run again (it must be of this
+     * analysis: the same inputs, bytes and settings, else MS_ERR_ARG); without,
+     * it must not exist.  The caller removes it once the analysis is
+     * complete. */
+    const char *journal;
+    int resume;
+    /* several processes (as ms_trial_options): every trial's patients are
+     * shared by the ranks (each rank calls ms_sensitivity_run with the same
+     * arguments; rank 0 alone keeps the journal), and rank 0 sends each
+     * trial's answers to the others, so every rank has the whole result.
+     * nranks 0 or 1: one process. */
+    int rank, nranks;
+    int (*send)(void *xud, int peer, const void *buf, size_t len);
+    int (*recv)(void *xud, int peer, void *buf, size_t len);
+    void *xud;
 } ms_sensitivity_options;
-
-typedef struct ms_sensitivity ms_sensitivity;
 
 /* One index set of one answer to one parameter; NAN where the method does
  * not give it.  The answer's unit: points (mean change, interaction) or a
@@ -1023,6 +1045,9 @@ typedef struct ms_sensitivity_index {
 
 /* Runs the analysis.  MS_STOPPED (and a usable partial result in *out) if
  * stopped.  The caller frees *out with ms_sensitivity_free. */
+/* The trials of the last run taken from the journal (resumed), not run. */
+MS_API size_t ms_sensitivity_resumed(const ms_sensitivity *s);
+
 MS_API ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
                                     const ms_sensitivity_options *opt, ms_sensitivity **out);
 MS_API void ms_sensitivity_free(ms_sensitivity *s);
@@ -1040,8 +1065,12 @@ MS_API ms_status ms_sensitivity_index_get(const ms_sensitivity *s, size_t answer
 MS_API void ms_sensitivity_counts(const ms_sensitivity *s, size_t *evaluations, size_t *planned,
                                   int *stopped, double *seconds);
 /* sensitivity.csv (tidy: answer, parameter, range, index, estimate,
- * interval) and one figure per answer into dir. */
+ * interval), one figure per answer and sensitivity.html (English) into dir. */
 MS_API ms_status ms_sensitivity_write(ms_context *ctx, const ms_sensitivity *s, const char *dir);
+/* The same with sensitivity.html in lang "en" or "ja" (sensitivity.csv's
+ * keys stay English). */
+MS_API ms_status ms_sensitivity_write_lang(ms_context *ctx, const ms_sensitivity *s,
+                                           const char *dir, const char *lang);
 
 /* ------------------------------------------------------------ calibration */
 

@@ -44,6 +44,76 @@ for p in "p1 0.6923" "p2 0.3077"; do
   within "$2" "$(idx "$out/sobol" $1 ST 10)" "$(idx "$out/sobol" $1 ST 11)" "Sobol ST of $1: its interval holds $2"
 done
 
+# the page in Japanese: the same sensitivity.csv (English keys), the words
+# and the arms' labels in Japanese
+"$ms" sensitivity "$sc" --out "$out/ja" --method oat --tipping --lang ja --quiet > /dev/null 2>&1 && ok || bad "--lang ja"
+cmp -s "$out/oat/sensitivity.csv" "$out/ja/sensitivity.csv" && ok || bad "sensitivity.csv depends on --lang"
+grep -q '<html lang="ja">' "$out/ja/sensitivity.html" && grep -q "<code>p1</code> = 0.667 で閾値（最小重要差の改善）に届く" "$out/ja/sensitivity.html" &&
+  grep -q "<h2>on 対 off: 平均変化</h2>" "$out/ja/sensitivity.html" && ok || bad "the Japanese page: $(grep -o '<h2>[^<]*' "$out/ja/sensitivity.html" | head -2)"
+
+# moodsim trial --sensitivity: the analysis after the trial, its section in
+# the report (figures embedded), its sensitivity.csv that of the command
+# (one at a time with the tipping points), kept in run.txt for --resume
+"$ms" trial "$sc" --out "$out/tr" --sensitivity oat --threads 1 --quiet > "$out/tr.txt" 2>&1 && ok || { bad "trial --sensitivity oat"; cat "$out/tr.txt" >&2; }
+grep -q '<h2 id=sensitivity>What this answer rests on</h2>' "$out/tr/report.html" &&
+  grep -q "It reaches the threshold (an improvement of the MID) at <code>p1</code> = 0.667" "$out/tr/report.html" &&
+  grep -q 'alt="on vs off: mean change" src="data:image/svg+xml;base64,' "$out/tr/report.html" && ok || bad "the trial report's section"
+cmp -s "$out/tr/sensitivity.csv" "$out/oat/sensitivity.csv" && ok || bad "trial --sensitivity oat and sensitivity --method oat --tipping differ"
+[[ ! -e "$out/tr/sensitivity.journal" ]] && grep -qx "sensitivity oat" "$out/tr/run.txt" && ok || bad "run.txt keeps --sensitivity; the journal is gone"
+"$ms" trial "$sc" --out "$out/x" --sensitivity anova > /dev/null 2>&1; [[ $? -eq 2 ]] && ok || bad "--sensitivity anova is a usage error"
+
+# Ctrl-C and --resume: an analysis stopped part-way (exit 130, the finished
+# trajectories analysed) and resumed gives the same sensitivity.csv, byte
+# for byte, as one run through, running again only the trials it had not
+# finished (a record cut short at the end of the journal is run again);
+# once complete, the journal and the arguments file are gone.  A new
+# analysis into a directory with an unfinished one is refused; so is a
+# resume after the scenario changed, or of a damaged journal.
+"$ms" sensitivity "$sc" --out "$out/full" --trajectories 300 --quiet > "$out/full.txt" 2>&1 && ok || bad "the uninterrupted analysis"
+"$ms" sensitivity "$sc" --out "$out/int" --trajectories 300 > "$out/int.txt" 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do
+  [[ -f "$out/int/sensitivity.journal" ]] && (( $(wc -l < "$out/int/sensitivity.journal") > 30 )) && break
+  sleep 0.02
+done
+kill -INT $pid; wait $pid; rc=$?
+[[ $rc -eq 130 ]] && ok || bad "Ctrl-C: exit $rc, expected 130 ($(tail -2 "$out/int.txt"))"
+grep -q "stopped early: moodsim sensitivity --resume DIR continues" "$out/int.txt" && ok || bad "the stop says how to resume: $(tail -3 "$out/int.txt")"
+[[ -s "$out/int/sensitivity.journal" && -s "$out/int/sensitivity-run.txt" && -s "$out/int/sensitivity.csv" ]] && ok || bad "a stopped analysis keeps its journal, arguments and what it analysed"
+n_before=$(($(wc -l < "$out/int/sensitivity.journal") - 1))
+"$ms" sensitivity "$sc" --out "$out/int" --quiet > /dev/null 2> "$out/again.err"; [[ $? -eq 2 ]] &&
+  grep -q "holds an unfinished analysis" "$out/again.err" && ok || bad "a new analysis over an unfinished one: $(cat "$out/again.err")"
+printf '0.25 1.5 -3.2' >> "$out/int/sensitivity.journal" # a record cut short
+(cd / && "$ms" sensitivity --resume "$out/int" --quiet > "$out/resume.txt" 2>&1) && ok || { bad "--resume"; cat "$out/resume.txt" >&2; }
+grep -q "^2 parameters, 3 answers, 901 trials ($n_before of them from the journal)" "$out/resume.txt" && ok || bad "resume took $n_before trials from the journal: $(head -1 "$out/resume.txt")"
+cmp -s "$out/full/sensitivity.csv" "$out/int/sensitivity.csv" && ok || bad "resumed and uninterrupted analyses differ"
+[[ ! -e "$out/int/sensitivity.journal" && ! -e "$out/int/sensitivity-run.txt" ]] && ok || bad "the journal and arguments are removed once complete"
+"$ms" sensitivity --resume "$out/int" > /dev/null 2> "$out/none.err"; [[ $? -eq 2 ]] && grep -q "no interrupted analysis to resume" "$out/none.err" && ok || bad "resume of a finished analysis: $(cat "$out/none.err")"
+# the scenario changed since: refused
+cp "$sc" "$out/changing.yaml"
+sed -i "s|model: additive.yaml|model: $src/tests/sensitivity/additive.yaml|; s|protocol: switch_on.yaml|protocol: $src/tests/sensitivity/switch_on.yaml|" "$out/changing.yaml"
+"$ms" sensitivity "$out/changing.yaml" --out "$out/ch" --trajectories 300 > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do [[ -f "$out/ch/sensitivity.journal" ]] && (( $(wc -l < "$out/ch/sensitivity.journal") > 5 )) && break; sleep 0.02; done
+kill -INT $pid; wait $pid
+echo "# changed" >> "$out/changing.yaml"
+"$ms" sensitivity --resume "$out/ch" > /dev/null 2> "$out/ch.err"; [[ $? -eq 2 ]] && grep -q "is the journal of another analysis" "$out/ch.err" && ok || bad "resume after the scenario changed: $(cat "$out/ch.err")"
+sed -i '$ d' "$out/changing.yaml"
+sed -i '3s/.*/1 2 x/' "$out/ch/sensitivity.journal"
+"$ms" sensitivity --resume "$out/ch" > /dev/null 2> "$out/dmg.err"; [[ $? -eq 2 ]] && grep -q "sensitivity.journal:3:1: expected 5 numbers on the line" "$out/dmg.err" && ok || bad "a damaged journal: $(cat "$out/dmg.err")"
+
+# MPI: two processes share every trial's patients (300 a arm: three blocks
+# of the trial runner); the same sensitivity.csv, byte for byte, as one
+# process, the tipping search (which follows the answers) included
+"$ms" sensitivity "$sc" --out "$out/one" --method oat --tipping --patients 300 --quiet > "$out/one.txt" 2>&1 && ok || bad "one process, 300 a arm"
+if command -v mpirun > /dev/null; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
+  ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" mpirun -np 2 --oversubscribe \
+    "$ms" sensitivity "$sc" --out "$out/mpi" --method oat --tipping --patients 300 --threads 1 --quiet > "$out/mpi.txt" 2>&1 && ok || { bad "mpirun -np 2 sensitivity"; tail -5 "$out/mpi.txt" >&2; }
+  cmp -s "$out/one/sensitivity.csv" "$out/mpi/sensitivity.csv" && ok || bad "sensitivity.csv under mpirun -np 2 differs from one process"
+  [[ "$(head -1 "$out/mpi.txt" | cut -d' ' -f1-6)" == "$(head -1 "$out/one.txt" | cut -d' ' -f1-6)" ]] && ok || bad "the same trials under MPI: $(head -1 "$out/mpi.txt")"
+fi
+
 # errors: a parameter that is not one, one drawn per patient, bad options
 "$ms" sensitivity "$sc" --out "$out/x" --params p3 > /dev/null 2> "$out/err.txt"; [[ $? -eq 2 ]] && grep -q "'p3' is not a parameter of model 'additive' (did you mean 'p1'?)" "$out/err.txt" && ok || bad "unknown parameter: $(cat "$out/err.txt")"
 "$ms" sensitivity "$sc" --out "$out/x" --method anova > /dev/null 2>&1; [[ $? -eq 2 ]] && ok || bad "--method anova is a usage error"

@@ -114,6 +114,9 @@ int cli_set_resolve(const cli_command *cmd, cli_sets *s, const ms_model *m, int 
 typedef struct {
     int quiet, shown;
 } progress_state;
+/* ms_sensitivity_options.progress: "N of M trials, about S s left" on
+ * stderr (ud: a progress_state). */
+void cli_progress_trials(void *ud, size_t done, size_t planned, double eta_s);
 
 /* Set by SIGINT while cli_catch_sigint(1) is in force. */
 extern volatile int cli_stop;

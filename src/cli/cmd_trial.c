@@ -15,10 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char CLI_HELP_TRIAL[] =
     "usage: moodsim trial SCENARIO --out DIR [--set NAME=VALUE] [--threads N] [--lang en|ja]\n"
-    "                     [--bytecode] [--one-setting] [--quiet]\n"
+    "                     [--bytecode] [--one-setting] [--sensitivity METHOD] [--quiet]\n"
     "       moodsim trial --resume DIR [--threads N] [--quiet]\n"
     "       mpirun -np K moodsim trial SCENARIO --out DIR ...\n"
     "\n"
@@ -49,6 +50,11 @@ const char CLI_HELP_TRIAL[] =
     "                     slower; needs no compiler)\n"
     "  --one-setting      skip the claims' counterpart (the report then says it shows\n"
     "                     one setting only): for scenarios the claims cannot affect\n"
+    "  --sensitivity M    then what the answers rest on (docs/sensitivity.md): morris\n"
+    "                     (10 trajectories), oat or sobol (64 samples) over the hypotheses\n"
+    "                     the score depends on, with the claims' tipping points, on the\n"
+    "                     scenario's patients; the report gains the section \"What this\n"
+    "                     answer rests on\" and DIR sensitivity.csv (kept for --resume)\n"
     "  --quiet            no progress\n";
 
 const char CLI_HELP_POWER[] =
@@ -68,10 +74,11 @@ const char CLI_HELP_POWER[] =
 typedef struct {
     int power_only;
     const char *sc_path, *out_dir, *resume_dir, *lang;
+    const char *sens; /* --sensitivity METHOD, or NULL */
     double threads;
     int quiet, bytecode, one_setting;
     cli_sets sets;
-    char run_sc[4096], run_lang[16]; /* read back from DIR/run.txt (--resume) */
+    char run_sc[4096], run_lang[16], run_sens[16]; /* read back from DIR/run.txt (--resume) */
     char run_set[CLI_MAX_SET][256];
 } trial_args;
 
@@ -307,6 +314,8 @@ static int write_run_file(const trial_args *ta)
     if (!st) {
         fprintf(f, "scenario %s\nlang %s\n%s", abs, ta->lang,
                 ta->one_setting ? "one-setting\n" : "");
+        if (ta->sens)
+            fprintf(f, "sensitivity %s\n", ta->sens);
         for (int k = 0; k < ta->sets.n; k++)
             fprintf(f, "set %s\n", ta->sets.text[k]);
         st = ms_output_close(ctx, o, 1);
@@ -314,6 +323,15 @@ static int write_run_file(const trial_args *ta)
     int rc = st ? cli_report(ctx, st) : EXIT_OK;
     ms_context_free(ctx);
     return rc;
+}
+
+/* --sensitivity's methods: morris, oat, sobol; -1 for another word. */
+static int sens_method(const char *name)
+{
+    return strcmp(name, "morris") == 0  ? MS_SENS_MORRIS
+           : strcmp(name, "oat") == 0   ? MS_SENS_OAT
+           : strcmp(name, "sobol") == 0 ? MS_SENS_SOBOL
+                                        : -1;
 }
 
 static int read_run_file(trial_args *ta)
@@ -338,15 +356,19 @@ static int read_run_file(trial_args *ta)
             snprintf(ta->run_lang, sizeof ta->run_lang, "%s", line + 5);
         else if (strcmp(line, "one-setting") == 0)
             ta->one_setting = 1;
-        else if (strncmp(line, "set ", 4) == 0 && strlen(line + 4) < sizeof ta->run_set[0] &&
-                 ta->sets.n < CLI_MAX_SET) {
+        else if (strncmp(line, "sensitivity ", 12) == 0 && sens_method(line + 12) >= 0) {
+            /* one of the method names: shorter than run_sens */
+            memcpy(ta->run_sens, line + 12, strlen(line + 12) + 1);
+            ta->sens = ta->run_sens;
+        } else if (strncmp(line, "set ", 4) == 0 && strlen(line + 4) < sizeof ta->run_set[0] &&
+                   ta->sets.n < CLI_MAX_SET) {
             snprintf(ta->run_set[ta->sets.n], sizeof ta->run_set[0], "%s", line + 4);
             ta->sets.text[ta->sets.n] = ta->run_set[ta->sets.n];
             ta->sets.n++;
         } else {
             fprintf(stderr,
-                    "%s:%d:1: expected 'scenario PATH', 'lang L', 'one-setting' or "
-                    "'set NAME=VALUE'\n",
+                    "%s:%d:1: expected 'scenario PATH', 'lang L', 'one-setting', "
+                    "'sensitivity METHOD' or 'set NAME=VALUE'\n",
                     path, lineno);
             fclose(f);
             return -1;
@@ -363,7 +385,7 @@ static int read_run_file(trial_args *ta)
 /* The options of `trial` or `power`; -1 with *rc the exit code. */
 static int parse_args(const cli_command *cmd, int argc, char **argv, trial_args *ta, int *rc)
 {
-    enum { O_QUIET = 2, O_ONE, O_BYTECODE, O_THREADS, O_OUT, O_RESUME, O_LANG, O_SET };
+    enum { O_QUIET = 2, O_ONE, O_BYTECODE, O_THREADS, O_OUT, O_RESUME, O_LANG, O_SET, O_SENS };
     static const struct option trial_opts[] = {{"quiet", no_argument, NULL, O_QUIET},
                                                {"one-setting", no_argument, NULL, O_ONE},
                                                {"bytecode", no_argument, NULL, O_BYTECODE},
@@ -372,6 +394,7 @@ static int parse_args(const cli_command *cmd, int argc, char **argv, trial_args 
                                                {"out", required_argument, NULL, O_OUT},
                                                {"resume", required_argument, NULL, O_RESUME},
                                                {"lang", required_argument, NULL, O_LANG},
+                                               {"sensitivity", required_argument, NULL, O_SENS},
                                                {0}};
     /* power: no output directory, report or counterpart */
     static const struct option power_opts[] = {{"quiet", no_argument, NULL, O_QUIET},
@@ -407,6 +430,13 @@ static int parse_args(const cli_command *cmd, int argc, char **argv, trial_args 
             if (cli_set_add(cmd, &ta->sets, v, rc) < 0)
                 return -1;
             break;
+        case O_SENS:
+            if (sens_method(v) < 0) {
+                *rc = cli_usage(cmd, "--sensitivity '%s': expected morris, oat or sobol", v);
+                return -1;
+            }
+            ta->sens = v;
+            break;
         }
     }
     if (o < 0 || cli_positionals(&a, 0, 1, "a SCENARIO file") < 0) {
@@ -415,10 +445,10 @@ static int parse_args(const cli_command *cmd, int argc, char **argv, trial_args 
     }
     ta->sc_path = a.npos ? a.pos[0] : NULL;
     if (ta->resume_dir) {
-        if (ta->sc_path || ta->out_dir || ta->sets.n) {
+        if (ta->sc_path || ta->out_dir || ta->sets.n || ta->sens) {
             *rc = cli_usage(cmd,
-                            "--resume DIR takes the scenario, output directory and --set of "
-                            "the run in DIR; give no SCENARIO, --out or --set%s",
+                            "--resume DIR takes the scenario, output directory, --set and "
+                            "--sensitivity of the run in DIR; give none of them%s",
                             "");
             return -1;
         }
@@ -499,19 +529,62 @@ static ms_status run(ms_context *ctx, const cli_command *cmd, const trial_args *
     return st;
 }
 
-/* summary.csv, the counterpart's, inputs/ and report.html. */
-static ms_status write_outputs(ms_context *ctx, const trial_args *ta, ms_trial *t, int argc,
-                               char **argv)
+/* --sensitivity: what the trial's answers rest on (docs/sensitivity.md),
+ * with the tipping points, on the scenario's patients; its trials are
+ * journaled in DIR/sensitivity.journal, so that --resume continues it. */
+static ms_status run_sensitivity(ms_context *ctx, const trial_args *ta, const ms_scenario *sc,
+                                 ms_sensitivity **out)
+{
+    char journal[4096];
+    snprintf(journal, sizeof journal, "%s/sensitivity.journal", ta->out_dir);
+    progress_state ps = {ta->quiet, 0};
+    ms_sensitivity_options so = {.method = (ms_sens_method)sens_method(ta->sens),
+                                 .trajectories = 10,
+                                 .levels = 4,
+                                 .samples = 64,
+                                 .bootstrap = 1000,
+                                 .threads = (int)ta->threads,
+                                 .progress = cli_progress_trials,
+                                 .ud = &ps,
+                                 .stop = &cli_stop,
+                                 .tipping = 1,
+                                 .journal = cli_rank == 0 ? journal : NULL,
+                                 .resume = ta->resume_dir && access(journal, F_OK) == 0,
+                                 .rank = cli_rank,
+                                 .nranks = cli_ranks,
+                                 .send = msi_cli_mpi_send,
+                                 .recv = msi_cli_mpi_recv};
+    if (cli_rank == 0 && !ta->quiet)
+        fprintf(stderr, "moodsim trial: what the answers rest on (--sensitivity %s)\n", ta->sens);
+    cli_catch_sigint(1);
+    ms_status st = ms_sensitivity_run(ctx, sc, &so, out);
+    cli_catch_sigint(0);
+    if (ps.shown)
+        fputc('\n', stderr);
+    return st;
+}
+
+/* summary.csv, the counterpart's, inputs/, the sensitivity analysis's files
+ * and report.html. */
+static ms_status write_outputs(ms_context *ctx, const trial_args *ta, ms_trial *t,
+                               const ms_sensitivity *sens, int argc, char **argv)
 {
     char command[8192];
     size_t off = (size_t)snprintf(command, sizeof command, "moodsim");
     for (int i = 0; i < argc && off < sizeof command; i++)
         off += (size_t)snprintf(command + off, sizeof command - off, " %s", argv[i]);
     ms_status st = ms_trial_write(ctx, t, ta->out_dir);
+    if (!st && sens)
+        st = ms_sensitivity_write_lang(ctx, sens, ta->out_dir, ta->lang);
     if (!st)
-        st = ms_report_write(ctx, t, ta->out_dir, ta->lang, command);
+        st = ms_report_write_sensitivity(ctx, t, sens, ta->out_dir, ta->lang, command);
     if (!st) /* everything written: the checkpoint goes (a kill before this resumes) */
         st = ms_trial_finish(ctx, t);
+    if (!st && sens) {
+        char journal[4096];
+        snprintf(journal, sizeof journal, "%s/sensitivity.journal", ta->out_dir);
+        remove(journal);
+    }
     return st;
 }
 
@@ -544,6 +617,7 @@ static int trial_or_power(const cli_command *cmd, int argc, char **argv, int pow
         return EXIT_INTERNAL;
     ms_scenario *sc = NULL;
     ms_trial *t = NULL;
+    ms_sensitivity *sens = NULL;
     ms_status st = ms_scenario_load(ctx, ta.sc_path, &sc);
     if (st) {
         rc = cli_report(ctx, st);
@@ -564,6 +638,22 @@ static int trial_or_power(const cli_command *cmd, int argc, char **argv, int pow
         rc = cli_report(ctx, st);
         goto done;
     }
+    if (st == MS_OK && ta.sens && !power_only && !cli_stop) {
+        ms_status sst = run_sensitivity(ctx, &ta, sc, &sens);
+        if (sst == MS_STOPPED) { /* the trial is whole; the analysis resumes */
+            if (cli_rank == 0)
+                fprintf(stderr,
+                        "moodsim trial: interrupted in the sensitivity analysis; continue "
+                        "with: moodsim trial --resume %s\n",
+                        ta.out_dir);
+            rc = EXIT_STOPPED;
+            goto done;
+        }
+        if (sst) {
+            rc = cli_report(ctx, sst);
+            goto done;
+        }
+    }
     if (cli_rank > 0)
         goto done; /* its patients went to rank 0, which writes */
     if (st == MS_STOPPED)
@@ -575,7 +665,7 @@ static int trial_or_power(const cli_command *cmd, int argc, char **argv, int pow
             rc = EXIT_STOPPED;
         goto done;
     }
-    if ((st = write_outputs(ctx, &ta, t, argc, argv))) {
+    if ((st = write_outputs(ctx, &ta, t, sens, argc, argv))) {
         rc = cli_report(ctx, st);
         goto done;
     }
@@ -587,6 +677,7 @@ static int trial_or_power(const cli_command *cmd, int argc, char **argv, int pow
     if (cli_stop)
         rc = EXIT_STOPPED;
 done:
+    ms_sensitivity_free(sens);
     ms_trial_free(t);
     ms_scenario_free(sc);
     ms_context_free(ctx);

@@ -267,3 +267,15 @@ void cli_catch_sigint(int on)
 {
     signal(SIGINT, on ? on_sigint : SIG_DFL);
 }
+
+void cli_progress_trials(void *ud, size_t done, size_t planned, double eta)
+{
+    progress_state *ps = ud;
+    if (ps->quiet)
+        return;
+    if (isfinite(eta))
+        fprintf(stderr, "\r%zu of %zu trials, about %.0f s left   ", done, planned, eta);
+    else
+        fprintf(stderr, "\r%zu of %zu trials   ", done, planned);
+    ps->shown = 1;
+}

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define MS_ERRMSG_MAX 1024
@@ -63,6 +64,17 @@ void msi_csv_str(FILE *f, const char *s);
 void msi_lower_copy(char *dst, const char *src, size_t n);
 /* Seconds on the monotonic clock (for progress and timing). */
 double msi_now_s(void);
+
+/* FNV-1a: *h extended by n bytes at p (start from MSI_FNV0).  Fingerprints
+ * of a run's inputs, so that a checkpoint resumes only the run it is of. */
+#define MSI_FNV0 0xcbf29ce484222325ull
+static inline uint64_t msi_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ c[i]) * 0x100000001b3ull;
+    return h;
+}
 
 /* Parses a whole string as a finite double.  0 on success. */
 int msi_parse_double(const char *s, double *out);

@@ -175,8 +175,7 @@ static int solver_build(msi_batch *b, size_t n, double rtol, long max_steps)
         CVodeInit(c, rhs_cb, 0.0, b->y) != CV_SUCCESS || CVodeSetUserData(c, b) != CV_SUCCESS ||
         CVodeSVtolerances(c, rtol, b->atolv) != CV_SUCCESS ||
         CVodeSetLinearSolver(c, b->LS, b->A) != CV_SUCCESS ||
-        CVodeSetJacFn(c, jac_cb) != CV_SUCCESS ||
-        CVodeSetMaxNumSteps(c, max_steps) != CV_SUCCESS ||
+        CVodeSetJacFn(c, jac_cb) != CV_SUCCESS || CVodeSetMaxNumSteps(c, max_steps) != CV_SUCCESS ||
         CVodeSetMaxHnilWarns(c, -1) != CV_SUCCESS ||
         (b->constraints && CVodeSetConstraints(c, b->constraints) != CV_SUCCESS))
         goto fail;
@@ -274,8 +273,8 @@ ms_status msi_batch_run(msi_batch *b, ms_sim **lane, const ms_events *const *ev,
         if (st)
             return msi_fail(b->ctx, MS_ERR_SOLVER, NULL, 0, 0, "lane %zu cannot start", l);
         if (l && !msi_sim_same_switches(lane[0], lane[l]))
-            return msi_fail(b->ctx, MS_ERR_SOLVER, NULL, 0, 0,
-                            "lane %zu follows another calendar", l);
+            return msi_fail(b->ctx, MS_ERR_SOLVER, NULL, 0, 0, "lane %zu follows another calendar",
+                            l);
     }
     ms_sim_stats stats = {0};
     double t = 0;

@@ -42,9 +42,8 @@ int msi_sim_jac_at(ms_sim *s, double t, const double *y, double *vals);
  * then row indices, *nnz entries, and where each Jacobian entry goes (slot,
  * jac entries).  Both arrays are allocated in ctx and owned by the caller
  * (msi_free); returns 0, or -1 out of memory. */
-int msi_sim_pattern(ms_context *ctx, const ms_model *m, sunindextype **pattern,
-                    sunindextype **slot, size_t *nnz,
-                    size_t *njac);
+int msi_sim_pattern(ms_context *ctx, const ms_model *m, sunindextype **pattern, sunindextype **slot,
+                    size_t *nnz, size_t *njac);
 
 /* The absolute tolerance of each state before a restart (ms_sim_set_tolerances'
  * rule: atol times the largest magnitude seen in the run, at least 1, and

@@ -374,3 +374,25 @@ ms_status msi_fig_hbars(ms_context *ctx, const char *path, const char *title, co
     }
     return finish_fig(ctx, &o, 1);
 }
+
+/* A figure as a data URI (the report stays one self-contained file); an
+ * SVG in an <img> is drawn but never runs scripts. */
+int msi_fig_embed(FILE *f, const char *path)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return -1;
+    fputs("data:image/svg+xml;base64,", f);
+    unsigned char b[3];
+    size_t n;
+    while ((n = fread(b, 1, 3, in)) > 0) {
+        unsigned v = (unsigned)b[0] << 16 | (n > 1 ? (unsigned)b[1] << 8 : 0) | (n > 2 ? b[2] : 0);
+        fputc(tbl[(v >> 18) & 63], f);
+        fputc(tbl[(v >> 12) & 63], f);
+        fputc(n > 1 ? tbl[(v >> 6) & 63] : '=', f);
+        fputc(n > 2 ? tbl[v & 63] : '=', f);
+    }
+    fclose(in);
+    return 0;
+}

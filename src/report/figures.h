@@ -38,4 +38,9 @@ ms_status msi_fig_hbars(ms_context *ctx, const char *path, const char *title, co
                         size_t n, const char *const *labels, const double *from, const double *to,
                         const double *lo, const double *hi, double ref);
 
+/* Writes the SVG file at path into f as a data URI (base64): a report
+ * stays one self-contained file, and an SVG in an <img> never runs
+ * scripts.  0, or -1 if the file cannot be read. */
+int msi_fig_embed(FILE *f, const char *path);
+
 #endif

@@ -8,7 +8,9 @@
  * (never changes it); the figures are in figures.c.
  */
 #include "../protocol/events_impl.h"
+#include "../sensitivity/sensitivity.h"
 #include "figures.h"
+#include "sensitivity_report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -345,28 +347,6 @@ static void esc(FILE *f, const char *s)
     }
 }
 
-/* A figure as a data URI (the report stays one self-contained file); an
- * SVG in an <img> is drawn but never runs scripts. */
-static int embed_figure(FILE *f, const char *path)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return -1;
-    fputs("data:image/svg+xml;base64,", f);
-    unsigned char b[3];
-    size_t n;
-    while ((n = fread(b, 1, 3, in)) > 0) {
-        unsigned v = (unsigned)b[0] << 16 | (n > 1 ? (unsigned)b[1] << 8 : 0) | (n > 2 ? b[2] : 0);
-        fputc(tbl[(v >> 18) & 63], f);
-        fputc(tbl[(v >> 12) & 63], f);
-        fputc(n > 1 ? tbl[(v >> 6) & 63] : '=', f);
-        fputc(n > 2 ? tbl[v & 63] : '=', f);
-    }
-    fclose(in);
-    return 0;
-}
-
 /* x as printed with `digits` decimals, without a minus sign on a value that
    rounds to zero ("-0.00" for a difference of -1e-15 between identical arms) */
 static double z(double x, int digits)
@@ -620,7 +600,7 @@ static void figure(out_t *o, const char *dir, const char *name, const char *capt
     fputs("<figure><img alt=\"", o->f);
     esc(o->f, caption);
     fputs("\" src=\"", o->f);
-    embed_figure(o->f, path);
+    msi_fig_embed(o->f, path);
     fputs("\"><figcaption>", o->f);
     esc(o->f, caption);
     fputs("</figcaption></figure>\n", o->f);
@@ -1069,7 +1049,14 @@ static void ledger(out_t *o, const ms_trial *t)
 ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, const char *lang,
                           const char *command)
 {
-    if (!ctx || !t || !dir)
+    return ms_report_write_sensitivity(ctx, t, NULL, dir, lang, command);
+}
+
+ms_status ms_report_write_sensitivity(ms_context *ctx, const ms_trial *t,
+                                      const ms_sensitivity *sens, const char *dir, const char *lang,
+                                      const char *command)
+{
+    if (!ctx || !t || !dir || (sens && sens->sc != t->sc))
         return MS_ERR_ARG;
     int ja = lang && strcmp(lang, "ja") == 0;
     const char *const *S = ja ? JA : EN;
@@ -1313,6 +1300,14 @@ ms_status ms_report_write(ms_context *ctx, const ms_trial *t, const char *dir, c
 
     fprintf(f, "<h2>%s</h2>\n", S[S_LEDGER]);
     ledger(&o, t);
+    if (sens) { /* what the answers rest on: the analysis run with the trial */
+        fprintf(f, "<h2 id=sensitivity>%s</h2>\n",
+                ja ? "この答えが何に依っているか" : "What this answer rests on");
+        if ((st = msi_sensitivity_sections(ctx, f, sens, dir, ja, 3, 1))) {
+            msi_out_close(ctx, &of, 0);
+            return st;
+        }
+    }
 
     fprintf(f, "<h2>%s</h2>\n", S[S_FAILURES]);
     if (t->res.n_failed == 0) {

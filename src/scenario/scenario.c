@@ -8,6 +8,7 @@
 #include "scenario.h"
 #include "../core/yamldoc.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,8 +147,8 @@ static ms_status read_arms(sreader *R, const msi_ynode *arms)
     ms_status st;
     if (!arms || arms->type != MS_Y_SEQ || arms->n == 0)
         return sfail(R, arms, "expected 'arms:' with a list of {name:, protocol:}");
-    if (arms->n > 64)
-        return sfail(R, arms->vals[64], "a 65th arm; a trial has at most 64");
+    if (arms->n > MS_MAX_ARMS)
+        return sfail(R, arms->vals[MS_MAX_ARMS], "a 65th arm; a trial has at most 64");
     sc->arms = msi_alloc(R->ctx, arms->n * sizeof *sc->arms);
     if (!sc->arms)
         return msi_nomem(R->ctx);
@@ -889,4 +890,26 @@ const char *ms_scenario_arm_name(const ms_scenario *sc, size_t a)
 const char *ms_scenario_arm_protocol(const ms_scenario *sc, size_t a)
 {
     return sc && a < sc->narms ? sc->arms[a].protocol_path : NULL;
+}
+
+ms_status msi_scenario_inputs_hash(ms_context *ctx, const ms_scenario *sc, uint64_t *h)
+{
+    const char *files[MS_MAX_ARMS + 2];
+    size_t nf = 0;
+    files[nf++] = sc->file;
+    files[nf++] = sc->model_path;
+    for (size_t a = 0; a < sc->narms && nf < MS_MAX_ARMS + 2; a++)
+        if (sc->arms[a].protocol_path)
+            files[nf++] = sc->arms[a].protocol_path;
+    for (size_t i = 0; i < nf; i++) {
+        FILE *f = fopen(files[i], "rb");
+        if (!f)
+            return msi_fail(ctx, MS_ERR_IO, files[i], 0, 0, "cannot read: %s", strerror(errno));
+        unsigned char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            *h = msi_fnv1a(*h, buf, n);
+        fclose(f);
+    }
+    return MS_OK;
 }

@@ -70,12 +70,18 @@ struct ms_scenario {
     size_t batch;      /* patients integrated as one system (solver: batch:); <= 1: alone */
 };
 
+#define MS_MAX_ARMS 64   /* arms of a trial, at most */
 #define MS_BATCH_MAX 256 /* the most patients of a batch (at most a trial block's) */
 
 /* Arm a's label in a report's language (ja: the scenario's ja: label where
  * it gives one), else its label, else its name; the report and its figures
  * name arms by it. */
 const char *msi_arm_label(const ms_scenario *sc, size_t a, int ja);
+
+/* Extends *h (msi_fnv1a) by the bytes of every file the scenario was read
+ * from: the scenario, its model and its arms' protocols.  MS_ERR_IO (the
+ * file named) if one cannot be read now. */
+ms_status msi_scenario_inputs_hash(ms_context *ctx, const ms_scenario *sc, uint64_t *h);
 
 /* The scenario's model, which calibration (its owner) sets values in. */
 ms_model *msi_scenario_model(ms_scenario *sc);

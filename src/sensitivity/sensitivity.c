@@ -23,15 +23,18 @@
  * without bootstrap or power (not reported here).  Sits above the trial
  * and reads the scenario; owns ms_sensitivity.
  */
+#define _DEFAULT_SOURCE /* truncate */
 #include "sensitivity.h"
 #include "../core/rng.h"
 #include "../protocol/protocol_impl.h"
 
+#include <errno.h>
 #include <gsl/gsl_qrng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MS_RNG_SENS 6 /* (trajectory, parameter, purpose): the Morris design */
 
@@ -225,25 +228,241 @@ static ms_status choose_answers(ms_sensitivity *s)
     return MS_OK;
 }
 
+/* ------------------------------------------------------------ journal */
+
+/* The analysis's fingerprint: its inputs' bytes, its settings, and the
+ * parameters and ranges chosen.  The bootstrap is not in it: it only
+ * analyses the trials. */
+static ms_status journal_key(ms_sensitivity *s, const ms_sensitivity_options *opt,
+                             const ms_scenario *run_sc, unsigned long long seed, uint64_t *key)
+{
+    uint64_t h = MSI_FNV0;
+    ms_status st = msi_scenario_inputs_hash(s->ctx, s->sc, &h);
+    if (st)
+        return st;
+    int32_t ints[5] = {(int32_t)opt->method, opt->trajectories, opt->levels, opt->samples,
+                       opt->tipping};
+    h = msi_fnv1a(h, ints, sizeof ints);
+    h = msi_fnv1a(h, &run_sc->per_arm, sizeof run_sc->per_arm);
+    h = msi_fnv1a(h, &seed, sizeof seed);
+    for (size_t j = 0; j < s->k; j++) {
+        const char *name = s->sc->model->sym[MS_PARAM][s->param[j]].name;
+        h = msi_fnv1a(h, name, strlen(name) + 1);
+        double r[3] = {s->range[j].low, s->range[j].high, (double)s->range[j].log};
+        h = msi_fnv1a(h, r, sizeof r);
+        h = msi_fnv1a(h, &s->nominal[j], sizeof s->nominal[j]);
+    }
+    *key = h;
+    return MS_OK;
+}
+
+#define JOURNAL_MAGIC "moodsim sensitivity journal 1"
+
+/* Opens the journal: with resume, reads back its trials first (a record
+ * cut short by a stop is dropped, and the file cut back to the last whole
+ * one); then appends.  Without resume, the file must not exist. */
+static ms_status journal_open(ms_sensitivity *s, const ms_sensitivity_options *opt,
+                              const ms_scenario *run_sc, unsigned long long seed)
+{
+    if (!opt->journal)
+        return MS_OK;
+    uint64_t key;
+    ms_status st = journal_key(s, opt, run_sc, seed, &key);
+    if (st)
+        return st;
+    const char *path = opt->journal;
+    s->jpath = path;
+    size_t w = s->k + s->na;
+    long keep = 0;
+    if (!opt->resume) {
+        FILE *old = fopen(path, "r");
+        if (old) {
+            fclose(old);
+            return msi_fail(s->ctx, MS_ERR_ARG, path, 0, 0,
+                            "holds an unfinished analysis; resume it (--resume) or choose "
+                            "another output directory");
+        }
+        if (!(s->jf = fopen(path, "w")))
+            return msi_fail(s->ctx, MS_ERR_IO, path, 0, 0, "cannot create: %s", strerror(errno));
+        fprintf(s->jf, "%s %016llx %zu %zu\n", JOURNAL_MAGIC, (unsigned long long)key, s->k, s->na);
+        return fflush(s->jf) ? msi_fail(s->ctx, MS_ERR_IO, path, 0, 0, "cannot write") : MS_OK;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return msi_fail(s->ctx, MS_ERR_ARG, path, 0, 0,
+                        "no unfinished analysis to resume here (%s)", strerror(errno));
+    char line[256];
+    unsigned long long fkey = 0;
+    size_t fk = 0, fna = 0;
+    if (!fgets(line, sizeof line, f) ||
+        strncmp(line, JOURNAL_MAGIC " ", strlen(JOURNAL_MAGIC) + 1) ||
+        sscanf(line + strlen(JOURNAL_MAGIC), " %llx %zu %zu", &fkey, &fk, &fna) != 3) {
+        fclose(f);
+        return msi_fail(s->ctx, MS_ERR_ARG, path, 1, 1, "not a sensitivity journal");
+    }
+    if (fkey != key || fk != s->k || fna != s->na) {
+        fclose(f);
+        return msi_fail(s->ctx, MS_ERR_ARG, path, 1, 1,
+                        "is the journal of another analysis (its scenario, model, protocols or "
+                        "settings have changed since); start a new one in another directory");
+    }
+    keep = ftell(f);
+    size_t cap = 0;
+    for (long lineno = 2;; lineno++) {
+        double *rec;
+        if (msi_grow(s->ctx, (void **)&s->jrec, &cap, (s->jn + 1) * w, sizeof *s->jrec)) {
+            fclose(f);
+            return msi_nomem(s->ctx);
+        }
+        rec = s->jrec + s->jn * w;
+        size_t got = 0;
+        int c = 0, whole = 0;
+        while (got < w && fscanf(f, "%lf", &rec[got]) == 1)
+            got++;
+        /* a record ends with its line */
+        while ((c = fgetc(f)) == ' ')
+            ;
+        whole = got == w && c == '\n';
+        if (!whole) {
+            if (got == 0 && c == EOF)
+                break;
+            if (c != EOF) { /* not a cut-off last line: a damaged file */
+                fclose(f);
+                return msi_fail(s->ctx, MS_ERR_ARG, path, (int)lineno, 1,
+                                "expected %zu numbers on the line (a trial's parameter values "
+                                "and answers)",
+                                w);
+            }
+            break; /* the last record, cut short by a stop: run that trial again */
+        }
+        s->jn++;
+        keep = ftell(f);
+    }
+    fclose(f);
+    if (truncate(path, keep) != 0 || !(s->jf = fopen(path, "a")))
+        return msi_fail(s->ctx, MS_ERR_IO, path, 0, 0, "cannot append: %s", strerror(errno));
+    return MS_OK;
+}
+
+/* The next trial from the journal, if it holds it: 1 (answers in out), 0
+ * (run it), or -1 (the journal's trial has other parameter values: fail). */
+static int journal_replay(ms_sensitivity *s, const double *x, double *out)
+{
+    if (s->jpos >= s->jn)
+        return 0;
+    const double *rec = s->jrec + s->jpos * (s->k + s->na);
+    for (size_t j = 0; j < s->k; j++)
+        if (rec[j] != x[j])
+            return -1;
+    memcpy(out, rec + s->k, s->na * sizeof *out);
+    s->jpos++;
+    return 1;
+}
+
+static ms_status journal_add(ms_sensitivity *s, const double *x, const double *out)
+{
+    if (!s->jf)
+        return MS_OK;
+    char buf[32];
+    for (size_t j = 0; j < s->k + s->na; j++) {
+        double v = j < s->k ? x[j] : out[j - s->k];
+        snprintf(buf, sizeof buf, "%.17g", v);
+        fprintf(s->jf, j ? " %s" : "%s", buf);
+    }
+    fputc('\n', s->jf);
+    if (fflush(s->jf))
+        return msi_fail(s->ctx, MS_ERR_IO, s->jpath, 0, 0, "cannot write: %s", strerror(errno));
+    return MS_OK;
+}
+
+/* Under MPI, what rank 0 tells the others about each trial: before it,
+ * whether to run it or its answers from the journal; after it, its answers
+ * or that it stopped or failed. */
+enum { TRIAL_RAN = 0, TRIAL_REPLAYED = 1, TRIAL_STOPPED = 2, TRIAL_FAILED = 3, TRIAL_RUN = 4 };
+
+static int multi(const ms_sensitivity_options *opt)
+{
+    return opt->nranks > 1;
+}
+
+/* Rank 0 to every other: the trial's outcome and its answers. */
+static ms_status tell_ranks(ms_sensitivity *s, const ms_sensitivity_options *opt, int what,
+                            const double *out)
+{
+    double hdr = what;
+    for (int r = 1; r < opt->nranks; r++)
+        if (opt->send(opt->xud, r, &hdr, sizeof hdr) ||
+            ((what == TRIAL_RAN || what == TRIAL_REPLAYED) &&
+             opt->send(opt->xud, r, out, s->na * sizeof *out)))
+            return msi_fail(s->ctx, MS_ERR_IO, NULL, 0, 0, "cannot reach rank %d", r);
+    return MS_OK;
+}
+
 /* One trial with the parameters at x (values); the answers into out. */
 static ms_status evaluate(ms_sensitivity *s, const ms_scenario *run_sc,
                           const ms_sensitivity_options *opt, const double *x, double *out)
 {
     const ms_scenario *sc = s->sc;
+    int rank = multi(opt) ? opt->rank : 0;
+    double hdr = TRIAL_RAN;
+    /* replayed from the journal (rank 0 has it; it tells the others first) */
+    int r = rank == 0 ? journal_replay(s, x, out) : 0;
+    if (r < 0)
+        return msi_fail(s->ctx, MS_ERR_ARG, s->jpath, (int)(s->jpos + 2), 1,
+                        "the journal's trial %zu has other parameter values than this "
+                        "analysis's; start a new one in another directory",
+                        s->jpos + 1);
+    if (multi(opt) && rank == 0) { /* first: replayed (answers follow) or to run */
+        ms_status st = tell_ranks(s, opt, r > 0 ? TRIAL_REPLAYED : TRIAL_RUN, out);
+        if (st)
+            return st;
+    }
+    if (multi(opt) && rank > 0) {
+        if (opt->recv(opt->xud, 0, &hdr, sizeof hdr))
+            return msi_fail(s->ctx, MS_ERR_IO, NULL, 0, 0, "no word from rank 0");
+        if (hdr == TRIAL_REPLAYED) {
+            if (opt->recv(opt->xud, 0, out, s->na * sizeof *out))
+                return msi_fail(s->ctx, MS_ERR_IO, NULL, 0, 0, "no answers from rank 0");
+            r = 1;
+        }
+    }
+    if (r > 0) {
+        s->evals++;
+        s->replayed++;
+        return MS_OK;
+    }
     ms_trial_options to = {0};
     to.threads = opt->threads;
     to.stop = opt->stop;
     to.force_param = s->param;
     to.force_value = x;
     to.n_force = s->k;
+    if (multi(opt)) {
+        to.rank = opt->rank;
+        to.nranks = opt->nranks;
+        to.send = opt->send;
+        to.recv = opt->recv;
+        to.xud = opt->xud;
+    }
     ms_trial *t = NULL;
     ms_status st = ms_trial_run(s->ctx, run_sc, &to, &t);
-    if (st == MS_STOPPED) {
+    if (multi(opt) && rank > 0) { /* the answers are rank 0's */
         ms_trial_free(t);
-        return st;
+        if (opt->recv(opt->xud, 0, &hdr, sizeof hdr))
+            return msi_fail(s->ctx, MS_ERR_IO, NULL, 0, 0, "no word from rank 0");
+        if (hdr == TRIAL_STOPPED)
+            return MS_STOPPED;
+        if (hdr == TRIAL_FAILED)
+            return st ? st : msi_fail(s->ctx, MS_ERR_SOLVER, NULL, 0, 0, "rank 0's trial failed");
+        if (opt->recv(opt->xud, 0, out, s->na * sizeof *out))
+            return msi_fail(s->ctx, MS_ERR_IO, NULL, 0, 0, "no answers from rank 0");
+        s->evals++;
+        return MS_OK;
     }
     if (st) {
         ms_trial_free(t);
+        if (multi(opt))
+            tell_ranks(s, opt, st == MS_STOPPED ? TRIAL_STOPPED : TRIAL_FAILED, NULL);
         return st;
     }
     s->evals++;
@@ -264,7 +483,9 @@ static ms_status evaluate(ms_sensitivity *s, const ms_scenario *run_sc,
                                            : A.remission - B.remission;
     }
     ms_trial_free(t);
-    return MS_OK;
+    if (multi(opt) && (st = tell_ranks(s, opt, TRIAL_RAN, out)))
+        return st;
+    return journal_add(s, x, out);
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -274,7 +495,8 @@ static void progress(ms_sensitivity *s, const ms_sensitivity_options *opt, doubl
     if (!opt->progress)
         return;
     double el = msi_now_s() - t0;
-    double eta = s->evals ? el / (double)s->evals * (double)(s->evals_planned - s->evals) : NAN;
+    size_t ran = s->evals - s->replayed; /* trials from the journal take no time */
+    double eta = ran ? el / (double)ran * (double)(s->evals_planned - s->evals) : NAN;
     opt->progress(opt->ud, s->evals, s->evals_planned, eta);
 }
 
@@ -628,6 +850,9 @@ void ms_sensitivity_free(ms_sensitivity *s)
     msi_free(ctx, s->ans);
     msi_free(ctx, s->base);
     msi_free(ctx, s->idx);
+    msi_free(ctx, s->jrec);
+    if (s->jf)
+        fclose(s->jf);
     msi_free(ctx, s);
 }
 
@@ -681,6 +906,10 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
     if (opt->patients_per_arm > 0)
         run_sc.per_arm = opt->patients_per_arm;
     unsigned long long seed = opt->seed ? opt->seed : sc->seed;
+    if ((st = journal_open(s, opt, &run_sc, seed))) {
+        ms_sensitivity_free(s);
+        return st;
+    }
     st = opt->method == MS_SENS_MORRIS  ? run_morris(s, &run_sc, opt, seed)
          : opt->method == MS_SENS_SOBOL ? run_sobol(s, &run_sc, opt, seed)
                                         : run_oat(s, &run_sc, opt);
@@ -689,12 +918,24 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
         st = run_tipping(s, &run_sc, opt);
     }
     s->seconds = msi_now_s() - t0;
+    if (s->jf) {
+        fclose(s->jf);
+        s->jf = NULL;
+    }
+    if (!st && s->jn > s->jpos) /* the journal held trials this analysis never asked for */
+        st = msi_fail(ctx, MS_ERR_ARG, opt->journal, 0, 0,
+                      "holds %zu trials more than this analysis makes", s->jn - s->jpos);
     if (st && st != MS_STOPPED) {
         ms_sensitivity_free(s);
         return st;
     }
     *out = s;
     return st == MS_STOPPED ? MS_STOPPED : msi_ok(ctx);
+}
+
+size_t ms_sensitivity_resumed(const ms_sensitivity *s)
+{
+    return s ? s->replayed : 0;
 }
 
 size_t ms_sensitivity_param_count(const ms_sensitivity *s)

@@ -29,10 +29,17 @@ struct ms_sensitivity {
     /* per answer x parameter: mu*, its interval, mu, sigma (Morris); S1,
      * ST and intervals (Sobol); the answer at low and high (one at a time) */
     ms_sensitivity_index *idx;
-    size_t evals, evals_planned;
+    size_t evals, evals_planned, replayed;
     int stopped;
     int tipping_run; /* the tipping points were sought */
     double seconds;
+    /* the journal (ms_sensitivity_options.journal): the trials read back
+     * (k parameter values then na answers each), the next to replay, and
+     * the file appended to */
+    double *jrec;
+    size_t jn, jpos;
+    FILE *jf;
+    const char *jpath;
 };
 
 #endif

@@ -88,17 +88,8 @@ ms_status msi_stream_close(ms_context *ctx, msi_stream *o, ms_status st)
     return st;
 }
 
-/* FNV-1a over every input file and the run's settings: a checkpoint only
- * resumes the run that wrote it. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ c[i]) * 0x100000001b3ull;
-    return h;
-}
-
-#define FNV0 0xcbf29ce484222325ull
+#define FNV0 MSI_FNV0
+#define fnv msi_fnv1a
 
 /* Extends *h by bytes [from, to) of the file at path (read back: they were
  * just written, or are being checked on resume).  0, or -1 if the file is
@@ -177,27 +168,15 @@ ms_status msi_stream_checkpoint(ms_context *ctx, msi_stream *o, long blocks, lon
     return msi_out_close(ctx, &of, 1);
 }
 
+/* FNV-1a over every input file and the run's settings: a checkpoint only
+ * resumes the run that wrote it. */
 static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_trial_options *opt,
                              char **out)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    const char *files[66];
-    size_t nf = 0;
-    files[nf++] = sc->file;
-    files[nf++] = sc->model_path;
-    for (size_t a = 0; a < sc->narms && nf < 66; a++)
-        if (sc->arms[a].protocol_path)
-            files[nf++] = sc->arms[a].protocol_path;
-    for (size_t i = 0; i < nf; i++) {
-        FILE *f = fopen(files[i], "rb");
-        if (!f)
-            return msi_fail(ctx, MS_ERR_IO, files[i], 0, 0, "cannot read: %s", strerror(errno));
-        unsigned char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-            h = fnv(h, buf, n);
-        fclose(f);
-    }
+    uint64_t h = FNV0;
+    ms_status st = msi_scenario_inputs_hash(ctx, sc, &h);
+    if (st)
+        return st;
     for (size_t j = 0; j < opt->n_set; j++) {
         h = fnv(h, &opt->set_param[j], sizeof opt->set_param[j]);
         h = fnv(h, &opt->set_value[j], sizeof opt->set_value[j]);
