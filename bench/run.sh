@@ -143,9 +143,26 @@ awk -F, '{ t[$1, $2] = $4 - $3 } END {
   printf "  batches of 32: x%.2f\n", r[32] / r[1]
   printf "trial_batch_1,patient_arms_per_s=%.1f,,,,\ntrial_batch_32,patient_arms_per_s=%.1f,,,,\n", r[1], r[32] > "'"$out/batch.csv"'" }' "$out/batch.tmp"
 rm -f "$out/batch.tmp"
+# BENCH_LONG=1: issue 30's two goals in full (about 25 minutes more): a
+# Morris screening of seed question (b) (10 trajectories, 100 patients per
+# arm, batches of 32; goal <= 10 min) and the million-patient 26-week trial
+# (bench/million26.yaml, one setting; goal <= 20 min)
+: > "$out/long.csv"
+if [[ "${BENCH_LONG:-0}" == 1 ]]; then
+  t0=$(date +%s.%N)
+  "$ms" sensitivity "$src/scenarios/b_tms_exosome_as_claimed.yaml" --out "$out/morris-b" \
+    --trajectories 10 --patients 100 --batch 32 --quiet > "$out/morris-b.txt"
+  t1=$(date +%s.%N)
+  "$ms" trial "$big" --out "$out/million26" --one-setting --quiet > "$out/million26.txt"
+  t2=$(date +%s.%N)
+  awk -v a=$t0 -v b=$t1 -v c=$t2 -v m="$(head -1 "$out/morris-b.txt")" 'BEGIN {
+    printf "  seed (b) Morris: %s -- %.1f min (goal 10)\n", m, (b - a) / 60
+    printf "  a million patients, 26 weeks: %.1f min (goal 20)\n", (c - b) / 60
+    printf "morris_seed_b,minutes=%.2f,,,,\nmillion26,minutes=%.2f,,,,\n", (b - a) / 60, (c - b) / 60 > "'"$out/long.csv"'" }'
+fi
 { echo "tool,ms_per_patient,final_hamd,final_crp,steps,restarts"; cat "$out/per_patient.csv"
   awk -F, '{ printf "trial_threads_%s,patients_per_s=%s,,,,\n", $1, $2 }' "$out/throughput.tmp"
-  cat "$out/batch.csv"; } > "$out/results.csv"
+  cat "$out/batch.csv" "$out/long.csv"; } > "$out/results.csv"
 rm -f "$out/throughput.tmp"
 echo "wrote $out/results.csv"
 exit $status

@@ -1019,6 +1019,8 @@ typedef struct ms_sensitivity_options {
     int (*send)(void *xud, int peer, const void *buf, size_t len);
     int (*recv)(void *xud, int peer, void *buf, size_t len);
     void *xud;
+    int batch; /* patients integrated together in each trial (docs/scenario-format.md,
+                  solver: batch:); 0: the scenario's */
 } ms_sensitivity_options;
 
 /* One index set of one answer to one parameter; NAN where the method does

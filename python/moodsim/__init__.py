@@ -10,6 +10,7 @@ as pandas DataFrames.  The worked example is in docs/python.md:
                     set={"exo_strength": 0.7})
     r = moodsim.trial("scenarios/b_tms_exosome_null.yaml", threads=2)
     r.summary
+    s = moodsim.sensitivity("scenarios/b_tms_exosome_as_claimed.yaml", method="oat")
 
 Errors raise moodsim.Error with the library's message (file:line:col: what
 was expected).  Nothing is global: two models can be used side by side and
@@ -32,7 +33,7 @@ from . import _lib
 from ._lib import lib
 
 __all__ = ["Error", "Model", "Protocol", "Trial", "load", "protocol", "cohort", "trial",
-           "version"]
+           "sensitivity", "version"]
 
 _KINDS = {"rate": 0, "level": 1, "bolus": 2}
 _KIND_NAMES = {v: k for k, v in _KINDS.items()}
@@ -649,3 +650,88 @@ def trial(scenario, out=None, threads=0, set=None, one_setting=False, lang="en",
         raise KeyboardInterrupt("moodsim.trial: interrupted; the patients that finished are "
                                 "in %s" % out)
     return result
+
+
+_SENS_METHODS = {"morris": 0, "sobol": 1, "oat": 2}
+_SENS_INDICES = ("mu_star", "mu", "sigma", "S1", "ST", "at_low", "at_high", "tipping")
+
+
+def sensitivity(scenario, method="morris", trajectories=10, samples=64, params=None,
+                patients=0, bootstrap=1000, seed=0, tipping=False, threads=0, batch=0,
+                out=None, lang="en", progress=None, native=True):
+    """What the scenario's answers rest on, as `moodsim sensitivity` computes
+    it (docs/sensitivity.md): every arm against control and every compare:
+    pair (difference in mean change, response, remission) and a factorial's
+    interaction contrast, against the model's hypotheses over their
+    plausible ranges.  `method`: "morris" (`trajectories`), "sobol"
+    (`samples`) or "oat"; `params`: the parameters to vary (default: every
+    hypothesis the score depends on); `patients`: per arm in each trial (0:
+    the scenario's); `tipping`: also each claim's tipping point; `batch`:
+    patients integrated together (0: the scenario's solver: batch:); `out`: a
+    directory for sensitivity.csv, its figures and sensitivity.html (in
+    `lang`).  Returns a DataFrame with sensitivity.csv's columns (answer,
+    at_scenario_values, parameter, low, high, scale, scenario_value, index,
+    estimate, lo, hi), the same numbers.  Ctrl-C stops the analysis, keeping
+    the trajectories that finished, and raises KeyboardInterrupt."""
+    if method not in _SENS_METHODS:
+        raise Error("method '%s'; expected morris, sobol or oat" % method, -6)
+    ctx = _Context()
+    sc = ctypes.c_void_p()
+    ctx.check(lib.ms_scenario_load(ctx.h, _path(scenario), ctypes.byref(sc)))
+    s = ctypes.c_void_p()
+    try:
+        if native:
+            lib.ms_scenario_compile_native(ctx.h, sc)  # same results, faster
+        names = [n.encode() for n in (params or [])]
+        arr = (ctypes.c_char_p * (len(names) + 1))(*names)
+        stop = ctypes.c_int(0)
+        cb = _lib.PROGRESS(lambda ud, done, total, eta: progress(done, total, eta)) \
+            if progress else _lib.PROGRESS()
+        opt = _lib.SensitivityOptions(
+            method=_SENS_METHODS[method], trajectories=int(trajectories), levels=4,
+            samples=int(samples), bootstrap=int(bootstrap),
+            params=arr if names else None, nparams=len(names),
+            patients_per_arm=int(patients), seed=int(seed), threads=int(threads),
+            progress=cb, stop=ctypes.pointer(stop), tipping=int(bool(tipping)),
+            batch=int(batch))
+
+        def run():
+            return ctx.check(lib.ms_sensitivity_run(ctx.h, sc, ctypes.byref(opt),
+                                                    ctypes.byref(s)))
+
+        _, interrupted = _in_thread(run, stop)
+        if out is not None:
+            os.makedirs(os.fspath(out), exist_ok=True)
+            ctx.check(lib.ms_sensitivity_write_lang(ctx.h, s, _path(out), lang.encode()))
+        rows = []
+        for a in range(lib.ms_sensitivity_answer_count(s)):
+            base = ctypes.c_double()
+            an = _s(lib.ms_sensitivity_answer(s, a, ctypes.byref(base)))
+            for j in range(lib.ms_sensitivity_param_count(s)):
+                r = _lib.ParamRange()
+                nom = ctypes.c_double()
+                pn = _s(lib.ms_sensitivity_param(s, j, ctypes.byref(r), ctypes.byref(nom)))
+                x = _lib.SensitivityIndex()
+                ctx.check(lib.ms_sensitivity_index_get(s, a, j, ctypes.byref(x)))
+                values = {"mu_star": (x.mu_star, x.mu_star_lo, x.mu_star_hi),
+                          "mu": (x.mu, math.nan, math.nan),
+                          "sigma": (x.sigma, math.nan, math.nan),
+                          "S1": (x.s1, x.s1_lo, x.s1_hi), "ST": (x.st, x.st_lo, x.st_hi),
+                          "at_low": (x.at_low, math.nan, math.nan),
+                          "at_high": (x.at_high, math.nan, math.nan),
+                          "tipping": (x.tipping, math.nan, math.nan)}
+                for ix in _SENS_INDICES:
+                    est, lo, hi = values[ix]
+                    if math.isnan(est):
+                        continue
+                    rows.append((an, base.value, pn, r.low, r.high,
+                                 "log" if r.log else "linear", nom.value, ix, est, lo, hi))
+    finally:
+        if s:
+            lib.ms_sensitivity_free(s)
+        lib.ms_scenario_free(sc)
+    if interrupted:
+        raise KeyboardInterrupt("moodsim.sensitivity: interrupted")
+    return pd.DataFrame(rows, columns=["answer", "at_scenario_values", "parameter", "low", "high",
+                                       "scale", "scenario_value", "index", "estimate", "lo",
+                                       "hi"])

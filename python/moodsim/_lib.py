@@ -107,6 +107,29 @@ class TrialOptions(Structure):
                 ("n_force", c_size_t), ("seed", POINTER(c_ulonglong))]
 
 
+class ParamRange(Structure):
+    _fields_ = [("low", c_double), ("high", c_double), ("log", c_int), ("declared", c_int),
+                ("why", c_char_p)]
+
+
+class SensitivityOptions(Structure):
+    _fields_ = [("method", c_int), ("trajectories", c_int), ("levels", c_int),
+                ("samples", c_int), ("bootstrap", c_int), ("params", POINTER(c_char_p)),
+                ("nparams", c_size_t), ("patients_per_arm", c_long), ("seed", c_ulonglong),
+                ("threads", c_int), ("progress", PROGRESS), ("ud", c_void_p),
+                ("stop", POINTER(c_int)), ("tipping", c_int), ("journal", c_char_p),
+                ("resume", c_int), ("rank", c_int), ("nranks", c_int), ("send", TRANSFER),
+                ("recv", TRANSFER), ("xud", c_void_p), ("batch", c_int)]
+
+
+class SensitivityIndex(Structure):
+    _fields_ = [("mu_star", c_double), ("mu_star_lo", c_double), ("mu_star_hi", c_double),
+                ("mu", c_double), ("sigma", c_double), ("s1", c_double), ("s1_lo", c_double),
+                ("s1_hi", c_double), ("st", c_double), ("st_lo", c_double), ("st_hi", c_double),
+                ("at_low", c_double), ("at_high", c_double), ("tipping", c_double),
+                ("tipping_where", c_int)]
+
+
 # ------------------------------------------------------------ prototypes
 
 _P = c_void_p  # every opaque handle
@@ -180,11 +203,23 @@ _proto("ms_trial_interrupted", c_int, _P)
 _proto("ms_trial_counts", None, _P, POINTER(c_long), POINTER(c_long), POINTER(c_long))
 _proto("ms_report_write", _S, _P, _P, c_char_p, c_char_p, c_char_p)
 _proto("ms_model_claim_count", c_size_t, _P)
+_proto("ms_sensitivity_run", _S, _P, _P, POINTER(SensitivityOptions), POINTER(_P))
+_proto("ms_sensitivity_free", None, _P)
+_proto("ms_sensitivity_param_count", c_size_t, _P)
+_proto("ms_sensitivity_param", c_char_p, _P, c_size_t, POINTER(ParamRange), POINTER(c_double))
+_proto("ms_sensitivity_answer_count", c_size_t, _P)
+_proto("ms_sensitivity_answer", c_char_p, _P, c_size_t, POINTER(c_double))
+_proto("ms_sensitivity_index_get", _S, _P, c_size_t, c_size_t, POINTER(SensitivityIndex))
+_proto("ms_sensitivity_counts", None, _P, POINTER(c_size_t), POINTER(c_size_t), POINTER(c_int),
+       POINTER(c_double))
+_proto("ms_sensitivity_write_lang", _S, _P, _P, c_char_p, c_char_p)
 
 for _name, _cls in (("ms_symbol", Symbol), ("ms_variability", Variability),
                     ("ms_event_info", EventInfo), ("ms_patient", Patient),
                     ("ms_criterion", Criterion), ("ms_sim_stats", SimStats),
-                    ("ms_trial_options", TrialOptions)):
+                    ("ms_trial_options", TrialOptions), ("ms_param_range", ParamRange),
+                    ("ms_sensitivity_options", SensitivityOptions),
+                    ("ms_sensitivity_index", SensitivityIndex)):
     if lib.ms_struct_size(_name.encode()) != ctypes.sizeof(_cls):
         raise ImportError(
             "moodsim: %s is %d bytes in the library and %d in this package; the "

@@ -22,7 +22,7 @@ const char CLI_HELP_SENSITIVITY[] =
     "usage: moodsim sensitivity SCENARIO --out DIR [--method morris|sobol|oat]\n"
     "                           [--trajectories R] [--samples N] [--params A,B,...]\n"
     "                           [--patients N] [--bootstrap B] [--seed S] [--tipping]\n"
-    "                           [--lang en|ja] [--threads N] [--quiet]\n"
+    "                           [--batch N] [--lang en|ja] [--threads N] [--quiet]\n"
     "       moodsim sensitivity --resume DIR [--threads N] [--quiet]\n"
     "       mpirun -np K moodsim sensitivity SCENARIO --out DIR ...\n"
     "\n"
@@ -50,6 +50,9 @@ const char CLI_HELP_SENSITIVITY[] =
     "                     scenario's) at which a difference in mean change reaches the\n"
     "                     minimal important difference, and the interaction contrast 0\n"
     "                     (about 7 trials per claim)\n"
+    "  --batch N          integrate each trial's patients that share a calendar N at a\n"
+    "                     time (default: the scenario's solver: batch:; 32 is about twice\n"
+    "                     as fast; docs/scenario-format.md)\n"
     "  --lang L           sensitivity.html in en (default) or ja (sensitivity.csv's keys\n"
     "                     stay English)\n"
     "  --threads N        each trial's threads (default: all cores)\n"
@@ -63,7 +66,7 @@ const char CLI_HELP_SENSITIVITY[] =
 /* What the command line asks for. */
 typedef struct {
     const char *scenario, *out, *params, *resume, *lang;
-    double traj, samples, patients, boot, seed, threads;
+    double traj, samples, patients, boot, seed, threads, batch;
     ms_sens_method method;
     int quiet, tipping, threads_given, quiet_given;
 } sens_args;
@@ -81,7 +84,8 @@ enum {
     O_QUIET,
     O_TIPPING,
     O_RESUME,
-    O_LANG
+    O_LANG,
+    O_BATCH
 };
 
 static const char *const METHOD_NAMES[] = {
@@ -103,6 +107,7 @@ static int parse_args(const cli_command *cmd, int argc, char **argv, sens_args *
                                          {"tipping", no_argument, NULL, O_TIPPING},
                                          {"resume", required_argument, NULL, O_RESUME},
                                          {"lang", required_argument, NULL, O_LANG},
+                                         {"batch", required_argument, NULL, O_BATCH},
                                          {0}};
     cli_args a;
     cli_args_init(&a, cmd, argc, argv, opts);
@@ -145,7 +150,8 @@ static int parse_args(const cli_command *cmd, int argc, char **argv, sens_args *
                    (o == O_SEED &&
                     cli_whole(cmd, "--seed", v, 0, 9007199254740992.0, &sa->seed, rc) < 0) ||
                    (o == O_THREADS &&
-                    cli_whole(cmd, "--threads", v, 1, 1024, &sa->threads, rc) < 0))
+                    cli_whole(cmd, "--threads", v, 1, 1024, &sa->threads, rc) < 0) ||
+                   (o == O_BATCH && cli_whole(cmd, "--batch", v, 1, 256, &sa->batch, rc) < 0))
             return -1;
         if (o == O_THREADS)
             sa->threads_given = 1;
@@ -201,6 +207,8 @@ static int write_run_file(const char *dir, const sens_args *sa)
         fputs("--tipping\n", f);
     if (sa->lang)
         fprintf(f, "--lang\n%s\n", sa->lang);
+    if (sa->batch > 0)
+        fprintf(f, "--batch\n%.0f\n", sa->batch);
     int bad = ferror(f) != 0;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
@@ -288,7 +296,7 @@ int cmd_sensitivity(const cli_command *cmd, int argc, char **argv)
     if (parse_args(cmd, argc, argv, &sa, &rc) < 0)
         return rc;
     if (sa.resume) {
-        if (sa.out || sa.params || sa.tipping || sa.lang)
+        if (sa.out || sa.params || sa.tipping || sa.lang || sa.batch > 0)
             return cli_usage(cmd, "--resume DIR takes only --threads and --quiet%s", "");
         if (read_run_file(cmd, sa.resume, &sa, &store, &rc) < 0)
             return rc;
@@ -359,6 +367,7 @@ int cmd_sensitivity(const cli_command *cmd, int argc, char **argv)
                                  .nparams = nn,
                                  .patients_per_arm = (long)sa.patients,
                                  .seed = (unsigned long long)sa.seed,
+                                 .batch = (int)sa.batch,
                                  .threads = (int)sa.threads,
                                  .progress = cli_progress_trials,
                                  .ud = &ps,

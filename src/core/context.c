@@ -30,7 +30,10 @@ size_t ms_struct_size(const char *name)
              {"ms_patient", sizeof(ms_patient)},
              {"ms_criterion", sizeof(ms_criterion)},
              {"ms_sim_stats", sizeof(ms_sim_stats)},
-             {"ms_trial_options", sizeof(ms_trial_options)}};
+             {"ms_trial_options", sizeof(ms_trial_options)},
+             {"ms_param_range", sizeof(ms_param_range)},
+             {"ms_sensitivity_options", sizeof(ms_sensitivity_options)},
+             {"ms_sensitivity_index", sizeof(ms_sensitivity_index)}};
     for (size_t i = 0; name && i < sizeof t / sizeof t[0]; i++)
         if (strcmp(t[i].name, name) == 0)
             return t[i].size;

@@ -31,7 +31,13 @@ void msi_kernels_matrix(SUNMatrix A);
 void msi_kernels_dense_solver(SUNLinearSolver LS);
 
 /* Keeps the KLU solver's analysis of its pattern across the integrator's
- * restarts (SUNLinSol_KLU; other solvers are left alone). */
+ * restarts (SUNLinSol_KLU; other solvers are left alone).  A restart then
+ * refactors with the previous pivots instead of choosing them afresh, which
+ * may change the last bits: the batch solver (batch.c) uses it (13 % of a
+ * batched trial's time), one patient's simulator, whose numbers the
+ * validation and the benchmarks' peers fix, does not (the same bits on the
+ * flagship models, measured, but nothing to gain: a 21-state analysis is
+ * cheap). */
 void msi_kernels_klu_solver(SUNLinearSolver LS);
 
 #endif

@@ -507,10 +507,7 @@ static int make_sparse(ms_sim *s)
         return -1;
     memcpy(SUNSparseMatrix_IndexPointers(s->A), s->pattern, (n + 1) * sizeof *s->pattern);
     memcpy(SUNSparseMatrix_IndexValues(s->A), s->pattern + n + 1, nnz * sizeof *s->pattern);
-    if (!(s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx)))
-        return -1;
-    msi_kernels_klu_solver(s->LS);
-    return 0;
+    return !(s->LS = SUNLinSol_KLU(s->y, s->A, s->sunctx));
 }
 
 /* States declared non_negative: SUNDIALS rejects a step that would end below

@@ -244,6 +244,7 @@ static ms_status journal_key(ms_sensitivity *s, const ms_sensitivity_options *op
                        opt->tipping};
     h = msi_fnv1a(h, ints, sizeof ints);
     h = msi_fnv1a(h, &run_sc->per_arm, sizeof run_sc->per_arm);
+    h = msi_fnv1a(h, &run_sc->batch, sizeof run_sc->batch);
     h = msi_fnv1a(h, &seed, sizeof seed);
     for (size_t j = 0; j < s->k; j++) {
         const char *name = s->sc->model->sym[MS_PARAM][s->param[j]].name;
@@ -866,10 +867,12 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
         (opt->method == MS_SENS_MORRIS &&
          (opt->trajectories < 2 || opt->levels < 2 || opt->levels % 2)) ||
         (opt->method == MS_SENS_SOBOL && opt->samples < 2) || opt->bootstrap < 0 ||
-        opt->patients_per_arm < 0)
+        opt->patients_per_arm < 0 || opt->batch < 0 || opt->batch > MS_BATCH_MAX ||
+        (opt->batch > 1 && sc->method != MS_METHOD_BDF))
         return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
                         "sensitivity options: expected trajectories >= 2 and an even number of "
-                        "levels >= 2 (Morris), samples >= 2 (Sobol), bootstrap >= 0");
+                        "levels >= 2 (Morris), samples >= 2 (Sobol), bootstrap >= 0, a batch "
+                        "of 0 to 256 patients (more than 1 with the bdf method only)");
     ms_sensitivity *s = msi_alloc(ctx, sizeof *s);
     if (!s)
         return msi_nomem(ctx);
@@ -905,6 +908,8 @@ ms_status ms_sensitivity_run(ms_context *ctx, const ms_scenario *sc,
     run_sc.power_max = 2; /* the search stops at once */
     if (opt->patients_per_arm > 0)
         run_sc.per_arm = opt->patients_per_arm;
+    if (opt->batch > 0)
+        run_sc.batch = (size_t)opt->batch;
     unsigned long long seed = opt->seed ? opt->seed : sc->seed;
     if ((st = journal_open(s, opt, &run_sc, seed))) {
         ms_sensitivity_free(s);

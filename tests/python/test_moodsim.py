@@ -229,6 +229,33 @@ class TrialTests(unittest.TestCase):
             moodsim.trial(src("tests", "trial", "toy_scenario.yaml"), set={"nope": 1})
 
 
+class SensitivityTests(unittest.TestCase):
+    def test_sensitivity_matches_the_command(self):
+        """moodsim.sensitivity gives sensitivity.csv's rows, the same numbers
+        (the CSV's shortest round-trip decimals read back exactly)."""
+        sc = src("tests", "sensitivity", "additive_scenario.yaml")
+        cli("sensitivity", sc, "--out", out("sens_cli"), "--method", "oat", "--tipping",
+            "--quiet")
+        ref = pd.read_csv(out("sens_cli", "sensitivity.csv"), keep_default_na=False,
+                          na_values=["nan"])
+        df = moodsim.sensitivity(sc, method="oat", tipping=True, out=out("sens_py"), lang="ja")
+        self.assertEqual(list(df.columns), list(ref.columns))
+        self.assertEqual(len(df), len(ref))
+        self.assertEqual(list(df["answer"]), list(ref["answer"]))
+        self.assertEqual(list(df["index"]), list(ref["index"]))
+        for col in ("at_scenario_values", "low", "high", "scenario_value", "estimate"):
+            np.testing.assert_array_equal(df[col].to_numpy(float), ref[col].to_numpy(float))
+        tip = df[(df["parameter"] == "p1") & (df["index"] == "tipping")]["estimate"]
+        self.assertAlmostEqual(float(tip.iloc[0]), 2 / 3, places=6)
+        with open(out("sens_py", "sensitivity.html"), encoding="utf-8") as f:
+            self.assertIn("この答えが何に依っているか", f.read())
+        with self.assertRaises(moodsim.Error):
+            moodsim.sensitivity(sc, method="anova")
+        with self.assertRaises(moodsim.Error) as e:
+            moodsim.sensitivity(sc, params=["p3"])
+        self.assertIn("'p3' is not a parameter", str(e.exception))
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     unittest.main(verbosity=1)
