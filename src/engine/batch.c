@@ -89,13 +89,8 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     (void)t2;
     (void)t3;
     msi_batch *b = ud;
-    size_t n = b->lanes * b->ns, nnz = b->lanes * b->nnz;
-    /* CVODE zeroes J before the call, and for a sparse matrix that clears
-     * the pattern too: put it back, then the values */
-    memcpy(SUNSparseMatrix_IndexPointers(J), b->full, (n + 1) * sizeof *b->full);
-    memcpy(SUNSparseMatrix_IndexValues(J), b->full + n + 1, nnz * sizeof *b->full);
+    msi_kernels_csc_reset(J, b->full, b->lanes * b->ns);
     sunrealtype *data = SUNSparseMatrix_Data(J);
-    memset(data, 0, nnz * sizeof *data);
     const double *yv = N_VGetArrayPointer(y);
     int bad = 0;
     for (size_t l = 0; l < b->lanes; l++) {
@@ -189,10 +184,9 @@ fail:
 ms_status msi_batch_new(ms_context *ctx, const ms_model *m, msi_batch **out)
 {
     *out = NULL;
-    msi_batch *b = msi_alloc(ctx, sizeof *b);
+    msi_batch *b = msi_alloc(ctx, sizeof *b); /* zero-filled */
     if (!b)
         return msi_nomem(ctx);
-    memset(b, 0, sizeof *b);
     b->ctx = ctx;
     b->m = m;
     b->ns = m->count[MS_STATE];

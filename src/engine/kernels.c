@@ -656,6 +656,16 @@ void msi_kernels_dense_solver(SUNLinearSolver LS)
     }
 }
 
+/* ---- a sparse Jacobian's pattern ---------------------------------------- */
+
+void msi_kernels_csc_reset(SUNMatrix J, const sunindextype *pattern, size_t n)
+{
+    size_t nnz = (size_t)pattern[n];
+    memcpy(SUNSparseMatrix_IndexPointers(J), pattern, (n + 1) * sizeof *pattern);
+    memcpy(SUNSparseMatrix_IndexValues(J), pattern + n + 1, nnz * sizeof *pattern);
+    memset(SUNSparseMatrix_Data(J), 0, nnz * sizeof(sunrealtype));
+}
+
 /* ---- the KLU solver ---------------------------------------------------- */
 
 /* KLU's analysis of the pattern (block triangular form, fill-reducing

@@ -30,6 +30,11 @@ void msi_kernels_matrix(SUNMatrix A);
  * (SUNLinSol_Dense; other solvers are left alone). */
 void msi_kernels_dense_solver(SUNLinearSolver LS);
 
+/* A CSC matrix J of n columns back to `pattern` (column pointers, n + 1,
+ * then row indices, pattern[n] of them) with every value 0: CVODE zeroes a
+ * sparse Jacobian before asking for it, which clears its pattern too. */
+void msi_kernels_csc_reset(SUNMatrix J, const sunindextype *pattern, size_t n);
+
 /* Keeps the KLU solver's analysis of its pattern across the integrator's
  * restarts (SUNLinSol_KLU; other solvers are left alone).  A restart then
  * refactors with the previous pivots instead of choosing them afresh, which

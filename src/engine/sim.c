@@ -206,13 +206,8 @@ static int jac_cb(sunrealtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *ud,
     run_jac(s);
     int bad = 0;
     if (s->slot) {
-        /* CVODE zeroes J before the call, and for a sparse matrix that
-         * clears the pattern too: put it back, then the values */
-        size_t n = s->ns, nnz = (size_t)s->pattern[n];
+        msi_kernels_csc_reset(J, s->pattern, s->ns);
         sunrealtype *data = SUNSparseMatrix_Data(J);
-        memcpy(SUNSparseMatrix_IndexPointers(J), s->pattern, (n + 1) * sizeof *s->pattern);
-        memcpy(SUNSparseMatrix_IndexValues(J), s->pattern + n + 1, nnz * sizeof *s->pattern);
-        memset(data, 0, nnz * sizeof *data);
         for (size_t k = 0; k < c->jac_nnz; k++) {
             double v = s->regs[c->jac_entries[k].reg];
             bad |= !isfinite(v);
