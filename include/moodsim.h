@@ -619,6 +619,10 @@ typedef struct ms_trial_options {
      * cohort, randomisation, protocol variability, bootstrap and power
      * resampling all follow it), e.g. replicate trials of one scenario. */
     const unsigned long long *seed;
+    /* Patients integrated together (docs/scenario-format.md, "Patients in
+     * batches") in place of the scenario's solver: batch: (0: the
+     * scenario's; more than 1 with the bdf method only). */
+    int batch;
 } ms_trial_options;
 
 /* Screens a cohort, randomises it to the arms (permuted blocks of one

@@ -62,6 +62,15 @@ awk -F, 'NR == FNR { for (i = 3; i <= NF; i++) v[FNR, i] = $i; n = FNR; next }
   ok || bad "batched and unbatched trials disagree beyond the tolerance"
 grep -q "integrated together, 8 at a time, each with its own error control" "$out/tb1/report.html" && ok || bad "the report says patients were integrated in batches"
 grep -q "Numerical check: 16 patient-arms were simulated again" "$out/tb1/report.html" && ok || bad "the numerical check runs on a batched trial"
+# --batch 8 on the command line: the same bytes as the scenario's batch: 8,
+# kept in run.txt for --resume; refused with --resume and for dirk
+"$ms" trial "$sc" --batch 8 --out "$out/tbc8" --threads 2 --quiet > "$out/tbc8.txt" 2>&1 && ok || { bad "trial --batch 8"; cat "$out/tbc8.txt" >&2; }
+for f in endpoints.csv visits.csv summary.csv; do
+  cmp -s "$out/tb1/$f" "$out/tbc8/$f" && ok || bad "--batch 8 and solver: {batch: 8}: $f differs"
+done
+grep -qx "batch 8" "$out/tbc8/run.txt" && ok || bad "run.txt keeps --batch"
+"$ms" trial --resume "$out/tbc8" --batch 8 > /dev/null 2>&1; [[ $? -eq 2 ]] && ok || bad "--resume with --batch is a usage error"
+"$ms" trial "$out/dirk.yaml" --batch 8 --out "$out/x8" > /dev/null 2> "$out/x8.err"; [[ $? -ne 0 ]] && grep -q "bdf method only" "$out/x8.err" && ok || bad "--batch with dirk: $(cat "$out/x8.err")"
 
 # the model runs as machine code (cc -O2) unless --bytecode: the same bytes;
 # without a C compiler, a note and the bytecode

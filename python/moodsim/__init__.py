@@ -588,14 +588,15 @@ def _in_thread(fn, stop):
 
 
 def trial(scenario, out=None, threads=0, set=None, one_setting=False, lang="en",
-          progress=None, native=True):
+          progress=None, native=True, batch=0):
     """Runs a scenario (docs/scenario-format.md) as `moodsim trial` does:
     the same patients, files and numbers (byte for byte).  `out`: a
     directory for the run's files (created; None: a temporary one, removed
     when the Trial is closed or collected); `threads` (0: every core);
     `set`: {parameter: value} for every patient; `one_setting`: skip the
     counterpart run of a model with claims; `progress`: a function
-    (done, total, seconds) called about twice a second.  Ctrl-C stops the
+    (done, total, seconds) called about twice a second; `batch`: patients
+    integrated together (0: the scenario's solver: batch:).  Ctrl-C stops the
     run, keeping what finished, and raises KeyboardInterrupt."""
     ctx = _Context()
     sc = ctypes.c_void_p()
@@ -624,7 +625,7 @@ def trial(scenario, out=None, threads=0, set=None, one_setting=False, lang="en",
             if progress else _lib.PROGRESS()
         opt = _lib.TrialOptions(threads=int(threads), progress=cb, stop=ctypes.pointer(stop),
                                 set_param=idx, set_value=val, n_set=len(sets),
-                                out_dir=_path(out), check_records=16)
+                                out_dir=_path(out), check_records=16, batch=int(batch))
 
         def run():
             st = ctx.check(lib.ms_trial_run(ctx.h, sc, ctypes.byref(opt), ctypes.byref(t)))

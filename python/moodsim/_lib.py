@@ -104,7 +104,7 @@ class TrialOptions(Structure):
                 ("nranks", c_int), ("send", TRANSFER), ("recv", TRANSFER),
                 ("xud", c_void_p), ("check_records", c_int),
                 ("force_param", POINTER(c_int)), ("force_value", POINTER(c_double)),
-                ("n_force", c_size_t), ("seed", POINTER(c_ulonglong))]
+                ("n_force", c_size_t), ("seed", POINTER(c_ulonglong)), ("batch", c_int)]
 
 
 class ParamRange(Structure):

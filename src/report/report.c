@@ -1056,7 +1056,7 @@ ms_status ms_report_write_sensitivity(ms_context *ctx, const ms_trial *t,
                                       const ms_sensitivity *sens, const char *dir, const char *lang,
                                       const char *command)
 {
-    if (!ctx || !t || !dir || (sens && sens->sc != t->sc))
+    if (!ctx || !t || !dir || (sens && sens->sc != t->given))
         return MS_ERR_ARG;
     int ja = lang && strcmp(lang, "ja") == 0;
     const char *const *S = ja ? JA : EN;

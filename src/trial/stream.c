@@ -187,6 +187,8 @@ static ms_status fingerprint(ms_context *ctx, const ms_scenario *sc, const ms_tr
     }
     if (opt->seed)
         h = fnv(h, opt->seed, sizeof *opt->seed);
+    if (sc->batch > 1) /* the batches change the numbers (within the tolerance) */
+        h = fnv(h, &sc->batch, sizeof sc->batch);
     int32_t layout[2] = {MS_BLOCK_PATIENTS, (int32_t)sizeof(msi_rechdr)};
     h = fnv(h, layout, sizeof layout);
     *out = msi_alloc(ctx, 17);

@@ -620,13 +620,23 @@ ms_status ms_trial_run(ms_context *ctx, const ms_scenario *sc, const ms_trial_op
             return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0, "invalid forced parameter %zu", j);
     if (sc->narms > 64)
         return msi_fail(ctx, MS_ERR_LIMIT, sc->file, 0, 0, "more than 64 arms");
+    if (opt->batch < 0 || opt->batch > MS_BATCH_MAX ||
+        (opt->batch > 1 && sc->method != MS_METHOD_BDF))
+        return msi_fail(ctx, MS_ERR_ARG, NULL, 0, 0,
+                        "batch %d: expected 0 to %d patients, more than 1 with the bdf method "
+                        "only",
+                        opt->batch, MS_BATCH_MAX);
     double t0 = msi_now_s();
     ms_trial *t = msi_alloc(ctx, sizeof *t);
     if (!t)
         return msi_nomem(ctx);
     memset(t, 0, sizeof *t);
     t->ctx = ctx;
-    t->sc = sc;
+    t->given = sc;
+    t->run_sc = *sc; /* shares the scenario's arrays: it outlives the trial */
+    if (opt->batch > 0)
+        t->run_sc.batch = (size_t)opt->batch;
+    t->sc = sc = &t->run_sc;
     t->worker_rank = rank;
     t->lock_fd = -1;
     long total = sc->design == MS_DESIGN_MATCHED ? sc->per_arm : sc->per_arm * (long)sc->narms;

@@ -28,7 +28,9 @@ typedef struct {
 
 struct ms_trial {
     ms_context *ctx;
-    const ms_scenario *sc;
+    const ms_scenario *sc;    /* as run: &run_sc */
+    const ms_scenario *given; /* the caller's (which run_sc copies) */
+    ms_scenario run_sc;       /* with ms_trial_options.batch, if set */
     long screened, included;
     long *rejected;          /* per criterion */
     unsigned long long seed; /* the run's: the scenario's, or ms_trial_options.seed */

@@ -204,6 +204,13 @@ class TrialTests(unittest.TestCase):
         r.report(out("report_ja.html"), lang="ja")
         with open(out("report_ja.html"), encoding="utf-8") as f:
             self.assertIn("<html", f.read(2000))
+        # patients in batches (docs/scenario-format.md): the command's bytes
+        cli("trial", sc, "--out", out("t_cli8"), "--quiet", "--batch", "8")
+        moodsim.trial(sc, out=out("t_py8"), batch=8)
+        self.same_bytes(out("t_cli8"), out("t_py8"), self.FILES)
+        with open(os.path.join(out("t_cli8"), "visits.csv"), "rb") as x, \
+                open(os.path.join(out("t_cli"), "visits.csv"), "rb") as y:
+            self.assertNotEqual(x.read(), y.read())  # applied: not the unbatched bytes
 
     def test_claims_counterpart_and_set(self):
         sc = src("tests", "trial", "closed_form_claims_scenario.yaml")
