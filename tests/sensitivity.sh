@@ -59,6 +59,8 @@ grep -q '<h2 id=sensitivity>What this answer rests on</h2>' "$out/tr/report.html
   grep -q "It reaches the threshold (an improvement of the MID) at <code>p1</code> = 0.667" "$out/tr/report.html" &&
   grep -q 'alt="on vs off: mean change" src="data:image/svg+xml;base64,' "$out/tr/report.html" && ok || bad "the trial report's section"
 cmp -s "$out/tr/sensitivity.csv" "$out/oat/sensitivity.csv" && ok || bad "trial --sensitivity oat and sensitivity --method oat --tipping differ"
+"$ms" trial "$sc" --out "$out/tr0" --threads 1 --quiet > /dev/null 2>&1 && grep -q "run the trial with <code>--sensitivity oat</code>" "$out/tr0/report.html" &&
+  ! grep -q "id=sensitivity" "$out/tr0/report.html" && ok || bad "a report without the analysis says how to get it"
 [[ ! -e "$out/tr/sensitivity.journal" ]] && grep -qx "sensitivity oat" "$out/tr/run.txt" && ok || bad "run.txt keeps --sensitivity; the journal is gone"
 "$ms" trial "$sc" --out "$out/x" --sensitivity anova > /dev/null 2>&1; [[ $? -eq 2 ]] && ok || bad "--sensitivity anova is a usage error"
 

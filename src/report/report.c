@@ -1307,6 +1307,16 @@ ms_status ms_report_write_sensitivity(ms_context *ctx, const ms_trial *t,
             msi_out_close(ctx, &of, 0);
             return st;
         }
+    } else { /* where to find it */
+        fputs(ja ? "<p class=small>これらの仮定のどれに答えが依り、それぞれが答えをどれだけ動かし"
+                   "うるか: 試験に <code>--sensitivity oat</code> をつけて実行すると、この報告に"
+                   "その節が加わります（<code>moodsim sensitivity</code>、docs/sensitivity.md）。"
+                   "</p>\n"
+                 : "<p class=small>Which of these hypotheses the answers rest on, and how far "
+                   "each can move them: run the trial with <code>--sensitivity oat</code> and "
+                   "this report gains that section (<code>moodsim sensitivity</code>, "
+                   "docs/sensitivity.md).</p>\n",
+              f);
     }
 
     fprintf(f, "<h2>%s</h2>\n", S[S_FAILURES]);
