@@ -29,17 +29,24 @@ head -1 "$out/t1/synergy.csv" | grep -qx "measure,estimate,lo,hi,verdict" && ok 
 grep -Eq "^interaction_contrast_mean_change,[-0-9.e+]+,[-0-9.e+]+,[-0-9.e+]+,(synergistic|additive|less than additive)$" "$out/t1/synergy.csv" && ok || bad "synergy verdict in its own column: $(cat "$out/t1/synergy.csv")"
 grep -q "candidates screened, 240 included" "$out/t1.txt" && ok || bad "screening reported"
 
+# the toy scenario with a solver: section (SETTINGS) into OUT, its paths absolute
+with_solver() {
+  { cat "$sc"; echo "solver: $1"; } | sed "s|^model: |model: $src/tests/trial/|; s|protocol: |protocol: $src/tests/trial/|g" > "$2"
+}
+# every number from column 3 on of CSV B within a relative 1e-4 (+1e-6) of CSV A's, row by row
+within_1e4() {
+  awk -F, 'NR == FNR { for (i = 3; i <= NF; i++) v[FNR, i] = $i; n = FNR; next }
+    FNR > 1 { for (i = 3; i <= NF; i++) { a = v[FNR, i]; d = a - $i; if (d < 0) d = -d; s = a < 0 ? -a : a
+      if (d > 1e-4 * s + 1e-6) { print FILENAME " row " FNR " col " i ": " a " vs " $i; bad = 1 } } }
+    END { if (FNR != n) { print "row counts differ"; bad = 1 }; exit bad }' "$1" "$2" >&2
+}
+
 # solver: {method: dirk} reaches the simulator: other bits, the same endpoints to 1e-4
-{ cat "$sc"; echo "solver: {method: dirk}"; } | sed "s|^model: |model: $src/tests/trial/|; s|protocol: |protocol: $src/tests/trial/|g" \
-  > "$out/dirk.yaml"
+with_solver "{method: dirk}" "$out/dirk.yaml"
 if grep -q "^solver:" "$sc"; then bad "toy_scenario.yaml has its own solver: section; adapt this test"; fi
 "$ms" trial "$out/dirk.yaml" --out "$out/tdirk" --quiet > "$out/tdirk.txt" 2>&1 && ok || { bad "trial with dirk"; cat "$out/tdirk.txt" >&2; }
 if cmp -s "$out/t1/endpoints.csv" "$out/tdirk/endpoints.csv"; then bad "method: dirk changed nothing: not applied"; else ok; fi
-awk -F, 'NR == FNR { for (i = 3; i <= NF; i++) v[FNR, i] = $i; n = FNR; next }
-  FNR > 1 { for (i = 3; i <= NF; i++) { a = v[FNR, i]; d = a - $i; if (d < 0) d = -d; s = a < 0 ? -a : a
-    if (d > 1e-4 * s + 1e-6) { print "endpoints row " FNR " col " i ": " a " vs " $i; bad = 1 } } }
-  END { if (FNR != n) { print "row counts differ"; bad = 1 }; exit bad }' "$out/t1/endpoints.csv" "$out/tdirk/endpoints.csv" >&2 &&
-  ok || bad "BDF and DIRK trials disagree beyond 1e-4"
+within_1e4 "$out/t1/endpoints.csv" "$out/tdirk/endpoints.csv" && ok || bad "BDF and DIRK trials disagree beyond 1e-4"
 grep -q "Solver: CVODE BDF (method: bdf), rtol 1e-06, atol 1e-09" "$out/t1/report.html" && ok || bad "the report names the solver"
 grep -q "Solver: ARKODE ARK5(4)8L\[2\]SA DIRK (method: dirk)" "$out/tdirk/report.html" && ok || bad "the report names the DIRK solver"
 
@@ -47,19 +54,14 @@ grep -q "Solver: ARKODE ARK5(4)8L\[2\]SA DIRK (method: dirk)" "$out/tdirk/report
 # integrated together (src/engine/batch.c): the endpoints of each patient
 # within the tolerance of the unbatched run, not bit for bit (so applied),
 # the same bytes with 1 and 2 threads, and the report says so
-{ cat "$sc"; echo "solver: {batch: 8}"; } | sed "s|^model: |model: $src/tests/trial/|; s|protocol: |protocol: $src/tests/trial/|g" \
-  > "$out/batch.yaml"
+with_solver "{batch: 8}" "$out/batch.yaml"
 "$ms" trial "$out/batch.yaml" --out "$out/tb1" --threads 1 --quiet > "$out/tb1.txt" 2>&1 && ok || { bad "trial in batches (1 thread)"; cat "$out/tb1.txt" >&2; }
 "$ms" trial "$out/batch.yaml" --out "$out/tb2" --threads 2 --quiet > "$out/tb2.txt" 2>&1 && ok || { bad "trial in batches (2 threads)"; cat "$out/tb2.txt" >&2; }
 for f in endpoints.csv visits.csv summary.csv; do
   cmp -s "$out/tb1/$f" "$out/tb2/$f" && ok || bad "batches: $f differs between 1 and 2 threads"
 done
 if cmp -s "$out/t1/visits.csv" "$out/tb1/visits.csv"; then bad "solver batch: changed nothing: not applied"; else ok; fi
-awk -F, 'NR == FNR { for (i = 3; i <= NF; i++) v[FNR, i] = $i; n = FNR; next }
-  FNR > 1 { for (i = 3; i <= NF; i++) { a = v[FNR, i]; d = a - $i; if (d < 0) d = -d; s = a < 0 ? -a : a
-    if (d > 1e-4 * s + 1e-6) { print "visits row " FNR " col " i ": " a " vs " $i; bad = 1 } } }
-  END { if (FNR != n) { print "row counts differ"; bad = 1 }; exit bad }' "$out/t1/visits.csv" "$out/tb1/visits.csv" >&2 &&
-  ok || bad "batched and unbatched trials disagree beyond the tolerance"
+within_1e4 "$out/t1/visits.csv" "$out/tb1/visits.csv" && ok || bad "batched and unbatched trials disagree beyond the tolerance"
 grep -q "integrated together, 8 at a time, each with its own error control" "$out/tb1/report.html" && ok || bad "the report says patients were integrated in batches"
 grep -q "Numerical check: 16 patient-arms were simulated again" "$out/tb1/report.html" && ok || bad "the numerical check runs on a batched trial"
 # --batch 8 on the command line: the same bytes as the scenario's batch: 8,
